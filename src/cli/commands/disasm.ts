@@ -1,0 +1,15 @@
+// `bpfkit disasm`: placeholder until its issue lands; says so instead of pretending to work.
+import type { Command } from "commander";
+import { action } from "../run-command.js";
+
+export function register(program: Command): void {
+  program
+    .command("disasm")
+    .description("(not available yet in this build)")
+    .allowUnknownOption()
+    .argument("[args...]")
+    .action(action(() => {
+      process.stderr.write("bpfkit disasm: not available yet in this build\n");
+      return 2;
+    }));
+}
