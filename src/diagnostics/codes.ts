@@ -21,8 +21,29 @@ export const DIAGNOSTIC_CODES = {
   BK1009: { severity: "error", message: "unresolved reference '{ref}'" },
 
   // BK2xxx: assembler and disassembler (src/text)
+  BK2001: { severity: "error", message: "expected {expected}, found {found}" },
+  BK2002: { severity: "error", message: "unknown instruction '{name}' in {syntax} syntax" },
+  BK2003: { severity: "error", message: "{what} {value} is out of range: expected {range}" },
+  BK2004: { severity: "error", message: "undefined label '{name}'" },
+  BK2005: { severity: "error", message: "label '{name}' is already defined at line {line}" },
+  BK2006: { severity: "error", message: "unknown map '{name}': declare it with .map before or after its use" },
+  BK2007: { severity: "error", message: "unknown directive '{name}'" },
+  BK2008: { severity: "error", message: "invalid {directive} directive: {problem}" },
+  BK2009: { severity: "error", message: "map '{name}' is already declared at line {line}" },
+  BK2010: { severity: "error", message: "unknown helper or label '{name}' in call" },
+  BK2011: { severity: "error", message: "jump to '{target}' is {distance} slots away: does not fit in the {bits}-bit {field} field" },
+  BK2012: { severity: "error", message: "this line is in {found} syntax but the file is in {expected} syntax ({why})" },
+  BK2013: { severity: "error", message: "no instructions in the program" },
+  BK2014: { severity: "error", message: "invalid {field}: {problem}" },
 
   // BK3xxx: bundles and program files (src/program)
+  BK3001: { severity: "error", message: "invalid JSON: {message}" },
+  BK3002: { severity: "error", message: "bundle field '{field}' {problem}" },
+  BK3003: { severity: "error", message: "bundle 'insns' is not valid hex bytecode: {problem}" },
+  BK3004: { severity: "error", message: "lddw at pc {pc} refers to map index {index}, but the bundle declares {count} map(s)" },
+  BK3005: { severity: "error", message: "cannot tell what kind of program file '{file}' is: {reason}" },
+  BK3006: { severity: "error", message: "no program named '{name}' in {file}; it has: {names}" },
+  BK3007: { severity: "error", message: "{file} holds {count} programs ({names}); choose one with --prog" },
 
   // BK4xxx: ELF and BTF (src/elf)
 
@@ -31,8 +52,35 @@ export const DIAGNOSTIC_CODES = {
   // BK6xxx: verifier (src/verifier)
 
   // BK7xxx: kernel backend (src/kernel)
+  BK7001: { severity: "error", message: "the kernel backend is unavailable: {reason}" },
+  BK7002: { severity: "error", message: "{command} failed: {errno} ({text})" },
+  BK7003: { severity: "error", message: "the kernel verifier rejected program '{name}': {reason}" },
+  BK7004: { severity: "error", message: "map '{name}': map type '{type}' is not known to the kernel backend" },
+  BK7005: { severity: "error", message: "program '{name}': section '{section}' gives no program type the kernel backend knows" },
+  BK7006: { severity: "error", message: "lddw refers to map index {index} but program '{name}' declares {count} maps" },
+  BK7007: { severity: "error", message: "the kernel cannot test-run program '{name}' of type {type}: {reason}" },
+  BK7008: { severity: "error", message: "deployment '{name}' not found under {dir}" },
+  BK7009: { severity: "error", message: "deployment '{name}' already exists under {dir}" },
+  BK7010: { severity: "error", message: "cannot attach program '{name}': {reason}" },
+  BK7011: { severity: "error", message: "map '{name}' not found{where}" },
+  BK7012: { severity: "error", message: "invalid {what} '{value}': {expected}" },
+  BK7013: { severity: "error", message: "the kernel rejected the BTF of '{name}': {reason}" },
+  BK7014: { severity: "error", message: "bpffs: {reason}" },
+  BK7015: { severity: "error", message: "map '{map}' slot {index} names '{target}', which is not a {kind} of this object" },
+  BK7016: { severity: "error", message: "network interface '{iface}' not found" },
+  BK7017: { severity: "error", message: "deployment file: {reason}" },
+  BK7018: { severity: "error", message: "program '{name}' not found in {file} (it has: {names})" },
 
   // BK8xxx: command line (src/cli)
+
+  // BK95xx: packets and pcap (src/packet)
+  BK9501: { severity: "error", message: "truncated {layer} header at offset {offset}: need {need} bytes, {have} left" },
+  BK9502: { severity: "error", message: "invalid {layer} field {field} = {value} at offset {offset}: {expected}" },
+  BK9503: { severity: "error", message: "bad packet spec: {field} = {value}: {expected}" },
+  BK9504: { severity: "error", message: "not a capture file: magic 0x{magic} at offset 0 is neither pcap nor pcapng" },
+  BK9505: { severity: "error", message: "truncated capture: {what} at offset {offset} needs {need} bytes, {have} left" },
+  BK9506: { severity: "error", message: "invalid capture field {field} = {value} at offset {offset}: {expected}" },
+  BK9507: { severity: "error", message: "cannot write capture: {field} = {value}: {expected}" },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -1,1 +1,3 @@
 export * from "./program.js";
+export * from "./bundle.js";
+export * from "./load.js";

@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { BpfkitError } from "../../src/diagnostics/index.js";
+import { bundleToProgram, programToBundle, readBundles } from "../../src/program/bundle.js";
+import { loadProgramFile } from "../../src/program/load.js";
+
+// r1 = map[0] ll; r0 = 2; exit
+const PROG = "1811000000000000" + "0000000000000000" + "b700000002000000" + "9500000000000000";
+
+const errorsOf = (fn: () => unknown): string[] => {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(BpfkitError);
+    return (e as BpfkitError).diagnostics.map((d) => d.message);
+  }
+  throw new Error("expected a BpfkitError");
+};
+
+describe("raw-program bundle", () => {
+  it("reads a bundle into a Program and writes it back unchanged", () => {
+    const bundle = { type: "xdp", insns: PROG, maps: [{ name: "m", type: "hash", key_size: 4, value_size: 8, max_entries: 16, flags: 0 }], license: "GPL" };
+    const { program } = bundleToProgram(bundle);
+    expect(program.section).toBe("xdp");
+    expect(program.insns).toHaveLength(3);
+    expect(program.maps[0]).toMatchObject({ type: "hash", keySize: 4, valueSize: 8, maxEntries: 16 });
+    expect(programToBundle(program)).toEqual(bundle);
+  });
+
+  it("keeps unknown fields such as runs for the command that wants them", () => {
+    const { extra } = bundleToProgram({ type: "xdp", insns: "b70000000200000095000000" + "00000000", runs: [{ data: "00" }] });
+    expect(extra).toEqual({ runs: [{ data: "00" }] });
+  });
+
+  it("reports every problem of a bad bundle at once", () => {
+    const messages = errorsOf(() => bundleToProgram({ type: 5, insns: "xyz", maps: [{ type: "hash", key_size: -1 }] }));
+    expect(messages.some((m) => m.includes("'type'"))).toBe(true);
+    expect(messages.some((m) => m.includes("not valid hex"))).toBe(true);
+    expect(messages.some((m) => m.includes("'key_size'"))).toBe(true);
+    expect(messages.some((m) => m.includes("'value_size'"))).toBe(true);
+  });
+
+  it("rejects a map reference past the declared maps, naming the pc", () => {
+    const [m] = errorsOf(() => bundleToProgram({ type: "xdp", insns: PROG, maps: [] }));
+    expect(m).toBe("lddw at pc 0 refers to map index 0, but the bundle declares 0 map(s)");
+  });
+
+  it("reads JSONL one bundle per line and points JSON syntax errors at line:col", () => {
+    const ok = readBundles(`{"type":"xdp","insns":"9500000000000000"}\n\n{"type":"tc","insns":"9500000000000000"}\n`, "x.jsonl");
+    expect(ok.map((b) => b.program.section)).toEqual(["xdp", "tc"]);
+    try {
+      readBundles(`{"type":"xdp","insns":"9500000000000000"}\n{"type": "tc", insns: 1}\n`, "y.jsonl");
+      expect.unreachable();
+    } catch (e) {
+      const d = (e as BpfkitError).diagnostics[0]!;
+      expect([d.file, d.line, d.col]).toEqual(["y.jsonl", 2, 16]);
+    }
+  });
+
+  it("loads .bin and .json files by extension and content", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfkit-load-"));
+    const bin = join(dir, "p.bin");
+    writeFileSync(bin, Buffer.from("b7000000020000009500000000000000", "hex"));
+    const loaded = await loadProgramFile(bin, { type: "xdp" });
+    expect(loaded.kind).toBe("bin");
+    expect(loaded.programs[0]!.section).toBe("xdp");
+    const noext = join(dir, "bundle");
+    writeFileSync(noext, JSON.stringify({ type: "socket", insns: "9500000000000000" }));
+    expect((await loadProgramFile(noext)).kind).toBe("bundle");
+    await expect(loadProgramFile(join(dir, "missing.json"))).rejects.toThrow(/cannot read it \(ENOENT\)/);
+  });
+});
