@@ -46,8 +46,38 @@ export const DIAGNOSTIC_CODES = {
   BK3007: { severity: "error", message: "{file} holds {count} programs ({names}); choose one with --prog" },
 
   // BK4xxx: ELF and BTF (src/elf)
+  BK4001: { severity: "error", message: "not an ELF object: {reason}" },
+  BK4002: { severity: "error", message: "unsupported ELF object: {reason}" },
+  BK4003: { severity: "error", message: "malformed {what}: {reason}" },
+  BK4004: { severity: "error", message: "unknown program section '{section}' (program '{name}')" },
+  BK4005: { severity: "error", message: "bad relocation #{index}: {reason}" },
+  BK4006: { severity: "error", message: "map '{name}': {reason}" },
+  BK4007: { severity: "error", message: "malformed BTF: {reason}" },
+  BK4008: { severity: "error", message: "malformed .BTF.ext: {reason}" },
+  BK4009: { severity: "error", message: "program '{name}' uses {feature}, which bpfkit does not support" },
+  BK4010: { severity: "error", message: "no programs in the object" },
+  BK4011: { severity: "error", message: "bad bpf-to-bpf call: {reason}" },
+  BK4012: { severity: "error", message: "cannot write the object: {reason}" },
+  BK4013: { severity: "warning", message: "{what} ignored: {reason}" },
 
   // BK5xxx: runtime and interpreter (src/runtime)
+  BK5001: { severity: "error", message: "the runtime cannot execute {form}: {why}" },
+  BK5002: { severity: "error", message: "jump target {target} is outside the program (pc 0 to {last})" },
+  BK5003: { severity: "error", message: "jump target {target} is the second half of an lddw" },
+  BK5004: { severity: "error", message: "lddw refers to map index {index} but the program declares {count} map(s)" },
+  BK5005: { severity: "error", message: "instruction budget exhausted: {count} instructions executed (budget {budget})" },
+  BK5006: { severity: "error", message: "{size}-byte {access} at {location}{reason}" },
+  BK5007: { severity: "error", message: "call depth exceeded: at most {max} frames (main program plus {calls} nested local calls)" },
+  BK5008: { severity: "error", message: "{what}" },
+  BK5009: { severity: "error", message: "memory access out of bounds in fast mode" },
+  BK5010: { severity: "error", message: "helper {name} ({id}) is not implemented by the runtime" },
+  BK5011: { severity: "error", message: "helper {name} ({id}) is not allowed in {progType} programs" },
+  BK5012: { severity: "error", message: "unknown program type '{type}'" },
+  BK5013: { severity: "error", message: "bad test-run input: {what}" },
+  BK5014: { severity: "error", message: "map '{map}': {what}" },
+  BK5015: { severity: "error", message: "malformed conformance test: {what}" },
+  BK5016: { severity: "error", message: "malformed batch line {line}: {what}" },
+  BK5017: { severity: "error", message: "helper {name} ({id}) fails: {what}" },
 
   // BK6xxx: verifier (src/verifier)
 
@@ -81,6 +111,10 @@ export const DIAGNOSTIC_CODES = {
   BK9505: { severity: "error", message: "truncated capture: {what} at offset {offset} needs {need} bytes, {have} left" },
   BK9506: { severity: "error", message: "invalid capture field {field} = {value} at offset {offset}: {expected}" },
   BK9507: { severity: "error", message: "cannot write capture: {field} = {value}: {expected}" },
+
+  // BK96xx: map type facts (src/maps/types.ts validateMapSpec)
+  BK9601: { severity: "error", message: "map '{map}' ({type}): {reason}" },
+  BK9602: { severity: "error", message: "map '{map}': unknown map type '{type}'" },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

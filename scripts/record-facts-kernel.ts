@@ -1,0 +1,73 @@
+// Records what the running kernel says about the fact tables' subjects, into test/facts/fixtures/:
+// - kernel-helpers.json: per program type (+ expected attach type), which helper ids 1..211 it may call
+//   and which of those are GPL-only (a program calling the helper, loaded with license "MIT");
+// - kernel-maps.json: for each map creation case (test/facts/support/map-cases.ts), accepted or errno;
+// - kernel-ctx.json: per program type, which (offset, size) context loads (ldx), register stores (stx)
+//   and immediate stores (st) the verifier accepts.
+// The tables are compared against these by test/facts/kernel-facts.test.ts (no kernel needed).
+// Run as root: npx tsx scripts/record-facts-kernel.ts [helpers|maps|ctx ...]   (default: all three)
+import { writeFileSync, readFileSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { HELPER_TARGETS, CTX_TARGETS, MAX_PROBED_HELPER, baselineLoads, probeHelper, probeCtx, probeMap, type CtxKind } from "../test/facts/support/probes.js";
+import { mapCases } from "../test/facts/support/map-cases.js";
+
+const FIX = new URL("../test/facts/fixtures/", import.meta.url);
+const kernel = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
+const what = process.argv.slice(2);
+const want = (w: string): boolean => what.length === 0 || what.includes(w);
+const write = (name: string, data: unknown): void => {
+  writeFileSync(new URL(name, FIX), JSON.stringify(data, null, 1) + "\n");
+  console.log(`wrote test/facts/fixtures/${name}`);
+};
+const header = (note: string): Record<string, string> => ({ note, kernel, recordedBy: "scripts/record-facts-kernel.ts" });
+
+if (want("helpers")) {
+  const targets: Record<string, unknown> = {};
+  for (const t of HELPER_TARGETS) {
+    const b = baselineLoads(t);
+    if (!b.ok) throw new Error(`${t.key}: a trivial program does not load (errno ${b.errno}): ${b.log}`);
+    const allowed: number[] = [];
+    const gplOnly: number[] = [];
+    for (let id = 1; id <= MAX_PROBED_HELPER; id++) {
+      const a = probeHelper(t, id);
+      if (a !== "denied") allowed.push(id);
+      if (a === "allowed_gpl") gplOnly.push(id);
+    }
+    targets[t.key] = { progType: t.progType, attachType: t.attachType ?? null, allowed, gplOnly };
+    console.log(`${t.key}: ${allowed.length} helpers allowed, ${gplOnly.length} GPL-only`);
+  }
+  write("kernel-helpers.json", { ...header("helper ids 1..211 a program of each type may call (privileged loader), and which need a GPL license"), maxHelper: MAX_PROBED_HELPER, targets });
+}
+
+if (want("maps")) {
+  const cases = mapCases().map((c) => ({ ...c, ...probeMap(c) }));
+  console.log(`maps: ${cases.length} cases, ${cases.filter((c) => c.ok).length} accepted`);
+  // cpumap's max_entries limit is the kernel's CONFIG_NR_CPUS: record it so the comparison can pass it on.
+  let nrCpusConfig: number | null = null;
+  try {
+    const cfg = execFileSync("sh", ["-c", "zcat /proc/config.gz 2>/dev/null || cat /boot/config-$(uname -r)"], { encoding: "utf8" });
+    const m = /^CONFIG_NR_CPUS=(\d+)$/m.exec(cfg);
+    if (m) nrCpusConfig = Number(m[1]);
+  } catch { /* unknown */ }
+  write("kernel-maps.json", { ...header("BPF_MAP_CREATE of each case: ok, or the errno"), nrCpusConfig, cases });
+}
+
+if (want("ctx")) {
+  // Struct sizes come from the C headers (fixtures/uapi-layouts.json); probe a little beyond them.
+  const uapi = JSON.parse(readFileSync(new URL("uapi-layouts.json", FIX), "utf8")) as { layouts: Record<string, { __size: number }> };
+  const STRUCT: Record<string, string> = { xdp: "xdp_md", sched_cls: "__sk_buff", socket_filter: "__sk_buff", cgroup_skb: "__sk_buff", sock_ops: "bpf_sock_ops", sk_msg: "sk_msg_md", sk_skb: "__sk_buff" };
+  const targets: Record<string, unknown> = {};
+  for (const t of CTX_TARGETS) {
+    const b = baselineLoads(t);
+    if (!b.ok) throw new Error(`${t.key}: a trivial program does not load (errno ${b.errno}): ${b.log}`);
+    const struct = STRUCT[t.key.split("/")[0]!]!;
+    const probedSize = uapi.layouts[struct]!.__size + 16;
+    const acc: Record<CtxKind, string[]> = { ldx: [], stx: [], st: [] };
+    for (const kind of ["ldx", "stx", "st"] as const) {
+      for (let off = 0; off < probedSize; off++) for (const size of [1, 2, 4, 8] as const) if (probeCtx(t, kind, off, size)) acc[kind].push(`${off}:${size}`);
+    }
+    targets[t.key] = { progType: t.progType, attachType: t.attachType ?? null, struct, probedSize, ...acc };
+    console.log(`${t.key}: ${acc.ldx.length} loads, ${acc.stx.length} stx, ${acc.st.length} st accepted`);
+  }
+  write("kernel-ctx.json", { ...header("context accesses `off:size` the verifier accepts; every other offset below probedSize and size 1/2/4/8 is refused"), targets });
+}
