@@ -54,7 +54,7 @@ export const DIAGNOSTIC_CODES = {
   BK4006: { severity: "error", message: "map '{name}': {reason}" },
   BK4007: { severity: "error", message: "malformed BTF: {reason}" },
   BK4008: { severity: "error", message: "malformed .BTF.ext: {reason}" },
-  BK4009: { severity: "error", message: "program '{name}' uses {feature}, which bpfkit does not support" },
+  BK4009: { severity: "error", message: "{name} uses {feature}, which bpfkit does not support" },
   BK4010: { severity: "error", message: "no programs in the object" },
   BK4011: { severity: "error", message: "bad bpf-to-bpf call: {reason}" },
   BK4012: { severity: "error", message: "cannot write the object: {reason}" },

@@ -1,15 +1,75 @@
-// `bpfkit deploy`: placeholder until its issue lands; says so instead of pretending to work.
+// `bpfkit deploy`: load a program (or several, from a deployment file), attach it, and pin everything under
+// /sys/fs/bpf/bpfkit/<name>/ so it keeps running after bpfkit exits.
 import type { Command } from "commander";
+import { basename } from "node:path";
 import { action } from "../run-command.js";
+
+interface DeployFlags {
+  name?: string; prog?: string; type?: string; xdp?: string; mode?: string; tc?: string; sockops?: string;
+  skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean;
+}
 
 export function register(program: Command): void {
   program
     .command("deploy")
-    .description("(not available yet in this build)")
-    .allowUnknownOption()
-    .argument("[args...]")
-    .action(action(() => {
-      process.stderr.write("bpfkit deploy: not available yet in this build\n");
-      return 2;
+    .description("load, attach and pin programs so they outlive bpfkit (needs root)")
+    .argument("[object]", "program file (.o, .s, .json, .bin)")
+    .option("--name <name>", "deployment name (default: the file name)")
+    .option("--prog <name>", "program of the file to deploy")
+    .option("--type <section>", "program type for files that do not say it")
+    .option("--xdp <iface>", "attach XDP to an interface")
+    .option("--mode <mode>", "XDP mode: skb, native or auto", "auto")
+    .option("--tc <iface[:dir]>", "attach to tcx ingress (default) or egress of an interface")
+    .option("--sockops <cgroup>", "attach sock_ops to a cgroup v2 folder")
+    .option("--sk-msg <map>", "attach sk_msg to a sockmap/sockhash of the object")
+    .option("--sk-skb <map>", "attach sk_skb stream verdict to a sockmap/sockhash of the object")
+    .option("--netns <name>", "network namespace of the interface (ip netns name)")
+    .option("-f, --file <deployment.json>", "deploy several programs sharing maps, as the file says")
+    .option("--replace", "replace a deployment of the same name")
+    .option("--log", "print the verifier log of every program")
+    .action(action(async (object: string | undefined, flags: DeployFlags) => {
+      const k = await import("../../kernel/index.js");
+      const { readDeploymentFile } = await import("../../kernel/deployment-file.js");
+      let items: import("../../kernel/index.js").DeployProgram[];
+      let name = flags.name;
+      if (flags.file) {
+        const file = await readDeploymentFile(flags.file, flags.type);
+        items = file.programs;
+        name ??= file.name ?? basename(flags.file).replace(/\.[^.]+$/, "");
+      } else {
+        if (!object) {
+          process.stderr.write("bpfkit deploy: give a program file or --file DEPLOYMENT.json\n");
+          return 2;
+        }
+        const { loadPrograms, pickProgram } = await import("../../program/load.js");
+        const progs = await loadPrograms(object, flags.type !== undefined ? { type: flags.type } : {});
+        const prog = pickProgram(progs, object, flags.prog);
+        items = [{ program: prog, attach: attachFromFlags(flags) }];
+        name ??= basename(object).replace(/\.[^.]+$/, "");
+      }
+      let manifest;
+      try {
+        manifest = k.deploy(name!, items, { ...(flags.replace ? { replace: true } : {}), ...(flags.log ? { logLevel: 1 as const } : {}) });
+      } catch (err) {
+        if (err instanceof k.KernelError && err.log) process.stderr.write(err.log.trimEnd() + "\n");
+        throw err;
+      }
+      process.stdout.write(`deployed ${manifest.name} (${k.deploymentDir(manifest.name)})\n`);
+      for (const p of manifest.programs) process.stdout.write(`  ${p.name}: ${p.type} id ${p.id} -> ${k.describeAttach(p.attach)}${p.linkId ? ` (link ${p.linkId})` : ""}\n`);
+      for (const m of manifest.maps) process.stdout.write(`  map ${m.name}: ${m.type} id ${m.id}\n`);
+      return 0;
     }));
+}
+
+function attachFromFlags(f: DeployFlags): import("../../kernel/index.js").AttachSpec {
+  const ns = f.netns ? { netns: f.netns } : {};
+  if (f.xdp) return { type: "xdp", target: f.xdp, mode: (f.mode ?? "auto") as "skb" | "native" | "auto", ...ns };
+  if (f.tc) {
+    const [iface, dir] = f.tc.split(":");
+    return { type: "tc", target: iface!, direction: dir === "egress" ? "egress" : "ingress", ...ns };
+  }
+  if (f.sockops) return { type: "sockops", target: f.sockops };
+  if (f.skMsg) return { type: "sk_msg", target: f.skMsg };
+  if (f.skSkb) return { type: "sk_skb", target: f.skSkb };
+  return { type: "none" };
 }

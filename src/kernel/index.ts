@@ -1,0 +1,31 @@
+// The kernel backend: bpf(2) through koffi, loader, attach/links, pins and deployments, kernel test-run.
+//
+// API (Linux only; elsewhere every call throws a BpfkitError BK7001 "kernel backend is unavailable",
+// and `kernelBackendProblem()` says why without throwing):
+// - commands.ts: one typed function per bpf(2) command: mapCreate / mapLookup / mapUpdate / mapDelete /
+//   mapGetNextKey / mapFreeze, btfLoad, progLoad (throws) and progLoadRaw ({ fd, errno, log,
+//   logTrueSize }, never throws: pass logLevel 1|2 and a reused logBuf), objPin / objGet, progAttach /
+//   progDetach, linkCreate / linkDetach, progTestRun, progQuery, objGetInfoByFd + progInfo / mapInfo /
+//   linkInfo, prog/map/linkGetNextId, prog/map/linkGetFdById. Failures are `KernelError` (a
+//   BpfkitError with `.command`, `.errno`, `.errnoName`, `.log` and a hint). Close fds with `closeFd`.
+// - loader.ts: `loadProgramIntoKernel(program, { logLevel?, maps? })` -> { fd, id, log,
+//   verificationTimeNs, maps, close() }: creates the maps, patches lddw src=1/2 map indexes to fds, loads
+//   without a log first and retries with log level 1 (growing the buffer on ENOSPC); a rejection is a
+//   KernelError whose first diagnostic (BK7003) has the verifier's reason, pc and source line, `.log` the
+//   whole log. `loadObjectIntoKernel(programs)` shares maps by name and fills prog_array slots.
+//   `loadWithLog(attr)` is the raw load-with-log policy; `logBuffer()` a process-wide reusable buffer.
+// - testrun.ts: `kernelTestRun(program, { data, ctx, repeat })` -> { retval, data, ctx, duration };
+//   `new KernelEngine(program)` to load once and `.run()` many times (then `.close()`).
+// - attach.ts, bpffs.ts, deploy.ts: attaching (xdp, tcx, sockops, sk_msg/sk_skb, socket filter), pinning
+//   under /sys/fs/bpf/bpfkit/<name>/ and deployments (`deploy`, `listDeployments`, `detachDeployment`).
+export * from "./errors.js";
+export * from "./numbers.js";
+export * from "./commands.js";
+export { closeFd, kernelBackendProblem, ifNameToIndex } from "./sys.js";
+export * from "./maps.js";
+export * from "./loader.js";
+export * from "./testrun.js";
+export * from "./attach.js";
+export * from "./bpffs.js";
+export * from "./deploy.js";
+export { inNetns } from "./sys.js";

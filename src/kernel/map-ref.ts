@@ -1,0 +1,49 @@
+// Naming maps on the command line and reading keys/values: `DEPLOYMENT/MAP`, a bpffs path, or `id:N`;
+// keys and values as hex bytes, decimal numbers (little-endian, the map's width) or dotted IPv4 (network order).
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { BpfkitError, diag } from "../diagnostics/index.js";
+import { mapGetFdById, mapInfo, objGet, type MapInfo } from "./commands.js";
+import { deploymentDir } from "./deploy.js";
+
+export function openMap(ref: string): { fd: number; info: MapInfo } {
+  let fd: number;
+  const id = /^id:(\d+)$/.exec(ref);
+  if (id) fd = mapGetFdById(Number(id[1]));
+  else if (ref.startsWith("/")) fd = objGet(ref);
+  else {
+    const [dep, map] = ref.split("/");
+    const path = join(deploymentDir(dep ?? ""), "maps", map ?? "");
+    if (!dep || !map || !existsSync(path)) throw new BpfkitError(diag("BK7011", { name: ref, where: " (give DEPLOYMENT/MAP, a bpffs path or id:N)" }), 2);
+    fd = objGet(path);
+  }
+  return { fd, info: mapInfo(fd) };
+}
+
+export function parseBytes(text: string, size: number, what: string): Uint8Array {
+  const bad = (expected: string): never => { throw new BpfkitError(diag("BK7012", { what, value: text, expected }), 2); };
+  const out = new Uint8Array(size);
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(text)) {
+    if (size < 4) bad(`${size} bytes cannot hold an IPv4 address`);
+    out.set(text.split(".").map(Number));
+    return out;
+  }
+  if (/^-?\d+$/.test(text)) {
+    let v = BigInt.asUintN(size * 8, BigInt(text));
+    for (let i = 0; i < size; i++) { out[i] = Number(v & 0xffn); v >>= 8n; }
+    return out;
+  }
+  const hex = text.replace(/^0x/i, "").replace(/[\s:]/g, "");
+  if (!/^[0-9a-f]*$/i.test(hex) || hex.length !== size * 2) bad(`${size} bytes as hex (${size * 2} digits), a decimal number or a dotted IPv4 address`);
+  for (let i = 0; i < size; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join(" ");
+/** Little-endian unsigned value of up to 8 bytes, for display. */
+export function numberOf(b: Uint8Array): bigint | undefined {
+  if (b.length > 8 || b.length === 0) return undefined;
+  let v = 0n;
+  for (let i = b.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[i]!);
+  return v;
+}

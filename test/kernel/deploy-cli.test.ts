@@ -1,0 +1,143 @@
+// `bpfkit deploy / status / map / detach` as separate processes: what deploy attaches stays attached after
+// it exits, detach removes everything, and a rejected program leaves nothing behind.
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describeKernel } from "../support/kernel.js";
+import { closeFd, linkGetNextId, linkInfo, deploymentDir, detachDeployment, inNetns, interfaceIndex, linkGetFdById, progGetFdById, progQuery, readManifest } from "../../src/kernel/index.js";
+import { programToBundle } from "../../src/program/bundle.js";
+import { AttachType } from "../../src/progtypes/index.js";
+import { addCgroup, addNetns, delCgroup, delNetns, uniq, vethPair } from "./net.js";
+import { rejectedProgram, skMsgProgram, sockopsProgram, xdpBlocker } from "./programs.js";
+
+/** True once `open` fails with ENOENT (within 3 s). */
+async function gone(open: () => number): Promise<boolean> {
+  for (let i = 0; i < 60; i++) {
+    try { closeFd(open()); } catch (e) { if (/ENOENT/.test(String(e))) return true; throw e; }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** Ids of the XDP links on an interface (XDP has no PROG_QUERY; links are enumerable). */
+function xdpLinksOn(ifindex: number): number[] {
+  const out: number[] = [];
+  for (let id = linkGetNextId(0); id !== undefined; id = linkGetNextId(id)) {
+    let fd: number;
+    try { fd = linkGetFdById(id); } catch { continue; }
+    const li = linkInfo(fd);
+    closeFd(fd);
+    if (li.type === 6 && li.ifindex === ifindex) out.push(id);
+  }
+  return out;
+}
+
+const CLI = join(process.cwd(), "src/cli/main.ts");
+function bpfkit(...args: string[]): { code: number; out: string; err: string } {
+  const r = spawnSync(process.execPath, ["--import", "tsx", CLI, ...args], { encoding: "utf8", timeout: 60_000 });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+}
+
+describeKernel("bpfkit deploy, status, map, detach", () => {
+  const nsA = uniq("bkca"), nsB = uniq("bkcb");
+  const subnet = 100 + Math.floor(Math.random() * 100);
+  let net: ReturnType<typeof vethPair>;
+  let dir = "";
+  let cgroup = "";
+  const names = { xdp: uniq("cli-xdp-"), pair: uniq("cli-pair-"), bad: uniq("cli-bad-") };
+  beforeAll(() => {
+    addNetns(nsA);
+    addNetns(nsB);
+    net = vethPair(nsA, nsB, subnet);
+    dir = mkdtempSync(join(tmpdir(), "bpfkit-deploy-"));
+    cgroup = addCgroup(uniq("bkccg"));
+    for (const [file, prog] of [["block.json", xdpBlocker()], ["sockops.json", sockopsProgram()], ["skmsg.json", skMsgProgram()], ["bad.json", rejectedProgram()]] as const) {
+      writeFileSync(join(dir, file), JSON.stringify(programToBundle(prog)));
+    }
+  });
+  afterAll(() => {
+    for (const n of Object.values(names)) { try { detachDeployment(n); } catch { /* gone */ } }
+    delCgroup(cgroup);
+    delNetns(nsA);
+    delNetns(nsB);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("deploys XDP, stays attached after the process exits, map and status work, detach removes it", async () => {
+    const d = bpfkit("deploy", join(dir, "block.json"), "--name", names.xdp, "--xdp", net.ifB, "--mode", "skb", "--netns", nsB);
+    expect(d.err).toBe("");
+    expect(d.code).toBe(0);
+    expect(d.out).toMatch(/deployed/);
+    // The deploying process has exited: the link is still there.
+    const manifest = readManifest(names.xdp)!;
+    const linkId = manifest.programs[0]!.linkId!;
+    const progId = manifest.programs[0]!.id;
+    const ifindex = inNetns(nsB, () => interfaceIndex(net.ifB));
+    expect(ifindex).toBeGreaterThan(0);
+    expect(() => closeFd(linkGetFdById(linkId))).not.toThrow();
+    const st = bpfkit("status", names.xdp, "--json");
+    expect(st.code).toBe(0);
+    const status = JSON.parse(st.out);
+    expect(status[0].programs[0]).toMatchObject({ name: "xdp_block", attached: true, linkId });
+
+    expect(bpfkit("map", "update", `${names.xdp}/blocked`, net.addrA2, "5").code).toBe(0);
+    const look = bpfkit("map", "lookup", `${names.xdp}/blocked`, net.addrA2);
+    expect(look.out.trim()).toMatch(/\(5\)$/);
+    const dump = bpfkit("map", "dump", `${names.xdp}/blocked`, "--json");
+    expect(JSON.parse(dump.out)).toHaveLength(1);
+    expect(bpfkit("map", "delete", `${names.xdp}/blocked`, net.addrA2).code).toBe(0);
+    expect(bpfkit("map", "lookup", `${names.xdp}/blocked`, net.addrA2).code).toBe(1);
+    const badKey = bpfkit("map", "lookup", `${names.xdp}/blocked`, "zz");
+    expect(badKey.code).toBe(2);
+    expect(badKey.err).toMatch(/BK7012/);
+
+    const det = bpfkit("detach", names.xdp);
+    expect(det.code).toBe(0);
+    expect(existsSync(deploymentDir(names.xdp))).toBe(false);
+    // The kernel frees links and programs after an RCU grace period: poll briefly.
+    expect(await gone(() => linkGetFdById(linkId))).toBe(true);
+    expect(await gone(() => progGetFdById(progId))).toBe(true);
+    expect(bpfkit("detach", names.xdp).code).toBe(2);
+  });
+
+  it("deploys sockops and sk_msg sharing a sockhash from a deployment file", async () => {
+    const file = join(dir, "pair.json");
+    writeFileSync(file, JSON.stringify({ name: names.pair, programs: [
+      { file: "sockops.json", attach: { type: "sockops", target: cgroup } },
+      { file: "skmsg.json", attach: { type: "sk_msg", target: "sock_hash" } },
+    ] }));
+    const d = bpfkit("deploy", "--file", file);
+    expect(d.err).toBe("");
+    expect(d.code).toBe(0);
+    const m = readManifest(names.pair)!;
+    expect(m.maps.map((x) => x.name).sort()).toEqual(["redirects", "sock_hash"]);
+    expect(m.programs.map((p) => p.type)).toEqual(["sock_ops", "sk_msg"]);
+    expect(bpfkit("detach", names.pair).code).toBe(0);
+    for (const p of m.programs) expect(await gone(() => linkGetFdById(p.linkId!))).toBe(true);
+  });
+
+  it("a rejected program shows the verifier's message and leaves nothing behind", () => {
+    const ifindex = inNetns(nsB, () => interfaceIndex(net.ifB));
+    const before = xdpLinksOn(ifindex);
+    const file = join(dir, "bad-pair.json");
+    // The first program loads and attaches; the second is rejected: the first must be undone too.
+    writeFileSync(file, JSON.stringify({ name: names.bad, programs: [
+      { file: "sockops.json", attach: { type: "sockops", target: cgroup } },
+      { file: "bad.json", attach: { type: "xdp", target: net.ifB, netns: nsB } },
+    ] }));
+    const d = bpfkit("deploy", "--file", file);
+    expect(d.code).toBe(1);
+    expect(d.err).toMatch(/R2 !read_ok/);
+    expect(d.err).toMatch(/BK7003/);
+    expect(existsSync(deploymentDir(names.bad))).toBe(false);
+    expect(xdpLinksOn(ifindex)).toEqual(before);
+    const cg = openSync(cgroup, "r");
+    try {
+      expect(progQuery(cg, AttachType.CGROUP_SOCK_OPS).progIds).toEqual([]);
+    } finally {
+      closeSync(cg);
+    }
+  });
+});
