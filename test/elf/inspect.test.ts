@@ -1,0 +1,37 @@
+// `bpfkit inspect`: the summary it prints (as data), and the command's output and exit codes.
+import { describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { readFileSync, writeFileSync, mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { loadObject } from "../../src/elf/index.js";
+import { summary } from "../../src/cli/commands/inspect.js";
+
+const root = join(import.meta.dirname, "../..");
+const fixture = (n: string): string => join(root, "test/fixtures/elf", `${n}.o`);
+const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), ...args], { encoding: "utf8", cwd: root });
+
+describe("bpfkit inspect", () => {
+  it("summarises programs and maps", () => {
+    const s = summary(loadObject(readFileSync(fixture("calls")), { file: "calls.o" }));
+    expect(s.programs.map((p) => [p.name, p.section, p.type, p.insns])).toEqual([["first", "xdp", "xdp", 30], ["second", "xdp", "xdp", 31], ["sock", "socket", "socket_filter", 28]]);
+    expect(s.programs[0]!.source).toMatch(/calls\.c$/);
+    expect(s.maps).toEqual([{ name: "hits", type: "array", keySize: 4, valueSize: 8, maxEntries: 8, flags: 0, pinning: "none" }]);
+  });
+  it("prints tables, JSON, and the unsupported features", () => {
+    const text = cli("inspect", fixture("maps_btf"));
+    expect(text.status).toBe(0);
+    expect(text.stdout).toMatch(/count_packets\s+xdp\s+xdp\s+\d+/);
+    expect(text.stdout).toMatch(/stats\s+percpu_array\s+4\s+16\s+4\s+0x0\s+by_name/);
+    const json = JSON.parse(cli("inspect", fixture("unsupported"), "--json").stdout);
+    expect(json.unsupported.length).toBe(3);
+  });
+  it("bad input: a diagnostic and exit code 2, no stack trace", () => {
+    const bad = join(mkdtempSync(join(tmpdir(), "bpfkit-inspect-")), "bad.o");
+    writeFileSync(bad, readFileSync(fixture("calls")).subarray(0, 300));
+    const r = cli("inspect", bad);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/error: .*\[BK400\d\]/);
+    expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+  });
+});
