@@ -2,7 +2,7 @@
 // targets can be named (`label_N`, or the label the assembler kept), map loads print the map's name,
 // and optional columns show pc and bytes like `llvm-objdump -d`. Encodings that fit no valid form are
 // printed as `.raw 0x...` so the text still assembles back to the same bytes.
-import { encode, formOf, type Instruction, SlotMap, slotCount, validate } from "../isa/index.js";
+import { encode, formOf, helperName, type Instruction, SlotMap, slotCount, validate } from "../isa/index.js";
 import type { MapSpec, Program } from "../program/index.js";
 import { type FormatContext, formatLlvm } from "./format-llvm.js";
 import { formatMnemonic } from "./format-mnemonic.js";
@@ -18,6 +18,16 @@ export interface DisassembleOptions {
   bytes?: boolean;
   /** For a Program: start with the directives (.section, .license, .map, .name) it needs to assemble back. Default true. */
   directives?: boolean;
+  /**
+   * Annotate helper calls with the helper's name (`call 0x1 # bpf_map_lookup_elem`). Off by default so
+   * the instruction text stays exactly objdump's; the CLI turns it on.
+   */
+  helperNames?: boolean;
+  /**
+   * For a Program with source lines (C line info from BTF): print each source line as a `; ...` comment
+   * before the first instruction it produced, as `llvm-objdump -S` does. The text still assembles back.
+   */
+  source?: boolean;
 }
 
 /** Where each relative reference of an instruction points (slot index), or undefined. */
@@ -55,8 +65,11 @@ export function disassemble(program: Program | readonly Instruction[], options: 
 
   const out: string[] = [];
   if (!Array.isArray(program) && options.directives !== false) out.push(...directivesOf(program as Program));
+  const sourceAt = options.source && !Array.isArray(program) ? sourceLinesByPc(program as Program) : new Map<number, string>();
   insns.forEach((insn, index) => {
     const pc = slots.slotOf[index]!;
+    const source = sourceAt.get(pc);
+    if (source !== undefined) out.push(source);
     const label = labelAt.get(pc);
     if (label !== undefined && options.labels) out.push(`${label}:`);
     const ctx: FormatContext = {
@@ -68,6 +81,10 @@ export function disassemble(program: Program | readonly Instruction[], options: 
     const form = formOf(insn);
     if (!form || validate(insn, pc).length > 0 || !fieldsFit(insn)) text = rawText(insn);
     else text = options.syntax === "llvm" ? formatLlvm(insn, form, ctx) : formatMnemonic(insn, form, ctx);
+    if (options.helperNames && form?.kind === "call" && insn.src === 0) {
+      const name = helperName(insn.imm);
+      if (name !== undefined) text += `\t# ${name}`;
+    }
     let prefix = "";
     if (options.offsets) prefix += `${String(pc).padStart(8)}:\t`;
     if (options.bytes) prefix += `${bytesOf(insn)}\t`;
@@ -77,6 +94,20 @@ export function disassemble(program: Program | readonly Instruction[], options: 
   const endLabel = labelAt.get(slotCount(insns));
   if (endLabel !== undefined && options.labels) out.push(`${endLabel}:`);
   return out.length ? out.join("\n") + "\n" : "";
+}
+
+/** `; <source text>` for the first instruction of each source line (repeats of the same line are dropped). */
+function sourceLinesByPc(p: Program): Map<number, string> {
+  const out = new Map<number, string>();
+  let previous = "";
+  for (const l of p.lines ?? []) {
+    const key = `${l.file}:${l.line}`;
+    if (key === previous) continue;
+    previous = key;
+    const text = l.text !== undefined && l.text.trim() !== "" ? l.text.trim() : `${l.file}:${l.line}`;
+    out.set(l.pc, `; ${text}`);
+  }
+  return out;
 }
 
 /** The directives that recreate a Program's section, license, name and maps. */

@@ -11,6 +11,7 @@ import { action } from "../run-command.js";
 
 interface DisasmOptions {
   syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; program?: string; type?: string;
+  helperNames?: boolean; source?: boolean;
 }
 
 export function register(program: Command): void {
@@ -24,6 +25,8 @@ export function register(program: Command): void {
     .option("--bytes", "show each instruction's bytes, like objdump")
     .option("--program <name>", "only this program of the file")
     .option("--type <section>", "program type (libbpf section name) for files that do not say it (.bin)")
+    .option("--no-helper-names", "print helper calls exactly as llvm-objdump does, without the helper's name")
+    .option("--no-source", "do not interleave C source lines (ELF objects with BTF line info)")
     .option("--json", "print JSON: each program's instructions with pc, bytes, text and source line")
     .action(action(async (file: string, opts: DisasmOptions) => {
       if (opts.syntax !== "llvm" && opts.syntax !== "mnemonic") {
@@ -46,7 +49,12 @@ export function register(program: Command): void {
         return 0;
       }
       const parts = programs.map((p) => {
-        const text = disassemble(p, { syntax, labels: !!opts.labels, offsets: !!opts.offsets, bytes: !!opts.bytes });
+        const text = disassemble(p, {
+          syntax, labels: !!opts.labels, offsets: !!opts.offsets, bytes: !!opts.bytes,
+          helperNames: opts.helperNames !== false,
+          // Source lines are C from BTF line info; an asm file's own lines would only repeat the text.
+          source: opts.source !== false && p.origin?.kind === "elf",
+        });
         return programs.length > 1 ? `# program ${p.name} (${p.section || "no section"})\n${text}` : text;
       });
       process.stdout.write(parts.join("\n"));
