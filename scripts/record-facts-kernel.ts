@@ -15,8 +15,17 @@ const FIX = new URL("../test/facts/fixtures/", import.meta.url);
 const kernel = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
 const what = process.argv.slice(2);
 const want = (w: string): boolean => what.length === 0 || what.includes(w);
-const write = (name: string, data: unknown): void => {
-  writeFileSync(new URL(name, FIX), JSON.stringify(data, null, 1) + "\n");
+/** JSON with one line per target / case (small diffs when the kernel changes). */
+function compact(data: Record<string, unknown>): string {
+  const lines = Object.entries(data).map(([k, v]) => {
+    if (Array.isArray(v)) return `  ${JSON.stringify(k)}: [\n${v.map((x) => `    ${JSON.stringify(x)}`).join(",\n")}\n  ]`;
+    if (v && typeof v === "object") return `  ${JSON.stringify(k)}: {\n${Object.entries(v).map(([kk, x]) => `    ${JSON.stringify(kk)}: ${JSON.stringify(x)}`).join(",\n")}\n  }`;
+    return `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`;
+  });
+  return `{\n${lines.join(",\n")}\n}\n`;
+}
+const write = (name: string, data: Record<string, unknown>): void => {
+  writeFileSync(new URL(name, FIX), compact(data));
   console.log(`wrote test/facts/fixtures/${name}`);
 };
 const header = (note: string): Record<string, string> => ({ note, kernel, recordedBy: "scripts/record-facts-kernel.ts" });
@@ -55,19 +64,23 @@ if (want("maps")) {
 if (want("ctx")) {
   // Struct sizes come from the C headers (fixtures/uapi-layouts.json); probe a little beyond them.
   const uapi = JSON.parse(readFileSync(new URL("uapi-layouts.json", FIX), "utf8")) as { layouts: Record<string, { __size: number }> };
-  const STRUCT: Record<string, string> = { xdp: "xdp_md", sched_cls: "__sk_buff", socket_filter: "__sk_buff", cgroup_skb: "__sk_buff", sock_ops: "bpf_sock_ops", sk_msg: "sk_msg_md", sk_skb: "__sk_buff" };
+  const STRUCT: Record<string, string> = {
+    xdp: "xdp_md", sched_cls: "__sk_buff", sched_act: "__sk_buff", socket_filter: "__sk_buff", cgroup_skb: "__sk_buff", sock_ops: "bpf_sock_ops",
+    sk_msg: "sk_msg_md", sk_skb: "__sk_buff", sk_lookup: "bpf_sk_lookup", cgroup_sock: "bpf_sock", cgroup_sock_addr: "bpf_sock_addr",
+  };
   const targets: Record<string, unknown> = {};
   for (const t of CTX_TARGETS) {
     const b = baselineLoads(t);
     if (!b.ok) throw new Error(`${t.key}: a trivial program does not load (errno ${b.errno}): ${b.log}`);
     const struct = STRUCT[t.key.split("/")[0]!]!;
     const probedSize = uapi.layouts[struct]!.__size + 16;
-    const acc: Record<CtxKind, string[]> = { ldx: [], stx: [], st: [] };
-    for (const kind of ["ldx", "stx", "st"] as const) {
-      for (let off = 0; off < probedSize; off++) for (const size of [1, 2, 4, 8] as const) if (probeCtx(t, kind, off, size)) acc[kind].push(`${off}:${size}`);
+    const acc: Record<CtxKind, string[]> = { ldx: [], ldsx: [], stx: [], st: [] };
+    for (const kind of ["ldx", "ldsx", "stx", "st"] as const) {
+      const sizes = kind === "ldsx" ? ([1, 2, 4] as const) : ([1, 2, 4, 8] as const);
+      for (let off = 0; off < probedSize; off++) for (const size of sizes) if (probeCtx(t, kind, off, size)) acc[kind].push(`${off}:${size}`);
     }
     targets[t.key] = { progType: t.progType, attachType: t.attachType ?? null, struct, probedSize, ...acc };
-    console.log(`${t.key}: ${acc.ldx.length} loads, ${acc.stx.length} stx, ${acc.st.length} st accepted`);
+    console.log(`${t.key}: ${acc.ldx.length} loads, ${acc.ldsx.length} ldsx, ${acc.stx.length} stx, ${acc.st.length} st accepted`);
   }
-  write("kernel-ctx.json", { ...header("context accesses `off:size` the verifier accepts; every other offset below probedSize and size 1/2/4/8 is refused"), targets });
+  write("kernel-ctx.json", { ...header("context accesses `off:size` the verifier accepts (ldx load, ldsx sign-extending load of 1/2/4 bytes, stx register store, st immediate store); every other offset below probedSize and size 1/2/4/8 is refused"), targets });
 }

@@ -14,6 +14,9 @@ export const BPF_SOCK_DECL: readonly CDecl[] = [
 function sockRead(base: string): FieldRule {
   if (base === "dst_port") return { read: [1, 2, 4], span: 4 }; // a 4-byte load also covers the zero padding
   if (["bound_dev_if", "mark", "priority"].includes(base)) return { read: WORD };
+  // `case offsetof(struct bpf_sock, x)` in the kernel (not bpf_ctx_range): narrow loads only at the first
+  // byte (the running 6.18 kernel refuses family+1 etc.; test/facts/fixtures/kernel-ctx.json)
+  if (["family", "type", "protocol", "src_port", "state", "rx_queue_mapping"].includes(base)) return { read: NARROW_READ, narrowAtStart: true };
   return { read: NARROW_READ };
 }
 

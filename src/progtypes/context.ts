@@ -99,9 +99,11 @@ export function layoutStruct(struct: string, decls: readonly CDecl[], rule: (nam
   return { struct, size: Math.ceil(off / maxAlign) * maxAlign, fields };
 }
 
-/** Field containing byte `off`, or undefined (padding or out of range). */
+/** Field containing byte `off` (a field's own bytes first, then the padding a `span` covers), or undefined
+ * (padding or out of range). */
 export function fieldAt(layout: ContextLayout, off: number): CtxField | undefined {
-  return layout.fields.find((f) => off >= f.offset && off < f.offset + Math.max(f.size, f.span ?? 0));
+  return layout.fields.find((f) => off >= f.offset && off < f.offset + f.size)
+    ?? layout.fields.find((f) => off >= f.offset && off < f.offset + Math.max(f.size, f.span ?? 0));
 }
 
 /** Field by name (`data`, `cb[1]`). */
@@ -119,6 +121,8 @@ export function checkContextAccess(layout: ContextLayout, a: CtxAccess): CtxAcce
   const field = fieldAt(layout, off);
   if (!field) return { ok: false, reason: `offset ${off} of struct ${layout.struct} is padding, not a field` };
   const name = `${layout.struct}.${field.name}`;
+  // the padding a span covers is reachable only by a load that starts inside the field (bpf_sock.dst_port)
+  if (off >= field.offset + field.size) return { ok: false, reason: `offset ${off} is the padding after ${name}: load ${field.span} bytes at offset ${field.offset} instead` };
   const allowed = write ? field.write : field.read;
   if (allowed.length === 0) return { ok: false, reason: `${name} is not ${write ? "writable" : "readable"} in this program type` };
   if (a.signExtend && field.noSignExtend) return { ok: false, reason: `${name} cannot be loaded with sign extension` };

@@ -2,7 +2,7 @@
 // (without `bpf_`). A program type's allowed helpers are its own switch plus one of these bases; see each
 // program type's file. Transcribed from kernel 6.12 (kernel/bpf/helpers.c bpf_base_func_proto,
 // net/core/filter.c bpf_sk_base_func_proto, kernel/bpf/cgroup.c cgroup_common/current_func_proto) and
-// checked against the running kernel by test/facts/kernel-helpers.test.ts.
+// checked against the running kernel by test/facts/kernel-facts.test.ts (fixture recorded by scripts/record-facts-kernel.ts).
 import { AttachType as A } from "./numbers.js";
 
 /** bpf_base_func_proto, first switch: every program type, no capability needed. */

@@ -49,6 +49,7 @@ describe(`map creation vs kernel ${maps.kernel}`, () => {
 
 describe(`context access vs kernel ${ctx.kernel}`, () => {
   it("checkCtxAccess agrees on loads", () => expectAgreement(compareCtx(ctx, ["ldx"])));
+  it("checkCtxAccess agrees on sign-extending loads (ldsx)", () => expectAgreement(compareCtx(ctx, ["ldsx"])));
   it("checkCtxAccess agrees on register stores (stx)", () => expectAgreement(compareCtx(ctx, ["stx"])));
   it("immediate stores (st) are accepted exactly where register stores are", () => {
     for (const [key, t] of Object.entries(ctx.targets)) expect(t.st, key).toEqual(t.stx);

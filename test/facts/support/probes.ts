@@ -2,7 +2,7 @@
 // map creations whose accept/refuse answer is recorded by scripts/record-facts-kernel.ts into
 // test/facts/fixtures/kernel-*.json and re-checked live (for a sample) by test/facts/kernel-live.test.ts.
 // The probes only build inputs and classify the kernel's answer; they never consult the fact tables.
-import { encode, call, exit, mov64Imm, load, storeReg, storeImm, R0, R1, R2, type Instruction } from "../../../src/isa/index.js";
+import { encode, call, exit, mov64Imm, load, storeReg, storeImm, make, R0, R1, R2, type Instruction } from "../../../src/isa/index.js";
 import { progLoadRaw, mapCreate, btfLoad, KernelError, closeFd, mapTypeId } from "../../../src/kernel/index.js";
 import { ProgType as P, AttachType as A } from "../../../src/progtypes/numbers.js";
 
@@ -39,6 +39,15 @@ export const CTX_TARGETS: readonly ProbeTarget[] = [
   t("xdp", P.XDP), t("xdp/devmap", P.XDP, A.XDP_DEVMAP), t("sched_cls", P.SCHED_CLS), t("socket_filter", P.SOCKET_FILTER),
   t("cgroup_skb/ingress", P.CGROUP_SKB, A.CGROUP_INET_INGRESS), t("sock_ops", P.SOCK_OPS), t("sk_msg", P.SK_MSG, A.SK_MSG_VERDICT),
   t("sk_skb/stream_verdict", P.SK_SKB, A.SK_SKB_STREAM_VERDICT),
+  // beyond the brief's list: the other types whose context the tables describe
+  t("cgroup_skb/egress", P.CGROUP_SKB, A.CGROUP_INET_EGRESS), t("sk_skb/stream_parser", P.SK_SKB, A.SK_SKB_STREAM_PARSER),
+  t("sched_act", P.SCHED_ACT), t("sk_lookup", P.SK_LOOKUP, A.SK_LOOKUP),
+  t("cgroup_sock/sock_create", P.CGROUP_SOCK, A.CGROUP_INET_SOCK_CREATE), t("cgroup_sock/sock_release", P.CGROUP_SOCK, A.CGROUP_INET_SOCK_RELEASE),
+  t("cgroup_sock/post_bind4", P.CGROUP_SOCK, A.CGROUP_INET4_POST_BIND), t("cgroup_sock/post_bind6", P.CGROUP_SOCK, A.CGROUP_INET6_POST_BIND),
+  t("cgroup_sock_addr/bind4", P.CGROUP_SOCK_ADDR, A.CGROUP_INET4_BIND), t("cgroup_sock_addr/connect6", P.CGROUP_SOCK_ADDR, A.CGROUP_INET6_CONNECT),
+  t("cgroup_sock_addr/sendmsg4", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP4_SENDMSG), t("cgroup_sock_addr/sendmsg6", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP6_SENDMSG),
+  t("cgroup_sock_addr/recvmsg4", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP4_RECVMSG), t("cgroup_sock_addr/getpeername6", P.CGROUP_SOCK_ADDR, A.CGROUP_INET6_GETPEERNAME),
+  t("cgroup_sock_addr/connect_unix", P.CGROUP_SOCK_ADDR, A.CGROUP_UNIX_CONNECT), t("cgroup_sock_addr/sendmsg_unix", P.CGROUP_SOCK_ADDR, A.CGROUP_UNIX_SENDMSG),
 ];
 
 /** The helper ids probed (the kernel's ___BPF_FUNC_MAPPER, frozen since 6.1: 1..211). */
@@ -84,12 +93,14 @@ export function probeHelper(target: ProbeTarget, id: number): HelperAnswer {
   return "allowed";
 }
 
-export type CtxKind = "ldx" | "stx" | "st";
+export type CtxKind = "ldx" | "ldsx" | "stx" | "st";
 
-/** Whether the target may load (ldx) or store (stx from a register, st immediate) `size` bytes at ctx+off. */
+/** Whether the target may load (ldx; ldsx: sign-extending, sizes 1/2/4) or store (stx from a register, st
+ * immediate) `size` bytes at ctx+off. */
 export function probeCtx(target: ProbeTarget, kind: CtxKind, off: number, size: 1 | 2 | 4 | 8): boolean {
   const body: Instruction[] =
     kind === "ldx" ? [load(size, R0, R1, off)]
+      : kind === "ldsx" ? [make(`ldxs${size === 1 ? "b" : size === 2 ? "h" : "w"}`, { dst: R0, src: R1, off })]
       : kind === "stx" ? [mov64Imm(R2, 0), storeReg(size, R1, off, R2)]
         : [storeImm(size, R1, off, 0)];
   const r = tryLoad(target, [...body, ...RET()]);
