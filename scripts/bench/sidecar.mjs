@@ -1,9 +1,11 @@
 // Sidecar bench: requests/second of a small request/response workload (client -> local TCP proxy -> server,
 // 64-byte requests and replies) with 1 to 50 persistent connections, without and with the sock_ops + sk_msg
-// socket-to-socket redirect deployed on the cgroup the workload runs in. Everything runs in a network
-// namespace and a cgroup made for the bench (loopback only), removed afterwards. Needs root; skips otherwise.
+// socket-to-socket redirect of bpf/sockops_redir.bpf.o deployed on the cgroup the workload runs in.
+// Everything runs in a network namespace and a cgroup made for the bench (loopback only), removed
+// afterwards. Needs root; skips otherwise.
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, rmdirSync, writeFileSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { tsImport } from "tsx/esm/api";
 
 const SECONDS = 1.5;
@@ -51,7 +53,14 @@ function run(ns, cgroup, conns) {
 export default async function sidecar() {
   if (process.platform !== "linux" || process.getuid?.() !== 0) return [{ skipped: "needs Linux and root" }];
   const k = await tsImport("../../src/kernel/index.ts", import.meta.url);
-  const progs = await tsImport("../../test/kernel/programs.ts", import.meta.url);
+  const { loadPrograms } = await tsImport("../../src/program/load.ts", import.meta.url);
+  const object = fileURLToPath(new URL("../../bpf/sockops_redir.bpf.o", import.meta.url));
+  const programs = await loadPrograms(object);
+  const byName = (n) => {
+    const p = programs.find((x) => x.name === n);
+    if (!p) throw new Error(`${object} has no program ${n}`);
+    return p;
+  };
   const tag = `${process.pid}`;
   const ns = `bkbench${tag}`, cgroup = `/sys/fs/cgroup/unified/bkbench${tag}`, name = `bench-sidecar-${tag}`;
   execFileSync("ip", ["netns", "add", ns]);
@@ -62,19 +71,24 @@ export default async function sidecar() {
     const plain = {};
     for (const c of CONNECTIONS) plain[c] = await run(ns, cgroup, c);
     k.deploy(name, [
-      { program: progs.sockopsProgram(), attach: { type: "sockops", target: cgroup } },
-      { program: progs.skMsgProgram(), attach: { type: "sk_msg", target: "sock_hash" } },
+      { program: byName("sockops_established"), attach: { type: "sockops", target: cgroup } },
+      { program: byName("sk_msg_redirect"), attach: { type: "sk_msg", target: "sock_map" } },
     ]);
     try {
       for (const c of CONNECTIONS) {
         const r = await run(ns, cgroup, c);
         rows.push({ connections: c, "plain req/s": plain[c].rps, "redirect req/s": r.rps, ratio: +(r.rps / plain[c].rps).toFixed(2) });
       }
-      const fd = k.objGet(`${k.deploymentDir(name)}/maps/redirects`);
+      // redirect_stats: [0] messages redirected socket-to-socket, [1] messages left to the TCP/IP stack.
+      const fd = k.objGet(`${k.deploymentDir(name)}/maps/redirect_stats`);
       const v = new Uint8Array(8);
-      k.mapLookup(fd, new Uint8Array(4), v);
+      const counts = [0, 1].map((slot) => {
+        k.mapLookup(fd, k.u32Key(slot), v);
+        return Number(new DataView(v.buffer).getBigUint64(0, true));
+      });
       k.closeFd(fd);
-      rows.push({ connections: "redirects", "redirect req/s": Number(new DataView(v.buffer).getBigUint64(0, true)) });
+      rows.push({ connections: "messages redirected", "redirect req/s": counts[0] });
+      rows.push({ connections: "messages via the stack", "redirect req/s": counts[1] });
     } finally {
       k.detachDeployment(name);
     }

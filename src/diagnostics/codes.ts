@@ -80,6 +80,10 @@ export const DIAGNOSTIC_CODES = {
   BK5017: { severity: "error", message: "helper {name} ({id}) fails: {what}" },
 
   // BK6xxx: verifier (src/verifier)
+  BK6001: { severity: "error", message: "cannot tell the program type of '{name}' (section '{section}')" },
+  BK6002: { severity: "error", message: "batch line {line}: {problem}" },
+  BK6003: { severity: "error", message: "cannot compare with the kernel: {reason}" },
+  BK6004: { severity: "error", message: "rejected by the verifier: {message}" },
 
   // BK7xxx: kernel backend (src/kernel)
   BK7001: { severity: "error", message: "the kernel backend is unavailable: {reason}" },

@@ -2,7 +2,7 @@
 // <bpffs>/bpfkit/<name>/{maps,progs,links}/ so they outlive the process. bpffs holds only BPF objects, so
 // the manifest (what was deployed where, as JSON) is itself pinned there as a one-entry array map
 // `manifest`; it goes away with the deployment. A deployment that fails half-way removes what it made.
-import { existsSync, mkdirSync, readdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Program } from "../program/index.js";
@@ -12,7 +12,8 @@ import { bpffsRoot, ensureBpffs, removeTree } from "./bpffs.js";
 import { linkDetach, linkInfo, mapCreate, mapInfo, mapLookup, mapUpdate, objGet, objPin, progInfo } from "./commands.js";
 import { KernelError } from "./errors.js";
 import { loadObjectIntoKernel, progTypeLabel, type KernelLoadOptions } from "./loader.js";
-import { linkTypeName, mapTypeId, mapTypeName } from "./numbers.js";
+import { mapTypeById, mapTypeByName } from "../maps/types.js";
+import { linkTypeName } from "./numbers.js";
 import { closeFd } from "./sys.js";
 
 /** Where one program goes, in a form that can be written to JSON (deployment files, the manifest). */
@@ -51,8 +52,26 @@ export interface Manifest {
 }
 
 export const deploymentDir = (name: string): string => join(bpffsRoot(), name);
+/** bpffs refuses names with '.' (EPERM): global data maps (`obj.rodata`) are pinned as `obj_rodata`, as libbpf does. */
+export const pinName = (name: string): string => name.replace(/\./g, "_");
+const XDP_MODES: readonly string[] = ["skb", "native", "auto"];
+const ATTACH_TYPES: readonly string[] = ["xdp", "tc", "sockops", "sk_msg", "sk_skb", "cgroup", "none"];
 const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 const MANIFEST = "manifest";
+
+/** Values an AttachSpec may hold (deployment files and API callers are not type-checked): exit 2 otherwise. */
+export function checkAttachSpec(spec: AttachSpec, progName: string): void {
+  const bad = (what: string, value: unknown, expected: string): never => {
+    throw new BpfkitError(diag("BK7012", { what: `${what} of program '${progName}'`, value: String(value), expected }), 2);
+  };
+  if (!ATTACH_TYPES.includes(spec.type)) bad("attach type", spec.type, `expected one of ${ATTACH_TYPES.join(", ")}`);
+  if (spec.mode !== undefined && (spec.type !== "xdp" || !XDP_MODES.includes(spec.mode))) {
+    bad("XDP mode", spec.mode, spec.type === "xdp" ? `expected one of ${XDP_MODES.join(", ")}` : "a mode applies to xdp attachments only");
+  }
+  if (spec.direction !== undefined && (spec.type !== "tc" || !["ingress", "egress"].includes(spec.direction))) {
+    bad("tc direction", spec.direction, spec.type === "tc" ? "expected ingress or egress" : "a direction applies to tc attachments only");
+  }
+}
 
 function targetOf(spec: AttachSpec, maps: ReadonlyMap<string, { fd: number }>, progName: string): AttachTarget | undefined {
   const need = (what: string): string => {
@@ -61,8 +80,10 @@ function targetOf(spec: AttachSpec, maps: ReadonlyMap<string, { fd: number }>, p
   };
   switch (spec.type) {
     case "none": return undefined;
-    case "xdp": return { kind: "xdp", iface: need("an interface"), mode: spec.mode ?? "auto", ...(spec.netns ? { netns: spec.netns } : {}) };
-    case "tc": return { kind: "tc", iface: need("an interface"), direction: spec.direction ?? "ingress", ...(spec.netns ? { netns: spec.netns } : {}) };
+    case "xdp":
+      return { kind: "xdp", iface: need("an interface"), mode: spec.mode ?? "auto", ...(spec.netns ? { netns: spec.netns } : {}) };
+    case "tc":
+      return { kind: "tc", iface: need("an interface"), direction: spec.direction ?? "ingress", ...(spec.netns ? { netns: spec.netns } : {}) };
     case "sockops": return { kind: "cgroup", path: need("a cgroup v2 folder"), attachType: AttachType.CGROUP_SOCK_OPS };
     case "cgroup": {
       const at = spec.attachType !== undefined ? attachTypeId(spec.attachType) : undefined;
@@ -80,6 +101,31 @@ function targetOf(spec: AttachSpec, maps: ReadonlyMap<string, { fd: number }>, p
   }
 }
 
+/**
+ * Programs of the same object that `program`'s prog_array slots name (tail-call targets), and theirs in
+ * turn: they must be loaded with it (unattached) for the slots to be filled, as libbpf loads the whole object.
+ */
+export function tailCallTargets(program: Program, objectPrograms: readonly Program[]): Program[] {
+  const out: Program[] = [];
+  const seen = new Set([program.name]);
+  const queue = [program];
+  while (queue.length) {
+    const p = queue.shift()!;
+    for (const m of p.maps) {
+      if (m.type !== "prog_array") continue;
+      for (const slot of m.initialSlots ?? []) {
+        if (seen.has(slot.target)) continue;
+        const target = objectPrograms.find((q) => q.name === slot.target);
+        if (!target) continue; // fillSlots reports it (BK7015)
+        seen.add(slot.target);
+        out.push(target);
+        queue.push(target);
+      }
+    }
+  }
+  return out;
+}
+
 export interface DeployOptions extends KernelLoadOptions {
   /** Replace an existing deployment of the same name. */
   replace?: boolean;
@@ -88,6 +134,8 @@ export interface DeployOptions extends KernelLoadOptions {
 /** Load, attach and pin; returns the manifest. Nothing is left behind when it fails. */
 export function deploy(name: string, items: readonly DeployProgram[], options: DeployOptions = {}): Manifest {
   if (!NAME_RE.test(name)) throw new BpfkitError(diag("BK7012", { what: "deployment name", value: name, expected: "letters, digits, '_', '.', '-' (at most 64)" }), 2);
+  // Before anything changes (a bad spec must not cost an existing deployment replaced by this one).
+  for (const item of items) checkAttachSpec(item.attach, item.program.name);
   ensureBpffs();
   const dir = deploymentDir(name);
   if (existsSync(dir)) {
@@ -102,7 +150,7 @@ export function deploy(name: string, items: readonly DeployProgram[], options: D
     made = true;
     const manifest: Manifest = { name, created: new Date().toISOString(), programs: [], maps: [] };
     for (const [mapName, m] of obj.maps) {
-      const pin = `maps/${mapName}`;
+      const pin = `maps/${pinName(mapName)}`;
       objPin(m.fd, join(dir, pin));
       manifest.maps.push({ name: mapName, id: m.id, type: m.spec.type, pin });
     }
@@ -144,7 +192,7 @@ export function deploy(name: string, items: readonly DeployProgram[], options: D
 function writeManifest(dir: string, manifest: Manifest): void {
   const bytes = new TextEncoder().encode(JSON.stringify(manifest));
   const size = Math.ceil((bytes.length + 1) / 8) * 8;
-  const fd = mapCreate({ mapType: mapTypeId("array")!, keySize: 4, valueSize: size, maxEntries: 1, name: "bpfkit_manifest" });
+  const fd = mapCreate({ mapType: mapTypeByName("array")!.id, keySize: 4, valueSize: size, maxEntries: 1, name: "bpfkit_manifest" });
   try {
     const value = new Uint8Array(size);
     value.set(bytes);
@@ -177,14 +225,29 @@ export function listDeployments(): string[] {
   return readdirSync(root).filter((n) => existsSync(join(root, n, MANIFEST))).sort();
 }
 
+/**
+ * kernel.bpf_stats_enabled: whether the kernel counts program runs and run time (off by default: counting
+ * costs on every run). undefined when the sysctl cannot be read. bpfkit only reads it.
+ */
+export function bpfStatsEnabled(): boolean | undefined {
+  try {
+    return readFileSync("/proc/sys/kernel/bpf_stats_enabled", "utf8").trim() !== "0";
+  } catch {
+    return undefined;
+  }
+}
+
 export interface DeploymentStatus {
   name: string;
   created: string;
-  programs: { name: string; id: number; type: string; attach: string; linkId?: number; linkType?: string; attached: boolean; runCnt: bigint; runTimeNs: bigint }[];
+  /** kernel.bpf_stats_enabled at the time of the query; without it the kernel counts no runs. */
+  statsEnabled: boolean | undefined;
+  /** runCnt / runTimeNs are absent when stats are off (the kernel's 0 would mean "not counted", not "never ran"). */
+  programs: { name: string; id: number; type: string; attach: string; linkId?: number; linkType?: string; attached: boolean; runCnt?: bigint; runTimeNs?: bigint }[];
   maps: { name: string; id: number; type: string; keySize: number; valueSize: number; maxEntries: number }[];
 }
 
-/** What is live of a deployment, from its pins (run counts need kernel.bpf_stats_enabled=1). */
+/** What is live of a deployment, from its pins (run counts only when kernel.bpf_stats_enabled=1). */
 export function deploymentStatus(name: string): DeploymentStatus {
   const manifest = readManifest(name);
   if (!manifest) throw new BpfkitError(diag("BK7008", { name, dir: bpffsRoot() }), 2);
@@ -194,20 +257,22 @@ export function deploymentStatus(name: string): DeploymentStatus {
     const fd = objGet(path);
     try { return fn(fd); } finally { closeFd(fd); }
   };
-  const st: DeploymentStatus = { name, created: manifest.created, programs: [], maps: [] };
+  const statsEnabled = bpfStatsEnabled();
+  const st: DeploymentStatus = { name, created: manifest.created, statsEnabled, programs: [], maps: [] };
   for (const p of manifest.programs) {
     const info = withFd(join(dir, "progs", p.name), progInfo);
     const link = p.link ? withFd(join(dir, p.link), linkInfo) : undefined;
     const row: DeploymentStatus["programs"][number] = {
       name: p.name, id: info?.id ?? p.id, type: p.type, attach: describeAttach(p.attach),
-      attached: link !== undefined && link.progId === p.id, runCnt: info?.runCnt ?? 0n, runTimeNs: info?.runTimeNs ?? 0n,
+      attached: link !== undefined && link.progId === p.id,
     };
+    if (statsEnabled !== false && info) { row.runCnt = info.runCnt; row.runTimeNs = info.runTimeNs; }
     if (link) { row.linkId = link.id; row.linkType = linkTypeName(link.type); }
     st.programs.push(row);
   }
   for (const m of manifest.maps) {
     const info = withFd(join(dir, m.pin), mapInfo);
-    if (info) st.maps.push({ name: m.name, id: info.id, type: mapTypeName(info.type), keySize: info.keySize, valueSize: info.valueSize, maxEntries: info.maxEntries });
+    if (info) st.maps.push({ name: m.name, id: info.id, type: mapTypeById(info.type)?.name ?? `map type ${info.type}`, keySize: info.keySize, valueSize: info.valueSize, maxEntries: info.maxEntries });
   }
   return st;
 }

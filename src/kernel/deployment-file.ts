@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { loadPrograms, pickProgram } from "../program/load.js";
-import type { AttachSpec, DeployProgram } from "./deploy.js";
+import type { Program } from "../program/index.js";
+import { tailCallTargets, type AttachSpec, type DeployProgram } from "./deploy.js";
 
 const TYPES = new Set(["xdp", "tc", "sockops", "sk_msg", "sk_skb", "cgroup", "none"]);
 
@@ -26,7 +27,7 @@ export async function readDeploymentFile(path: string, type?: string): Promise<D
   const bad = (reason: string): never => { throw new BpfkitError(diag("BK7017", { reason }, { file: path }), 2); };
   if (!json || typeof json !== "object" || !Array.isArray((json as { programs?: unknown }).programs)) bad("expected an object with a `programs` array");
   const obj = json as { name?: unknown; programs: unknown[] };
-  const out: DeploymentFile = { programs: [] };
+  const out: { name?: string; programs: (DeployProgram & { objectPrograms: Program[] })[] } = { programs: [] };
   if (typeof obj.name === "string") out.name = obj.name;
   for (const [i, entry] of obj.programs.entries()) {
     const e = entry as { file?: unknown; program?: unknown; type?: unknown; attach?: unknown };
@@ -36,7 +37,16 @@ export async function readDeploymentFile(path: string, type?: string): Promise<D
     const file = resolve(dirname(path), e.file as string);
     const t = typeof e.type === "string" ? e.type : type;
     const programs = await loadPrograms(file, t !== undefined ? { type: t } : {});
-    out.programs.push({ program: pickProgram(programs, file, typeof e.program === "string" ? e.program : undefined), attach: attach! });
+    out.programs.push({ program: pickProgram(programs, file, typeof e.program === "string" ? e.program : undefined), attach: attach!, objectPrograms: programs });
   }
-  return out;
+  // Tail-call targets named by prog_array slots (and not listed themselves) are loaded too, unattached.
+  const listed = new Set(out.programs.map((p) => p.program.name));
+  for (const item of [...out.programs]) {
+    for (const t of tailCallTargets(item.program, item.objectPrograms)) {
+      if (listed.has(t.name)) continue;
+      listed.add(t.name);
+      out.programs.push({ program: t, attach: { type: "none" }, objectPrograms: item.objectPrograms });
+    }
+  }
+  return { ...(out.name !== undefined ? { name: out.name } : {}), programs: out.programs.map(({ program, attach }) => ({ program, attach })) };
 }

@@ -14,10 +14,19 @@
 //   KernelError whose first diagnostic (BK7003) has the verifier's reason, pc and source line, `.log` the
 //   whole log. `loadObjectIntoKernel(programs)` shares maps by name and fills prog_array slots.
 //   `loadWithLog(attr)` is the raw load-with-log policy; `logBuffer()` a process-wide reusable buffer.
+// - maps.ts: `createMap(spec, { btfFd })` (BTF key/value types when the kernel takes them, else plain with
+//   `.btfRefused` saying why; global data written, `.rodata` frozen), `readMapEntries(fd)`, and per-CPU sizes
+//   (`possibleCpus`, `userValueSize`, `perCpuValues`: a per-CPU lookup writes one value per possible CPU).
 // - testrun.ts: `kernelTestRun(program, { data, ctx, repeat })` -> { retval, data, ctx, duration };
-//   `new KernelEngine(program)` to load once and `.run()` many times (then `.close()`).
+//   `new KernelEngine(program, { others? })` to load once (with the object's tail-call targets) and `.run()`
+//   many times (then `.close()`); `.mapsByName` for reading maps. src/testing/agree.ts compares it with the
+//   interpreter.
 // - attach.ts, bpffs.ts, deploy.ts: attaching (xdp, tcx, sockops, sk_msg/sk_skb, socket filter), pinning
-//   under /sys/fs/bpf/bpfkit/<name>/ and deployments (`deploy`, `listDeployments`, `detachDeployment`).
+//   under /sys/fs/bpf/bpfkit/<name>/ (map pins with '.' become '_': bpffs refuses dots) and deployments
+//   (`deploy`, `listDeployments`, `detachDeployment`, `deploymentStatus` with `statsEnabled` from
+//   kernel.bpf_stats_enabled, `tailCallTargets` for programs a prog_array names, `checkAttachSpec`).
+// - numbers.ts: bpf(2) commands, link types and flags only; map types come from src/maps/types.ts and
+//   program/attach types from src/progtypes/.
 export * from "./errors.js";
 export * from "./numbers.js";
 export * from "./commands.js";

@@ -2,13 +2,12 @@
 // func/line info, a load without a log first and, on failure, again with a log so the error carries the
 // verifier's words (and the C source line when line info is present).
 import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
-import { encode, type Instruction, OPCODE_LDDW } from "../isa/index.js";
+import { encode, type Instruction, OPCODE_LDDW, PSEUDO } from "../isa/index.js";
 import type { Program } from "../program/index.js";
 import { progTypeId, progTypeName, resolveSection } from "../progtypes/index.js";
 import { btfLoad, mapUpdate, progInfo, progLoadRaw, type ProgLoadAttr } from "./commands.js";
 import { ERRNO, KernelError } from "./errors.js";
 import { createMap, type KernelMap, u32Key } from "./maps.js";
-import { PSEUDO_MAP_FD, PSEUDO_MAP_VALUE } from "./numbers.js";
 import { closeFd } from "./sys.js";
 
 /** BPF_F_XDP_HAS_FRAGS (prog_flags) for `xdp.frags` sections. */
@@ -60,7 +59,7 @@ export function programKind(program: Program, options: Pick<KernelLoadOptions, "
 /** Replace map indexes in lddw (src=1 map fd, src=2 map value) by the maps' fds. */
 export function patchMapReferences(program: Program, fds: readonly number[]): Instruction[] {
   return program.insns.map((i) => {
-    if (i.opcode !== OPCODE_LDDW || (i.src !== PSEUDO_MAP_FD && i.src !== PSEUDO_MAP_VALUE)) return i;
+    if (i.opcode !== OPCODE_LDDW || (i.src !== PSEUDO.MAP_FD && i.src !== PSEUDO.MAP_VALUE)) return i;
     const imm64 = i.imm64 ?? BigInt(i.imm >>> 0);
     const index = Number(imm64 & 0xffffffffn);
     const fd = fds[index];
@@ -110,7 +109,13 @@ export function explainVerifierLog(log: string): { reason: string; pc?: number; 
   const stat = /^(processed \d+ insns|verification time|stack depth|mark_precise|func#)/;
   let end = lines.length - 1;
   while (end >= 0 && stat.test(lines[end]!)) end--;
-  const reason = end >= 0 ? lines[end]! : "no log";
+  let reason = end >= 0 ? lines[end]! : "no log";
+  // Some errors take two lines ("invalid access to packet, off=20 size=1, R1(...)" then "R1 offset is
+  // outside of the packet"): keep the first too when it is a message, not an instruction or state line.
+  const prev = end > 0 ? lines[end - 1]! : undefined;
+  if (prev !== undefined && !/^(\d+:|;|from \d+ to|last_idx|regs=|parent|frame|mark_precise|Validating|Func#|func#|\s)/.test(prev) && !stat.test(prev)) {
+    reason = `${prev}: ${reason}`;
+  }
   const out: ReturnType<typeof explainVerifierLog> = { reason };
   for (let i = end; i >= 0; i--) {
     const m = /^(\d+): \(/.exec(lines[i]!);

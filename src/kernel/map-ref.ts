@@ -1,10 +1,12 @@
 // Naming maps on the command line and reading keys/values: `DEPLOYMENT/MAP`, a bpffs path, or `id:N`;
-// keys and values as hex bytes, decimal numbers (little-endian, the map's width) or dotted IPv4 (network order).
+// keys and values as hex bytes, decimal numbers (little-endian, the map's width), dotted IPv4 (network order),
+// IPv6 (16-byte keys) or ADDR/LEN for lpm_trie keys.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { BpfkitError, diag } from "../diagnostics/index.js";
+import { parseIpv4, parseIpv6 } from "../packet/addr.js";
 import { mapGetFdById, mapInfo, objGet, type MapInfo } from "./commands.js";
-import { deploymentDir } from "./deploy.js";
+import { deploymentDir, pinName } from "./deploy.js";
 
 export function openMap(ref: string): { fd: number; info: MapInfo } {
   let fd: number;
@@ -13,7 +15,7 @@ export function openMap(ref: string): { fd: number; info: MapInfo } {
   else if (ref.startsWith("/")) fd = objGet(ref);
   else {
     const [dep, map] = ref.split("/");
-    const path = join(deploymentDir(dep ?? ""), "maps", map ?? "");
+    const path = join(deploymentDir(dep ?? ""), "maps", pinName(map ?? ""));
     if (!dep || !map || !existsSync(path)) throw new BpfkitError(diag("BK7011", { name: ref, where: " (give DEPLOYMENT/MAP, a bpffs path or id:N)" }), 2);
     fd = objGet(path);
   }
@@ -23,6 +25,23 @@ export function openMap(ref: string): { fd: number; info: MapInfo } {
 export function parseBytes(text: string, size: number, what: string): Uint8Array {
   const bad = (expected: string): never => { throw new BpfkitError(diag("BK7012", { what, value: text, expected }), 2); };
   const out = new Uint8Array(size);
+  // LPM trie keys: `192.0.2.0/24` or `2001:db8::/32` -> u32 prefix length (host order) + address bytes.
+  const cidr = /^([0-9a-f.:]+)\/(\d+)$/i.exec(text);
+  if (cidr) {
+    const v6 = cidr[1]!.includes(":");
+    const addrLen = v6 ? 16 : 4;
+    let addr: Uint8Array;
+    try { addr = v6 ? parseIpv6(cidr[1]!, what) : parseIpv4(cidr[1]!, what); } catch { return bad(`an IPv${v6 ? 6 : 4} address before the /`); }
+    const bits = Number(cidr[2]);
+    if (bits > addrLen * 8) bad(`a prefix length of at most ${addrLen * 8}`);
+    if (size !== 4 + addrLen) bad(`${size} bytes: ADDR/LEN fits an lpm_trie key of ${4 + addrLen} bytes (u32 prefix length + IPv${v6 ? 6 : 4} address)`);
+    new DataView(out.buffer).setUint32(0, bits, true);
+    out.set(addr, 4);
+    return out;
+  }
+  if (size === 16 && /^[0-9a-f]*:[0-9a-f:.]*$/i.test(text) && text.split(":").length <= 8) {
+    try { return parseIpv6(text, what); } catch { return bad("an IPv6 address"); }
+  }
   if (/^\d+\.\d+\.\d+\.\d+$/.test(text)) {
     if (size < 4) bad(`${size} bytes cannot hold an IPv4 address`);
     out.set(text.split(".").map(Number));
@@ -34,7 +53,7 @@ export function parseBytes(text: string, size: number, what: string): Uint8Array
     return out;
   }
   const hex = text.replace(/^0x/i, "").replace(/[\s:]/g, "");
-  if (!/^[0-9a-f]*$/i.test(hex) || hex.length !== size * 2) bad(`${size} bytes as hex (${size * 2} digits), a decimal number or a dotted IPv4 address`);
+  if (!/^[0-9a-f]*$/i.test(hex) || hex.length !== size * 2) bad(`${size} bytes as hex (${size * 2} digits), a decimal number, an IPv4${size === 16 ? "/IPv6" : ""} address${size === 8 || size === 20 ? " or ADDR/LEN (lpm_trie key)" : ""}`);
   for (let i = 0; i < size; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
   return out;
 }

@@ -1,11 +1,12 @@
 // Creating a program's maps in the kernel from their MapSpecs: BTF-described when the object has BTF
 // (falling back to plain maps if the kernel refuses the BTF ids, as libbpf does), inner-map templates for
 // map-in-map, global data written and `.rodata` frozen.
+import { readFileSync } from "node:fs";
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { MapSpec } from "../program/index.js";
-import { mapCreate, mapFreeze, mapInfo, mapUpdate } from "./commands.js";
+import { mapCreate, mapFreeze, mapGetNextKey, mapInfo, mapLookup, mapUpdate } from "./commands.js";
 import { KernelError } from "./errors.js";
-import { mapTypeId } from "./numbers.js";
+import { mapTypeById, mapTypeByName } from "../maps/types.js";
 import { closeFd } from "./sys.js";
 
 /** A map living in the kernel, owned by whoever holds `fd`. */
@@ -14,6 +15,8 @@ export interface KernelMap {
   fd: number;
   id: number;
   spec: MapSpec;
+  /** Why the map was created without the object's BTF key/value types (the kernel refused them), if it was. */
+  btfRefused?: string;
 }
 
 export interface CreateMapOptions {
@@ -21,7 +24,7 @@ export interface CreateMapOptions {
 }
 
 function kernelMapType(spec: MapSpec): number {
-  const t = mapTypeId(spec.type);
+  const t = mapTypeByName(spec.type)?.id;
   if (t === undefined) throw new BpfkitError(diag("BK7004", { name: spec.name, type: spec.type }), 2);
   return t;
 }
@@ -37,6 +40,7 @@ export function createMap(spec: MapSpec, options: CreateMapOptions = {}): Kernel
       innerMapFd: innerFd, name: spec.name, ...(spec.extra !== undefined ? { mapExtra: BigInt(spec.extra) } : {}),
     };
     let fd: number;
+    let btfRefused: string | undefined;
     const withBtf = options.btfFd !== undefined && options.btfFd > 0 && (spec.btfKeyTypeId || spec.btfValueTypeId);
     try {
       fd = mapCreate(withBtf ? { ...base, btfFd: options.btfFd!, btfKeyTypeId: spec.btfKeyTypeId ?? 0, btfValueTypeId: spec.btfValueTypeId ?? 0 } : base);
@@ -44,8 +48,9 @@ export function createMap(spec: MapSpec, options: CreateMapOptions = {}): Kernel
       // Some map types refuse BTF key/value ids (older kernels, special maps): create the plain map.
       if (!withBtf || !(err instanceof KernelError)) throw err;
       fd = mapCreate(base);
+      btfRefused = `BTF key/value types refused (${err.errnoName}); created without them, as libbpf does`;
     }
-    const map: KernelMap = { name: spec.name, fd, id: mapInfo(fd).id, spec };
+    const map: KernelMap = { name: spec.name, fd, id: mapInfo(fd).id, spec, ...(btfRefused ? { btfRefused } : {}) };
     try {
       if (spec.initialValue && spec.initialValue.length) {
         const value = new Uint8Array(spec.valueSize);
@@ -78,4 +83,51 @@ export function u32Key(i: number): Uint8Array {
   const k = new Uint8Array(4);
   new DataView(k.buffer).setUint32(0, i, true);
   return k;
+}
+
+let cpus: number | undefined;
+/** Number of possible CPUs (/sys/devices/system/cpu/possible), the count of values a per-CPU map holds. */
+export function possibleCpus(): number {
+  if (cpus !== undefined) return cpus;
+  let n = 0;
+  try {
+    for (const part of readFileSync("/sys/devices/system/cpu/possible", "utf8").trim().split(",")) {
+      const [a, b] = part.split("-").map(Number);
+      n += b === undefined ? 1 : b - a! + 1;
+    }
+  } catch { /* not Linux: one */ }
+  cpus = Math.max(n, 1);
+  return cpus;
+}
+
+/**
+ * Bytes a lookup from user space writes: value_size, or for per-CPU maps one value per possible CPU, each
+ * rounded up to 8 bytes. A smaller buffer would be overrun by the kernel.
+ */
+export function userValueSize(mapType: number, valueSize: number): number {
+  return mapTypeById(mapType)?.perCpu ? Math.ceil(valueSize / 8) * 8 * possibleCpus() : valueSize;
+}
+
+/** Split a per-CPU lookup result into one value per CPU (a plain map's value comes back as one entry). */
+export function perCpuValues(mapType: number, valueSize: number, buf: Uint8Array): Uint8Array[] {
+  if (!mapTypeById(mapType)?.perCpu) return [buf.subarray(0, valueSize)];
+  const stride = Math.ceil(valueSize / 8) * 8;
+  return Array.from({ length: Math.floor(buf.length / stride) }, (_, i) => buf.subarray(i * stride, i * stride + valueSize));
+}
+
+/**
+ * Every entry of a kernel map (keys by BPF_MAP_GET_NEXT_KEY, values by lookup): `values` has one entry, or
+ * one per possible CPU for per-CPU maps. Keys that vanish between the two calls are skipped.
+ */
+export function readMapEntries(fd: number, limit = 1_000_000): { key: Uint8Array; values: Uint8Array[] }[] {
+  const info = mapInfo(fd);
+  const out: { key: Uint8Array; values: Uint8Array[] }[] = [];
+  const next = new Uint8Array(info.keySize);
+  const buf = new Uint8Array(userValueSize(info.type, info.valueSize));
+  let prev: Uint8Array | null = null;
+  while (out.length < limit && mapGetNextKey(fd, prev, next)) {
+    if (mapLookup(fd, next, buf)) out.push({ key: next.slice(), values: perCpuValues(info.type, info.valueSize, buf).map((v) => v.slice()) });
+    prev = next.slice();
+  }
+  return out;
 }

@@ -4,7 +4,8 @@ import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Program } from "../program/index.js";
 import { progTestRun } from "./commands.js";
 import { ERRNO, KernelError } from "./errors.js";
-import { loadProgramIntoKernel, progTypeLabel, type KernelLoadOptions, type LoadedKernelProgram } from "./loader.js";
+import { loadObjectIntoKernel, loadProgramIntoKernel, progTypeLabel, type KernelLoadOptions, type LoadedKernelProgram } from "./loader.js";
+import type { KernelMap } from "./maps.js";
 
 export interface KernelRunInput {
   /** Packet bytes (xdp, tc, socket filter, cgroup_skb). */
@@ -27,12 +28,33 @@ export interface KernelRunResult {
   duration: number;
 }
 
+export interface KernelEngineOptions extends KernelLoadOptions {
+  /**
+   * Other programs of the same object (tail-call targets): loaded with this one, sharing its maps, so the
+   * object's prog_array slots are filled (`loadObjectIntoKernel`).
+   */
+  others?: readonly Program[];
+}
+
 /** A program loaded once and run many times (close() when done). */
 export class KernelEngine {
   readonly loaded: LoadedKernelProgram;
+  /** Every map the engine's programs use, by name. */
+  readonly mapsByName: ReadonlyMap<string, KernelMap>;
+  private readonly owner: { close(): void };
   private dataOut = new Uint8Array(0);
-  constructor(readonly program: Program, options: KernelLoadOptions = {}) {
-    this.loaded = loadProgramIntoKernel(program, options);
+  constructor(readonly program: Program, options: KernelEngineOptions = {}) {
+    const others = (options.others ?? []).filter((p) => p !== program && p.name !== program.name);
+    if (others.length) {
+      const obj = loadObjectIntoKernel([program, ...others], options);
+      this.loaded = obj.programs[0]!;
+      this.mapsByName = obj.maps;
+      this.owner = obj;
+    } else {
+      this.loaded = loadProgramIntoKernel(program, options);
+      this.mapsByName = new Map(this.loaded.maps.map((m) => [m.name, m]));
+      this.owner = this.loaded;
+    }
   }
   run(input: KernelRunInput = {}): KernelRunResult {
     const data = input.data ?? new Uint8Array(0);
@@ -63,12 +85,12 @@ export class KernelEngine {
     return this.loaded.maps;
   }
   close(): void {
-    this.loaded.close();
+    this.owner.close();
   }
 }
 
 /** Load, run once (or `repeat` times in the kernel) and unload. */
-export function kernelTestRun(program: Program, input: KernelRunInput = {}, options: KernelLoadOptions = {}): KernelRunResult {
+export function kernelTestRun(program: Program, input: KernelRunInput = {}, options: KernelEngineOptions = {}): KernelRunResult {
   const engine = new KernelEngine(program, options);
   try {
     return engine.run(input);

@@ -1,12 +1,12 @@
 // `bpfkit deploy / status / map / detach` as separate processes: what deploy attaches stays attached after
 // it exits, detach removes everything, and a rejected program leaves nothing behind.
-import { afterAll, beforeAll, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
-import { closeSync, existsSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeKernel } from "../support/kernel.js";
-import { closeFd, linkGetNextId, linkInfo, deploymentDir, detachDeployment, inNetns, interfaceIndex, linkGetFdById, progGetFdById, progQuery, readManifest } from "../../src/kernel/index.js";
+import { closeFd, deploy, linkGetNextId, linkInfo, deploymentDir, detachDeployment, inNetns, interfaceIndex, linkGetFdById, progGetFdById, progQuery, readManifest } from "../../src/kernel/index.js";
 import { programToBundle } from "../../src/program/bundle.js";
 import { AttachType } from "../../src/progtypes/index.js";
 import { addCgroup, addNetns, delCgroup, delNetns, uniq, vethPair } from "./net.js";
@@ -81,6 +81,19 @@ describeKernel("bpfkit deploy, status, map, detach", () => {
     expect(st.code).toBe(0);
     const status = JSON.parse(st.out);
     expect(status[0].programs[0]).toMatchObject({ name: "xdp_block", attached: true, linkId });
+    // Run counts: the kernel keeps them only with kernel.bpf_stats_enabled=1 (bpfkit never changes it).
+    const statsOn = readFileSync("/proc/sys/kernel/bpf_stats_enabled", "utf8").trim() !== "0";
+    const text = bpfkit("status", names.xdp);
+    expect(text.code).toBe(0);
+    expect(status[0].statsEnabled).toBe(statsOn);
+    if (statsOn) {
+      expect(text.out).toMatch(/prog xdp_block .* \d+ runs/);
+      expect(typeof status[0].programs[0].runCnt).toBe("number");
+    } else {
+      expect(text.out).toMatch(/run counts: not collected \(kernel\.bpf_stats_enabled=0/);
+      expect(text.out).not.toMatch(/ runs/);
+      expect(status[0].programs[0].runCnt).toBeUndefined();
+    }
 
     expect(bpfkit("map", "update", `${names.xdp}/blocked`, net.addrA2, "5").code).toBe(0);
     const look = bpfkit("map", "lookup", `${names.xdp}/blocked`, net.addrA2);
@@ -139,5 +152,35 @@ describeKernel("bpfkit deploy, status, map, detach", () => {
     } finally {
       closeSync(cg);
     }
+  });
+});
+
+// Flag values are checked before anything is read or loaded: no kernel needed.
+describe("bpfkit deploy flag values", () => {
+  it("--mode must be skb, native or auto (exit 2, the choices named)", () => {
+    const r = bpfkit("deploy", "whatever.o", "--xdp", "lo", "--mode", "fast");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/invalid --mode 'fast': expected one of skb, native, auto \[BK7012\]/);
+    expect(r.out).toBe("");
+  });
+  it("--mode applies to --xdp only; --tc takes ingress or egress", () => {
+    const m = bpfkit("deploy", "whatever.o", "--tc", "lo", "--mode", "skb");
+    expect(m.code).toBe(2);
+    expect(m.err).toMatch(/--mode applies to --xdp only/);
+    const t = bpfkit("deploy", "whatever.o", "--tc", "lo:sideways");
+    expect(t.code).toBe(2);
+    expect(t.err).toMatch(/invalid --tc direction 'sideways'/);
+  });
+  it("deploy() refuses a bad mode in an attach spec before touching bpffs", () => {
+    const name = uniq("t-mode-");
+    let err: unknown;
+    try {
+      deploy(name, [{ program: xdpBlocker(), attach: { type: "xdp", target: "lo", mode: "fast" as "skb" } }]);
+    } catch (e) {
+      err = e;
+    }
+    expect(String(err)).toMatch(/invalid XDP mode of program 'xdp_block' 'fast'/);
+    expect((err as { exitCode?: number }).exitCode).toBe(2);
+    expect(existsSync(deploymentDir(name))).toBe(false);
   });
 });

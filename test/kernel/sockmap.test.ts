@@ -1,13 +1,16 @@
-// sock_ops + sk_msg deployed together on a cgroup the test creates: two TCP endpoints (in a namespace of
-// their own, over its loopback) exchange data; messages are redirected socket-to-socket by the kernel,
-// the redirect counter rises, and every byte arrives intact and in order.
+// bpf/sockops_redir.bpf.o (sock_ops + sk_msg) deployed together on a cgroup the test creates: two TCP
+// endpoints (in a namespace of their own, over its loopback) exchange data; messages are redirected
+// socket-to-socket by the kernel, the redirect counter rises, and every byte arrives intact and in order.
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { spawn } from "node:child_process";
 import { existsSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { describeKernel } from "../support/kernel.js";
 import { closeFd, linkGetFdById, deploy, deploymentDir, detachDeployment, mapLookup, objGet } from "../../src/kernel/index.js";
 import { addCgroup, addNetns, delCgroup, delNetns, uniq } from "./net.js";
-import { skMsgProgram, sockopsProgram } from "./programs.js";
+import { loadPrograms } from "../../src/program/load.js";
+import { u32Key } from "../../src/kernel/index.js";
+import type { Program } from "../../src/program/index.js";
 
 // Child: waits for "go" (after the parent moved it into the cgroup), then runs an echo exchange.
 const ECHO = `
@@ -60,26 +63,33 @@ describeKernel("sockops + sk_msg redirect in a cgroup", () => {
     delNetns(ns);
   });
 
-  const redirects = (): bigint => {
-    const fd = objGet(`${deploymentDir(name)}/maps/redirects`);
+  /** redirect_stats[0]: messages redirected; [1]: messages left to the TCP/IP stack (no peer in the map). */
+  const stat = (slot: number): bigint => {
+    const fd = objGet(`${deploymentDir(name)}/maps/redirect_stats`);
     const v = new Uint8Array(8);
-    mapLookup(fd, new Uint8Array(4), v);
+    mapLookup(fd, u32Key(slot), v);
     closeFd(fd);
     return new DataView(v.buffer).getBigUint64(0, true);
   };
+  const redirects = (): bigint => stat(0);
 
   it("redirects every message and keeps every byte in order", async () => {
+    const programs = await loadPrograms(join(process.cwd(), "bpf/sockops_redir.bpf.o"));
+    const byName = (n: string): Program => programs.find((p) => p.name === n)!;
     const m = deploy(name, [
-      { program: sockopsProgram(), attach: { type: "sockops", target: cgroup } },
-      { program: skMsgProgram(), attach: { type: "sk_msg", target: "sock_hash" } },
+      { program: byName("sockops_established"), attach: { type: "sockops", target: cgroup } },
+      { program: byName("sk_msg_redirect"), attach: { type: "sk_msg", target: "sock_map" } },
     ]);
-    expect(m.maps.map((x) => x.name).sort()).toEqual(["redirects", "sock_hash"]);
+    expect(m.maps.map((x) => x.name).sort()).toEqual(["redirect_stats", "sock_map"]);
+    expect(m.programs.map((p) => p.type)).toEqual(["sock_ops", "sk_msg"]);
     expect(redirects()).toBe(0n);
     const r = await runEcho(ns, cgroup, 200);
     expect(r.intact).toBe(true);
     expect(r.bytes).toBeGreaterThan(100_000);
     // Both directions (request and echo) go through the sk_msg program.
     expect(redirects()).toBeGreaterThanOrEqual(400n);
+    // Both ends are local: every message found its peer.
+    expect(stat(1)).toBe(0n);
   });
 
   it("detach removes links and pins; traffic then flows the ordinary way", async () => {

@@ -2,7 +2,11 @@
 // /sys/fs/bpf/bpfkit/<name>/ so it keeps running after bpfkit exits.
 import type { Command } from "commander";
 import { basename } from "node:path";
+import { BpfkitError, diag } from "../../diagnostics/index.js";
 import { action } from "../run-command.js";
+
+const XDP_MODES = ["skb", "native", "auto"] as const;
+const TC_DIRECTIONS = ["ingress", "egress"] as const;
 
 interface DeployFlags {
   name?: string; prog?: string; type?: string; xdp?: string; mode?: string; tc?: string; sockops?: string;
@@ -28,6 +32,8 @@ export function register(program: Command): void {
     .option("--replace", "replace a deployment of the same name")
     .option("--log", "print the verifier log of every program")
     .action(action(async (object: string | undefined, flags: DeployFlags) => {
+      // Flags first: a bad value is a usage error (exit 2) before anything is read or loaded.
+      checkFlags(flags);
       const k = await import("../../kernel/index.js");
       const { readDeploymentFile } = await import("../../kernel/deployment-file.js");
       let items: import("../../kernel/index.js").DeployProgram[];
@@ -45,6 +51,8 @@ export function register(program: Command): void {
         const progs = await loadPrograms(object, flags.type !== undefined ? { type: flags.type } : {});
         const prog = pickProgram(progs, object, flags.prog);
         items = [{ program: prog, attach: attachFromFlags(flags) }];
+        // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.
+        for (const t of k.tailCallTargets(prog, progs)) items.push({ program: t, attach: { type: "none" } });
         name ??= basename(object).replace(/\.[^.]+$/, "");
       }
       let manifest;
@@ -61,9 +69,25 @@ export function register(program: Command): void {
     }));
 }
 
+/** `--mode` and the `--tc` direction must be values bpfkit knows; anything else is exit 2 with the choices. */
+function checkFlags(f: DeployFlags): void {
+  if (f.mode !== undefined && !(XDP_MODES as readonly string[]).includes(f.mode)) {
+    throw new BpfkitError(diag("BK7012", { what: "--mode", value: f.mode, expected: `expected one of ${XDP_MODES.join(", ")}` }, {},
+      "skb = generic XDP (any interface), native = driver XDP, auto = native when the driver has it"), 2);
+  }
+  if (f.mode !== undefined && f.mode !== "auto" && !f.xdp) {
+    throw new BpfkitError(diag("BK7012", { what: "--mode", value: f.mode, expected: "--mode applies to --xdp only" }, {},
+      f.file ? "in a deployment file, give the mode per program: \"attach\": { \"type\": \"xdp\", \"mode\": \"skb\" }" : undefined), 2);
+  }
+  const dir = f.tc?.includes(":") ? f.tc.slice(f.tc.indexOf(":") + 1) : undefined;
+  if (dir !== undefined && !(TC_DIRECTIONS as readonly string[]).includes(dir)) {
+    throw new BpfkitError(diag("BK7012", { what: "--tc direction", value: dir, expected: `expected IFACE, IFACE:ingress or IFACE:egress` }), 2);
+  }
+}
+
 function attachFromFlags(f: DeployFlags): import("../../kernel/index.js").AttachSpec {
   const ns = f.netns ? { netns: f.netns } : {};
-  if (f.xdp) return { type: "xdp", target: f.xdp, mode: (f.mode ?? "auto") as "skb" | "native" | "auto", ...ns };
+  if (f.xdp) return { type: "xdp", target: f.xdp, mode: (f.mode ?? "auto") as (typeof XDP_MODES)[number], ...ns };
   if (f.tc) {
     const [iface, dir] = f.tc.split(":");
     return { type: "tc", target: iface!, direction: dir === "egress" ? "egress" : "ingress", ...ns };

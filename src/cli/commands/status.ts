@@ -17,10 +17,14 @@ export function register(program: Command): void {
         return 0;
       }
       if (!all.length) process.stdout.write(`no deployments under ${k.bpffsRoot()}\n`);
+      else if (k.bpfStatsEnabled() === false) {
+        // The kernel counts runs only with the sysctl on; a 0 would read as "never ran". bpfkit does not change it.
+        process.stdout.write("run counts: not collected (kernel.bpf_stats_enabled=0; `sysctl -w kernel.bpf_stats_enabled=1` turns them on, at a small cost per run)\n");
+      }
       for (const d of all) {
         process.stdout.write(`${d.name} (since ${d.created})\n`);
         for (const p of d.programs) {
-          const runs = p.runCnt > 0n ? `, ${p.runCnt} runs, ${p.runCnt ? Number(p.runTimeNs / p.runCnt) : 0} ns avg` : "";
+          const runs = p.runCnt === undefined ? "" : `, ${p.runCnt} runs${p.runCnt > 0n ? `, ${Number(p.runTimeNs! / p.runCnt)} ns avg` : ""}`;
           process.stdout.write(`  prog ${p.name} id ${p.id} ${p.type}: ${p.attach} ${p.attached ? `[${p.linkType} link ${p.linkId}]` : "[not attached]"}${runs}\n`);
         }
         for (const m of d.maps) process.stdout.write(`  map ${m.name} id ${m.id} ${m.type} key ${m.keySize} value ${m.valueSize} max ${m.maxEntries}\n`);

@@ -1,0 +1,2 @@
+// Helpers for users' own tests of their BPF programs.
+export * from "./agree.js";
