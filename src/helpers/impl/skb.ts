@@ -86,7 +86,7 @@ export const l4_csum_replace: HelperImpl = (c) => {
   return ok;
 };
 
-/** bpf_csum_diff(from, from_size, to, to_size, seed): sum of ~from words and to words, plus seed. */
+/** bpf_csum_diff(from, from_size, to, to_size, seed): one's complement sum of ~from words, to words and seed. */
 export const csum_diff: HelperImpl = (c) => {
   const fromSize = Number(c.args[1] & 0xffffffffn), toSize = Number(c.args[3] & 0xffffffffn);
   if (fromSize % 4 || toSize % 4 || fromSize + toSize > 512 * 2) return err(ERRNO.EINVAL);
@@ -94,7 +94,11 @@ export const csum_diff: HelperImpl = (c) => {
   let sum = Number(c.args[4] & 0xffffffffn);
   for (let i = 0; i < fromSize; i += 4) sum = add32(sum, ~dv.getUint32(addr(c.args[0]) + i, true) >>> 0);
   for (let i = 0; i < toSize; i += 4) sum = add32(sum, dv.getUint32(addr(c.args[2]) + i, true));
-  return BigInt(sum);
+  // csum_partial on x86-64 (kernel 6.18) hands back the sum folded to 16 bits, not complemented
+  // (measured with BPF_PROG_TEST_RUN; see test/runtime/kernel-helpers.test.ts).
+  let s16 = (sum & 0xffff) + (sum >>> 16);
+  s16 = (s16 & 0xffff) + (s16 >>> 16);
+  return BigInt(s16);
 };
 
 /** Test-run skbs are CHECKSUM_NONE: the kernel answers -ENOTSUPP. */
@@ -154,4 +158,62 @@ export const skb_vlan_pop: HelperImpl = (c) => {
   c.rt.setCtxField("protocol", dv.getUint16(p.data + 12, true));
   c.rt.packetChanged();
   return ok;
+};
+
+const ETH_HLEN = 14;
+const ETH_P_IP_BE = 0x0008, ETH_P_IPV6_BE = 0xdd86; // htons() values, as programs pass and __sk_buff shows them
+
+/** Insert `n` zero bytes (n > 0) or remove -n bytes (n < 0) at packet offset `off`; false when they do not fit. */
+function resize(c: HelperCall, p: PacketState, off: number, n: number): boolean {
+  const u8 = c.rt.mem.u8;
+  if (n > 0) {
+    if (p.dataEnd + n > p.maxEnd) return false;
+    u8.copyWithin(p.data + off + n, p.data + off, p.dataEnd);
+    u8.fill(0, p.data + off, p.data + off + n);
+  } else if (n < 0) {
+    if (off - n > len(p)) return false;
+    u8.copyWithin(p.data + off, p.data + off - n, p.dataEnd);
+  }
+  p.dataEnd += n;
+  c.rt.packetChanged();
+  return true;
+}
+
+/** bpf_skb_change_proto(skb, proto, flags): IPv4 <-> IPv6 grows / shrinks the L3 header room by 20 bytes after L2. */
+export const skb_change_proto: HelperImpl = (c) => {
+  const p = packet(c);
+  const to = Number(c.args[1] & 0xffffn);
+  if (c.args[2] !== 0n) return err(ERRNO.EINVAL);
+  const from = c.rt.ctxField("protocol") ?? 0;
+  let diff: number;
+  if (from === ETH_P_IP_BE && to === ETH_P_IPV6_BE) diff = 20;
+  else if (from === ETH_P_IPV6_BE && to === ETH_P_IP_BE) diff = -20;
+  else return err(ERRNO.ENOTSUPP);
+  if (!resize(c, p, ETH_HLEN, diff)) return err(ERRNO.ENOMEM);
+  c.rt.setCtxField("protocol", to);
+  return ok;
+};
+
+const BPF_ADJ_ROOM_NET = 0, BPF_ADJ_ROOM_MAC = 1;
+// BPF_F_ADJ_ROOM_FIXED_GSO | ENCAP_L3_IPV4 | ENCAP_L3_IPV6 | ENCAP_L4_GRE | ENCAP_L4_UDP | NO_CSUM_RESET | ENCAP_L2_ETH | DECAP_L3_IPV4 | DECAP_L3_IPV6, plus the L2 length in bits 56-63
+const ADJ_ROOM_FLAGS = 0x1ffn | (0xffn << 56n);
+
+/**
+ * bpf_skb_adjust_room(skb, len_diff, mode, flags): room after the MAC header (BPF_ADJ_ROOM_MAC) or after
+ * the fixed-size network header (BPF_ADJ_ROOM_NET: 20 bytes for IPv4, 40 for IPv6), zero-filled on growth.
+ * The encapsulation flags only change GSO metadata in the kernel; they are accepted and have no effect here.
+ */
+export const skb_adjust_room: HelperImpl = (c) => {
+  const p = packet(c);
+  const diff = s32(c.args[1]);
+  const mode = Number(c.args[2] & 0xffffffffn);
+  if (c.args[3] & ~ADJ_ROOM_FLAGS) return err(ERRNO.EINVAL);
+  const proto = c.rt.ctxField("protocol") ?? 0;
+  if (proto !== ETH_P_IP_BE && proto !== ETH_P_IPV6_BE) return err(ERRNO.ENOTSUPP);
+  if (mode !== BPF_ADJ_ROOM_NET && mode !== BPF_ADJ_ROOM_MAC) return err(ERRNO.ENOTSUPP);
+  if (Math.abs(diff) > 0xfff) return err(ERRNO.EFAULT);
+  const netLen = proto === ETH_P_IP_BE ? 20 : 40;
+  const off = ETH_HLEN + (mode === BPF_ADJ_ROOM_NET ? netLen : 0);
+  if (diff < 0 && len(p) + diff < ETH_HLEN + netLen) return err(ERRNO.ENOTSUPP);
+  return resize(c, p, off, diff) ? ok : err(ERRNO.ENOTSUPP);
 };

@@ -40,7 +40,9 @@ export const xdp_adjust_meta: HelperImpl = (c) => {
   const meta = p.meta + off;
   const metalen = p.data - meta;
   if (meta < p.minData || meta > p.data) return err(ERRNO.EINVAL);
-  if (metalen > 32 || metalen % 4 !== 0) return err(ERRNO.EACCES);
+  // xdp_metalen_invalid: 4-byte aligned and at most what skb_shared_info.meta_len (a u8) can hold
+  // (older kernels capped it at 32; 6.18 accepts 44, checked against the kernel).
+  if (metalen > 255 || metalen % 4 !== 0) return err(ERRNO.EACCES);
   p.meta = meta;
   c.rt.packetChanged();
   return ok;

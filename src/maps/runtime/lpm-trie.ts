@@ -36,8 +36,8 @@ export class LpmTrieMap extends RuntimeMap {
   }
   lookup(key: Uint8Array): number {
     const { prefixlen, data } = this.split(key);
-    const bits = Math.min(prefixlen, this.maxBits);
-    const hit = this.nodes.find((n) => matches(n, data, bits));
+    if (prefixlen > this.maxBits) return 0; // trie_lookup_elem: NULL
+    const hit = this.nodes.find((n) => matches(n, data, prefixlen));
     return hit ? this.slotAddr(hit.slot) : 0;
   }
   update(key: Uint8Array, value: Uint8Array, flags: number, fromProgram = true, userValue?: MapValue): number {
@@ -60,7 +60,8 @@ export class LpmTrieMap extends RuntimeMap {
   }
   delete(key: Uint8Array): number {
     const { prefixlen, data } = this.split(key);
-    const node = prefixlen <= this.maxBits ? this.exact(prefixlen, data) : undefined;
+    if (prefixlen > this.maxBits) return -ERRNO.EINVAL;
+    const node = this.exact(prefixlen, data);
     if (!node) return -ERRNO.ENOENT;
     this.nodes = this.nodes.filter((n) => n !== node);
     this.free.push(node.slot);

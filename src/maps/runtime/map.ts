@@ -21,7 +21,9 @@ export interface MapHost {
 }
 
 /** Descriptor layout at `handle` (for hot paths compiled to Wasm later): type id, sizes, value base, stride. */
-export const DESC = { TYPE: 0, KEY_SIZE: 4, VALUE_SIZE: 8, MAX_ENTRIES: 12, VALUES: 16, SLOT: 20, CPUS: 24, STRIDE: 28, SIZE: 64 } as const;
+export const DESC = { TYPE: 0, KEY_SIZE: 4, VALUE_SIZE: 8, MAX_ENTRIES: 12, VALUES: 16, SLOT: 20, CPUS: 24, STRIDE: 28, MAGIC: 32, SIZE: 64 } as const;
+/** Marks a real descriptor, so the interpreter's in-Wasm array lookup never trusts a stray pointer ("BPFM"). */
+export const DESC_MAGIC = 0x4d465042;
 
 export const keyString = (key: Uint8Array): string => String.fromCharCode(...key);
 export const keyBytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -58,6 +60,7 @@ export abstract class RuntimeMap {
     dv.setUint32(this.handle + DESC.SLOT, this.slotSize, true);
     dv.setUint32(this.handle + DESC.CPUS, perCpu ? host.cpus : 1, true);
     dv.setUint32(this.handle + DESC.STRIDE, this.stride, true);
+    dv.setUint32(this.handle + DESC.MAGIC, DESC_MAGIC, true);
   }
 
   get name(): string { return this.spec.name; }
@@ -113,9 +116,13 @@ export abstract class RuntimeMap {
   }
   abstract entries(): MapEntry[];
 
-  /** Check flags as map_update_elem does for ordinary maps. */
+  /**
+   * Check flags as map_update_elem does: BPF_F_LOCK needs a bpf_spin_lock in the value (these maps have no
+   * BTF-described value, so it is always refused, as the kernel refuses it for such maps), and at most one
+   * of NOEXIST / EXIST.
+   */
   protected static badFlags(flags: number): boolean {
-    return (flags & ~BPF_F_LOCK) > BPF_EXIST;
+    return (flags & BPF_F_LOCK) !== 0 || (flags & ~BPF_F_LOCK) > BPF_EXIST;
   }
 }
 

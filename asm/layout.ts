@@ -1,0 +1,62 @@
+// Fixed part of the one linear memory shared by the interpreter, compiled programs and the host.
+// The same numbers live in src/runtime/layout.ts; the host checks them against this module's exported
+// globals at instantiation, so the two can never drift silently. See src/runtime/README.md.
+
+/** 0x00000-0x00fff: never a valid BPF address, so a NULL pointer dereference faults in checked mode. */
+export const NULL_GUARD_END: u32 = 0x1000;
+/** Registers r0-r10, 8 bytes each. */
+export const REGS: u32 = 0x10000;
+/** Control block shared with the host (fields at the C_* offsets). */
+export const CTRL: u32 = 0x10100;
+/** Saved caller state for local calls: 8 frames x FRAME_SAVE bytes. */
+export const FRAMES: u32 = 0x10200;
+export const FRAME_SAVE: u32 = 48;
+/** Region table for checked mode: REGION_MAX entries of 16 bytes (start u32, end u32, flags u32, id u32). */
+export const REGIONS: u32 = 0x11000;
+export const REGION_MAX: u32 = 256;
+/** BPF stack: MAX_FRAMES frames of STACK_FRAME bytes; frame i's r10 = STACK + (i + 1) * STACK_FRAME. */
+export const STACK: u32 = 0x12000;
+export const STACK_FRAME: u32 = 512;
+export const MAX_FRAMES: u32 = 8;
+
+/** Pre-decoded instruction size (see src/runtime/predecode.ts). */
+export const ENTRY: u32 = 24;
+
+// Control block fields.
+export const C_STOP: u32 = 0; // u32: set by a helper to end the program now (r0 as set)
+export const C_TAIL: u32 = 4; // u32: set by bpf_tail_call: address of the target's first entry (0 = none)
+export const C_FAULT_KIND: u32 = 8; // u32
+export const C_FAULT_IP: u32 = 12; // u32: entry address of the faulting instruction
+export const C_FAULT_ADDR: u32 = 16; // u64
+export const C_FAULT_SIZE: u32 = 24; // u32
+export const C_FAULT_WRITE: u32 = 28; // u32
+export const C_COUNT: u32 = 32; // u64 out: executed instructions
+export const C_BUDGET: u32 = 40; // u64 in: instruction budget
+export const C_NREGIONS: u32 = 48; // u32 in: entries used in the region table
+export const C_PKT: u32 = 52; // u32 in: skb->data for ld_abs / ld_ind
+export const C_PKT_LEN: u32 = 56; // u32 in: headlen for ld_abs / ld_ind
+export const C_DEPTH: u32 = 60; // u32 out: call depth when the program stopped
+export const C_MAY_GOTO: u32 = 64; // u32: may_goto loop budget left
+export const C_CODE: u32 = 68; // u32 in: start of the code region (for pc computation by the host)
+export const C_CPU: u32 = 72; // u32 in: the CPU the program runs on (per-CPU array lookups)
+
+// Map descriptor (src/maps/runtime/map.ts DESC): fields the in-Wasm array lookup reads.
+export const D_TYPE: u32 = 0;
+export const D_MAX_ENTRIES: u32 = 12;
+export const D_VALUES: u32 = 16;
+export const D_SLOT: u32 = 20;
+export const D_STRIDE: u32 = 28;
+export const D_MAGIC: u32 = 32;
+export const DESC_MAGIC: u32 = 0x4d465042;
+
+// Run statuses.
+export const S_EXIT: i32 = 0;
+export const S_BUDGET: i32 = 1;
+export const S_FAULT: i32 = 2;
+export const S_DEPTH: i32 = 3;
+export const S_BAD_INSN: i32 = 4;
+export const S_STOPPED: i32 = 5;
+
+// Region flags.
+export const R_READ: u32 = 1;
+export const R_WRITE: u32 = 2;

@@ -1,0 +1,209 @@
+// The interpreter engine: one instance of wasm/interpreter.wasm bound to one RuntimeMemory, the code of
+// every program loaded into it, and the host side of helper calls. Higher layers (runtime.ts) add
+// program contexts, packets and maps; the conformance runner uses this layer directly.
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { dirname, join } from "node:path";
+import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
+import type { Instruction } from "../isa/index.js";
+import { C, CTRL, ENTRY, MAX_FRAMES, MAY_GOTO_BUDGET, REGS, STACK, STACK_FRAME, STATUS, checkLayout } from "./layout.js";
+import { RuntimeMemory, type Region } from "./memory.js";
+import { entriesNeeded, predecode, type LddwResolver } from "./predecode.js";
+
+export type Mode = "checked" | "fast";
+
+/** Called for every helper call; returns r0. `pc` is relative to the calling program. */
+export type HelperDispatch = (id: number, at: CodeLocation) => bigint;
+
+export interface CodeLocation { program: LoadedCode; pc: number }
+
+export interface LoadedCode {
+  name: string;
+  base: number;
+  slots: number;
+}
+
+export interface ExecResult {
+  r0: bigint;
+  insnCount: number;
+  /** A helper ended the program (conformance `unwind`, bpf_loop's callback end...). */
+  stopped: boolean;
+}
+
+const S_EXIT = STATUS.EXIT, S_STOPPED = STATUS.STOPPED;
+const FRAME0_TOP = BigInt(STACK + STACK_FRAME);
+const I_STOP = (CTRL + C.STOP) >> 2, I_TAIL = (CTRL + C.TAIL) >> 2, I_FAULT_KIND = (CTRL + C.FAULT_KIND) >> 2;
+const I_PKT = (CTRL + C.PKT) >> 2, I_PKT_LEN = (CTRL + C.PKT_LEN) >> 2, I_MAY_GOTO = (CTRL + C.MAY_GOTO) >> 2;
+const I_CODE = (CTRL + C.CODE) >> 2, I_BUDGET64 = (CTRL + C.BUDGET) >> 3, I_COUNT64 = (CTRL + C.COUNT) >> 3;
+let wasmModule: WebAssembly.Module | undefined;
+function wasmPath(): string {
+  // src/runtime/engine.ts and dist/runtime/engine.js are both two levels below the package root.
+  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "wasm", "interpreter.wasm");
+}
+function interpreterModule(): WebAssembly.Module {
+  if (!wasmModule) {
+    let bytes: Buffer;
+    try { bytes = readFileSync(wasmPath()); } catch {
+      throw new BpfkitError(diag("BK5008", { what: `the interpreter is not built (${wasmPath()} is missing): run npm run build:wasm` }));
+    }
+    wasmModule = new WebAssembly.Module(new Uint8Array(bytes));
+  }
+  return wasmModule;
+}
+
+export class Engine {
+  readonly mem: RuntimeMemory;
+  private readonly runChecked: (entry: number, depth: number) => number;
+  private readonly runFast: (entry: number, depth: number) => number;
+  /** Instructions executed by nested runs (callbacks) of the current run. */
+  private nestedCount = 0;
+  private mode: Mode = "checked";
+  private budget = 0;
+  private budgetBig = 0n;
+  readonly programs: LoadedCode[] = [];
+  /** Set by the owner: handles helper calls. */
+  dispatch: HelperDispatch = (id, at) => { throw new BpfkitError(diag("BK5010", { name: `#${id}`, id }, { pc: at.pc })); };
+  private hostError: unknown;
+
+  constructor(mem = new RuntimeMemory()) {
+    this.mem = mem;
+    const instance = new WebAssembly.Instance(interpreterModule(), {
+      env: {
+        memory: mem.memory,
+        helper: (id: number, ip: number): bigint => {
+          try {
+            return this.dispatch(id, this.locate(ip));
+          } catch (err) {
+            // Remember the real error: the Wasm frame between us and run() must not turn it into a trap message.
+            this.hostError = err;
+            throw err;
+          }
+        },
+        abort: () => { throw new Error("interpreter abort"); },
+      },
+    });
+    const bad = checkLayout(instance.exports as Record<string, unknown>);
+    if (bad.length) throw new BpfkitError(diag("BK5008", { what: `wasm/interpreter.wasm was built with another memory layout (${bad.join("; ")}): rebuild with npm run build:wasm` }));
+    this.runChecked = instance.exports.runChecked as (entry: number, depth: number) => number;
+    this.runFast = instance.exports.runFast as (entry: number, depth: number) => number;
+  }
+
+  /** Pre-decode a program into the code region. */
+  load(name: string, insns: readonly Instruction[], resolver: LddwResolver): LoadedCode {
+    const n = entriesNeeded(insns);
+    const base = this.mem.alloc(n * ENTRY, 8, `program ${name}`);
+    const code = predecode(insns, this.mem, base, resolver);
+    const loaded: LoadedCode = { name, base: code.base, slots: code.slots };
+    this.programs.push(loaded);
+    return loaded;
+  }
+
+  /** The program and pc of an entry address. */
+  locate(ip: number): CodeLocation {
+    for (const p of this.programs) {
+      if (ip >= p.base && ip <= p.base + p.slots * ENTRY) return { program: p, pc: Math.floor((ip - p.base) / ENTRY) };
+    }
+    return { program: { name: "?", base: 0, slots: 0 }, pc: -1 };
+  }
+
+  /**
+   * Execute `code` with registers r1-r5 as given. Throws a BpfkitError (pc, reason) when the program faults,
+   * exhausts its budget or calls too deep.
+   */
+  exec(code: LoadedCode, args: bigint[], opts: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } }): ExecResult {
+    const mem = this.mem;
+    mem.clearRegs();
+    for (let i = 0; i < args.length; i++) mem.setReg(i + 1, args[i]!);
+    mem.setReg(10, FRAME0_TOP);
+    // Control block through element indexes: this runs once per program run.
+    const u32 = mem.u32;
+    u32[I_STOP] = 0;
+    u32[I_TAIL] = 0;
+    u32[I_FAULT_KIND] = 0;
+    if (opts.budget !== this.budget) this.budgetBig = BigInt(opts.budget);
+    mem.u64[I_BUDGET64] = this.budgetBig;
+    u32[I_PKT] = opts.pkt?.addr ?? 0;
+    u32[I_PKT_LEN] = opts.pkt?.len ?? 0;
+    u32[I_MAY_GOTO] = MAY_GOTO_BUDGET;
+    u32[I_CODE] = code.base;
+    if (opts.mode === "checked") mem.setRegions(opts.regions);
+    this.hostError = undefined;
+    this.nestedCount = 0;
+    this.mode = opts.mode;
+    this.budget = opts.budget;
+    return this.finishRun(opts.budget, () => (opts.mode === "checked" ? this.runChecked(code.base, 0) : this.runFast(code.base, 0)));
+  }
+
+  /**
+   * Run BPF code at `entry` (a callback: bpf_loop, for_each_map_elem) from inside a helper, in the frame
+   * above the caller's, with r1-r5 as given; the caller's registers and control block are restored after.
+   */
+  callback(entry: number, args: bigint[]): bigint {
+    const mem = this.mem;
+    const depth = mem.ctrl32("DEPTH");
+    if (depth + 1 >= MAX_FRAMES) throw new BpfkitError(diag("BK5007", { max: MAX_FRAMES, calls: MAX_FRAMES - 1 }), 1);
+    const saved = mem.read(REGS, 0x400); // registers, control block, saved frames
+    for (let i = 0; i <= 9; i++) mem.setReg(i, 0n);
+    args.forEach((v, i) => mem.setReg(i + 1, v));
+    mem.setReg(10, BigInt(STACK + (depth + 2) * STACK_FRAME));
+    const used = Number(mem.ctrl64("COUNT")) + this.nestedCount;
+    mem.setCtrl64("BUDGET", BigInt(Math.max(this.budget - used, 1)));
+    mem.setCtrl32("STOP", 0);
+    const res = this.finishRun(this.budget, () => (this.mode === "checked" ? this.runChecked(entry, depth + 1) : this.runFast(entry, depth + 1)));
+    mem.write(REGS, saved);
+    this.nestedCount = res.insnCount; // includes the runs nested before and inside this one
+    return res.r0;
+  }
+
+  private finishRun(budget: number, go: () => number): ExecResult {
+    const mem = this.mem;
+    let status: number;
+    try {
+      status = go();
+    } catch (err) {
+      if (this.hostError !== undefined) throw this.hostError;
+      if (err instanceof WebAssembly.RuntimeError) {
+        throw new BpfkitError(diag("BK5009", {}, {}, "fast mode only has WebAssembly's own bounds; run with --mode checked to get the pc and the region"), 1);
+      }
+      throw err;
+    }
+    const insnCount = Number(mem.u64[I_COUNT64]!) + this.nestedCount;
+    if (status === S_EXIT) return { r0: mem.reg(0), insnCount, stopped: false };
+    if (status === S_STOPPED) return { r0: mem.reg(0), insnCount, stopped: true };
+    const at = this.locate(mem.ctrl32("FAULT_IP"));
+    const where = { pc: at.pc };
+    switch (status) {
+      case STATUS.BUDGET:
+        throw new BpfkitError(diag("BK5005", { count: insnCount, budget }, where,
+          "the program looks like it does not terminate; raise the budget with --budget if it is just long"), 1);
+      case STATUS.DEPTH:
+        throw new BpfkitError(diag("BK5007", { max: MAX_FRAMES, calls: MAX_FRAMES - 1 }, where), 1);
+      case STATUS.FAULT: {
+        const addr = mem.ctrl64("FAULT_ADDR");
+        const size = mem.ctrl32("FAULT_SIZE");
+        const write = mem.ctrl32("FAULT_WRITE") !== 0;
+        const d = mem.describeFault(addr, size, write, mem.ctrl32("DEPTH"));
+        throw new BpfkitError(diag("BK5006", { size, access: write ? "write" : "read", location: d.location, reason: d.reason }, where), 1);
+      }
+      case STATUS.BAD_INSN: {
+        const what = at.pc === at.program.slots ? "the program ran past its last instruction without an exit"
+          : `invalid instruction reached (opcode 0x${mem.u8[mem.ctrl32("FAULT_IP")]!.toString(16)})`;
+        throw new BpfkitError(diag("BK5008", { what }, where), 1);
+      }
+      default: throw new BpfkitError(diag("BK5008", { what: `interpreter returned unknown status ${status}` }, where));
+    }
+  }
+
+  /** r1-r5 as the helper sees them. */
+  args(): [bigint, bigint, bigint, bigint, bigint] {
+    const dv = this.mem.dv;
+    return [1, 2, 3, 4, 5].map((i) => dv.getBigUint64(REGS + i * 8, true)) as [bigint, bigint, bigint, bigint, bigint];
+  }
+  /** Make the program stop after the current helper returns (r0 = the helper's return value). */
+  stop(): void { this.mem.setCtrl32("STOP", 1); }
+  /** Continue at another program's first instruction after the current helper returns (bpf_tail_call). */
+  tailCall(code: LoadedCode): void { this.mem.setCtrl32("TAIL", code.base); }
+}
+
+export type { Diagnostic };
+export { C };

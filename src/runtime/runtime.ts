@@ -1,0 +1,437 @@
+// The test-run API: `loadProgram(program, options).run({ data, ctx, repeat })`, mirroring
+// BPF_PROG_TEST_RUN (net/bpf/test_run.c): the program type decides the context struct and where the packet
+// sits; the output packet, context, trace text, redirect, perf/ringbuf records and duration come back.
+import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
+import { isHelperAllowed } from "../helpers/table.js";
+import { HELPER_IMPLS, type HelperCall, type HelperImpl, type PacketState, type Redirect, type RunCapture, type RuntimeHost } from "../helpers/impl/index.js";
+import { helperName, PSEUDO, type Instruction } from "../isa/index.js";
+import { createRuntimeMap, ArrayOfMapsMap, HashOfMapsMap, ProgArrayMap, RingbufMap, PerfEventArrayMap, ArrayMap, u32Bytes, type RuntimeMap } from "../maps/runtime/index.js";
+import type { Program } from "../program/program.js";
+import { contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
+import { Engine, type LoadedCode, type Mode } from "./engine.js";
+import { CTX, CTX_MAX, R_READ, R_WRITE } from "./layout.js";
+import { ctxRegion, type Region } from "./memory.js";
+
+export type { Mode };
+
+export interface LoadOptions {
+  /** Program type / section name overriding the program's own (`xdp`, `tc`, `socket`, `cgroup_skb/ingress`). */
+  type?: string;
+  mode?: Mode;
+  /** Instructions one run may execute before it is stopped (default 100 million). */
+  budget?: number;
+  /** Virtual CPUs (per-CPU maps keep one value each; default 4). */
+  cpus?: number;
+  /** PRNG seed for bpf_get_prandom_u32. */
+  seed?: number;
+  /** Start of the deterministic clock in ns, and how far it advances on each read. */
+  clockStart?: bigint;
+  clockStep?: bigint;
+  /** Further programs (same object) that prog_array slots may name, loaded into the same runtime. */
+  others?: Program[];
+}
+
+export interface RunOptions {
+  data?: Uint8Array;
+  /** The context struct bytes (ctx_in): fields a test may set (mark, priority, cb, ingress_ifindex...). */
+  ctx?: Uint8Array;
+  repeat?: number;
+  mode?: Mode;
+  /** CPU the program runs on (per-CPU maps, smp_processor_id). */
+  cpu?: number;
+  budget?: number;
+}
+
+export interface RunResult {
+  /** r0 truncated to 32 bits, as BPF_PROG_TEST_RUN reports it. */
+  retval: number;
+  r0: bigint;
+  /** Return code name (XDP_PASS, TC_ACT_SHOT...) when the type has named codes. */
+  action?: string;
+  /** The packet after the run (XDP: from data_meta to data_end; skb types: from the MAC header). */
+  data: Uint8Array;
+  /** The context struct after the run (pointer fields zeroed). */
+  ctx?: Uint8Array;
+  trace: string[];
+  redirect?: Redirect;
+  /** Average ns per run over `repeat` runs. */
+  duration: number;
+  /** Instructions executed by the last run (including callbacks). */
+  insnCount: number;
+  perf: { map: string; cpu: number; data: Uint8Array }[];
+  ringbuf: { map: string; data: Uint8Array }[];
+}
+
+const XDP_HEADROOM = 256;
+const SKB_HEADROOM = 66; // NET_SKB_PAD + NET_IP_ALIGN
+const SHINFO = 320; // SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64
+const PAGE = 4096;
+const XDP_FRAME_ROOM = 40; // sizeof(struct xdp_frame) at the start of the headroom
+const MAX_TAIL_CALLS = 33;
+const LOOPBACK_IFINDEX = 1;
+/** __sk_buff fields BPF_PROG_TEST_RUN copies back into ctx_out (convert_skb_to___skb). */
+const SKB_CTX_OUT = new Set(["mark", "priority", "ingress_ifindex", "ifindex", "cb", "tstamp", "wire_len", "gso_segs", "gso_size", "hwtstamp"]);
+
+type Family = "xdp" | "skb_l2" | "skb_l3";
+function familyOf(t: ProgTypeInfo): Family | undefined {
+  switch (t.name) {
+    case "xdp": return "xdp";
+    case "sched_cls": case "sched_act": return "skb_l2";
+    case "socket_filter": case "cgroup_skb": return "skb_l3";
+    default: return undefined;
+  }
+}
+
+/** Resolve a program type by section or type name; BK5012 when unknown. */
+export function resolveProgType(name: string): { info: ProgTypeInfo; attachType?: number } {
+  const info = progTypeByName(name);
+  if (!info) throw new BpfkitError(diag("BK5012", { type: name || "(none)" }, {}, "give the type with --type (xdp, tc, socket, cgroup_skb/ingress, ...)"), 2);
+  const sec = resolveSection(name);
+  return sec?.attachType !== undefined ? { info, attachType: sec.attachType } : { info };
+}
+
+/** A program loaded into its own runtime (memory, maps, interpreter), ready to run many times. */
+export class RuntimeProgram implements RuntimeHost {
+  readonly engine = new Engine();
+  readonly program: Program;
+  readonly progType: ProgTypeInfo;
+  readonly layout: ContextLayout | undefined;
+  readonly maps = new Map<string, RuntimeMap>();
+  readonly cpus: number;
+  private readonly mapsByHandle = new Map<number, RuntimeMap>();
+  private readonly codes = new Map<string, LoadedCode>();
+  private readonly main: LoadedCode;
+  private readonly impls = new Map<number, HelperImpl>();
+  private readonly family: Family | undefined;
+  private readonly mode: Mode;
+  private readonly budget: number;
+  private currentCpu = 0;
+  private clock: bigint;
+  private readonly clockStep: bigint;
+  private rng: number;
+  private pktBuf = 0;
+  private pktCap = 0;
+  private regions: Region[] = [];
+  private runMode: Mode = "checked";
+  capture: RunCapture = { trace: [], tailCalls: 0, locks: new Set() };
+  packet: PacketState | undefined;
+  readonly ctxAddr = CTX;
+  readonly task = { pid: 4242, tgid: 4242, uid: 0, gid: 0, comm: "bpfkit" };
+
+  constructor(program: Program, options: LoadOptions = {}) {
+    this.program = program;
+    const { info, attachType } = resolveProgType(options.type ?? program.section);
+    this.progType = info;
+    this.layout = contextLayout(info.id, attachType);
+    this.family = familyOf(info);
+    this.mode = options.mode ?? "checked";
+    this.budget = options.budget ?? 100_000_000;
+    this.cpus = options.cpus ?? 4;
+    this.clock = options.clockStart ?? 1_000_000_000n;
+    this.clockStep = options.clockStep ?? 1000n;
+    this.rng = (options.seed ?? 0x2545f491) >>> 0 || 1;
+    this.engine.dispatch = (id, at) => this.callHelper(id, at.pc);
+    const all = [program, ...(options.others ?? []).filter((p) => p !== program)];
+    for (const p of all) for (const spec of p.maps) this.ensureMap(spec);
+    this.fillMapSlots();
+    const problems: Diagnostic[] = [];
+    for (const p of all) this.checkHelpers(p, (id) => isHelperAllowed(info.id, id, attachType), problems);
+    if (problems.length) throw new BpfkitError(problems, 1);
+    for (const p of all) this.codes.set(p.name, this.loadCode(p));
+    this.main = this.codes.get(program.name)!;
+  }
+
+  // ---- loading ----
+  private ensureMap(spec: Program["maps"][number]): RuntimeMap {
+    let m = this.maps.get(spec.name);
+    if (!m) {
+      m = createRuntimeMap(spec, { mem: this.engine.mem, cpus: this.cpus, cpu: () => this.currentCpu });
+      this.maps.set(spec.name, m);
+      this.mapsByHandle.set(m.handle, m);
+    }
+    return m;
+  }
+
+  /** Map-in-map initial values name other maps of the object (libbpf's `.values = { [i] = &inner }`). */
+  private fillMapSlots(): void {
+    for (const m of this.maps.values()) {
+      if (!(m instanceof ArrayOfMapsMap) && !(m instanceof HashOfMapsMap)) continue;
+      for (const slot of m.spec.initialSlots ?? []) {
+        const inner = this.maps.get(slot.target);
+        if (!inner) throw new BpfkitError(diag("BK5014", { map: m.name, what: `slot ${slot.index} names map '${slot.target}', which the program does not declare` }), 2);
+        if (m instanceof ArrayOfMapsMap) m.setInner(slot.index, inner);
+        else m.setInner(u32Bytes(slot.index).subarray(0, m.spec.keySize), inner);
+      }
+    }
+  }
+
+  /**
+   * Checked mode sees the context field by field, with the program type's read/write rules: a store to
+   * xdp_md.data or a read of a field the type hides faults with the field's name. Consecutive elements
+   * of one array (cb[0..4]) form one region, so an 8-byte access across two of them is allowed.
+   */
+  private get ctxRegions(): Region[] {
+    if (this.ctxRegionCache) return this.ctxRegionCache;
+    const out: Region[] = [];
+    for (const f of this.layout?.fields ?? []) {
+      const flags = (f.read.length ? R_READ : 0) | (f.write.length ? R_WRITE : 0);
+      if (!flags) continue;
+      const base = f.name.replace(/\[\d+\]$/, "");
+      const start = CTX + f.offset, end = start + Math.max(f.size, f.span ?? 0);
+      const last = out[out.length - 1];
+      if (last && last.end === start && last.flags === flags && last.name === `${this.layout!.struct}.${base}` && base !== f.name) { last.end = end; continue; }
+      out.push({ kind: "ctx", name: `${this.layout!.struct}.${base}`, start, end, flags });
+    }
+    this.ctxRegionCache = out;
+    return out;
+  }
+  private ctxRegionCache: Region[] | undefined;
+
+  private checkHelpers(p: Program, allowed: (id: number) => boolean, problems: Diagnostic[]): void {
+    let pc = 0;
+    for (const i of p.insns) {
+      if (i.opcode === 0x85 && i.src === 0) {
+        const name = helperName(i.imm);
+        const short = name?.replace(/^bpf_/, "");
+        if (!name || !short) problems.push(diag("BK5010", { name: `#${i.imm}`, id: i.imm }, { pc }, "no kernel helper has this number"));
+        else if (!allowed(i.imm)) problems.push(diag("BK5011", { name, id: i.imm, progType: this.progType.name }, { pc }));
+        else {
+          const impl = HELPER_IMPLS.get(short);
+          if (!impl) problems.push(diag("BK5010", { name, id: i.imm }, { pc }));
+          else this.impls.set(i.imm, impl);
+        }
+      }
+      pc += i.opcode === 0x18 ? 2 : 1;
+    }
+  }
+
+  private loadCode(p: Program): LoadedCode {
+    const mapAt = (index: number, pc: number): RuntimeMap => {
+      const spec = p.maps[index];
+      if (!spec) throw new BpfkitError(diag("BK5004", { index, count: p.maps.length }, { pc }), 1);
+      return this.maps.get(spec.name)!;
+    };
+    return this.engine.load(p.name, p.insns, {
+      mapHandle: (index, pc) => BigInt(mapAt(index, pc).handle),
+      mapValue: (index, offset, pc) => {
+        const m = mapAt(index, pc);
+        if (!(m instanceof ArrayMap)) throw new BpfkitError(diag("BK5014", { map: m.name, what: "a direct value address (lddw map_value) needs an array map" }, { pc }), 1);
+        return BigInt(m.valueAddress(offset));
+      },
+    });
+  }
+
+  // ---- RuntimeHost ----
+  get progTypeName(): string { return this.progType.name; }
+  cpu(): number { return this.currentCpu; }
+  now(): bigint { const t = this.clock; this.clock += this.clockStep; return t; }
+  random32(): number {
+    // xorshift32: deterministic for a given seed.
+    let x = this.rng;
+    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
+    this.rng = x;
+    return x;
+  }
+  get mem() { return this.engine.mem; }
+  map(handle: bigint, helper: string): RuntimeMap {
+    const m = this.mapsByHandle.get(Number(BigInt.asUintN(32, handle)));
+    if (!m) throw new BpfkitError(diag("BK5017", { name: `bpf_${helper}`, id: 0, what: `0x${handle.toString(16)} is not a map` }), 1);
+    return m;
+  }
+  ringbufs(): RingbufMap[] { return [...this.maps.values()].filter((m): m is RingbufMap => m instanceof RingbufMap); }
+  ctxField(name: string): number | undefined {
+    const f = this.layout ? fieldByName(this.layout, name) : undefined;
+    return f && f.size === 4 ? this.mem.dv.getUint32(CTX + f.offset, true) : undefined;
+  }
+  setCtxField(name: string, value: number): void {
+    const f = this.layout ? fieldByName(this.layout, name) : undefined;
+    if (f && f.size === 4) this.mem.dv.setUint32(CTX + f.offset, value >>> 0, true);
+  }
+  tailCall(map: RuntimeMap, index: number): boolean {
+    if (!(map instanceof ProgArrayMap)) return false;
+    const name = map.programAt(index);
+    const code = name === undefined ? undefined : this.codes.get(name);
+    if (!code || this.capture.tailCalls >= MAX_TAIL_CALLS) return false;
+    this.capture.tailCalls++;
+    this.engine.tailCall(code);
+    return true;
+  }
+  callback(entry: number, args: bigint[]): bigint { return this.engine.callback(entry, args); }
+
+  packetChanged(): void {
+    const p = this.packet;
+    if (!p) return;
+    if (this.family === "xdp") {
+      this.setCtxField("data", p.data); this.setCtxField("data_end", p.dataEnd); this.setCtxField("data_meta", p.meta);
+    } else {
+      this.setCtxField("data", p.data); this.setCtxField("data_end", p.dataEnd); this.setCtxField("data_meta", p.data);
+      this.setCtxField("len", p.dataEnd - p.data);
+    }
+    this.mem.setCtrl32("PKT", p.data);
+    this.mem.setCtrl32("PKT_LEN", p.dataEnd - p.data);
+    this.refreshRegions();
+  }
+
+  private refreshRegions(): void {
+    const regions: Region[] = this.layout ? [...this.ctxRegions] : [ctxRegion(0, true)];
+    const p = this.packet;
+    if (p) {
+      regions.push({ kind: "packet", name: "packet", start: p.data, end: p.dataEnd, flags: this.progType.packetAccess === "read_write" ? R_READ | R_WRITE : R_READ });
+      if (p.meta < p.data) regions.push({ kind: "packet", name: "data_meta", start: p.meta, end: p.data, flags: R_READ | R_WRITE });
+    }
+    for (const m of this.maps.values()) {
+      const r = m.valueRegion();
+      if (r) regions.push({ kind: m instanceof RingbufMap ? "ringbuf" : "map_value", name: `map ${m.name}`, start: r.start, end: r.end, flags: R_READ | R_WRITE });
+    }
+    this.regions = regions;
+    if (this.runMode === "checked") this.mem.setRegions(regions);
+  }
+
+  private callHelper(id: number, pc: number): bigint {
+    const impl = this.impls.get(id);
+    const name = helperName(id) ?? `#${id}`;
+    if (!impl) throw new BpfkitError(diag("BK5010", { name, id }, { pc }), 1);
+    const call: HelperCall = { id, name, pc, args: this.engine.args(), rt: this };
+    return BigInt.asUintN(64, impl(call));
+  }
+
+  // ---- running ----
+  private preparePacket(data: Uint8Array): void {
+    if (!this.family) { this.packet = undefined; return; }
+    const min = this.progType.testRun.minDataSize ?? 14;
+    if (data.length < min) throw new BpfkitError(diag("BK5013", { what: `${this.progType.name} test runs need at least ${min} bytes of packet data, got ${data.length}` }), 2);
+    const headroom = this.family === "xdp" ? XDP_HEADROOM : SKB_HEADROOM;
+    const max = PAGE - headroom - SHINFO;
+    if (data.length > max) throw new BpfkitError(diag("BK5013", { what: `packet of ${data.length} bytes is larger than a test-run buffer takes (${max} bytes, as in the kernel)` }), 2);
+    if (this.pktCap < PAGE) { this.pktBuf = this.mem.alloc(PAGE, 64, "packet buffer"); this.pktCap = PAGE; }
+    this.mem.fill(this.pktBuf, PAGE);
+    const start = this.pktBuf + headroom;
+    this.mem.write(start, data);
+    const l3 = this.family === "skb_l3" ? 14 : 0;
+    this.packet = {
+      frame: this.pktBuf, frameEnd: this.pktBuf + PAGE,
+      minData: this.family === "xdp" ? this.pktBuf + XDP_FRAME_ROOM : this.pktBuf,
+      maxEnd: this.pktBuf + PAGE - SHINFO,
+      meta: start + l3, data: start + l3, dataEnd: start + data.length, kind: this.family === "xdp" ? "xdp" : "skb",
+    };
+  }
+
+  private prepareCtx(ctxIn: Uint8Array | undefined, data: Uint8Array): void {
+    const size = this.layout?.size ?? 0;
+    this.mem.fill(CTX, CTX_MAX);
+    if (ctxIn) {
+      if (ctxIn.length > size) throw new BpfkitError(diag("BK5013", { what: `ctx is ${ctxIn.length} bytes but ${this.layout?.struct ?? "this program type's context"} is ${size}` }), 2);
+      this.mem.write(CTX, ctxIn);
+    }
+    const p = this.packet;
+    if (!p) return;
+    if (this.family === "xdp") {
+      // ctx_in.data is the metadata length (xdp_convert_md_to_buff); the rest are device fields.
+      const metalen = ctxIn ? (this.ctxField("data") ?? 0) : 0;
+      if (metalen > 255 || metalen % 4 !== 0 || metalen > data.length - 14) throw new BpfkitError(diag("BK5013", { what: `xdp_md.data (metadata length) ${metalen} must be a multiple of 4, at most 255 and leave 14 bytes of packet` }), 2);
+      p.data = p.meta + metalen;
+      if (!ctxIn || !this.ctxField("ingress_ifindex")) this.setCtxField("ingress_ifindex", LOOPBACK_IFINDEX);
+    } else {
+      const dv = this.mem.dv;
+      const frame = p.data - (this.family === "skb_l3" ? 14 : 0);
+      const dest = this.mem.read(frame, 6);
+      // eth_type_trans against the loopback device: its address and its "broadcast" address are both
+      // all-zero, so ff:ff:ff:ff:ff:ff counts as multicast (checked against the kernel).
+      const pktType = dest.every((b) => b === 0) ? 0 : dest[0]! & 1 ? 2 : 3;
+      this.setCtxField("pkt_type", pktType);
+      this.setCtxField("protocol", dv.getUint16(frame + 12, true)); // __be16 as the program reads it
+      this.setCtxField("ifindex", LOOPBACK_IFINDEX);
+      this.setCtxField("wire_len", ctxIn ? (this.ctxField("wire_len") || data.length) : data.length);
+      // gso_segs stays what ctx_in says (0 by default), as skb_shinfo(skb)->gso_segs does in test runs.
+    }
+    this.packetChanged();
+  }
+
+  run(options: RunOptions = {}): RunResult {
+    const data = options.data ?? new Uint8Array(0);
+    const repeat = Math.max(1, options.repeat ?? 1);
+    this.runMode = options.mode ?? this.mode;
+    this.currentCpu = options.cpu ?? 0;
+    if (this.currentCpu >= this.cpus) throw new BpfkitError(diag("BK5013", { what: `cpu ${this.currentCpu} does not exist (runtime has ${this.cpus})` }), 2);
+    this.capture = { trace: [], tailCalls: 0, locks: new Set() };
+    for (const m of this.maps.values()) if (m instanceof PerfEventArrayMap) m.samples.length = 0;
+    this.mem.setCtrl32("CPU", this.currentCpu); // per-CPU array lookups done inside the interpreter
+    this.preparePacket(data);
+    this.prepareCtx(options.ctx, data);
+    this.refreshRegions();
+    const args = [BigInt(CTX)];
+    let res = { r0: 0n, insnCount: 0, stopped: false };
+    const t0 = process.hrtime.bigint();
+    const pkt = { addr: 0, len: 0 };
+    const exec: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } } =
+      { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
+    for (let i = 0; i < repeat; i++) {
+      // Repeated runs see the packet as the previous run left it (as the kernel's test-run loop does).
+      this.capture.tailCalls = 0;
+      if (this.capture.locks.size) this.capture.locks.clear();
+      exec.regions = this.regions;
+      if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
+      res = this.engine.exec(this.main, args, exec);
+    }
+    const duration = Number(process.hrtime.bigint() - t0) / repeat;
+    const retval = Number(res.r0 & 0xffffffffn);
+    const out: RunResult = {
+      retval, r0: res.r0, data: this.outputData(data), trace: this.capture.trace, duration, insnCount: res.insnCount,
+      perf: [], ringbuf: [],
+    };
+    const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
+    if (code) out.action = code.name;
+    if (this.capture.redirect) out.redirect = this.capture.redirect;
+    if (this.layout) out.ctx = this.outputCtx(options.ctx);
+    for (const m of this.maps.values()) {
+      if (m instanceof PerfEventArrayMap) out.perf.push(...m.samples.map((s) => ({ map: m.name, cpu: s.cpu, data: s.data })));
+      if (m instanceof RingbufMap) out.ringbuf.push(...m.drain().map((d) => ({ map: m.name, data: d })));
+    }
+    return out;
+  }
+
+  private outputData(input: Uint8Array): Uint8Array {
+    const p = this.packet;
+    if (!p) return input.slice();
+    const start = this.family === "xdp" ? p.meta : p.data - (this.family === "skb_l3" ? 14 : 0);
+    const out = this.mem.read(start, p.dataEnd - start);
+    // Types that see the packet from L3 get the Ethernet header back zeroed (test_run pushes an empty one).
+    if (this.family === "skb_l3") out.fill(0, 0, 14);
+    return out;
+  }
+
+  /**
+   * ctx_out as BPF_PROG_TEST_RUN fills it (checked against the kernel): for skb types only the fields
+   * convert_skb_to___skb copies back; for XDP the device fields as passed in, with the pointers zeroed.
+   */
+  private outputCtx(ctxIn: Uint8Array | undefined): Uint8Array {
+    const l = this.layout!;
+    const bytes = this.mem.read(CTX, l.size);
+    if (this.family === "skb_l2" || this.family === "skb_l3") {
+      const out = new Uint8Array(l.size);
+      for (const f of l.fields) {
+        if (SKB_CTX_OUT.has(f.name.replace(/\[\d+\]$/, ""))) out.set(bytes.subarray(f.offset, f.offset + f.size), f.offset);
+      }
+      return out;
+    }
+    if (this.family === "xdp") {
+      const out = new Uint8Array(l.size);
+      if (ctxIn) out.set(ctxIn.subarray(0, l.size));
+      for (const f of l.fields) if (f.pointer) out.fill(0, f.offset, f.offset + f.size);
+      return out;
+    }
+    for (const f of l.fields) if (f.pointer || f.name === "flow_keys") bytes.fill(0, f.offset, f.offset + f.size);
+    return bytes;
+  }
+
+  /** The code of a loaded program by name (tests seed prog_array slots with these names). */
+  programNames(): string[] { return [...this.codes.keys()]; }
+}
+
+/** Load a program (and optionally its siblings, for tail calls) into a fresh runtime. */
+export function loadProgram(program: Program, options: LoadOptions = {}): RuntimeProgram {
+  return new RuntimeProgram(program, options);
+}
+
+export type { Instruction };
+export { PSEUDO };

@@ -1,0 +1,26 @@
+// Runs all 313 files of the BPF conformance suite in place (../shared/conformance/tests beside the repo).
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { describe, expect, it } from "vitest";
+import { ConformanceRunner, loadConformanceDir } from "../../src/runtime/conformance.js";
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const dir = join(repo, "..", "shared", "conformance", "tests");
+const present = existsSync(dir);
+
+(present ? describe : describe.skip)(`conformance suite${present ? "" : ` [skipped: ${dir} is absent]`}`, () => {
+  const { tests, broken } = present ? loadConformanceDir(dir) : { tests: [], broken: [] };
+  it("parses every file", () => {
+    expect(broken).toEqual([]);
+    expect(tests.length).toBe(313);
+  });
+  for (const mode of ["checked", "fast"] as const) {
+    it(`passes every test in ${mode} mode`, () => {
+      const runner = new ConformanceRunner(mode);
+      const failures = tests.map((t) => runner.run(t)).filter((o) => !o.pass)
+        .map((o) => `${o.test.name}: ${o.error ?? `r0 0x${o.r0?.toString(16)} != 0x${o.test.expected.toString(16)}`}`);
+      expect(failures).toEqual([]);
+    });
+  }
+});
