@@ -19,6 +19,7 @@ export interface KernelRunInput {
 }
 
 export interface KernelRunResult {
+  /** r0 truncated to 32 bits, unsigned as the uapi's __u32 retval (-EINVAL reads 4294967274). */
   retval: number;
   /** The packet after the run. */
   data: Uint8Array;
@@ -76,7 +77,7 @@ export class KernelEngine {
       }
       throw err;
     }
-    const out: KernelRunResult = { retval: r.retval, data: dataOut.slice(0, Math.min(r.dataSizeOut, outSize)), duration: r.duration };
+    const out: KernelRunResult = { retval: r.retval >>> 0, data: dataOut.slice(0, Math.min(r.dataSizeOut, outSize)), duration: r.duration };
     if (ctxOut) out.ctx = ctxOut.subarray(0, Math.min(r.ctxSizeOut || ctxOut.length, ctxOut.length));
     return out;
   }

@@ -63,7 +63,10 @@ export interface RunResult {
 }
 
 const XDP_HEADROOM = 256;
-const SKB_HEADROOM = 66; // NET_SKB_PAD + NET_IP_ALIGN
+const SKB_HEADROOM = 64; // NET_SKB_PAD + NET_IP_ALIGN (0 on x86-64): skb test runs take up to 3712 bytes
+const ETH_HLEN = 14;
+const GSO_LEGACY_MAX_SIZE = 65536;
+const GSO_MAX_SEGS = 65535;
 const SHINFO = 320; // SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64
 const PAGE = 4096;
 const XDP_FRAME_ROOM = 40; // sizeof(struct xdp_frame) at the start of the headroom
@@ -298,30 +301,84 @@ export class RuntimeProgram implements RuntimeHost {
   // ---- running ----
   private preparePacket(data: Uint8Array): void {
     if (!this.family) { this.packet = undefined; return; }
-    const min = this.progType.testRun.minDataSize ?? 14;
-    if (data.length < min) throw new BpfkitError(diag("BK5013", { what: `${this.progType.name} test runs need at least ${min} bytes of packet data, got ${data.length}` }), 2);
+    const bad = (what: string, errno = "EINVAL"): never => { throw new BpfkitError(diag("BK5013", { what: `${what} (BPF_PROG_TEST_RUN answers ${errno})` }), 2); };
+    const min = this.progType.testRun.minDataSize ?? ETH_HLEN;
+    if (data.length < min) bad(`${this.progType.name} test runs need at least ${min} bytes of packet data, got ${data.length}`);
     const headroom = this.family === "xdp" ? XDP_HEADROOM : SKB_HEADROOM;
     const max = PAGE - headroom - SHINFO;
-    if (data.length > max) throw new BpfkitError(diag("BK5013", { what: `packet of ${data.length} bytes is larger than a test-run buffer takes (${max} bytes, as in the kernel)` }), 2);
+    if (data.length > max) {
+      if (this.family === "xdp") throw new BpfkitError(diag("BK5013", { what: `packet of ${data.length} bytes does not fit one XDP buffer (${max} bytes); the kernel would run it as a multi-buffer (fragmented) frame, which the interpreter does not support` }), 2);
+      bad(`packet of ${data.length} bytes is larger than an skb test-run buffer takes (${max} bytes)`);
+    }
+    if (this.family !== "xdp") {
+      // bpf_prog_test_run_skb refuses an IPv4 / IPv6 EtherType without a whole fixed IP header after it.
+      const type = (data[12]! << 8) | data[13]!;
+      const need = type === 0x0800 ? 20 : type === 0x86dd ? 40 : 0;
+      if (data.length - ETH_HLEN < need) bad(`the EtherType is ${type === 0x0800 ? "IPv4" : "IPv6"} but only ${data.length - ETH_HLEN} bytes follow the Ethernet header; an skb test run needs the whole ${need}-byte ${type === 0x0800 ? "IPv4" : "IPv6"} header`);
+    }
     if (this.pktCap < PAGE) { this.pktBuf = this.mem.alloc(PAGE, 64, "packet buffer"); this.pktCap = PAGE; }
     this.mem.fill(this.pktBuf, PAGE);
     const start = this.pktBuf + headroom;
     this.mem.write(start, data);
-    const l3 = this.family === "skb_l3" ? 14 : 0;
+    const l3 = this.family === "skb_l3" ? ETH_HLEN : 0;
     this.packet = {
       frame: this.pktBuf, frameEnd: this.pktBuf + PAGE,
       minData: this.family === "xdp" ? this.pktBuf + XDP_FRAME_ROOM : this.pktBuf,
       maxEnd: this.pktBuf + PAGE - SHINFO,
       meta: start + l3, data: start + l3, dataEnd: start + data.length, kind: this.family === "xdp" ? "xdp" : "skb",
+      ...(this.family === "xdp" ? {} : { macOffset: l3 }),
     };
+  }
+
+  /**
+   * ctx_in checks of BPF_PROG_TEST_RUN (bpf_ctx_init, convert___skb_to_skb, xdp_convert_md_to_buff),
+   * checked against the 6.18 kernel: bytes past the struct must be zero; an __sk_buff may only set the
+   * fields the kernel copies in; an xdp_md only the metadata length, data_end and the receive device.
+   */
+  private checkCtxIn(ctxIn: Uint8Array, data: Uint8Array): void {
+    const l = this.layout;
+    const size = l?.size ?? 0;
+    const bad = (what: string, errno = "EINVAL"): never => { throw new BpfkitError(diag("BK5013", { what: `${what} (BPF_PROG_TEST_RUN answers ${errno})` }), 2); };
+    if (ctxIn.length > size && ctxIn.subarray(size).some((b) => b !== 0)) bad(`ctx is ${ctxIn.length} bytes but ${l?.struct ?? "this program type's context"} is ${size}; bytes past the struct must be zero`, "E2BIG");
+    if (!l || !this.family) return;
+    const view = new Uint8Array(size);
+    view.set(ctxIn.subarray(0, size));
+    const dv = new DataView(view.buffer);
+    const u32 = (name: string): number => { const f = fieldByName(l, name); return f ? dv.getUint32(f.offset, true) : 0; };
+    if (this.family === "xdp") {
+      if (u32("data_meta")) bad("xdp_md.data_meta must be 0 (the metadata length goes in xdp_md.data)");
+      if (u32("egress_ifindex")) bad("xdp_md.egress_ifindex must be 0");
+      if (u32("data_end") > data.length) bad(`xdp_md.data_end ${u32("data_end")} is past the ${data.length}-byte packet`);
+      if (u32("data") > u32("data_end")) bad(`xdp_md.data (metadata length) ${u32("data")} is past xdp_md.data_end ${u32("data_end")}`);
+      const ifindex = u32("ingress_ifindex"), queue = u32("rx_queue_index");
+      if (queue && !ifindex) bad("xdp_md.rx_queue_index needs xdp_md.ingress_ifindex");
+      if (queue && ifindex === LOOPBACK_IFINDEX) bad(`xdp_md.rx_queue_index ${queue} does not exist on the loopback device (it has one receive queue)`);
+      return;
+    }
+    for (const f of l.fields) {
+      if (SKB_CTX_OUT.has(f.name.replace(/\[\d+\]$/, ""))) continue;
+      const end = f.offset + Math.max(f.size, f.span ?? 0);
+      if (view.subarray(f.offset, end).some((b) => b !== 0)) bad(`__sk_buff.${f.name} cannot be set by a test run; only ${[...SKB_CTX_OUT].join(", ")} can`);
+    }
+    // Bytes between fields (padding) must be zero too.
+    const covered = new Uint8Array(size);
+    for (const f of l.fields) covered.fill(1, f.offset, f.offset + Math.max(f.size, f.span ?? 0));
+    const pad = view.findIndex((b, i) => b !== 0 && !covered[i]);
+    if (pad >= 0) bad(`byte ${pad} of the __sk_buff is padding and must be zero`);
+    const ifindex = u32("ifindex");
+    if (ifindex > LOOPBACK_IFINDEX) bad(`__sk_buff.ifindex ${ifindex}: the interpreter has only the loopback device (ifindex 1), and the kernel answers ENODEV for a device that does not exist`, "ENODEV");
+    const skbLen = data.length - (this.family === "skb_l3" ? ETH_HLEN : 0);
+    const wire = u32("wire_len");
+    if (wire && (wire < skbLen || wire > GSO_LEGACY_MAX_SIZE)) bad(`__sk_buff.wire_len ${wire} must be 0 or between skb->len (${skbLen}) and ${GSO_LEGACY_MAX_SIZE}`);
+    if (u32("gso_segs") > GSO_MAX_SEGS) bad(`__sk_buff.gso_segs ${u32("gso_segs")} is more than ${GSO_MAX_SEGS}`);
   }
 
   private prepareCtx(ctxIn: Uint8Array | undefined, data: Uint8Array): void {
     const size = this.layout?.size ?? 0;
     this.mem.fill(CTX, CTX_MAX);
     if (ctxIn) {
-      if (ctxIn.length > size) throw new BpfkitError(diag("BK5013", { what: `ctx is ${ctxIn.length} bytes but ${this.layout?.struct ?? "this program type's context"} is ${size}` }), 2);
-      this.mem.write(CTX, ctxIn);
+      this.checkCtxIn(ctxIn, data);
+      this.mem.write(CTX, ctxIn.subarray(0, size));
     }
     const p = this.packet;
     if (!p) return;
@@ -341,7 +398,9 @@ export class RuntimeProgram implements RuntimeHost {
       this.setCtxField("pkt_type", pktType);
       this.setCtxField("protocol", dv.getUint16(frame + 12, true)); // __be16 as the program reads it
       this.setCtxField("ifindex", LOOPBACK_IFINDEX);
-      this.setCtxField("wire_len", ctxIn ? (this.ctxField("wire_len") || data.length) : data.length);
+      // qdisc_skb_cb(skb)->pkt_len: skb->len when the test run converts the ctx (no Ethernet header for L3 types).
+      const skbLen = data.length - (this.family === "skb_l3" ? ETH_HLEN : 0);
+      this.setCtxField("wire_len", ctxIn ? (this.ctxField("wire_len") || skbLen) : skbLen);
       // gso_segs stays what ctx_in says (0 by default), as skb_shinfo(skb)->gso_segs does in test runs.
     }
     this.packetChanged();

@@ -18,6 +18,8 @@ export interface PacketState {
   dataEnd: number;
   /** skb-based types: the packet starts at the Ethernet header but skb->data may sit at L3. */
   kind: "xdp" | "skb";
+  /** skb-based types: how far skb->data lies past the Ethernet (MAC) header (14 for socket filters and cgroup_skb, 0 for tc). */
+  macOffset?: number;
 }
 
 export interface Redirect {

@@ -24,6 +24,25 @@ export const skb_load_bytes: HelperImpl = (c) => {
   return ok;
 };
 
+/**
+ * bpf_skb_load_bytes_relative(skb, offset, to, len, start_header): like skb_load_bytes but from the MAC
+ * header (BPF_HDR_START_MAC 0) or the network header (BPF_HDR_START_NET 1, right after the Ethernet header
+ * in a test run), whatever skb->data is for the program type. Offset past 0xffff, an unknown start header or
+ * a range past the end of the packet: -EFAULT with the destination zeroed (net/core/filter.c).
+ */
+export const skb_load_bytes_relative: HelperImpl = (c) => {
+  const p = packet(c);
+  const off = Number(c.args[1] & 0xffffffffn);
+  const to = addr(c.args[2]);
+  const n = Number(c.args[3] & 0xffffffffn);
+  const start = c.args[4] & 0xffffffffn;
+  const mac = p.data - (p.macOffset ?? 0);
+  const base = start === 0n ? mac : start === 1n ? mac + ETH_HLEN : -1;
+  if (off > 0xffff || base < 0 || base + off + n > p.dataEnd) { if (n) c.rt.mem.fill(to, n); return err(ERRNO.EFAULT); }
+  c.rt.mem.write(to, c.rt.mem.read(base + off, n));
+  return ok;
+};
+
 export const skb_store_bytes: HelperImpl = (c) => {
   const p = packet(c);
   const off = Number(c.args[1] & 0xffffffffn);
