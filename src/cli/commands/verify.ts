@@ -1,15 +1,184 @@
-// `bpfkit verify`: placeholder until its issue lands; says so instead of pretending to work.
+// `bpfkit verify FILE [--type T] [--prog P] [--log-level 1|2] [--json] [--explain] [--compare-kernel]`
+// `bpfkit verify --batch FILE.jsonl`: the verifier emulator (Linux 6.18, privileged loader). Exit 0 when
+// the program is accepted, 1 when rejected, 2 for bad input. The rejection message is the kernel's own.
 import type { Command } from "commander";
+import { readFile } from "node:fs/promises";
+import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
+import { kernelBackendProblem } from "../../kernel/index.js";
+import { progTypeByName, progTypeName, resolveSection } from "../../progtypes/index.js";
+import type { MapSpec, Program } from "../../program/program.js";
+import { loadPrograms } from "../../program/load.js";
+import { pickProgram } from "../../program/load.js";
+import type { RawInsn } from "../../verifier/cfg.js";
+import { explain, formatExplanation } from "../../verifier/explain.js";
+import { hexToSlots } from "../../verifier/gen.js";
+import { toRawSlots, verifySlots, type VerifyResult } from "../../verifier/verifier.js";
 import { action } from "../run-command.js";
+
+interface VerifyOpts {
+  type?: string;
+  prog?: string;
+  logLevel?: string;
+  json?: boolean;
+  explain?: boolean;
+  batch?: string;
+  compareKernel?: boolean;
+}
+
+interface Target {
+  name: string;
+  section: string;
+  insns: RawInsn[];
+  maps: MapSpec[];
+  license: string;
+  lines?: Program["lines"];
+  hasFuncInfo?: boolean;
+}
 
 export function register(program: Command): void {
   program
     .command("verify")
-    .description("(not available yet in this build)")
-    .allowUnknownOption()
-    .argument("[args...]")
-    .action(action(() => {
-      process.stderr.write("bpfkit verify: not available yet in this build\n");
-      return 2;
+    .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input")
+    .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o")
+    .option("--type <type>", "program type (libbpf section name such as xdp, tc, socket, cgroup_skb/ingress)")
+    .option("--prog <name>", "which program of a file that holds several")
+    .option("--log-level <n>", "print the verifier log as the kernel writes it: 1 (the failing path) or 2 (every instruction)")
+    .option("--json", "print the result as JSON: verdict, error {pc, message, line}, states, stats")
+    .option("--explain", "for a rejection: source line, branch path, the register at fault and a fix")
+    .option("--batch <file>", "verify every line of a JSONL file (a bundle, or {\"object\": \"x.o\", \"program\": \"name\"}); one JSON result per line")
+    .option("--compare-kernel", "also load the program into the running kernel and show both verdicts side by side")
+    .action(action(async (file: string | undefined, opts: VerifyOpts) => {
+      const level = opts.logLevel === undefined ? 0 : Number(opts.logLevel);
+      if (![0, 1, 2].includes(level)) return usage("--log-level must be 1 or 2");
+      if (opts.batch) return runBatch(opts.batch, opts);
+      if (!file) return usage("give a program file (or --batch FILE.jsonl)");
+      const programs = await loadPrograms(file, opts.type !== undefined ? { type: opts.type } : {});
+      const prog = pickProgram(programs, file, opts.prog);
+      const target = fromProgram(prog);
+      const kind = programType(target.section, opts.type, target.name);
+      const wantStates = opts.json === true;
+      const res = verifySlots(target.insns, target.maps, target.license,
+        { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true }, target.lines);
+      if (opts.json) {
+        process.stdout.write(JSON.stringify(toJson(res, target, kind.progType, level > 0, opts.explain === true), null, 2) + "\n");
+      } else {
+        if (level > 0) process.stdout.write(res.log);
+        printHuman(res, target, kind.progType, opts.explain === true);
+      }
+      if (opts.compareKernel) await compareKernel(target, kind.progType, res);
+      return res.verdict === "accept" ? 0 : 1;
     }));
+}
+
+function usage(message: string): number {
+  process.stderr.write(`bpfkit verify: ${message}\n`);
+  return 2;
+}
+
+function fromProgram(p: Program): Target {
+  const t: Target = { name: p.name, section: p.section, insns: toRawSlots(p.insns), maps: p.maps, license: p.license };
+  if (p.lines) t.lines = p.lines;
+  if (p.btf?.funcInfo?.length) t.hasFuncInfo = true;
+  return t;
+}
+
+/** Program type and expected attach type from --type or the section name. */
+export function programType(section: string, override: string | undefined, name: string): { progType: number; attachType?: number } {
+  const s = override ?? section;
+  const sec = resolveSection(s);
+  if (sec) return sec.attachType !== undefined ? { progType: sec.progType, attachType: sec.attachType } : { progType: sec.progType };
+  const info = progTypeByName(s);
+  if (info) return { progType: info.id };
+  throw new BpfkitError(diag("BK6001", { name, section: s || "(none)" }, {}, "give the program type with --type (e.g. xdp, tc, socket, cgroup_skb/ingress, kprobe)"), 2);
+}
+
+function printHuman(res: VerifyResult, t: Target, progType: number, withExplain: boolean): void {
+  const typeName = progTypeName(progType) ?? String(progType);
+  if (res.verdict === "accept") {
+    process.stdout.write(`${t.name} (${typeName}): accepted, ${res.stats.processed} insns processed, ${res.stats.totalStates} states\n`);
+    return;
+  }
+  const e = res.error!;
+  if (withExplain) {
+    const ex = explain(res, t.insns, t.maps, progType);
+    if (ex) { process.stdout.write(`${t.name} (${typeName}): ${formatExplanation(ex)}\n`); return; }
+  }
+  const where = e.line ? ` (${e.line.file}:${e.line.line})` : "";
+  const [first, ...rest] = e.message.split("\n");
+  process.stdout.write(`${t.name} (${typeName}): rejected at pc ${e.pc}${where}: ${first}\n`);
+  for (const l of rest) process.stdout.write(`  ${l}\n`);
+}
+
+function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean, withExplain: boolean): Record<string, unknown> {
+  const out: Record<string, unknown> = { name: t.name, type: progTypeName(progType) ?? progType, verdict: res.verdict };
+  if (res.error) {
+    const err: Record<string, unknown> = { pc: res.error.pc, message: res.error.message };
+    if (res.error.line) err.line = res.error.line;
+    out.error = err;
+    if (withExplain) out.explanation = explain(res, t.insns, t.maps, progType);
+  }
+  out.stats = res.stats;
+  if (res.states) out.states = res.states.map((s) => ({ pc: s.pc, state: s.text }));
+  if (withLog) out.log = res.log;
+  return out;
+}
+
+async function compareKernel(t: Target, progType: number, ours: VerifyResult): Promise<void> {
+  const problem = kernelBackendProblem();
+  if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
+  // loaded lazily: the kernel binding needs koffi and Linux
+  const { kernelVerify } = await import("../../verifier/kernel-compare.js");
+  {
+    const k = kernelVerify(t.section, t.insns, t.maps, t.license, 1, progType);
+    const ourFirst = ours.error?.message.split("\n")[0] ?? "";
+    const rows = [["", "verdict", "first error line"], ["emulator", ours.verdict, ourFirst], ["kernel", k.verdict, k.error ?? ""]];
+    for (const r of rows) process.stdout.write(`${r[0]!.padEnd(10)}${r[1]!.padEnd(9)}${r[2]}\n`);
+    const same = ours.verdict === k.verdict && (k.verdict === "accept" || ourFirst === k.error);
+    process.stdout.write(same ? "agree\n" : "DISAGREE\n");
+  }
+}
+
+async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
+  let text: string;
+  try { text = await readFile(file, "utf8"); } catch (err) {
+    return usage(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
+  }
+  let worst = 0;
+  const lines = text.split("\n");
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i]!.trim();
+    if (!line) continue;
+    let result: Record<string, unknown>;
+    try {
+      const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, opts.type);
+      const kind = programType(t.section, typeof t.section === "string" && t.section ? undefined : opts.type, t.name);
+      const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true }, t.lines);
+      result = { verdict: res.verdict };
+      if (res.error) result.error = { pc: res.error.pc, message: res.error.message.split("\n")[0] };
+      worst = Math.max(worst, res.verdict === "accept" ? 0 : 1);
+    } catch (err) {
+      const message = err instanceof BpfkitError ? err.diagnostics.map(formatDiagnostic).join("; ") : err instanceof SyntaxError ? `not JSON: ${err.message}` : String(err);
+      result = { verdict: "invalid", error: { pc: -1, message } };
+      worst = 2;
+    }
+    process.stdout.write(JSON.stringify(result) + "\n");
+  }
+  return worst;
+}
+
+async function batchTarget(obj: Record<string, unknown>, line: number, type?: string): Promise<Target> {
+  if (typeof obj.object === "string") {
+    const programs = await loadPrograms(obj.object, type !== undefined ? { type } : {});
+    return fromProgram(pickProgram(programs, obj.object, typeof obj.program === "string" ? obj.program : undefined));
+  }
+  if (typeof obj.insns !== "string" || !/^(0x)?([0-9a-fA-F]{16})*$/.test(obj.insns.replace(/\s+/g, ""))) {
+    throw new BpfkitError(diag("BK6002", { line, problem: "expected a bundle {\"type\", \"insns\": hex} or {\"object\": \"x.o\", \"program\": \"name\"}" }), 2);
+  }
+  const maps = Array.isArray(obj.maps) ? (obj.maps as Record<string, unknown>[]).map((m, i) => ({
+    name: typeof m.name === "string" ? m.name : `map${i}`, type: String(m.type), keySize: Number(m.key_size ?? 0), valueSize: Number(m.value_size ?? 0),
+    maxEntries: Number(m.max_entries ?? 0), flags: Number(m.flags ?? 0),
+  })) : [];
+  // bundles in a batch are read leniently: malformed encodings get the kernel's verdict, not a decode error
+  return { name: typeof obj.name === "string" ? obj.name : `line${line}`, section: typeof obj.type === "string" ? obj.type : (type ?? ""),
+    insns: hexToSlots(obj.insns.replace(/^0x/, "").replace(/\s+/g, "")), maps, license: typeof obj.license === "string" ? obj.license : "GPL" };
 }

@@ -1,0 +1,327 @@
+// Conditional jumps (check_cond_jmp_op): decide whether a branch is always or never taken
+// (is_branch_taken), otherwise refine both successors: scalar bounds (reg_set_min_max, then the same
+// bounds for every register sharing the id), null checks of *_or_null pointers (mark_ptr_or_null_regs)
+// and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
+import type { RawInsn } from "./cfg.js";
+import { type Env, Reject, checkRegRead, forEachReg } from "./env.js";
+import { type Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, boundsInvalid, copyBounds, markUnbounded, s32, s64, syncBounds, u32 } from "./scalar.js";
+import { type Reg, type State, constScalar, curFrame, isPointer, isPktPointer } from "./state.js";
+import { U32, U64, tAnd, tIntersect, tOr, tSubreg, tWithSubreg, tconst } from "./tnum.js";
+
+export const JEQ = 1, JGT = 2, JGE = 3, JSET = 4, JNE = 5, JSGT = 6, JSGE = 7, JLT = 10, JLE = 11, JSLT = 12, JSLE = 13;
+const JSET_X = 0x14; // the kernel's "reverse of JSET" pseudo opcode (op index form)
+const AT_PKT_END = -1, BEYOND_PKT_END = -2;
+
+const FLIP: Record<number, number> = { [JGT]: JLT, [JLT]: JGT, [JGE]: JLE, [JLE]: JGE, [JSGT]: JSLT, [JSLT]: JSGT, [JSGE]: JSLE, [JSLE]: JSGE, [JEQ]: JEQ, [JNE]: JNE, [JSET]: JSET };
+const REV: Record<number, number> = { [JEQ]: JNE, [JNE]: JEQ, [JSET]: JSET_X, [JGE]: JLT, [JGT]: JLE, [JLE]: JGT, [JLT]: JGE, [JSGE]: JSLT, [JSGT]: JSLE, [JSLE]: JSGT, [JSLT]: JSGE };
+
+const isRegConst = (r: Reg, is32: boolean): boolean => r.type === "scalar" && (is32 ? tSubreg(r.varOff).mask === 0n : r.varOff.mask === 0n);
+const constVal = (r: Reg, is32: boolean): bigint => (is32 ? u32(r.varOff.value) : r.varOff.value);
+
+function notNull(r: Reg): boolean {
+  if (r.maybeNull) return false;
+  return ["sock", "tcp_sock", "map_value", "map_key", "sock_common", "mem"].includes(r.type);
+}
+
+/** 1 = always taken, 0 = never, -1 = unknown. */
+export function isBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
+  if (isPktPointer(r1) && r2.type === "pkt_end" && !is32) return pktBranchTaken(r1, r2, op);
+  if (r1.type === "pkt_end" && isPktPointer(r2) && !is32) return pktBranchTaken(r1, r2, op);
+  if (isPointer(r1) || isPointer(r2)) {
+    let a = r1, b = r2, o = op;
+    if (!isRegConst(b, is32)) { o = FLIP[o]!; a = r2; b = r1; }
+    if (!isRegConst(b, is32)) return -1;
+    if (!notNull(a)) return -1;
+    if (constVal(b, is32) !== 0n) return -1;
+    return o === JEQ ? 0 : o === JNE ? 1 : -1;
+  }
+  return scalarBranchTaken(r1, r2, op, is32);
+}
+
+function pktBranchTaken(dst: Reg, src: Reg, op: number): number {
+  let pkt: Reg;
+  if (src.type === "pkt_end") pkt = dst;
+  else if (dst.type === "pkt_end") { pkt = src; op = FLIP[op]!; }
+  else return -1;
+  if (pkt.range >= 0) return -1;
+  switch (op) {
+    case JLE: case JGT:
+      if (pkt.range === BEYOND_PKT_END) return op === JGT ? 1 : 0;
+      break;
+    case JLT: case JGE:
+      if (pkt.range === BEYOND_PKT_END || pkt.range === AT_PKT_END) return op === JGE ? 1 : 0;
+      break;
+  }
+  return -1;
+}
+
+function scalarBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
+  const t1 = is32 ? tSubreg(r1.varOff) : r1.varOff, t2 = is32 ? tSubreg(r2.varOff) : r2.varOff;
+  const umin1 = is32 ? r1.u32min : r1.umin, umax1 = is32 ? r1.u32max : r1.umax;
+  const smin1 = is32 ? r1.s32min : r1.smin, smax1 = is32 ? r1.s32max : r1.smax;
+  const umin2 = is32 ? r2.u32min : r2.umin, umax2 = is32 ? r2.u32max : r2.umax;
+  const smin2 = is32 ? r2.s32min : r2.smin, smax2 = is32 ? r2.s32max : r2.smax;
+  switch (op) {
+    case JEQ: case JNE: {
+      const eq = op === JEQ;
+      if (t1.mask === 0n && t2.mask === 0n) return (t1.value === t2.value) === eq ? 1 : 0;
+      let disjoint = umin1 > umax2 || umax1 < umin2 || smin1 > smax2 || smax1 < smin2;
+      if (!is32 && !disjoint) {
+        disjoint = r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min;
+      }
+      // tnums with a known bit that differs can never be equal
+      if (!disjoint && ((t1.value ^ t2.value) & ~(t1.mask | t2.mask)) !== 0n) disjoint = true;
+      if (disjoint) return eq ? 0 : 1;
+      break;
+    }
+    case JSET: {
+      let a = t1, b = t2, bReg = r2;
+      if (!isRegConst(bReg, is32)) { a = t2; b = t1; bReg = r1; }
+      if (!isRegConst(bReg, is32)) return -1;
+      if (((~a.mask & a.value) & b.value) !== 0n) return 1;
+      if (((a.mask | a.value) & b.value) === 0n) return 0;
+      break;
+    }
+    case JGT: if (umin1 > umax2) return 1; if (umax1 <= umin2) return 0; break;
+    case JSGT: if (smin1 > smax2) return 1; if (smax1 <= smin2) return 0; break;
+    case JLT: if (umax1 < umin2) return 1; if (umin1 >= umax2) return 0; break;
+    case JSLT: if (smax1 < smin2) return 1; if (smin1 >= smax2) return 0; break;
+    case JGE: if (umin1 >= umax2) return 1; if (umax1 < umin2) return 0; break;
+    case JSGE: if (smin1 >= smax2) return 1; if (smax1 < smin2) return 0; break;
+    case JLE: if (umax1 <= umin2) return 1; if (umin1 > umax2) return 0; break;
+    case JSLE: if (smax1 <= smin2) return 1; if (smin1 > smax2) return 0; break;
+  }
+  return -1;
+}
+
+const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
+const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+
+/** regs_refine_cond_op: what `r1 op r2` being true says about both. */
+function refine(r1: Bounds, r2: Bounds, op: number, is32: boolean, r1Const: boolean, r2Const: boolean): void {
+  if (op === JGE || op === JGT || op === JSGE || op === JSGT) {
+    op = FLIP[op]!;
+    [r1, r2] = [r2, r1];
+    [r1Const, r2Const] = [r2Const, r1Const];
+  }
+  switch (op) {
+    case JEQ:
+      if (is32) {
+        r1.u32min = max(r1.u32min, r2.u32min); r1.u32max = min(r1.u32max, r2.u32max);
+        r1.s32min = max(r1.s32min, r2.s32min); r1.s32max = min(r1.s32max, r2.s32max);
+        r2.u32min = r1.u32min; r2.u32max = r1.u32max; r2.s32min = r1.s32min; r2.s32max = r1.s32max;
+        const t = tIntersect(tSubreg(r1.varOff), tSubreg(r2.varOff));
+        r1.varOff = tWithSubreg(r1.varOff, t); r2.varOff = tWithSubreg(r2.varOff, t);
+      } else {
+        r1.umin = max(r1.umin, r2.umin); r1.umax = min(r1.umax, r2.umax);
+        r1.smin = max(r1.smin, r2.smin); r1.smax = min(r1.smax, r2.smax);
+        r2.umin = r1.umin; r2.umax = r1.umax; r2.smin = r1.smin; r2.smax = r1.smax;
+        r1.varOff = tIntersect(r1.varOff, r2.varOff); r2.varOff = r1.varOff;
+      }
+      break;
+    case JNE: {
+      if (!r2Const) { [r1, r2] = [r2, r1]; [r1Const, r2Const] = [r2Const, r1Const]; }
+      if (!r2Const) break;
+      const val = is32 ? u32(r2.varOff.value) : r2.varOff.value;
+      if (is32) {
+        if (r1.u32min === u32(val)) r1.u32min++;
+        if (r1.u32max === u32(val)) r1.u32max--;
+        if (r1.s32min === s32(val)) r1.s32min++;
+        if (r1.s32max === s32(val)) r1.s32max--;
+      } else {
+        if (r1.umin === val) r1.umin++;
+        if (r1.umax === val) r1.umax--;
+        if (r1.smin === s64(val)) r1.smin++;
+        if (r1.smax === s64(val)) r1.smax--;
+      }
+      break;
+    }
+    case JSET: case JSET_X: {
+      if (!r2Const) { [r1, r2] = [r2, r1]; [r1Const, r2Const] = [r2Const, r1Const]; }
+      if (!r2Const) break;
+      const val = is32 ? u32(r2.varOff.value) : r2.varOff.value;
+      if (op === JSET) {
+        if (val === 0n || (val & (val - 1n)) !== 0n) break; // one bit set: that bit is known 1
+        if (is32) r1.varOff = tWithSubreg(r1.varOff, tOr(tSubreg(r1.varOff), tconst(val)));
+        else r1.varOff = tOr(r1.varOff, tconst(val));
+      } else {
+        // 6.17+: forget the ranges before narrowing the tnum, so a dead branch cannot violate invariants
+        markUnbounded(r1);
+        if (is32) r1.varOff = tWithSubreg(r1.varOff, tAnd(tSubreg(r1.varOff), tconst(~val & U32)));
+        else r1.varOff = tAnd(r1.varOff, tconst(~val & U64));
+      }
+      break;
+    }
+    case JLE:
+      if (is32) { r1.u32max = min(r1.u32max, r2.u32max); r2.u32min = max(r1.u32min, r2.u32min); }
+      else { r1.umax = min(r1.umax, r2.umax); r2.umin = max(r1.umin, r2.umin); }
+      break;
+    case JLT:
+      if (is32) { r1.u32max = min(r1.u32max, r2.u32max - 1n); r2.u32min = max(r1.u32min + 1n, r2.u32min); }
+      else { r1.umax = min(r1.umax, r2.umax - 1n); r2.umin = max(r1.umin + 1n, r2.umin); }
+      break;
+    case JSLE:
+      if (is32) { r1.s32max = min(r1.s32max, r2.s32max); r2.s32min = max(r1.s32min, r2.s32min); }
+      else { r1.smax = min(r1.smax, r2.smax); r2.smin = max(r1.smin, r2.smin); }
+      break;
+    case JSLT:
+      if (is32) { r1.s32max = min(r1.s32max, r2.s32max - 1n); r2.s32min = max(r1.s32min + 1n, r2.s32min); }
+      else { r1.smax = min(r1.smax, r2.smax - 1n); r2.smin = max(r1.smin + 1n, r2.smin); }
+      break;
+  }
+}
+
+/**
+ * reg_bounds_sanity_check after a refinement: contradictory bounds mean no value can take this branch.
+ * 6.17+ treats that branch as dead instead of continuing with forgotten bounds.
+ */
+function contradictory(b: Bounds): boolean {
+  if (boundsInvalid(b)) return true;
+  if (b.varOff.mask === 0n) {
+    const u = b.varOff.value, sv = BigInt.asIntN(64, u);
+    if (b.umin !== u || b.umax !== u || b.smin !== sv || b.smax !== sv) return true;
+  }
+  const sub = tSubreg(b.varOff);
+  if (sub.mask === 0n) {
+    const u = sub.value, sv = BigInt.asIntN(32, u);
+    if (b.u32min !== u || b.u32max !== u || b.s32min !== sv || b.s32max !== sv) return true;
+  }
+  void S32_MAX; void S32_MIN; void S64_MAX; void S64_MIN; void markUnbounded;
+  return false;
+}
+
+/** Refine `r1 op r2` (true) and sync; false when the branch is impossible. */
+function refineAndSync(r1: Reg, r2: Reg, op: number, is32: boolean): boolean {
+  refine(r1, r2, op, is32, isRegConst(r1, is32), isRegConst(r2, is32));
+  syncBounds(r1); syncBounds(r2);
+  return !contradictory(r1) && !contradictory(r2);
+}
+
+/** Copy refined bounds to every scalar sharing the id (sync_linked_regs). */
+function syncLinked(s: State, r: Reg): void {
+  if (r.type !== "scalar" || !r.id) return;
+  forEachReg(s, (o) => {
+    if (o !== r && o.type === "scalar" && o.id === r.id) Object.assign(o, copyBounds(r));
+  });
+}
+
+function markPtrOrNull(s: State, regno: number, isNull: boolean): void {
+  const f = curFrame(s);
+  const reg = f.regs[regno]!;
+  const id = reg.id;
+  if (reg.refObjId && reg.refObjId === id && isNull) s.refs = s.refs.filter((r) => r.id !== id);
+  forEachReg(s, (r) => {
+    if (!r.maybeNull || r.id !== id) return;
+    if (isNull) {
+      Object.assign(r, constScalar(0n));
+      return;
+    }
+    r.maybeNull = false;
+    r.id = 0;
+  });
+}
+
+function findGoodPkt(s: State, reg: Reg, rightOpen: boolean): void {
+  if (reg.off < 0 || (reg.off === 0 && rightOpen)) return;
+  const MAX_PACKET_OFF = 0xffffn;
+  if (reg.umax > MAX_PACKET_OFF || reg.umax + BigInt(reg.off) > MAX_PACKET_OFF) return;
+  const newRange = reg.off + (rightOpen ? 1 : 0);
+  const type = reg.type, id = reg.id;
+  forEachReg(s, (r) => { if (r.type === type && r.id === id) r.range = Math.max(r.range, newRange); });
+}
+
+function markPktEnd(s: State, regno: number, open: boolean): void {
+  const r = curFrame(s).regs[regno]!;
+  if (r.type !== "pkt") return;
+  r.range = open ? BEYOND_PKT_END : AT_PKT_END;
+}
+
+const initPkt = (r: Reg, t: string): boolean => r.type === t && r.off === 0 && r.varOff.mask === 0n && r.varOff.value === 0n;
+
+/** try_match_pkt_pointers: `this` is the fall-through state, `other` the jump-taken one. */
+function matchPkt(insn: RawInsn, op: number, dst: Reg, src: Reg, thisS: State, otherS: State): boolean {
+  if (!(insn.code & 8) || (insn.code & 7) === 6) return false;
+  const dstFirst = (dst.type === "pkt" && src.type === "pkt_end") || (dst.type === "pkt_meta" && initPkt(src, "pkt"));
+  const srcFirst = (dst.type === "pkt_end" && src.type === "pkt") || (initPkt(dst, "pkt") && src.type === "pkt_meta");
+  const D = insn.dst, S = insn.src;
+  const dIn = (s: State): Reg => curFrame(s).regs[D]!;
+  const sIn = (s: State): Reg => curFrame(s).regs[S]!;
+  switch (op) {
+    case JGT:
+      if (dstFirst) { findGoodPkt(thisS, dIn(thisS), false); markPktEnd(otherS, D, true); }
+      else if (srcFirst) { findGoodPkt(otherS, sIn(otherS), true); markPktEnd(thisS, S, false); }
+      else return false;
+      return true;
+    case JLT:
+      if (dstFirst) { findGoodPkt(otherS, dIn(otherS), true); markPktEnd(thisS, D, false); }
+      else if (srcFirst) { findGoodPkt(thisS, sIn(thisS), false); markPktEnd(otherS, S, true); }
+      else return false;
+      return true;
+    case JGE:
+      if (dstFirst) { findGoodPkt(thisS, dIn(thisS), true); markPktEnd(otherS, D, false); }
+      else if (srcFirst) { findGoodPkt(otherS, sIn(otherS), false); markPktEnd(thisS, S, true); }
+      else return false;
+      return true;
+    case JLE:
+      if (dstFirst) { findGoodPkt(otherS, dIn(otherS), false); markPktEnd(thisS, D, true); }
+      else if (srcFirst) { findGoodPkt(thisS, sIn(thisS), true); markPktEnd(otherS, S, false); }
+      else return false;
+      return true;
+  }
+  return false;
+}
+
+export interface JumpOutcome {
+  /** Only one successor: true = the jump, false = fall through. */
+  only?: boolean;
+  /** Both: the state for the jump target (the current state continues as the fall-through). */
+  other?: State;
+}
+
+export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State): JumpOutcome {
+  const op = insn.code >> 4;
+  const is32 = (insn.code & 7) === 6;
+  if (op === 0 || op > 13 || op === 8 || op === 9) throw new Reject(`invalid BPF_JMP/JMP32 opcode ${(op << 4).toString(16)}`, 22);
+  checkRegRead(env, insn.dst);
+  const R = curFrame(env.cur).regs;
+  let src: Reg;
+  if (insn.code & 8) {
+    if (insn.imm !== 0) throw new Reject("BPF_JMP/JMP32 uses reserved fields", 22);
+    checkRegRead(env, insn.src);
+    src = R[insn.src]!;
+  } else {
+    if (insn.src !== 0) throw new Reject("BPF_JMP/JMP32 uses reserved fields", 22);
+    src = constScalar(is32 ? BigInt(insn.imm) & U32 : BigInt(insn.imm));
+    if (!is32) src = constScalar(BigInt(insn.imm));
+  }
+  const dst = R[insn.dst]!;
+  const pred = isBranchTaken(dst, src, op, is32);
+  if (pred === 1) return { only: true };
+  if (pred === 0) return { only: false };
+
+  const other = clone(env.cur);
+  const oR = curFrame(other).regs;
+  if (dst.type === "scalar" && src.type === "scalar") {
+    const fakeT = insn.code & 8 ? oR[insn.src]! : { ...src };
+    // refine copies first: a dead fall-through must leave the current state untouched
+    const fd = { ...dst }, fs = insn.code & 8 ? { ...src } : { ...src };
+    const fallLive = refineAndSync(fd, fs as Reg, REV[op]!, is32);
+    const jumpLive = refineAndSync(oR[insn.dst]!, fakeT as Reg, op, is32);
+    if (!fallLive && jumpLive) return { only: true };
+    if (!jumpLive) {
+      if (fallLive) { Object.assign(dst, fd); if (insn.code & 8) Object.assign(src, fs); syncLinked(env.cur, dst); if (insn.code & 8) syncLinked(env.cur, src); }
+      return { only: false };
+    }
+    Object.assign(dst, fd);
+    if (insn.code & 8 && insn.src !== insn.dst) Object.assign(src, fs);
+    syncLinked(env.cur, dst); syncLinked(other, oR[insn.dst]!);
+    if (insn.code & 8) { syncLinked(env.cur, src); syncLinked(other, oR[insn.src]!); }
+  }
+  if (!is32 && !(insn.code & 8) && insn.imm === 0 && (op === JEQ || op === JNE) && dst.maybeNull) {
+    markPtrOrNull(env.cur, insn.dst, op === JNE);
+    markPtrOrNull(other, insn.dst, op === JEQ);
+  } else {
+    matchPkt(insn, op, dst, src, env.cur, other);
+  }
+  return { other };
+}

@@ -1,0 +1,366 @@
+// Calls and exits: helper calls checked against their prototypes from src/helpers/table.ts
+// (check_helper_call / check_func_arg), references acquired and released (sockets, ring buffer
+// records), bpf-to-bpf calls (new frame, caller-saved registers), and exits (return value rules per
+// program type from src/progtypes, unreleased references).
+import { helperForProgType, isHelperAllowed, type ArgSpec, type HelperInfo } from "../helpers/table.js";
+import { helperName, MAX_HELPER_ID } from "../isa/helpers.js";
+import { isMapHelperCompatible, mapTypeByName } from "../maps/types.js";
+import { progTypeById, returnRange } from "../progtypes/index.js";
+import type { RawInsn } from "./cfg.js";
+import { type Env, Reject, checkRegRead, forEachReg, frame, regs } from "./env.js";
+import { regTypeStr } from "./log.js";
+import { checkHelperMem, checkMemRegion } from "./memory.js";
+import { isConst, markUnbounded } from "./scalar.js";
+import { type Reg, type State, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { tnumStr } from "./tnum.js";
+
+const MAX_CALL_FRAMES = 8;
+const MAX_VAR_SIZ = 1 << 29;
+
+const MEM_TYPES = ["fp", "pkt", "pkt_meta", "map_key", "map_value", "mem", "ringbuf_mem", "buf", "trusted_ptr_"];
+const COMPATIBLE: Record<string, string[]> = {
+  ARG_PTR_TO_MAP_KEY: MEM_TYPES, ARG_PTR_TO_MAP_VALUE: MEM_TYPES, ARG_PTR_TO_MEM: MEM_TYPES,
+  ARG_CONST_SIZE: ["scalar"], ARG_CONST_SIZE_OR_ZERO: ["scalar"], ARG_CONST_ALLOC_SIZE_OR_ZERO: ["scalar"], ARG_SCALAR: ["scalar"],
+  ARG_CONST_MAP_PTR: ["map_ptr"], ARG_PTR_TO_CTX: ["ctx"],
+  ARG_PTR_TO_SOCK_COMMON: ["sock_common", "sock", "tcp_sock", "xdp_sock"],
+  ARG_PTR_TO_BTF_ID_SOCK_COMMON: ["sock_common", "sock", "tcp_sock", "xdp_sock", "ptr_", "trusted_ptr_"],
+  ARG_PTR_TO_SOCKET: ["sock"], ARG_PTR_TO_BTF_ID: ["ptr_", "trusted_ptr_", "rcu_ptr_"],
+  ARG_PTR_TO_SPIN_LOCK: ["map_value", "ptr_"], ARG_PTR_TO_RINGBUF_MEM: ["ringbuf_mem"],
+  ARG_PTR_TO_FUNC: ["func"], ARG_PTR_TO_STACK: ["fp"], ARG_PTR_TO_CONST_STR: ["map_value"], ARG_PTR_TO_TIMER: ["map_value"],
+  ARG_PTR_TO_DYNPTR: ["fp", "dynptr_ptr"], ARG_KPTR_XCHG_DEST: ["map_value", "ptr_"],
+  ARG_PTR_TO_PERCPU_BTF_ID: ["percpu_ptr_", "rcu_percpu_ptr_", "trusted_percpu_ptr_"],
+};
+
+interface Meta {
+  map: number;
+  rawMode: boolean;
+  releaseRegno: number;
+  refObjId: number;
+  memSize: number;
+  msizeMax: bigint;
+  /** Key known at verification time (array maps): a lookup with an in-range constant key cannot fail. */
+  constKey?: bigint;
+}
+
+/** get_constant_map_key (6.14+): the key bytes on the stack are zeroes or a spilled constant of exactly key_size bytes. */
+function constantMapKey(env: Env, key: Reg, keySize: number): bigint | undefined {
+  if (key.type !== "stack" || !isConst(key)) return undefined;
+  const f = env.cur.frames[key.frameno] ?? frame(env);
+  const stackOff = key.off + Number(BigInt.asIntN(64, key.varOff.value));
+  const slot = -stackOff - 1;
+  const st = f.stack[Math.floor(slot / 8)];
+  if (!st) return undefined;
+  const off = slot % 8;
+  let zero = 0;
+  for (let i = off; i >= 0 && st.kinds[i] === 3; i--) zero++;
+  if (zero >= keySize) return 0n;
+  if (st.kinds[7] !== 1 || st.spilled.type !== "scalar") return undefined;
+  let spill = 0;
+  for (let i = off; i >= 0 && st.kinds[i] === 1; i--) spill++;
+  if (spill !== keySize || !isConst(st.spilled)) return undefined;
+  return st.spilled.varOff.value;
+}
+
+const isNullConst = (r: Reg): boolean => r.type === "scalar" && isConst(r) && r.varOff.value === 0n;
+const has = (a: ArgSpec, f: string): boolean => (a.flags as readonly string[]).includes(f);
+
+/** __check_ptr_off_reg: pointers passed unmodified. */
+export function checkPtrOffReg(regno: number, reg: Reg, fixedOffOk: boolean): void {
+  if (reg.off < 0) throw new Reject(`negative offset ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed`);
+  if (!fixedOffOk && reg.off) throw new Reject(`dereference of modified ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed`);
+  if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+}
+
+function checkRegType(regno: number, reg: Reg, arg: ArgSpec): void {
+  const list = COMPATIBLE[arg.type];
+  if (!list) throw new Reject(`verifier internal error: unsupported arg type ${arg.type}`, 14);
+  const t = { ...reg };
+  if (has(arg, "PTR_MAYBE_NULL")) t.maybeNull = false;
+  if (has(arg, "MEM_RDONLY")) t.rdonly = false;
+  const name = regTypeStr(t);
+  if (list.includes(name)) return;
+  throw new Reject(`R${regno} type=${regTypeStr(reg)} expected=${list.join(", ")}`);
+}
+
+function checkArgRegOff(regno: number, reg: Reg, arg: ArgSpec): void {
+  if (has(arg, "OBJ_RELEASE")) {
+    if (reg.off) throw new Reject(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`, 22);
+    checkPtrOffReg(regno, reg, false);
+    return;
+  }
+  if (["stack", "pkt", "pkt_meta", "map_key", "map_value", "mem", "buf", "scalar"].includes(reg.type)) return;
+  checkPtrOffReg(regno, reg, false);
+}
+
+function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zeroOk: boolean, meta: Meta): void {
+  meta.msizeMax = reg.umax;
+  let raw = meta.rawMode;
+  if (!isConst(reg)) raw = false;
+  if (reg.smin < 0n) throw new Reject(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
+  if (reg.umin === 0n && !zeroOk) throw new Reject(`R${regno} invalid zero-sized read: u64=[${reg.umin},${BigInt.asIntN(64, reg.umax)}]`);
+  if (reg.umax >= BigInt(MAX_VAR_SIZ)) throw new Reject(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+  checkHelperMem(env, regno - 1, Number(reg.umax), write, zeroOk, raw);
+}
+
+function mapTypeNumber(name: string): number { return mapTypeByName(name)?.id ?? 0; }
+
+/** Returns the pc to continue at when the helper runs a callback first (bpf_loop), else undefined. */
+export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
+  const id = insn.imm;
+  const name = helperName(id);
+  if (id === 0) throw new Reject("program of this type cannot use helper bpf_unspec#0", 22);
+  if (id < 0 || id > MAX_HELPER_ID || !name) throw new Reject(`invalid func unknown#${id}`, 22);
+  const fn: HelperInfo | undefined = helperForProgType(id, env.opts.progType);
+  if (!fn || !helperAllowed(env.opts.progType, id, name, env.opts.attachType)) {
+    throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
+  }
+  if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);
+  const meta: Meta = { map: -1, rawMode: false, releaseRegno: 0, refObjId: 0, memSize: 0, msizeMax: 0n };
+  const R = regs(env);
+  for (let i = 0; i < 5; i++) {
+    const arg = fn.args[i];
+    if (!arg || arg.type === "ARG_DONTCARE") continue;
+    const regno = i + 1;
+    const reg = checkRegRead(env, regno);
+    // ARG_SCALAR (bpf_loop's count in the generated table) behaves like ARG_ANYTHING for a privileged loader
+    if (arg.type === "ARG_ANYTHING" || arg.type === "ARG_SCALAR") continue;
+    if ((reg.type === "pkt" || reg.type === "pkt_meta") && !fn.pktAccess && !packetReadable(env)) throw new Reject("helper access to the packet is not allowed");
+    let skipType = false;
+    if (isNullConst(reg) && has(arg, "PTR_MAYBE_NULL")) skipType = true;
+    if (!skipType) {
+      checkRegType(regno, reg, arg);
+      checkArgRegOff(regno, reg, arg);
+    }
+    if (has(arg, "OBJ_RELEASE")) {
+      if (!reg.refObjId && !isNullConst(reg)) throw new Reject(`R${regno} must be referenced when passed to release function`, 22);
+      meta.releaseRegno = regno;
+    }
+    if (reg.refObjId) meta.refObjId = reg.refObjId;
+    switch (arg.type) {
+      case "ARG_CONST_MAP_PTR":
+        meta.map = reg.map;
+        break;
+      case "ARG_PTR_TO_MAP_KEY": {
+        if (meta.map < 0) throw new Reject("invalid map_ptr to access map->key");
+        const m = env.opts.maps[meta.map];
+        checkHelperMem(env, regno, m?.keySize ?? 0, false, false, false);
+        if (m && (m.type === "array" || m.type === "percpu_array")) meta.constKey = constantMapKey(env, reg, m.keySize);
+        break;
+      }
+      case "ARG_PTR_TO_MAP_VALUE":
+        if (has(arg, "PTR_MAYBE_NULL") && isNullConst(reg)) break;
+        if (meta.map < 0) throw new Reject("invalid map_ptr to access map->value");
+        meta.rawMode = has(arg, "MEM_UNINIT");
+        checkHelperMem(env, regno, env.opts.maps[meta.map]?.valueSize ?? 0, has(arg, "MEM_WRITE"), false, meta.rawMode);
+        break;
+      case "ARG_PTR_TO_MEM":
+        meta.rawMode = has(arg, "MEM_UNINIT");
+        if (has(arg, "MEM_FIXED_SIZE") && typeof arg.size === "number") {
+          checkHelperMem(env, regno, arg.size, has(arg, "MEM_WRITE"), false, meta.rawMode);
+        }
+        break;
+      case "ARG_CONST_SIZE": case "ARG_CONST_SIZE_OR_ZERO": {
+        const prev = fn.args[i - 1]!;
+        checkMemSizeReg(env, regno, reg, has(prev, "MEM_WRITE"), arg.type === "ARG_CONST_SIZE_OR_ZERO", meta);
+        break;
+      }
+      case "ARG_CONST_ALLOC_SIZE_OR_ZERO":
+        if (!isConst(reg)) throw new Reject(`R${regno} is not a known constant'`);
+        meta.memSize = Number(reg.varOff.value);
+        break;
+      default:
+        break;
+    }
+  }
+  // record_func_map, then check_map_func_compatibility: the map must suit the helper and the helper the map
+  if (id === 12 && meta.map >= 0 && env.opts.maps[meta.map]?.type !== "prog_array") {
+    throw new Reject("expected prog array map for tail call", 22, true);
+  }
+  if (meta.map >= 0) {
+    const m = env.opts.maps[meta.map];
+    if (m && !isMapHelperCompatible(m.type, name.slice(4))) {
+      throw new Reject(`cannot pass map_type ${mapTypeNumber(m.type)} into func ${name}#${id}`, 22);
+    }
+  }
+  if (meta.releaseRegno) {
+    const rel = R[meta.releaseRegno]!;
+    if (rel.refObjId) releaseReference(env.cur, rel.refObjId);
+    else if (!isNullConst(rel)) throw new Reject(`func ${name}#${id} reference has not been acquired before`, 22);
+  }
+  if (id === 12 /* tail_call */ && env.cur.refs.length) throw new Reject("tail_call would lead to reference leak", 22);
+  const cb = id === 181 ? copyReg(R[2]!) : undefined;
+  const ctxArg = id === 181 ? copyReg(R[3]!) : undefined;
+  for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
+  const ret = fn.ret;
+  const maybeNull = (ret.flags as readonly string[]).includes("PTR_MAYBE_NULL");
+  let r0: Reg;
+  switch (ret.type) {
+    case "RET_INTEGER": r0 = unknownScalar(); break;
+    case "RET_VOID": r0 = notInit(); break;
+    case "RET_PTR_TO_MAP_VALUE":
+      if (meta.map < 0) throw new Reject("kernel subsystem misconfigured verifier", 22);
+      r0 = pointer("map_value"); r0.map = meta.map;
+      if (id === 1 && meta.constKey !== undefined && meta.constKey < BigInt(env.opts.maps[meta.map]?.maxEntries ?? 0)) {
+        r0.id = 0;
+        R[0] = r0;
+        if (fn.changesPktData) clearPacketPointers(env.cur);
+        return undefined;
+      }
+      break;
+    case "RET_PTR_TO_SOCKET": r0 = pointer("sock"); break;
+    case "RET_PTR_TO_TCP_SOCK": r0 = pointer("tcp_sock"); break;
+    case "RET_PTR_TO_SOCK_COMMON": r0 = pointer("sock_common"); break;
+    case "RET_PTR_TO_MEM":
+      r0 = pointer("mem"); r0.memSize = meta.memSize;
+      r0.ringbuf = (ret.flags as readonly string[]).includes("MEM_RINGBUF");
+      break;
+    default: r0 = unknownScalar(); break;
+  }
+  if (maybeNull && r0.type !== "scalar" && r0.type !== "not_init") { r0.maybeNull = true; r0.id = ++env.idGen; }
+  const acquires = ["bpf_sk_lookup_tcp", "bpf_sk_lookup_udp", "bpf_skc_lookup_tcp", "bpf_ringbuf_reserve"].includes(name);
+  if (acquires) {
+    const refId = ++env.idGen;
+    env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : "sock" });
+    r0.id = refId;
+    r0.refObjId = refId;
+  } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_get_listener_sock", "bpf_skc_to_tcp_sock"].includes(name)) {
+    r0.refObjId = meta.refObjId;
+  }
+  if (r0.type === "scalar" && ["bpf_get_smp_processor_id"].includes(name)) {
+    r0.umax = 0xfffffffn; // refined like do_refine_retval_range would with nr_cpu_ids; kept loose
+    markUnbounded(r0);
+  }
+  R[0] = r0;
+  if (fn.changesPktData) clearPacketPointers(env.cur);
+  if (id === 181 /* bpf_loop */) return enterCallback(env, cb, ctxArg);
+  return undefined;
+}
+
+/**
+ * bpf_loop(nr, callback, ctx, flags): the callback runs in a new frame with r1 = the index and r2 = ctx,
+ * and must return 0 or 1. Walked once here (the kernel iterates until the callback's states converge).
+ */
+function enterCallback(env: Env, cb: Reg | undefined, ctxArg: Reg | undefined): number | undefined {
+  if (!cb || cb.type !== "func") return undefined;
+  const s = env.cur;
+  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep`, 7);
+  const start = env.subprogs[cb.range];
+  if (start === undefined) return undefined;
+  const callee = newFrame(s.frames.length, env.insnIdx + 1, cb.range);
+  callee.regs[1] = unknownScalar();
+  if (ctxArg) callee.regs[2] = copyReg(ctxArg);
+  callee.inCallback = true;
+  callee.callbackRet = [0, 1];
+  s.frames.push(callee);
+  return start;
+}
+
+// src/progtypes describes tracing types by name only (no helper lists yet); until it does, these are the
+// helpers bpf_tracing_func_proto + bpf_base_func_proto offer a kprobe/tracepoint/perf_event program.
+const TRACING_HELPERS = new Set(["map_lookup_elem", "map_update_elem", "map_delete_elem", "map_push_elem", "map_pop_elem", "map_peek_elem",
+  "probe_read", "probe_read_str", "probe_read_user", "probe_read_kernel", "probe_read_user_str", "probe_read_kernel_str", "ktime_get_ns",
+  "ktime_get_boot_ns", "ktime_get_coarse_ns", "ktime_get_tai_ns", "trace_printk", "trace_vprintk", "get_prandom_u32", "get_smp_processor_id",
+  "get_numa_node_id", "tail_call", "get_current_pid_tgid", "get_current_uid_gid", "get_current_comm", "get_current_task", "get_current_task_btf",
+  "get_current_cgroup_id", "get_current_ancestor_cgroup_id", "perf_event_read", "perf_event_read_value", "perf_event_output", "get_stackid",
+  "get_stack", "ringbuf_output", "ringbuf_reserve", "ringbuf_submit", "ringbuf_discard", "ringbuf_query", "loop", "jiffies64", "snprintf",
+  "for_each_map_elem", "send_signal", "send_signal_thread", "override_return", "get_func_ip", "get_attach_cookie", "spin_lock", "spin_unlock",
+  "timer_init", "timer_set_callback", "timer_start", "timer_cancel", "strncmp", "get_branch_snapshot", "find_vma", "kptr_xchg",
+  "probe_write_user", "current_task_under_cgroup", "get_task_stack", "copy_from_user", "per_cpu_ptr", "this_cpu_ptr", "user_ringbuf_drain",
+  "task_storage_get", "task_storage_delete", "get_ns_current_pid_tgid", "dynptr_from_mem", "ringbuf_reserve_dynptr", "ringbuf_submit_dynptr",
+  "ringbuf_discard_dynptr", "dynptr_read", "dynptr_write", "dynptr_data", "cgrp_storage_get", "cgrp_storage_delete", "ktime_get_boot_ns",
+  "get_current_cgroup_id", "read_branch_records", "get_smp_processor_id"]);
+
+function helperAllowed(progType: number, id: number, name: string, attachType?: number): boolean {
+  const info = progTypeById(progType);
+  if (info?.namesOnly) return TRACING_HELPERS.has(name.slice(4));
+  return isHelperAllowed(progType, id, attachType);
+}
+
+function packetReadable(env: Env): boolean {
+  return [1, 3, 4, 6, 8, 10, 11, 12, 13, 14, 16, 19, 22].includes(env.opts.progType);
+}
+
+/** release_reference: every copy of the released pointer becomes an unknown scalar (privileged). */
+function releaseReference(s: State, refId: number): void {
+  s.refs = s.refs.filter((r) => r.id !== refId);
+  forEachReg(s, (r) => { if (r.refObjId === refId) Object.assign(r, unknownScalar()); });
+}
+
+/** Helpers that may move packet data make every packet pointer unusable (clear_all_pkt_pointers). */
+function clearPacketPointers(s: State): void {
+  forEachReg(s, (r) => { if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") Object.assign(r, unknownScalar()); });
+}
+
+/** bpf-to-bpf call: a new frame with r1-r5 passed on; the caller's r0-r5 are gone after the call. */
+export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {
+  const s = env.cur;
+  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep`, 7);
+  const caller = frame(env);
+  const sub = env.subprogs.indexOf(target);
+  const callee = newFrame(s.frames.length, env.insnIdx + 1, sub);
+  for (let i = 1; i <= 5; i++) callee.regs[i] = copyReg(caller.regs[i]!);
+  for (let i = 0; i <= 5; i++) caller.regs[i] = notInit();
+  if (env.log.level) {
+    env.log.write("caller:\n");
+    env.log.write(frameLine(env, caller));
+    env.log.write("callee:\n");
+    env.log.write(frameLine(env, callee));
+  }
+  s.frames.push(callee);
+  void insn;
+}
+
+let frameLine: (env: Env, f: ReturnType<typeof newFrame>) => string = () => "\n";
+export function setFramePrinter(fn: typeof frameLine): void { frameLine = fn; }
+
+/** Exit: from a sub-program back to its caller (returns the pc to continue at), or the end of the program (-1). */
+export function checkExit(env: Env, insn: RawInsn): number {
+  if ((insn.code & 8) || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || (insn.code & 7) === 6) throw new Reject("BPF_EXIT uses reserved fields", 22);
+  const s = env.cur;
+  if (s.frames.length > 1) {
+    const callee = frame(env);
+    const r0 = callee.regs[0]!;
+    if (r0.type === "stack") throw new Reject("cannot return stack pointer to the caller", 22);
+    if (callee.inCallback) {
+      if (r0.type === "not_init") throw new Reject("R0 !read_ok");
+      if (r0.type !== "scalar") throw new Reject("R0 not a scalar value");
+      const [lo, hi] = callee.callbackRet ?? [0, 1];
+      if (r0.smin < BigInt(lo) || r0.smax > BigInt(hi)) {
+        let m = "At callback return the register R0 has";
+        let unknown = true;
+        if (r0.smin > -(1n << 63n)) { m += ` smin=${r0.smin}`; unknown = false; }
+        if (r0.smax < (1n << 63n) - 1n) { m += ` smax=${r0.smax}`; unknown = false; }
+        if (unknown) m += " unknown scalar value";
+        throw new Reject(`${m} should have been in [${lo}, ${hi}]`, 22);
+      }
+    }
+    s.frames.pop();
+    const caller = frame(env);
+    caller.regs[0] = callee.inCallback ? unknownScalar() : copyReg(r0);
+    if (env.log.level) {
+      env.log.write("returning from callee:\n");
+      env.log.write(frameLine(env, callee));
+      env.log.write(`to caller at ${callee.callsite}:\n`);
+      env.log.write(frameLine(env, caller));
+    }
+    return callee.callsite;
+  }
+  if (s.refs.length) {
+    throw new Reject(s.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`).join("\n"), 22);
+  }
+  const r0 = checkRegRead(env, 0);
+  const range = returnRange(env.opts.progType, env.opts.attachType);
+  if (!range) return -1;
+  if (r0.type !== "scalar") throw new Reject(`At program exit the register R0 is not a known value (${regTypeStr(r0)})`, 22);
+  if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1])) {
+    let m = "At program exit the register R0 has";
+    let unknown = true;
+    if (r0.smin > -(1n << 63n)) { m += ` smin=${r0.smin}`; unknown = false; }
+    if (r0.smax < (1n << 63n) - 1n) { m += ` smax=${r0.smax}`; unknown = false; }
+    if (unknown) m += " unknown scalar value";
+    throw new Reject(`${m} should have been in [${range[0]}, ${range[1]}]`, 22);
+  }
+  return -1;
+}
+
+export { checkMemRegion, constScalar };

@@ -1,0 +1,83 @@
+// What every stage of the emulated verifier shares: the program as raw slots, its maps and type, the
+// current state, id generator, the log, and the rejection error type. Stages are plain functions of
+// `Env` (alu.ts, memory.ts, branch.ts, calls.ts), driven by verifier.ts.
+import type { MapSpec } from "../program/program.js";
+import type { RawInsn } from "./cfg.js";
+import type { VLog } from "./log.js";
+import type { Checkpoint } from "./prune.js";
+import { type Frame, type Reg, type State, curFrame } from "./state.js";
+
+/** A rejection: the kernel's message (possibly several lines), at the instruction being checked. */
+export class Reject extends Error {
+  /** `noNewline`: the kernel prints this message without a newline (the statistics line follows on the same line). */
+  constructor(message: string, readonly errno = 13 /* EACCES */, readonly noNewline = false) { super(message); }
+}
+
+export interface EnvOptions {
+  progType: number;
+  attachType?: number;
+  maps: MapSpec[];
+  gpl: boolean;
+  logLevel: number;
+  /** Keep every state seen at every instruction (for --json states / --explain). */
+  recordStates?: boolean;
+}
+
+export interface Env {
+  insns: RawInsn[];
+  opts: EnvOptions;
+  log: VLog;
+  cur: State;
+  /** Checkpoint this path descends from. */
+  parentCp: Checkpoint | undefined;
+  insnIdx: number;
+  prevInsnIdx: number;
+  idGen: number;
+  subprogs: number[];
+  /** Registers / stack slots read or written since the last state print (mark_reg_scratched). */
+  scratchedRegs: Set<number>;
+  scratchedSlots: Set<number>;
+  /** Log position just after the last instruction line, and that line's length (for the `;` alignment). */
+  prevLogPos: number;
+  prevInsnPrintLen: number;
+  /** Max stack depth used per sub-program. */
+  stackDepth: number[];
+  /** Sub-programs whose code changes packet data (helpers that invalidate packet pointers). */
+  changesPktData: boolean;
+  /** Queue another state to explore from `insn` (push_stack). */
+  push: (s: State, insn: number) => void;
+  clone: (s: State) => State;
+}
+
+export const frame = (env: Env): Frame => curFrame(env.cur);
+export const regs = (env: Env): Reg[] => curFrame(env.cur).regs;
+
+/** `map=name,ks=..,vs=..` data for the log. */
+export function mapInfo(env: Env, i: number): { name: string; ks: number; vs: number } | undefined {
+  const m = env.opts.maps[i];
+  return m ? { name: m.name.slice(0, 15), ks: m.keySize, vs: m.valueSize } : undefined;
+}
+
+/** check_reg_arg(SRC_OP): the register must hold a value. */
+export function checkRegRead(env: Env, regno: number): Reg {
+  if (regno >= 11) throw new Reject(`R${regno} is invalid`, 22);
+  env.scratchedRegs.add(regno);
+  const r = regs(env)[regno]!;
+  if (r.type === "not_init") throw new Reject(`R${regno} !read_ok`);
+  return r;
+}
+
+/** check_reg_arg(DST_OP): the register may be written (r10 may not). */
+export function checkRegWrite(env: Env, regno: number): void {
+  if (regno >= 11) throw new Reject(`R${regno} is invalid`, 22);
+  env.scratchedRegs.add(regno);
+  if (regno === 10) throw new Reject("frame pointer is read only");
+}
+
+/** Every register of the state, in every frame, including spilled ones (bpf_for_each_reg_in_vstate). */
+export function forEachReg(s: State, fn: (r: Reg) => void): void {
+  for (const f of s.frames) {
+    for (const r of f.regs) fn(r);
+    for (const slot of f.stack) if (slot.kinds[7] === 1 /* SPILL */ || slot.spilled.type !== "not_init") fn(slot.spilled);
+  }
+}

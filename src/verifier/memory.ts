@@ -1,0 +1,408 @@
+// Memory accesses (check_mem_access and friends): what each pointer type allows, with the kernel's
+// messages. Context fields come from src/progtypes (the per-type access rules), map value/key sizes
+// from the program's MapSpecs, packet ranges from the comparisons against data_end (branch.ts), and
+// the stack model (slot kinds, spills and fills) from state.ts.
+import { checkCtxAccess, contextLayout } from "../progtypes/index.js";
+import { coerceToSizeSx } from "./alu.js";
+import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
+import { regTypeStr } from "./log.js";
+import { coerceToSize, isConst, markKnown, syncBounds } from "./scalar.js";
+import { type Frame, type Reg, Slot, constScalar, copyReg, growStack, notInit, pointer, unknownScalar } from "./state.js";
+import { tAdd, tIsAligned, tconst, tnumStr } from "./tnum.js";
+
+const MAX_VAR_OFF = 1 << 29;
+const MAX_BPF_STACK = 512;
+
+export interface Access {
+  regno: number;
+  off: number;
+  size: number;
+  write: boolean;
+  /** Register written to memory (store) or loaded into (load); -1 for an immediate store. */
+  valueRegno: number;
+  /** The immediate of a BPF_ST store. */
+  imm?: number;
+  ldsx?: boolean;
+  /** Atomics must be aligned for every pointer type (strict_alignment_once). */
+  strict?: boolean;
+}
+
+export function checkMemAccess(env: Env, a: Access): void {
+  const R = regs(env);
+  const reg = R[a.regno]!;
+  checkAlignment(reg, a.off, a.size, a.strict === true);
+  const off = a.off + reg.off;
+  const valueReg = a.valueRegno >= 0 ? R[a.valueRegno] : undefined;
+  switch (reg.maybeNull && reg.type !== "mem" ? "_null" : reg.type) {
+    case "map_key": {
+      if (a.write) throw new Reject(`write to change key R${a.regno} not allowed`);
+      checkMemRegion(env, a.regno, reg, off, a.size, env.opts.maps[reg.map]?.keySize ?? 0, false);
+      if (a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      break;
+    }
+    case "map_value": {
+      const m = env.opts.maps[reg.map];
+      checkMapAccessType(a.regno, m?.readOnly === true, a.write, m?.type);
+      checkMemRegion(env, a.regno, reg, off, a.size, m?.valueSize ?? 0, false);
+      if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      break;
+    }
+    case "mem": {
+      if (reg.maybeNull) throw new Reject(`R${a.regno} invalid mem access '${regTypeStr(reg)}'`);
+      if (a.write && reg.rdonly) throw new Reject(`R${a.regno} cannot write into ${regTypeStr(reg)}`);
+      checkMemRegion(env, a.regno, reg, off, a.size, reg.memSize, false);
+      if (a.valueRegno >= 0 && (!a.write || reg.rdonly)) R[a.valueRegno] = unknownScalar();
+      break;
+    }
+    case "ctx": {
+      if (reg.off < 0) throw new Reject(`negative offset ctx ptr R${a.regno} off=${reg.off} disallowed`);
+      if (reg.off !== 0) throw new Reject(`dereference of modified ctx ptr R${a.regno} off=${reg.off} disallowed`);
+      if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
+      const res = ctxAccess(env, off, a.size, a.write, a.ldsx === true);
+      if (!res.ok) throw new Reject(`invalid bpf_context access off=${off} size=${a.size}`);
+      if (!a.write && a.valueRegno >= 0) {
+        if (res.pointer) {
+          const p = pointer(res.pointer);
+          if (res.maybeNull) { p.maybeNull = true; p.id = ++env.idGen; }
+          R[a.valueRegno] = p;
+        } else R[a.valueRegno] = unknownScalar();
+      }
+      break;
+    }
+    case "stack": {
+      checkStackBounds(env, a.regno, reg, off, a.size, a.write ? " write to" : " read from");
+      if (a.write) stackWrite(env, reg, off, a.size, valueReg, a.imm);
+      else stackRead(env, reg, off, a.size, a.valueRegno);
+      break;
+    }
+    case "pkt": case "pkt_meta": {
+      if (a.write && !packetWritable(env)) throw new Reject("cannot write into packet");
+      checkPacketAccess(env, a.regno, reg, off, a.size);
+      if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      break;
+    }
+    case "sock": case "sock_common": case "tcp_sock": case "xdp_sock": {
+      if (a.write) throw new Reject(`R${a.regno} cannot write into ${regTypeStr(reg)}`);
+      // field tables for socket structs are not modelled: accept aligned reads inside struct bpf_sock
+      if (off < 0 || off + a.size > 80 || off % a.size !== 0) throw new Reject(`R${a.regno} invalid ${regTypeStr(reg)} access off=${off} size=${a.size}`);
+      if (a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      break;
+    }
+    default:
+      throw new Reject(`R${a.regno} invalid mem access '${regTypeStr(reg)}'`);
+  }
+  const v = a.valueRegno >= 0 ? R[a.valueRegno]! : undefined;
+  if (v && a.size < 8 && !a.write && v.type === "scalar") {
+    if (a.ldsx) coerceToSizeSx(v, a.size);
+    else coerceToSize(v, a.size);
+  }
+}
+
+function signExtendLoad(r: Reg, size: number): void {
+  const bits = size * 8;
+  if (isConst(r)) { markKnown(r, BigInt.asIntN(bits, r.varOff.value)); return; }
+  const fresh = unknownScalar();
+  fresh.smin = -(1n << BigInt(bits - 1)); fresh.smax = (1n << BigInt(bits - 1)) - 1n;
+  syncBounds(fresh);
+  Object.assign(r, { ...fresh, type: r.type });
+}
+
+const ALIGN_DESC: Record<string, string> = { flow_keys: "flow keys ", map_key: "key ", map_value: "value ", ctx: "context ", stack: "stack ",
+  sock: "sock ", sock_common: "sock_common ", tcp_sock: "tcp_sock ", xdp_sock: "xdp_sock " };
+
+/**
+ * check_ptr_alignment: this host has efficient unaligned access, so only stack accesses and atomics
+ * (`strict`) must be aligned; packet pointers count the 2-byte NET_IP_ALIGN.
+ */
+function checkAlignment(reg: Reg, off: number, size: number, strict: boolean): void {
+  if (reg.type === "stack") strict = true;
+  if (!strict || size === 1) return;
+  if (reg.type === "pkt" || reg.type === "pkt_meta") {
+    const t = tAdd(reg.varOff, tconst(BigInt(2 + reg.off + off)));
+    if (!tIsAligned(t, size)) throw new Reject(`misaligned packet access off 2+${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+    return;
+  }
+  const t = tAdd(reg.varOff, tconst(BigInt(reg.off + off)));
+  if (!tIsAligned(t, size)) throw new Reject(`misaligned ${ALIGN_DESC[reg.type] ?? ""}access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+}
+
+function checkMapAccessType(regno: number, readOnly: boolean, write: boolean, _type?: string): void {
+  if (write && readOnly) throw new Reject(`write into map forbidden, value_size=? off=? size=?`);
+  void regno;
+}
+
+function memErr(env: Env, regno: number, reg: Reg, off: number, size: number, memSize: number): string {
+  switch (reg.type) {
+    case "map_key": return `invalid access to map key, key_size=${memSize} off=${off} size=${size}`;
+    case "map_value": return `invalid access to map value, value_size=${memSize} off=${off} size=${size}`;
+    case "pkt": case "pkt_meta": case "pkt_end": return `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${memSize})`;
+    default: return `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
+  }
+}
+
+/** __check_mem_access: [off, off+size) inside [0, memSize). */
+function inRegion(off: bigint, size: number, memSize: number, zeroOk: boolean): boolean {
+  const sizeOk = size > 0 || (size === 0 && zeroOk);
+  return off >= 0n && sizeOk && off + BigInt(size) <= BigInt(memSize);
+}
+
+/** check_mem_region_access: both ends of the variable offset must stay inside the region. */
+export function checkMemRegion(env: Env, regno: number, reg: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
+  const offB = BigInt(off);
+  if (reg.smin < 0n && (reg.smin === -(1n << 63n) || !fitsS32(offB + reg.smin) || reg.smin + offB < 0n)) {
+    throw new Reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  }
+  if (!inRegion(reg.smin + offB, size, memSize, zeroOk)) {
+    throw new Reject(`${memErr(env, regno, reg, Number(reg.smin + offB), size, memSize)}\nR${regno} min value is outside of the allowed memory range`);
+  }
+  if (reg.umax >= BigInt(MAX_VAR_OFF)) throw new Reject(`R${regno} unbounded memory access, make sure to bounds check any such access`);
+  if (!inRegion(reg.umax + offB, size, memSize, zeroOk)) {
+    throw new Reject(`${memErr(env, regno, reg, Number(reg.umax + offB), size, memSize)}\nR${regno} max value is outside of the allowed memory range`);
+  }
+}
+const fitsS32 = (v: bigint): boolean => v >= -0x80000000n && v <= 0x7fffffffn;
+
+export function checkPacketAccess(env: Env, regno: number, reg: Reg, off: number, size: number, zeroOk = false): void {
+  if (reg.smin < 0n) throw new Reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  const range = reg.range;
+  if (range < 0) throw new Reject(`R${regno} offset is outside of the packet`);
+  if (!inRegion(BigInt(off), size, range, zeroOk)) {
+    throw new Reject(`${memErr(env, regno, reg, off, size, range)}\nR${regno} offset is outside of the packet`);
+  }
+}
+
+function packetWritable(env: Env): boolean {
+  // may_access_direct_pkt_data: read-write for tc, xdp, lwt_xmit, sk_skb, sk_msg; read-only for others
+  return [3, 4, 6, 12, 14, 16, 22, 13].includes(env.opts.progType);
+}
+
+interface CtxResult { ok: boolean; pointer?: Reg["type"]; maybeNull?: boolean }
+
+const CTX_POINTER: Record<string, [Reg["type"], boolean]> = {
+  pkt: ["pkt", false], pkt_end: ["pkt_end", false], pkt_meta: ["pkt_meta", false], sock: ["sock", false],
+  sock_or_null: ["sock", true], sock_common_or_null: ["sock_common", true],
+};
+
+function ctxAccess(env: Env, off: number, size: number, write: boolean, ldsx: boolean): CtxResult {
+  const type = env.opts.progType;
+  const layout = contextLayout(type, env.opts.attachType);
+  if (!layout) return tracingCtxAccess(type, off, size, write);
+  const r = checkCtxAccess(type, { off, size, write, signExtend: ldsx }, env.opts.attachType);
+  if (!r.ok) return { ok: false };
+  if (r.pointer) {
+    const [t, maybeNull] = CTX_POINTER[r.pointer]!;
+    return { ok: true, pointer: t, maybeNull };
+  }
+  return { ok: true };
+}
+
+/** Program types whose context is not a fixed uapi struct (kprobe: pt_regs, tracepoint: the event record). */
+function tracingCtxAccess(type: number, off: number, size: number, write: boolean): CtxResult {
+  if (type === 2 || type === 7) { // kprobe (pt_regs, 168 bytes on x86_64), perf_event (bpf_perf_event_data)
+    const limit = type === 2 ? 168 : 184;
+    if (off < 0 || off >= limit || write || off % size !== 0 || off + size > limit) return { ok: false };
+    return { ok: true };
+  }
+  if (type === 5) { // tracepoint: any aligned read inside the (unknown) record, no writes
+    if (off < 0 || off >= 4096 || write || off % size !== 0) return { ok: false };
+    return { ok: true };
+  }
+  return { ok: false };
+}
+
+// ---- stack ----
+
+function stackFrame(env: Env, reg: Reg): Frame {
+  return env.cur.frames[reg.frameno] ?? frame(env);
+}
+
+/** check_stack_access_within_bounds. */
+export function checkStackBounds(env: Env, regno: number, reg: Reg, off: number, size: number, extra: string): void {
+  let minOff: bigint, maxOff: bigint;
+  if (isConst(reg)) {
+    minOff = BigInt.asIntN(64, reg.varOff.value) + BigInt(off);
+    maxOff = minOff + BigInt(size);
+  } else {
+    if (reg.smax >= BigInt(MAX_VAR_OFF) || reg.smin <= -BigInt(MAX_VAR_OFF)) throw new Reject(`invalid unbounded variable-offset${extra} stack R${regno}`);
+    minOff = reg.smin + BigInt(off);
+    maxOff = reg.smax + BigInt(off) + BigInt(size);
+  }
+  const bad = minOff < -BigInt(MAX_BPF_STACK) || minOff >= 0n || maxOff > 0n || size < 0;
+  if (bad) {
+    if (isConst(reg)) throw new Reject(`invalid${extra} stack R${regno} off=${off} size=${size}`);
+    throw new Reject(`invalid variable-offset${extra} stack R${regno} var_off=${tnumStr(reg.varOff)} off=${off} size=${size}`);
+  }
+  const f = stackFrame(env, reg);
+  growStack(f, Number(-minOff));
+  const depth = f.stack.length * 8;
+  env.stackDepth[f.subprog] = Math.max(env.stackDepth[f.subprog] ?? 0, depth);
+}
+
+const isSpill = (f: Frame, spi: number): boolean => f.stack[spi]?.kinds[7] === Slot.SPILL;
+
+function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
+  const f = stackFrame(env, ptr);
+  if (!isConst(ptr)) { stackWriteVar(env, f, ptr, off, size, value, imm); return; }
+  const fpOff = Number(BigInt.asIntN(64, ptr.varOff.value)) + off;
+  const slot = -fpOff - 1;
+  const spi = Math.floor(slot / 8);
+  const st = f.stack[spi]!;
+  env.scratchedSlots.add(spi);
+  const aligned = fpOff % 8 === 0;
+  if (value && aligned && value.type === "scalar") {
+    // spilling links the stack copy and the register (assign_scalar_id_before_mov) when the value fits
+    if (value.umax < (size >= 8 ? 1n << 64n : 1n << BigInt(size * 8)) && !value.id && !isConst(value)) value.id = ++env.idGen;
+    saveSpill(st, value, size);
+  } else if (!value && aligned && imm !== undefined) {
+    saveSpill(st, constScalar(BigInt(imm)), size);
+  } else if (value && value.type !== "scalar") {
+    if (size !== 8) throw new Reject("invalid size of register spill");
+    if (value.type === "stack" && ptr.frameno !== env.cur.frames.length - 1 && value.frameno > ptr.frameno) {
+      throw new Reject("cannot spill pointers to stack into stack frame of the caller", 22);
+    }
+    saveSpill(st, value, size);
+  } else {
+    let kind = Slot.MISC;
+    st.spilled = notInit();
+    if (st.kinds.some((k) => k === Slot.SPILL)) for (let i = 0; i < 8; i++) if (st.kinds[i] !== Slot.INVALID) st.kinds[i] = Slot.MISC;
+    if ((value && value.type === "scalar" && isConst(value) && value.varOff.value === 0n) || (!value && imm === 0)) kind = Slot.ZERO;
+    for (let i = 0; i < size; i++) st.kinds[(slot - i) % 8] = kind;
+  }
+}
+
+function saveSpill(st: { kinds: Uint8Array; spilled: Reg }, value: Reg, size: number): void {
+  st.spilled = copyReg(value);
+  if (size < 8 && value.type === "scalar") {
+    // a narrowing spill keeps the value only when it fits
+    const fits = value.umax < (1n << BigInt(size * 8));
+    if (!fits) st.spilled.id = 0;
+  }
+  let i = 8;
+  for (; i > 8 - size; i--) st.kinds[i - 1] = Slot.SPILL;
+  for (; i > 0; i--) if (st.kinds[i - 1] === Slot.SPILL) st.kinds[i - 1] = Slot.MISC; // bytes above a narrow spill keep their kind
+}
+
+function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
+  const minOff = Number(ptr.smin) + off, maxOff = Number(ptr.smax) + off + size;
+  const zero = (value && value.type === "scalar" && isConst(value) && value.varOff.value === 0n) || (!value && imm === 0);
+  for (let i = minOff; i < maxOff; i++) {
+    const slot = -i - 1;
+    const spi = Math.floor(slot / 8);
+    const st = f.stack[spi]!;
+    env.scratchedSlots.add(spi);
+    if (st.kinds[7] === Slot.SPILL) { st.spilled = notInit(); for (let j = 0; j < 8; j++) if (st.kinds[j] === Slot.SPILL) st.kinds[j] = Slot.MISC; }
+    const k = st.kinds[slot % 8]!;
+    if (!(zero && k === Slot.ZERO)) st.kinds[slot % 8] = Slot.MISC;
+  }
+}
+
+function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: number): void {
+  const f = stackFrame(env, ptr);
+  const R = regs(env);
+  if (!isConst(ptr)) {
+    // variable offset: the result is zero only when every byte in range is known zero
+    const minOff = Number(ptr.smin) + off, maxOff = Number(ptr.smax) + off + size;
+    let zeros = 0;
+    for (let i = minOff; i < maxOff; i++) {
+      const slot = -i - 1;
+      const st = f.stack[Math.floor(slot / 8)]!;
+      env.scratchedSlots.add(Math.floor(slot / 8));
+      if (st.kinds[slot % 8] === Slot.ZERO) zeros++;
+    }
+    if (dstRegno >= 0) R[dstRegno] = zeros === maxOff - minOff ? constScalar(0n) : unknownScalar();
+    return;
+  }
+  const fpOff = Number(BigInt.asIntN(64, ptr.varOff.value)) + off;
+  const slot = -fpOff - 1;
+  const spi = Math.floor(slot / 8);
+  const st = f.stack[spi]!;
+  env.scratchedSlots.add(spi);
+  if (isSpill(f, spi)) {
+    let spillSize = 1;
+    for (let i = 7; i > 0 && st.kinds[i - 1] === Slot.SPILL; i--) spillSize++;
+    const sp = st.spilled;
+    if (size !== 8 || spillSize !== 8) {
+      if (sp.type !== "scalar") throw new Reject("invalid size of register fill");
+      if (dstRegno < 0) return;
+      const narrowOk = size <= spillSize && (fpOff % 8 === 0 || fpOff % 8 === -(8 - spillSize) || true) && narrowAccessOk(fpOff, size, spillSize);
+      if (narrowOk) {
+        const r = copyReg(sp);
+        if (sp.umax >= (1n << BigInt(size * 8))) r.id = 0;
+        R[dstRegno] = r;
+      } else {
+        let spillCnt = 0, zeroCnt = 0;
+        for (let i = 0; i < size; i++) {
+          const k = st.kinds[(slot - i) % 8];
+          if (k === Slot.SPILL) spillCnt++;
+          else if (k === Slot.ZERO) zeroCnt++;
+        }
+        if (spillCnt === size && isConst(sp) && sp.varOff.value === 0n) R[dstRegno] = constScalar(0n);
+        else if (zeroCnt === size) R[dstRegno] = constScalar(0n);
+        else R[dstRegno] = unknownScalar();
+      }
+    } else if (dstRegno >= 0) {
+      R[dstRegno] = copyReg(sp);
+    }
+    return;
+  }
+  if (dstRegno < 0) return;
+  let zeros = 0;
+  for (let i = 0; i < size; i++) if (st.kinds[(slot - i) % 8] === Slot.ZERO) zeros++;
+  R[dstRegno] = zeros === size ? constScalar(0n) : unknownScalar();
+}
+
+/** bpf_stack_narrow_access_ok: on little-endian the low bytes of a spill sit at its lowest address. */
+function narrowAccessOk(off: number, size: number, spillSize: number): boolean {
+  return ((off % 8) + 8) % 8 === 0 && size <= spillSize;
+}
+
+/**
+ * check_helper_mem_access / check_stack_range_initialized for helper arguments: a pointer plus a
+ * size the helper will read or write.
+ */
+export function checkHelperMem(env: Env, regno: number, size: number, write: boolean, zeroOk: boolean, rawMode: boolean): void {
+  const R = regs(env);
+  const reg = R[regno]!;
+  switch (reg.type) {
+    case "pkt": case "pkt_meta":
+      checkPacketAccess(env, regno, reg, reg.off, size, zeroOk);
+      return;
+    case "map_key":
+      if (write) throw new Reject(`R${regno} cannot write into ${regTypeStr(reg)}`);
+      checkMemRegion(env, regno, reg, reg.off, size, env.opts.maps[reg.map]?.keySize ?? 0, false);
+      return;
+    case "map_value": {
+      const m = env.opts.maps[reg.map];
+      checkMapAccessType(regno, m?.readOnly === true && write, write);
+      checkMemRegion(env, regno, reg, reg.off, size, m?.valueSize ?? 0, zeroOk);
+      return;
+    }
+    case "mem":
+      if (write && reg.rdonly) throw new Reject(`R${regno} cannot write into ${regTypeStr(reg)}`);
+      checkMemRegion(env, regno, reg, reg.off, size, reg.memSize, zeroOk);
+      return;
+    case "stack": {
+      if (size === 0 && !zeroOk) throw new Reject("invalid zero-sized read");
+      checkStackBounds(env, regno, reg, reg.off, size, write || rawMode ? " write to" : " read from");
+      const f = stackFrame(env, reg);
+      const minOff = (isConst(reg) ? Number(BigInt.asIntN(64, reg.varOff.value)) : Number(reg.smin)) + reg.off;
+      const maxOff = (isConst(reg) ? minOff : Number(reg.smax) + reg.off);
+      for (let i = minOff; i < maxOff + size; i++) {
+        const slot = -i - 1;
+        const spi = Math.floor(slot / 8);
+        const st = f.stack[spi]!;
+        if (write || rawMode) {
+          env.scratchedSlots.add(spi);
+          if (st.kinds[7] === Slot.SPILL) { st.spilled = unknownScalar(); for (let j = 0; j < 8; j++) if (st.kinds[j] !== Slot.INVALID) st.kinds[j] = Slot.MISC; }
+          st.kinds[slot % 8] = Slot.MISC;
+        }
+      }
+      return;
+    }
+    default:
+      if (zeroOk && size === 0 && reg.type === "scalar" && isConst(reg) && reg.varOff.value === 0n) return;
+      throw new Reject(`R${regno} type=${regTypeStr(reg)} expected=fp`);
+  }
+}
+
+export { mapInfo, MAX_VAR_OFF };

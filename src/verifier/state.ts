@@ -1,0 +1,119 @@
+// The kernel's abstract state (include/linux/bpf_verifier.h): per frame 11 registers and a 512-byte
+// stack of 8-byte slots, per path the call frames and the acquired references. Registers carry a type,
+// the scalar domain (used for a pointer's variable offset too), a fixed offset, ids for null checks and
+// packet ranges, and type-specific data (map, range, memory size).
+import { type Bounds, knownBounds, unboundedBounds, copyBounds } from "./scalar.js";
+
+export type RegType =
+  | "not_init" | "scalar" | "ctx" | "map_ptr" | "map_value" | "map_key" | "stack" | "pkt" | "pkt_meta" | "pkt_end"
+  | "flow_keys" | "sock" | "sock_common" | "tcp_sock" | "xdp_sock" | "mem" | "func" | "tp_buffer" | "buf";
+
+export interface Reg extends Bounds {
+  type: RegType;
+  /** PTR_MAYBE_NULL. */
+  maybeNull: boolean;
+  /** MEM_RINGBUF / MEM_RDONLY type flags for PTR_TO_MEM. */
+  ringbuf: boolean;
+  rdonly: boolean;
+  /** Fixed offset of a pointer (the variable part is in the bounds). */
+  off: number;
+  /** Verified packet range (pkt pointers), or sub-program number (func pointers). */
+  range: number;
+  id: number;
+  refObjId: number;
+  /** Index of the map in Program.maps (map_ptr, map_value, map_key). */
+  map: number;
+  /** Stack frame a PTR_TO_STACK points into. */
+  frameno: number;
+  memSize: number;
+  precise: boolean;
+}
+
+export function notInit(): Reg {
+  return { type: "not_init", maybeNull: false, ringbuf: false, rdonly: false, off: 0, range: 0, id: 0, refObjId: 0, map: -1,
+    frameno: 0, memSize: 0, precise: false, ...unboundedBounds() };
+}
+export function unknownScalar(): Reg { const r = notInit(); r.type = "scalar"; return r; }
+export function constScalar(v: bigint): Reg { const r = notInit(); r.type = "scalar"; Object.assign(r, knownBounds(v)); return r; }
+/** A pointer with a known-zero variable offset (mark_reg_known_zero). */
+export function pointer(type: RegType): Reg { const r = notInit(); r.type = type; Object.assign(r, knownBounds(0n)); return r; }
+export const copyReg = (r: Reg): Reg => ({ ...r, ...copyBounds(r) });
+
+export const isPointer = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
+export const isPktPointer = (r: Reg): boolean => r.type === "pkt" || r.type === "pkt_meta";
+
+/** Stack byte kinds (enum bpf_stack_slot_type). */
+export const enum Slot { INVALID = 0, SPILL = 1, MISC = 2, ZERO = 3 }
+
+export interface StackSlot {
+  /** One kind per byte as the kernel indexes them: byte fp+off lives at index (-off-1)%8, so index 0 is the
+   * highest address of the slot and index 7 (fp-8*(i+1)) the lowest. */
+  kinds: Uint8Array;
+  /** The register spilled here (valid when kinds contain SPILL). */
+  spilled: Reg;
+}
+
+export interface Frame {
+  regs: Reg[];
+  /** Slot i covers fp-8*(i+1) .. fp-8*i-1. */
+  stack: StackSlot[];
+  frameno: number;
+  /** Instruction to return to in the caller (pc after the call). */
+  callsite: number;
+  subprog: number;
+  /** bpf_loop-style callback frame: r0 range check at exit, return to the helper. */
+  inCallback: boolean;
+  callbackRet?: [number, number];
+}
+
+export interface PathStep { pc: number; taken: boolean; prev: PathStep | undefined }
+
+/** The branch decisions of a path, oldest first. */
+export function pathOf(s: State): [number, boolean][] {
+  const out: [number, boolean][] = [];
+  for (let p = s.path; p; p = p.prev) out.push([p.pc, p.taken]);
+  return out.reverse();
+}
+
+export interface RefState { id: number; insn: number; kind: "sock" | "ringbuf" }
+
+export interface State {
+  frames: Frame[];
+  refs: RefState[];
+  /** Branch decisions taken so far on this path, newest first, shared between copies (for --explain). */
+  path: PathStep | undefined;
+  /** Bounded-loop bookkeeping for callbacks. */
+  callbackDepth: number;
+}
+
+export const curFrame = (s: State): Frame => s.frames[s.frames.length - 1]!;
+
+export function newFrame(frameno: number, callsite: number, subprog: number): Frame {
+  const regs: Reg[] = [];
+  for (let i = 0; i < 11; i++) regs.push(notInit());
+  regs[10] = pointer("stack");
+  regs[10].frameno = frameno;
+  return { regs, stack: [], frameno, callsite, subprog, inCallback: false };
+}
+
+function cloneFrame(f: Frame): Frame {
+  const out: Frame = {
+    regs: f.regs.map(copyReg),
+    stack: f.stack.map((s) => ({ kinds: s.kinds.slice(), spilled: copyReg(s.spilled) })),
+    frameno: f.frameno, callsite: f.callsite, subprog: f.subprog, inCallback: f.inCallback,
+  };
+  if (f.callbackRet) out.callbackRet = f.callbackRet;
+  return out;
+}
+
+export function cloneState(s: State): State {
+  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), path: s.path, callbackDepth: s.callbackDepth };
+}
+
+/** Make sure the frame has slots down to `bytes` below fp (grow_stack_state). */
+export function growStack(f: Frame, bytes: number): void {
+  const n = Math.ceil(bytes / 8);
+  while (f.stack.length < n) f.stack.push({ kinds: new Uint8Array(8), spilled: notInit() });
+}
+
+export const stackDepth = (f: Frame): number => f.stack.length * 8;

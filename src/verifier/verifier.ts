@@ -1,0 +1,574 @@
+// The driver (bpf_check + do_check): control-flow checks first, then a depth-first walk over every path
+// of the program with the abstract state, one instruction at a time, pushing the other side of each
+// undecided branch and popping it when a path ends (exit, or an equivalent state already proven safe).
+// The log is written as the kernel writes it at levels 1 and 2; the first rejection ends the walk.
+import type { Instruction } from "../isa/instruction.js";
+import type { MapSpec, Program, SourceLine } from "../program/program.js";
+import { checkAlu } from "./alu.js";
+import { checkCondJmp } from "./branch.js";
+import { checkExit, checkHelperCall, checkLocalCall, setFramePrinter } from "./calls.js";
+import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
+import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs } from "./env.js";
+import { VLog, alignPad, frameStr, insnStr, regTypeStr } from "./log.js";
+import { checkMemAccess } from "./memory.js";
+import { liveRegisters, liveRegsTable } from "./liveness.js";
+import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
+import { type Reg, type State, cloneState, constScalar, curFrame, newFrame, pathOf, pointer, unknownScalar } from "./state.js";
+
+export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
+const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
+const COMPLEXITY_LIMIT_STATES = 64;
+
+export interface VerifyOptions {
+  progType: number;
+  attachType?: number;
+  /** 0: no log, 1: the failing path, 2: every instruction. */
+  logLevel?: number;
+  /** Stop after this many processed instructions (the kernel's 1M limit by default). */
+  insnLimit?: number;
+  /** Keep the state at every instruction of the path that failed (for explanations and --json). */
+  recordStates?: boolean;
+  /** Wall-clock guard for fuzzing: give up (verdict "reject", message "timeout") after this many ms. */
+  timeoutMs?: number;
+  /** Keep the registers before the failing instruction (for explanations). */
+  captureRegs?: boolean;
+  /** The program comes with BTF function info (ELF objects): needed for callbacks (bpf_loop). */
+  hasFuncInfo?: boolean;
+}
+
+export interface InsnState {
+  pc: number;
+  /** Registers and stack in the kernel's print format (`R1=ctx() R10=fp0 fp-8=mmmmmmmm`). */
+  text: string;
+  regs: Reg[];
+}
+
+export interface VerifyStats {
+  processed: number;
+  maxStatesPerInsn: number;
+  totalStates: number;
+  peakStates: number;
+  stackDepth: number[];
+}
+
+export interface VerifyResult {
+  verdict: "accept" | "reject";
+  error?: { pc: number; message: string; line?: SourceLine; errno: number };
+  log: string;
+  stats: VerifyStats;
+  /** State after each instruction on the last path walked (the failing one for a rejection). */
+  states?: InsnState[];
+  /** Branch decisions on that path: [pc of the jump, jump taken]. */
+  path?: [number, boolean][];
+  /** The failing instruction's registers before it ran, for explanations. */
+  failRegs?: Reg[];
+}
+
+/** Instructions as the kernel sees them: one entry per 8-byte slot. */
+export function toRawSlots(insns: readonly Instruction[]): RawInsn[] {
+  const out: RawInsn[] = [];
+  for (const i of insns) {
+    out.push({ code: i.opcode, dst: i.dst, src: i.src, off: i.off, imm: i.imm });
+    if (i.opcode === 0x18) {
+      const hi = i.imm64 !== undefined ? Number(BigInt.asIntN(32, i.imm64 >> 32n)) : 0;
+      out.push({ code: 0, dst: 0, src: 0, off: 0, imm: hi });
+    }
+  }
+  return out;
+}
+
+interface Pending { state: State; insn: number; prev: number; logPos: number; parentCp: Checkpoint | undefined }
+
+export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResult {
+  return verifySlots(toRawSlots(program.insns), program.maps, program.license, opts, program.lines);
+}
+
+/** Verify raw slots (what the kernel receives, including malformed lddw halves). */
+export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, opts: VerifyOptions, lines?: SourceLine[]): VerifyResult {
+  const envOpts: EnvOptions = {
+    progType: opts.progType, maps, gpl: isGplCompatible(license), logLevel: opts.logLevel ?? 0,
+    recordStates: opts.recordStates ?? false,
+  };
+  if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
+  const res = new Walker(insns, envOpts, opts, lines).run();
+  // A level-1 log of an accepted program keeps only the statistics (the kernel rewinds it to the start).
+  if (res.verdict === "accept" && opts.logLevel === 1) res.log = res.log.slice(res.log.lastIndexOf("processed "));
+  return res;
+}
+
+/** license_is_gpl_compatible(). */
+export function isGplCompatible(license: string): boolean {
+  return ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"].includes(license);
+}
+
+/** Sub-program starts as add_subprog_and_kfunc finds them (for the level-2 header when a later check fails). */
+function subprogStarts(insns: readonly RawInsn[]): number[] {
+  const s = new Set([0]);
+  insns.forEach((i, k) => { if ((i.code === 0x85 && i.src === 1) || (i.code === 0x18 && i.src === 4)) s.add(k + i.imm + 1); });
+  return [...s].sort((a, b) => a - b);
+}
+
+class Walker {
+  readonly env: Env;
+  private live: Uint16Array | undefined;
+  private jmpsProcessed = 0;
+  private prevJmpsProcessed = 0;
+  private prevInsnProcessed = 0;
+  private cfg!: CfgResult;
+  private readonly explored = new Map<number, Checkpoint[]>();
+  private readonly pending: Pending[] = [];
+  private doPrintState = false;
+  private totalStates = 0;
+  private curStates = 0;
+  private peakStates = 0;
+  private maxStatesPerInsn = 0;
+  private processed = 0;
+  private readonly states: InsnState[] = [];
+  private failRegs: Reg[] | undefined;
+  private readonly started = Date.now();
+
+  constructor(insns: RawInsn[], envOpts: EnvOptions, private readonly opts: VerifyOptions, private readonly lines?: SourceLine[]) {
+    const s: State = { frames: [newFrame(0, -1, 0)], refs: [], path: undefined, callbackDepth: 0 };
+    this.env = {
+      insns, opts: envOpts, log: new VLog(envOpts.logLevel), cur: s, parentCp: undefined, insnIdx: 0, prevInsnIdx: -1, idGen: 0,
+      subprogs: [0], scratchedRegs: new Set(), scratchedSlots: new Set(), prevLogPos: 0, prevInsnPrintLen: 0, stackDepth: [0],
+      changesPktData: false,
+      push: (st, insn) => this.pushBranch(st, insn, this.env.insnIdx),
+      clone: cloneState,
+    };
+    setFramePrinter((env, f) => frameStr(f, true, new Set(), new Set(), (i) => mapInfo(env, i), env.cur.refs.map((r) => r.id)));
+  }
+
+  private stats(): VerifyStats {
+    return { processed: this.processed, maxStatesPerInsn: this.maxStatesPerInsn, totalStates: this.totalStates, peakStates: this.peakStates,
+      stackDepth: this.env.stackDepth };
+  }
+
+  private statsLine(): string {
+    const s = this.stats();
+    return `processed ${s.processed} insns (limit ${COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0\n`;
+  }
+
+  private result(error?: { pc: number; message: string; errno: number }, noNewline = false): VerifyResult {
+    const env = this.env;
+    if (error) env.log.write(error.message + (noNewline ? "" : "\n"));
+    env.log.write(this.statsLine());
+    const res: VerifyResult = { verdict: error ? "reject" : "accept", log: env.log.text, stats: this.stats() };
+    if (error) {
+      res.error = { ...error };
+      const line = this.lineFor(error.pc);
+      if (line) res.error.line = line;
+      res.path = pathOf(env.cur);
+      if (this.failRegs) res.failRegs = this.failRegs;
+    }
+    if (this.opts.recordStates) res.states = this.states;
+    return res;
+  }
+
+  private lineFor(pc: number): SourceLine | undefined {
+    if (!this.lines?.length) return undefined;
+    let best: SourceLine | undefined;
+    for (const l of this.lines) if (l.pc <= pc) best = l; else break;
+    return best;
+  }
+
+  run(): VerifyResult {
+    const env = this.env;
+    this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc));
+    // add_subprog_and_kfunc prints the sub-programs at level 2 unless it failed itself
+    const cfgErr = this.cfg.error?.message ?? "";
+    if (env.log.level >= 2 && !/^call to invalid destination|^kernel btf_id/.test(cfgErr)) {
+      const subs = this.cfg.error ? subprogStarts(env.insns) : this.cfg.subprogs;
+      subs.forEach((s, i) => env.log.write(`func#${i} @${s}\n`));
+    }
+    if (!this.cfg.error) {
+      this.live = liveRegisters(env.insns);
+      if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live));
+    }
+    if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
+    env.subprogs = this.cfg.subprogs;
+    env.stackDepth = env.subprogs.map(() => 0);
+    const f0 = frame(env);
+    f0.regs[1] = pointer("ctx");
+    for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
+    try {
+      this.walk();
+      const depthErr = this.checkStackDepth();
+      if (depthErr) return this.result({ pc: 0, message: depthErr, errno: 13 });
+      return this.result();
+    } catch (e) {
+      if (e instanceof Reject) return this.result({ pc: env.insnIdx, message: e.message, errno: e.errno }, e.noNewline);
+      throw e;
+    }
+  }
+
+  /** The map part of resolve_pseudo_ldimm64 for one lddw (imm = index into the program's maps). */
+  private checkMapRef(i: number): string | undefined {
+    const env = this.env;
+    const insn = env.insns[i]!;
+    if (insn.src === 5 || insn.src === 6) return "fd_idx without fd_array is invalid";
+    if (insn.imm < 0 || insn.imm >= env.opts.maps.length) return `fd ${insn.imm} is not pointing to valid bpf_map`;
+    if (insn.src === 2) {
+      const m = env.opts.maps[insn.imm]!;
+      const off = env.insns[i + 1]!.imm >>> 0;
+      if (off >= 1 << 29) return `direct value offset of ${off} is not allowed`;
+      if (!["array", "arena"].includes(m.type)) return "no direct value access support for this map type";
+      if (off >= m.valueSize) return `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`;
+    }
+    return undefined;
+  }
+
+  /** check_max_stack_depth: the frames of the deepest call chain, each rounded up to 16 bytes, fit in 512. */
+  private checkStackDepth(): string | undefined {
+    const env = this.env;
+    const calls = env.subprogs.map(() => new Set<number>());
+    for (let i = 0; i < env.insns.length; i++) {
+      const insn = env.insns[i]!;
+      if (insn.code === 0x85 && insn.src === 1) {
+        const from = this.subprogOf(i), to = env.subprogs.indexOf(i + insn.imm + 1);
+        if (to >= 0) calls[from]!.add(to);
+      }
+    }
+    const round = (d: number): number => Math.ceil(Math.max(d, 1) / 16) * 16;
+    // Tracing programs get a private stack per sub-program once a frame needs 64 bytes or more (6.13+),
+    // so those frames do not add up.
+    const privStack = [2, 5, 7, 17].includes(env.opts.progType);
+    const dfs = (sp: number, depth: number, frames: number, seen: Set<number>): string | undefined => {
+      const own = round(env.stackDepth[sp] ?? 0);
+      const d = privStack && own >= 64 ? own : depth + own;
+      if (d > 512) return `combined stack size of ${frames} calls is ${d}. Too large`;
+      for (const c of calls[sp]!) {
+        if (seen.has(c)) continue;
+        seen.add(c);
+        const r = dfs(c, d, frames + 1, seen);
+        seen.delete(c);
+        if (r) return r;
+      }
+      return undefined;
+    };
+    return dfs(0, 0, 1, new Set([0]));
+  }
+
+  private subprogOf(pc: number): number {
+    let k = 0;
+    for (let i = 0; i < this.env.subprogs.length; i++) if (this.env.subprogs[i]! <= pc) k = i;
+    return k;
+  }
+
+  private mapName = (i: number): { name: string; ks: number; vs: number } | undefined => mapInfo(this.env, i);
+
+  private printState(all: boolean): string {
+    const env = this.env;
+    return frameStr(frame(env), all, env.scratchedRegs, env.scratchedSlots, this.mapName, env.cur.refs.map((r) => r.id));
+  }
+
+  /** print_insn_state: after an instruction line, joined with `;`, or on its own `N:` line. */
+  private printInsnState(): void {
+    const env = this.env;
+    if (!env.log.level) return;
+    if (env.scratchedRegs.size === 0 && env.scratchedSlots.size === 0) return;
+    const text = this.printState(false);
+    if (env.prevLogPos && env.prevLogPos === env.log.pos) {
+      env.log.reset(env.prevLogPos - 1);
+      env.log.write(alignPad(env.prevInsnPrintLen - 1) + ";" + text);
+    } else {
+      env.log.write(`${env.insnIdx}:` + text);
+    }
+    env.scratchedRegs.clear();
+    env.scratchedSlots.clear();
+  }
+
+  private markAllScratched(): void {
+    const env = this.env;
+    for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
+    frame(env).stack.forEach((_, i) => env.scratchedSlots.add(i));
+  }
+
+  private pushBranch(state: State, insn: number, prev: number): void {
+    if (this.pending.length >= COMPLEXITY_LIMIT_JMP_SEQ) throw new Reject(`The sequence of ${this.pending.length + 1} jumps is too complex.`, 7);
+    if (this.env.parentCp) this.env.parentCp.branches++;
+    this.pending.push({ state, insn, prev, logPos: this.env.log.pos, parentCp: this.env.parentCp });
+  }
+
+  /** A path ended: continue with the most recently pushed branch; false when none is left. */
+  private popBranch(): boolean {
+    const env = this.env;
+    finishPath(env.parentCp);
+    const p = this.pending.pop();
+    if (!p) return false;
+    if (env.log.level === 1) env.log.reset(p.logPos);
+    env.cur = p.state;
+    env.insnIdx = p.insn;
+    env.prevInsnIdx = p.prev;
+    env.parentCp = p.parentCp;
+    env.prevLogPos = 0;
+    this.markAllScratched();
+    this.doPrintState = true;
+    return true;
+  }
+
+  /**
+   * is_state_visited: prune against finished states, catch infinite loops against unfinished ones, and
+   * remember the current state with the kernel's heuristics (not before 2 jumps and 8 instructions since
+   * the last one; states that keep missing are evicted).
+   */
+  private isStateVisited(pc: number): boolean {
+    const env = this.env;
+    let list = this.explored.get(pc) ?? [];
+    let addNew = this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8;
+    let statesCnt = 0;
+    const keep: Checkpoint[] = [];
+    let pruned = false;
+    for (const cp of list) {
+      if (pruned) { keep.push(cp); continue; }
+      statesCnt++;
+      if (cp.branches > 0) {
+        if (statesEqual(cp.state, env.cur, true)) {
+          throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state)}`, 22);
+        }
+        if (this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
+      } else {
+        if (!cp.cleaned) { this.clean(cp); cp.cleaned = true; }
+        if (statesEqual(cp.state, env.cur, false)) { cp.hit++; pruned = true; keep.push(cp); continue; }
+      }
+      if (addNew) cp.miss++;
+      if (cp.miss > cp.hit * 3 + 3) { this.curStates--; continue; } // evicted: unlikely to help
+      keep.push(cp);
+    }
+    list = keep;
+    this.explored.set(pc, list);
+    if (pruned) return true;
+    // the kernel counts the states it compared against when it goes on to add one
+    if (addNew) this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
+    if (!addNew) return false;
+    const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false };
+    list.unshift(cp);
+    env.parentCp = cp;
+    this.totalStates++;
+    this.curStates++;
+    this.peakStates = Math.max(this.peakStates, this.curStates);
+    this.prevJmpsProcessed = this.jmpsProcessed;
+    this.prevInsnProcessed = this.processed;
+    return false;
+  }
+
+  /** Forget registers of the innermost frame that are dead at the checkpoint (never read before written). */
+  private clean(cp: Checkpoint): void {
+    if (!this.live) return;
+    const mask = this.live[cp.insn]!;
+    const f = curFrame(cp.state);
+    for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) f.regs[r] = { ...f.regs[r]!, type: "not_init" };
+  }
+
+  private printStateAll(s: State): string {
+    return frameStr(curFrame(s), true, new Set(), new Set(), this.mapName, s.refs.map((r) => r.id));
+  }
+
+  private walk(): void {
+    const env = this.env;
+    const n = env.insns.length;
+    const limit = this.opts.insnLimit ?? COMPLEXITY_LIMIT_INSNS;
+    for (;;) {
+      const pc = env.insnIdx;
+      if (pc >= n || pc < 0) throw new Reject(`invalid insn idx ${pc} insn_cnt ${n}`, 14);
+      const insn = env.insns[pc]!;
+      if (++this.processed > limit) throw new Reject(`BPF program is too large. Processed ${this.processed} insn`, 7);
+      if ((this.processed & 1023) === 0 && this.opts.timeoutMs !== undefined && Date.now() - this.started > this.opts.timeoutMs) {
+        throw new Reject("timeout", 62);
+      }
+      if (this.cfg.prunePoints[pc] && this.isStateVisited(pc)) {
+        if (env.log.level) {
+          if (this.doPrintState) env.log.write(`\nfrom ${env.prevInsnIdx} to ${pc}: safe\n`);
+          else env.log.write(`${pc}: safe\n`);
+        }
+        if (!this.popBranch()) return;
+        continue;
+      }
+      if (env.log.level >= 2 && this.doPrintState) {
+        env.log.write(`\nfrom ${env.prevInsnIdx} to ${pc}:` + this.printStateAll(env.cur));
+        this.doPrintState = false;
+      }
+      if (env.log.level) {
+        this.printInsnState();
+        this.doPrintState = false;
+        const line = this.lines?.find((l) => l.pc === pc);
+        if (line?.text) env.log.write(`; ${line.text.trim()} @ ${line.file.split("/").pop()}:${line.line}\n`);
+        const text = `${pc}: ${insnStr(insn, env.insns[pc + 1])}\n`;
+        env.log.write(text);
+        env.prevInsnPrintLen = text.length;
+        env.prevLogPos = env.log.pos;
+      }
+      if (this.opts.captureRegs || this.opts.recordStates) this.failRegs = frame(env).regs.map((r) => ({ ...r }));
+      env.prevInsnIdx = pc;
+      const next = this.step(insn, pc);
+      if (this.opts.recordStates) this.states.push({ pc, text: this.printStateAll(env.cur).trim(), regs: frame(env).regs.map((r) => ({ ...r })) });
+      if (next === -1) {
+        if (!this.popBranch()) return;
+        continue;
+      }
+      env.insnIdx = next;
+    }
+  }
+
+  /** Check one instruction and update the state; returns the next pc, or -1 when the path ends. */
+  private step(insn: RawInsn, pc: number): number {
+    const env = this.env;
+    const cls = insn.code & 7;
+    const size = [4, 2, 1, 8][(insn.code >> 3) & 3]!;
+    switch (cls) {
+      case 4: case 7:
+        checkAlu(env, insn);
+        return pc + 1;
+      case 1: { // LDX (reserved fields were checked with the CFG)
+        checkRegRead(env, insn.src);
+        checkRegWrite(env, insn.dst);
+        checkMemAccess(env, { regno: insn.src, off: insn.off, size, write: false, valueRegno: insn.dst, ldsx: (insn.code & 0xe0) === 0x80 });
+        return pc + 1;
+      }
+      case 3: { // STX
+        if ((insn.code & 0xe0) === 0xc0) { this.checkAtomic(insn, size); return pc + 1; }
+        if ((insn.code & 0xe0) !== 0x60 || insn.imm !== 0) throw new Reject("BPF_STX uses reserved fields", 22);
+        checkRegRead(env, insn.src);
+        checkRegRead(env, insn.dst);
+        checkMemAccess(env, { regno: insn.dst, off: insn.off, size, write: true, valueRegno: insn.src });
+        return pc + 1;
+      }
+      case 2: { // ST
+        if ((insn.code & 0xe0) !== 0x60 || insn.src !== 0) throw new Reject("BPF_ST uses reserved fields", 22);
+        checkRegRead(env, insn.dst);
+        checkMemAccess(env, { regno: insn.dst, off: insn.off, size, write: true, valueRegno: -1, imm: insn.imm });
+        return pc + 1;
+      }
+      case 0: return this.checkLd(insn, pc);
+      default: this.jmpsProcessed++; return this.checkJmp(insn, pc);
+    }
+  }
+
+  /** check_atomic: read-modify-write (W/DW), load-acquire and store-release (any size). */
+  private checkAtomic(insn: RawInsn, size: number): void {
+    const env = this.env;
+    const imm = insn.imm;
+    if (imm === 0x100) { // load-acquire: dst = *(src + off)
+      checkRegRead(env, insn.src);
+      checkRegWrite(env, insn.dst);
+      checkMemAccess(env, { regno: insn.src, off: insn.off, size, write: false, valueRegno: insn.dst });
+      return;
+    }
+    if (imm === 0x110) { // store-release: *(dst + off) = src
+      checkRegRead(env, insn.src);
+      checkRegRead(env, insn.dst);
+      checkMemAccess(env, { regno: insn.dst, off: insn.off, size, write: true, valueRegno: insn.src });
+      return;
+    }
+    const ok = [0x00, 0x40, 0x50, 0xa0, 0x01, 0x41, 0x51, 0xa1, 0xe1, 0xf1].includes(imm);
+    if (!ok) throw new Reject(`BPF_ATOMIC uses invalid atomic opcode ${(imm >>> 0).toString(16).padStart(2, "0")}`, 22);
+    if (size !== 4 && size !== 8) throw new Reject("invalid atomic operand size", 22);
+    checkRegRead(env, insn.src);
+    checkRegRead(env, insn.dst);
+    if (imm === 0xf1) checkRegRead(env, 0);
+    const R = regs(env);
+    const dr = R[insn.dst]!;
+    const dt = dr.type;
+    if (dt === "ctx" || dt === "pkt" || dt === "pkt_meta" || dt === "flow_keys" || dt === "sock" || dt === "sock_common" || dt === "tcp_sock" || dt === "xdp_sock") {
+      throw new Reject(`BPF_ATOMIC stores into R${insn.dst} ${regTypeStr(dr)} is not allowed`, 13);
+    }
+    const fetch = (imm & 1) !== 0;
+    const loadReg = imm === 0xf1 ? 0 : fetch ? insn.src : -1;
+    checkMemAccess(env, { regno: insn.dst, off: insn.off, size, write: false, valueRegno: loadReg, strict: true });
+    checkMemAccess(env, { regno: insn.dst, off: insn.off, size, write: true, valueRegno: -1, strict: true });
+  }
+
+  private checkLd(insn: RawInsn, pc: number): number {
+    const env = this.env;
+    const mode = insn.code & 0xe0;
+    if (mode === 0x20 || mode === 0x40) return this.checkLdAbs(insn, pc);
+    if (insn.code !== 0x18) throw new Reject("invalid BPF_LD_IMM insn", 22);
+    if (insn.off !== 0) throw new Reject("BPF_LD_IMM64 uses reserved fields", 22);
+    checkRegWrite(env, insn.dst);
+    const R = regs(env);
+    const hi = env.insns[pc + 1]!.imm;
+    switch (insn.src) {
+      case 0:
+        R[insn.dst] = constScalar((BigInt(hi >>> 0) << 32n) | BigInt(insn.imm >>> 0));
+        break;
+      case 1: case 5: {
+        const r = pointer("map_ptr"); r.map = insn.imm; R[insn.dst] = r; break;
+      }
+      case 2: case 6: {
+        const r = pointer("map_value"); r.map = insn.imm; r.off = hi >>> 0; R[insn.dst] = r; break;
+      }
+      case 4: {
+        // callbacks need BTF function info (the object's .BTF.ext); bytecode alone has none
+        if (!this.opts.hasFuncInfo) throw new Reject("missing btf func_info", 22);
+        const r = pointer("func"); r.range = env.subprogs.indexOf(pc + insn.imm + 1); R[insn.dst] = r; break;
+      }
+      default: throw new Reject("invalid BPF_LD_IMM insn", 22);
+    }
+    return pc + 2;
+  }
+
+  private checkLdAbs(insn: RawInsn, pc: number): number {
+    const env = this.env;
+    const t = env.opts.progType;
+    if (![1, 3, 4].includes(t)) throw new Reject("BPF_LD_[ABS|IND] instructions not allowed for this program type", 22);
+    if (insn.dst !== 0 || insn.off !== 0 || ((insn.code & 0x18) === 0x18) || ((insn.code & 0xe0) === 0x20 && insn.src !== 0)) {
+      throw new Reject("BPF_LD_[ABS|IND] uses reserved fields", 22);
+    }
+    const R = regs(env);
+    checkRegRead(env, 6);
+    if ((insn.code & 0xe0) === 0x40) checkRegRead(env, insn.src);
+    if (R[6]!.type !== "ctx") throw new Reject("at the time of BPF_LD_ABS|IND R6 != pointer to skb", 22);
+    if (env.cur.refs.length) throw new Reject("BPF_LD_[ABS|IND] cannot be mixed with socket references", 22);
+    for (let i = 0; i <= 5; i++) { R[i] = { ...R[i]!, type: "not_init" }; env.scratchedRegs.add(i); }
+    R[0] = unknownScalar();
+    return pc + 1;
+  }
+
+  private checkJmp(insn: RawInsn, pc: number): number {
+    const env = this.env;
+    const op = insn.code & 0xf0;
+    const is32 = (insn.code & 7) === 6;
+    if (op === 0x80) {
+      if ((insn.code & 8) || (insn.src !== 2 && insn.off !== 0) || (insn.src !== 0 && insn.src !== 1 && insn.src !== 2) || insn.dst !== 0 || is32) {
+        throw new Reject("BPF_CALL uses reserved fields", 22);
+      }
+      if (insn.src === 1) {
+        checkLocalCall(env, insn, pc + insn.imm + 1);
+        this.doPrintState = false;
+        return pc + insn.imm + 1;
+      }
+      const cbStart = checkHelperCall(env, insn);
+      if (cbStart !== undefined) { this.doPrintState = false; return cbStart; }
+      return pc + 1;
+    }
+    if (op === 0x00) {
+      if ((insn.code & 8) || (!is32 && insn.imm !== 0) || (is32 && insn.off !== 0) || insn.src !== 0 || insn.dst !== 0) {
+        throw new Reject("BPF_JA uses reserved fields", 22);
+      }
+      return pc + (is32 ? insn.imm : insn.off) + 1;
+    }
+    if (op === 0x90) {
+      const back = checkExit(env, insn);
+      if (back >= 0) { this.doPrintState = true; return back; }
+      return -1;
+    }
+    if (op === 0xe0) {
+      // may_goto: explore the jump now, the fall-through later (the loop budget may or may not be spent)
+      if (insn.code !== 0xe5 || insn.src !== 0 || insn.dst !== 0 || insn.imm !== 0 || insn.off === 0) throw new Reject(`invalid may_goto imm ${insn.imm}`, 22);
+      const other = cloneState(env.cur);
+      this.pushBranch(other, pc + 1, pc);
+      return pc + insn.off + 1;
+    }
+    const outcome = checkCondJmp(env, insn, cloneState);
+    if (outcome.only !== undefined) {
+      env.cur.path = { pc, taken: outcome.only, prev: env.cur.path };
+      return outcome.only ? pc + insn.off + 1 : pc + 1;
+    }
+    const other = outcome.other!;
+    other.path = { pc, taken: true, prev: other.path };
+    env.cur.path = { pc, taken: false, prev: env.cur.path };
+    this.pushBranch(other, pc + insn.off + 1, pc);
+    if (env.log.level) this.printInsnState();
+    return pc + 1;
+  }
+}

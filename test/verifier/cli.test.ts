@@ -1,0 +1,93 @@
+// `bpfkit verify`: exit codes, human/JSON/batch output, --explain and the kernel's log format.
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.js";
+
+const root = new URL("../..", import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), "bpfkit-verify-"));
+const cli = (...args: string[]): { code: number; out: string; err: string } => {
+  const r = spawnSync(process.execPath, ["--import", "tsx", join(root, "src/cli/main.ts"), "verify", ...args], { cwd: root, encoding: "utf8" });
+  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+};
+
+// xdp: reads one byte past the checked range
+const BAD = `        .section xdp
+        r2 = *(u32 *)(r1 + 0)
+        r3 = *(u32 *)(r1 + 4)
+        r4 = r2
+        r4 += 8
+        if r4 > r3 goto out
+        r0 = *(u8 *)(r2 + 8)
+        exit
+out:
+        r0 = 2
+        exit
+`;
+const GOOD = BAD.replace("r2 + 8", "r2 + 7");
+writeFileSync(join(dir, "bad.s"), BAD);
+writeFileSync(join(dir, "good.s"), GOOD);
+
+describe("bpfkit verify", () => {
+  it("exit 0 and a summary for an accepted program", () => {
+    const r = cli(join(dir, "good.s"));
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/accepted/);
+  });
+  it("exit 1 with the kernel's message for a rejected one", () => {
+    const r = cli(join(dir, "bad.s"));
+    expect(r.code).toBe(1);
+    expect(r.out).toContain("rejected at pc 5");
+    expect(r.out).toContain("invalid access to packet, off=8 size=1, R2(id=0,off=8,r=8)");
+  });
+  it("exit 2 for a missing file", () => {
+    expect(cli(join(dir, "nope.s")).code).toBe(2);
+  });
+  it("--json gives verdict, error, states and stats", () => {
+    const r = cli(join(dir, "bad.s"), "--json");
+    const j = JSON.parse(r.out) as { verdict: string; error: { pc: number; message: string; line: { line: number } }; states: unknown[]; stats: { processed: number } };
+    expect(j.verdict).toBe("reject");
+    expect(j.error.pc).toBe(5);
+    expect(j.error.line.line).toBe(7);
+    expect(j.states.length).toBeGreaterThan(3);
+    expect(j.stats.processed).toBe(6);
+  });
+  it("--explain names the path, the register and a bounds check to add", () => {
+    const r = cli(join(dir, "bad.s"), "--explain");
+    expect(r.out).toContain("pc 4: if r4 > r3 goto pc+2 -> not taken");
+    expect(r.out).toContain("register: R2 = pkt(r=8)");
+    expect(r.out).toContain("data + 9 > data_end");
+  });
+  it("--log-level 2 writes the kernel's per-instruction log", () => {
+    const r = cli(join(dir, "bad.s"), "--log-level", "2");
+    expect(r.out).toContain("0: R1=ctx() R10=fp0\n");
+    expect(r.out).toContain("4: (2d) if r4 > r3 goto pc+2          ; R3=pkt_end() R4=pkt(off=8,r=8)\n");
+    expect(r.out).toMatch(/processed 6 insns \(limit 1000000\) max_states_per_insn \d+ total_states \d+ peak_states \d+ mark_read 0/);
+  });
+  it("--batch answers one JSON line per input line, in order", () => {
+    const lines = [
+      JSON.stringify({ type: "xdp", insns: "b7000000000000009500000000000000" }),
+      JSON.stringify({ type: "xdp", insns: "9500000000000000" }),
+      JSON.stringify({ type: "xdp", insns: "ff00000000000000b7000000000000009500000000000000" }),
+    ];
+    writeFileSync(join(dir, "b.jsonl"), lines.join("\n") + "\n");
+    const r = cli("--batch", join(dir, "b.jsonl"));
+    expect(r.code).toBe(1);
+    expect(r.out.trim().split("\n").map((l) => JSON.parse(l))).toEqual([
+      { verdict: "accept" },
+      { verdict: "reject", error: { pc: 0, message: "R0 !read_ok" } },
+      { verdict: "reject", error: { pc: 0, message: "unknown opcode ff" } },
+    ]);
+  });
+});
+
+describeKernel("bpfkit verify --compare-kernel", () => {
+  it("shows both verdicts and agrees", () => {
+    const r = cli(join(dir, "bad.s"), "--compare-kernel");
+    expect(r.out).toMatch(/kernel\s+reject\s+invalid access to packet/);
+    expect(r.out).toContain("agree");
+  });
+});
+void execFileSync;

@@ -1,0 +1,64 @@
+// Differential test: the emulator against verdicts the running kernel recorded
+// (test/fixtures/verifier/corpus.jsonl, made by scripts/record-verifier-corpus.ts). Runs without a
+// kernel from the fixture; on a machine with one it also records fresh programs live and compares.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { agreement, compareEntry, entryMaps, formatReport, type CorpusEntry } from "../../src/verifier/differential.js";
+import { generate, mutate, slotsToHex } from "../../src/verifier/gen.js";
+import { describeKernel } from "../support/kernel.js";
+
+const FIXTURE = new URL("../fixtures/verifier/corpus.jsonl", import.meta.url);
+const entries: CorpusEntry[] = readFileSync(FIXTURE, "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as CorpusEntry);
+
+describe("verifier corpus (recorded kernel verdicts)", () => {
+  const rep = agreement(entries);
+  it("has at least 2000 programs with both verdicts well represented", () => {
+    expect(entries.length).toBeGreaterThanOrEqual(2000);
+    const accepted = entries.filter((e) => e.kernel.verdict === "accept").length;
+    expect(accepted).toBeGreaterThan(entries.length * 0.15);
+    expect(entries.length - accepted).toBeGreaterThan(entries.length * 0.15);
+  });
+  it("agrees with the kernel's verdict on >= 99% of programs", () => {
+    if (rep.verdictAgree / rep.total < 0.99) console.log(formatReport(rep));
+    expect(rep.verdictAgree / rep.total).toBeGreaterThanOrEqual(0.99);
+  });
+  it("prints the kernel's first error line for >= 90% of rejections", () => {
+    expect(rep.sameFirstLine / rep.kernelRejects).toBeGreaterThanOrEqual(0.9);
+  });
+  it("never accepts a program the kernel rejects", () => {
+    const missed = rep.mismatches.filter((m) => m.missedReject).map((m) => `${m.entry.id}: ${m.entry.kernel.error}`);
+    expect(missed).toEqual([]);
+  });
+});
+
+describeKernel("verifier corpus against the live kernel", () => {
+  it("fresh generated programs get the kernel's verdict and first error line", async () => {
+    const { kernelVerify } = await import("../../scripts/record-verifier-corpus.js");
+    const seed = 1000 + (Date.now() % 1000);
+    const cases = generate(seed, 150);
+    cases.push(...cases.slice(0, 50).map((c, i) => ({ ...c, id: c.id + "m", family: "mutant", insns: mutate(c.insns, seed * 7 + i) })));
+    let agree = 0, sameLine = 0, rejects = 0;
+    const missed: string[] = [];
+    for (const c of cases) {
+      const k = kernelVerify(c.type, c.insns, c.maps, c.license);
+      const e: CorpusEntry = { id: c.id, family: c.family, type: c.type, insns: slotsToHex(c.insns), license: c.license,
+        maps: c.maps.map((m) => ({ name: m.name, type: m.type, key_size: m.keySize, value_size: m.valueSize, max_entries: m.maxEntries, flags: m.flags })),
+        kernel: { verdict: k.verdict, errno: k.errno, ...(k.error ? { error: k.error } : {}) } };
+      const cmp = compareEntry(e);
+      if (cmp.verdictAgrees) agree++;
+      if (k.verdict === "reject") { rejects++; if (cmp.sameError) sameLine++; }
+      if (cmp.missedReject) missed.push(`${e.id} ${e.insns}: ${k.error}`);
+    }
+    expect(agree / cases.length).toBeGreaterThanOrEqual(0.97);
+    expect(sameLine / rejects).toBeGreaterThanOrEqual(0.85);
+    expect(missed).toEqual([]);
+  });
+
+  it("the recorded verdicts still hold on this kernel (sample)", async () => {
+    const { kernelVerify } = await import("../../scripts/record-verifier-corpus.js");
+    const { hexToSlots } = await import("../../src/verifier/gen.js");
+    const sample = entries.filter((_, i) => i % 30 === 0);
+    const changed = sample.filter((e) => kernelVerify(e.type, hexToSlots(e.insns), entryMaps(e), e.license).verdict !== e.kernel.verdict);
+    expect(changed.map((e) => e.id)).toEqual([]);
+  });
+});
