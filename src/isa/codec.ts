@@ -14,7 +14,10 @@ export interface DecodeResult {
 }
 
 export interface DecodeOptions {
-  /** Accept encodings that fit no form or have non-zero reserved fields (the verifier reports them itself). */
+  /**
+   * Accept encodings that fit no form or have non-zero reserved fields (the verifier reports them
+   * itself). The second slot of an lddw keeps only its imm here: keep the bytes for an exact view.
+   */
   lenient?: boolean;
 }
 
@@ -55,7 +58,9 @@ export function decodeAll(bytes: Uint8Array, options: DecodeOptions = {}): Decod
 /** Decode bytecode; throws a BpfkitError listing every invalid instruction. */
 export function decode(bytes: Uint8Array, options: DecodeOptions = {}): Instruction[] {
   const { insns, diagnostics } = decodeAll(bytes, options);
-  if (diagnostics.length) throw new BpfkitError(diagnostics, 1);
+  // Leniently, only a length that is not whole slots is fatal; a cut-off lddw is the verifier's to judge.
+  const fatal = options.lenient ? diagnostics.filter((d) => d.code === "BK1001") : diagnostics;
+  if (fatal.length) throw new BpfkitError(fatal, 1);
   return insns;
 }
 

@@ -37,8 +37,16 @@ export const DEFAULT_BUNDLE_LICENSE = "GPL";
 
 const KNOWN_FIELDS = new Set(["type", "insns", "maps", "license", "name"]);
 
+export interface BundleReadOptions {
+  /**
+   * Accept encodings the kernel would reject (unknown opcodes, reserved fields, broken lddw halves)
+   * and keep the exact bytes in `program.bytecode`, for the verifier to judge as the kernel does.
+   */
+  lenient?: boolean;
+}
+
 /** Turn a parsed bundle object into a Program, collecting every problem. */
-export function bundleToProgram(value: unknown, where: Location = {}): BundleProgram {
+export function bundleToProgram(value: unknown, where: Location = {}, options: BundleReadOptions = {}): BundleProgram {
   const problems: Diagnostic[] = [];
   const bad = (field: string, problem: string): void => { problems.push(diag("BK3002", { field, problem }, where)); };
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
@@ -53,14 +61,18 @@ export function bundleToProgram(value: unknown, where: Location = {}): BundlePro
   if (typeof name !== "string") bad("name", "must be a string");
 
   let insns: Program["insns"] = [];
+  let bytecode: Uint8Array | undefined;
   if (typeof obj.insns !== "string") bad("insns", "is required: the bytecode as a hex string");
   else {
     const bytes = fromHex(obj.insns);
     if (!bytes) problems.push(diag("BK3003", { problem: "expected an even number of hex digits (0-9, a-f)" }, where));
     else {
-      const decoded = decodeAll(bytes);
+      const decoded = decodeAll(bytes, { lenient: options.lenient === true });
       insns = decoded.insns;
-      for (const d of decoded.diagnostics) problems.push({ ...where, ...d, pc: d.pc ?? 0 });
+      if (options.lenient) bytecode = bytes;
+      // Leniently, only what cannot be expressed as slots at all is an error.
+      const fatal = options.lenient ? decoded.diagnostics.filter((d) => d.code === "BK1001") : decoded.diagnostics;
+      for (const d of fatal) problems.push({ ...where, ...d, pc: d.pc ?? 0 });
     }
   }
 
@@ -71,8 +83,8 @@ export function bundleToProgram(value: unknown, where: Location = {}): BundlePro
     if (spec) maps.push(spec);
   });
 
-  // Every map reference must point into `maps`.
-  if (problems.length === 0) {
+  // Every map reference must point into `maps` (leniently, the verifier reports it as the kernel does).
+  if (problems.length === 0 && !options.lenient) {
     const slots = new SlotMap(insns);
     insns.forEach((insn, i) => {
       if (insn.opcode === 0x18 && (insn.src === PSEUDO.MAP_FD || insn.src === PSEUDO.MAP_VALUE)) {
@@ -94,6 +106,7 @@ export function bundleToProgram(value: unknown, where: Location = {}): BundlePro
     maps,
     license: license as string,
   };
+  if (bytecode) program.bytecode = bytecode;
   if (where.file) program.origin = { file: where.file, kind: "bundle" };
   return { program, extra };
 }
@@ -158,22 +171,22 @@ export function parseJson(text: string, file?: string, lineOffset = 0): unknown 
 }
 
 /** Read a `.json` file (one bundle, or an array of bundles) or `.jsonl` text (one bundle per line). */
-export function readBundles(text: string, file?: string): BundleProgram[] {
+export function readBundles(text: string, file?: string, options: BundleReadOptions = {}): BundleProgram[] {
   const where = (line?: number): Location => ({ ...(file !== undefined ? { file } : {}), ...(line !== undefined ? { line } : {}) });
   const trimmed = text.trim();
   if (trimmed.startsWith("[")) {
     const arr = parseJson(text, file) as unknown[];
-    return arr.map((b, i) => bundleToProgram(b, { ...where(), offset: i }));
+    return arr.map((b, i) => bundleToProgram(b, { ...where(), offset: i }, options));
   }
   const lines = text.split("\n");
   const nonEmpty = lines.map((l, i) => [l, i] as const).filter(([l]) => l.trim() !== "");
   const looksLikeJsonl = nonEmpty.length > 1 && nonEmpty.every(([l]) => l.trim().startsWith("{"));
-  if (!looksLikeJsonl) return [bundleToProgram(parseJson(text, file), where())];
+  if (!looksLikeJsonl) return [bundleToProgram(parseJson(text, file), where(), options)];
   const out: BundleProgram[] = [];
   const problems: Diagnostic[] = [];
   for (const [l, i] of nonEmpty) {
     try {
-      out.push(bundleToProgram(parseJson(l, file, i), where(i + 1)));
+      out.push(bundleToProgram(parseJson(l, file, i), where(i + 1), options));
     } catch (err) {
       if (err instanceof BpfkitError) problems.push(...err.diagnostics);
       else throw err;

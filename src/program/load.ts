@@ -14,6 +14,8 @@ export interface LoadOptions {
   type?: string;
   /** Assembler syntax for text files. */
   syntax?: "llvm" | "mnemonic" | "auto";
+  /** Raw bytecode (bundle, .bin): accept invalid encodings and keep the bytes for the verifier (see Program.bytecode). */
+  lenient?: boolean;
 }
 
 export interface LoadedFile {
@@ -59,7 +61,7 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
   const result: LoadedFile = { kind, programs: [], extras: [], unsupported: [] };
   switch (kind) {
     case "bundle": {
-      const bundles: BundleProgram[] = readBundles(new TextDecoder().decode(bytes), file);
+      const bundles: BundleProgram[] = readBundles(new TextDecoder().decode(bytes), file, { lenient: options.lenient === true });
       result.programs = bundles.map((b) => b.program);
       result.extras = bundles.map((b) => b.extra);
       break;
@@ -67,7 +69,8 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
     case "bin": {
       const program: Program = { name: basename(file).replace(/\.[^.]+$/, "") || "prog", section: "", insns: [], maps: [], license: "GPL", origin: { file, kind: "bin" } };
       try {
-        program.insns = decode(bytes);
+        program.insns = decode(bytes, { lenient: options.lenient === true });
+        if (options.lenient) program.bytecode = bytes;
       } catch (err) {
         if (err instanceof BpfkitError) throw new BpfkitError(err.diagnostics.map((d) => ({ ...d, file })), 2);
         throw err;

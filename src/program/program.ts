@@ -63,6 +63,11 @@ export interface Program {
   origin?: { file: string; kind: "asm" | "elf" | "bundle" | "bin" };
   /** BTF of the object (raw bytes) and its function/line info records, for loading into the kernel. */
   btf?: { raw: Uint8Array; funcInfo?: Uint8Array; funcInfoRecSize?: number; lineInfo?: Uint8Array; lineInfoRecSize?: number };
+  /**
+   * The exact bytecode, when the program came from raw bytes (bundle or .bin) read leniently: the
+   * verifier judges these slots, so a malformed encoding gets the kernel's verdict, not a decode error.
+   */
+  bytecode?: Uint8Array;
   /** Other programs of the same object, by name, for tail-call targets (prog_array initial values). */
   siblings?: string[];
 }

@@ -72,3 +72,28 @@ describe("raw-program bundle", () => {
     await expect(loadProgramFile(join(dir, "missing.json"))).rejects.toThrow(/cannot read it \(ENOENT\)/);
   });
 });
+
+describe("lenient reading for the verifier", () => {
+  // add32 r1, r2 with imm 5 (reserved field), then exit: the kernel says "BPF_ALU uses reserved fields".
+  const BAD = "0c21000005000000" + "9500000000000000";
+
+  it("refuses invalid encodings by default and keeps them, with the exact bytes, when lenient", () => {
+    expect(() => bundleToProgram({ type: "xdp", insns: BAD })).toThrow(/reserved field imm/);
+    const { program } = bundleToProgram({ type: "xdp", insns: BAD }, {}, { lenient: true });
+    expect(program.insns).toHaveLength(2);
+    expect(Buffer.from(program.bytecode!).toString("hex")).toBe(BAD);
+  });
+
+  it("still refuses bytecode that is not whole 8-byte slots", () => {
+    expect(() => bundleToProgram({ type: "xdp", insns: "950000000000" }, {}, { lenient: true })).toThrow(/not a multiple of 8/);
+  });
+
+  it("reads a .bin leniently, keeping a cut-off lddw for the verifier", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bpfkit-lenient-"));
+    const bin = join(dir, "cut.bin");
+    writeFileSync(bin, Buffer.from("1801000001000000", "hex"));
+    await expect(loadProgramFile(bin, { type: "xdp" })).rejects.toThrow(/truncated lddw/);
+    const loaded = await loadProgramFile(bin, { type: "xdp", lenient: true });
+    expect(loaded.programs[0]!.bytecode).toHaveLength(8);
+  });
+});
