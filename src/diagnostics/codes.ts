@@ -119,6 +119,7 @@ export const DIAGNOSTIC_CODES = {
   // BK96xx: map type facts (src/maps/types.ts validateMapSpec)
   BK9601: { severity: "error", message: "map '{map}' ({type}): {reason}" },
   BK9602: { severity: "error", message: "map '{map}': unknown map type '{type}'" },
+  BK9603: { severity: "error", message: "invalid {what} '{value}': expected {expected}" },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -106,7 +106,7 @@ async function makeEngine(name: EngineName, prog: Program, others: Program[], op
 async function seedMaps(engine: CliEngine, specs: string[] | undefined): Promise<void> {
   if (!specs?.length) return;
   // The key/value syntax is the kernel map commands' (`bpfkit map update`), so both read the same way.
-  const { parseBytes } = await import("../../kernel/map-ref.js");
+  const { parseBytes } = await import("../../maps/values.js");
   for (const spec of specs) {
     const m = /^([^:=\s]+):(.+)=([^=]+)$/.exec(spec);
     if (!m) throw new BpfkitError(diag("BK5013", { what: `--map '${spec}' must be NAME:KEY=VALUE (e.g. blocklist_v4:192.0.2.0/24=1)` }), 2);
