@@ -4,7 +4,7 @@
 // `--engine kernel` runs the same through BPF_PROG_TEST_RUN (src/kernel, imported only then), with the same
 // output; `--map NAME:KEY=VALUE` seeds maps before the first run on either engine.
 import type { Command } from "commander";
-import { readFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
 import { fromHex, toHex } from "../../isa/index.js";
 import type { RuntimeMap } from "../../maps/runtime/index.js";
@@ -16,7 +16,7 @@ import { loadProgram, resolveProgType, type Mode } from "../../runtime/runtime.j
 import { action } from "../run-command.js";
 
 interface Options {
-  type?: string; data?: string; pcap?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
+  type?: string; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
   program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[];
 }
 
@@ -140,14 +140,31 @@ function mode(text: string | undefined): Mode {
   return text;
 }
 
-async function packets(opts: Options): Promise<Uint8Array[]> {
+interface Inputs {
+  packets: Uint8Array[];
+  /** The capture the packets came from (--pcap), so --pcap-out keeps its timestamps and link type. */
+  capture?: import("../../packet/capture.js").Capture;
+}
+
+async function packets(opts: Options): Promise<Inputs> {
   if (opts.data !== undefined && opts.pcap !== undefined) throw new BpfkitError(diag("BK5013", { what: "give --data or --pcap, not both" }));
   if (opts.pcap !== undefined) {
-    const { readPcap } = await import("../../packet/pcap.js");
+    const { readCapture } = await import("../../packet/index.js");
     const bytes = new Uint8Array(await readFile(opts.pcap));
-    return readPcap(bytes).packets.map((p) => p.data);
+    const capture = readCapture(bytes);
+    return { packets: capture.packets.map((p) => p.data), capture };
   }
-  return [opts.data !== undefined ? hexOption("data", opts.data) : new Uint8Array(64)];
+  return { packets: [opts.data !== undefined ? hexOption("data", opts.data) : new Uint8Array(64)] };
+}
+
+/**
+ * Whether a packet goes on after the program: kept for --pcap-out. Drop/shot/abort verdicts lose
+ * the packet; everything else (pass, tx, redirect, a socket filter's non-zero length) keeps it.
+ */
+function packetSurvives(act: string | undefined, retval: number, prog: Program, opts: Options): boolean {
+  if (act !== undefined) return !/(DROP|ABORTED|SHOT|STOLEN|TRAP)$/.test(act);
+  const section = opts.type ?? prog.section;
+  return !(section.startsWith("socket") && retval === 0);
 }
 
 type Snapshot = Map<string, Map<string, string>>;
@@ -253,6 +270,7 @@ export function register(program: Command): void {
     .option("--program <name>", "which program of the file to run")
     .option("--data <hex>", "packet bytes in hex (default: 64 zero bytes)")
     .option("--pcap <file>", "run once per packet of a pcap / pcapng file")
+    .option("--pcap-out <file>", "save the packets the program lets through (as it left them) to a pcap file")
     .option("--ctx <hex>", "context struct bytes (ctx_in)")
     .option("--repeat <n>", "runs per packet (duration is the average)")
     .option("--mode <mode>", "checked (every access checked, clear faults) or fast", "checked")
@@ -270,16 +288,21 @@ export function register(program: Command): void {
       const repeat = intOption("repeat", opts.repeat, 1, 1);
       const cpu = intOption("cpu", opts.cpu, 0);
       const ctx = opts.ctx !== undefined ? hexOption("ctx", opts.ctx) : undefined;
-      const inputs = await packets(opts);
+      const { packets: inputs, capture } = await packets(opts);
+      const kept: import("../../packet/capture.js").CapturedPacket[] = [];
       const engine = await engineFor(prog, all, opts);
       const results: object[] = [];
       try {
         await seedMaps(engine, opts.map);
-        for (const data of inputs) {
+        for (const [index, data] of inputs.entries()) {
           const before = snapshot(engine.maps);
           const r: EngineRun = engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}) });
           const changes = mapChanges(before, snapshot(engine.maps));
           const act = actionName(prog, opts, r.retval);
+          if (packetSurvives(act, r.retval, prog, opts)) {
+            const original = capture?.packets[index];
+            kept.push({ timestamp: original?.timestamp ?? BigInt(index) * 1000n, data: r.data, originalLength: r.data.length });
+          }
           if (opts.json) {
             results.push({
               retval: r.retval, ...(act ? { action: act } : {}), data_out: toHex(r.data), ...(r.ctx ? { ctx_out: toHex(r.ctx) } : {}),
@@ -288,7 +311,9 @@ export function register(program: Command): void {
             });
             continue;
           }
-          const out: string[] = [`retval ${r.retval} (0x${r.retval.toString(16)})${act ? ` ${act}` : ""}`];
+          const out: string[] = [];
+          if (inputs.length > 1) out.push(`${index > 0 ? "\n" : ""}# packet ${index + 1} of ${inputs.length} (${data.length} bytes)`);
+          out.push(`retval ${r.retval} (0x${r.retval.toString(16)})${act ? ` ${act}` : ""}`);
           if (r.redirect) out.push(`redirect: ${JSON.stringify(r.redirect)}`);
           out.push(...packetDiff(data, r.data));
           for (const t of r.trace) out.push(`trace: ${t.replace(/\n$/, "")}`);
@@ -300,6 +325,11 @@ export function register(program: Command): void {
         }
       } finally { engine.close(); }
       if (opts.json) process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + "\n");
+      if (opts.pcapOut !== undefined) {
+        const { writePcap } = await import("../../packet/pcap.js");
+        await writeFile(opts.pcapOut, writePcap(kept, capture ? { linkType: capture.linkType } : {}));
+        if (!opts.json) process.stdout.write(`\nwrote ${kept.length} of ${inputs.length} packet(s) to ${opts.pcapOut}\n`);
+      }
       return 0;
     }));
 }
