@@ -11,7 +11,7 @@
 //   @8  i64 imm   sign-extended immediate, lddw constant, helper id
 //   @16 u32 opnd  address of the second ALU/JMP operand: REGS + src*8 (X forms) or this entry's @8 (K forms)
 import {
-  REGS, CTRL, FRAMES, FRAME_SAVE, REGIONS, STACK, STACK_FRAME, MAX_FRAMES, ENTRY, NULL_GUARD_END, REGION_MAX,
+  REGS, CTRL, FRAMES, FRAME_SAVE, REGIONS, STACK, STACK_FRAME, MAX_FRAMES, ENTRY, NULL_GUARD_END, REGION_MAX, CTX, CTX_MAX,
   C_STOP, C_TAIL, C_FAULT_KIND, C_FAULT_IP, C_FAULT_ADDR, C_FAULT_SIZE, C_FAULT_WRITE, C_COUNT, C_BUDGET,
   C_NREGIONS, C_PKT, C_PKT_LEN, C_DEPTH, C_MAY_GOTO, C_CODE, C_CPU,
   D_TYPE, D_MAX_ENTRIES, D_VALUES, D_SLOT, D_STRIDE, D_MAGIC, DESC_MAGIC,
@@ -34,6 +34,11 @@ export const L_NULL_GUARD_END = NULL_GUARD_END;
 // @ts-ignore: decorator
 @external("env", "helper")
 declare function hostHelper(id: i32, ip: u32): u64;
+// Stores into the context struct: the host applies the kernel's rewrite of the access (a 16-bit field
+// behind a 32-bit __sk_buff member, a write the kernel drops...).
+// @ts-ignore: decorator
+@external("env", "ctxStore")
+declare function hostCtxStore(addr: u32, size: u32, v: u64, imm: u32): void;
 
 // @ts-ignore: decorator
 @inline function rg(o: u32): u64 { return load<u64>(REGS + o); }
@@ -210,7 +215,8 @@ function execute(entry: u32, checked: bool, base: u32): i32 {
         if (checked && !allowed(a, size, R_WRITE, depth)) return fault(count, depth, ip, a, size, true);
         const v: u64 = (op & 7) == 2 ? load<u64>(ip, 8) : rg(load<u8>(ip, 3));
         const p = <usize>a;
-        if (size == 1) store<u8>(p, <u8>v);
+        if (a - <u64>CTX < <u64>CTX_MAX) hostCtxStore(<u32>a, size, v, (op & 7) == 2 ? 1 : 0);
+        else if (size == 1) store<u8>(p, <u8>v);
         else if (size == 2) store<u16>(p, <u16>v);
         else if (size == 4) store<u32>(p, <u32>v);
         else store<u64>(p, v);

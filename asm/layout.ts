@@ -19,6 +19,10 @@ export const STACK: u32 = 0x12000;
 export const STACK_FRAME: u32 = 512;
 export const MAX_FRAMES: u32 = 8;
 
+/** Context struct of the running program: stores into it go through the host (narrow kernel fields). */
+export const CTX: u32 = 0x13000;
+export const CTX_MAX: u32 = 0x1000;
+
 /** Pre-decoded instruction size (see src/runtime/predecode.ts). */
 export const ENTRY: u32 = 24;
 

@@ -64,6 +64,19 @@ export class Engine {
   /** Set by the owner: handles helper calls. */
   dispatch: HelperDispatch = (id, at) => { throw new BpfkitError(diag("BK5010", { name: `#${id}`, id }, { pc: at.pc })); };
   private hostError: unknown;
+  /**
+   * Set by the owner: a program's store into the context struct (default: the plain store). `v` is the
+   * whole source register, or the sign-extended immediate when `imm` (BPF_ST).
+   */
+  ctxStore: (addr: number, size: number, v: bigint, imm: boolean) => void = (addr, size, v) => this.plainStore(addr, size, v);
+  /** Store `size` bytes of `v` (little-endian) at `addr`. */
+  plainStore(addr: number, size: number, v: bigint): void {
+    const dv = this.mem.dv;
+    if (size === 1) dv.setUint8(addr, Number(v & 0xffn));
+    else if (size === 2) dv.setUint16(addr, Number(v & 0xffffn), true);
+    else if (size === 4) dv.setUint32(addr, Number(v & 0xffffffffn), true);
+    else dv.setBigUint64(addr, BigInt.asUintN(64, v), true);
+  }
 
   constructor(mem = new RuntimeMemory()) {
     this.mem = mem;
@@ -75,6 +88,14 @@ export class Engine {
             return this.dispatch(id, this.locate(ip));
           } catch (err) {
             // Remember the real error: the Wasm frame between us and run() must not turn it into a trap message.
+            this.hostError = err;
+            throw err;
+          }
+        },
+        ctxStore: (addr: number, size: number, v: bigint, imm: number): void => {
+          try {
+            this.ctxStore(addr, size, v, imm !== 0);
+          } catch (err) {
             this.hostError = err;
             throw err;
           }

@@ -134,6 +134,7 @@ export class RuntimeProgram implements RuntimeHost {
     this.clockStep = options.clockStep ?? 1000n;
     this.rng = (options.seed ?? 0x2545f491) >>> 0 || 1;
     this.engine.dispatch = (id, at) => this.callHelper(id, at.pc);
+    if (this.family === "skb_l2" || this.family === "skb_l3") this.engine.ctxStore = (addr, size, v, imm) => this.storeSkbCtx(addr, size, v, imm);
     const all = [program, ...(options.others ?? []).filter((p) => p !== program)];
     for (const p of all) for (const spec of p.maps) this.ensureMap(spec);
     this.fillMapSlots();
@@ -222,6 +223,25 @@ export class RuntimeProgram implements RuntimeHost {
         return BigInt(m.valueAddress(offset));
       },
     });
+  }
+
+  /**
+   * A program's store into the __sk_buff: members backed by 16-bit skb fields keep only the low 16 bits
+   * (tc_index, tc_classid), and queue_mapping drops values from 0xffff (NO_QUEUE_MAPPING) up, as the
+   * kernel's context rewrite does: a register is compared as a u64, an immediate as an s32 (so
+   * `*(u32 *)(r1 + 12) = -1` stores 0xffff). Checked against the kernel (test/runtime/kernel-diff-packet.test.ts).
+   */
+  private storeSkbCtx(addr: number, size: number, v: bigint, imm: boolean): void {
+    const f = this.layout?.fields.find((x) => CTX + x.offset === addr);
+    if (f && size === 4) {
+      if (f.name === "tc_index" || f.name === "tc_classid") { this.engine.plainStore(addr, 4, v & 0xffffn); return; }
+      if (f.name === "queue_mapping") {
+        const drop = imm ? BigInt.asIntN(64, v) >= 0xffffn : BigInt.asUintN(64, v) >= 0xffffn;
+        if (!drop) this.engine.plainStore(addr, 4, v & 0xffffn);
+        return;
+      }
+    }
+    this.engine.plainStore(addr, size, v);
   }
 
   // ---- RuntimeHost ----
@@ -386,6 +406,14 @@ export class RuntimeProgram implements RuntimeHost {
       // ctx_in.data is the metadata length (xdp_convert_md_to_buff); the rest are device fields.
       const metalen = ctxIn ? (this.ctxField("data") ?? 0) : 0;
       if (metalen > 255 || metalen % 4 !== 0 || metalen > data.length - 14) throw new BpfkitError(diag("BK5013", { what: `xdp_md.data (metadata length) ${metalen} must be a multiple of 4, at most 255 and leave 14 bytes of packet` }), 2);
+      // The metadata is taken from the headroom (bpf_prog_test_run_xdp: headroom -= ctx->data): the first
+      // metalen bytes of the input sit just below the usual 256 B of headroom and data starts there.
+      if (metalen) {
+        this.mem.u8.copyWithin(p.meta - metalen, p.meta, p.dataEnd);
+        p.meta -= metalen;
+        p.dataEnd -= metalen;
+        this.mem.fill(p.dataEnd, metalen);
+      }
       p.data = p.meta + metalen;
       if (!ctxIn || !this.ctxField("ingress_ifindex")) this.setCtxField("ingress_ifindex", LOOPBACK_IFINDEX);
     } else {
@@ -475,8 +503,15 @@ export class RuntimeProgram implements RuntimeHost {
     }
     if (this.family === "xdp") {
       const out = new Uint8Array(l.size);
-      if (ctxIn) out.set(ctxIn.subarray(0, l.size));
+      if (!ctxIn) return out;
+      out.set(ctxIn.subarray(0, l.size));
       for (const f of l.fields) if (f.pointer) out.fill(0, f.offset, f.offset + f.size);
+      // xdp_convert_buff_to_md: data and data_end come back as offsets from data_meta (checked against the kernel).
+      const p = this.packet!;
+      const dv = new DataView(out.buffer);
+      const data = fieldByName(l, "data"), end = fieldByName(l, "data_end");
+      if (data) dv.setUint32(data.offset, p.data - p.meta, true);
+      if (end) dv.setUint32(end.offset, p.dataEnd - p.meta, true);
       return out;
     }
     for (const f of l.fields) if (f.pointer || f.name === "flow_keys") bytes.fill(0, f.offset, f.offset + f.size);

@@ -20,6 +20,10 @@ export interface PacketState {
   kind: "xdp" | "skb";
   /** skb-based types: how far skb->data lies past the Ethernet (MAC) header (14 for socket filters and cgroup_skb, 0 for tc). */
   macOffset?: number;
+  /** skb: CHECKSUM_UNNECESSARY and its csum_level once bpf_csum_level raised it (test-run skbs start CHECKSUM_NONE). */
+  csumLevel?: number;
+  /** skb: skb->encapsulation, set by bpf_skb_adjust_room growing with encap flags. */
+  encapsulated?: boolean;
 }
 
 export interface Redirect {

@@ -55,9 +55,10 @@ export const skb_store_bytes: HelperImpl = (c) => {
   return ok;
 };
 
+/** The 16-bit checksum field: -EFAULT for an odd offset, one past 0xffff or past the end (checked against the kernel). */
 function csumPtr(c: HelperCall, p: PacketState): number | undefined {
   const off = Number(c.args[1] & 0xffffffffn);
-  return off + 2 > len(p) ? undefined : p.data + off;
+  return off > 0xffff || off & 1 || off + 2 > len(p) ? undefined : p.data + off;
 }
 
 export const l3_csum_replace: HelperImpl = (c) => {
@@ -71,7 +72,7 @@ export const l3_csum_replace: HelperImpl = (c) => {
   const from = Number(c.args[2] & 0xffffffffn), to = Number(c.args[3] & 0xffffffffn);
   let out: number;
   switch (flags & 0xf) {
-    case 0: out = fold(add32(to, ~sum >>> 0)); break;
+    case 0: if (c.args[2] !== 0n) return err(ERRNO.EINVAL); out = fold(add32(to, ~sum >>> 0)); break; // `to` is a diff: `from` must be 0
     case 2: out = ~add16(add16(~sum & 0xffff, ~from & 0xffff), to & 0xffff) & 0xffff; break;
     case 4: out = fold(add32(sub32(~sum >>> 0, from), to)); break;
     default: return err(ERRNO.EINVAL);
@@ -95,7 +96,7 @@ export const l4_csum_replace: HelperImpl = (c) => {
   const from = Number(c.args[2] & 0xffffffffn), to = Number(c.args[3] & 0xffffffffn);
   let out: number;
   switch (flags & 0xf) {
-    case 0: out = fold(add32(to, ~sum >>> 0)); break;
+    case 0: if (c.args[2] !== 0n) return err(ERRNO.EINVAL); out = fold(add32(to, ~sum >>> 0)); break;
     case 2: out = fold(add32(sub32(~sum >>> 0, from & 0xffff), to & 0xffff)); break;
     case 4: out = fold(add32(sub32(~sum >>> 0, from), to)); break;
     default: return err(ERRNO.EINVAL);
@@ -105,24 +106,52 @@ export const l4_csum_replace: HelperImpl = (c) => {
   return ok;
 };
 
-/** bpf_csum_diff(from, from_size, to, to_size, seed): one's complement sum of ~from words, to words and seed. */
+/** csum_partial: the one's complement sum (end-around carry) of `len` bytes read as little-endian 32-bit words, the tail zero-padded, plus `sum`. */
+function csumPartial(c: HelperCall, at: number, len: number, sum: number): number {
+  const u8 = c.rt.mem.u8;
+  for (let i = 0; i < len; i += 4) {
+    let w = 0;
+    for (let b = 0; b < 4 && i + b < len; b++) w |= u8[at + i + b]! << (8 * b);
+    sum = add32(sum, w >>> 0);
+  }
+  return sum;
+}
+/** csum_from32to16: fold a 32-bit partial sum to 16 bits (not complemented). */
+const from32to16 = (sum: number): number => ((sum + (((sum >>> 16) | (sum << 16)) >>> 0)) >>> 0) >>> 16;
+
+/**
+ * bpf_csum_diff(from, from_size, to, to_size, seed) as kernel 6.18 computes it (checked against the kernel,
+ * see test/runtime/kernel-diff-packet.test.ts): any sizes (no multiple of 4 needed),
+ * csum_sub(csum_partial(to, seed), csum_partial(from, 0)) folded to 16 bits; only `to`: its partial sum
+ * with the seed; only `from`: ~csum_partial(from, ~seed); neither: the seed itself.
+ */
 export const csum_diff: HelperImpl = (c) => {
   const fromSize = Number(c.args[1] & 0xffffffffn), toSize = Number(c.args[3] & 0xffffffffn);
-  if (fromSize % 4 || toSize % 4 || fromSize + toSize > 512 * 2) return err(ERRNO.EINVAL);
-  const dv = c.rt.mem.dv;
-  let sum = Number(c.args[4] & 0xffffffffn);
-  for (let i = 0; i < fromSize; i += 4) sum = add32(sum, ~dv.getUint32(addr(c.args[0]) + i, true) >>> 0);
-  for (let i = 0; i < toSize; i += 4) sum = add32(sum, dv.getUint32(addr(c.args[2]) + i, true));
-  // csum_partial on x86-64 (kernel 6.18) hands back the sum folded to 16 bits, not complemented
-  // (measured with BPF_PROG_TEST_RUN; see test/runtime/kernel-helpers.test.ts).
-  let s16 = (sum & 0xffff) + (sum >>> 16);
-  s16 = (s16 & 0xffff) + (s16 >>> 16);
-  return BigInt(s16);
+  const seed = Number(c.args[4] & 0xffffffffn);
+  const from = addr(c.args[0]), to = addr(c.args[2]);
+  if (fromSize && toSize) return BigInt(from32to16(sub32(csumPartial(c, to, toSize, seed), csumPartial(c, from, fromSize, 0))));
+  if (toSize) return BigInt(from32to16(csumPartial(c, to, toSize, seed)));
+  if (fromSize) return BigInt(from32to16(~csumPartial(c, from, fromSize, ~seed >>> 0) >>> 0));
+  return BigInt(seed);
 };
 
 /** Test-run skbs are CHECKSUM_NONE: the kernel answers -ENOTSUPP. */
 export const csum_update: HelperImpl = () => err(ERRNO.ENOTSUPP);
-export const csum_level: HelperImpl = (c) => (c.args[1] === 3n ? 0n : c.args[1] <= 2n ? 0n : err(ERRNO.EINVAL));
+/**
+ * bpf_csum_level(skb, level): QUERY (0) answers the level while the skb is CHECKSUM_UNNECESSARY, else -EACCES;
+ * INC (1) turns CHECKSUM_NONE into UNNECESSARY level 0 or raises the level up to 3; DEC (2) lowers it or
+ * goes back to NONE; RESET (3) goes back to NONE (the skb_*_checksum_unnecessary rules, checked against the kernel).
+ */
+export const csum_level: HelperImpl = (c) => {
+  const p = packet(c);
+  switch (c.args[1]) {
+    case 0n: return p.csumLevel === undefined ? err(ERRNO.EACCES) : BigInt(p.csumLevel);
+    case 1n: p.csumLevel = p.csumLevel === undefined ? 0 : Math.min(3, p.csumLevel + 1); return ok;
+    case 2n: if (p.csumLevel !== undefined) p.csumLevel = p.csumLevel === 0 ? undefined : p.csumLevel - 1; return ok;
+    case 3n: delete p.csumLevel; return ok;
+    default: return err(ERRNO.EINVAL);
+  }
+};
 
 /** A deterministic flow hash (FNV-1a over the packet) stands in for the kernel's seeded jhash. */
 export const get_hash_recalc: HelperImpl = (c) => {
@@ -149,33 +178,75 @@ export const skb_change_type: HelperImpl = (c) => {
   return ok;
 };
 
-/** bpf_skb_vlan_push(skb, proto, tci): the tag goes into the skb's accelerated-tag fields, not the bytes. */
+/**
+ * bpf_skb_vlan_push(skb, proto, tci): the tag goes into the skb's accelerated-tag fields, not the bytes; a
+ * protocol other than 802.1Q / 802.1AD counts as 802.1Q, and a tag already there moves into the packet
+ * after the MAC addresses (skb->protocol becomes its TPID), as skb_vlan_push does (checked against the kernel).
+ */
 export const skb_vlan_push: HelperImpl = (c) => {
-  const proto = Number(c.args[1] & 0xffffn);
-  if (proto !== 0x0081 && proto !== 0xa888) return err(ERRNO.EINVAL); // htons(ETH_P_8021Q / ETH_P_8021AD)
-  if (c.rt.ctxField("vlan_present")) helperFail(c, "pushing a second VLAN tag (moving the first into the packet) is not supported by the runtime");
+  let proto = Number(c.args[1] & 0xffffn);
+  if (proto !== 0x0081 && proto !== 0xa888) proto = 0x0081; // htons(ETH_P_8021Q / ETH_P_8021AD)
+  if (c.rt.ctxField("vlan_present")) {
+    const p = packet(c);
+    if (p.data - 4 < p.frame) return err(ERRNO.ENOMEM);
+    const old = c.rt.ctxField("vlan_proto") ?? 0, tci = c.rt.ctxField("vlan_tci") ?? 0;
+    const u8 = c.rt.mem.u8, mac = p.data - (p.macOffset ?? 0);
+    u8.copyWithin(mac - 4, mac, mac + 12);
+    u8.set([old & 0xff, old >>> 8, (tci >>> 8) & 0xff, tci & 0xff], mac + 8);
+    p.data -= 4;
+    if (p.meta > p.data) p.meta = p.data;
+    c.rt.setCtxField("protocol", old);
+    c.rt.packetChanged();
+  }
   c.rt.setCtxField("vlan_present", 1);
   c.rt.setCtxField("vlan_tci", Number(c.args[2] & 0xffffn));
   c.rt.setCtxField("vlan_proto", proto);
   return ok;
 };
+const isVlan = (protoBe: number): boolean => protoBe === 0x0081 || protoBe === 0xa888;
+
+/**
+ * __skb_vlan_pop: take the in-band tag after the MAC addresses out of the packet; skb->protocol becomes the
+ * encapsulated protocol (vlan_set_encap_proto: below 0x600 it is 802.3 when the next two bytes are 0xffff,
+ * else 802.2). Returns the TCI, or a negative errno when the packet is shorter than a tagged header.
+ */
+function popInband(c: HelperCall, p: PacketState): number {
+  if (len(p) < 18) return -ERRNO.ENOMEM; // skb_ensure_writable(skb, VLAN_ETH_HLEN)
+  const dv = c.rt.mem.dv;
+  const tci = dv.getUint16(p.data + 14, false);
+  const inner = dv.getUint16(p.data + 16, false);
+  const raw = len(p) >= 20 ? dv.getUint16(p.data + 18, false) : 0;
+  c.rt.mem.u8.copyWithin(p.data + 4, p.data, p.data + 12);
+  p.data += 4;
+  const proto = inner >= 0x600 ? inner : raw === 0xffff ? 0x0001 : 0x0004;
+  c.rt.setCtxField("protocol", ((proto & 0xff) << 8) | (proto >>> 8)); // __be16 as the program reads it
+  c.rt.packetChanged();
+  return tci;
+}
+
+/**
+ * bpf_skb_vlan_pop: clear the accelerated tag, or else pop an in-band one when skb->protocol is a VLAN
+ * type; then, if skb->protocol is (still) a VLAN type, the next in-band tag becomes the accelerated one
+ * (skb_vlan_pop, checked against the kernel).
+ */
 export const skb_vlan_pop: HelperImpl = (c) => {
+  const p = packet(c);
   if (c.rt.ctxField("vlan_present")) {
     c.rt.setCtxField("vlan_present", 0);
     c.rt.setCtxField("vlan_tci", 0);
     c.rt.setCtxField("vlan_proto", 0);
-    return ok;
+  } else {
+    if (!isVlan(c.rt.ctxField("protocol") ?? 0)) return ok;
+    const r = popInband(c, p);
+    if (r < 0) return err(-r);
   }
-  // An in-band tag: remove the 4 bytes after the MAC addresses.
-  const p = packet(c);
-  const dv = c.rt.mem.dv;
-  if (len(p) < 18) return ok;
-  const tpid = dv.getUint16(p.data + 12, false);
-  if (tpid !== 0x8100 && tpid !== 0x88a8) return ok;
-  c.rt.mem.u8.copyWithin(p.data + 4, p.data, p.data + 12);
-  p.data += 4;
-  c.rt.setCtxField("protocol", dv.getUint16(p.data + 12, true));
-  c.rt.packetChanged();
+  const proto = c.rt.ctxField("protocol") ?? 0;
+  if (!isVlan(proto)) return ok;
+  const tci = popInband(c, p);
+  if (tci < 0) return err(-tci);
+  c.rt.setCtxField("vlan_present", 1);
+  c.rt.setCtxField("vlan_tci", tci);
+  c.rt.setCtxField("vlan_proto", proto);
   return ok;
 };
 
@@ -210,29 +281,68 @@ export const skb_change_proto: HelperImpl = (c) => {
   else return err(ERRNO.ENOTSUPP);
   if (!resize(c, p, ETH_HLEN, diff)) return err(ERRNO.ENOMEM);
   c.rt.setCtxField("protocol", to);
+  c.rt.setCtxField("hash", 0); // bpf_skb_proto_4_to_6 / 6_to_4 end with skb_clear_hash (checked against the kernel)
   return ok;
 };
 
 const BPF_ADJ_ROOM_NET = 0, BPF_ADJ_ROOM_MAC = 1;
-// BPF_F_ADJ_ROOM_FIXED_GSO | ENCAP_L3_IPV4 | ENCAP_L3_IPV6 | ENCAP_L4_GRE | ENCAP_L4_UDP | NO_CSUM_RESET | ENCAP_L2_ETH | DECAP_L3_IPV4 | DECAP_L3_IPV6, plus the L2 length in bits 56-63
+const F_FIXED_GSO = 1n, F_ENCAP_L3_IPV4 = 2n, F_ENCAP_L3_IPV6 = 4n, F_ENCAP_L4_GRE = 8n, F_ENCAP_L4_UDP = 16n;
+const F_NO_CSUM_RESET = 32n, F_ENCAP_L2_ETH = 64n, F_DECAP_L3_IPV4 = 128n, F_DECAP_L3_IPV6 = 256n;
+const F_ENCAP_L3 = F_ENCAP_L3_IPV4 | F_ENCAP_L3_IPV6, F_DECAP_L3 = F_DECAP_L3_IPV4 | F_DECAP_L3_IPV6;
+// Every flag bpf_skb_adjust_room knows, plus the inner L2 length in bits 56-63 (BPF_ADJ_ROOM_ENCAP_L2).
 const ADJ_ROOM_FLAGS = 0x1ffn | (0xffn << 56n);
+const EALREADY = 114;
 
 /**
  * bpf_skb_adjust_room(skb, len_diff, mode, flags): room after the MAC header (BPF_ADJ_ROOM_MAC) or after
  * the fixed-size network header (BPF_ADJ_ROOM_NET: 20 bytes for IPv4, 40 for IPv6), zero-filled on growth.
- * The encapsulation flags only change GSO metadata in the kernel; they are accepted and have no effect here.
+ * The checks and their order are net/core/filter.c's (checked against the kernel): unknown flags, the
+ * 0xfff limit, the protocol, the mode, decap flags only when shrinking, the length left; shrinking takes
+ * only FIXED_GSO / DECAP / NO_CSUM_RESET; growing with encap flags checks their combinations and refuses a
+ * second encapsulation (-EALREADY), and both may switch skb->protocol to the new outer L3 header. Without
+ * NO_CSUM_RESET a change resets CHECKSUM_UNNECESSARY. GSO metadata is not modelled (test-run skbs have none).
  */
 export const skb_adjust_room: HelperImpl = (c) => {
   const p = packet(c);
   const diff = s32(c.args[1]);
+  const abs = Math.abs(diff);
+  const shrink = diff < 0;
   const mode = Number(c.args[2] & 0xffffffffn);
-  if (c.args[3] & ~ADJ_ROOM_FLAGS) return err(ERRNO.EINVAL);
+  const flags = c.args[3];
+  if (flags & ~ADJ_ROOM_FLAGS) return err(ERRNO.EINVAL);
+  if (abs > 0xfff) return err(ERRNO.EFAULT);
   const proto = c.rt.ctxField("protocol") ?? 0;
   if (proto !== ETH_P_IP_BE && proto !== ETH_P_IPV6_BE) return err(ERRNO.ENOTSUPP);
-  if (mode !== BPF_ADJ_ROOM_NET && mode !== BPF_ADJ_ROOM_MAC) return err(ERRNO.ENOTSUPP);
-  if (Math.abs(diff) > 0xfff) return err(ERRNO.EFAULT);
   const netLen = proto === ETH_P_IP_BE ? 20 : 40;
+  if (mode !== BPF_ADJ_ROOM_NET && mode !== BPF_ADJ_ROOM_MAC) return err(ERRNO.ENOTSUPP);
   const off = ETH_HLEN + (mode === BPF_ADJ_ROOM_NET ? netLen : 0);
-  if (diff < 0 && len(p) + diff < ETH_HLEN + netLen) return err(ERRNO.ENOTSUPP);
-  return resize(c, p, off, diff) ? ok : err(ERRNO.ENOTSUPP);
+  let lenMin = netLen;
+  if (flags & F_DECAP_L3) {
+    if (!shrink) return err(ERRNO.EINVAL);
+    if ((flags & F_DECAP_L3) === F_DECAP_L3) return err(ERRNO.EINVAL);
+    lenMin = flags & F_DECAP_L3_IPV4 ? 20 : 40;
+  }
+  const lenCur = len(p) - ETH_HLEN;
+  if (shrink && (abs >= lenCur || lenCur - abs < lenMin)) return err(ERRNO.ENOTSUPP);
+  let newProto = proto;
+  if (shrink) {
+    if (flags & ~(F_FIXED_GSO | F_DECAP_L3 | F_NO_CSUM_RESET)) return err(ERRNO.EINVAL);
+    if (off + abs > len(p)) return err(ERRNO.ENOMEM); // bpf_skb_net_hdr_pop: pskb_may_pull
+    if (flags & F_DECAP_L3_IPV4) newProto = ETH_P_IP_BE;
+    else if (flags & F_DECAP_L3_IPV6) newProto = ETH_P_IPV6_BE;
+  } else if (flags & F_ENCAP_L3) {
+    const innerMacLen = Number(flags >> 56n);
+    if ((flags & F_ENCAP_L3) === F_ENCAP_L3) return err(ERRNO.EINVAL);
+    if (flags & F_ENCAP_L4_GRE && flags & F_ENCAP_L4_UDP) return err(ERRNO.EINVAL);
+    if (flags & F_ENCAP_L2_ETH && innerMacLen !== ETH_HLEN) return err(ERRNO.EINVAL);
+    if (p.encapsulated) return err(EALREADY);
+    if (innerMacLen > abs) return err(ERRNO.EINVAL);
+    if (proto === ETH_P_IP_BE && flags & F_ENCAP_L3_IPV6) newProto = ETH_P_IPV6_BE;
+    else if (proto === ETH_P_IPV6_BE && flags & F_ENCAP_L3_IPV4) newProto = ETH_P_IP_BE;
+  }
+  if (!resize(c, p, off, diff)) return err(ERRNO.ENOTSUPP);
+  if (!shrink && flags & F_ENCAP_L3) p.encapsulated = true;
+  c.rt.setCtxField("protocol", newProto);
+  if (!(flags & F_NO_CSUM_RESET)) delete p.csumLevel;
+  return ok;
 };

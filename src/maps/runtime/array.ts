@@ -2,7 +2,7 @@
 // zero-initialised; elements cannot be deleted (-EINVAL); BPF_NOEXIST is always -EEXIST; an index past the
 // end is -E2BIG on update and NULL on lookup.
 import type { MapSpec } from "../../program/program.js";
-import { BPF_NOEXIST, ERRNO, RuntimeMap, u32Bytes, u32Key, type MapEntry, type MapHost, type MapValue } from "./map.js";
+import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, ERRNO, RuntimeMap, u32Bytes, u32Key, type MapEntry, type MapHost, type MapValue } from "./map.js";
 
 export class ArrayMap extends RuntimeMap {
   constructor(spec: MapSpec, host: MapHost, perCpu = false) {
@@ -17,10 +17,15 @@ export class ArrayMap extends RuntimeMap {
   /** Address of element 0 plus an offset (lddw map_value for global data). */
   valueAddress(offset: number): number { return this.slotAddr(0, 0) + offset; }
   update(key: Uint8Array, value: Uint8Array, flags: number, fromProgram = true, userValue?: MapValue): number {
-    if (RuntimeMap.badFlags(flags)) return -ERRNO.EINVAL;
+    // The bpf(2) command refuses BPF_F_LOCK without a bpf_spin_lock before the map sees it; a program's
+    // update goes straight to array_map_update_elem, whose order is: unknown flags, index, NOEXIST, then
+    // BPF_F_LOCK (the runtime's maps have no bpf_spin_lock in their values). Both checked against the kernel.
+    if (!fromProgram && flags & BPF_F_LOCK) return -ERRNO.EINVAL;
+    if ((flags & ~BPF_F_LOCK) > BPF_EXIST) return -ERRNO.EINVAL;
     const i = u32Key(key);
     if (i >= this.spec.maxEntries) return -ERRNO.E2BIG;
-    if (flags === BPF_NOEXIST) return -ERRNO.EEXIST;
+    if (flags & BPF_NOEXIST) return -ERRNO.EEXIST;
+    if (flags & BPF_F_LOCK) return -ERRNO.EINVAL;
     this.writeSlot(i, fromProgram ? value : userValue ?? value, fromProgram);
     return 0;
   }

@@ -46,7 +46,11 @@ export class LpmTrieMap extends RuntimeMap {
     if (prefixlen > this.maxBits) return -ERRNO.EINVAL;
     let node = this.exact(prefixlen, data);
     if (node && flags === BPF_NOEXIST) return -ERRNO.EEXIST;
-    if (!node) {
+    if (node) {
+      // The kernel swaps in a new node built from this key: bits past the prefix now come from it.
+      node.data = data.slice();
+      node.key = key.slice(0, this.spec.keySize);
+    } else {
       if (flags === BPF_EXIST) return -ERRNO.ENOENT;
       const slot = this.free.pop();
       if (slot === undefined) return -ERRNO.ENOSPC;
