@@ -66,3 +66,18 @@ export const CGROUP_CURRENT = ["get_current_uid_gid", "get_current_comm", "get_c
 
 /** Remove duplicates, keep order. */
 export const uniq = (...lists: ReadonlyArray<readonly string[]>): string[] => [...new Set(lists.flat())];
+
+/**
+ * bpf_tracing_func_proto (kernel/trace/bpf_trace.c): what kprobe, tracepoint, perf_event and raw_tracepoint
+ * programs fall back to. On 6.18 every helper of BASE is offered, plus the legacy probe_read/probe_read_str;
+ * 6.12's probe_write_user is not offered to bpfkit's loader (lockdown) and override_return needs
+ * CONFIG_BPF_KPROBE_OVERRIDE, so neither is listed. Checked against the running kernel by
+ * scripts/verifier-tracing-helpers.ts (a program calling each helper id, per type).
+ */
+export const TRACING_BASE = [...BASE, "probe_read", "probe_read_str"] as const;
+
+/** kprobe_prog_func_proto / tp_prog_func_proto / raw_tp_prog_func_proto: the event's own output and stack helpers. */
+export const TRACING_EVENT = ["perf_event_output", "get_stackid", "get_stack", "get_func_ip", "get_attach_cookie"] as const;
+
+/** pe_prog_func_proto adds the sample's counters and branch records. */
+export const PERF_EVENT_EXTRA = ["perf_prog_read_value", "read_branch_records"] as const;

@@ -3,7 +3,7 @@
 // bounds for every register sharing the id), null checks of *_or_null pointers (mark_ptr_or_null_regs)
 // and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
 import type { RawInsn } from "./cfg.js";
-import { type Env, Reject, checkRegRead, forEachReg } from "./env.js";
+import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg } from "./env.js";
 import { type Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, boundsInvalid, copyBounds, markUnbounded, s32, s64, syncBounds, u32 } from "./scalar.js";
 import { type Reg, type State, constScalar, curFrame, isPointer, isPktPointer } from "./state.js";
 import { U32, U64, tAnd, tIntersect, tOr, tSubreg, tWithSubreg, tconst } from "./tnum.js";
@@ -205,7 +205,21 @@ function syncLinked(s: State, r: Reg): void {
   });
 }
 
-function markPtrOrNull(s: State, regno: number, isNull: boolean): void {
+/**
+ * mark_ptr_not_null_reg: a map lookup's result becomes what the map holds once it is known not NULL (the
+ * inner map of a map-in-map, a socket of a sockmap/sockhash/xskmap); other types just lose the NULL.
+ */
+export function markNotNull(r: Reg, opts: EnvOptions): void {
+  r.maybeNull = false;
+  if (r.type !== "map_value") return;
+  const m = opts.maps[r.map];
+  const inner = opts.innerMap[r.map] ?? -1;
+  if (inner >= 0) { r.type = "map_ptr"; r.map = inner; }
+  else if (m?.type === "xskmap") r.type = "xdp_sock";
+  else if (m?.type === "sockmap" || m?.type === "sockhash") r.type = "sock";
+}
+
+function markPtrOrNull(s: State, regno: number, isNull: boolean, opts: EnvOptions): void {
   const f = curFrame(s);
   const reg = f.regs[regno]!;
   const id = reg.id;
@@ -216,8 +230,9 @@ function markPtrOrNull(s: State, regno: number, isNull: boolean): void {
       Object.assign(r, constScalar(0n));
       return;
     }
-    r.maybeNull = false;
-    r.id = 0;
+    markNotNull(r, opts);
+    // the id stays on values holding a bpf_spin_lock: it names the lock (reg_may_point_to_spin_lock)
+    if (!(r.type === "map_value" && (opts.fields[r.map]?.spinLock ?? -1) >= 0)) r.id = 0;
   });
 }
 
@@ -278,6 +293,8 @@ export interface JumpOutcome {
   other?: State;
 }
 
+const isPtr = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
+
 export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State): JumpOutcome {
   const op = insn.code >> 4;
   const is32 = (insn.code & 7) === 6;
@@ -317,9 +334,14 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     syncLinked(env.cur, dst); syncLinked(other, oR[insn.dst]!);
     if (insn.code & 8) { syncLinked(env.cur, src); syncLinked(other, oR[insn.src]!); }
   }
+  // two pointers compared for (in)equality, one possibly NULL and the other not: equal means not NULL
+  if (!is32 && (insn.code & 8) && (op === JEQ || op === JNE) && isPtr(src) && isPtr(dst) && src.maybeNull !== dst.maybeNull) {
+    const eq = op === JEQ ? other : env.cur;
+    markNotNull(curFrame(eq).regs[src.maybeNull ? insn.src : insn.dst]!, env.opts);
+  }
   if (!is32 && !(insn.code & 8) && insn.imm === 0 && (op === JEQ || op === JNE) && dst.maybeNull) {
-    markPtrOrNull(env.cur, insn.dst, op === JNE);
-    markPtrOrNull(other, insn.dst, op === JEQ);
+    markPtrOrNull(env.cur, insn.dst, op === JNE, env.opts);
+    markPtrOrNull(other, insn.dst, op === JEQ, env.opts);
   } else {
     matchPkt(insn, op, dst, src, env.cur, other);
   }

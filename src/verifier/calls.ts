@@ -6,11 +6,12 @@ import { helperForProgType, isHelperAllowed, type ArgSpec, type HelperInfo } fro
 import { helperName, MAX_HELPER_ID } from "../isa/helpers.js";
 import { isMapHelperCompatible, mapTypeByName } from "../maps/types.js";
 import { progTypeById, returnRange } from "../progtypes/index.js";
+import { BASE } from "../progtypes/helper-sets.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, checkRegRead, forEachReg, frame, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
-import { checkHelperMem, checkMemRegion } from "./memory.js";
-import { isConst, markUnbounded } from "./scalar.js";
+import { checkAlignment, checkHelperMem, checkMemRegion } from "./memory.js";
+import { isConst, syncBounds } from "./scalar.js";
 import { type Reg, type State, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
 
@@ -111,7 +112,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (id === 0) throw new Reject("program of this type cannot use helper bpf_unspec#0", 22);
   if (id < 0 || id > MAX_HELPER_ID || !name) throw new Reject(`invalid func unknown#${id}`, 22);
   const fn: HelperInfo | undefined = helperForProgType(id, env.opts.progType);
-  if (!fn || !helperAllowed(env.opts.progType, id, name, env.opts.attachType)) {
+  if (!fn || !helperAllowed(env.opts.progType, id, env.opts.attachType)) {
     throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   }
   if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);
@@ -122,9 +123,16 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     if (!arg || arg.type === "ARG_DONTCARE") continue;
     const regno = i + 1;
     const reg = checkRegRead(env, regno);
-    // ARG_SCALAR (bpf_loop's count in the generated table) behaves like ARG_ANYTHING for a privileged loader
+    // ARG_SCALAR (bpf_loop's count): 6.18 lets any initialised register through the argument checks (a
+    // pointer fails later, when the count is marked precise: see below)
     if (arg.type === "ARG_ANYTHING" || arg.type === "ARG_SCALAR") continue;
-    if ((reg.type === "pkt" || reg.type === "pkt_meta") && !fn.pktAccess && !packetReadable(env)) throw new Reject("helper access to the packet is not allowed");
+    if ((reg.type === "pkt" || reg.type === "pkt_meta") && !helperPktAccess(env.opts.progType, fn.pktAccess)) throw new Reject("helper access to the packet is not allowed");
+    // resolve_map_arg_type: a sockmap / sockhash value is a socket
+    if (arg.type === "ARG_PTR_TO_MAP_VALUE" && meta.map >= 0 && ["sockmap", "sockhash"].includes(env.opts.maps[meta.map]?.type ?? "")) {
+      checkRegType(regno, reg, { ...arg, type: "ARG_PTR_TO_BTF_ID_SOCK_COMMON", flags: [] } as ArgSpec);
+      checkArgRegOff(regno, reg, arg);
+      continue;
+    }
     let skipType = false;
     if (isNullConst(reg) && has(arg, "PTR_MAYBE_NULL")) skipType = true;
     if (!skipType) {
@@ -157,6 +165,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
         meta.rawMode = has(arg, "MEM_UNINIT");
         if (has(arg, "MEM_FIXED_SIZE") && typeof arg.size === "number") {
           checkHelperMem(env, regno, arg.size, has(arg, "MEM_WRITE"), false, meta.rawMode);
+          if (has(arg, "MEM_ALIGNED")) checkAlignment(reg, 0, arg.size, true);
         }
         break;
       case "ARG_CONST_SIZE": case "ARG_CONST_SIZE_OR_ZERO": {
@@ -164,6 +173,9 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
         checkMemSizeReg(env, regno, reg, has(prev, "MEM_WRITE"), arg.type === "ARG_CONST_SIZE_OR_ZERO", meta);
         break;
       }
+      case "ARG_PTR_TO_SPIN_LOCK":
+        processSpinLock(env, regno, reg, id === 93);
+        break;
       case "ARG_CONST_ALLOC_SIZE_OR_ZERO":
         if (!isConst(reg)) throw new Reject(`R${regno} is not a known constant'`);
         meta.memSize = Number(reg.varOff.value);
@@ -178,7 +190,12 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   }
   if (meta.map >= 0) {
     const m = env.opts.maps[meta.map];
-    if (m && !isMapHelperCompatible(m.type, name.slice(4))) {
+    const sockmapUpdate = m && (m.type === "sockmap" || m.type === "sockhash") && (id === 2 || id === 3);
+    if (sockmapUpdate) {
+      if (!maySockmapUpdate(env.opts.progType, id, env.opts.attachType)) {
+        throw new Reject(`cannot update sockmap in this context\ncannot pass map_type ${mapTypeNumber(m.type)} into func ${name}#${id}`, 22);
+      }
+    } else if (m && !isMapHelperCompatible(m.type, name.slice(4))) {
       throw new Reject(`cannot pass map_type ${mapTypeNumber(m.type)} into func ${name}#${id}`, 22);
     }
   }
@@ -187,7 +204,13 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     if (rel.refObjId) releaseReference(env.cur, rel.refObjId);
     else if (!isNullConst(rel)) throw new Reject(`func ${name}#${id} reference has not been acquired before`, 22);
   }
-  if (id === 12 /* tail_call */ && env.cur.refs.length) throw new Reject("tail_call would lead to reference leak", 22);
+  if (id === 81 /* get_local_storage */ && !isNullConst(R[2]!)) throw new Reject("get_local_storage() doesn't support non-zero flags", 22);
+  // check_reference_leak names every unreleased reference before the tail-call message
+  if (id === 12 /* tail_call */ && env.cur.refs.length) {
+    throw new Reject([...env.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "tail_call would lead to reference leak"].join("\n"), 22);
+  }
+  // bpf_loop: mark_chain_precision(R1) on a pointer is the kernel's internal-error path (EFAULT)
+  if (id === 181 && R[1]!.type !== "scalar") throw new Reject("verifier bug: backtracking misuse", 14);
   const cb = id === 181 ? copyReg(R[2]!) : undefined;
   const ctxArg = id === 181 ? copyReg(R[3]!) : undefined;
   for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
@@ -201,7 +224,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
       if (meta.map < 0) throw new Reject("kernel subsystem misconfigured verifier", 22);
       r0 = pointer("map_value"); r0.map = meta.map;
       if (id === 1 && meta.constKey !== undefined && meta.constKey < BigInt(env.opts.maps[meta.map]?.maxEntries ?? 0)) {
-        r0.id = 0;
+        // a value holding a bpf_spin_lock gets an id of its own even when it cannot be NULL
+        r0.id = (env.opts.fields[meta.map]?.spinLock ?? -1) >= 0 ? ++env.idGen : 0;
         R[0] = r0;
         if (fn.changesPktData) clearPacketPointers(env.cur);
         return undefined;
@@ -217,7 +241,9 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     default: r0 = unknownScalar(); break;
   }
   if (maybeNull && r0.type !== "scalar" && r0.type !== "not_init") { r0.maybeNull = true; r0.id = ++env.idGen; }
-  const acquires = ["bpf_sk_lookup_tcp", "bpf_sk_lookup_udp", "bpf_skc_lookup_tcp", "bpf_ringbuf_reserve"].includes(name);
+  const mapType = meta.map >= 0 ? env.opts.maps[meta.map]?.type : undefined;
+  const acquires = ["bpf_sk_lookup_tcp", "bpf_sk_lookup_udp", "bpf_skc_lookup_tcp", "bpf_ringbuf_reserve"].includes(name) ||
+    (id === 1 && (mapType === "sockmap" || mapType === "sockhash")); // is_acquire_function
   if (acquires) {
     const refId = ++env.idGen;
     env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : "sock" });
@@ -226,9 +252,10 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_get_listener_sock", "bpf_skc_to_tcp_sock"].includes(name)) {
     r0.refObjId = meta.refObjId;
   }
-  if (r0.type === "scalar" && ["bpf_get_smp_processor_id"].includes(name)) {
-    r0.umax = 0xfffffffn; // refined like do_refine_retval_range would with nr_cpu_ids; kept loose
-    markUnbounded(r0);
+  // do_refine_retval_range: helpers returning a length or -errno are bounded by the buffer size
+  if (r0.type === "scalar" && [45 /* probe_read_str */, 67 /* get_stack */, 114, 115 /* probe_read_{user,kernel}_str */, 141 /* get_task_stack */].includes(id)) {
+    r0.smax = meta.msizeMax; r0.s32max = meta.msizeMax; r0.smin = -4095n; r0.s32min = -4095n;
+    syncBounds(r0);
   }
   R[0] = r0;
   if (fn.changesPktData) clearPacketPointers(env.cur);
@@ -243,7 +270,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
 function enterCallback(env: Env, cb: Reg | undefined, ctxArg: Reg | undefined): number | undefined {
   if (!cb || cb.type !== "func") return undefined;
   const s = env.cur;
-  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep`, 7);
+  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep !`, 7);
   const start = env.subprogs[cb.range];
   if (start === undefined) return undefined;
   const callee = newFrame(s.frames.length, env.insnIdx + 1, cb.range);
@@ -255,29 +282,45 @@ function enterCallback(env: Env, cb: Reg | undefined, ctxArg: Reg | undefined): 
   return start;
 }
 
-// src/progtypes describes tracing types by name only (no helper lists yet); until it does, these are the
-// helpers bpf_tracing_func_proto + bpf_base_func_proto offer a kprobe/tracepoint/perf_event program.
-const TRACING_HELPERS = new Set(["map_lookup_elem", "map_update_elem", "map_delete_elem", "map_push_elem", "map_pop_elem", "map_peek_elem",
-  "probe_read", "probe_read_str", "probe_read_user", "probe_read_kernel", "probe_read_user_str", "probe_read_kernel_str", "ktime_get_ns",
-  "ktime_get_boot_ns", "ktime_get_coarse_ns", "ktime_get_tai_ns", "trace_printk", "trace_vprintk", "get_prandom_u32", "get_smp_processor_id",
-  "get_numa_node_id", "tail_call", "get_current_pid_tgid", "get_current_uid_gid", "get_current_comm", "get_current_task", "get_current_task_btf",
-  "get_current_cgroup_id", "get_current_ancestor_cgroup_id", "perf_event_read", "perf_event_read_value", "perf_event_output", "get_stackid",
-  "get_stack", "ringbuf_output", "ringbuf_reserve", "ringbuf_submit", "ringbuf_discard", "ringbuf_query", "loop", "jiffies64", "snprintf",
-  "for_each_map_elem", "send_signal", "send_signal_thread", "override_return", "get_func_ip", "get_attach_cookie", "spin_lock", "spin_unlock",
-  "timer_init", "timer_set_callback", "timer_start", "timer_cancel", "strncmp", "get_branch_snapshot", "find_vma", "kptr_xchg",
-  "probe_write_user", "current_task_under_cgroup", "get_task_stack", "copy_from_user", "per_cpu_ptr", "this_cpu_ptr", "user_ringbuf_drain",
-  "task_storage_get", "task_storage_delete", "get_ns_current_pid_tgid", "dynptr_from_mem", "ringbuf_reserve_dynptr", "ringbuf_submit_dynptr",
-  "ringbuf_discard_dynptr", "dynptr_read", "dynptr_write", "dynptr_data", "cgrp_storage_get", "cgrp_storage_delete", "ktime_get_boot_ns",
-  "get_current_cgroup_id", "read_branch_records", "get_smp_processor_id"]);
-
-function helperAllowed(progType: number, id: number, name: string, attachType?: number): boolean {
-  const info = progTypeById(progType);
-  if (info?.namesOnly) return TRACING_HELPERS.has(name.slice(4));
+/**
+ * The program type's helper list (src/progtypes). Types bpfkit knows by name only have none: for them the
+ * emulator assumes bpf_base_func_proto, which every *_func_proto falls back to.
+ */
+function helperAllowed(progType: number, id: number, attachType?: number): boolean {
+  if (progTypeById(progType)?.namesOnly) return (BASE as readonly string[]).includes(helperName(id)?.slice(4) ?? "");
   return isHelperAllowed(progType, id, attachType);
 }
 
-function packetReadable(env: Env): boolean {
-  return [1, 3, 4, 6, 8, 10, 11, 12, 13, 14, 16, 19, 22].includes(env.opts.progType);
+/** may_access_direct_pkt_data with a helper's meta: packet types pass on the helper's pkt_access flag. */
+function helperPktAccess(progType: number, pktAccess: boolean): boolean {
+  if (progType === 25 /* cgroup_sockopt */) return true;
+  return [10, 11, 19, 21, 22, 8, 3, 4, 6, 12, 14, 16].includes(progType) && pktAccess;
+}
+
+/** process_spin_lock: the lock is the map value's bpf_spin_lock, at a constant offset; one held at a time. */
+function processSpinLock(env: Env, regno: number, reg: Reg, isLock: boolean): void {
+  if (!isConst(reg)) throw new Reject(`R${regno} doesn't have constant offset. bpf_spin_lock has to be at the constant offset`, 22);
+  const m = env.opts.maps[reg.map];
+  const at = env.opts.fields[reg.map]?.spinLock ?? -1;
+  if (at < 0) throw new Reject(`map '${m?.name.slice(0, 15) ?? ""}' has no valid bpf_spin_lock`, 22);
+  const off = Number(reg.varOff.value) + reg.off;
+  if (off !== at) throw new Reject(`off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${at}`, 22);
+  const s = env.cur;
+  if (isLock) {
+    if (s.activeLock) throw new Reject("Locking two bpf_spin_locks are not allowed", 22);
+    s.activeLock = { map: reg.map, id: reg.id };
+    return;
+  }
+  if (!s.activeLock) throw new Reject("bpf_spin_unlock without taking a lock", 22);
+  if (s.activeLock.map !== reg.map || s.activeLock.id !== reg.id) throw new Reject("bpf_spin_unlock of different lock", 22);
+  delete s.activeLock;
+}
+
+/** may_update_sockmap: map_update_elem / map_delete_elem on a sockmap or sockhash, by program type. */
+function maySockmapUpdate(progType: number, id: number, attachType?: number): boolean {
+  if (progType === 26 /* tracing */) return attachType === 28 /* trace_iter */;
+  if (progType === 13 /* sock_ops */) return id === 3;
+  return [1, 3, 4, 6, 21, 22, 30].includes(progType);
 }
 
 /** release_reference: every copy of the released pointer becomes an unknown scalar (privileged). */
@@ -294,7 +337,7 @@ function clearPacketPointers(s: State): void {
 /** bpf-to-bpf call: a new frame with r1-r5 passed on; the caller's r0-r5 are gone after the call. */
 export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {
   const s = env.cur;
-  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep`, 7);
+  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep !`, 7);
   const caller = frame(env);
   const sub = env.subprogs.indexOf(target);
   const callee = newFrame(s.frames.length, env.insnIdx + 1, sub);

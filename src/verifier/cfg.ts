@@ -26,7 +26,8 @@ const isPseudoFunc = (i: RawInsn): boolean => i.code === OPCODE_LDDW && i.src ==
 const isKfuncCall = (i: RawInsn): boolean => i.code === 0x85 && i.src === 2;
 
 /** `checkMapRef` answers for an lddw of a map (src 1/2/5/6) with the kernel's message when the reference is bad. */
-export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) => string | undefined): CfgResult {
+export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) => string | undefined, hasFuncInfo = false,
+  returnsScalar?: ReadonlyMap<number, boolean>): CfgResult {
   const n = insns.length;
   const prunePoints = new Uint8Array(n + 1);
   const jumpTargets = new Uint8Array(n + 1);
@@ -66,7 +67,20 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
   }
 
   // check_btf_info without BTF (check_abnormal_return): sub-programs may not use LD_ABS or tail calls.
-  for (let k = 1; k < subprogs.length; k++) {
+  // with BTF (check_btf_func): only sub-programs whose BTF return type is a scalar
+  for (let k = 1; k < subprogs.length && hasFuncInfo && returnsScalar; k++) {
+    if (returnsScalar.get(subprogs[k]!) !== false) continue;
+    const end2 = k + 1 < subprogs.length ? subprogs[k + 1]! : n;
+    for (let i = subprogs[k]!; i < end2; i++) {
+      const c = insns[i]!.code;
+      if (CLS(c) === 0 && ((c & 0xe0) === 0x20 || (c & 0xe0) === 0x40)) return fail(i, "LD_ABS is only allowed in functions that return 'int'.");
+    }
+    for (let i = subprogs[k]!; i < end2; i++) {
+      const x = insns[i]!;
+      if (x.code === 0x85 && x.src === 0 && x.imm === 12) return fail(i, "tail_call is only allowed in functions that return 'int'.");
+    }
+  }
+  for (let k = 1; k < subprogs.length && !hasFuncInfo; k++) {
     const end2 = k + 1 < subprogs.length ? subprogs[k + 1]! : n;
     for (let i = subprogs[k]!; i < end2; i++) {
       const c = insns[i]!.code;

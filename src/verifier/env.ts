@@ -2,6 +2,7 @@
 // current state, id generator, the log, and the rejection error type. Stages are plain functions of
 // `Env` (alu.ts, memory.ts, branch.ts, calls.ts), driven by verifier.ts.
 import type { MapSpec } from "../program/program.js";
+import type { MapFields } from "./map-fields.js";
 import type { RawInsn } from "./cfg.js";
 import type { VLog } from "./log.js";
 import type { Checkpoint } from "./prune.js";
@@ -16,7 +17,12 @@ export class Reject extends Error {
 export interface EnvOptions {
   progType: number;
   attachType?: number;
+  /** The program's maps, followed by the inner-map templates of its map-in-map maps. */
   maps: MapSpec[];
+  /** For each map index: the index (in `maps`) of its inner-map template, or -1. */
+  innerMap: number[];
+  /** For each map index: where its value holds a bpf_spin_lock / bpf_timer (from BTF). */
+  fields: MapFields[];
   gpl: boolean;
   logLevel: number;
   /** Keep every state seen at every instruction (for --json states / --explain). */

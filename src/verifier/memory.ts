@@ -2,7 +2,8 @@
 // messages. Context fields come from src/progtypes (the per-type access rules), map value/key sizes
 // from the program's MapSpecs, packet ranges from the comparisons against data_end (branch.ts), and
 // the stack model (slot kinds, spills and fills) from state.ts.
-import { checkCtxAccess, contextLayout } from "../progtypes/index.js";
+import type { MapSpec } from "../program/program.js";
+import { BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess, contextLayout } from "../progtypes/index.js";
 import { coerceToSizeSx } from "./alu.js";
 import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
@@ -42,8 +43,9 @@ export function checkMemAccess(env: Env, a: Access): void {
     }
     case "map_value": {
       const m = env.opts.maps[reg.map];
-      checkMapAccessType(a.regno, m?.readOnly === true, a.write, m?.type);
+      checkMapAccessType(m, a.write, off, a.size);
       checkMemRegion(env, a.regno, reg, off, a.size, m?.valueSize ?? 0, false);
+      checkMapFields(env, reg, off, a.size);
       if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
       break;
     }
@@ -83,8 +85,7 @@ export function checkMemAccess(env: Env, a: Access): void {
     }
     case "sock": case "sock_common": case "tcp_sock": case "xdp_sock": {
       if (a.write) throw new Reject(`R${a.regno} cannot write into ${regTypeStr(reg)}`);
-      // field tables for socket structs are not modelled: accept aligned reads inside struct bpf_sock
-      if (off < 0 || off + a.size > 80 || off % a.size !== 0) throw new Reject(`R${a.regno} invalid ${regTypeStr(reg)} access off=${off} size=${a.size}`);
+      if (!sockFieldOk(reg.type, off, a.size)) throw new Reject(`R${a.regno} invalid ${regTypeStr(reg)} access off=${off} size=${a.size}`);
       if (a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
       break;
     }
@@ -97,6 +98,20 @@ export function checkMemAccess(env: Env, a: Access): void {
     else coerceToSize(v, a.size);
   }
 }
+
+/**
+ * bpf_sock_is_valid_access (struct bpf_sock, src/progtypes) for sock; bpf_sock_common_is_valid_access also
+ * refuses type..priority. tcp_sock / xdp_sock field tables are not modelled: aligned reads inside the struct.
+ */
+function sockFieldOk(type: Reg["type"], off: number, size: number): boolean {
+  if (type === "sock" || type === "sock_common") {
+    if (type === "sock_common" && off >= 8 && off < 24) return false;
+    return checkContextAccess0(BPF_SOCK_LAYOUT, off, size);
+  }
+  const limit = type === "tcp_sock" ? 112 : 4;
+  return off >= 0 && off + size <= limit && off % size === 0;
+}
+const checkContextAccess0 = (layout: typeof BPF_SOCK_LAYOUT, off: number, size: number): boolean => checkContextAccess(layout, { off, size, write: false }).ok;
 
 function signExtendLoad(r: Reg, size: number): void {
   const bits = size * 8;
@@ -114,7 +129,7 @@ const ALIGN_DESC: Record<string, string> = { flow_keys: "flow keys ", map_key: "
  * check_ptr_alignment: this host has efficient unaligned access, so only stack accesses and atomics
  * (`strict`) must be aligned; packet pointers count the 2-byte NET_IP_ALIGN.
  */
-function checkAlignment(reg: Reg, off: number, size: number, strict: boolean): void {
+export function checkAlignment(reg: Reg, off: number, size: number, strict: boolean): void {
   if (reg.type === "stack") strict = true;
   if (!strict || size === 1) return;
   if (reg.type === "pkt" || reg.type === "pkt_meta") {
@@ -126,9 +141,12 @@ function checkAlignment(reg: Reg, off: number, size: number, strict: boolean): v
   if (!tIsAligned(t, size)) throw new Reject(`misaligned ${ALIGN_DESC[reg.type] ?? ""}access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
 }
 
-function checkMapAccessType(regno: number, readOnly: boolean, write: boolean, _type?: string): void {
-  if (write && readOnly) throw new Reject(`write into map forbidden, value_size=? off=? size=?`);
-  void regno;
+/** check_map_access_type: BPF_F_RDONLY_PROG maps (and .rodata) take no writes, BPF_F_WRONLY_PROG maps no reads. */
+function checkMapAccessType(m: MapSpec | undefined, write: boolean, off: number, size: number): void {
+  if (!m) return;
+  const vs = m.valueSize;
+  if (write && (m.readOnly === true || (m.flags & 0x80) !== 0)) throw new Reject(`write into map forbidden, value_size=${vs} off=${off} size=${size}`);
+  if (!write && (m.flags & 0x100) !== 0) throw new Reject(`read from map forbidden, value_size=${vs} off=${off} size=${size}`);
 }
 
 function memErr(env: Env, regno: number, reg: Reg, off: number, size: number, memSize: number): string {
@@ -137,6 +155,18 @@ function memErr(env: Env, regno: number, reg: Reg, off: number, size: number, me
     case "map_value": return `invalid access to map value, value_size=${memSize} off=${off} size=${size}`;
     case "pkt": case "pkt_meta": case "pkt_end": return `invalid access to packet, off=${off} size=${size}, R${regno}(id=${reg.id},off=${off},r=${memSize})`;
     default: return `invalid access to memory, mem_size=${memSize} off=${off} size=${size}`;
+  }
+}
+
+/** check_map_access, special fields: no load, store or helper may touch a bpf_spin_lock or bpf_timer. */
+function checkMapFields(env: Env, reg: Reg, off: number, size: number): void {
+  const f = env.opts.fields[reg.map];
+  if (!f) return;
+  for (const [name, p, fsize] of [["bpf_spin_lock", f.spinLock, 4], ["bpf_timer", f.timer, 16]] as const) {
+    if (p < 0) continue;
+    if (reg.smin + BigInt(off) < BigInt(p + fsize) && BigInt(p) < reg.umax + BigInt(off + size)) {
+      throw new Reject(`${name} cannot be accessed directly by load/store`);
+    }
   }
 }
 
@@ -172,8 +202,8 @@ export function checkPacketAccess(env: Env, regno: number, reg: Reg, off: number
 }
 
 function packetWritable(env: Env): boolean {
-  // may_access_direct_pkt_data: read-write for tc, xdp, lwt_xmit, sk_skb, sk_msg; read-only for others
-  return [3, 4, 6, 12, 14, 16, 22, 13].includes(env.opts.progType);
+  // may_access_direct_pkt_data(BPF_WRITE): tc, xdp, lwt_xmit, sk_skb, sk_msg, cgroup_sockopt
+  return [3, 4, 6, 12, 14, 16, 25].includes(env.opts.progType);
 }
 
 interface CtxResult { ok: boolean; pointer?: Reg["type"]; maybeNull?: boolean }
@@ -201,6 +231,10 @@ function tracingCtxAccess(type: number, off: number, size: number, write: boolea
   if (type === 2 || type === 7) { // kprobe (pt_regs, 168 bytes on x86_64), perf_event (bpf_perf_event_data)
     const limit = type === 2 ? 168 : 184;
     if (off < 0 || off >= limit || write || off % size !== 0 || off + size > limit) return { ok: false };
+    return { ok: true };
+  }
+  if (type === 17) { // raw_tracepoint: bpf_tracing_ctx_access, MAX_BPF_FUNC_ARGS u64 arguments
+    if (off < 0 || off >= 8 * 12 || write || off % size !== 0) return { ok: false };
     return { ok: true };
   }
   if (type === 5) { // tracepoint: any aligned read inside the (unknown) record, no writes
@@ -373,8 +407,9 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       return;
     case "map_value": {
       const m = env.opts.maps[reg.map];
-      checkMapAccessType(regno, m?.readOnly === true && write, write);
+      checkMapAccessType(m, write, reg.off, size);
       checkMemRegion(env, regno, reg, reg.off, size, m?.valueSize ?? 0, zeroOk);
+      checkMapFields(env, reg, reg.off, size);
       return;
     }
     case "mem":

@@ -101,6 +101,8 @@ export function statesEqual(o: State, c: State, exact: boolean): boolean {
     if (!stacksafe(of, cf, ids, exact)) return false;
   }
   for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]!.id, c.refs[i]!.id)) return false;
+  if (!o.activeLock !== !c.activeLock) return false;
+  if (o.activeLock && (o.activeLock.map !== c.activeLock!.map || !ids.check(o.activeLock.id, c.activeLock!.id))) return false;
   return true;
 }
 

@@ -84,6 +84,8 @@ export interface State {
   path: PathStep | undefined;
   /** Bounded-loop bookkeeping for callbacks. */
   callbackDepth: number;
+  /** The bpf_spin_lock held (active_lock): the map and the id of the value pointer it was taken through. */
+  activeLock?: { map: number; id: number };
 }
 
 export const curFrame = (s: State): Frame => s.frames[s.frames.length - 1]!;
@@ -107,7 +109,9 @@ function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: State): State {
-  return { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), path: s.path, callbackDepth: s.callbackDepth };
+  const out: State = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), path: s.path, callbackDepth: s.callbackDepth };
+  if (s.activeLock) out.activeLock = { ...s.activeLock };
+  return out;
 }
 
 /** Make sure the frame has slots down to `bytes` below fp (grow_stack_state). */

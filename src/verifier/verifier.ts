@@ -12,6 +12,7 @@ import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, 
 import { VLog, alignPad, frameStr, insnStr, regTypeStr } from "./log.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
+import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
 import { type Reg, type State, cloneState, constScalar, curFrame, newFrame, pathOf, pointer, unknownScalar } from "./state.js";
 
@@ -34,6 +35,10 @@ export interface VerifyOptions {
   captureRegs?: boolean;
   /** The program comes with BTF function info (ELF objects): needed for callbacks (bpf_loop). */
   hasFuncInfo?: boolean;
+  /** Special fields (bpf_spin_lock, bpf_timer) of each map's value; verifyProgram finds them in the BTF. */
+  mapFields?: MapFields[];
+  /** Sub-program start -> its BTF return type is a scalar (check_btf_func); verifyProgram reads it from the BTF. */
+  funcReturnsScalar?: ReadonlyMap<number, boolean>;
 }
 
 export interface InsnState {
@@ -80,13 +85,20 @@ export function toRawSlots(insns: readonly Instruction[]): RawInsn[] {
 interface Pending { state: State; insn: number; prev: number; logPos: number; parentCp: Checkpoint | undefined }
 
 export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResult {
-  return verifySlots(toRawSlots(program.insns), program.maps, program.license, opts, program.lines);
+  let withFields = opts.mapFields || !program.btf ? opts : { ...opts, mapFields: mapFields(program.maps, program.btf.raw) };
+  if (!withFields.funcReturnsScalar && program.btf?.funcInfo) {
+    withFields = { ...withFields, funcReturnsScalar: funcReturnsScalar(program.btf.raw, program.btf.funcInfo, program.btf.funcInfoRecSize ?? 8) };
+  }
+  return verifySlots(toRawSlots(program.insns), program.maps, program.license, withFields, program.lines);
 }
 
 /** Verify raw slots (what the kernel receives, including malformed lddw halves). */
 export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, opts: VerifyOptions, lines?: SourceLine[]): VerifyResult {
+  // map-in-map lookups return a pointer to the inner map: its template gets an index of its own
+  const allMaps = [...maps];
+  const innerMap = maps.map((m) => (m.inner ? allMaps.push({ ...m.inner, name: m.inner.name || `${m.name}.inner` }) - 1 : -1));
   const envOpts: EnvOptions = {
-    progType: opts.progType, maps, gpl: isGplCompatible(license), logLevel: opts.logLevel ?? 0,
+    progType: opts.progType, maps: allMaps, innerMap, fields: allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }), gpl: isGplCompatible(license), logLevel: opts.logLevel ?? 0,
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
@@ -100,6 +112,9 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
 export function isGplCompatible(license: string): boolean {
   return ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"].includes(license);
 }
+
+/** The full pointer type (base type and flags) that save_aux_ptr_type compares. */
+const ptrTypeKey = (r: Reg): string => `${r.type}|${r.maybeNull ? 1 : 0}${r.rdonly ? 1 : 0}${r.ringbuf ? 1 : 0}`;
 
 /** Sub-program starts as add_subprog_and_kfunc finds them (for the level-2 header when a later check fails). */
 function subprogStarts(insns: readonly RawInsn[]): number[] {
@@ -126,6 +141,8 @@ class Walker {
   private readonly states: InsnState[] = [];
   private failRegs: Reg[] | undefined;
   private readonly started = Date.now();
+  /** insn_aux_data[].ptr_type: the pointer type each load/store was first checked with. */
+  private readonly auxPtrType = new Map<number, string>();
 
   constructor(insns: RawInsn[], envOpts: EnvOptions, private readonly opts: VerifyOptions, private readonly lines?: SourceLine[]) {
     const s: State = { frames: [newFrame(0, -1, 0)], refs: [], path: undefined, callbackDepth: 0 };
@@ -174,7 +191,7 @@ class Walker {
 
   run(): VerifyResult {
     const env = this.env;
-    this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc));
+    this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc), this.opts.hasFuncInfo === true, this.opts.funcReturnsScalar);
     // add_subprog_and_kfunc prints the sub-programs at level 2 unless it failed itself
     const cfgErr = this.cfg.error?.message ?? "";
     if (env.log.level >= 2 && !/^call to invalid destination|^kernel btf_id/.test(cfgErr)) {
@@ -207,7 +224,13 @@ class Walker {
     const env = this.env;
     const insn = env.insns[i]!;
     if (insn.src === 5 || insn.src === 6) return "fd_idx without fd_array is invalid";
-    if (insn.imm < 0 || insn.imm >= env.opts.maps.length) return `fd ${insn.imm} is not pointing to valid bpf_map`;
+    if (insn.imm < 0 || insn.imm >= env.opts.innerMap.length) return `fd ${insn.imm} is not pointing to valid bpf_map`;
+    // check_map_prog_compatibility
+    const fld = env.opts.fields[insn.imm]!;
+    const tracing = [2, 5, 7, 17, 24].includes(env.opts.progType);
+    if (fld.spinLock >= 0 && env.opts.progType === 1) return "socket filter progs cannot use bpf_spin_lock yet";
+    if (fld.spinLock >= 0 && tracing) return "tracing progs cannot use bpf_spin_lock yet";
+    if (fld.timer >= 0 && tracing) return "tracing progs cannot use bpf_timer yet";
     if (insn.src === 2) {
       const m = env.opts.maps[insn.imm]!;
       const off = env.insns[i + 1]!.imm >>> 0;
@@ -218,35 +241,37 @@ class Walker {
     return undefined;
   }
 
-  /** check_max_stack_depth: the frames of the deepest call chain, each rounded up to 16 bytes, fit in 512. */
+  /**
+   * check_max_stack_depth: walk the static call graph (calls and callback references, in instruction
+   * order, recursion included) from the main program; each frame rounded up to 16 bytes, the chain within
+   * 512 bytes and 8 frames.
+   */
   private checkStackDepth(): string | undefined {
     const env = this.env;
-    const calls = env.subprogs.map(() => new Set<number>());
+    const calls = env.subprogs.map(() => [] as number[]);
     for (let i = 0; i < env.insns.length; i++) {
       const insn = env.insns[i]!;
-      if (insn.code === 0x85 && insn.src === 1) {
+      if ((insn.code === 0x85 && insn.src === 1) || (insn.code === 0x18 && insn.src === 4)) {
         const from = this.subprogOf(i), to = env.subprogs.indexOf(i + insn.imm + 1);
-        if (to >= 0) calls[from]!.add(to);
+        if (to >= 0) calls[from]!.push(to);
       }
     }
     const round = (d: number): number => Math.ceil(Math.max(d, 1) / 16) * 16;
     // Tracing programs get a private stack per sub-program once a frame needs 64 bytes or more (6.13+),
     // so those frames do not add up.
     const privStack = [2, 5, 7, 17].includes(env.opts.progType);
-    const dfs = (sp: number, depth: number, frames: number, seen: Set<number>): string | undefined => {
+    const dfs = (sp: number, depth: number, frame: number): string | undefined => {
       const own = round(env.stackDepth[sp] ?? 0);
       const d = privStack && own >= 64 ? own : depth + own;
-      if (d > 512) return `combined stack size of ${frames} calls is ${d}. Too large`;
+      if (d > 512) return `combined stack size of ${frame + 1} calls is ${d}. Too large`;
       for (const c of calls[sp]!) {
-        if (seen.has(c)) continue;
-        seen.add(c);
-        const r = dfs(c, d, frames + 1, seen);
-        seen.delete(c);
+        if (frame + 1 >= 8) return `the call stack of ${frame + 1} frames is too deep !`;
+        const r = dfs(c, d, frame + 1);
         if (r) return r;
       }
       return undefined;
     };
-    return dfs(0, 0, 1, new Set([0]));
+    return dfs(0, 0, 0);
   }
 
   private subprogOf(pc: number): number {
@@ -422,7 +447,9 @@ class Walker {
       case 1: { // LDX (reserved fields were checked with the CFG)
         checkRegRead(env, insn.src);
         checkRegWrite(env, insn.dst);
+        const t = ptrTypeKey(regs(env)[insn.src]!);
         checkMemAccess(env, { regno: insn.src, off: insn.off, size, write: false, valueRegno: insn.dst, ldsx: (insn.code & 0xe0) === 0x80 });
+        this.saveAuxPtrType(pc, t);
         return pc + 1;
       }
       case 3: { // STX
@@ -430,18 +457,33 @@ class Walker {
         if ((insn.code & 0xe0) !== 0x60 || insn.imm !== 0) throw new Reject("BPF_STX uses reserved fields", 22);
         checkRegRead(env, insn.src);
         checkRegRead(env, insn.dst);
+        const t = ptrTypeKey(regs(env)[insn.dst]!);
         checkMemAccess(env, { regno: insn.dst, off: insn.off, size, write: true, valueRegno: insn.src });
+        this.saveAuxPtrType(pc, t);
         return pc + 1;
       }
       case 2: { // ST
         if ((insn.code & 0xe0) !== 0x60 || insn.src !== 0) throw new Reject("BPF_ST uses reserved fields", 22);
         checkRegRead(env, insn.dst);
+        const t = ptrTypeKey(regs(env)[insn.dst]!);
         checkMemAccess(env, { regno: insn.dst, off: insn.off, size, write: true, valueRegno: -1, imm: insn.imm });
+        this.saveAuxPtrType(pc, t);
         return pc + 1;
       }
       case 0: return this.checkLd(insn, pc);
       default: this.jmpsProcessed++; return this.checkJmp(insn, pc);
     }
+  }
+
+  /**
+   * save_aux_ptr_type: one load/store instruction is rewritten for one kind of pointer, so a context or
+   * socket pointer may not share it with any other kind on another path.
+   */
+  private saveAuxPtrType(pc: number, t: string): void {
+    const prev = this.auxPtrType.get(pc);
+    if (prev === undefined) { this.auxPtrType.set(pc, t); return; }
+    const okKind = (k: string): boolean => !["ctx", "sock", "sock_common", "tcp_sock", "xdp_sock"].includes(k.split("|")[0]!);
+    if (prev !== t && (!okKind(t) || !okKind(prev))) throw new Reject("same insn cannot be used with different pointers", 22);
   }
 
   /** check_atomic: read-modify-write (W/DW), load-acquire and store-release (any size). */
@@ -518,9 +560,20 @@ class Walker {
     checkRegRead(env, 6);
     if ((insn.code & 0xe0) === 0x40) checkRegRead(env, insn.src);
     if (R[6]!.type !== "ctx") throw new Reject("at the time of BPF_LD_ABS|IND R6 != pointer to skb", 22);
-    if (env.cur.refs.length) throw new Reject("BPF_LD_[ABS|IND] cannot be mixed with socket references", 22);
+    // check_reference_leak (main program or callback frames only) names the references first
+    const f = frame(env);
+    if (env.cur.refs.length && (env.cur.frames.length === 1 || f.inCallback)) {
+      throw new Reject([...env.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_LD_[ABS|IND] cannot be mixed with socket references"].join("\n"), 22);
+    }
+    if (env.cur.activeLock) throw new Reject("BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region", 22);
     for (let i = 0; i <= 5; i++) { R[i] = { ...R[i]!, type: "not_init" }; env.scratchedRegs.add(i); }
     R[0] = unknownScalar();
+    if (env.cur.frames.length > 1) {
+      // the rewritten LD_ABS may leave the sub-program with r0 = 0: that exit is walked first
+      this.pushBranch(cloneState(env.cur), pc + 1, pc);
+      R[0] = constScalar(0n);
+      return checkExit(env, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 });
+    }
     return pc + 1;
   }
 
@@ -529,6 +582,9 @@ class Walker {
     const op = insn.code & 0xf0;
     const is32 = (insn.code & 7) === 6;
     if (op === 0x80) {
+      if (env.cur.activeLock && ((insn.src === 0 && insn.imm !== 94 /* spin_unlock */) || insn.src === 1 || insn.src === 2)) {
+        throw new Reject("function calls are not allowed while holding a lock", 22);
+      }
       if ((insn.code & 8) || (insn.src !== 2 && insn.off !== 0) || (insn.src !== 0 && insn.src !== 1 && insn.src !== 2) || insn.dst !== 0 || is32) {
         throw new Reject("BPF_CALL uses reserved fields", 22);
       }
@@ -548,6 +604,7 @@ class Walker {
       return pc + (is32 ? insn.imm : insn.off) + 1;
     }
     if (op === 0x90) {
+      if (env.cur.activeLock && env.cur.frames.length === 1) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region", 22);
       const back = checkExit(env, insn);
       if (back >= 0) { this.doPrintState = true; return back; }
       return -1;

@@ -12,6 +12,7 @@ import { pickProgram } from "../../program/load.js";
 import type { RawInsn } from "../../verifier/cfg.js";
 import { explain, formatExplanation } from "../../verifier/explain.js";
 import { hexToSlots } from "../../verifier/gen.js";
+import { type MapFields, funcReturnsScalar, mapFields } from "../../verifier/map-fields.js";
 import { toRawSlots, verifySlots, type VerifyResult } from "../../verifier/verifier.js";
 import { action } from "../run-command.js";
 
@@ -33,6 +34,9 @@ interface Target {
   license: string;
   lines?: Program["lines"];
   hasFuncInfo?: boolean;
+  /** bpf_spin_lock / bpf_timer offsets in map values, from the object's BTF. */
+  mapFields?: MapFields[];
+  funcReturnsScalar?: ReadonlyMap<number, boolean>;
 }
 
 export function register(program: Command): void {
@@ -58,7 +62,9 @@ export function register(program: Command): void {
       const kind = programType(target.section, opts.type, target.name);
       const wantStates = opts.json === true;
       const res = verifySlots(target.insns, target.maps, target.license,
-        { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true }, target.lines);
+        { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true,
+          ...(target.mapFields ? { mapFields: target.mapFields } : {}),
+          ...(target.funcReturnsScalar ? { funcReturnsScalar: target.funcReturnsScalar } : {}) }, target.lines);
       if (opts.json) {
         process.stdout.write(JSON.stringify(toJson(res, target, kind.progType, level > 0, opts.explain === true), null, 2) + "\n");
       } else {
@@ -79,6 +85,8 @@ function fromProgram(p: Program): Target {
   const t: Target = { name: p.name, section: p.section, insns: toRawSlots(p.insns), maps: p.maps, license: p.license };
   if (p.lines) t.lines = p.lines;
   if (p.btf?.funcInfo?.length) t.hasFuncInfo = true;
+  if (p.btf) t.mapFields = mapFields(p.maps, p.btf.raw);
+  if (p.btf?.funcInfo) t.funcReturnsScalar = funcReturnsScalar(p.btf.raw, p.btf.funcInfo, p.btf.funcInfoRecSize ?? 8);
   return t;
 }
 
@@ -152,7 +160,8 @@ async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
     try {
       const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, opts.type);
       const kind = programType(t.section, typeof t.section === "string" && t.section ? undefined : opts.type, t.name);
-      const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true }, t.lines);
+      const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true, ...(t.mapFields ? { mapFields: t.mapFields } : {}),
+        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}) }, t.lines);
       result = { verdict: res.verdict };
       if (res.error) result.error = { pc: res.error.pc, message: res.error.message.split("\n")[0] };
       worst = Math.max(worst, res.verdict === "accept" ? 0 : 1);

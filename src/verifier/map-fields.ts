@@ -1,0 +1,62 @@
+// Special fields of map values (btf_parse_fields): where a map's value holds a struct bpf_spin_lock or a
+// struct bpf_timer, found from the object's BTF (the value type of a BTF-defined map). The verifier needs
+// them for bpf_spin_lock/unlock, the "cannot be accessed directly" rule and the per-type restrictions.
+import { BTF_KIND, parseBtf, skipModifiers, type Btf } from "../elf/btf.js";
+import type { MapSpec } from "../program/program.js";
+
+export interface MapFields {
+  /** Byte offset of the struct bpf_spin_lock in the value, or -1. */
+  spinLock: number;
+  /** Byte offset of the struct bpf_timer, or -1. */
+  timer: number;
+}
+
+const SIZES: Record<string, number> = { bpf_spin_lock: 4, bpf_timer: 16 };
+export const fieldSize = (name: "spinLock" | "timer"): number => (name === "spinLock" ? SIZES.bpf_spin_lock! : SIZES.bpf_timer!);
+
+function find(btf: Btf, typeId: number, name: string, base: number, depth: number): number {
+  if (depth > 8) return -1;
+  const t = skipModifiers(btf, typeId);
+  if (t.kind !== BTF_KIND.STRUCT && t.kind !== BTF_KIND.UNION) return -1;
+  if (t.name === name) return base;
+  for (const m of t.members ?? []) {
+    const off = base + (t.kflag ? m.offset & 0xffffff : m.offset) / 8;
+    const r = find(btf, m.type, name, off, depth + 1);
+    if (r >= 0) return r;
+  }
+  return -1;
+}
+
+/** The special fields of each map (index as in `maps`); none when the program has no BTF. */
+export function mapFields(maps: readonly MapSpec[], rawBtf: Uint8Array | undefined): MapFields[] {
+  let btf: Btf | undefined;
+  try { btf = rawBtf ? parseBtf(rawBtf) : undefined; } catch { btf = undefined; }
+  return maps.map((m) => {
+    if (!btf || !m.btfValueTypeId) return { spinLock: -1, timer: -1 };
+    try {
+      return { spinLock: find(btf, m.btfValueTypeId, "bpf_spin_lock", 0, 0), timer: find(btf, m.btfValueTypeId, "bpf_timer", 0, 0) };
+    } catch { return { spinLock: -1, timer: -1 }; }
+  });
+}
+
+/**
+ * check_btf_func: for each sub-program start (pc) of the func info, whether its BTF return type is a
+ * scalar (an int of at most 8 bytes or an enum): LD_ABS and tail calls need that in sub-programs.
+ */
+export function funcReturnsScalar(rawBtf: Uint8Array, funcInfo: Uint8Array, recSize: number): Map<number, boolean> {
+  const out = new Map<number, boolean>();
+  let btf: Btf;
+  try { btf = parseBtf(rawBtf); } catch { return out; }
+  const dv = new DataView(funcInfo.buffer, funcInfo.byteOffset, funcInfo.byteLength);
+  for (let at = 0; at + 8 <= funcInfo.byteLength; at += Math.max(8, recSize)) {
+    const pc = dv.getUint32(at, true), typeId = dv.getUint32(at + 4, true);
+    try {
+      const fn = btf.types[typeId];
+      const proto = fn ? btf.types[fn.sizeOrType] : undefined;
+      if (!proto || !proto.sizeOrType) { out.set(pc, false); continue; }
+      const ret = skipModifiers(btf, proto.sizeOrType);
+      out.set(pc, (ret.kind === BTF_KIND.INT && ret.sizeOrType <= 8) || ret.kind === BTF_KIND.ENUM || ret.kind === BTF_KIND.ENUM64);
+    } catch { /* malformed: leave it to the kernel's BTF checks */ }
+  }
+  return out;
+}
