@@ -8,6 +8,8 @@ import { kernelBackendProblem } from "../../kernel/index.js";
 import { progTypeByName, progTypeName, resolveSection } from "../../progtypes/index.js";
 import type { MapSpec, Program } from "../../program/program.js";
 import { loadPrograms } from "../../program/load.js";
+import { bundleToProgram } from "../../program/bundle.js";
+import { toHex } from "../../isa/index.js";
 import { pickProgram } from "../../program/load.js";
 import type { RawInsn } from "../../verifier/cfg.js";
 import { explain, formatExplanation } from "../../verifier/explain.js";
@@ -56,7 +58,8 @@ export function register(program: Command): void {
       if (![0, 1, 2].includes(level)) return usage("--log-level must be 1 or 2");
       if (opts.batch) return runBatch(opts.batch, opts);
       if (!file) return usage("give a program file (or --batch FILE.jsonl)");
-      const programs = await loadPrograms(file, opts.type !== undefined ? { type: opts.type } : {});
+      // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
+      const programs = await loadPrograms(file, { lenient: true, ...(opts.type !== undefined ? { type: opts.type } : {}) });
       const prog = pickProgram(programs, file, opts.prog);
       const target = fromProgram(prog);
       const kind = programType(target.section, opts.type, target.name);
@@ -82,7 +85,9 @@ function usage(message: string): number {
 }
 
 function fromProgram(p: Program): Target {
-  const t: Target = { name: p.name, section: p.section, insns: toRawSlots(p.insns), maps: p.maps, license: p.license };
+  // Raw bytecode read leniently is judged slot for slot, as the kernel sees it.
+  const insns = p.bytecode ? hexToSlots(toHex(p.bytecode)) : toRawSlots(p.insns);
+  const t: Target = { name: p.name, section: p.section, insns, maps: p.maps, license: p.license };
   if (p.lines) t.lines = p.lines;
   if (p.btf?.funcInfo?.length) t.hasFuncInfo = true;
   if (p.btf) t.mapFields = mapFields(p.maps, p.btf.raw);
@@ -180,14 +185,12 @@ async function batchTarget(obj: Record<string, unknown>, line: number, type?: st
     const programs = await loadPrograms(obj.object, type !== undefined ? { type } : {});
     return fromProgram(pickProgram(programs, obj.object, typeof obj.program === "string" ? obj.program : undefined));
   }
-  if (typeof obj.insns !== "string" || !/^(0x)?([0-9a-fA-F]{16})*$/.test(obj.insns.replace(/\s+/g, ""))) {
+  if (typeof obj.insns !== "string") {
     throw new BpfkitError(diag("BK6002", { line, problem: "expected a bundle {\"type\", \"insns\": hex} or {\"object\": \"x.o\", \"program\": \"name\"}" }), 2);
   }
-  const maps = Array.isArray(obj.maps) ? (obj.maps as Record<string, unknown>[]).map((m, i) => ({
-    name: typeof m.name === "string" ? m.name : `map${i}`, type: String(m.type), keySize: Number(m.key_size ?? 0), valueSize: Number(m.value_size ?? 0),
-    maxEntries: Number(m.max_entries ?? 0), flags: Number(m.flags ?? 0),
-  })) : [];
-  // bundles in a batch are read leniently: malformed encodings get the kernel's verdict, not a decode error
-  return { name: typeof obj.name === "string" ? obj.name : `line${line}`, section: typeof obj.type === "string" ? obj.type : (type ?? ""),
-    insns: hexToSlots(obj.insns.replace(/^0x/, "").replace(/\s+/g, "")), maps, license: typeof obj.license === "string" ? obj.license : "GPL" };
+  // The same bundle reader as every command, leniently: malformed encodings get the kernel's verdict.
+  const { program } = bundleToProgram(obj, { line }, { lenient: true });
+  if (typeof obj.name !== "string") program.name = `line${line}`;
+  if (!program.section && type !== undefined) program.section = type;
+  return fromProgram(program);
 }
