@@ -185,7 +185,8 @@ export function insnStr(i: RawInsn, next?: RawInsn): string {
     if (op === 0xb0 && (c & 8) && i.off === 1 && cls === 7) return `${h} r${i.dst} = addr_space_cast(r${i.src}, ${i.imm >>> 16}, ${i.imm & 0xffff})`;
     const opName = (op === 0x30 || op === 0x90) && i.off === 1 ? "s" + ALU_OPS[op >> 4] : ALU_OPS[op >> 4];
     if (c & 8) {
-      if (op === 0xb0 && i.off) return `${h} ${r}${i.dst} = (s${i.off})${r}${i.src}`;
+      // print_bpf_insn's is_movsx(): only the three defined widths print as a sign extension
+      if (op === 0xb0 && (i.off === 8 || i.off === 16 || i.off === 32)) return `${h} ${r}${i.dst} = (s${i.off})${r}${i.src}`;
       return `${h} ${r}${i.dst} ${opName} ${r}${i.src}`;
     }
     return `${h} ${r}${i.dst} ${opName} ${i.imm}`;
@@ -228,7 +229,8 @@ export function insnStr(i: RawInsn, next?: RawInsn): string {
   if (op === 0x80) {
     if (i.src === 1) return `${h} call pc${off(i.imm)}`;
     if (i.src === 2) return `${h} call kernel-function`;
-    const name = helperName(i.imm);
+    // __func_get_name(): a helper name only for src_reg 0; any other src_reg prints as unknown
+    const name = i.src === 0 ? helperName(i.imm) : undefined;
     return `${h} call ${name ?? "unknown"}#${i.imm}`;
   }
   if (op === 0x90) return `${h} exit`;
