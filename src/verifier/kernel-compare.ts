@@ -32,10 +32,11 @@ export interface KernelVerdict {
  * and the maps are closed again. Needs root: without the rights to load, throws BK6003 saying so, never
  * a "reject" the kernel did not give.
  */
-export function kernelVerifyProgram(program: Program, logLevel = 1, progType?: number): KernelVerdict {
+export function kernelVerifyProgram(program: Program, logLevel = 1, progType?: number, expectedAttachType?: number): KernelVerdict {
   let a: ReturnType<typeof attemptProgramLoad>;
   try {
-    a = attemptProgramLoad(program, { logLevel, licenseAsWritten: true, ...(progType !== undefined ? { progType } : {}) });
+    a = attemptProgramLoad(program, { logLevel, licenseAsWritten: true, ...(progType !== undefined ? { progType } : {}),
+      ...(expectedAttachType !== undefined ? { expectedAttachType } : {}) });
   } catch (err) {
     // a map the kernel cannot create is no verdict on the program
     if (err instanceof KernelError && err.errno === ERRNO.EPERM) throw kernelUnavailable(err.errno);

@@ -74,7 +74,7 @@ export function register(program: Command): void {
         if (level > 0) process.stdout.write(res.log);
         printHuman(res, target, kind.progType, opts.explain === true);
       }
-      if (opts.compareKernel) await compareKernel(prog, kind.progType, res);
+      if (opts.compareKernel) await compareKernel(prog, kind, res);
       return res.verdict === "accept" ? 0 : 1;
     }));
 }
@@ -140,12 +140,13 @@ function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean
  * The kernel's verdict next to ours: loaded the way libbpf loads it (the object's BTF, func and line info,
  * maps with BTF and initial contents), so both judge the same program.
  */
-async function compareKernel(prog: Program, progType: number, ours: VerifyResult): Promise<void> {
+async function compareKernel(prog: Program, kind: { progType: number; attachType?: number }, ours: VerifyResult): Promise<void> {
   const problem = kernelBackendProblem();
   if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
   // loaded lazily: the kernel binding needs koffi and Linux
   const { formatKernelComparison, kernelVerifyProgram } = await import("../../verifier/kernel-compare.js");
-  const k = kernelVerifyProgram(prog, 1, progType);
+  // the type and attach type the emulator judged by (--type overrides the section for both)
+  const k = kernelVerifyProgram(prog, 1, kind.progType, kind.attachType);
   process.stdout.write("\n" + formatKernelComparison(ours, k));
 }
 
