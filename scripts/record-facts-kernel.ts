@@ -67,6 +67,8 @@ if (want("ctx")) {
   const STRUCT: Record<string, string> = {
     xdp: "xdp_md", sched_cls: "__sk_buff", sched_act: "__sk_buff", socket_filter: "__sk_buff", cgroup_skb: "__sk_buff", sock_ops: "bpf_sock_ops",
     sk_msg: "sk_msg_md", sk_skb: "__sk_buff", sk_lookup: "bpf_sk_lookup", cgroup_sock: "bpf_sock", cgroup_sock_addr: "bpf_sock_addr",
+    lwt_in: "__sk_buff", lwt_out: "__sk_buff", lwt_xmit: "__sk_buff", lwt_seg6local: "__sk_buff", sk_reuseport: "sk_reuseport_md",
+    flow_dissector: "__sk_buff", cgroup_sysctl: "bpf_sysctl", cgroup_sockopt: "bpf_sockopt",
   };
   const targets: Record<string, unknown> = {};
   for (const t of CTX_TARGETS) {

@@ -13,9 +13,8 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadObject } from "../src/elf/index.js";
-import { KernelError } from "../src/kernel/errors.js";
-import { loadProgramIntoKernel } from "../src/kernel/loader.js";
-import { errorOfLog } from "../src/verifier/kernel-log.js";
+import type { Program } from "../src/program/program.js";
+import { kernelVerifyProgram } from "../src/verifier/kernel-compare.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const C_DIR = join(root, "test/fixtures/verifier/c");
@@ -43,23 +42,12 @@ function compile(src: string, out: string): void {
     "-I", `/usr/include/${multiarch()}`, `-fdebug-prefix-map=${root}=.`, "-fdebug-compilation-dir=.", "-c", src, "-o", out], { cwd: root, stdio: "inherit" });
 }
 
-/** The kernel's verdict on one program of an object. */
-export function kernelVerdictOf(prog: Parameters<typeof loadProgramIntoKernel>[0]): Omit<CProgramRecord, "object" | "program" | "section"> {
-  let log = "";
-  let errno = 0;
-  try {
-    const loaded = loadProgramIntoKernel(prog, { logLevel: 1 });
-    log = loaded.log;
-    loaded.close();
-  } catch (err) {
-    // only the program load's answer is a verdict (a map the kernel refuses to create is not)
-    if (!(err instanceof KernelError) || err.command !== "BPF_PROG_LOAD") throw err;
-    errno = err.errno;
-    log = err.log ?? "";
-  }
-  const rec: Omit<CProgramRecord, "object" | "program" | "section"> = { verdict: errno === 0 ? "accept" : "reject", errno };
-  if (errno) rec.error = errorOfLog(log)?.first ?? `(no log, errno ${errno})`;
-  const m = /processed (\d+) insns/.exec(log);
+/** The kernel's verdict on one program of an object, loaded as `verify --compare-kernel` and libbpf load it. */
+export function kernelVerdictOf(prog: Program): Omit<CProgramRecord, "object" | "program" | "section"> {
+  const k = kernelVerifyProgram(prog, 1);
+  const rec: Omit<CProgramRecord, "object" | "program" | "section"> = { verdict: k.verdict, errno: k.errno };
+  if (k.error !== undefined) rec.error = k.error;
+  const m = /processed (\d+) insns/.exec(k.log);
   if (m) rec.processed = Number(m[1]);
   return rec;
 }

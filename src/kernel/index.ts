@@ -13,6 +13,9 @@
 //   without a log first and retries with log level 1 (growing the buffer on ENOSPC); a rejection is a
 //   KernelError whose first diagnostic (BK7003) has the verifier's reason, pc and source line, `.log` the
 //   whole log. `loadObjectIntoKernel(programs)` shares maps by name and fills prog_array slots.
+//   `attemptProgramLoad(program, options)` is the one load path under it (also used by `verify
+//   --compare-kernel` and the verifier recorders): BTF, func/line info, map BTF and global data, raw
+//   `program.bytecode` loaded as is; it returns the kernel's answer instead of throwing for a rejection.
 //   `loadWithLog(attr)` is the raw load-with-log policy; `logBuffer()` a process-wide reusable buffer.
 // - maps.ts: `createMap(spec, { btfFd })` (BTF key/value types when the kernel takes them, else plain with
 //   `.btfRefused` saying why; global data written, `.rodata` frozen), `readMapEntries(fd)`, and per-CPU sizes

@@ -14,8 +14,11 @@ import { closeFd } from "./sys.js";
 const BPF_F_XDP_HAS_FRAGS = 1 << 5;
 
 export interface KernelLoadOptions {
-  /** Ask for a log on every load (1: decisions, 2: every instruction). Default 0: a log only on failure. */
-  logLevel?: 0 | 1 | 2;
+  /**
+   * Ask for a log on every load (BPF_LOG_LEVEL bits: 1 decisions, 2 every instruction, 4 statistics).
+   * Default 0: a log only on failure.
+   */
+  logLevel?: number;
   /** Initial log buffer size in bytes (grown when the kernel says ENOSPC). Default 16 MiB. */
   logSize?: number;
   /** Maps to use instead of creating new ones, by map name (shared or pinned maps). */
@@ -25,6 +28,11 @@ export interface KernelLoadOptions {
   expectedAttachType?: number;
   /** Skip BTF even when the program has it. */
   noBtf?: boolean;
+  /**
+   * Load with the license exactly as the program has it, even empty (non-GPL), as the verifier emulator
+   * judges it. Default: an empty license loads as GPL, for deploys of objects without a license section.
+   */
+  licenseAsWritten?: boolean;
 }
 
 export interface LoadedKernelProgram {
@@ -151,11 +159,52 @@ function sourceOf(program: Program, pc: number | undefined): { file?: string; li
   return best ?? {};
 }
 
-/** Load one program (and the maps it needs, unless `options.maps` supplies them) into the kernel. */
-export function loadProgramIntoKernel(program: Program, options: KernelLoadOptions = {}): LoadedKernelProgram {
+/**
+ * Map indexes in raw bytecode's lddw (src=1 map fd, src=2 map value) replaced by fds, reading slot by slot
+ * as the kernel does (an lddw takes the next slot with it). Indexes without a map are left for the kernel
+ * to judge: raw bytecode is loaded to get the kernel's verdict on exactly those bytes.
+ */
+export function patchMapReferencesInBytecode(bytes: Uint8Array, fds: readonly number[]): Uint8Array {
+  const out = bytes.slice();
+  const v = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  for (let k = 0; k + 8 <= out.length; k += 8) {
+    if (out[k] !== OPCODE_LDDW) continue;
+    const src = out[k + 1]! >> 4;
+    const fd = fds[v.getInt32(k + 4, true)];
+    if ((src === PSEUDO.MAP_FD || src === PSEUDO.MAP_VALUE) && fd !== undefined) v.setInt32(k + 4, fd, true);
+    k += 8;
+  }
+  return out;
+}
+
+/** What one BPF_PROG_LOAD of a Program said; the caller owns `fd` (when >= 0) and must `release()` the maps. */
+export interface ProgramLoadAttempt {
+  progType: number;
+  expectedAttachType: number;
+  /** The program's fd, or -1 when the kernel refused it. */
+  fd: number;
+  errno: number;
+  log: string;
+  timeNs: number;
+  /** The program's maps, in Program.maps order. */
+  maps: KernelMap[];
+  warnings: string[];
+  /** Close the maps this load created (not the ones passed in). */
+  release(): void;
+}
+
+/**
+ * The one way bpfkit hands a Program to the kernel, as libbpf would: the object's BTF (with func and line
+ * info, so global functions and bpf_loop callbacks verify and the log carries `; source @ file:line`),
+ * maps created with their BTF key/value types and initial contents (`.rodata` frozen), map references
+ * patched to fds. Never throws for a rejection: `fd` is -1 and `log` says why (`retryLevel`, default 1,
+ * is the log level of the retry when `logLevel` is 0). Throws only when a map cannot be created.
+ */
+export function attemptProgramLoad(program: Program, options: KernelLoadOptions & { retryLevel?: number } = {}): ProgramLoadAttempt {
   const created: KernelMap[] = [];
   let btfFd = -1;
   const warnings: string[] = [];
+  const release = (): void => { for (const m of created.splice(0)) closeFd(m.fd); };
   try {
     const kind = programKind(program, options);
     if (program.btf && !options.noBtf) {
@@ -171,11 +220,13 @@ export function loadProgramIntoKernel(program: Program, options: KernelLoadOptio
       if (shared) return shared;
       const m = createMap(spec, btfFd > 0 ? { btfFd } : {});
       created.push(m);
+      if (m.btfRefused) warnings.push(`map '${m.name}': ${m.btfRefused}`);
       return m;
     });
-    const insns = encode(patchMapReferences(program, maps.map((m) => m.fd)));
+    const fds = maps.map((m) => m.fd);
+    const insns = program.bytecode ? patchMapReferencesInBytecode(program.bytecode, fds) : encode(patchMapReferences(program, fds));
     const attr: ProgLoadAttr = {
-      progType: kind.progType, insns, license: program.license || "GPL", name: program.name,
+      progType: kind.progType, insns, license: options.licenseAsWritten ? program.license : program.license || "GPL", name: program.name,
       expectedAttachType: kind.expectedAttachType, progFlags: kind.progFlags,
     };
     if (btfFd > 0 && program.btf) {
@@ -183,26 +234,41 @@ export function loadProgramIntoKernel(program: Program, options: KernelLoadOptio
       if (program.btf.funcInfo) { attr.funcInfo = program.btf.funcInfo; attr.funcInfoRecSize = program.btf.funcInfoRecSize ?? 8; }
       if (program.btf.lineInfo) { attr.lineInfo = program.btf.lineInfo; attr.lineInfoRecSize = program.btf.lineInfoRecSize ?? 16; }
     }
-    const r = loadWithLog(attr, { logLevel: options.logLevel ?? 0, ...(options.logSize ? { logSize: options.logSize } : {}) });
-    if (r.fd < 0) throw rejection(program, r.errno, r.log);
-    const info = progInfo(r.fd);
-    const fd = r.fd;
+    const r = loadWithLog(attr, {
+      logLevel: options.logLevel ?? 0, ...(options.logSize ? { logSize: options.logSize } : {}),
+      ...(options.retryLevel !== undefined ? { retryLevel: options.retryLevel } : {}),
+    });
+    return { progType: kind.progType, expectedAttachType: kind.expectedAttachType, fd: r.fd, errno: r.errno, log: r.log, timeNs: r.timeNs, maps, warnings, release };
+  } catch (err) {
+    release();
+    throw err;
+  } finally {
+    if (btfFd > 0) closeFd(btfFd);
+  }
+}
+
+/** Load one program (and the maps it needs, unless `options.maps` supplies them) into the kernel. */
+export function loadProgramIntoKernel(program: Program, options: KernelLoadOptions = {}): LoadedKernelProgram {
+  const a = attemptProgramLoad(program, options);
+  try {
+    if (a.fd < 0) throw rejection(program, a.errno, a.log);
+    const info = progInfo(a.fd);
+    const fd = a.fd;
     let closed = false;
     return {
-      name: program.name, fd, id: info.id, tag: info.tag, progType: kind.progType, expectedAttachType: kind.expectedAttachType,
-      log: r.log, verificationTimeNs: r.timeNs, maps, warnings,
+      name: program.name, fd, id: info.id, tag: info.tag, progType: a.progType, expectedAttachType: a.expectedAttachType,
+      log: a.log, verificationTimeNs: a.timeNs, maps: a.maps, warnings: a.warnings,
       close() {
         if (closed) return;
         closed = true;
         closeFd(fd);
-        for (const m of created) closeFd(m.fd);
+        a.release();
       },
     };
   } catch (err) {
-    for (const m of created) closeFd(m.fd);
+    if (a.fd >= 0) closeFd(a.fd);
+    a.release();
     throw err;
-  } finally {
-    if (btfFd > 0) closeFd(btfFd);
   }
 }
 

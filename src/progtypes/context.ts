@@ -10,7 +10,8 @@ export type CtxPointer =
   | "pkt_meta" // PTR_TO_PACKET_META
   | "sock" // PTR_TO_SOCKET
   | "sock_or_null" // PTR_TO_SOCKET_OR_NULL
-  | "sock_common_or_null"; // PTR_TO_SOCK_COMMON_OR_NULL
+  | "sock_common_or_null" // PTR_TO_SOCK_COMMON_OR_NULL
+  | "flow_keys"; // PTR_TO_FLOW_KEYS (the flow dissector's struct bpf_flow_keys)
 
 /** One field (array elements are separate fields named `cb[0]` ... `cb[4]`). */
 export interface CtxField {

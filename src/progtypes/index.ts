@@ -11,6 +11,11 @@ import { sockOps } from "./sock-ops.js";
 import { cgroupSock } from "./cgroup-sock.js";
 import { cgroupSockAddr } from "./cgroup-sock-addr.js";
 import { skLookup } from "./sk-lookup.js";
+import { lwtIn, lwtOut, lwtXmit, lwtSeg6local } from "./lwt.js";
+import { skReuseport } from "./sk-reuseport.js";
+import { flowDissector } from "./flow-dissector.js";
+import { cgroupSysctl } from "./cgroup-sysctl.js";
+import { cgroupSockopt } from "./cgroup-sockopt.js";
 import { NAMES_ONLY } from "./tracing.js";
 import { progTypeId, progTypeName, ProgType } from "./numbers.js";
 import { resolveSection } from "./sections.js";
@@ -25,12 +30,15 @@ export { skBuffLayout, SK_BUFF_DECL, type SkBuffFlavour } from "./sk-buff.js";
 export { XDP_ACTIONS } from "./xdp.js";
 export { TC_ACTIONS } from "./sched-cls.js";
 export { SK_ACTIONS } from "./sk-skb.js";
+export { LWT_ACTIONS } from "./lwt.js";
+export { BPF_FLOW_KEYS_SIZE } from "./flow-dissector.js";
 export { BPF_SOCK_LAYOUT, cgroupSockLayout } from "./bpf-sock.js";
 export * as helperSets from "./helper-sets.js";
 
 /** Every program type bpfkit describes, fully or by name and number only. */
 export const PROGRAM_TYPES: readonly ProgTypeInfo[] = [
-  socketFilter, schedCls, schedAct, xdp, cgroupSkb, cgroupSock, sockOps, skSkb, skMsg, cgroupSockAddr, skLookup, ...NAMES_ONLY,
+  socketFilter, schedCls, schedAct, xdp, cgroupSkb, cgroupSock, sockOps, skSkb, skMsg, cgroupSockAddr, skLookup,
+  lwtIn, lwtOut, lwtXmit, lwtSeg6local, skReuseport, flowDissector, cgroupSysctl, cgroupSockopt, ...NAMES_ONLY,
 ].sort((a, b) => a.id - b.id);
 
 const BY_ID = new Map(PROGRAM_TYPES.map((p) => [p.id, p]));

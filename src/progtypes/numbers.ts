@@ -22,8 +22,8 @@ export const PROG_TYPE_NAMES = [
   "sk_msg", // 16
   "raw_tracepoint", // 17
   "cgroup_sock_addr", // 18
-  "lwt_seg", // 19
-  "lirc_mode", // 20
+  "lwt_seg6local", // 19
+  "lirc_mode2", // 20
   "sk_reuseport", // 21
   "flow_dissector", // 22
   "cgroup_sysctl", // 23

@@ -1,6 +1,7 @@
 // struct __sk_buff, the context of tc (sched_cls/sched_act), socket filters, cgroup_skb and sk_skb programs.
 // The C declaration is laid out once; the access rules per program type follow bpf_skb_is_valid_access
-// and tc_cls_act_ / sk_filter_ / cg_skb_ / sk_skb_is_valid_access in net/core/filter.c.
+// and tc_cls_act_ / sk_filter_ / cg_skb_ / sk_skb_ / lwt_is_valid_access in net/core/filter.c. (The flow
+// dissector's check does not build on the base one: src/progtypes/flow-dissector.ts.)
 import { layoutStruct, type CDecl, type ContextLayout, type FieldRule, NARROW_READ, WORD, DWORD } from "./context.js";
 
 export const SK_BUFF_DECL: readonly CDecl[] = [
@@ -15,7 +16,7 @@ export const SK_BUFF_DECL: readonly CDecl[] = [
 ];
 
 /** Which program family reads the __sk_buff: each has its own *_is_valid_access on top of the base. */
-export type SkBuffFlavour = "tc" | "socket_filter" | "cgroup_skb" | "sk_skb";
+export type SkBuffFlavour = "tc" | "socket_filter" | "cgroup_skb" | "sk_skb" | "lwt";
 
 const SOCK_TUPLE = new Set(["family", "remote_ip4", "local_ip4", "remote_ip6", "local_ip6", "remote_port", "local_port"]);
 
@@ -25,6 +26,7 @@ const HIDDEN: Record<SkBuffFlavour, ReadonlySet<string>> = {
   socket_filter: new Set(["tc_classid", "data", "data_meta", "data_end", "tstamp", "wire_len", "hwtstamp", ...SOCK_TUPLE]),
   cgroup_skb: new Set(["tc_classid", "data_meta", "wire_len"]),
   sk_skb: new Set(["tc_classid", "data_meta", "tstamp", "wire_len", "hwtstamp", "mark"]),
+  lwt: new Set(["tc_classid", "data_meta", "tstamp", "wire_len", "hwtstamp", ...SOCK_TUPLE]),
 };
 
 /** Fields the flavour may store to (everything else is read-only). */
@@ -33,6 +35,7 @@ const WRITABLE: Record<SkBuffFlavour, ReadonlySet<string>> = {
   socket_filter: new Set(["cb"]),
   cgroup_skb: new Set(["mark", "priority", "cb", "tstamp"]), // tstamp needs CAP_BPF
   sk_skb: new Set(["tc_index", "priority"]),
+  lwt: new Set(["mark", "priority", "cb"]), // all four lwt types: lwt_is_valid_access does not look at the type
 };
 
 /** The base rule of bpf_skb_is_valid_access for one field, given that the flavour allows it. */

@@ -29,12 +29,8 @@ export const NAMES_ONLY: readonly ProgTypeInfo[] = [
   namesOnly(ProgType.RAW_TRACEPOINT_WRITABLE, "writable raw tracepoint"),
   namesOnly(ProgType.TRACING, "BTF tracing: fentry/fexit/fmod_ret/tp_btf/iter"),
   namesOnly(ProgType.LSM, "BPF LSM hook"),
-  namesOnly(ProgType.LWT_IN, "lightweight tunnel input"), namesOnly(ProgType.LWT_OUT, "lightweight tunnel output"),
-  namesOnly(ProgType.LWT_XMIT, "lightweight tunnel transmit"), namesOnly(ProgType.LWT_SEG6LOCAL, "SRv6 local action"),
   namesOnly(ProgType.CGROUP_DEVICE, "cgroup device access control", [0, 1]),
-  namesOnly(ProgType.LIRC_MODE2, "infrared decoder"), namesOnly(ProgType.SK_REUSEPORT, "SO_REUSEPORT socket selection"),
-  namesOnly(ProgType.FLOW_DISSECTOR, "flow dissector"), namesOnly(ProgType.CGROUP_SYSCTL, "cgroup sysctl access", [0, 1]),
-  namesOnly(ProgType.CGROUP_SOCKOPT, "cgroup get/setsockopt", [0, 1]), namesOnly(ProgType.STRUCT_OPS, "struct_ops implementation"),
+  namesOnly(ProgType.LIRC_MODE2, "infrared decoder"), namesOnly(ProgType.STRUCT_OPS, "struct_ops implementation"),
   namesOnly(ProgType.EXT, "freplace extension"), namesOnly(ProgType.SYSCALL, "syscall program (BPF_PROG_RUN from user space)"),
   namesOnly(ProgType.NETFILTER, "netfilter hook", [0, 1]),
 ];

@@ -80,7 +80,7 @@ function familyOf(t: ProgTypeInfo): Family | undefined {
   switch (t.name) {
     case "xdp": return "xdp";
     case "sched_cls": case "sched_act": return "skb_l2";
-    case "socket_filter": case "cgroup_skb": return "skb_l3";
+    case "socket_filter": case "cgroup_skb": case "lwt_in": case "lwt_out": case "lwt_xmit": return "skb_l3";
     default: return undefined;
   }
 }

@@ -3,7 +3,7 @@
 // from the program's MapSpecs, packet ranges from the comparisons against data_end (branch.ts), and
 // the stack model (slot kinds, spills and fills) from state.ts.
 import type { MapSpec } from "../program/program.js";
-import { BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess, contextLayout } from "../progtypes/index.js";
+import { BPF_FLOW_KEYS_SIZE, BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess, contextLayout } from "../progtypes/index.js";
 import { coerceToSizeSx } from "./alu.js";
 import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
@@ -80,6 +80,13 @@ export function checkMemAccess(env: Env, a: Access): void {
     case "pkt": case "pkt_meta": {
       if (a.write && !packetWritable(env)) throw new Reject("cannot write into packet");
       checkPacketAccess(env, a.regno, reg, off, a.size);
+      if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      break;
+    }
+    case "flow_keys": {
+      // check_flow_keys_access: any access inside struct bpf_flow_keys, loads and stores (a privileged
+      // loader may store pointers: no "leaks addr" check)
+      if (off < 0 || off + a.size > BPF_FLOW_KEYS_SIZE) throw new Reject(`invalid access to flow keys off=${off} size=${a.size}`);
       if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
       break;
     }
@@ -210,7 +217,7 @@ interface CtxResult { ok: boolean; pointer?: Reg["type"]; maybeNull?: boolean }
 
 const CTX_POINTER: Record<string, [Reg["type"], boolean]> = {
   pkt: ["pkt", false], pkt_end: ["pkt_end", false], pkt_meta: ["pkt_meta", false], sock: ["sock", false],
-  sock_or_null: ["sock", true], sock_common_or_null: ["sock_common", true],
+  sock_or_null: ["sock", true], sock_common_or_null: ["sock_common", true], flow_keys: ["flow_keys", false],
 };
 
 function ctxAccess(env: Env, off: number, size: number, write: boolean, ldsx: boolean): CtxResult {

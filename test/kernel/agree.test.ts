@@ -7,6 +7,7 @@ import { describeKernel } from "../support/kernel.js";
 import { compareEngines, expectEnginesAgree, foldPerCpu, type AgreeEngine, type MapSnapshot } from "../../src/testing/index.js";
 import { loadPrograms } from "../../src/program/load.js";
 import { buildPacket } from "../../src/packet/index.js";
+import { assemble } from "../../src/text/index.js";
 import { aluImm, call, exit, link, loadMap, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, storeImm, storeReg } from "../../src/isa/index.js";
 import type { Program } from "../../src/program/index.js";
 
@@ -109,6 +110,42 @@ describeKernel("interpreter and kernel agree on the example objects", () => {
       { name: "tcp 53", data: buildPacket({ ipv4: {}, tcp: { dstPort: 53 } }) },
     ], { maps: { blocked_ports: [[portKey, new Uint8Array(8)]] } });
     expect(new Set(report.results.map((r) => r.kernel!.retval)).size).toBeGreaterThan(1);
+  });
+
+  it("lwt_in / lwt_out / lwt_xmit: the packet from the network header, skb->len and mark, xmit's packet write", () => {
+    for (const section of ["lwt_in", "lwt_out", "lwt_xmit"]) {
+      // r0 = ip->protocol + skb->len + skb->protocol + (mark = 77); lwt_xmit also rewrites the TTL
+      const program = assemble(`  .section ${section}
+  .license "GPL"
+  r6 = r1
+  r2 = *(u32 *)(r1 + 76)
+  r3 = *(u32 *)(r1 + 80)
+  r4 = r2
+  r4 += 20
+  if r4 > r3 goto out
+  r0 = *(u8 *)(r2 + 9)
+  ${section === "lwt_xmit" ? "r5 = 33\n  *(u8 *)(r2 + 8) = r5" : ""}
+  r5 = *(u32 *)(r6 + 0)
+  r0 += r5
+  r5 = *(u32 *)(r6 + 16)
+  r0 += r5
+  r5 = 77
+  *(u32 *)(r6 + 8) = r5
+  r5 = *(u32 *)(r6 + 8)
+  r0 += r5
+  exit
+out:
+  r0 = 2
+  exit
+`, { file: `${section}.s` });
+      const report = expectEnginesAgree(program, [
+        { name: "udp", data: buildPacket({ ipv4: { ttl: 9 }, udp: {}, payload: "abc" }) },
+        { name: "10 bytes after a local EtherType", data: Uint8Array.of(2, 0, 0, 0, 0, 1, 2, 0, 0, 0, 0, 2, 0x88, 0xb5, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10) },
+      ]);
+      // 17 (udp) + 31 (len from the IP header) + 8 (htons(ETH_P_IP) as the program reads it) + 77
+      expect(report.results.map((r) => r.kernel!.retval), section).toEqual([133, 2]);
+      if (section === "lwt_xmit") expect(report.results[0]!.kernel!.data![14 + 8]).toBe(33);
+    }
   });
 
   it("a real disagreement (bpf_get_prandom_u32 stored in a map) is reported with the map entry", () => {

@@ -84,10 +84,39 @@ describe("bpfkit verify", () => {
 });
 
 describeKernel("bpfkit verify --compare-kernel", () => {
-  it("shows both verdicts and agrees", () => {
+  const loops = join(root, "test/fixtures/verifier/c/loops.bpf.o");
+  const rowOf = (out: string, who: string): string => out.split("\n").find((l) => l.startsWith(who)) ?? "";
+
+  it("shows both verdicts, where each points and the first error line, and agrees", () => {
     const r = cli(join(dir, "bad.s"), "--compare-kernel");
-    expect(r.out).toMatch(/kernel\s+reject\s+invalid access to packet/);
-    expect(r.out).toContain("agree");
+    expect(r.code).toBe(1);
+    expect(rowOf(r.out, "emulator")).toMatch(/^emulator\s+reject\s+pc 5 \(bad\.s:7\)\s+invalid access to packet/);
+    expect(rowOf(r.out, "kernel")).toMatch(/^kernel\s+reject\s+pc 5\s+invalid access to packet/);
+    expect(r.out).toMatch(/^agree: same verdict and first error line$/m);
+  });
+
+  it("an ELF object is loaded with its BTF: a bpf_loop callback gets the same verdict and source line from both", () => {
+    const ok = cli(loops, "--prog", "with_bpf_loop", "--compare-kernel");
+    expect(ok.code).toBe(0);
+    expect(rowOf(ok.out, "kernel")).toMatch(/^kernel\s+accept\s+-/);
+    expect(ok.out).toMatch(/^agree/m);
+    const bad = cli(loops, "--prog", "bpf_loop_bad_return", "--compare-kernel");
+    expect(bad.code).toBe(1);
+    // the kernel's `; source @ loops.bpf.c:N` line gives its row a source position, as the emulator's has
+    const where = /pc \d+ \(loops\.bpf\.c:\d+\)/;
+    expect(rowOf(bad.out, "emulator").match(where)?.[0]).toBeDefined();
+    expect(rowOf(bad.out, "kernel").match(where)?.[0]).toBe(rowOf(bad.out, "emulator").match(where)?.[0]);
+    expect(bad.out).toMatch(/^agree/m);
+  });
+
+  it("without the rights to load programs: exit 2 and the reason, not a kernel 'reject'", () => {
+    const setpriv = spawnSync("setpriv", ["--version"]);
+    if (setpriv.status !== 0) return void console.log("setpriv missing: the unprivileged case is not checked here");
+    const r = spawnSync("setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", process.execPath, "--import", "tsx", join(root, "src/cli/main.ts"), "verify", loops, "--prog", "with_bpf_loop", "--compare-kernel"],
+      { cwd: root, encoding: "utf8", env: { ...process.env, HOME: dir } });
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/cannot compare with the kernel: the kernel refused to load programs \(EPERM\)/);
+    expect(r.stdout).not.toMatch(/^kernel\s/m);
   });
 });
 void execFileSync;

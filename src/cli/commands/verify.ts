@@ -74,7 +74,7 @@ export function register(program: Command): void {
         if (level > 0) process.stdout.write(res.log);
         printHuman(res, target, kind.progType, opts.explain === true);
       }
-      if (opts.compareKernel) await compareKernel(target, kind.progType, res);
+      if (opts.compareKernel) await compareKernel(prog, kind, res);
       return res.verdict === "accept" ? 0 : 1;
     }));
 }
@@ -136,19 +136,18 @@ function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean
   return out;
 }
 
-async function compareKernel(t: Target, progType: number, ours: VerifyResult): Promise<void> {
+/**
+ * The kernel's verdict next to ours: loaded the way libbpf loads it (the object's BTF, func and line info,
+ * maps with BTF and initial contents), so both judge the same program.
+ */
+async function compareKernel(prog: Program, kind: { progType: number; attachType?: number }, ours: VerifyResult): Promise<void> {
   const problem = kernelBackendProblem();
   if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
   // loaded lazily: the kernel binding needs koffi and Linux
-  const { kernelVerify } = await import("../../verifier/kernel-compare.js");
-  {
-    const k = kernelVerify(t.section, t.insns, t.maps, t.license, 1, progType);
-    const ourFirst = ours.error?.message.split("\n")[0] ?? "";
-    const rows = [["", "verdict", "first error line"], ["emulator", ours.verdict, ourFirst], ["kernel", k.verdict, k.error ?? ""]];
-    for (const r of rows) process.stdout.write(`${r[0]!.padEnd(10)}${r[1]!.padEnd(9)}${r[2]}\n`);
-    const same = ours.verdict === k.verdict && (k.verdict === "accept" || ourFirst === k.error);
-    process.stdout.write(same ? "agree\n" : "DISAGREE\n");
-  }
+  const { formatKernelComparison, kernelVerifyProgram } = await import("../../verifier/kernel-compare.js");
+  // the type and attach type the emulator judged by (--type overrides the section for both)
+  const k = kernelVerifyProgram(prog, 1, kind.progType, kind.attachType);
+  process.stdout.write("\n" + formatKernelComparison(ours, k));
 }
 
 async function runBatch(file: string, opts: VerifyOpts): Promise<number> {

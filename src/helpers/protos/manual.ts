@@ -39,13 +39,19 @@ export const PROTO_ALIASES: Readonly<Record<string, string>> = {
 
 /** Program-type-specific prototype variants (kernel number -> proto variable), where the args differ. */
 export const PROTO_VARIANTS: Readonly<Record<string, Readonly<Record<number, string>>>> = {
-  perf_event_output: { 6: "bpf_xdp_event_output_proto", 3: "bpf_skb_event_output_proto", 1: "bpf_skb_event_output_proto", 8: "bpf_skb_event_output_proto", 14: "bpf_skb_event_output_proto" },
+  perf_event_output: { 6: "bpf_xdp_event_output_proto", 3: "bpf_skb_event_output_proto", 1: "bpf_skb_event_output_proto", 8: "bpf_skb_event_output_proto", 14: "bpf_skb_event_output_proto",
+    10: "bpf_skb_event_output_proto", 11: "bpf_skb_event_output_proto", 12: "bpf_skb_event_output_proto", 19: "bpf_skb_event_output_proto",
+    23: "bpf_event_output_data_proto", 25: "bpf_event_output_data_proto" },
+  skb_load_bytes: { 21: "sk_reuseport_load_bytes_proto", 22: "bpf_flow_dissector_load_bytes_proto" },
+  skb_load_bytes_relative: { 21: "sk_reuseport_load_bytes_relative_proto" },
+  get_netns_cookie: { 25: "bpf_get_netns_cookie_sockopt_proto" },
   fib_lookup: { 6: "bpf_xdp_fib_lookup_proto" },
   check_mtu: { 6: "bpf_xdp_check_mtu_proto" },
   redirect_map: { 6: "bpf_xdp_redirect_map_proto" },
-  get_socket_cookie: { 18: "bpf_get_socket_cookie_sock_addr_proto", 9: "bpf_get_socket_cookie_sock_proto", 13: "bpf_get_socket_cookie_sock_ops_proto" },
-  setsockopt: { 18: "bpf_sock_addr_setsockopt_proto", 13: "bpf_sock_ops_setsockopt_proto" },
-  getsockopt: { 18: "bpf_sock_addr_getsockopt_proto", 13: "bpf_sock_ops_getsockopt_proto" },
+  get_socket_cookie: { 18: "bpf_get_socket_cookie_sock_addr_proto", 9: "bpf_get_socket_cookie_sock_proto", 13: "bpf_get_socket_cookie_sock_ops_proto",
+    21: "bpf_get_socket_ptr_cookie_proto" },
+  setsockopt: { 18: "bpf_sock_addr_setsockopt_proto", 13: "bpf_sock_ops_setsockopt_proto", 25: "bpf_sk_setsockopt_proto" },
+  getsockopt: { 18: "bpf_sock_addr_getsockopt_proto", 13: "bpf_sock_ops_getsockopt_proto", 25: "bpf_sk_getsockopt_proto" },
   sk_lookup_tcp: { 6: "bpf_xdp_sk_lookup_tcp_proto", 18: "bpf_sock_addr_sk_lookup_tcp_proto" },
   sk_lookup_udp: { 6: "bpf_xdp_sk_lookup_udp_proto", 18: "bpf_sock_addr_sk_lookup_udp_proto" },
   skc_lookup_tcp: { 6: "bpf_xdp_skc_lookup_tcp_proto", 18: "bpf_sock_addr_skc_lookup_tcp_proto" },

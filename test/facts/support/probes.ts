@@ -15,6 +15,15 @@ export interface ProbeTarget {
 
 const t = (key: string, progType: number, attachType?: number): ProbeTarget => (attachType === undefined ? { key, progType } : { key, progType, attachType });
 
+/** The program types added with their own context files (lwt, sk_reuseport, flow dissector, sysctl, sockopt):
+ * probed for both helpers and context accesses. */
+const MORE_TARGETS: readonly ProbeTarget[] = [
+  t("lwt_in", P.LWT_IN), t("lwt_out", P.LWT_OUT), t("lwt_xmit", P.LWT_XMIT), t("lwt_seg6local", P.LWT_SEG6LOCAL),
+  t("sk_reuseport/select", P.SK_REUSEPORT, A.SK_REUSEPORT_SELECT), t("sk_reuseport/migrate", P.SK_REUSEPORT, A.SK_REUSEPORT_SELECT_OR_MIGRATE),
+  t("flow_dissector", P.FLOW_DISSECTOR, A.FLOW_DISSECTOR), t("cgroup_sysctl", P.CGROUP_SYSCTL, A.CGROUP_SYSCTL),
+  t("cgroup_sockopt/getsockopt", P.CGROUP_SOCKOPT, A.CGROUP_GETSOCKOPT), t("cgroup_sockopt/setsockopt", P.CGROUP_SOCKOPT, A.CGROUP_SETSOCKOPT),
+];
+
 /** Targets of the helper-permission probe: every program type with a helper list, per attach type where
  * the kernel's *_func_proto looks at it. */
 export const HELPER_TARGETS: readonly ProbeTarget[] = [
@@ -32,6 +41,7 @@ export const HELPER_TARGETS: readonly ProbeTarget[] = [
     ["getsockname6", A.CGROUP_INET6_GETSOCKNAME], ["connect_unix", A.CGROUP_UNIX_CONNECT], ["sendmsg_unix", A.CGROUP_UNIX_SENDMSG],
     ["recvmsg_unix", A.CGROUP_UNIX_RECVMSG], ["getpeername_unix", A.CGROUP_UNIX_GETPEERNAME], ["getsockname_unix", A.CGROUP_UNIX_GETSOCKNAME],
   ] as const).map(([n, a]) => t(`cgroup_sock_addr/${n}`, P.CGROUP_SOCK_ADDR, a)),
+  ...MORE_TARGETS,
 ];
 
 /** Targets of the context-access probe. */
@@ -48,6 +58,7 @@ export const CTX_TARGETS: readonly ProbeTarget[] = [
   t("cgroup_sock_addr/sendmsg4", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP4_SENDMSG), t("cgroup_sock_addr/sendmsg6", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP6_SENDMSG),
   t("cgroup_sock_addr/recvmsg4", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP4_RECVMSG), t("cgroup_sock_addr/getpeername6", P.CGROUP_SOCK_ADDR, A.CGROUP_INET6_GETPEERNAME),
   t("cgroup_sock_addr/connect_unix", P.CGROUP_SOCK_ADDR, A.CGROUP_UNIX_CONNECT), t("cgroup_sock_addr/sendmsg_unix", P.CGROUP_SOCK_ADDR, A.CGROUP_UNIX_SENDMSG),
+  ...MORE_TARGETS,
 ];
 
 /** The helper ids probed (the kernel's ___BPF_FUNC_MAPPER, frozen since 6.1: 1..211). */
