@@ -177,6 +177,8 @@ function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: numb
     // check_mem_reg: NULL passes; otherwise the memory must be readable and writable for the whole size
     if (reg.type === "scalar" && isConst(reg) && reg.varOff.value === 0n) continue;
     const saved = { ...reg };
+    // the write check clobbers the caller's stack (helper semantics) without marking the slots for the log
+    const scratched = new Set(env.scratchedSlots);
     if (reg.maybeNull) R[regno] = { ...reg, maybeNull: false };
     try {
       checkHelperMem(env, regno, arg.size, false, true, false);
@@ -186,6 +188,7 @@ function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: numb
       throw e;
     } finally {
       R[regno] = saved;
+      env.scratchedSlots = scratched;
     }
   }
   return undefined;
