@@ -14,7 +14,7 @@ import { checkAlignment, checkHelperMem, checkMemRegion } from "./memory.js";
 import { isConst, syncBounds } from "./scalar.js";
 import { type Reg, type State, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
-import { pushLoopCallback } from "./callbacks.js";
+import { markAllScratched, pushCallback } from "./callbacks.js";
 
 const MAX_CALL_FRAMES = 8;
 const MAX_VAR_SIZ = 1 << 29;
@@ -212,7 +212,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   }
   // bpf_loop: mark_chain_precision(R1) on a pointer is the kernel's internal-error path (EFAULT)
   if (id === 181 && R[1]!.type !== "scalar") throw new Reject("verifier bug: backtracking misuse", 14);
-  if (id === 181) pushLoopCallback(env);
+  if (id === 181 || id === 164 /* for_each_map_elem */) pushCallback(env, id);
   for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
   const ret = fn.ret;
   const maybeNull = (ret.flags as readonly string[]).includes("PTR_MAYBE_NULL");
@@ -330,6 +330,7 @@ export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {
     env.log.write(frameLine(env, callee));
   }
   s.frames.push(callee);
+  markAllScratched(env);
   void insn;
 }
 
