@@ -232,6 +232,7 @@ export function checkGlobalCall(env: Env, subprog: number): boolean {
     return false;
   }
   const name = subprogName(env, subprog);
+  if (env.cur.activeLock) throw new Reject(`${lines}global function calls are not allowed while holding a lock,\nuse static function instead`, 22);
   if (err) throw new Reject(`${lines}Caller passes invalid args into func#${subprog} ('${name}')`, err.errno);
   env.log.write(`Func#${subprog} ('${name}') is global and assumed valid.\n`);
   if (changesPktData(env, subprog)) clearPacketPointers(env.cur);

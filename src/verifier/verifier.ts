@@ -619,7 +619,8 @@ class Walker {
     const op = insn.code & 0xf0;
     const is32 = (insn.code & 7) === 6;
     if (op === 0x80) {
-      if (env.cur.activeLock && ((insn.src === 0 && insn.imm !== 94 /* spin_unlock */) || insn.src === 1 || insn.src === 2)) {
+      // bpf-to-bpf calls may run under the lock (static ones only: see checkGlobalCall)
+      if (env.cur.activeLock && ((insn.src === 0 && insn.imm !== 94 /* spin_unlock */) || insn.src === 2)) {
         throw new Reject("function calls are not allowed while holding a lock", 22);
       }
       if ((insn.code & 8) || (insn.src !== 2 && insn.off !== 0) || (insn.src !== 0 && insn.src !== 1 && insn.src !== 2) || insn.dst !== 0 || is32) {
