@@ -14,6 +14,7 @@ import { checkAlignment, checkHelperMem, checkMemRegion } from "./memory.js";
 import { isConst, syncBounds } from "./scalar.js";
 import { type Reg, type State, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
+import { markAllScratched, pushCallback } from "./callbacks.js";
 
 const MAX_CALL_FRAMES = 8;
 const MAX_VAR_SIZ = 1 << 29;
@@ -211,8 +212,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   }
   // bpf_loop: mark_chain_precision(R1) on a pointer is the kernel's internal-error path (EFAULT)
   if (id === 181 && R[1]!.type !== "scalar") throw new Reject("verifier bug: backtracking misuse", 14);
-  const cb = id === 181 ? copyReg(R[2]!) : undefined;
-  const ctxArg = id === 181 ? copyReg(R[3]!) : undefined;
+  if (id === 181 || id === 164 /* for_each_map_elem */) pushCallback(env, id);
   for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
   const ret = fn.ret;
   const maybeNull = (ret.flags as readonly string[]).includes("PTR_MAYBE_NULL");
@@ -259,27 +259,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   }
   R[0] = r0;
   if (fn.changesPktData) clearPacketPointers(env.cur);
-  if (id === 181 /* bpf_loop */) return enterCallback(env, cb, ctxArg);
   return undefined;
-}
-
-/**
- * bpf_loop(nr, callback, ctx, flags): the callback runs in a new frame with r1 = the index and r2 = ctx,
- * and must return 0 or 1. Walked once here (the kernel iterates until the callback's states converge).
- */
-function enterCallback(env: Env, cb: Reg | undefined, ctxArg: Reg | undefined): number | undefined {
-  if (!cb || cb.type !== "func") return undefined;
-  const s = env.cur;
-  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep !`, 7);
-  const start = env.subprogs[cb.range];
-  if (start === undefined) return undefined;
-  const callee = newFrame(s.frames.length, env.insnIdx + 1, cb.range);
-  callee.regs[1] = unknownScalar();
-  if (ctxArg) callee.regs[2] = copyReg(ctxArg);
-  callee.inCallback = true;
-  callee.callbackRet = [0, 1];
-  s.frames.push(callee);
-  return start;
 }
 
 /**
@@ -350,6 +330,7 @@ export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {
     env.log.write(frameLine(env, callee));
   }
   s.frames.push(callee);
+  markAllScratched(env);
   void insn;
 }
 
@@ -379,7 +360,8 @@ export function checkExit(env: Env, insn: RawInsn): number {
     }
     s.frames.pop();
     const caller = frame(env);
-    caller.regs[0] = callee.inCallback ? unknownScalar() : copyReg(r0);
+    // a callback returns to its helper call (callsite), which leaves the caller's registers as they were
+    if (!callee.inCallback) caller.regs[0] = copyReg(r0);
     if (env.log.level) {
       env.log.write("returning from callee:\n");
       env.log.write(frameLine(env, callee));

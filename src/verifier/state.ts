@@ -64,6 +64,8 @@ export interface Frame {
   /** bpf_loop-style callback frame: r0 range check at exit, return to the helper. */
   inCallback: boolean;
   callbackRet?: [number, number];
+  /** Walks of a callback queued from this frame so far (callback_depth; bpf_loop stops at its count). */
+  callbackDepth?: number;
 }
 
 export interface PathStep { pc: number; taken: boolean; prev: PathStep | undefined }
@@ -105,6 +107,7 @@ function cloneFrame(f: Frame): Frame {
     frameno: f.frameno, callsite: f.callsite, subprog: f.subprog, inCallback: f.inCallback,
   };
   if (f.callbackRet) out.callbackRet = f.callbackRet;
+  if (f.callbackDepth) out.callbackDepth = f.callbackDepth;
   return out;
 }
 

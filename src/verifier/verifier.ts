@@ -6,9 +6,12 @@ import type { Instruction } from "../isa/instruction.js";
 import type { MapSpec, Program, SourceLine } from "../program/program.js";
 import { checkAlu } from "./alu.js";
 import { checkCondJmp } from "./branch.js";
+import { callbackDepthsOk, callsCallback, widenAfterCallback } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs } from "./env.js";
+import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
+  subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, regTypeStr } from "./log.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
@@ -39,6 +42,8 @@ export interface VerifyOptions {
   mapFields?: MapFields[];
   /** Sub-program start -> its BTF return type is a scalar (check_btf_func); verifyProgram reads it from the BTF. */
   funcReturnsScalar?: ReadonlyMap<number, boolean>;
+  /** Sub-program start -> its BTF prototype (global functions, argument types); verifyProgram reads it from the BTF. */
+  funcProtos?: ReadonlyMap<number, FuncProto>;
 }
 
 export interface InsnState {
@@ -89,6 +94,9 @@ export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResu
   if (!withFields.funcReturnsScalar && program.btf?.funcInfo) {
     withFields = { ...withFields, funcReturnsScalar: funcReturnsScalar(program.btf.raw, program.btf.funcInfo, program.btf.funcInfoRecSize ?? 8) };
   }
+  if (!withFields.funcProtos && program.btf?.funcInfo) {
+    withFields = { ...withFields, funcProtos: readFuncProtos(program.btf.raw, program.btf.funcInfo, program.btf.funcInfoRecSize ?? 8) };
+  }
   return verifySlots(toRawSlots(program.insns), program.maps, program.license, withFields, program.lines);
 }
 
@@ -102,10 +110,7 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
-  const res = new Walker(insns, envOpts, opts, lines).run();
-  // A level-1 log of an accepted program keeps only the statistics (the kernel rewinds it to the start).
-  if (res.verdict === "accept" && opts.logLevel === 1) res.log = res.log.slice(res.log.lastIndexOf("processed "));
-  return res;
+  return new Walker(insns, envOpts, opts, lines).run();
 }
 
 /** license_is_gpl_compatible(). */
@@ -205,17 +210,45 @@ class Walker {
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
     env.subprogs = this.cfg.subprogs;
     env.stackDepth = env.subprogs.map(() => 0);
+    initSubprogProtos(env, this.opts.funcProtos);
     const f0 = frame(env);
     f0.regs[1] = pointer("ctx");
     for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
     try {
+      env.log.write(mainProtoNote(env));
       this.walk();
+      // do_check_common rewinds a level-1 log after each function that verified; then the global ones
+      if (env.log.level === 1) env.log.reset(0);
+      this.checkGlobalFunctions();
       const depthErr = this.checkStackDepth();
       if (depthErr) return this.result({ pc: 0, message: depthErr, errno: 13 });
       return this.result();
     } catch (e) {
       if (e instanceof Reject) return this.result({ pc: env.insnIdx, message: e.message, errno: e.errno }, e.noNewline);
       throw e;
+    }
+  }
+
+  /**
+   * do_check_subprogs: every global function a verified function calls is verified once, on its own,
+   * from the state its prototype gives (the walk's counters and the insn limit go on across them).
+   */
+  private checkGlobalFunctions(): void {
+    const env = this.env;
+    for (let sub = nextGlobalToVerify(env); sub !== undefined; sub = nextGlobalToVerify(env)) {
+      const name = subprogName(env, sub);
+      env.insnIdx = env.subprogs[sub]!;
+      env.log.write(`Validating ${name}() func#${sub}...\n`);
+      env.cur = globalEntryState(env, sub);
+      env.parentCp = undefined;
+      env.prevInsnIdx = -1;
+      env.prevLogPos = 0;
+      this.explored.clear();
+      for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
+      this.walk();
+      markGlobalVerified(env, sub);
+      if (env.log.level === 1) env.log.reset(0);
+      env.log.write(`Func#${sub} ('${name}') is safe for any args that match its prototype\n`);
     }
   }
 
@@ -340,7 +373,9 @@ class Walker {
   private isStateVisited(pc: number): boolean {
     const env = this.env;
     let list = this.explored.get(pc) ?? [];
-    let addNew = this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8;
+    // a helper call that runs a callback always gets a checkpoint: the iterations are compared against it
+    const force = callsCallback(env.insns[pc]);
+    let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     let statesCnt = 0;
     const keep: Checkpoint[] = [];
     let pruned = false;
@@ -348,13 +383,15 @@ class Walker {
       if (pruned) { keep.push(cp); continue; }
       statesCnt++;
       if (cp.branches > 0) {
-        if (statesEqual(cp.state, env.cur, true)) {
+        // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
+        if (force && statesEqual(cp.state, env.cur, false) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; keep.push(cp); continue; }
+        if (!force && statesEqual(cp.state, env.cur, true) && cp.state.callbackDepth === env.cur.callbackDepth && callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state)}`, 22);
         }
-        if (this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
+        if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         if (!cp.cleaned) { this.clean(cp); cp.cleaned = true; }
-        if (statesEqual(cp.state, env.cur, false)) { cp.hit++; pruned = true; keep.push(cp); continue; }
+        if (statesEqual(cp.state, env.cur, false) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
       if (cp.miss > cp.hit * 3 + 3) { this.curStates--; continue; } // evicted: unlikely to help
@@ -582,13 +619,16 @@ class Walker {
     const op = insn.code & 0xf0;
     const is32 = (insn.code & 7) === 6;
     if (op === 0x80) {
-      if (env.cur.activeLock && ((insn.src === 0 && insn.imm !== 94 /* spin_unlock */) || insn.src === 1 || insn.src === 2)) {
+      // bpf-to-bpf calls may run under the lock (static ones only: see checkGlobalCall)
+      if (env.cur.activeLock && ((insn.src === 0 && insn.imm !== 94 /* spin_unlock */) || insn.src === 2)) {
         throw new Reject("function calls are not allowed while holding a lock", 22);
       }
       if ((insn.code & 8) || (insn.src !== 2 && insn.off !== 0) || (insn.src !== 0 && insn.src !== 1 && insn.src !== 2) || insn.dst !== 0 || is32) {
         throw new Reject("BPF_CALL uses reserved fields", 22);
       }
       if (insn.src === 1) {
+        // a global function is checked at the call by its prototype only (verified on its own later)
+        if (checkGlobalCall(env, env.subprogs.indexOf(pc + insn.imm + 1))) return pc + 1;
         checkLocalCall(env, insn, pc + insn.imm + 1);
         this.doPrintState = false;
         return pc + insn.imm + 1;
@@ -605,7 +645,9 @@ class Walker {
     }
     if (op === 0x90) {
       if (env.cur.activeLock && env.cur.frames.length === 1) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region", 22);
+      const fromCallback = frame(env).inCallback && env.cur.frames.length > 1;
       const back = checkExit(env, insn);
+      if (fromCallback) widenAfterCallback(env, this.explored.get(back));
       if (back >= 0) { this.doPrintState = true; return back; }
       return -1;
     }

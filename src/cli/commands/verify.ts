@@ -15,6 +15,7 @@ import type { RawInsn } from "../../verifier/cfg.js";
 import { explain, formatExplanation } from "../../verifier/explain.js";
 import { hexToSlots } from "../../verifier/gen.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "../../verifier/map-fields.js";
+import { type FuncProto, readFuncProtos } from "../../verifier/global-funcs.js";
 import { toRawSlots, verifySlots, type VerifyResult } from "../../verifier/verifier.js";
 import { action } from "../run-command.js";
 
@@ -39,6 +40,7 @@ interface Target {
   /** bpf_spin_lock / bpf_timer offsets in map values, from the object's BTF. */
   mapFields?: MapFields[];
   funcReturnsScalar?: ReadonlyMap<number, boolean>;
+  funcProtos?: ReadonlyMap<number, FuncProto>;
 }
 
 export function register(program: Command): void {
@@ -67,7 +69,8 @@ export function register(program: Command): void {
       const res = verifySlots(target.insns, target.maps, target.license,
         { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true,
           ...(target.mapFields ? { mapFields: target.mapFields } : {}),
-          ...(target.funcReturnsScalar ? { funcReturnsScalar: target.funcReturnsScalar } : {}) }, target.lines);
+          ...(target.funcReturnsScalar ? { funcReturnsScalar: target.funcReturnsScalar } : {}),
+          ...(target.funcProtos ? { funcProtos: target.funcProtos } : {}) }, target.lines);
       if (opts.json) {
         process.stdout.write(JSON.stringify(toJson(res, target, kind.progType, level > 0, opts.explain === true), null, 2) + "\n");
       } else {
@@ -92,6 +95,7 @@ function fromProgram(p: Program): Target {
   if (p.btf?.funcInfo?.length) t.hasFuncInfo = true;
   if (p.btf) t.mapFields = mapFields(p.maps, p.btf.raw);
   if (p.btf?.funcInfo) t.funcReturnsScalar = funcReturnsScalar(p.btf.raw, p.btf.funcInfo, p.btf.funcInfoRecSize ?? 8);
+  if (p.btf?.funcInfo) t.funcProtos = readFuncProtos(p.btf.raw, p.btf.funcInfo, p.btf.funcInfoRecSize ?? 8);
   return t;
 }
 
@@ -165,7 +169,7 @@ async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
       const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, opts.type);
       const kind = programType(t.section, typeof t.section === "string" && t.section ? undefined : opts.type, t.name);
       const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true, ...(t.mapFields ? { mapFields: t.mapFields } : {}),
-        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}) }, t.lines);
+        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}) }, t.lines);
       result = { verdict: res.verdict };
       if (res.error) result.error = { pc: res.error.pc, message: res.error.message.split("\n")[0] };
       worst = Math.max(worst, res.verdict === "accept" ? 0 : 1);

@@ -1,0 +1,139 @@
+// bpf_loop and bpf_for_each_map_elem callbacks as the kernel (6.8+) verifies them: the helper call does not run the callback
+// inline. It queues a state that enters the callback (push_callback_call) and goes on after the call
+// with r0 unknown. When the callback exits, the walk returns to the helper call itself with the caller's
+// registers as they were, after widening the scalars that changed and are not precise
+// (widen_imprecise_scalars), and the call queues the next iteration. The sequence stops when the state
+// at the call is contained in an earlier one of the same sequence (is_state_visited: RANGE_WITHIN
+// against a state still being explored), or, for bpf_loop, when the frame's callback_depth reaches the
+// loop count's maximum ("bpf_loop iteration limit reached").
+import type { RawInsn } from "./cfg.js";
+import { type Env, Reject, frame, regs } from "./env.js";
+import { checkCallbackArgs } from "./global-funcs.js";
+import type { Checkpoint } from "./prune.js";
+import { type Frame, type Reg, type State, copyReg, newFrame, pointer, unknownScalar } from "./state.js";
+import { tEquals } from "./tnum.js";
+
+const MAX_CALL_FRAMES = 8;
+const BPF_FUNC_LOOP = 181;
+const BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
+
+/** The instruction calls a helper that runs a callback synchronously (calls_callback). */
+export const callsCallback = (insn: RawInsn | undefined): boolean =>
+  !!insn && insn.code === 0x85 && insn.src === 0 && (insn.imm === BPF_FUNC_LOOP || insn.imm === BPF_FUNC_FOR_EACH_MAP_ELEM);
+
+/** The per-frame iteration count (bpf_func_state.callback_depth). */
+const depthOf = (f: Frame): number => f.callbackDepth ?? 0;
+
+/**
+ * The callback part of check_helper_call (bpf_loop, bpf_for_each_map_elem), with the arguments checked
+ * and before the caller-saved registers are cleared: queue one more walk of the callback, unless
+ * bpf_loop's count is reached.
+ */
+export function pushCallback(env: Env, helperId: number): void {
+  const R = regs(env);
+  const cb = R[2]!;
+  if (cb.type !== "func") return;
+  const start = env.subprogs[cb.range];
+  if (start === undefined) return;
+  checkCallbackArgs(env, cb.range);
+  const caller = frame(env);
+  if (helperId === BPF_FUNC_LOOP && BigInt(depthOf(caller)) >= R[1]!.umax) {
+    caller.callbackDepth = 0;
+    if (env.log.level >= 2) env.log.write(`frame${env.cur.frames.length - 1} bpf_loop iteration limit reached\n`);
+    return;
+  }
+  const s = env.clone(env.cur);
+  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep`, 7);
+  const callee = newFrame(s.frames.length, env.insnIdx, cb.range);
+  if (helperId === BPF_FUNC_LOOP) {
+    // set_loop_callback_state: r1 = the index, r2 = the context argument
+    callee.regs[1] = unknownScalar();
+    callee.regs[2] = copyReg(R[3]!);
+  } else {
+    // set_map_elem_callback_state: r1 = the map, r2 = a key, r3 = its value, r4 = the context argument
+    callee.regs[1] = copyReg(R[1]!);
+    callee.regs[2] = pointer("map_key");
+    callee.regs[2].map = R[1]!.map;
+    callee.regs[3] = pointer("map_value");
+    callee.regs[3].map = R[1]!.map;
+    callee.regs[4] = copyReg(R[3]!);
+  }
+  callee.inCallback = true;
+  callee.callbackRet = [0, 1];
+  const outer = s.frames[s.frames.length - 1]!;
+  outer.callbackDepth = depthOf(caller) + 1;
+  s.frames.push(callee);
+  s.callbackDepth++;
+  caller.callbackDepth = 0;
+  env.push(s, start);
+  markAllScratched(env);
+}
+
+/** init_func_state marks every register and stack slot for the next state print (mark_verifier_state_scratched). */
+export function markAllScratched(env: Env): void {
+  for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
+  for (let i = 0; i < 64; i++) env.scratchedSlots.add(i);
+}
+
+/** func_states_equal refuses an old state whose frames went round their callbacks more often. */
+export function callbackDepthsOk(old: State, cur: State): boolean {
+  for (let i = 0; i < old.frames.length; i++) if (depthOf(old.frames[i]!) > depthOf(cur.frames[i] ?? old.frames[i]!)) return false;
+  return true;
+}
+
+const sameCallsites = (a: State, b: State): boolean =>
+  a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i]!.callsite);
+
+/**
+ * find_prev_entry: the state recorded at the helper call by an earlier iteration of the current path
+ * (still being explored, same call chain).
+ */
+function prevEntry(list: readonly Checkpoint[] | undefined, cur: State, parent: Checkpoint | undefined): Checkpoint | undefined {
+  if (!list) return undefined;
+  const onPath = new Set<Checkpoint>();
+  for (let p = parent; p; p = p.parent) onPath.add(p);
+  return list.find((cp) => cp.branches > 0 && onPath.has(cp) && sameCallsites(cp.state, cur));
+}
+
+class IdPairs {
+  private readonly m = new Map<number, number>();
+  check(a: number, b: number): boolean {
+    if (a === 0 && b === 0) return true;
+    if (a === 0 || b === 0) return false;
+    const seen = this.m.get(a);
+    if (seen !== undefined) return seen === b;
+    this.m.set(a, b);
+    return true;
+  }
+}
+
+function regsExact(o: Reg, c: Reg, ids: IdPairs): boolean {
+  return o.type === c.type && o.off === c.off && tEquals(o.varOff, c.varOff) && o.umin === c.umin && o.umax === c.umax &&
+    o.smin === c.smin && o.smax === c.smax && o.u32min === c.u32min && o.u32max === c.u32max && o.s32min === c.s32min &&
+    o.s32max === c.s32max && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+}
+
+/** maybe_widen_reg: a scalar that changed between iterations and no check relies on (not precise) becomes unknown. */
+function maybeWiden(o: Reg, c: Reg, ids: IdPairs): void {
+  if (o.type !== "scalar" || c.type !== "scalar") return;
+  if (o.precise || c.precise || regsExact(o, c, ids)) return;
+  Object.assign(c, unknownScalar());
+}
+
+/**
+ * After a callback returned to its helper call (prepare_func_exit): widen the current state against the
+ * state the previous iteration had at the call.
+ */
+export function widenAfterCallback(env: Env, explored: readonly Checkpoint[] | undefined): void {
+  const prev = prevEntry(explored, env.cur, env.parentCp);
+  if (!prev) return;
+  const ids = new IdPairs();
+  for (let fr = prev.state.frames.length - 1; fr >= 0; fr--) {
+    const fo = prev.state.frames[fr]!, fc = env.cur.frames[fr]!;
+    for (let i = 0; i < 11; i++) maybeWiden(fo.regs[i]!, fc.regs[i]!, ids);
+    for (let i = 0; i < fo.stack.length && i < fc.stack.length; i++) {
+      const so = fo.stack[i]!, sc = fc.stack[i]!;
+      if (so.kinds[7] === 1 && sc.kinds[7] === 1) maybeWiden(so.spilled, sc.spilled, ids);
+    }
+  }
+}

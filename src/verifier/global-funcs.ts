@@ -1,0 +1,327 @@
+// Sub-program prototypes from BTF and global functions (kernel: btf_prepare_func_args,
+// btf_check_subprog_call, the global branch of check_func_call, do_check_subprogs).
+//
+// clang gives every non-static function BTF_FUNC_GLOBAL linkage in the object's func info. The kernel
+// does not walk into such a function at a call: it checks the caller's r1-r5 against the argument types
+// the prototype gives (context pointer, scalar, or memory of the pointee's size that may be NULL), sets
+// r0 to an unknown scalar and goes on. Each called global function is verified once afterwards, on its
+// own, from a state built from its prototype alone. Static functions go through the same argument check,
+// but a mismatch only makes their BTF "unreliable" (it is logged, not fatal).
+import { BTF_KIND, BTF_KIND_NAMES, type Btf, type BtfType, parseBtf, sizeOf, skipModifiers } from "../elf/btf.js";
+import { helperForProgType } from "../helpers/table.js";
+import { type Env, Reject, regs } from "./env.js";
+import { checkPtrOffReg } from "./calls.js";
+import { checkHelperMem } from "./memory.js";
+import { isConst } from "./scalar.js";
+import { type Reg, type State, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+
+const MAX_ARGS = 5;
+
+/** One parameter as BTF describes it (before the program type decides what a context pointer is). */
+export type BtfParamKind =
+  | { kind: "scalar" }
+  /** Pointer: the pointee's struct name (modifiers skipped), a kprobe's bpf_user_pt_regs_t typedef, its size or why none. */
+  | { kind: "ptr"; structName?: string; ptRegsTypedef: boolean; size?: number; sizeError?: string }
+  | { kind: "other"; kindName: string };
+
+export interface FuncProto {
+  name: string;
+  global: boolean;
+  returnsScalar: boolean;
+  params: BtfParamKind[];
+}
+
+/** What btf_prepare_func_args makes of an argument. */
+export type SubprogArg = { type: "ctx" } | { type: "scalar" } | { type: "mem"; size: number };
+
+const kindStr = (t: BtfType): string => (t.kind === 0 ? "UNKNOWN" : (BTF_KIND_NAMES[t.kind] ?? "UNKNOWN").toUpperCase());
+const isModifier = (t: BtfType): boolean => [BTF_KIND.TYPEDEF, BTF_KIND.VOLATILE, BTF_KIND.CONST, BTF_KIND.RESTRICT, BTF_KIND.TYPE_TAG].includes(t.kind as 8);
+const isScalarType = (t: BtfType): boolean => t.kind === BTF_KIND.INT || t.kind === BTF_KIND.ENUM || t.kind === BTF_KIND.ENUM64;
+
+function paramKind(btf: Btf, typeId: number): BtfParamKind {
+  const t = skipModifiers(btf, typeId);
+  if (isScalarType(t)) return { kind: "scalar" };
+  if (t.kind !== BTF_KIND.PTR) return { kind: "other", kindName: kindStr(t) };
+  // btf_is_prog_ctx_type looks at the pointee: a kprobe's typedef first, then the struct behind modifiers
+  let p = btf.types[t.sizeOrType]!;
+  for (let guard = 0; guard < 64 && isModifier(p) && p.kind !== BTF_KIND.TYPEDEF; guard++) p = btf.types[p.sizeOrType]!;
+  const ptRegsTypedef = p.kind === BTF_KIND.TYPEDEF && p.name === "bpf_user_pt_regs_t";
+  const pointee = skipModifiers(btf, t.sizeOrType);
+  const out: BtfParamKind = { kind: "ptr", ptRegsTypedef };
+  if (pointee.kind === BTF_KIND.STRUCT) out.structName = pointee.name;
+  // btf_resolve_size: void, forward declarations and functions have none (-EINVAL)
+  const sized = [BTF_KIND.INT, BTF_KIND.PTR, BTF_KIND.ARRAY, BTF_KIND.STRUCT, BTF_KIND.UNION, BTF_KIND.ENUM, BTF_KIND.ENUM64, BTF_KIND.FLOAT] as number[];
+  if (sized.includes(pointee.kind)) out.size = sizeOf(btf, pointee.id);
+  else out.sizeError = `reference type('${kindStr(pointee)} ${pointee.name === "void" ? "" : pointee.name}') size cannot be determined: -22`;
+  return out;
+}
+
+/** The prototype of every sub-program with func info, by its first instruction; empty when the BTF cannot be read. */
+export function readFuncProtos(rawBtf: Uint8Array, funcInfo: Uint8Array, recSize: number): Map<number, FuncProto> {
+  const out = new Map<number, FuncProto>();
+  let btf: Btf;
+  try { btf = parseBtf(rawBtf); } catch { return out; }
+  const dv = new DataView(funcInfo.buffer, funcInfo.byteOffset, funcInfo.byteLength);
+  for (let at = 0; at + 8 <= funcInfo.byteLength; at += Math.max(8, recSize)) {
+    const pc = dv.getUint32(at, true), typeId = dv.getUint32(at + 4, true);
+    try {
+      const fn = btf.types[typeId];
+      const proto = fn ? btf.types[fn.sizeOrType] : undefined;
+      if (!fn || fn.kind !== BTF_KIND.FUNC || !proto || proto.kind !== BTF_KIND.FUNC_PROTO) continue;
+      out.set(pc, {
+        name: fn.name, global: fn.linkage === 1,
+        returnsScalar: proto.sizeOrType !== 0 && isScalarType(skipModifiers(btf, proto.sizeOrType)),
+        params: (proto.params ?? []).map((p) => paramKind(btf, p.type)),
+      });
+    } catch { /* malformed: the kernel's BTF checks refuse the load before the verifier runs */ }
+  }
+  return out;
+}
+
+/** The context struct each program type's BTF arguments are recognised by (include/linux/bpf_types.h). */
+const CTX_STRUCT: Record<number, string> = {
+  1: "__sk_buff", 2: "pt_regs", 3: "__sk_buff", 4: "__sk_buff", 6: "xdp_md", 7: "bpf_perf_event_data", 8: "__sk_buff",
+  9: "bpf_sock", 10: "__sk_buff", 11: "__sk_buff", 12: "__sk_buff", 13: "bpf_sock_ops", 14: "__sk_buff", 15: "bpf_cgroup_dev_ctx",
+  16: "sk_msg_md", 17: "bpf_raw_tracepoint_args", 18: "bpf_sock_addr", 19: "__sk_buff", 21: "sk_reuseport_md", 22: "__sk_buff",
+  23: "bpf_sysctl", 24: "bpf_raw_tracepoint_args", 25: "bpf_sockopt", 30: "bpf_sk_lookup", 32: "bpf_nf_ctx",
+};
+/** btf_is_projection_of: the kernel-side names of the uapi mirrors count too. */
+const PROJECTION: Record<string, string> = { __sk_buff: "sk_buff", xdp_md: "xdp_buff" };
+
+function isCtxArg(p: Extract<BtfParamKind, { kind: "ptr" }>, progType: number): boolean {
+  if (progType === 2 && p.ptRegsTypedef) return true;
+  const want = CTX_STRUCT[progType];
+  return !!want && !!p.structName && (p.structName === want || PROJECTION[want] === p.structName);
+}
+
+interface SubprogInfo {
+  args?: SubprogArg[];
+  unreliable: boolean;
+  called: boolean;
+  verified: boolean;
+}
+
+interface GlobalFuncState {
+  protos: ReadonlyMap<number, FuncProto>;
+  info: SubprogInfo[];
+}
+
+const states = new WeakMap<Env, GlobalFuncState>();
+
+/** Attach the prototypes to a verification (once env.subprogs is known). */
+export function initSubprogProtos(env: Env, protos: ReadonlyMap<number, FuncProto> | undefined): void {
+  states.set(env, { protos: protos ?? new Map(), info: env.subprogs.map(() => ({ unreliable: false, called: false, verified: false })) });
+}
+
+const stateOf = (env: Env): GlobalFuncState => {
+  let s = states.get(env);
+  if (!s) { initSubprogProtos(env, undefined); s = states.get(env)!; }
+  return s;
+};
+const protoOf = (env: Env, subprog: number): FuncProto | undefined => stateOf(env).protos.get(env.subprogs[subprog] ?? -1);
+
+export const isGlobalSubprog = (env: Env, subprog: number): boolean => subprog > 0 && protoOf(env, subprog)?.global === true;
+export const subprogName = (env: Env, subprog: number): string => protoOf(env, subprog)?.name ?? "";
+
+/**
+ * btf_prepare_func_args: the argument types, or the reason there are none. Global functions log why;
+ * static ones fail silently (their BTF is just not used).
+ */
+function prepareArgs(env: Env, subprog: number): { args: SubprogArg[] } | { error: string } {
+  const info = stateOf(env).info[subprog]!;
+  if (info.args) return { args: info.args };
+  const proto = protoOf(env, subprog);
+  if (!proto) return { error: "" };
+  const global = proto.global;
+  const fail = (message: string): { error: string } => ({ error: global ? message : "" });
+  if (proto.params.length > MAX_ARGS) return fail(`Global function ${proto.name}() with ${proto.params.length} > ${MAX_ARGS} args. Buggy compiler.`);
+  if (!proto.returnsScalar) return fail(`Global function ${proto.name}() doesn't return scalar. Only those are supported.`);
+  const args: SubprogArg[] = [];
+  for (let i = 0; i < proto.params.length; i++) {
+    const p = proto.params[i]!;
+    if (p.kind === "scalar") { args.push({ type: "scalar" }); continue; }
+    if (p.kind === "ptr") {
+      if (isCtxArg(p, env.opts.progType)) { args.push({ type: "ctx" }); continue; }
+      if (!global) return fail("");
+      if (p.size === undefined) return fail(`arg#${i} ${p.sizeError ?? "reference type('UNKNOWN ') size cannot be determined: -22"}`);
+      args.push({ type: "mem", size: p.size });
+      continue;
+    }
+    return fail(`Arg#${i} type ${p.kindName} in ${proto.name}() is not supported yet.`);
+  }
+  info.args = args;
+  return { args };
+}
+
+/** btf_check_func_arg_match: the caller's registers against the argument types; the first mismatch's message. */
+function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: number } | undefined {
+  const R = regs(env);
+  for (let i = 0; i < args.length; i++) {
+    const regno = i + 1;
+    const reg = R[regno]!;
+    const arg = args[i]!;
+    if (arg.type === "scalar") {
+      if (reg.type !== "scalar") return { message: `R${regno} is not a scalar`, errno: 22 };
+      continue;
+    }
+    try {
+      checkArgRegOff(regno, reg);
+    } catch (e) {
+      if (e instanceof Reject) return { message: e.message, errno: e.errno };
+      throw e;
+    }
+    if (arg.type === "ctx") {
+      if (reg.type !== "ctx") return { message: `arg#${i} expects pointer to ctx`, errno: 22 };
+      continue;
+    }
+    // check_mem_reg: NULL passes; otherwise the memory must be readable and writable for the whole size
+    if (reg.type === "scalar" && isConst(reg) && reg.varOff.value === 0n) continue;
+    const saved = { ...reg };
+    // the write check clobbers the caller's stack (helper semantics) without marking the slots for the log
+    const scratched = new Set(env.scratchedSlots);
+    if (reg.maybeNull) R[regno] = { ...reg, maybeNull: false };
+    try {
+      checkHelperMem(env, regno, arg.size, false, true, false);
+      checkHelperMem(env, regno, arg.size, true, true, false);
+    } catch (e) {
+      if (e instanceof Reject) return { message: e.message, errno: 22 };
+      throw e;
+    } finally {
+      R[regno] = saved;
+      env.scratchedSlots = scratched;
+    }
+  }
+  return undefined;
+}
+
+/** check_func_arg_reg_off with ARG_DONTCARE: memory pointers may carry offsets, other pointers none. */
+function checkArgRegOff(regno: number, reg: Reg): void {
+  const free = ["stack", "pkt", "pkt_meta", "map_key", "map_value", "mem", "buf", "scalar"];
+  if (free.includes(reg.type) && !reg.maybeNull) return;
+  checkPtrOffReg(regno, reg, false);
+}
+
+/**
+ * btf_check_subprog_call: returns the message (several lines, as the kernel logs them) when the call's
+ * arguments do not match the sub-program's BTF, or undefined. A static sub-program's mismatch is logged
+ * once and marks its BTF unreliable; the call goes on as usual.
+ */
+export function checkSubprogArgs(env: Env, subprog: number): { message: string; errno: number } | undefined {
+  const st = stateOf(env);
+  const info = st.info[subprog];
+  if (!info || !st.protos.size || info.unreliable) return info && st.protos.size ? { message: "", errno: 22 } : undefined;
+  const prep = prepareArgs(env, subprog);
+  let err: { message: string; errno: number } | undefined;
+  if ("error" in prep) err = { message: prep.error, errno: 22 };
+  else err = matchArgs(env, prep.args);
+  if (!err) return undefined;
+  info.unreliable = true;
+  return err;
+}
+
+/**
+ * A bpf-to-bpf call (check_func_call before the frame is set up). For a global function: the arguments
+ * are checked, r0 becomes an unknown scalar and the walk goes on after the call (returns true); the
+ * function is queued for its own verification. For a static one the argument check is only logged.
+ */
+export function checkGlobalCall(env: Env, subprog: number): boolean {
+  const err = checkSubprogArgs(env, subprog);
+  const lines = err?.message ? err.message + "\n" : "";
+  if (!isGlobalSubprog(env, subprog)) {
+    env.log.write(lines);
+    return false;
+  }
+  const name = subprogName(env, subprog);
+  if (env.cur.activeLock) throw new Reject(`${lines}global function calls are not allowed while holding a lock,\nuse static function instead`, 22);
+  if (err) throw new Reject(`${lines}Caller passes invalid args into func#${subprog} ('${name}')`, err.errno);
+  env.log.write(`Func#${subprog} ('${name}') is global and assumed valid.\n`);
+  if (changesPktData(env, subprog)) clearPacketPointers(env.cur);
+  stateOf(env).info[subprog]!.called = true;
+  const R = regs(env);
+  for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
+  R[0] = unknownScalar();
+  return true;
+}
+
+/** A callback's BTF is checked against the helper call's registers too (push_callback_call); only the log shows it. */
+export function checkCallbackArgs(env: Env, subprog: number): void {
+  const err = checkSubprogArgs(env, subprog);
+  if (err?.message) env.log.write(err.message + "\n");
+}
+
+/** The first called global function not verified yet (do_check_subprogs goes round until none is left). */
+export function nextGlobalToVerify(env: Env): number | undefined {
+  const info = stateOf(env).info;
+  for (let i = 1; i < info.length; i++) if (isGlobalSubprog(env, i) && info[i]!.called && !info[i]!.verified) return i;
+  return undefined;
+}
+
+export function markGlobalVerified(env: Env, subprog: number): void {
+  stateOf(env).info[subprog]!.verified = true;
+}
+
+/**
+ * do_check_common for a global function: the entry state comes from its prototype (context pointer,
+ * unknown scalars, memory of the pointee's size that may be NULL, with a fresh id). Throws the kernel's
+ * rejection when the prototype cannot be used.
+ */
+export function globalEntryState(env: Env, subprog: number): State {
+  const prep = prepareArgs(env, subprog);
+  if ("error" in prep) throw new Reject(prep.error || `Global function ${subprogName(env, subprog)}() cannot be verified`, 22);
+  const f = newFrame(0, -1, subprog);
+  prep.args.forEach((a, i) => {
+    let r: Reg;
+    if (a.type === "ctx") r = pointer("ctx");
+    else if (a.type === "scalar") r = unknownScalar();
+    else { r = pointer("mem"); r.maybeNull = true; r.memSize = a.size; r.id = ++env.idGen; }
+    f.regs[i + 1] = r;
+  });
+  return { frames: [f], refs: [], path: undefined, callbackDepth: 0 };
+}
+
+/** Sub-program ranges reachable by calls from `subprog` (itself included). */
+function reachable(env: Env, subprog: number): number[] {
+  const seen = new Set<number>([subprog]);
+  const todo = [subprog];
+  while (todo.length) {
+    const k = todo.pop()!;
+    const end = env.subprogs[k + 1] ?? env.insns.length;
+    for (let i = env.subprogs[k]!; i < end; i++) {
+      const insn = env.insns[i]!;
+      if (insn.code === 0x85 && insn.src === 1) {
+        const t = env.subprogs.indexOf(i + insn.imm + 1);
+        if (t >= 0 && !seen.has(t)) { seen.add(t); todo.push(t); }
+      }
+    }
+  }
+  return [...seen];
+}
+
+/** changes_pkt_data of a sub-program: it, or something it calls, may move packet data. */
+function changesPktData(env: Env, subprog: number): boolean {
+  for (const k of reachable(env, subprog)) {
+    const end = env.subprogs[k + 1] ?? env.insns.length;
+    for (let i = env.subprogs[k]!; i < end; i++) {
+      const insn = env.insns[i]!;
+      if (insn.code === 0x85 && insn.src === 0 && helperForProgType(insn.imm, env.opts.progType)?.changesPktData) return true;
+    }
+  }
+  return false;
+}
+
+function clearPacketPointers(s: State): void {
+  for (const f of s.frames) {
+    const all = [...f.regs, ...f.stack.filter((x) => x.kinds[7] === 1).map((x) => x.spilled)];
+    for (const r of all) if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") Object.assign(r, unknownScalar());
+  }
+}
+
+/**
+ * do_check_common for the main program also reads its prototype (only to decide whether its BTF can be
+ * trusted): a global main program's odd argument is logged, e.g. a `void *ctx`. Returns that log line.
+ */
+export function mainProtoNote(env: Env): string {
+  if (!stateOf(env).protos.has(0)) return "";
+  const prep = prepareArgs(env, 0);
+  return "error" in prep && prep.error ? prep.error + "\n" : "";
+}
