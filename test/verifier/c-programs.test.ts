@@ -40,7 +40,8 @@ describe("verifier on real C programs (recorded kernel verdicts)", () => {
   it("covers the program types and both verdicts", () => {
     expect(records.length).toBeGreaterThanOrEqual(100);
     const sections = new Set(records.map((r) => r.section.split("/")[0]));
-    for (const s of ["xdp", "tc", "socket", "cgroup_skb", "sockops", "sk_msg", "kprobe", "tracepoint", "raw_tracepoint", "perf_event"]) expect(sections).toContain(s);
+    for (const s of ["xdp", "tc", "socket", "cgroup_skb", "sockops", "sk_msg", "kprobe", "tracepoint", "raw_tracepoint", "perf_event",
+      "flow_dissector", "sk_reuseport", "lwt_in", "lwt_out", "lwt_xmit", "lwt_seg6local", "cgroup"]) expect(sections).toContain(s);
     const acc = records.filter((r) => r.verdict === "accept").length;
     expect(acc).toBeGreaterThan(records.length * 0.3);
     expect(records.length - acc).toBeGreaterThan(records.length * 0.3);
