@@ -4,6 +4,15 @@ import { Command } from "commander";
 import { registerCommands } from "./commands/index.js";
 import { reportError } from "./run-command.js";
 
+// A reader that stops early (`bpfkit verify x.o --log-level 2 | head`) closes the pipe: that is not an error
+// of ours, so end quietly as other Unix tools do instead of printing a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
+}
+
 const program = new Command();
 program
   .name("bpfkit")

@@ -131,6 +131,8 @@ function subprogStarts(insns: readonly RawInsn[]): number[] {
 class Walker {
   readonly env: Env;
   private live: Uint16Array | undefined;
+  /** The source line record printed last (env->prev_linfo). */
+  private prevLinfo: SourceLine | undefined;
   private jmpsProcessed = 0;
   private prevJmpsProcessed = 0;
   private prevInsnProcessed = 0;
@@ -187,11 +189,30 @@ class Walker {
     return res;
   }
 
+  /** The line_info record covering pc (find_linfo): the last one starting at or before it. */
   private lineFor(pc: number): SourceLine | undefined {
-    if (!this.lines?.length) return undefined;
-    let best: SourceLine | undefined;
-    for (const l of this.lines) if (l.pc <= pc) best = l; else break;
-    return best;
+    const lines = this.lines;
+    if (!lines?.length || lines[0]!.pc > pc) return undefined;
+    let lo = 0, hi = lines.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (lines[mid]!.pc <= pc) lo = mid; else hi = mid - 1;
+    }
+    return lines[lo];
+  }
+
+  /**
+   * verbose_linfo: the source line before an instruction, when the record covering it is not the one
+   * printed last, unless both name the same file and line (two records for one line differ only in the
+   * column). The last printed record survives branch pops and log rewinds; it is forgotten per function.
+   */
+  private printSourceLine(pc: number): void {
+    const linfo = this.lineFor(pc);
+    const prev = this.prevLinfo;
+    if (!linfo || linfo === prev) return;
+    if (prev && prev.file === linfo.file && prev.line === linfo.line) return;
+    this.env.log.write(`; ${(linfo.text ?? "").trimStart()} @ ${linfo.file.split("/").pop()}:${linfo.line}\n`);
+    this.prevLinfo = linfo;
   }
 
   run(): VerifyResult {
@@ -243,6 +264,7 @@ class Walker {
       env.parentCp = undefined;
       env.prevInsnIdx = -1;
       env.prevLogPos = 0;
+      this.prevLinfo = undefined;
       this.explored.clear();
       for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
       this.walk();
@@ -453,8 +475,7 @@ class Walker {
       if (env.log.level) {
         this.printInsnState();
         this.doPrintState = false;
-        const line = this.lines?.find((l) => l.pc === pc);
-        if (line?.text) env.log.write(`; ${line.text.trim()} @ ${line.file.split("/").pop()}:${line.line}\n`);
+        this.printSourceLine(pc);
         const text = `${pc}: ${insnStr(insn, env.insns[pc + 1])}\n`;
         env.log.write(text);
         env.prevInsnPrintLen = text.length;
