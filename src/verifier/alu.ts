@@ -6,6 +6,7 @@ import { type Env, Reject, checkRegRead, checkRegWrite, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { type Bounds, S64_MAX, S64_MIN, coerceToSize, copyBounds, mark32Known, mark32Unbounded, markKnown, markUnknown, scalarAlu,
   syncBounds, zext32, isConst } from "./scalar.js";
+import { markChainPrecision } from "./precision.js";
 import { type Reg, constScalar, copyReg, isPktPointer, unknownScalar } from "./state.js";
 import { U64, tAdd, tSub, tIsConst, tSubreg, tnumRange, tnumStr } from "./tnum.js";
 
@@ -205,10 +206,13 @@ function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, sr
         if (op === 1) { R[insn.dst] = unknownScalar(); return; }
         throw new Reject(`R${insn.dst} pointer ${ALU_STR[op]} pointer prohibited`);
       }
+      // scalar += pointer: the scalar's range becomes the pointer's offset
+      markChainPrecision(env, insn.dst);
       adjustPtr(env, insn, op, alu64, src, dst, true);
       return;
     }
-    if (dst.type !== "scalar") { adjustPtr(env, insn, op, alu64, dst, src, false); return; }
+    if (dst.type !== "scalar") { markChainPrecision(env, insn.src); adjustPtr(env, insn, op, alu64, dst, src, false); return; }
+    if (dst.precise) markChainPrecision(env, insn.src);
   } else {
     src = constScalar(BigInt(insn.imm));
     if (dst.type !== "scalar") { adjustPtr(env, insn, op, alu64, dst, src, false); return; }

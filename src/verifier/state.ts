@@ -77,6 +77,23 @@ export function pathOf(s: State): [number, boolean][] {
 
 export interface RefState { id: number; insn: number; kind: "sock" | "ringbuf" }
 
+/** A register or stack slot sharing a scalar id at a conditional jump (struct linked_reg). */
+export interface LinkedReg { frameno: number; isReg: boolean; no: number }
+
+/**
+ * One entry of the instruction history (struct bpf_insn_hist_entry) that precision back-tracking walks:
+ * a jump into a jump point (prevIdx is where it came from), a stack spill or fill (the slot), a
+ * comparison involving a stack pointer, or the scalars linked at a conditional jump. Newest first.
+ */
+export interface HistEntry {
+  idx: number;
+  prevIdx: number;
+  /** INSN_F_* flags (precision.ts). */
+  flags: number;
+  linked: LinkedReg[] | undefined;
+  prev: HistEntry | undefined;
+}
+
 export interface State {
   frames: Frame[];
   refs: RefState[];
@@ -86,6 +103,12 @@ export interface State {
   callbackDepth: number;
   /** The bpf_spin_lock held (active_lock): the map and the id of the value pointer it was taken through. */
   activeLock?: { map: number; id: number };
+  /** Instruction history since the last checkpoint (insn_hist_start..end), newest first, and its length. */
+  hist: HistEntry | undefined;
+  histLen: number;
+  /** first_insn_idx / last_insn_idx: where this state's segment of the path starts and (for a checkpoint) ends. */
+  firstInsnIdx: number;
+  lastInsnIdx: number;
 }
 
 export const curFrame = (s: State): Frame => s.frames[s.frames.length - 1]!;
@@ -109,7 +132,8 @@ function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: State): State {
-  const out: State = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), path: s.path, callbackDepth: s.callbackDepth };
+  const out: State = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), path: s.path, callbackDepth: s.callbackDepth,
+    hist: s.hist, histLen: s.histLen, firstInsnIdx: s.firstInsnIdx, lastInsnIdx: s.lastInsnIdx };
   if (s.activeLock) out.activeLock = { ...s.activeLock };
   return out;
 }

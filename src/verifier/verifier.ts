@@ -13,6 +13,7 @@ import { VLog, alignPad, frameStr, insnStr, regTypeStr } from "./log.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
+import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
 import { type Reg, type State, cloneState, constScalar, curFrame, newFrame, pathOf, pointer, unknownScalar } from "./state.js";
 
@@ -145,11 +146,11 @@ class Walker {
   private readonly auxPtrType = new Map<number, string>();
 
   constructor(insns: RawInsn[], envOpts: EnvOptions, private readonly opts: VerifyOptions, private readonly lines?: SourceLine[]) {
-    const s: State = { frames: [newFrame(0, -1, 0)], refs: [], path: undefined, callbackDepth: 0 };
+    const s: State = { frames: [newFrame(0, -1, 0)], refs: [], path: undefined, callbackDepth: 0, hist: undefined, histLen: 0, firstInsnIdx: 0, lastInsnIdx: -1 };
     this.env = {
       insns, opts: envOpts, log: new VLog(envOpts.logLevel), cur: s, parentCp: undefined, insnIdx: 0, prevInsnIdx: -1, idGen: 0,
       subprogs: [0], scratchedRegs: new Set(), scratchedSlots: new Set(), prevLogPos: 0, prevInsnPrintLen: 0, stackDepth: [0],
-      changesPktData: false,
+      changesPktData: false, curHist: undefined, jmpPoints: new Uint8Array(insns.length + 1),
       push: (st, insn) => this.pushBranch(st, insn, this.env.insnIdx),
       clone: cloneState,
     };
@@ -200,10 +201,12 @@ class Walker {
     }
     if (!this.cfg.error) {
       this.live = liveRegisters(env.insns);
+      env.liveRegs = this.live;
       if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live));
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
     env.subprogs = this.cfg.subprogs;
+    env.jmpPoints = jmpPoints(env.insns, this.cfg.jumpTargets);
     env.stackDepth = env.subprogs.map(() => 0);
     const f0 = frame(env);
     f0.regs[1] = pointer("ctx");
@@ -340,10 +343,12 @@ class Walker {
   private isStateVisited(pc: number): boolean {
     const env = this.env;
     let list = this.explored.get(pc) ?? [];
-    let addNew = this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8;
+    // a long history since the last checkpoint forces a new one (it is walked on every precision request)
+    let addNew = env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     let statesCnt = 0;
     const keep: Checkpoint[] = [];
     let pruned = false;
+    let prunedBy: Checkpoint | undefined;
     for (const cp of list) {
       if (pruned) { keep.push(cp); continue; }
       statesCnt++;
@@ -354,7 +359,7 @@ class Walker {
         if (this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         if (!cp.cleaned) { this.clean(cp); cp.cleaned = true; }
-        if (statesEqual(cp.state, env.cur, false)) { cp.hit++; pruned = true; keep.push(cp); continue; }
+        if (statesEqual(cp.state, env.cur, false)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
       if (cp.miss > cp.hit * 3 + 3) { this.curStates--; continue; } // evicted: unlikely to help
@@ -362,11 +367,21 @@ class Walker {
     }
     list = keep;
     this.explored.set(pc, list);
-    if (pruned) return true;
+    if (pruned) {
+      // what the old state needed precise, the pruned path must provide precisely too
+      if (env.jmpPoints[pc]) pushHist(env, 0);
+      propagatePrecision(env, prunedBy!.state);
+      return true;
+    }
     // the kernel counts the states it compared against when it goes on to add one
     if (addNew) this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
+    markAllScalarsImprecise(env.cur);
     const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false };
+    // the current path's history restarts at the checkpoint (insn_hist_start = insn_hist_end)
+    env.cur.hist = undefined;
+    env.cur.histLen = 0;
+    env.cur.firstInsnIdx = pc;
     list.unshift(cp);
     env.parentCp = cp;
     this.totalStates++;
@@ -401,6 +416,8 @@ class Walker {
       if ((this.processed & 1023) === 0 && this.opts.timeoutMs !== undefined && Date.now() - this.started > this.opts.timeoutMs) {
         throw new Reject("timeout", 62);
       }
+      env.curHist = undefined;
+      env.cur.lastInsnIdx = env.prevInsnIdx;
       if (this.cfg.prunePoints[pc] && this.isStateVisited(pc)) {
         if (env.log.level) {
           if (this.doPrintState) env.log.write(`\nfrom ${env.prevInsnIdx} to ${pc}: safe\n`);
@@ -409,6 +426,7 @@ class Walker {
         if (!this.popBranch()) return;
         continue;
       }
+      if (env.jmpPoints[pc]) pushHist(env, 0);
       if (env.log.level >= 2 && this.doPrintState) {
         env.log.write(`\nfrom ${env.prevInsnIdx} to ${pc}:` + this.printStateAll(env.cur));
         this.doPrintState = false;
@@ -424,8 +442,9 @@ class Walker {
         env.prevLogPos = env.log.pos;
       }
       if (this.opts.captureRegs || this.opts.recordStates) this.failRegs = frame(env).regs.map((r) => ({ ...r }));
-      env.prevInsnIdx = pc;
       const next = this.step(insn, pc);
+      // after the step: while checking it, prev_insn_idx is still the instruction before (history entries)
+      env.prevInsnIdx = pc;
       if (this.opts.recordStates) this.states.push({ pc, text: this.printStateAll(env.cur).trim(), regs: frame(env).regs.map((r) => ({ ...r })) });
       if (next === -1) {
         if (!this.popBranch()) return;
