@@ -344,7 +344,9 @@ class Walker {
     const env = this.env;
     let list = this.explored.get(pc) ?? [];
     // a long history since the last checkpoint forces a new one (it is walked on every precision request)
-    let addNew = env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
+    // may_goto is a forced checkpoint (is_force_checkpoint), so are states with a long history
+    const force = env.insns[pc]!.code === 0xe5;
+    let addNew = force || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     let statesCnt = 0;
     const keep: Checkpoint[] = [];
     let pruned = false;
@@ -356,13 +358,14 @@ class Walker {
         if (statesEqual(cp.state, env.cur, true)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state)}`, 22);
         }
-        if (this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
+        if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         if (!cp.cleaned) { this.clean(cp); cp.cleaned = true; }
         if (statesEqual(cp.state, env.cur, false)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
-      if (cp.miss > cp.hit * 3 + 3) { this.curStates--; continue; } // evicted: unlikely to help
+      const n = force && cp.branches > 0 ? 64 : 3;
+      if (cp.miss > cp.hit * n + n) { this.curStates--; continue; } // evicted: unlikely to help
       keep.push(cp);
     }
     list = keep;
@@ -637,6 +640,8 @@ class Walker {
     }
     const outcome = checkCondJmp(env, insn, cloneState);
     if (outcome.only !== undefined) {
+      // the state is printed at the jump (print_insn_state in check_cond_jmp_op), after any mark_precise lines
+      if (env.log.level) this.printInsnState();
       env.cur.path = { pc, taken: outcome.only, prev: env.cur.path };
       return outcome.only ? pc + insn.off + 1 : pc + 1;
     }
