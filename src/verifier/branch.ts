@@ -4,9 +4,9 @@
 // and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
 import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg } from "./env.js";
-import { type Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, boundsInvalid, copyBounds, markUnbounded, s32, s64, syncBounds, u32 } from "./scalar.js";
+import { type Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, boundsInvalid, knownBounds, markUnbounded, s32, s64, scalarAlu, syncBounds, u32 } from "./scalar.js";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
-import { type LinkedReg, type Reg, type State, constScalar, curFrame, isPointer, isPktPointer } from "./state.js";
+import { type LinkedReg, type Reg, type State, constScalar, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
 import { U32, U64, tAnd, tIntersect, tOr, tSubreg, tWithSubreg, tconst } from "./tnum.js";
 
 export const JEQ = 1, JGT = 2, JGE = 3, JSET = 4, JNE = 5, JSGT = 6, JSGE = 7, JLT = 10, JLE = 11, JSLT = 12, JSLE = 13;
@@ -209,13 +209,21 @@ function syncLinked(env: Env, s: State, r: Reg): void {
     const inner = fr === s.frames.length - 1;
     f.regs.forEach((o, j) => {
       if (inner && !(live & (1 << j))) return;
-      if (o !== r && o.type === "scalar" && o.id === r.id) Object.assign(o, copyBounds(r));
+      syncOne(o, r);
     });
-    for (const slot of f.stack) {
-      const o = slot.spilled;
-      if ((slot.kinds[7] === 1 || o.type !== "not_init") && o !== r && o.type === "scalar" && o.id === r.id) Object.assign(o, copyBounds(r));
-    }
+    for (const slot of f.stack) if (slot.kinds[7] === 1 || slot.spilled.type !== "not_init") syncOne(slot.spilled, r);
   });
+}
+
+/** One register of sync_linked_regs: the known register's state, moved by the difference of their deltas. */
+function syncOne(o: Reg, known: Reg): void {
+  if (o === known || o.type !== "scalar" || o.id !== known.id) return;
+  if ((!o.addConst && !known.addConst) || o.off === known.off) { Object.assign(o, copyReg(known)); return; }
+  const { off, id, addConst } = o;
+  Object.assign(o, copyReg(known));
+  o.off = off; o.id = id; o.addConst = addConst;
+  // reg = known + (delta of reg - delta of known); a 32-bit delta zero-extends
+  scalarAlu("add", addConst === 32, o, knownBounds(BigInt(off) - BigInt(known.off)));
 }
 
 /**

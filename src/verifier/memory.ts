@@ -9,7 +9,7 @@ import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { coerceToSize, isConst, markKnown, syncBounds } from "./scalar.js";
 import { markChainPrecision, pushHist, stackAccessFlags } from "./precision.js";
-import { type Frame, type Reg, Slot, constScalar, copyReg, growStack, notInit, pointer, unknownScalar } from "./state.js";
+import { type Frame, type Reg, Slot, assignScalarIdBeforeMov, clearScalarId, constScalar, copyReg, growStack, notInit, pointer, unknownScalar } from "./state.js";
 import { tAdd, tIsAligned, tconst, tnumStr } from "./tnum.js";
 
 const MAX_VAR_OFF = 1 << 29;
@@ -286,7 +286,7 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   const aligned = fpOff % 8 === 0;
   if (value && aligned && value.type === "scalar") {
     // spilling links the stack copy and the register (assign_scalar_id_before_mov) when the value fits
-    if (value.umax < (size >= 8 ? 1n << 64n : 1n << BigInt(size * 8)) && !value.id && !isConst(value)) value.id = ++env.idGen;
+    if (value.umax < (size >= 8 ? 1n << 64n : 1n << BigInt(size * 8))) assignScalarIdBeforeMov(value, () => ++env.idGen);
     saveSpill(st, value, size);
   } else if (!value && aligned && imm !== undefined) {
     saveSpill(st, constScalar(BigInt(imm)), size);
@@ -322,7 +322,7 @@ function saveSpill(st: { kinds: Uint8Array; spilled: Reg }, value: Reg, size: nu
   if (size < 8 && value.type === "scalar") {
     // a narrowing spill keeps the value only when it fits
     const fits = value.umax < (1n << BigInt(size * 8));
-    if (!fits) st.spilled.id = 0;
+    if (!fits) { st.spilled.id = 0; st.spilled.addConst = 0; }
   }
   let i = 8;
   for (; i > 8 - size; i--) st.kinds[i - 1] = Slot.SPILL;
@@ -377,7 +377,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
       const narrowOk = size <= spillSize && (fpOff % 8 === 0 || fpOff % 8 === -(8 - spillSize) || true) && narrowAccessOk(fpOff, size, spillSize);
       if (narrowOk) {
         const r = copyReg(sp);
-        if (sp.umax >= (1n << BigInt(size * 8))) r.id = 0;
+        if (sp.umax >= (1n << BigInt(size * 8))) clearScalarId(r);
         R[dstRegno] = r;
       } else {
         let spillCnt = 0, zeroCnt = 0;

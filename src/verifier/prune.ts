@@ -25,8 +25,8 @@ export interface Checkpoint {
 class IdMap {
   private readonly m = new Map<number, number>();
   private readonly back = new Map<number, number>();
-  /** Ids above every real one, for check_scalar_ids (tmp_id_gen). */
-  private tmp = 1 << 30;
+  /** Ids above every real one (and every BPF_ADD_CONST one), for check_scalar_ids (tmp_id_gen). */
+  private tmp = 2 ** 40;
   check(oldId: number, curId: number): boolean {
     if (oldId === 0 && curId === 0) return true;
     if (oldId === 0 || curId === 0) return false;
@@ -41,10 +41,17 @@ class IdMap {
    * check_scalar_ids: an unlinked old scalar accepts any id; a linked one needs the same links in the
    * current state, where an unlinked scalar gets a fresh id (so two unlinked ones cannot stand for one link).
    */
-  checkScalar(oldId: number, curId: number): boolean {
-    if (!oldId) return true;
-    return this.check(oldId, curId || ++this.tmp);
+  checkScalar(o: Reg, c: Reg): boolean {
+    if (!o.id) return true;
+    if (!this.check(scalarId(o), c.id ? scalarId(c) : ++this.tmp)) return false;
+    // a delta link maps its base id consistently too
+    return !o.addConst || this.check(o.id, c.id || this.tmp);
   }
+}
+
+/** The kernel's scalar id with its BPF_ADD_CONST64/32 bit (31/30). */
+function scalarId(r: Reg): number {
+  return r.id + (r.addConst === 64 ? 2 ** 31 : r.addConst === 32 ? 2 ** 30 : 0);
 }
 
 function rangeWithin(o: Reg, c: Reg): boolean {
@@ -61,7 +68,8 @@ function sameFields(o: Reg, c: Reg): boolean {
 }
 
 function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
-  return sameFields(o, c) && o.frameno === c.frameno && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+  const id = (r: Reg): number => (r.type === "scalar" ? scalarId(r) : r.id);
+  return sameFields(o, c) && o.frameno === c.frameno && ids.check(id(o), id(c)) && ids.check(o.refObjId, c.refObjId);
 }
 
 /**
@@ -76,7 +84,11 @@ function regsafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
   switch (o.type) {
     case "scalar":
       if (!o.precise) return true;
-      if (!ids.checkScalar(o.id, c.id)) return false;
+      // linked with a delta on one side only: different links; both: same delta
+      if (o.addConst && !c.addConst) return false;
+      if (o.id && !o.addConst && c.addConst) return false;
+      if (o.addConst && o.off !== c.off) return false;
+      if (!ids.checkScalar(o, c)) return false;
       return rangeWithin(o, c) && tIn(o.varOff, c.varOff);
     case "map_key": case "map_value": case "mem": case "buf": case "tp_buffer":
       return o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly && o.off === c.off && o.map === c.map &&

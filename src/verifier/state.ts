@@ -27,17 +27,35 @@ export interface Reg extends Bounds {
   frameno: number;
   memSize: number;
   precise: boolean;
+  /**
+   * BPF_ADD_CONST64 / BPF_ADD_CONST32 (64 or 32, else 0): this scalar is the scalar `id` plus `off`
+   * (a 64- or 32-bit add or sub of a constant after a copy), so a bound learnt on one is moved to the other.
+   */
+  addConst: number;
 }
 
 export function notInit(): Reg {
   return { type: "not_init", maybeNull: false, ringbuf: false, rdonly: false, off: 0, range: 0, id: 0, refObjId: 0, map: -1,
-    frameno: 0, memSize: 0, precise: false, ...unboundedBounds() };
+    frameno: 0, memSize: 0, precise: false, addConst: 0, ...unboundedBounds() };
 }
 export function unknownScalar(): Reg { const r = notInit(); r.type = "scalar"; return r; }
 export function constScalar(v: bigint): Reg { const r = notInit(); r.type = "scalar"; Object.assign(r, knownBounds(v)); return r; }
 /** A pointer with a known-zero variable offset (mark_reg_known_zero). */
 export function pointer(type: RegType): Reg { const r = notInit(); r.type = type; Object.assign(r, knownBounds(0n)); return r; }
 export const copyReg = (r: Reg): Reg => ({ ...r, ...copyBounds(r) });
+
+/** clear_scalar_id: the scalar is linked to no other. */
+export function clearScalarId(r: Reg): void { r.id = 0; r.off = 0; r.addConst = 0; }
+
+/**
+ * assign_scalar_id_before_mov: a copy (move or spill) links the copy to its source through a shared id;
+ * a source already linked with a delta starts a new link (deltas do not accumulate).
+ */
+export function assignScalarIdBeforeMov(r: Reg, newId: () => number): void {
+  if (r.type !== "scalar") return;
+  if (r.addConst) clearScalarId(r);
+  if (!r.id && r.varOff.mask !== 0n) r.id = newId();
+}
 
 export const isPointer = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
 export const isPktPointer = (r: Reg): boolean => r.type === "pkt" || r.type === "pkt_meta";
