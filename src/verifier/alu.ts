@@ -218,9 +218,10 @@ function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, sr
     if (dst.type !== "scalar") { adjustPtr(env, insn, op, alu64, dst, src, false); return; }
   }
   if ((op === 4 || op === 5) && tIsConst(src.varOff)) maybeForkScalars(env, insn, dst);
-  const out = copyReg(regs(env)[insn.dst]!);
+  const before = regs(env)[insn.dst]!;
+  const out = copyReg(before);
   scalarAlu(opName, !alu64, out, copyBounds(src));
-  linkAfterAlu(out, insn, op, alu64, src);
+  linkAfterAlu(out, insn, op, alu64, src, before.umax);
   R[insn.dst] = out;
 }
 
@@ -228,10 +229,12 @@ function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, sr
  * After `dst op src` on scalars: adding or subtracting a constant keeps the link with dst's copies as a
  * delta (BPF_ADD_CONST64/32, at most one per link, within s32); any other operation breaks it.
  */
-function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: Reg): void {
+function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: Reg, umaxBefore: bigint): void {
   const srcX = (insn.code & 8) !== 0;
   const srcConst = alu64 ? tIsConst(src.varOff) : tSubreg(src.varOff).mask === 0n;
   if (!((op === 0 || op === 1) && dst.id && srcConst && !(srcX && insn.src === insn.dst))) { clearScalarId(dst); return; }
+  // a 32-bit operation is a delta of the linked value only when that value has no upper bits
+  if (!alu64 && umaxBefore > 0xffffffffn) { clearScalarId(dst); return; }
   const val = alu64 ? BigInt.asIntN(64, src.varOff.value) : BigInt.asUintN(32, src.varOff.value);
   if (alu64 && (val < -0x80000000n || val > 0x7fffffffn)) { clearScalarId(dst); return; }
   let off = Number(BigInt.asIntN(32, val));

@@ -344,8 +344,10 @@ class Walker {
     const env = this.env;
     let list = this.explored.get(pc) ?? [];
     // a long history since the last checkpoint forces a new one (it is walked on every precision request)
-    // may_goto is a forced checkpoint (is_force_checkpoint), so are states with a long history
-    const force = env.insns[pc]!.code === 0xe5;
+    // may_goto and helper calls that run a callback are forced checkpoints (is_force_checkpoint), so are
+    // states with a long history
+    const at = env.insns[pc]!;
+    const force = at.code === 0xe5 || (at.code === 0x85 && at.src === 0 && [164, 180, 181, 209].includes(at.imm));
     let addNew = force || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     let statesCnt = 0;
     const keep: Checkpoint[] = [];
