@@ -614,6 +614,8 @@ class Walker {
       }
       if (insn.src === 1) {
         checkLocalCall(env, insn, pc + insn.imm + 1);
+        // the callee's whole state is printed before its first instruction (after the caller/callee dump)
+        this.markAllScratched();
         this.doPrintState = false;
         return pc + insn.imm + 1;
       }
