@@ -1,6 +1,6 @@
 // How often the emulator's whole log equals the kernel's, at log levels 1 and 2, on a sample of the
-// corpus (needs root). Lines the emulator does not reproduce by design are dropped from both sides:
-// mark_precise back-tracking notes and the kernel address of a map in an lddw line.
+// corpus (needs root). The kernel address of a map in an lddw line (an instruction line or a
+// mark_precise back-tracking line) is replaced on both sides.
 //   npx tsx scripts/verifier-log-agreement.ts [N=300] [--show K]
 import { readFileSync } from "node:fs";
 import { compareEntry, entryMaps, type CorpusEntry } from "../src/verifier/differential.js";
@@ -13,8 +13,8 @@ const showIdx = args.indexOf("--show");
 const show = showIdx >= 0 ? Number(args[showIdx + 1]) : 0;
 const entries = readFileSync("test/fixtures/verifier/corpus.jsonl", "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l) as CorpusEntry);
 const sample = entries.filter((_, i) => i % Math.max(1, Math.floor(entries.length / n)) === 0).slice(0, n);
-const norm = (log: string): string => log.split("\n").filter((l) => !l.startsWith("mark_precise:"))
-  .map((l) => l.replace(/^(\s*\d+: (?:[0-9.]{10} )?\(18\) r\d+ = )0x[0-9a-f]+/, "$1<map>")).join("\n");
+const norm = (log: string): string => log.split("\n")
+  .map((l) => l.replace(/^((?:mark_precise: .* before )?\s*\d+: (?:[0-9.]{10} )?\(18\) r\d+ = )0x[0-9a-f]+/, "$1<map>")).join("\n");
 for (const level of [1, 2]) {
   let same = 0;
   let shown = 0;

@@ -6,7 +6,8 @@ import { type Env, Reject, checkRegRead, checkRegWrite, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { type Bounds, S64_MAX, S64_MIN, coerceToSize, copyBounds, mark32Known, mark32Unbounded, markKnown, markUnknown, scalarAlu,
   syncBounds, zext32, isConst } from "./scalar.js";
-import { type Reg, constScalar, copyReg, isPktPointer, unknownScalar } from "./state.js";
+import { markChainPrecision } from "./precision.js";
+import { type Reg, assignScalarIdBeforeMov, clearScalarId, constScalar, copyReg, isPktPointer, unknownScalar } from "./state.js";
 import { U64, tAdd, tSub, tIsConst, tSubreg, tnumRange, tnumStr } from "./tnum.js";
 
 const OPS = ["add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "neg", "mod", "xor", "mov", "arsh", "end"];
@@ -50,7 +51,7 @@ export function checkAlu(env: Env, insn: RawInsn): void {
       if (!swap) {
         // le64 is a no-op here; le16/le32 truncate like a narrow load
         const out = copyReg(d);
-        out.id = 0;
+        clearScalarId(out);
         if (bytes < 8) coerceToSize(out, bytes);
         setReg(env, insn.dst, out);
         return;
@@ -82,16 +83,16 @@ export function checkAlu(env: Env, insn: RawInsn): void {
       if (alu64) {
         if (insn.off === 0) {
           // a copy of an unknown scalar shares its id, so a later bounds check refines both
-          if (s.type === "scalar" && !s.id && !tIsConst(s.varOff)) s.id = ++env.idGen;
+          assignScalarIdBeforeMov(s, () => ++env.idGen);
           setReg(env, insn.dst, copyReg(s));
         } else if (insn.off === 1) {
           setReg(env, insn.dst, unknownScalar());
         } else {
           if (s.type !== "scalar") { setReg(env, insn.dst, unknownScalar()); return; }
           const noSext = s.umax < 1n << BigInt(insn.off - 1);
-          if (noSext && !s.id && !tIsConst(s.varOff)) s.id = ++env.idGen;
+          if (noSext) assignScalarIdBeforeMov(s, () => ++env.idGen);
           const r = copyReg(s);
-          if (!noSext) r.id = 0;
+          if (!noSext) clearScalarId(r);
           coerceToSizeSx(r, insn.off / 8);
           setReg(env, insn.dst, r);
         }
@@ -107,17 +108,17 @@ export function checkAlu(env: Env, insn: RawInsn): void {
         if (insn.off === 0) {
           // a copy of a value that fits in 32 bits stays linked to its source (same id)
           const fits = s.umax <= 0xffffffffn;
-          if (fits && !s.id && !tIsConst(s.varOff)) s.id = ++env.idGen;
+          if (fits) assignScalarIdBeforeMov(s, () => ++env.idGen);
           const r = copyReg(s);
-          if (!fits) r.id = 0;
+          if (!fits) clearScalarId(r);
           zext32(r);
           syncBounds(r);
           setReg(env, insn.dst, r);
         } else {
           const noSext = s.umax < 1n << BigInt(insn.off - 1);
-          if (noSext && !s.id && !tIsConst(s.varOff)) s.id = ++env.idGen;
+          if (noSext) assignScalarIdBeforeMov(s, () => ++env.idGen);
           const r = copyReg(s);
-          if (!noSext) r.id = 0;
+          if (!noSext) clearScalarId(r);
           coerceSubregToSizeSx(r, insn.off / 8);
           zext32(r);
           syncBounds(r);
@@ -205,20 +206,45 @@ function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, sr
         if (op === 1) { R[insn.dst] = unknownScalar(); return; }
         throw new Reject(`R${insn.dst} pointer ${ALU_STR[op]} pointer prohibited`);
       }
+      // scalar += pointer: the scalar's range becomes the pointer's offset
+      markChainPrecision(env, insn.dst);
       adjustPtr(env, insn, op, alu64, src, dst, true);
       return;
     }
-    if (dst.type !== "scalar") { adjustPtr(env, insn, op, alu64, dst, src, false); return; }
+    if (dst.type !== "scalar") { markChainPrecision(env, insn.src); adjustPtr(env, insn, op, alu64, dst, src, false); return; }
+    if (dst.precise) markChainPrecision(env, insn.src);
   } else {
     src = constScalar(BigInt(insn.imm));
     if (dst.type !== "scalar") { adjustPtr(env, insn, op, alu64, dst, src, false); return; }
   }
   if ((op === 4 || op === 5) && tIsConst(src.varOff)) maybeForkScalars(env, insn, dst);
-  const out = copyReg(regs(env)[insn.dst]!);
-  // any ALU op on a scalar breaks its link with copies (the kernel keeps `+= const` links; rarely matters)
-  out.id = 0;
+  const before = regs(env)[insn.dst]!;
+  const out = copyReg(before);
   scalarAlu(opName, !alu64, out, copyBounds(src));
+  linkAfterAlu(out, insn, op, alu64, src, before.umax);
   R[insn.dst] = out;
+}
+
+/**
+ * After `dst op src` on scalars: adding or subtracting a constant keeps the link with dst's copies as a
+ * delta (BPF_ADD_CONST64/32, at most one per link, within s32); any other operation breaks it.
+ */
+function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: Reg, umaxBefore: bigint): void {
+  const srcX = (insn.code & 8) !== 0;
+  const srcConst = alu64 ? tIsConst(src.varOff) : tSubreg(src.varOff).mask === 0n;
+  if (!((op === 0 || op === 1) && dst.id && srcConst && !(srcX && insn.src === insn.dst))) { clearScalarId(dst); return; }
+  // a 32-bit operation is a delta of the linked value only when that value has no upper bits
+  if (!alu64 && umaxBefore > 0xffffffffn) { clearScalarId(dst); return; }
+  const val = alu64 ? BigInt.asIntN(64, src.varOff.value) : BigInt.asUintN(32, src.varOff.value);
+  if (alu64 && (val < -0x80000000n || val > 0x7fffffffn)) { clearScalarId(dst); return; }
+  let off = Number(BigInt.asIntN(32, val));
+  if (op === 1) {
+    if (off === -0x80000000) { clearScalarId(dst); return; }
+    off = -off;
+  }
+  if (dst.addConst) { clearScalarId(dst); return; }
+  dst.addConst = alu64 ? 64 : 32;
+  dst.off = off;
 }
 
 /**

@@ -4,8 +4,9 @@
 // and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
 import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg } from "./env.js";
-import { type Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, boundsInvalid, copyBounds, markUnbounded, s32, s64, syncBounds, u32 } from "./scalar.js";
-import { type Reg, type State, constScalar, curFrame, isPointer, isPktPointer } from "./state.js";
+import { type Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, boundsInvalid, knownBounds, markUnbounded, s32, s64, scalarAlu, syncBounds, u32 } from "./scalar.js";
+import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
+import { type LinkedReg, type Reg, type State, constScalar, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
 import { U32, U64, tAnd, tIntersect, tOr, tSubreg, tWithSubreg, tconst } from "./tnum.js";
 
 export const JEQ = 1, JGT = 2, JGE = 3, JSET = 4, JNE = 5, JSGT = 6, JSGE = 7, JLT = 10, JLE = 11, JSLT = 12, JSLE = 13;
@@ -197,12 +198,32 @@ function refineAndSync(r1: Reg, r2: Reg, op: number, is32: boolean): boolean {
   return !contradictory(r1) && !contradictory(r2);
 }
 
-/** Copy refined bounds to every scalar sharing the id (sync_linked_regs). */
-function syncLinked(s: State, r: Reg): void {
+/**
+ * Copy refined bounds to every scalar sharing the id (sync_linked_regs). 6.18 links only registers live
+ * at the jump (dead ones in the current frame keep their bounds).
+ */
+function syncLinked(env: Env, s: State, r: Reg): void {
   if (r.type !== "scalar" || !r.id) return;
-  forEachReg(s, (o) => {
-    if (o !== r && o.type === "scalar" && o.id === r.id) Object.assign(o, copyBounds(r));
+  const live = env.liveRegs?.[env.insnIdx] ?? 0xffff;
+  s.frames.forEach((f, fr) => {
+    const inner = fr === s.frames.length - 1;
+    f.regs.forEach((o, j) => {
+      if (inner && !(live & (1 << j))) return;
+      syncOne(o, r);
+    });
+    for (const slot of f.stack) if (slot.kinds[7] === 1 || slot.spilled.type !== "not_init") syncOne(slot.spilled, r);
   });
+}
+
+/** One register of sync_linked_regs: the known register's state, moved by the difference of their deltas. */
+function syncOne(o: Reg, known: Reg): void {
+  if (o === known || o.type !== "scalar" || o.id !== known.id) return;
+  if ((!o.addConst && !known.addConst) || o.off === known.off) { Object.assign(o, copyReg(known)); return; }
+  const { off, id, addConst } = o;
+  Object.assign(o, copyReg(known));
+  o.off = off; o.id = id; o.addConst = addConst;
+  // reg = known + (delta of reg - delta of known); a 32-bit delta zero-extends
+  scalarAlu("add", addConst === 32, o, knownBounds(BigInt(off) - BigInt(known.off)));
 }
 
 /**
@@ -286,6 +307,12 @@ function matchPkt(insn: RawInsn, op: number, dst: Reg, src: Reg, thisS: State, o
   return false;
 }
 
+/** A branch decided by the operands' ranges relies on them: both become precise (scalars only). */
+function markBranchOperands(env: Env, insn: RawInsn, dst: Reg, src: Reg): void {
+  if (!isPointer(dst)) markChainPrecision(env, insn.dst);
+  if (insn.code & 8 && !isPointer(src)) markChainPrecision(env, insn.src);
+}
+
 export interface JumpOutcome {
   /** Only one successor: true = the jump, false = fall through. */
   only?: boolean;
@@ -312,9 +339,20 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     if (!is32) src = constScalar(BigInt(insn.imm));
   }
   const dst = R[insn.dst]!;
+  // a stack pointer compared is not a scalar to back-track through
+  const stackFlags = (insn.code & 8 && src.type === "stack" ? INSN_F_SRC_REG_STACK : 0) | (dst.type === "stack" ? INSN_F_DST_REG_STACK : 0);
+  if (stackFlags) pushHist(env, stackFlags);
   const pred = isBranchTaken(dst, src, op, is32);
+  if (pred >= 0) markBranchOperands(env, insn, dst, src);
   if (pred === 1) return { only: true };
   if (pred === 0) return { only: false };
+
+  // scalars linked with the operands get their bounds from this jump too: remember them for back-tracking
+  const linked: LinkedReg[] = [];
+  const live = env.liveRegs?.[env.insnIdx] ?? 0xffff;
+  if (insn.code & 8 && src.type === "scalar" && src.id) collectLinkedRegs(env.cur, src.id, live, linked);
+  if (dst.type === "scalar" && dst.id) collectLinkedRegs(env.cur, dst.id, live, linked);
+  if (linked.length > 1) pushHist(env, 0, linked);
 
   const other = clone(env.cur);
   const oR = curFrame(other).regs;
@@ -324,15 +362,16 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     const fd = { ...dst }, fs = insn.code & 8 ? { ...src } : { ...src };
     const fallLive = refineAndSync(fd, fs as Reg, REV[op]!, is32);
     const jumpLive = refineAndSync(oR[insn.dst]!, fakeT as Reg, op, is32);
-    if (!fallLive && jumpLive) return { only: true };
+    if (!fallLive && jumpLive) { markBranchOperands(env, insn, dst, src); return { only: true }; }
     if (!jumpLive) {
-      if (fallLive) { Object.assign(dst, fd); if (insn.code & 8) Object.assign(src, fs); syncLinked(env.cur, dst); if (insn.code & 8) syncLinked(env.cur, src); }
+      markBranchOperands(env, insn, dst, src);
+      if (fallLive) { Object.assign(dst, fd); if (insn.code & 8) Object.assign(src, fs); syncLinked(env, env.cur, dst); if (insn.code & 8) syncLinked(env, env.cur, src); }
       return { only: false };
     }
     Object.assign(dst, fd);
     if (insn.code & 8 && insn.src !== insn.dst) Object.assign(src, fs);
-    syncLinked(env.cur, dst); syncLinked(other, oR[insn.dst]!);
-    if (insn.code & 8) { syncLinked(env.cur, src); syncLinked(other, oR[insn.src]!); }
+    syncLinked(env, env.cur, dst); syncLinked(env, other, oR[insn.dst]!);
+    if (insn.code & 8) { syncLinked(env, env.cur, src); syncLinked(env, other, oR[insn.src]!); }
   }
   // two pointers compared for (in)equality, one possibly NULL and the other not: equal means not NULL
   if (!is32 && (insn.code & 8) && (op === JEQ || op === JNE) && isPtr(src) && isPtr(dst) && src.maybeNull !== dst.maybeNull) {

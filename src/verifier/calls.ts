@@ -11,6 +11,7 @@ import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, checkRegRead, forEachReg, frame, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { checkAlignment, checkHelperMem, checkMemRegion } from "./memory.js";
+import { markChainPrecision, markSlotPrecision } from "./precision.js";
 import { isConst, syncBounds } from "./scalar.js";
 import { type Reg, type State, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
@@ -60,6 +61,8 @@ function constantMapKey(env: Env, key: Reg, keySize: number): bigint | undefined
   let spill = 0;
   for (let i = off; i >= 0 && st.kinds[i] === 1; i--) spill++;
   if (spill !== keySize || !isConst(st.spilled)) return undefined;
+  // the lookup's result relies on this constant
+  markSlotPrecision(env, key.frameno, Math.floor(slot / 8));
   return st.spilled.varOff.value;
 }
 
@@ -102,6 +105,7 @@ function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zero
   if (reg.umin === 0n && !zeroOk) throw new Reject(`R${regno} invalid zero-sized read: u64=[${reg.umin},${BigInt.asIntN(64, reg.umax)}]`);
   if (reg.umax >= BigInt(MAX_VAR_SIZ)) throw new Reject(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
   checkHelperMem(env, regno - 1, Number(reg.umax), write, zeroOk, raw);
+  markChainPrecision(env, regno);
 }
 
 function mapTypeNumber(name: string): number { return mapTypeByName(name)?.id ?? 0; }
@@ -135,7 +139,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
       continue;
     }
     let skipType = false;
-    if (isNullConst(reg) && has(arg, "PTR_MAYBE_NULL")) skipType = true;
+    // a NULL argument is NULL only if it stays zero on every path pruned here
+    if (isNullConst(reg) && has(arg, "PTR_MAYBE_NULL")) { skipType = true; markChainPrecision(env, regno); }
     if (!skipType) {
       checkRegType(regno, reg, arg);
       checkArgRegOff(regno, reg, arg);
@@ -180,6 +185,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
       case "ARG_CONST_ALLOC_SIZE_OR_ZERO":
         if (!isConst(reg)) throw new Reject(`R${regno} is not a known constant'`);
         meta.memSize = Number(reg.varOff.value);
+        markChainPrecision(env, regno);
         break;
       default:
         break;
@@ -200,18 +206,29 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
       throw new Reject(`cannot pass map_type ${mapTypeNumber(m.type)} into func ${name}#${id}`, 22);
     }
   }
+  // record_func_key: a constant tail-call index inside the map is relied upon
+  if (id === 12 && meta.map >= 0) {
+    const r3 = R[3]!;
+    if (r3.type === "scalar" && isConst(r3) && r3.varOff.value < BigInt(env.opts.maps[meta.map]?.maxEntries ?? 0)) markChainPrecision(env, 3);
+  }
   if (meta.releaseRegno) {
     const rel = R[meta.releaseRegno]!;
     if (rel.refObjId) releaseReference(env.cur, rel.refObjId);
     else if (!isNullConst(rel)) throw new Reject(`func ${name}#${id} reference has not been acquired before`, 22);
   }
   if (id === 81 /* get_local_storage */ && !isNullConst(R[2]!)) throw new Reject("get_local_storage() doesn't support non-zero flags", 22);
+  if (id === 81) markChainPrecision(env, 2);
   // check_reference_leak names every unreleased reference before the tail-call message
   if (id === 12 /* tail_call */ && env.cur.refs.length) {
     throw new Reject([...env.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "tail_call would lead to reference leak"].join("\n"), 22);
   }
   // bpf_loop: mark_chain_precision(R1) on a pointer is the kernel's internal-error path (EFAULT)
   if (id === 181 && R[1]!.type !== "scalar") throw new Reject("verifier bug: backtracking misuse", 14);
+  if (id === 181) {
+    // update_loop_inline_state: a zero flags argument is relied upon; then the iteration count
+    if (isNullConst(R[4]!)) markChainPrecision(env, 4);
+    markChainPrecision(env, 1);
+  }
   if (id === 181 || id === 164 /* for_each_map_elem */) pushCallback(env, id);
   for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
   const ret = fn.ret;
@@ -348,6 +365,7 @@ export function checkExit(env: Env, insn: RawInsn): number {
     if (callee.inCallback) {
       if (r0.type === "not_init") throw new Reject("R0 !read_ok");
       if (r0.type !== "scalar") throw new Reject("R0 not a scalar value");
+      markChainPrecision(env, 0);
       const [lo, hi] = callee.callbackRet ?? [0, 1];
       if (r0.smin < BigInt(lo) || r0.smax > BigInt(hi)) {
         let m = "At callback return the register R0 has";
@@ -377,6 +395,7 @@ export function checkExit(env: Env, insn: RawInsn): number {
   const range = returnRange(env.opts.progType, env.opts.attachType);
   if (!range) return -1;
   if (r0.type !== "scalar") throw new Reject(`At program exit the register R0 is not a known value (${regTypeStr(r0)})`, 22);
+  markChainPrecision(env, 0);
   if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1])) {
     let m = "At program exit the register R0 has";
     let unknown = true;

@@ -6,7 +6,7 @@ import type { MapFields } from "./map-fields.js";
 import type { RawInsn } from "./cfg.js";
 import type { VLog } from "./log.js";
 import type { Checkpoint } from "./prune.js";
-import { type Frame, type Reg, type State, curFrame } from "./state.js";
+import { type Frame, type HistEntry, type Reg, type State, curFrame } from "./state.js";
 
 /** A rejection: the kernel's message (possibly several lines), at the instruction being checked. */
 export class Reject extends Error {
@@ -50,6 +50,12 @@ export interface Env {
   stackDepth: number[];
   /** Sub-programs whose code changes packet data (helpers that invalidate packet pointers). */
   changesPktData: boolean;
+  /** The history entry of the instruction being checked, once one was recorded (cur_hist_ent). */
+  curHist: HistEntry | undefined;
+  /** Registers live before each instruction (liveness.ts), once computed. */
+  liveRegs?: Uint16Array;
+  /** Instructions where arriving by a jump is recorded in the history (precision.ts jmpPoints). */
+  jmpPoints: Uint8Array;
   /** Queue another state to explore from `insn` (push_stack). */
   push: (s: State, insn: number) => void;
   clone: (s: State) => State;

@@ -276,7 +276,7 @@ export function globalEntryState(env: Env, subprog: number): State {
     else { r = pointer("mem"); r.maybeNull = true; r.memSize = a.size; r.id = ++env.idGen; }
     f.regs[i + 1] = r;
   });
-  return { frames: [f], refs: [], path: undefined, callbackDepth: 0 };
+  return { frames: [f], refs: [], path: undefined, callbackDepth: 0, hist: undefined, histLen: 0, firstInsnIdx: env.subprogs[subprog]!, lastInsnIdx: -1 };
 }
 
 /** Sub-program ranges reachable by calls from `subprog` (itself included). */

@@ -100,7 +100,7 @@ export function regStr(r: Reg, frameno: number, mapName: (i: number) => { name: 
     if (tIsConst(r.varOff)) return out + snum(BigInt.asIntN(64, r.varOff.value) + BigInt(r.off));
   }
   const parts: string[] = [];
-  if (r.id) parts.push(`id=${r.id}`);
+  if (r.id) parts.push(`id=${r.id}` + (r.type === "scalar" && r.addConst ? (r.off >= 0 ? `+${r.off}` : `${r.off}`) : ""));
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
   if (r.type === "map_ptr" || r.type === "map_value" || r.type === "map_key") {
     const m = mapName(r.map);

@@ -8,7 +8,8 @@ import { coerceToSizeSx } from "./alu.js";
 import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { coerceToSize, isConst, markKnown, syncBounds } from "./scalar.js";
-import { type Frame, type Reg, Slot, constScalar, copyReg, growStack, notInit, pointer, unknownScalar } from "./state.js";
+import { markChainPrecision, pushHist, stackAccessFlags } from "./precision.js";
+import { type Frame, type Reg, Slot, assignScalarIdBeforeMov, clearScalarId, constScalar, copyReg, growStack, notInit, pointer, unknownScalar } from "./state.js";
 import { tAdd, tIsAligned, tconst, tnumStr } from "./tnum.js";
 
 const MAX_VAR_OFF = 1 << 29;
@@ -292,7 +293,7 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   const aligned = fpOff % 8 === 0;
   if (value && aligned && value.type === "scalar") {
     // spilling links the stack copy and the register (assign_scalar_id_before_mov) when the value fits
-    if (value.umax < (size >= 8 ? 1n << 64n : 1n << BigInt(size * 8)) && !value.id && !isConst(value)) value.id = ++env.idGen;
+    if (value.umax < (size >= 8 ? 1n << 64n : 1n << BigInt(size * 8))) assignScalarIdBeforeMov(value, () => ++env.idGen);
     saveSpill(st, value, size);
   } else if (!value && aligned && imm !== undefined) {
     saveSpill(st, constScalar(BigInt(imm)), size);
@@ -306,9 +307,21 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
     let kind = Slot.MISC;
     st.spilled = notInit();
     if (st.kinds.some((k) => k === Slot.SPILL)) for (let i = 0; i < 8; i++) if (st.kinds[i] !== Slot.INVALID) st.kinds[i] = Slot.MISC;
-    if ((value && value.type === "scalar" && isConst(value) && value.varOff.value === 0n) || (!value && imm === 0)) kind = Slot.ZERO;
+    if ((value && value.type === "scalar" && isConst(value) && value.varOff.value === 0n) || (!value && imm === 0)) {
+      // STACK_ZERO relies on the register being zero
+      if (value) markChainPrecision(env, valueRegno(env, value));
+      kind = Slot.ZERO;
+    }
     for (let i = 0; i < size; i++) st.kinds[(slot - i) % 8] = kind;
+    return;
   }
+  // a register spill: back-tracking follows the value through this slot
+  pushHist(env, stackAccessFlags(f.frameno, spi));
+}
+
+/** Which register of the current frame `value` is (the stored register of a store instruction). */
+function valueRegno(env: Env, value: Reg): number {
+  return regs(env).indexOf(value);
 }
 
 function saveSpill(st: { kinds: Uint8Array; spilled: Reg }, value: Reg, size: number): void {
@@ -316,7 +329,7 @@ function saveSpill(st: { kinds: Uint8Array; spilled: Reg }, value: Reg, size: nu
   if (size < 8 && value.type === "scalar") {
     // a narrowing spill keeps the value only when it fits
     const fits = value.umax < (1n << BigInt(size * 8));
-    if (!fits) st.spilled.id = 0;
+    if (!fits) { st.spilled.id = 0; st.spilled.addConst = 0; }
   }
   let i = 8;
   for (; i > 8 - size; i--) st.kinds[i - 1] = Slot.SPILL;
@@ -326,6 +339,7 @@ function saveSpill(st: { kinds: Uint8Array; spilled: Reg }, value: Reg, size: nu
 function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
   const minOff = Number(ptr.smin) + off, maxOff = Number(ptr.smax) + off + size;
   const zero = (value && value.type === "scalar" && isConst(value) && value.varOff.value === 0n) || (!value && imm === 0);
+  let zeroUsed = false;
   for (let i = minOff; i < maxOff; i++) {
     const slot = -i - 1;
     const spi = Math.floor(slot / 8);
@@ -334,7 +348,9 @@ function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, 
     if (st.kinds[7] === Slot.SPILL) { st.spilled = notInit(); for (let j = 0; j < 8; j++) if (st.kinds[j] === Slot.SPILL) st.kinds[j] = Slot.MISC; }
     const k = st.kinds[slot % 8]!;
     if (!(zero && k === Slot.ZERO)) st.kinds[slot % 8] = Slot.MISC;
+    else zeroUsed = true;
   }
+  if (zeroUsed && value) markChainPrecision(env, valueRegno(env, value));
 }
 
 function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: number): void {
@@ -368,7 +384,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
       const narrowOk = size <= spillSize && (fpOff % 8 === 0 || fpOff % 8 === -(8 - spillSize) || true) && narrowAccessOk(fpOff, size, spillSize);
       if (narrowOk) {
         const r = copyReg(sp);
-        if (sp.umax >= (1n << BigInt(size * 8))) r.id = 0;
+        if (sp.umax >= (1n << BigInt(size * 8))) clearScalarId(r);
         R[dstRegno] = r;
       } else {
         let spillCnt = 0, zeroCnt = 0;
@@ -378,12 +394,14 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
           else if (k === Slot.ZERO) zeroCnt++;
         }
         if (spillCnt === size && isConst(sp) && sp.varOff.value === 0n) R[dstRegno] = constScalar(0n);
-        else if (zeroCnt === size) R[dstRegno] = constScalar(0n);
-        else R[dstRegno] = unknownScalar();
+        else if (zeroCnt === size) { R[dstRegno] = constScalar(0n); return; }
+        else { R[dstRegno] = unknownScalar(); return; }
       }
     } else if (dstRegno >= 0) {
       R[dstRegno] = copyReg(sp);
     }
+    // a register fill: back-tracking follows the value into this slot
+    pushHist(env, stackAccessFlags(f.frameno, spi));
     return;
   }
   if (dstRegno < 0) return;

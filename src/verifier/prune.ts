@@ -4,11 +4,11 @@
 // safe too. States still being explored (their subtree not finished) are only used to detect an
 // infinite loop: the same exact state coming round again.
 //
-// This emulator does not track liveness or precision, so it compares every register exactly or by
-// range inclusion. That is sound (it only prunes what the kernel would also prune) but prunes less, so
-// it may walk more instructions than the kernel does; verdicts agree except near the complexity limit.
+// Scalars are compared by range only where the old state marked them precise (precision.ts): any
+// other scalar of the old state was never relied upon after this point, so any scalar matches it.
+// Registers dead at the checkpoint are forgotten first (liveness.ts, clean_live_states).
 import { tEquals, tIn } from "./tnum.js";
-import { type Frame, type Reg, type State, Slot } from "./state.js";
+import { type Frame, type Reg, type StackSlot, type State, Slot, unknownScalar } from "./state.js";
 
 export interface Checkpoint {
   state: State;
@@ -25,6 +25,8 @@ export interface Checkpoint {
 class IdMap {
   private readonly m = new Map<number, number>();
   private readonly back = new Map<number, number>();
+  /** Ids above every real one (and every BPF_ADD_CONST one), for check_scalar_ids (tmp_id_gen). */
+  private tmp = 2 ** 40;
   check(oldId: number, curId: number): boolean {
     if (oldId === 0 && curId === 0) return true;
     if (oldId === 0 || curId === 0) return false;
@@ -35,6 +37,21 @@ class IdMap {
     this.back.set(curId, oldId);
     return true;
   }
+  /**
+   * check_scalar_ids: an unlinked old scalar accepts any id; a linked one needs the same links in the
+   * current state, where an unlinked scalar gets a fresh id (so two unlinked ones cannot stand for one link).
+   */
+  checkScalar(o: Reg, c: Reg): boolean {
+    if (!o.id) return true;
+    if (!this.check(scalarId(o), c.id ? scalarId(c) : ++this.tmp)) return false;
+    // a delta link maps its base id consistently too
+    return !o.addConst || this.check(o.id, c.id || this.tmp);
+  }
+}
+
+/** The kernel's scalar id with its BPF_ADD_CONST64/32 bit (31/30). */
+function scalarId(r: Reg): number {
+  return r.id + (r.addConst === 64 ? 2 ** 31 : r.addConst === 32 ? 2 ** 30 : 0);
 }
 
 function rangeWithin(o: Reg, c: Reg): boolean {
@@ -42,67 +59,113 @@ function rangeWithin(o: Reg, c: Reg): boolean {
     o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
 }
 
-function regExact(o: Reg, c: Reg): boolean {
-  return o.type === c.type && o.maybeNull === c.maybeNull && o.off === c.off && o.range === c.range && o.map === c.map &&
-    o.frameno === c.frameno && o.memSize === c.memSize && tEquals(o.varOff, c.varOff) && o.umin === c.umin && o.umax === c.umax &&
-    o.smin === c.smin && o.smax === c.smax && o.u32min === c.u32min && o.u32max === c.u32max && o.s32min === c.s32min && o.s32max === c.s32max;
+/** The fields regs_exact compares (everything before `id` in struct bpf_reg_state). */
+function sameFields(o: Reg, c: Reg): boolean {
+  return o.type === c.type && o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly && o.off === c.off &&
+    o.range === c.range && o.map === c.map && o.memSize === c.memSize && tEquals(o.varOff, c.varOff) && o.umin === c.umin &&
+    o.umax === c.umax && o.smin === c.smin && o.smax === c.smax && o.u32min === c.u32min && o.u32max === c.u32max &&
+    o.s32min === c.s32min && o.s32max === c.s32max;
 }
 
-function regsafe(o: Reg, c: Reg, ids: IdMap, exact: boolean): boolean {
-  if (o.type === "not_init") return exact ? c.type === "not_init" : true;
-  if (c.type === "not_init") return false;
-  if (exact) return regExact(o, c) && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
+  const id = (r: Reg): number => (r.type === "scalar" ? scalarId(r) : r.id);
+  return sameFields(o, c) && o.frameno === c.frameno && ids.check(id(o), id(c)) && ids.check(o.refObjId, c.refObjId);
+}
+
+/**
+ * regsafe: is the current register at most as permissive as the old one? A scalar nobody needed
+ * precisely (not marked precise in the old state) matches any scalar; a precise one must lie inside the
+ * old range. `exact` (infinite-loop detection) wants the same register.
+ */
+function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exactness): boolean {
+  if (exact === "exact") return o.type === "not_init" && c.type === "not_init" ? true : regsExact(o, c, ids);
+  if (o.type === "not_init") return true;
   if (o.type !== c.type) return false;
-  if (o.type === "scalar") return rangeWithin(o, c) && tIn(o.varOff, c.varOff);
-  if (o.maybeNull !== c.maybeNull || o.ringbuf !== c.ringbuf || o.rdonly !== c.rdonly) return false;
-  if (o.off !== c.off || o.map !== c.map || o.frameno !== c.frameno || o.memSize !== c.memSize) return false;
-  if (!rangeWithin(o, c) || !tIn(o.varOff, c.varOff)) return false;
-  if (o.type === "pkt" || o.type === "pkt_meta") {
-    if (c.range < o.range) return false;
+  switch (o.type) {
+    case "scalar":
+      if (!o.precise && exact === "not_exact") return true;
+      // linked with a delta on one side only: different links; both: same delta
+      if (o.addConst && !c.addConst) return false;
+      if (o.id && !o.addConst && c.addConst) return false;
+      if (o.addConst && o.off !== c.off) return false;
+      if (!ids.checkScalar(o, c)) return false;
+      return rangeWithin(o, c) && tIn(o.varOff, c.varOff);
+    case "map_key": case "map_value": case "mem": case "buf": case "tp_buffer":
+      return o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly && o.off === c.off && o.map === c.map &&
+        o.memSize === c.memSize && rangeWithin(o, c) && tIn(o.varOff, c.varOff) && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+    case "pkt": case "pkt_meta":
+      // at least the old verified range (or the same beyond/at-end marker), same offset and id, narrower variable part
+      if (o.range < 0 || c.range < 0) { if (o.range !== c.range) return false; } else if (o.range > c.range) return false;
+      if (o.off !== c.off) return false;
+      if (!ids.check(o.id, c.id)) return false;
+      return rangeWithin(o, c) && tIn(o.varOff, c.varOff);
+    case "stack":
+      // fp-8 of one frame is not fp-8 of another
+      return regsExact(o, c, ids) && o.frameno === c.frameno;
+    default:
+      return regsExact(o, c, ids);
   }
-  if (o.type === "func" && o.range !== c.range) return false;
-  return ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
-function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: boolean): boolean {
-  for (let i = 0; i < o.stack.length; i++) {
-    const os = o.stack[i]!;
-    const cs = c.stack[i];
-    for (let j = 0; j < 8; j++) {
-      const ok = os.kinds[j]!;
-      const ck = cs ? cs.kinds[j]! : Slot.INVALID;
-      if (exact) { if (ok !== ck) return false; continue; }
-      if (ok === Slot.INVALID) continue;
-      if (ok === Slot.MISC) {
-        if (ck === Slot.MISC || ck === Slot.ZERO) continue;
-        if (ck === Slot.SPILL && cs!.spilled.type === "scalar") continue;
-        return false;
-      }
-      if (ok !== ck) return false;
+/** The scalar a slot reads as, if any: a 64-bit scalar spill, or an unknown scalar for all-MISC bytes (scalar_reg_for_stack). */
+function scalarForSlot(st: StackSlot | undefined): Reg | undefined {
+  if (!st) return undefined;
+  if (st.kinds[0] === Slot.SPILL && st.spilled.type === "scalar") return st.spilled;
+  for (let j = 0; j < 8; j++) if (st.kinds[j] !== Slot.MISC && st.kinds[j] !== Slot.INVALID) return undefined;
+  return UNBOUND;
+}
+const UNBOUND: Reg = unknownScalar();
+
+/**
+ * stacksafe, for a privileged loader (uninitialised stack reads allowed): old INVALID or MISC bytes
+ * accept anything, a spilled scalar compares as a register (against an unknown scalar for MISC bytes),
+ * other kinds must match.
+ */
+function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exactness): boolean {
+  const oBytes = o.stack.length * 8, cBytes = c.stack.length * 8;
+  for (let i = 0; i < oBytes; i++) {
+    const spi = i >> 3, j = i & 7;
+    const os = o.stack[spi]!, cs = c.stack[spi];
+    const ok = os.kinds[j]!;
+    if (exact === "exact" && (i >= cBytes || ok !== cs!.kinds[j])) return false;
+    if (ok === Slot.INVALID || ok === Slot.MISC) continue;
+    if (i >= cBytes) return false;
+    const oReg = scalarForSlot(os), cReg = scalarForSlot(cs);
+    if (oReg && cReg) {
+      if (!regsafe(oReg, cReg, ids, exact)) return false;
+      i += 7 - j;
+      continue;
     }
-    if (os.kinds[7] === Slot.SPILL) {
-      if (!cs || !regsafe(os.spilled, cs.spilled, ids, exact)) return false;
-    }
-  }
-  if (exact && c.stack.length > o.stack.length) {
-    for (let i = o.stack.length; i < c.stack.length; i++) if (c.stack[i]!.kinds.some((k) => k !== Slot.INVALID)) return false;
+    if (ok !== cs!.kinds[j]) return false;
+    if (j !== 7) continue;
+    if (ok === Slot.SPILL && !regsafe(os.spilled, cs!.spilled, ids, exact)) return false;
   }
   return true;
 }
 
-export function statesEqual(o: State, c: State, exact: boolean): boolean {
+/**
+ * enum exact_level: "not_exact" for pruning (imprecise scalars match anything), "range_within" where a
+ * loop's iterations are compared (callback-calling helpers: every scalar by range, precise or not, so
+ * an iteration that changes a value is walked again), "exact" for infinite-loop detection.
+ */
+export type Exactness = "not_exact" | "range_within" | "exact";
+
+export function statesEqual(o: State, c: State, exact: Exactness): boolean {
   if (o.frames.length !== c.frames.length) return false;
-  if (o.refs.length !== c.refs.length) return false;
   const ids = new IdMap();
+  if (!o.activeLock !== !c.activeLock) return false;
+  if (o.activeLock && (o.activeLock.map !== c.activeLock!.map || !ids.check(o.activeLock.id, c.activeLock!.id))) return false;
   for (let f = 0; f < o.frames.length; f++) {
     const of = o.frames[f]!, cf = c.frames[f]!;
     if (of.callsite !== cf.callsite || of.inCallback !== cf.inCallback) return false;
     for (let r = 0; r < 11; r++) if (!regsafe(of.regs[r]!, cf.regs[r]!, ids, exact)) return false;
     if (!stacksafe(of, cf, ids, exact)) return false;
+    // refsafe (the references are per state here, compared with the innermost frame)
+    if (f === o.frames.length - 1) {
+      if (o.refs.length !== c.refs.length) return false;
+      for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]!.id, c.refs[i]!.id)) return false;
+    }
   }
-  for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]!.id, c.refs[i]!.id)) return false;
-  if (!o.activeLock !== !c.activeLock) return false;
-  if (o.activeLock && (o.activeLock.map !== c.activeLock!.map || !ids.check(o.activeLock.id, c.activeLock!.id))) return false;
   return true;
 }
 

@@ -27,17 +27,35 @@ export interface Reg extends Bounds {
   frameno: number;
   memSize: number;
   precise: boolean;
+  /**
+   * BPF_ADD_CONST64 / BPF_ADD_CONST32 (64 or 32, else 0): this scalar is the scalar `id` plus `off`
+   * (a 64- or 32-bit add or sub of a constant after a copy), so a bound learnt on one is moved to the other.
+   */
+  addConst: number;
 }
 
 export function notInit(): Reg {
   return { type: "not_init", maybeNull: false, ringbuf: false, rdonly: false, off: 0, range: 0, id: 0, refObjId: 0, map: -1,
-    frameno: 0, memSize: 0, precise: false, ...unboundedBounds() };
+    frameno: 0, memSize: 0, precise: false, addConst: 0, ...unboundedBounds() };
 }
 export function unknownScalar(): Reg { const r = notInit(); r.type = "scalar"; return r; }
 export function constScalar(v: bigint): Reg { const r = notInit(); r.type = "scalar"; Object.assign(r, knownBounds(v)); return r; }
 /** A pointer with a known-zero variable offset (mark_reg_known_zero). */
 export function pointer(type: RegType): Reg { const r = notInit(); r.type = type; Object.assign(r, knownBounds(0n)); return r; }
 export const copyReg = (r: Reg): Reg => ({ ...r, ...copyBounds(r) });
+
+/** clear_scalar_id: the scalar is linked to no other. */
+export function clearScalarId(r: Reg): void { r.id = 0; r.off = 0; r.addConst = 0; }
+
+/**
+ * assign_scalar_id_before_mov: a copy (move or spill) links the copy to its source through a shared id;
+ * a source already linked with a delta starts a new link (deltas do not accumulate).
+ */
+export function assignScalarIdBeforeMov(r: Reg, newId: () => number): void {
+  if (r.type !== "scalar") return;
+  if (r.addConst) clearScalarId(r);
+  if (!r.id && r.varOff.mask !== 0n) r.id = newId();
+}
 
 export const isPointer = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
 export const isPktPointer = (r: Reg): boolean => r.type === "pkt" || r.type === "pkt_meta";
@@ -79,6 +97,23 @@ export function pathOf(s: State): [number, boolean][] {
 
 export interface RefState { id: number; insn: number; kind: "sock" | "ringbuf" }
 
+/** A register or stack slot sharing a scalar id at a conditional jump (struct linked_reg). */
+export interface LinkedReg { frameno: number; isReg: boolean; no: number }
+
+/**
+ * One entry of the instruction history (struct bpf_insn_hist_entry) that precision back-tracking walks:
+ * a jump into a jump point (prevIdx is where it came from), a stack spill or fill (the slot), a
+ * comparison involving a stack pointer, or the scalars linked at a conditional jump. Newest first.
+ */
+export interface HistEntry {
+  idx: number;
+  prevIdx: number;
+  /** INSN_F_* flags (precision.ts). */
+  flags: number;
+  linked: LinkedReg[] | undefined;
+  prev: HistEntry | undefined;
+}
+
 export interface State {
   frames: Frame[];
   refs: RefState[];
@@ -88,6 +123,12 @@ export interface State {
   callbackDepth: number;
   /** The bpf_spin_lock held (active_lock): the map and the id of the value pointer it was taken through. */
   activeLock?: { map: number; id: number };
+  /** Instruction history since the last checkpoint (insn_hist_start..end), newest first, and its length. */
+  hist: HistEntry | undefined;
+  histLen: number;
+  /** first_insn_idx / last_insn_idx: where this state's segment of the path starts and (for a checkpoint) ends. */
+  firstInsnIdx: number;
+  lastInsnIdx: number;
 }
 
 export const curFrame = (s: State): Frame => s.frames[s.frames.length - 1]!;
@@ -112,7 +153,8 @@ function cloneFrame(f: Frame): Frame {
 }
 
 export function cloneState(s: State): State {
-  const out: State = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), path: s.path, callbackDepth: s.callbackDepth };
+  const out: State = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), path: s.path, callbackDepth: s.callbackDepth,
+    hist: s.hist, histLen: s.histLen, firstInsnIdx: s.firstInsnIdx, lastInsnIdx: s.lastInsnIdx };
   if (s.activeLock) out.activeLock = { ...s.activeLock };
   return out;
 }

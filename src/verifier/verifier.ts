@@ -16,6 +16,7 @@ import { VLog, alignPad, frameStr, insnStr, regTypeStr } from "./log.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
+import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
 import { type Reg, type State, cloneState, constScalar, curFrame, newFrame, pathOf, pointer, unknownScalar } from "./state.js";
 
@@ -152,11 +153,11 @@ class Walker {
   private readonly auxPtrType = new Map<number, string>();
 
   constructor(insns: RawInsn[], envOpts: EnvOptions, private readonly opts: VerifyOptions, private readonly lines?: SourceLine[]) {
-    const s: State = { frames: [newFrame(0, -1, 0)], refs: [], path: undefined, callbackDepth: 0 };
+    const s: State = { frames: [newFrame(0, -1, 0)], refs: [], path: undefined, callbackDepth: 0, hist: undefined, histLen: 0, firstInsnIdx: 0, lastInsnIdx: -1 };
     this.env = {
       insns, opts: envOpts, log: new VLog(envOpts.logLevel), cur: s, parentCp: undefined, insnIdx: 0, prevInsnIdx: -1, idGen: 0,
       subprogs: [0], scratchedRegs: new Set(), scratchedSlots: new Set(), prevLogPos: 0, prevInsnPrintLen: 0, stackDepth: [0],
-      changesPktData: false,
+      changesPktData: false, curHist: undefined, jmpPoints: new Uint8Array(insns.length + 1),
       push: (st, insn) => this.pushBranch(st, insn, this.env.insnIdx),
       clone: cloneState,
     };
@@ -226,10 +227,12 @@ class Walker {
     }
     if (!this.cfg.error) {
       this.live = liveRegisters(env.insns);
+      env.liveRegs = this.live;
       if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live));
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
     env.subprogs = this.cfg.subprogs;
+    env.jmpPoints = jmpPoints(env.insns, this.cfg.jumpTargets);
     env.stackDepth = env.subprogs.map(() => 0);
     initSubprogProtos(env, this.opts.funcProtos);
     const f0 = frame(env);
@@ -395,37 +398,51 @@ class Walker {
   private isStateVisited(pc: number): boolean {
     const env = this.env;
     let list = this.explored.get(pc) ?? [];
-    // a helper call that runs a callback always gets a checkpoint: the iterations are compared against it
-    const force = callsCallback(env.insns[pc]);
-    let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
+    // is_force_checkpoint: may_goto and helper calls that run a callback always get a checkpoint (the
+    // iterations are compared against it); so does a state with a long history, walked on every precision request
+    const at = env.insns[pc]!;
+    const force = at.code === 0xe5 || callsCallback(at);
+    let addNew = force || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     let statesCnt = 0;
     const keep: Checkpoint[] = [];
     let pruned = false;
+    let prunedBy: Checkpoint | undefined;
     for (const cp of list) {
       if (pruned) { keep.push(cp); continue; }
       statesCnt++;
       if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
-        if (force && statesEqual(cp.state, env.cur, false) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; keep.push(cp); continue; }
-        if (!force && statesEqual(cp.state, env.cur, true) && cp.state.callbackDepth === env.cur.callbackDepth && callbackDepthsOk(cp.state, env.cur)) {
+        if (force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        if (!force && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth && callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state)}`, 22);
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         if (!cp.cleaned) { this.clean(cp); cp.cleaned = true; }
-        if (statesEqual(cp.state, env.cur, false) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; keep.push(cp); continue; }
+        if (statesEqual(cp.state, env.cur, "not_exact") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
-      if (cp.miss > cp.hit * 3 + 3) { this.curStates--; continue; } // evicted: unlikely to help
+      const n = force && cp.branches > 0 ? 64 : 3;
+      if (cp.miss > cp.hit * n + n) { this.curStates--; continue; } // evicted: unlikely to help
       keep.push(cp);
     }
     list = keep;
     this.explored.set(pc, list);
-    if (pruned) return true;
+    if (pruned) {
+      // what the old state needed precise, the pruned path must provide precisely too
+      if (env.jmpPoints[pc]) pushHist(env, 0);
+      propagatePrecision(env, prunedBy!.state);
+      return true;
+    }
     // the kernel counts the states it compared against when it goes on to add one
     if (addNew) this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
+    markAllScalarsImprecise(env.cur);
     const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false };
+    // the current path's history restarts at the checkpoint (insn_hist_start = insn_hist_end)
+    env.cur.hist = undefined;
+    env.cur.histLen = 0;
+    env.cur.firstInsnIdx = pc;
     list.unshift(cp);
     env.parentCp = cp;
     this.totalStates++;
@@ -460,6 +477,8 @@ class Walker {
       if ((this.processed & 1023) === 0 && this.opts.timeoutMs !== undefined && Date.now() - this.started > this.opts.timeoutMs) {
         throw new Reject("timeout", 62);
       }
+      env.curHist = undefined;
+      env.cur.lastInsnIdx = env.prevInsnIdx;
       if (this.cfg.prunePoints[pc] && this.isStateVisited(pc)) {
         if (env.log.level) {
           if (this.doPrintState) env.log.write(`\nfrom ${env.prevInsnIdx} to ${pc}: safe\n`);
@@ -468,6 +487,7 @@ class Walker {
         if (!this.popBranch()) return;
         continue;
       }
+      if (env.jmpPoints[pc]) pushHist(env, 0);
       if (env.log.level >= 2 && this.doPrintState) {
         env.log.write(`\nfrom ${env.prevInsnIdx} to ${pc}:` + this.printStateAll(env.cur));
         this.doPrintState = false;
@@ -482,8 +502,9 @@ class Walker {
         env.prevLogPos = env.log.pos;
       }
       if (this.opts.captureRegs || this.opts.recordStates) this.failRegs = frame(env).regs.map((r) => ({ ...r }));
-      env.prevInsnIdx = pc;
       const next = this.step(insn, pc);
+      // after the step: while checking it, prev_insn_idx is still the instruction before (history entries)
+      env.prevInsnIdx = pc;
       if (this.opts.recordStates) this.states.push({ pc, text: this.printStateAll(env.cur).trim(), regs: frame(env).regs.map((r) => ({ ...r })) });
       if (next === -1) {
         if (!this.popBranch()) return;
@@ -651,6 +672,8 @@ class Walker {
         // a global function is checked at the call by its prototype only (verified on its own later)
         if (checkGlobalCall(env, env.subprogs.indexOf(pc + insn.imm + 1))) return pc + 1;
         checkLocalCall(env, insn, pc + insn.imm + 1);
+        // the callee's whole state is printed before its first instruction (after the caller/callee dump)
+        this.markAllScratched();
         this.doPrintState = false;
         return pc + insn.imm + 1;
       }
@@ -681,6 +704,8 @@ class Walker {
     }
     const outcome = checkCondJmp(env, insn, cloneState);
     if (outcome.only !== undefined) {
+      // the state is printed at the jump (print_insn_state in check_cond_jmp_op), after any mark_precise lines
+      if (env.log.level) this.printInsnState();
       env.cur.path = { pc, taken: outcome.only, prev: env.cur.path };
       return outcome.only ? pc + insn.off + 1 : pc + 1;
     }

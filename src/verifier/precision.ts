@@ -1,0 +1,377 @@
+// Precision tracking (mark_chain_precision, backtrack_insn, propagate_precision). A scalar only needs
+// its exact range in a stored state when some later instruction relied on that range: pointer
+// arithmetic, a helper's size or constant argument, a branch decided by the range, a return value
+// check. When that happens the verifier walks the current path backwards through the instruction
+// history and the chain of checkpoints, and marks every register and stack slot the value was
+// computed from as precise in those checkpoints. State pruning (prune.ts) then compares precise
+// scalars by range and lets any other scalar match, so paths that differ only in values nobody
+// relied on are pruned.
+//
+// The history (state.ts HistEntry) holds what cannot be recomputed from the code: where a jump into a
+// jump point came from, which stack slot a spill or fill touched, which scalars were linked (same id)
+// at a conditional jump. Straight-line code is walked by instruction index.
+import type { RawInsn } from "./cfg.js";
+import type { Env } from "./env.js";
+import { frameStr, insnStr } from "./log.js";
+import type { Checkpoint } from "./prune.js";
+import { type HistEntry, type LinkedReg, type Reg, type State, Slot, curFrame } from "./state.js";
+
+/** insn_stack_access_flags: INSN_F_STACK_ACCESS | spi << 3 | frameno. */
+export const INSN_F_STACK_ACCESS = 1 << 9;
+export const INSN_F_DST_REG_STACK = 1 << 10;
+export const INSN_F_SRC_REG_STACK = 1 << 11;
+export const stackAccessFlags = (frameno: number, spi: number): number => INSN_F_STACK_ACCESS | (spi << 3) | frameno;
+const flagSpi = (f: number): number => (f >> 3) & 0x3f;
+const flagFrame = (f: number): number => f & 7;
+
+const MAX_CALL_FRAMES = 8;
+const LINKED_REGS_MAX = 6;
+const REGMASK_ARGS = 0b111110; // r1-r5
+/** Helpers that call a callback synchronously (is_sync_callback_calling_insn). */
+const SYNC_CALLBACK_HELPERS = new Set([164 /* for_each_map_elem */, 180 /* find_vma */, 181 /* loop */, 209 /* user_ringbuf_drain */]);
+
+/**
+ * Jump points (mark_jmp_point in check_cfg): targets of jumps and calls, the instruction after a
+ * bpf-to-bpf call or a callback reference, helper calls that run a callback. Arriving at one records
+ * where the jump came from.
+ */
+export function jmpPoints(insns: readonly RawInsn[], jumpTargets: Uint8Array): Uint8Array {
+  const out = jumpTargets.slice();
+  for (let t = 0; t < insns.length; t++) {
+    const i = insns[t]!;
+    if (i.code === 0x85 && i.src === 1) out[t + 1] = 1;
+    else if (i.code === 0x18 && i.src === 4) out[t + 2] = 1;
+    else if (i.code === 0x85 && i.src === 0 && (SYNC_CALLBACK_HELPERS.has(i.imm) || i.imm === 170 /* timer_set_callback */)) {
+      out[t] = 1;
+      // this emulator returns from a callback to the instruction after the helper call (the kernel to the
+      // call itself): record that jump too, so back-tracking walks through the callback
+      out[t + 1] = 1;
+    }
+    if (i.code === 0x18) t++;
+  }
+  return out;
+}
+
+/**
+ * push_insn_history: record the current instruction in the state's history. Several records for the
+ * same instruction (a jump point that is also a spill, the two sides of an atomic) share one entry.
+ */
+export function pushHist(env: Env, flags: number, linked?: LinkedReg[]): void {
+  const cur = env.curHist;
+  if (cur) {
+    cur.flags |= flags;
+    if (linked) cur.linked = linked;
+    return;
+  }
+  const s = env.cur;
+  const e: HistEntry = { idx: env.insnIdx, prevIdx: env.prevInsnIdx, flags, linked, prev: s.hist };
+  s.hist = e;
+  s.histLen++;
+  env.curHist = e;
+}
+
+/**
+ * collect_linked_regs: the scalars of every frame (registers, then spilled slots) sharing `id`; more than
+ * 6 lose the link. Registers of the current frame dead at the jump (`live` mask) are left out (6.18).
+ */
+export function collectLinkedRegs(s: State, id: number, live: number, out: LinkedReg[]): void {
+  for (let fr = s.frames.length - 1; fr >= 0; fr--) {
+    const f = s.frames[fr]!;
+    const add = (r: Reg, isReg: boolean, no: number): void => {
+      if (r.type !== "scalar" || r.id !== id) return;
+      if (out.length < LINKED_REGS_MAX) out.push({ frameno: fr, isReg, no });
+      else r.id = 0;
+    };
+    for (let j = 0; j < 10; j++) if (fr < s.frames.length - 1 || live & (1 << j)) add(f.regs[j]!, true, j);
+    for (let j = 0; j < f.stack.length; j++) if (f.stack[j]!.kinds[7] === Slot.SPILL) add(f.stack[j]!.spilled, false, j);
+  }
+}
+
+/** struct backtrack_state: per frame, the registers and stack slots still to be explained. */
+class Backtrack {
+  frame = 0;
+  regs: number[] = new Array<number>(MAX_CALL_FRAMES).fill(0);
+  stack: bigint[] = new Array<bigint>(MAX_CALL_FRAMES).fill(0n);
+  reset(): void { this.frame = 0; this.regs.fill(0); this.stack.fill(0n); }
+  empty(): boolean {
+    for (let i = 0; i <= this.frame; i++) if (this.regs[i] || this.stack[i]) return false;
+    return true;
+  }
+  isReg(r: number): boolean { return (this.regs[this.frame]! & (1 << r)) !== 0; }
+  setReg(r: number): void { this.regs[this.frame]! |= 1 << r; }
+  clearReg(r: number): void { this.regs[this.frame]! &= ~(1 << r); }
+  setSlot(fr: number, spi: number): void { this.stack[fr] = this.stack[fr]! | (1n << BigInt(spi)); }
+  clearSlot(fr: number, spi: number): void { this.stack[fr] = this.stack[fr]! & ~(1n << BigInt(spi)); }
+  isSlot(fr: number, spi: number): boolean { return (this.stack[fr]! & (1n << BigInt(spi))) !== 0n; }
+}
+
+/** fmt_reg_mask / fmt_stack_mask: "r1,r6" and "-8,-24". */
+const regList = (mask: number): string => { const o: string[] = []; for (let i = 0; i < 32; i++) if (mask & (1 << i)) o.push(`r${i}`); return o.join(","); };
+const slotList = (mask: bigint): string => { const o: string[] = []; for (let i = 0; i < 64; i++) if (mask & (1n << BigInt(i))) o.push(String(-(i + 1) * 8)); return o.join(","); };
+
+const NOTSUPP = 1, FAULT = 2;
+
+/** bt_sync_linked_regs: if one of the scalars linked at this jump is wanted, all of them are. */
+function syncLinked(bt: Backtrack, h: HistEntry | undefined): void {
+  if (!h?.linked) return;
+  const some = h.linked.some((e) => (e.isReg ? (bt.regs[e.frameno]! & (1 << e.no)) !== 0 : bt.isSlot(e.frameno, e.no)));
+  if (!some) return;
+  for (const e of h.linked) {
+    if (e.isReg) bt.regs[e.frameno]! |= 1 << e.no;
+    else bt.setSlot(e.frameno, e.no);
+  }
+}
+
+/**
+ * backtrack_insn: what instruction `idx` says about the registers and slots being explained (walking
+ * backwards; `subseq` is the instruction walked just before, i.e. the one that followed it).
+ */
+function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | undefined, bt: Backtrack): number {
+  const insns = env.insns;
+  const insn = insns[idx]!;
+  if (insn.code === 0) return 0;
+  if (env.log.level >= 2) {
+    env.log.write(`mark_precise: frame${bt.frame}: regs=${regList(bt.regs[bt.frame]!)} stack=${slotList(bt.stack[bt.frame]!)} before ${idx}: ${insnStr(insn, insns[idx + 1])}\n`);
+  }
+  syncLinked(bt, h);
+  const cls = insn.code & 7, op = insn.code & 0xf0, srcX = (insn.code & 8) !== 0;
+  const dreg = insn.dst, sreg = insn.src;
+  const atomicFetch = cls === 3 && (insn.code & 0xe0) === 0xc0 && (insn.imm & 1) === 1 && insn.imm !== 0x111;
+  const atomicLoad = cls === 3 && (insn.code & 0xe0) === 0xc0 && insn.imm === 0x100;
+  if (cls === 4 || cls === 7) {
+    if (!bt.isReg(dreg)) return 0;
+    if (op === 0xd0 || op === 0x80) return 0;
+    if (op === 0xb0) {
+      bt.clearReg(dreg);
+      if (srcX && sreg !== 10) bt.setReg(sreg);
+    } else if (srcX && sreg !== 10) {
+      bt.setReg(sreg);
+    }
+  } else if (cls === 1 || atomicFetch || atomicLoad) {
+    const loadReg = atomicFetch ? (insn.imm === 0xf1 ? 0 : sreg) : dreg;
+    if (!bt.isReg(loadReg)) return 0;
+    bt.clearReg(loadReg);
+    // only the stack keeps a scalar's exact value; any other load is a fresh value
+    if (!h || !(h.flags & INSN_F_STACK_ACCESS)) return 0;
+    bt.setSlot(flagFrame(h.flags), flagSpi(h.flags));
+  } else if (cls === 3 || cls === 2) {
+    if (bt.isReg(dreg)) return NOTSUPP; // a scalar used as a store's address: pointer subtraction
+    if (!h || !(h.flags & INSN_F_STACK_ACCESS)) return 0;
+    const fr = flagFrame(h.flags), spi = flagSpi(h.flags);
+    if (!bt.isSlot(fr, spi)) return 0;
+    bt.clearSlot(fr, spi);
+    if (cls === 3) bt.setReg(sreg);
+  } else if (cls === 5 || cls === 6) {
+    if (insn.code === 0x85 && sreg === 1) {
+      // leaving the callee backwards: only its arguments can still be wanted, in the caller
+      if (bt.regs[bt.frame]! & ~REGMASK_ARGS) return bug(env, `BUG regs ${bt.regs[bt.frame]!.toString(16)}`);
+      if (bt.stack[bt.frame]) return bug(env, `BUG stack slots ${bt.stack[bt.frame]!.toString(16)}`);
+      if (bt.frame === 0) return bug(env, "BUG subprog exit from frame 0");
+      for (let i = 1; i <= 5; i++) {
+        if (bt.isReg(i)) { bt.clearReg(i); bt.regs[bt.frame - 1]! |= 1 << i; }
+      }
+      bt.frame--;
+      return 0;
+    }
+    if (insn.code === 0x85 && sreg === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm) && idx !== subseq - 1) {
+      // the callback returned to the helper call: its r1-r5 are not the helper's arguments
+      if (bt.regs[bt.frame]! & ~REGMASK_ARGS) return bug(env, `BUG regs ${bt.regs[bt.frame]!.toString(16)}`);
+      if (bt.stack[bt.frame]) return bug(env, `BUG stack slots ${bt.stack[bt.frame]!.toString(16)}`);
+      for (let i = 1; i <= 5; i++) bt.clearReg(i);
+      if (bt.frame === 0) return bug(env, "BUG subprog exit from frame 0");
+      bt.frame--;
+      return 0;
+    }
+    if (op === 0x80) {
+      if (sreg === 2 && insn.imm === 0) return NOTSUPP;
+      bt.clearReg(0);
+      if (bt.regs[bt.frame]! & REGMASK_ARGS) return bug(env, `BUG regs ${bt.regs[bt.frame]!.toString(16)}`);
+    } else if (op === 0x90) {
+      const prev = insns[subseq - 1];
+      const fromSubprogCall = subseq - 1 >= 0 && prev !== undefined && prev.code === 0x85 && prev.src === 1;
+      const r0Precise = fromSubprogCall && bt.isReg(0);
+      if (fromSubprogCall && bt.regs[bt.frame]! & REGMASK_ARGS) return bug(env, `BUG regs ${bt.regs[bt.frame]!.toString(16)}`);
+      bt.clearReg(0);
+      if (bt.frame === MAX_CALL_FRAMES - 1) return bug(env, `BUG subprog enter from frame ${bt.frame}`);
+      bt.frame++;
+      if (r0Precise) bt.setReg(0);
+      return 0;
+    } else if (srcX) {
+      if (!bt.isReg(dreg) && !bt.isReg(sreg)) return 0;
+      // both sides of a comparison carry the precision, unless one is a stack pointer
+      if (!h || !(h.flags & INSN_F_SRC_REG_STACK)) bt.setReg(sreg);
+      if (!h || !(h.flags & INSN_F_DST_REG_STACK)) bt.setReg(dreg);
+    }
+  } else if (cls === 0) {
+    const mode = insn.code & 0xe0;
+    if (mode === 0) { bt.clearReg(dreg); return 0; }
+    if (mode === 0x20 || mode === 0x40) {
+      if (bt.isReg(dreg)) return NOTSUPP;
+      // the implicit exit of a sub-program's LD_ABS
+      if (subseq !== idx + 1) {
+        if (bt.frame === MAX_CALL_FRAMES - 1) return bug(env, `BUG subprog enter from frame ${bt.frame}`);
+        bt.frame++;
+      }
+      return 0;
+    }
+  }
+  syncLinked(bt, h);
+  return 0;
+}
+
+function bug(env: Env, msg: string): number {
+  if (env.log.level >= 2) env.log.write(msg + "\n");
+  return FAULT;
+}
+
+/**
+ * get_prev_insn_idx: the instruction executed before `idx` in this segment: from the history when it
+ * recorded a jump into `idx`, else idx-1; -1 once the segment's first instruction is reached.
+ */
+function prevInsn(st: State, idx: number, cursor: { h: HistEntry | undefined; left: number }): number {
+  if (idx === st.firstInsnIdx) {
+    if (cursor.left === 0) return -1;
+    if (cursor.left === 1 && cursor.h!.idx === idx) return -1;
+  }
+  if (cursor.left && cursor.h!.idx === idx) {
+    const p = cursor.h!.prevIdx;
+    cursor.h = cursor.h!.prev;
+    cursor.left--;
+    return p;
+  }
+  return idx - 1;
+}
+
+/** The scalar registers and spilled slots of a state, frame by frame (for marking). */
+function eachScalar(s: State, fn: (r: Reg, fr: number, isReg: boolean, no: number) => void): void {
+  s.frames.forEach((f, fr) => {
+    for (let j = 0; j < 10; j++) if (f.regs[j]!.type === "scalar") fn(f.regs[j]!, fr, true, j);
+    f.stack.forEach((slot, j) => { if (slot.kinds[7] === Slot.SPILL && slot.spilled.type === "scalar") fn(slot.spilled, fr, false, j); });
+  });
+}
+
+/** mark_all_scalars_precise: back-tracking gave up; every scalar of every checkpoint above is precise. */
+function markAllScalarsPrecise(env: Env, parent: Checkpoint | undefined, curFrameNo: number): void {
+  if (env.log.level >= 2) env.log.write(`mark_precise: frame${curFrameNo}: falling back to forcing all scalars precise\n`);
+  for (let cp = parent; cp; cp = cp.parent) {
+    eachScalar(cp.state, (r, fr, isReg, no) => {
+      if (r.precise) return;
+      r.precise = true;
+      if (env.log.level >= 2) env.log.write(`force_precise: frame${fr}: forcing ${isReg ? `r${no}` : `fp${-(no + 1) * 8}`} to be precise\n`);
+    });
+  }
+}
+
+/** mark_all_scalars_imprecise: a new checkpoint starts with no precision; its children add what they need. */
+export function markAllScalarsImprecise(s: State): void {
+  eachScalar(s, (r) => { r.precise = false; });
+}
+
+/**
+ * __mark_chain_precision from the current state: walk back from `lastIdx` through the current segment,
+ * then checkpoint by checkpoint, marking in each checkpoint what the wanted values were computed from.
+ */
+function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | undefined, lastIdx: number): void {
+  if (bt.empty()) return;
+  let st: State = start;
+  let cp: Checkpoint | undefined = parent;
+  let firstIdx = st.firstInsnIdx;
+  let subseq = -1;
+  let skipFirst = true;
+  const n = env.insns.length;
+  const giveUp = (): void => { markAllScalarsPrecise(env, parent, start.frames.length - 1); bt.reset(); };
+  for (;;) {
+    if (env.log.level >= 2) env.log.write(`mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
+    if (lastIdx < 0) { giveUp(); return; }
+    const cursor = { h: st.hist, left: st.histLen };
+    for (let i = lastIdx; ;) {
+      let err = 0;
+      if (skipFirst) skipFirst = false;
+      else err = backtrackInsn(env, i, subseq, cursor.left && cursor.h!.idx === i ? cursor.h : undefined, bt);
+      if (err) { giveUp(); return; }
+      if (bt.empty()) return;
+      subseq = i;
+      i = prevInsn(st, i, cursor);
+      if (i < 0) break;
+      if (i >= n) { bug(env, `BUG backtracking idx ${i}`); giveUp(); return; }
+    }
+    if (!cp) break;
+    st = cp.state;
+    for (let fr = bt.frame; fr >= 0; fr--) {
+      const f = st.frames[fr];
+      if (!f) { giveUp(); return; }
+      for (let i = 0; i < 32; i++) {
+        if (!(bt.regs[fr]! & (1 << i))) continue;
+        const r = f.regs[i]!;
+        if (r.type !== "scalar" || r.precise) bt.regs[fr]! &= ~(1 << i);
+        else r.precise = true;
+      }
+      for (let i = 0; i < 64; i++) {
+        if (!bt.isSlot(fr, i)) continue;
+        const slot = f.stack[i];
+        if (!slot) { bug(env, `BUG backtracking (stack slot ${i}, total slots ${f.stack.length})`); giveUp(); return; }
+        if (slot.kinds[0] !== Slot.SPILL || slot.spilled.type !== "scalar" || slot.spilled.precise) bt.clearSlot(fr, i);
+        else slot.spilled.precise = true;
+      }
+      if (env.log.level >= 2) {
+        env.log.write(`mark_precise: frame${fr}: parent state regs=${regList(bt.regs[fr]!)} stack=${slotList(bt.stack[fr]!)}: ` +
+          frameStr(f, true, new Set(), new Set(), (m) => mapName(env, m), st.refs.map((r) => r.id)));
+      }
+    }
+    if (bt.empty()) return;
+    subseq = firstIdx;
+    lastIdx = st.lastInsnIdx;
+    firstIdx = st.firstInsnIdx;
+    cp = cp.parent;
+  }
+  // something was missed (e.g. a stack access through a register other than r10): be conservative
+  if (!bt.empty()) giveUp();
+}
+
+function mapName(env: Env, i: number): { name: string; ks: number; vs: number } | undefined {
+  const m = env.opts.maps[i];
+  return m ? { name: m.name.slice(0, 15), ks: m.keySize, vs: m.valueSize } : undefined;
+}
+
+/** mark_chain_precision(regno): the current value of scalar `regno` (current frame) was relied upon. */
+export function markChainPrecision(env: Env, regno: number): void {
+  const bt = new Backtrack();
+  bt.frame = env.cur.frames.length - 1;
+  if (regno < 0 || curFrame(env.cur).regs[regno]?.type !== "scalar") return;
+  bt.setReg(regno);
+  markChain(env, bt, env.cur, env.parentCp, env.insnIdx);
+}
+
+/** The same for a spilled scalar of frame `frameno` (get_constant_map_key: a constant key on the stack). */
+export function markSlotPrecision(env: Env, frameno: number, spi: number): void {
+  const bt = new Backtrack();
+  bt.frame = env.cur.frames.length - 1;
+  bt.setSlot(frameno, spi);
+  markChain(env, bt, env.cur, env.parentCp, env.insnIdx);
+}
+
+/**
+ * propagate_precision: the current state was pruned against `old`; what was precise in `old` was relied
+ * on after this point, so the current path must provide it too.
+ */
+export function propagatePrecision(env: Env, old: State): void {
+  const bt = new Backtrack();
+  bt.frame = env.cur.frames.length - 1;
+  for (let fr = old.frames.length - 1; fr >= 0; fr--) {
+    const f = old.frames[fr]!;
+    const names: string[] = [];
+    for (let i = 0; i < 10; i++) {
+      const r = f.regs[i]!;
+      if (r.type !== "scalar" || !r.precise) continue;
+      names.push(`r${i}`);
+      bt.regs[fr]! |= 1 << i;
+    }
+    f.stack.forEach((slot, i) => {
+      if (slot.kinds[7] !== Slot.SPILL || slot.spilled.type !== "scalar" || !slot.spilled.precise) return;
+      names.push(`fp${-(i + 1) * 8}`);
+      bt.setSlot(fr, i);
+    });
+    if (names.length && env.log.level >= 2) env.log.write(`frame ${fr}: propagating ${names.join(",")}\n`);
+  }
+  markChain(env, bt, env.cur, env.parentCp, env.insnIdx);
+}
