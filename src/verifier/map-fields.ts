@@ -30,10 +30,10 @@ function find(btf: Btf, typeId: number, name: string, base: number, depth: numbe
 /**
  * Parsed BTF per raw buffer. Every program of an object shares its object's BTF bytes (and the loader never
  * writes into them afterwards), so each verifyProgram call need not parse the whole BTF again, twice.
- * `null` remembers a BTF that does not parse.
+ * `null` remembers a BTF that does not parse. Anything else in the verifier that reads the BTF should use it too.
  */
 const parsedBtf = new WeakMap<Uint8Array, Btf | null>();
-function cachedBtf(raw: Uint8Array): Btf | undefined {
+export function cachedBtf(raw: Uint8Array): Btf | undefined {
   let btf = parsedBtf.get(raw);
   if (btf === undefined) {
     try { btf = parseBtf(raw); } catch { btf = null; }
