@@ -174,6 +174,9 @@ export function helperByName(name: string): HelperInfo | undefined {
   return id > 0 ? helperById(id) : undefined;
 }
 
+const variants = new Map<string, HelperInfo | undefined>();
+const allowedSets = new Map<string, ReadonlySet<string>>();
+
 /**
  * The prototype as a given program type sees it: some helpers have per-type variants (perf_event_output
  * in XDP takes an xdp_md, sk_lookup_tcp in XDP vs tc, ...). Same as helperById when there is no variant.
@@ -181,7 +184,10 @@ export function helperByName(name: string): HelperInfo | undefined {
 export function helperForProgType(id: number, progType: number): HelperInfo | undefined {
   const name = HELPER_NAMES[id];
   if (!name || !PROTO_VARIANTS[name.slice(4)]?.[progType]) return helperById(id);
-  return build(id, progType);
+  // the verifier asks at every call instruction it walks: build each variant once
+  const key = `${id}/${progType}`;
+  if (!variants.has(key)) variants.set(key, build(id, progType));
+  return variants.get(key);
 }
 
 /** Helpers a program type may call (with its expected attach type, when that matters). */
@@ -192,5 +198,10 @@ export function helpersFor(progType: number, attachType?: number): HelperInfo[] 
 /** Whether a program of this type (and expected attach type) may call helper `id`. */
 export function isHelperAllowed(progType: number, id: number, attachType?: number): boolean {
   const name = HELPER_NAMES[id];
-  return !!name && id > 0 && allowedHelperNames(progType, attachType).includes(name.slice(4));
+  if (!name || id <= 0) return false;
+  // the verifier asks at every call instruction it walks: one set per program type and attach type
+  const key = `${progType}/${attachType ?? ""}`;
+  let allowed = allowedSets.get(key);
+  if (!allowed) allowedSets.set(key, (allowed = new Set(allowedHelperNames(progType, attachType))));
+  return allowed.has(name.slice(4));
 }

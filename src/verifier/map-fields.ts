@@ -27,10 +27,24 @@ function find(btf: Btf, typeId: number, name: string, base: number, depth: numbe
   return -1;
 }
 
+/**
+ * Parsed BTF per raw buffer. Every program of an object shares its object's BTF bytes (and the loader never
+ * writes into them afterwards), so each verifyProgram call need not parse the whole BTF again, twice.
+ * `null` remembers a BTF that does not parse. Anything else in the verifier that reads the BTF should use it too.
+ */
+const parsedBtf = new WeakMap<Uint8Array, Btf | null>();
+export function cachedBtf(raw: Uint8Array): Btf | undefined {
+  let btf = parsedBtf.get(raw);
+  if (btf === undefined) {
+    try { btf = parseBtf(raw); } catch { btf = null; }
+    parsedBtf.set(raw, btf);
+  }
+  return btf ?? undefined;
+}
+
 /** The special fields of each map (index as in `maps`); none when the program has no BTF. */
 export function mapFields(maps: readonly MapSpec[], rawBtf: Uint8Array | undefined): MapFields[] {
-  let btf: Btf | undefined;
-  try { btf = rawBtf ? parseBtf(rawBtf) : undefined; } catch { btf = undefined; }
+  const btf = rawBtf ? cachedBtf(rawBtf) : undefined;
   return maps.map((m) => {
     if (!btf || !m.btfValueTypeId) return { spinLock: -1, timer: -1 };
     try {
@@ -45,8 +59,8 @@ export function mapFields(maps: readonly MapSpec[], rawBtf: Uint8Array | undefin
  */
 export function funcReturnsScalar(rawBtf: Uint8Array, funcInfo: Uint8Array, recSize: number): Map<number, boolean> {
   const out = new Map<number, boolean>();
-  let btf: Btf;
-  try { btf = parseBtf(rawBtf); } catch { return out; }
+  const btf = cachedBtf(rawBtf);
+  if (!btf) return out;
   const dv = new DataView(funcInfo.buffer, funcInfo.byteOffset, funcInfo.byteLength);
   for (let at = 0; at + 8 <= funcInfo.byteLength; at += Math.max(8, recSize)) {
     const pc = dv.getUint32(at, true), typeId = dv.getUint32(at + 4, true);

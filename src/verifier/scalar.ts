@@ -166,6 +166,16 @@ function deduceMixed(b: Bounds): void {
 
 function deduce(b: Bounds): void { deduce32(b); deduce64(b); deduceMixed(b); }
 
+/** The kernel's three deduction rounds; a round that changes nothing would leave every later one unchanged too. */
+function deduceRounds(b: Bounds): void {
+  for (let round = 0; round < 3; round++) {
+    const { varOff, smin, smax, umin, umax, s32min, s32max, u32min, u32max } = b;
+    deduce(b);
+    if (b.smin === smin && b.smax === smax && b.umin === umin && b.umax === umax && b.s32min === s32min && b.s32max === s32max &&
+      b.u32min === u32min && b.u32max === u32max && b.varOff.value === varOff.value && b.varOff.mask === varOff.mask) return;
+  }
+}
+
 function boundOffset(b: Bounds): void {
   const v64 = tIntersect(b.varOff, tnumRange(b.umin, b.umax));
   const v32 = tIntersect(tSubreg(v64), tnumRange(b.u32min, b.u32max));
@@ -175,7 +185,7 @@ function boundOffset(b: Bounds): void {
 /** reg_bounds_sync(): make tnum and all four ranges agree. */
 export function syncBounds(b: Bounds): void {
   updateBounds(b);
-  deduce(b); deduce(b); deduce(b);
+  deduceRounds(b);
   boundOffset(b);
   updateBounds(b);
 }

@@ -122,18 +122,21 @@ export function tnumStr(a: Tnum): string {
   return `(0x${a.value.toString(16)}; 0x${a.mask.toString(16)})`;
 }
 
+/** Number of significant bits of x, for 0 <= x < 2^64 (two Number conversions instead of a 64-step loop). */
+function bitLength(x: bigint): number {
+  const hi = Number(x >> 32n);
+  return hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x));
+}
+
 /** Smallest member of `a` greater than `z`, or undefined when there is none (tnum_step). */
 export function tStep(a: Tnum, z: bigint): bigint | undefined {
   const j = z + 1n;
   if (j > U64) return undefined;
   const v = a.value, f = a.mask;
   // highest bit where j disagrees with a fixed bit of the tnum
-  let b = -1;
-  for (let i = 63; i >= 0; i--) {
-    const bit = 1n << BigInt(i);
-    if ((f & bit) === 0n && (j & bit) !== (v & bit)) { b = i; break; }
-  }
-  if (b < 0) return j;
+  const diff = (j ^ v) & ~f;
+  if (diff === 0n) return j;
+  const b = bitLength(diff) - 1;
   const bitB = 1n << BigInt(b);
   const low = (k: number): bigint => (1n << BigInt(k)) - 1n;
   if ((v & bitB) !== 0n) {
@@ -141,9 +144,9 @@ export function tStep(a: Tnum, z: bigint): bigint | undefined {
     return ((j >> BigInt(b + 1)) << BigInt(b + 1)) | bitB | (v & low(b));
   }
   // j has 1 where the tnum has a fixed 0: carry into the lowest free bit above b that is 0 in j
-  for (let k = b + 1; k < 64; k++) {
-    const bit = 1n << BigInt(k);
-    if ((f & bit) !== 0n && (j & bit) === 0n) return ((j >> BigInt(k + 1)) << BigInt(k + 1)) | bit | (v & low(k));
-  }
-  return undefined;
+  const free = (f & ~j) >> BigInt(b + 1);
+  if (free === 0n) return undefined;
+  const k = b + bitLength(free & -free);
+  const bit = 1n << BigInt(k);
+  return ((j >> BigInt(k + 1)) << BigInt(k + 1)) | bit | (v & low(k));
 }
