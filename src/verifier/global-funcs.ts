@@ -7,7 +7,8 @@
 // r0 to an unknown scalar and goes on. Each called global function is verified once afterwards, on its
 // own, from a state built from its prototype alone. Static functions go through the same argument check,
 // but a mismatch only makes their BTF "unreliable" (it is logged, not fatal).
-import { BTF_KIND, BTF_KIND_NAMES, type Btf, type BtfType, parseBtf, sizeOf, skipModifiers } from "../elf/btf.js";
+import { BTF_KIND, BTF_KIND_NAMES, type Btf, type BtfType, sizeOf, skipModifiers } from "../elf/btf.js";
+import { cachedBtf } from "./map-fields.js";
 import { helperForProgType } from "../helpers/table.js";
 import { type Env, Reject, regs } from "./env.js";
 import { checkPtrOffReg } from "./calls.js";
@@ -59,8 +60,9 @@ function paramKind(btf: Btf, typeId: number): BtfParamKind {
 /** The prototype of every sub-program with func info, by its first instruction; empty when the BTF cannot be read. */
 export function readFuncProtos(rawBtf: Uint8Array, funcInfo: Uint8Array, recSize: number): Map<number, FuncProto> {
   const out = new Map<number, FuncProto>();
-  let btf: Btf;
-  try { btf = parseBtf(rawBtf); } catch { return out; }
+  // the object's BTF is parsed once per buffer for all the verifier's BTF readers
+  const btf = cachedBtf(rawBtf);
+  if (!btf) return out;
   const dv = new DataView(funcInfo.buffer, funcInfo.byteOffset, funcInfo.byteLength);
   for (let at = 0; at + 8 <= funcInfo.byteLength; at += Math.max(8, recSize)) {
     const pc = dv.getUint32(at, true), typeId = dv.getUint32(at + 4, true);
