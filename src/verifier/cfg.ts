@@ -142,6 +142,9 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
     const insn = insns[t]!;
     let r: number | { pc: number; message: string } = 0;
     if (isPseudoFunc(insn)) {
+      // visit_func_call_insn(visit_callee): the lddw and the slot after it are prune points too
+      prunePoints[t] = 1;
+      prunePoints[t + 2] = 1;
       r = push(t, t + 2, FALLTHROUGH);
       if (r === 0) r = push(t, t + insn.imm + 1, BRANCH);
     } else if (!isJmp(insn.code)) {

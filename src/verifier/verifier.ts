@@ -136,6 +136,8 @@ class Walker {
   private prevInsnProcessed = 0;
   private cfg!: CfgResult;
   private readonly explored = new Map<number, Checkpoint[]>();
+  /** States per bucket of the kernel's explored_states hash table (insn ^ callsite, modulo the program length). */
+  private readonly bucketSizes = new Map<number, number>();
   private readonly pending: Pending[] = [];
   private doPrintState = false;
   private totalStates = 0;
@@ -244,6 +246,7 @@ class Walker {
       env.prevInsnIdx = -1;
       env.prevLogPos = 0;
       this.explored.clear();
+      this.bucketSizes.clear();
       for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
       this.walk();
       markGlobalVerified(env, sub);
@@ -376,12 +379,13 @@ class Walker {
     // a helper call that runs a callback always gets a checkpoint: the iterations are compared against it
     const force = callsCallback(env.insns[pc]);
     let addNew = force || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
-    let statesCnt = 0;
+    // states_cnt counts every state of the hash bucket, other instructions' included
+    const bucket = this.bucketOf(pc);
+    const statesCnt = this.bucketSizes.get(bucket) ?? 0;
     const keep: Checkpoint[] = [];
     let pruned = false;
     for (const cp of list) {
       if (pruned) { keep.push(cp); continue; }
-      statesCnt++;
       if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
         if (force && statesEqual(cp.state, env.cur, false) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; keep.push(cp); continue; }
@@ -394,7 +398,9 @@ class Walker {
         if (statesEqual(cp.state, env.cur, false) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
-      if (cp.miss > cp.hit * 3 + 3) { this.curStates--; continue; } // evicted: unlikely to help
+      // evicted when unlikely to help; a callback call's own iterations get more chances
+      const n = force && cp.branches > 0 ? 64 : 3;
+      if (cp.miss > cp.hit * n + n) { this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
       keep.push(cp);
     }
     list = keep;
@@ -405,6 +411,7 @@ class Walker {
     if (!addNew) return false;
     const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false };
     list.unshift(cp);
+    this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 0) + 1);
     env.parentCp = cp;
     this.totalStates++;
     this.curStates++;
@@ -412,6 +419,14 @@ class Walker {
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
     return false;
+  }
+
+  /** explored_state(): the kernel's hash of an instruction and the current frame's call site. */
+  private bucketOf(pc: number): number {
+    const f = curFrame(this.env.cur);
+    // the kernel's callsite is the call instruction (this emulator keeps the return pc for bpf-to-bpf calls)
+    const callsite = f.callsite < 0 || f.inCallback ? f.callsite : f.callsite - 1;
+    return ((pc ^ callsite) >>> 0) % this.env.insns.length;
   }
 
   /** Forget registers of the innermost frame that are dead at the checkpoint (never read before written). */
