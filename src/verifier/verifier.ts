@@ -388,6 +388,7 @@ class Walker {
       if (pruned) { keep.push(cp); continue; }
       if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
+        // (RANGE_WITHIN: every scalar compared by range, precise or not, as statesEqual's non-exact mode does)
         if (force && statesEqual(cp.state, env.cur, false) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; keep.push(cp); continue; }
         if (!force && statesEqual(cp.state, env.cur, true) && cp.state.callbackDepth === env.cur.callbackDepth && callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state)}`, 22);
