@@ -6,7 +6,7 @@ import type { Instruction } from "../isa/instruction.js";
 import type { MapSpec, Program, SourceLine } from "../program/program.js";
 import { checkAlu } from "./alu.js";
 import { checkCondJmp } from "./branch.js";
-import { callbackDepthsOk, callsCallback, widenAfterCallback } from "./callbacks.js";
+import { callbackDepthsOk, callsCallback, isAsyncCallback, widenAfterCallback } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs } from "./env.js";
@@ -289,7 +289,8 @@ class Walker {
       const insn = env.insns[i]!;
       if ((insn.code === 0x85 && insn.src === 1) || (insn.code === 0x18 && insn.src === 4)) {
         const from = this.subprogOf(i), to = env.subprogs.indexOf(i + insn.imm + 1);
-        if (to >= 0) calls[from]!.push(to);
+        // a timer callback runs on its own stack: only a direct call adds it to the caller's
+        if (to >= 0 && !(insn.code === 0x18 && isAsyncCallback(env, to))) calls[from]!.push(to);
       }
     }
     const round = (d: number): number => Math.ceil(Math.max(d, 1) / 16) * 16;
@@ -307,7 +308,12 @@ class Walker {
       }
       return undefined;
     };
-    return dfs(0, 0, 0);
+    const roots = [0, ...env.subprogs.map((_, k) => k).filter((k) => isAsyncCallback(env, k))];
+    for (const root of roots) {
+      const err = dfs(root, 0, 0);
+      if (err) return err;
+    }
+    return undefined;
   }
 
   private subprogOf(pc: number): number {
