@@ -69,6 +69,36 @@ export function pushCallback(env: Env, helperId: number): void {
   markAllScratched(env);
 }
 
+const asyncCallbacks = new WeakMap<Env, Set<number>>();
+
+/** The sub-program is a timer callback (is_async_cb): verified from its own state, on its own stack. */
+export const isAsyncCallback = (env: Env, subprog: number): boolean => asyncCallbacks.get(env)?.has(subprog) === true;
+
+/**
+ * bpf_timer_set_callback (push_async_cb): the callback is walked later from a state of its own, frame 0
+ * with r1 = the timer's map, r2 = a key, r3 = the value, no references and no lock.
+ */
+export function pushAsyncCallback(env: Env): void {
+  const R = regs(env);
+  const cb = R[2]!;
+  if (cb.type !== "func") return;
+  const start = env.subprogs[cb.range];
+  if (start === undefined) return;
+  checkCallbackArgs(env, cb.range);
+  let set = asyncCallbacks.get(env);
+  if (!set) asyncCallbacks.set(env, (set = new Set()));
+  set.add(cb.range);
+  const f = newFrame(0, -1, cb.range);
+  const map = R[1]!.map;
+  f.regs[1] = pointer("map_ptr");
+  f.regs[2] = pointer("map_key");
+  f.regs[3] = pointer("map_value");
+  for (const i of [1, 2, 3]) f.regs[i]!.map = map;
+  f.inAsyncCallback = true;
+  env.push({ frames: [f], refs: [], path: env.cur.path, callbackDepth: 0, hist: undefined, histLen: 0, firstInsnIdx: start, lastInsnIdx: -1 }, start);
+  markAllScratched(env);
+}
+
 /** init_func_state marks every register and stack slot for the next state print (mark_verifier_state_scratched). */
 export function markAllScratched(env: Env): void {
   for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);

@@ -15,7 +15,7 @@ import { markChainPrecision, markSlotPrecision } from "./precision.js";
 import { isConst, syncBounds } from "./scalar.js";
 import { type Reg, type State, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
-import { markAllScratched, pushCallback } from "./callbacks.js";
+import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
 
 const MAX_CALL_FRAMES = 8;
 const MAX_VAR_SIZ = 1 << 29;
@@ -230,6 +230,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     markChainPrecision(env, 1);
   }
   if (id === 181 || id === 164 /* for_each_map_elem */) pushCallback(env, id);
+  if (id === 170 /* timer_set_callback */) pushAsyncCallback(env);
   for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
   const ret = fn.ret;
   const maybeNull = (ret.flags as readonly string[]).includes("PTR_MAYBE_NULL");
@@ -392,12 +393,15 @@ export function checkExit(env: Env, insn: RawInsn): number {
     throw new Reject(s.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`).join("\n"), 22);
   }
   const r0 = checkRegRead(env, 0);
-  const range = returnRange(env.opts.progType, env.opts.attachType);
+  // a timer callback's own walk ends here too, and must return 0
+  const asyncCb = frame(env).inAsyncCallback === true;
+  const range = asyncCb ? [0, 0] : returnRange(env.opts.progType, env.opts.attachType);
   if (!range) return -1;
-  if (r0.type !== "scalar") throw new Reject(`At program exit the register R0 is not a known value (${regTypeStr(r0)})`, 22);
+  const exitCtx = asyncCb ? "At async callback return" : "At program exit";
+  if (r0.type !== "scalar") throw new Reject(`${exitCtx} the register R0 is not a known value (${regTypeStr(r0)})`, 22);
   markChainPrecision(env, 0);
   if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1])) {
-    let m = "At program exit the register R0 has";
+    let m = `${exitCtx} the register R0 has`;
     let unknown = true;
     if (r0.smin > -(1n << 63n)) { m += ` smin=${r0.smin}`; unknown = false; }
     if (r0.smax < (1n << 63n) - 1n) { m += ` smax=${r0.smax}`; unknown = false; }

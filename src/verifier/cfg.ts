@@ -142,6 +142,9 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
     const insn = insns[t]!;
     let r: number | { pc: number; message: string } = 0;
     if (isPseudoFunc(insn)) {
+      // visit_func_call_insn(visit_callee): the lddw and the slot after it are prune points too
+      prunePoints[t] = 1;
+      prunePoints[t + 2] = 1;
       r = push(t, t + 2, FALLTHROUGH);
       if (r === 0) r = push(t, t + insn.imm + 1, BRANCH);
     } else if (!isJmp(insn.code)) {
@@ -150,7 +153,7 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
       const op = OP(insn.code);
       if (op === 0x90) r = 0;
       else if (op === 0x80) {
-        if (insn.src === 0 && (insn.imm === 181 /* bpf_loop */ || insn.imm === 164 /* for_each_map_elem */)) prunePoints[t] = 1;
+        if (insn.src === 0 && [181 /* bpf_loop */, 164 /* for_each_map_elem */, 170 /* timer_set_callback */].includes(insn.imm)) prunePoints[t] = 1;
         r = push(t, t + 1, FALLTHROUGH);
         if (r === 0 && insn.src === 1) {
           prunePoints[t + 1] = 1;

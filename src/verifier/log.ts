@@ -153,6 +153,7 @@ export function frameStr(f: Frame, all: boolean, scratchedRegs: ReadonlySet<numb
   }
   if (refs.length) s += ` refs=${refs.join(",")}`;
   if (f.inCallback) s += " cb";
+  if (f.inAsyncCallback) s += " async_cb";
   return s + "\n";
 }
 

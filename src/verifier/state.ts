@@ -86,6 +86,8 @@ export interface Frame {
   callbackRet?: [number, number];
   /** Walks of a callback queued from this frame so far (callback_depth; bpf_loop stops at its count). */
   callbackDepth?: number;
+  /** Frame 0 of a timer callback's own walk (in_async_callback_fn): must return 0. */
+  inAsyncCallback?: boolean;
 }
 
 export interface PathStep { pc: number; taken: boolean; prev: PathStep | undefined }
@@ -151,6 +153,7 @@ function cloneFrame(f: Frame): Frame {
   };
   if (f.callbackRet) out.callbackRet = f.callbackRet;
   if (f.callbackDepth) out.callbackDepth = f.callbackDepth;
+  if (f.inAsyncCallback) out.inAsyncCallback = true;
   return out;
 }
 

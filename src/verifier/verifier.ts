@@ -6,7 +6,7 @@ import type { Instruction } from "../isa/instruction.js";
 import type { MapSpec, Program, SourceLine } from "../program/program.js";
 import { checkAlu } from "./alu.js";
 import { checkCondJmp } from "./branch.js";
-import { callbackDepthsOk, callsCallback, widenAfterCallback } from "./callbacks.js";
+import { callbackDepthsOk, callsCallback, isAsyncCallback, widenAfterCallback } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs } from "./env.js";
@@ -139,6 +139,8 @@ class Walker {
   private prevInsnProcessed = 0;
   private cfg!: CfgResult;
   private readonly explored = new Map<number, Checkpoint[]>();
+  /** States per bucket of the kernel's explored_states hash table (insn ^ callsite, modulo the program length). */
+  private readonly bucketSizes = new Map<number, number>();
   private readonly pending: Pending[] = [];
   private doPrintState = false;
   private totalStates = 0;
@@ -269,6 +271,7 @@ class Walker {
       env.prevLogPos = 0;
       this.prevLinfo = undefined;
       this.explored.clear();
+      this.bucketSizes.clear();
       for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
       this.walk();
       markGlobalVerified(env, sub);
@@ -311,7 +314,8 @@ class Walker {
       const insn = env.insns[i]!;
       if ((insn.code === 0x85 && insn.src === 1) || (insn.code === 0x18 && insn.src === 4)) {
         const from = this.subprogOf(i), to = env.subprogs.indexOf(i + insn.imm + 1);
-        if (to >= 0) calls[from]!.push(to);
+        // a timer callback runs on its own stack: only a direct call adds it to the caller's
+        if (to >= 0 && !(insn.code === 0x18 && isAsyncCallback(env, to))) calls[from]!.push(to);
       }
     }
     const round = (d: number): number => Math.ceil(Math.max(d, 1) / 16) * 16;
@@ -329,7 +333,12 @@ class Walker {
       }
       return undefined;
     };
-    return dfs(0, 0, 0);
+    const roots = [0, ...env.subprogs.map((_, k) => k).filter((k) => isAsyncCallback(env, k))];
+    for (const root of roots) {
+      const err = dfs(root, 0, 0);
+      if (err) return err;
+    }
+    return undefined;
   }
 
   private subprogOf(pc: number): number {
@@ -403,15 +412,17 @@ class Walker {
     const at = env.insns[pc]!;
     const force = at.code === 0xe5 || callsCallback(at);
     let addNew = force || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
-    let statesCnt = 0;
+    // states_cnt counts every state of the hash bucket, other instructions' included
+    const bucket = this.bucketOf(pc);
+    const statesCnt = this.bucketSizes.get(bucket) ?? 0;
     const keep: Checkpoint[] = [];
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
     for (const cp of list) {
       if (pruned) { keep.push(cp); continue; }
-      statesCnt++;
       if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
+        // RANGE_WITHIN: every scalar compared by range, precise or not
         if (force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
         if (!force && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth && callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state)}`, 22);
@@ -422,8 +433,9 @@ class Walker {
         if (statesEqual(cp.state, env.cur, "not_exact") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
+      // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
-      if (cp.miss > cp.hit * n + n) { this.curStates--; continue; } // evicted: unlikely to help
+      if (cp.miss > cp.hit * n + n) { this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
       keep.push(cp);
     }
     list = keep;
@@ -444,6 +456,7 @@ class Walker {
     env.cur.histLen = 0;
     env.cur.firstInsnIdx = pc;
     list.unshift(cp);
+    this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 0) + 1);
     env.parentCp = cp;
     this.totalStates++;
     this.curStates++;
@@ -451,6 +464,14 @@ class Walker {
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
     return false;
+  }
+
+  /** explored_state(): the kernel's hash of an instruction and the current frame's call site. */
+  private bucketOf(pc: number): number {
+    const f = curFrame(this.env.cur);
+    // the kernel's callsite is the call instruction (this emulator keeps the return pc for bpf-to-bpf calls)
+    const callsite = f.callsite < 0 || f.inCallback ? f.callsite : f.callsite - 1;
+    return ((pc ^ callsite) >>> 0) % this.env.insns.length;
   }
 
   /** Forget registers of the innermost frame that are dead at the checkpoint (never read before written). */
