@@ -77,6 +77,9 @@ export function patchMapReferences(program: Program, fds: readonly number[]): In
   });
 }
 
+/** Largest log buffer asked of the kernel: its text must still fit in one JavaScript string (~512 MiB). */
+const MAX_LOG_SIZE = 256 << 20;
+
 // One log buffer for the whole process: the verifier recorder loads thousands of programs.
 let sharedLog: Uint8Array | undefined;
 /** A reusable log buffer of at least `size` bytes. */
@@ -98,10 +101,17 @@ export function loadWithLog(attr: ProgLoadAttr, options: { logLevel?: number; lo
     const r = progLoadRaw(level > 0 ? { ...attr, logLevel: level, logBuf: logBuffer(size).subarray(0, size) } : { ...attr, logLevel: 0 });
     const timeNs = Number(process.hrtime.bigint() - t0);
     if (r.fd >= 0 || r.errno === ERRNO.EPERM) return { ...r, timeNs };
-    if (r.errno === ERRNO.ENOSPC && level > 0 && size < 1 << 30) {
-      // The log did not fit: the load may even have been fine. Grow and try again.
-      size = Math.min(Math.max(size * 2, r.logTrueSize + 1), 1 << 30);
-      continue;
+    if (r.errno === ERRNO.ENOSPC && level > 0) {
+      if (size < MAX_LOG_SIZE) {
+        // The log did not fit: the load may even have been fine. Grow and try again.
+        size = Math.min(Math.max(size * 2, r.logTrueSize + 1), MAX_LOG_SIZE);
+        continue;
+      }
+      // A level-2 log of a program near the 1M-instruction limit can exceed what a string can hold: keep
+      // the truncated log, and take the verdict from a load without a log (a full log buffer alone makes
+      // the kernel answer ENOSPC, whatever its verdict).
+      const verdict = progLoadRaw({ ...attr, logLevel: 0 });
+      return { ...verdict, log: `${r.log}\n[log truncated at ${MAX_LOG_SIZE} bytes: the kernel's log is ${r.logTrueSize} bytes]`, logTrueSize: r.logTrueSize, timeNs };
     }
     if (level === 0) {
       level = options.retryLevel ?? 1;
