@@ -67,9 +67,11 @@ function sameFields(o: Reg, c: Reg): boolean {
     o.s32min === c.s32min && o.s32max === c.s32max;
 }
 
+// module level, not a closure per call: tsx (keepNames) wraps every named closure in a costly __name() call
+const exactId = (r: Reg): number => (r.type === "scalar" ? scalarId(r) : r.id);
+
 function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
-  const id = (r: Reg): number => (r.type === "scalar" ? scalarId(r) : r.id);
-  return sameFields(o, c) && o.frameno === c.frameno && ids.check(id(o), id(c)) && ids.check(o.refObjId, c.refObjId);
+  return sameFields(o, c) && o.frameno === c.frameno && ids.check(exactId(o), exactId(c)) && ids.check(o.refObjId, c.refObjId);
 }
 
 /**
