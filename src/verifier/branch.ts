@@ -274,33 +274,34 @@ function markPktEnd(s: State, regno: number, open: boolean): void {
 
 const initPkt = (r: Reg, t: string): boolean => r.type === t && r.off === 0 && r.varOff.mask === 0n && r.varOff.value === 0n;
 
+/** Register `no` of the state's current frame (module level: tsx wraps a named closure in a costly __name() on every call). */
+const regIn = (s: State, no: number): Reg => curFrame(s).regs[no]!;
+
 /** try_match_pkt_pointers: `this` is the fall-through state, `other` the jump-taken one. */
 function matchPkt(insn: RawInsn, op: number, dst: Reg, src: Reg, thisS: State, otherS: State): boolean {
   if (!(insn.code & 8) || (insn.code & 7) === 6) return false;
   const dstFirst = (dst.type === "pkt" && src.type === "pkt_end") || (dst.type === "pkt_meta" && initPkt(src, "pkt"));
   const srcFirst = (dst.type === "pkt_end" && src.type === "pkt") || (initPkt(dst, "pkt") && src.type === "pkt_meta");
   const D = insn.dst, S = insn.src;
-  const dIn = (s: State): Reg => curFrame(s).regs[D]!;
-  const sIn = (s: State): Reg => curFrame(s).regs[S]!;
   switch (op) {
     case JGT:
-      if (dstFirst) { findGoodPkt(thisS, dIn(thisS), false); markPktEnd(otherS, D, true); }
-      else if (srcFirst) { findGoodPkt(otherS, sIn(otherS), true); markPktEnd(thisS, S, false); }
+      if (dstFirst) { findGoodPkt(thisS, regIn(thisS, D), false); markPktEnd(otherS, D, true); }
+      else if (srcFirst) { findGoodPkt(otherS, regIn(otherS, S), true); markPktEnd(thisS, S, false); }
       else return false;
       return true;
     case JLT:
-      if (dstFirst) { findGoodPkt(otherS, dIn(otherS), true); markPktEnd(thisS, D, false); }
-      else if (srcFirst) { findGoodPkt(thisS, sIn(thisS), false); markPktEnd(otherS, S, true); }
+      if (dstFirst) { findGoodPkt(otherS, regIn(otherS, D), true); markPktEnd(thisS, D, false); }
+      else if (srcFirst) { findGoodPkt(thisS, regIn(thisS, S), false); markPktEnd(otherS, S, true); }
       else return false;
       return true;
     case JGE:
-      if (dstFirst) { findGoodPkt(thisS, dIn(thisS), true); markPktEnd(otherS, D, false); }
-      else if (srcFirst) { findGoodPkt(otherS, sIn(otherS), false); markPktEnd(thisS, S, true); }
+      if (dstFirst) { findGoodPkt(thisS, regIn(thisS, D), true); markPktEnd(otherS, D, false); }
+      else if (srcFirst) { findGoodPkt(otherS, regIn(otherS, S), false); markPktEnd(thisS, S, true); }
       else return false;
       return true;
     case JLE:
-      if (dstFirst) { findGoodPkt(otherS, dIn(otherS), false); markPktEnd(thisS, D, true); }
-      else if (srcFirst) { findGoodPkt(thisS, sIn(thisS), true); markPktEnd(otherS, S, false); }
+      if (dstFirst) { findGoodPkt(otherS, regIn(otherS, D), false); markPktEnd(thisS, D, true); }
+      else if (srcFirst) { findGoodPkt(thisS, regIn(thisS, S), true); markPktEnd(otherS, S, false); }
       else return false;
       return true;
   }

@@ -22,19 +22,34 @@ export interface Checkpoint {
   cleaned: boolean;
 }
 
+/**
+ * check_ids' idmap: a bijection between the old state's ids and the current one's, built up while
+ * comparing. Like the kernel's it is a pair of small arrays scanned linearly (a comparison sees few ids),
+ * and one instance is reset and reused for every comparison: statesEqual runs for every checkpoint at
+ * every prune point, and two Maps per call were ~3% of the time.
+ */
 class IdMap {
-  private readonly m = new Map<number, number>();
-  private readonly back = new Map<number, number>();
+  private readonly old: number[] = [];
+  private readonly cur: number[] = [];
+  private n = 0;
   /** Ids above every real one (and every BPF_ADD_CONST one), for check_scalar_ids (tmp_id_gen). */
   private tmp = 2 ** 40;
+  reset(): this {
+    this.n = 0;
+    this.tmp = 2 ** 40;
+    return this;
+  }
   check(oldId: number, curId: number): boolean {
     if (oldId === 0 && curId === 0) return true;
     if (oldId === 0 || curId === 0) return false;
-    const seen = this.m.get(oldId);
-    if (seen !== undefined) return seen === curId;
-    if (this.back.has(curId)) return false;
-    this.m.set(oldId, curId);
-    this.back.set(curId, oldId);
+    // the pairs form a bijection, so the first entry naming either id decides
+    for (let i = 0; i < this.n; i++) {
+      if (this.old[i] === oldId) return this.cur[i] === curId;
+      if (this.cur[i] === curId) return false;
+    }
+    this.old[this.n] = oldId;
+    this.cur[this.n] = curId;
+    this.n++;
     return true;
   }
   /**
@@ -67,9 +82,11 @@ function sameFields(o: Reg, c: Reg): boolean {
     o.s32min === c.s32min && o.s32max === c.s32max;
 }
 
+// module level, not a closure per call: tsx (keepNames) wraps every named closure in a costly __name() call
+const exactId = (r: Reg): number => (r.type === "scalar" ? scalarId(r) : r.id);
+
 function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
-  const id = (r: Reg): number => (r.type === "scalar" ? scalarId(r) : r.id);
-  return sameFields(o, c) && o.frameno === c.frameno && ids.check(id(o), id(c)) && ids.check(o.refObjId, c.refObjId);
+  return sameFields(o, c) && o.frameno === c.frameno && ids.check(exactId(o), exactId(c)) && ids.check(o.refObjId, c.refObjId);
 }
 
 /**
@@ -150,9 +167,12 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exactness): boolean {
  */
 export type Exactness = "not_exact" | "range_within" | "exact";
 
+/** statesEqual is not re-entrant, so one id map serves every comparison. */
+const sharedIds = new IdMap();
+
 export function statesEqual(o: State, c: State, exact: Exactness): boolean {
   if (o.frames.length !== c.frames.length) return false;
-  const ids = new IdMap();
+  const ids = sharedIds.reset();
   if (!o.activeLock !== !c.activeLock) return false;
   if (o.activeLock && (o.activeLock.map !== c.activeLock!.map || !ids.check(o.activeLock.id, c.activeLock!.id))) return false;
   for (let f = 0; f < o.frames.length; f++) {

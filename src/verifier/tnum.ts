@@ -128,6 +128,9 @@ function bitLength(x: bigint): number {
   return hi ? 64 - Math.clz32(hi) : 32 - Math.clz32(Number(x));
 }
 
+/** The k low bits set (module level: tsx wraps a named closure in a costly __name() on every call). */
+const lowBits = (k: number): bigint => (1n << BigInt(k)) - 1n;
+
 /** Smallest member of `a` greater than `z`, or undefined when there is none (tnum_step). */
 export function tStep(a: Tnum, z: bigint): bigint | undefined {
   const j = z + 1n;
@@ -138,15 +141,14 @@ export function tStep(a: Tnum, z: bigint): bigint | undefined {
   if (diff === 0n) return j;
   const b = bitLength(diff) - 1;
   const bitB = 1n << BigInt(b);
-  const low = (k: number): bigint => (1n << BigInt(k)) - 1n;
   if ((v & bitB) !== 0n) {
     // j has 0 where the tnum has a fixed 1: take j's high part, that 1, and the smallest low part
-    return ((j >> BigInt(b + 1)) << BigInt(b + 1)) | bitB | (v & low(b));
+    return ((j >> BigInt(b + 1)) << BigInt(b + 1)) | bitB | (v & lowBits(b));
   }
   // j has 1 where the tnum has a fixed 0: carry into the lowest free bit above b that is 0 in j
   const free = (f & ~j) >> BigInt(b + 1);
   if (free === 0n) return undefined;
   const k = b + bitLength(free & -free);
   const bit = 1n << BigInt(k);
-  return ((j >> BigInt(k + 1)) << BigInt(k + 1)) | bit | (v & low(k));
+  return ((j >> BigInt(k + 1)) << BigInt(k + 1)) | bit | (v & lowBits(k));
 }
