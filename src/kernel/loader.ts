@@ -90,6 +90,10 @@ export function logBuffer(size = 16 << 20): Uint8Array {
  * and on failure again with `retryLevel`, growing the buffer while the kernel answers ENOSPC.
  * Returns the kernel's result; never throws for a rejection.
  */
+/** The largest log buffer asked for: a bigger log could not be decoded into one JavaScript string
+ *  (V8 caps strings just under 2^29 characters), so such a log comes back truncated instead. */
+const MAX_LOG_BYTES = (1 << 29) - 64;
+
 export function loadWithLog(attr: ProgLoadAttr, options: { logLevel?: number; logSize?: number; retryLevel?: number } = {}): ReturnType<typeof progLoadRaw> & { timeNs: number } {
   let size = options.logSize ?? 16 << 20;
   let level = options.logLevel ?? 0;
@@ -98,9 +102,9 @@ export function loadWithLog(attr: ProgLoadAttr, options: { logLevel?: number; lo
     const r = progLoadRaw(level > 0 ? { ...attr, logLevel: level, logBuf: logBuffer(size).subarray(0, size) } : { ...attr, logLevel: 0 });
     const timeNs = Number(process.hrtime.bigint() - t0);
     if (r.fd >= 0 || r.errno === ERRNO.EPERM) return { ...r, timeNs };
-    if (r.errno === ERRNO.ENOSPC && level > 0 && size < 1 << 30) {
+    if (r.errno === ERRNO.ENOSPC && level > 0 && size < MAX_LOG_BYTES) {
       // The log did not fit: the load may even have been fine. Grow and try again.
-      size = Math.min(Math.max(size * 2, r.logTrueSize + 1), 1 << 30);
+      size = Math.min(Math.max(size * 2, r.logTrueSize + 1), MAX_LOG_BYTES);
       continue;
     }
     if (level === 0) {
