@@ -145,6 +145,9 @@ class Walker {
   private doPrintState = false;
   private totalStates = 0;
   private curStates = 0;
+  /** Evicted checkpoints whose paths are still being walked: the kernel cannot free them yet (they stay
+   *  on its free list), so they still count toward peak_states until their last branch finishes. */
+  private evictedLive: Checkpoint[] = [];
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -435,7 +438,7 @@ class Walker {
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
-      if (cp.miss > cp.hit * n + n) { this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
+      if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) this.evictedLive.push(cp); else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
       keep.push(cp);
     }
     list = keep;
@@ -460,6 +463,11 @@ class Walker {
     env.parentCp = cp;
     this.totalStates++;
     this.curStates++;
+    if (this.evictedLive.length) {
+      const before = this.evictedLive.length;
+      this.evictedLive = this.evictedLive.filter((c) => c.branches > 0);
+      this.curStates -= before - this.evictedLive.length;
+    }
     this.peakStates = Math.max(this.peakStates, this.curStates);
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
