@@ -284,7 +284,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
  * The program type's helper list (src/progtypes). Types bpfkit knows by name only have none: for them the
  * emulator assumes bpf_base_func_proto, which every *_func_proto falls back to.
  */
-function helperAllowed(progType: number, id: number, attachType?: number): boolean {
+export function helperAllowed(progType: number, id: number, attachType?: number): boolean {
   if (progTypeById(progType)?.namesOnly) return (BASE as readonly string[]).includes(helperName(id)?.slice(4) ?? "");
   return isHelperAllowed(progType, id, attachType);
 }
@@ -390,7 +390,8 @@ export function checkExit(env: Env, insn: RawInsn): number {
     return callee.callsite;
   }
   if (s.refs.length) {
-    throw new Reject(s.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`).join("\n"), 22);
+    // check_resource_leak names the exit after listing the references (6.18)
+    throw new Reject([...s.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_EXIT instruction in main prog would lead to reference leak"].join("\n"), 22);
   }
   const r0 = checkRegRead(env, 0);
   // a timer callback's own walk ends here too, and must return 0

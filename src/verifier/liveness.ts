@@ -7,17 +7,20 @@ import { insnStr } from "./log.js";
 
 const CALLER_SAVED = 0b111111; // r0-r5
 const ARGS = 0b111110; // r1-r5
+const ALL_REGS = 0x7ff; // r0-r10
 
-function helperArgs(id: number): number {
+/** Registers a helper call reads: its arguments. A helper the program type cannot use (the kernel's
+ *  get_call_summary fails, the call is rejected later) counts as reading all of r1-r5. */
+function helperArgs(id: number, available: (id: number) => boolean): number {
   const h = helperById(id);
-  if (!h) return ARGS;
+  if (!h || !available(id)) return ARGS;
   let mask = 0;
   h.args.forEach((a, i) => { if (a.type !== "ARG_DONTCARE") mask |= 1 << (i + 1); });
   return mask;
 }
 
 /** [use, def] register masks of one instruction. */
-function useDef(i: RawInsn): [number, number] {
+function useDef(i: RawInsn, helperAvailable: (id: number) => boolean): [number, number] {
   const c = i.code, cls = c & 7, bit = (r: number): number => (r < 11 ? 1 << r : 0);
   switch (cls) {
     case 4: case 7: {
@@ -39,14 +42,15 @@ function useDef(i: RawInsn): [number, number] {
     case 0: {
       if (c === 0x18) return [0, bit(i.dst)];
       const mode = c & 0xe0;
-      if (mode === 0x20) return [bit(6), CALLER_SAVED];
-      if (mode === 0x40) return [bit(6) | bit(i.src), CALLER_SAVED];
+      // 6.18 leaves LD_ABS/LD_IND at compute_insn_live_regs's defaults: every register used,
+      // none defined (so r0-r9 are all live before one, as the kernel's table shows).
+      if (mode === 0x20 || mode === 0x40) return [ALL_REGS, 0];
       return [0, 0];
     }
     default: {
       const op = c & 0xf0;
       if (op === 0x90) return [1, 0];
-      if (op === 0x80) return [i.src === 0 ? helperArgs(i.imm) : ARGS, CALLER_SAVED];
+      if (op === 0x80) return [i.src === 0 ? helperArgs(i.imm, helperAvailable) : ARGS, CALLER_SAVED];
       if (op === 0x00 || op === 0xe0) return [0, 0];
       return [bit(i.dst) | (c & 8 ? bit(i.src) : 0), 0];
     }
@@ -66,10 +70,10 @@ function successors(insns: readonly RawInsn[], pc: number): number[] {
 }
 
 /** Live-in register mask per slot (second halves of lddw get 0). */
-export function liveRegisters(insns: readonly RawInsn[]): Uint16Array {
+export function liveRegisters(insns: readonly RawInsn[], helperAvailable: (id: number) => boolean = () => true): Uint16Array {
   const n = insns.length;
   const live = new Uint16Array(n);
-  const ud: [number, number][] = insns.map(useDef);
+  const ud: [number, number][] = insns.map((i) => useDef(i, helperAvailable));
   const second = new Uint8Array(n);
   for (let k = 0; k < n; k += insns[k]!.code === 0x18 ? 2 : 1) if (insns[k]!.code === 0x18 && k + 1 < n) second[k + 1] = 1;
   let changed = true;

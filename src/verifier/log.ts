@@ -4,7 +4,7 @@
 import { helperName } from "../isa/helpers.js";
 import type { RawInsn } from "./cfg.js";
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, u32 } from "./scalar.js";
-import { type Frame, type Reg, Slot } from "./state.js";
+import { type Frame, type Reg, Slot, type State } from "./state.js";
 import { U32, U64, tIsConst, tIsUnknown, tnumStr } from "./tnum.js";
 
 export class VLog {
@@ -48,6 +48,14 @@ export class VLog {
 
 const unum = (v: bigint): string => (v <= 0xffffn ? v.toString() : "0x" + v.toString(16));
 const snum = (v: bigint): string => (v >= -32768n && v <= 32767n ? v.toString() : "0x" + BigInt.asUintN(64, v).toString(16));
+
+/** The ids after `refs=`: 6.18 keeps a held bpf_spin_lock in the reference array too, after the
+ *  references (no helper that acquires one may run while the lock is held). */
+export function printedRefIds(s: State): number[] {
+  const ids = s.refs.map((r) => r.id);
+  if (s.activeLock) ids.push(s.activeLock.id);
+  return ids;
+}
 
 export function regTypeStr(r: { type: string; maybeNull?: boolean; ringbuf?: boolean; rdonly?: boolean }): string {
   const base: Record<string, string> = { not_init: "?", stack: "fp", sock_common: "sock_common" };

@@ -357,14 +357,17 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
   const f = stackFrame(env, ptr);
   const R = regs(env);
   if (!isConst(ptr)) {
-    // variable offset: the result is zero only when every byte in range is known zero
+    // variable offset: the result is zero only when every byte in range is known zero. Like
+    // mark_reg_stack_read, stop at the first byte that is not: slots above it are not scratched
+    // (the kernel does not print them after the instruction).
     const minOff = Number(ptr.smin) + off, maxOff = Number(ptr.smax) + off + size;
     let zeros = 0;
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
       const st = f.stack[Math.floor(slot / 8)]!;
       env.scratchedSlots.add(Math.floor(slot / 8));
-      if (st.kinds[slot % 8] === Slot.ZERO) zeros++;
+      if (st.kinds[slot % 8] !== Slot.ZERO) break;
+      zeros++;
     }
     if (dstRegno >= 0) R[dstRegno] = zeros === maxOff - minOff ? constScalar(0n) : unknownScalar();
     return;

@@ -12,7 +12,7 @@
 // at a conditional jump. Straight-line code is walked by instruction index.
 import type { RawInsn } from "./cfg.js";
 import type { Env } from "./env.js";
-import { frameStr, insnStr } from "./log.js";
+import { frameStr, insnStr, printedRefIds } from "./log.js";
 import type { Checkpoint } from "./prune.js";
 import { type HistEntry, type LinkedReg, type Reg, type State, Slot, curFrame } from "./state.js";
 
@@ -315,7 +315,7 @@ function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | u
       }
       if (env.log.level >= 2) {
         env.log.write(`mark_precise: frame${fr}: parent state regs=${regList(bt.regs[fr]!)} stack=${slotList(bt.stack[fr]!)}: ` +
-          frameStr(f, true, new Set(), new Set(), (m) => mapName(env, m), st.refs.map((r) => r.id)));
+          frameStr(f, true, new Set(), new Set(), (m) => mapName(env, m), printedRefIds(st)));
       }
     }
     if (bt.empty()) return;

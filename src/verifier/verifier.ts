@@ -7,12 +7,12 @@ import type { MapSpec, Program, SourceLine } from "../program/program.js";
 import { checkAlu } from "./alu.js";
 import { checkCondJmp } from "./branch.js";
 import { callbackDepthsOk, callsCallback, isAsyncCallback, widenAfterCallback } from "./callbacks.js";
-import { checkExit, checkHelperCall, checkLocalCall, setFramePrinter } from "./calls.js";
+import { checkExit, checkHelperCall, checkLocalCall, helperAllowed, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs } from "./env.js";
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
-import { VLog, alignPad, frameStr, insnStr, regTypeStr } from "./log.js";
+import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
@@ -145,6 +145,9 @@ class Walker {
   private doPrintState = false;
   private totalStates = 0;
   private curStates = 0;
+  /** Evicted checkpoints whose paths are still being walked: the kernel cannot free them yet (they stay
+   *  on its free list), so they still count toward peak_states until their last branch finishes. */
+  private evictedLive: Checkpoint[] = [];
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -163,7 +166,7 @@ class Walker {
       push: (st, insn) => this.pushBranch(st, insn, this.env.insnIdx),
       clone: cloneState,
     };
-    setFramePrinter((env, f) => frameStr(f, true, new Set(), new Set(), (i) => mapInfo(env, i), env.cur.refs.map((r) => r.id)));
+    setFramePrinter((env, f) => frameStr(f, true, new Set(), new Set(), (i) => mapInfo(env, i), printedRefIds(env.cur)));
   }
 
   private stats(): VerifyStats {
@@ -228,7 +231,7 @@ class Walker {
       subs.forEach((s, i) => env.log.write(`func#${i} @${s}\n`));
     }
     if (!this.cfg.error) {
-      this.live = liveRegisters(env.insns);
+      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
       env.liveRegs = this.live;
       if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live));
     }
@@ -351,7 +354,7 @@ class Walker {
 
   private printState(all: boolean): string {
     const env = this.env;
-    return frameStr(frame(env), all, env.scratchedRegs, env.scratchedSlots, this.mapName, env.cur.refs.map((r) => r.id));
+    return frameStr(frame(env), all, env.scratchedRegs, env.scratchedSlots, this.mapName, printedRefIds(env.cur));
   }
 
   /** print_insn_state: after an instruction line, joined with `;`, or on its own `N:` line. */
@@ -425,7 +428,7 @@ class Walker {
         // RANGE_WITHIN: every scalar compared by range, precise or not
         if (force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
         if (!force && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth && callbackDepthsOk(cp.state, env.cur)) {
-          throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state)}`, 22);
+          throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
@@ -435,7 +438,7 @@ class Walker {
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
-      if (cp.miss > cp.hit * n + n) { this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
+      if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) this.evictedLive.push(cp); else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
       keep.push(cp);
     }
     list = keep;
@@ -446,8 +449,8 @@ class Walker {
       propagatePrecision(env, prunedBy!.state);
       return true;
     }
-    // the kernel counts the states it compared against when it goes on to add one
-    if (addNew) this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
+    // the kernel counts the bucket's states whenever the current one was not pruned, added or not
+    this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
     markAllScalarsImprecise(env.cur);
     const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false };
@@ -460,6 +463,11 @@ class Walker {
     env.parentCp = cp;
     this.totalStates++;
     this.curStates++;
+    if (this.evictedLive.length) {
+      const before = this.evictedLive.length;
+      this.evictedLive = this.evictedLive.filter((c) => c.branches > 0);
+      this.curStates -= before - this.evictedLive.length;
+    }
     this.peakStates = Math.max(this.peakStates, this.curStates);
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
@@ -483,7 +491,7 @@ class Walker {
   }
 
   private printStateAll(s: State): string {
-    return frameStr(curFrame(s), true, new Set(), new Set(), this.mapName, s.refs.map((r) => r.id));
+    return frameStr(curFrame(s), true, new Set(), new Set(), this.mapName, printedRefIds(s));
   }
 
   private walk(): void {
