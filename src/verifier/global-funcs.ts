@@ -8,7 +8,7 @@
 // own, from a state built from its prototype alone. Static functions go through the same argument check,
 // but a mismatch only makes their BTF "unreliable" (it is logged, not fatal).
 import { BTF_KIND, BTF_KIND_NAMES, type Btf, type BtfType, sizeOf, skipModifiers } from "../elf/btf.js";
-import { cachedBtf } from "./map-fields.js";
+import { cachedBtf, funcInfoRecords } from "./map-fields.js";
 import { helperForProgType } from "../helpers/table.js";
 import { type Env, Reject, regs } from "./env.js";
 import { checkPtrOffReg } from "./calls.js";
@@ -63,9 +63,7 @@ export function readFuncProtos(rawBtf: Uint8Array, funcInfo: Uint8Array, recSize
   // the object's BTF is parsed once per buffer for all the verifier's BTF readers
   const btf = cachedBtf(rawBtf);
   if (!btf) return out;
-  const dv = new DataView(funcInfo.buffer, funcInfo.byteOffset, funcInfo.byteLength);
-  for (let at = 0; at + 8 <= funcInfo.byteLength; at += Math.max(8, recSize)) {
-    const pc = dv.getUint32(at, true), typeId = dv.getUint32(at + 4, true);
+  for (const { pc, typeId } of funcInfoRecords(funcInfo, recSize)) {
     try {
       const fn = btf.types[typeId];
       const proto = fn ? btf.types[fn.sizeOrType] : undefined;

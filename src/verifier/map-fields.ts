@@ -53,6 +53,12 @@ export function mapFields(maps: readonly MapSpec[], rawBtf: Uint8Array | undefin
   });
 }
 
+/** The records of .BTF.ext func info (struct bpf_func_info: insn_off, type_id), `recSize` bytes apart. */
+export function* funcInfoRecords(funcInfo: Uint8Array, recSize: number): Generator<{ pc: number; typeId: number }> {
+  const dv = new DataView(funcInfo.buffer, funcInfo.byteOffset, funcInfo.byteLength);
+  for (let at = 0; at + 8 <= funcInfo.byteLength; at += Math.max(8, recSize)) yield { pc: dv.getUint32(at, true), typeId: dv.getUint32(at + 4, true) };
+}
+
 /**
  * check_btf_func: for each sub-program start (pc) of the func info, whether its BTF return type is a
  * scalar (an int of at most 8 bytes or an enum): LD_ABS and tail calls need that in sub-programs.
@@ -61,9 +67,7 @@ export function funcReturnsScalar(rawBtf: Uint8Array, funcInfo: Uint8Array, recS
   const out = new Map<number, boolean>();
   const btf = cachedBtf(rawBtf);
   if (!btf) return out;
-  const dv = new DataView(funcInfo.buffer, funcInfo.byteOffset, funcInfo.byteLength);
-  for (let at = 0; at + 8 <= funcInfo.byteLength; at += Math.max(8, recSize)) {
-    const pc = dv.getUint32(at, true), typeId = dv.getUint32(at + 4, true);
+  for (const { pc, typeId } of funcInfoRecords(funcInfo, recSize)) {
     try {
       const fn = btf.types[typeId];
       const proto = fn ? btf.types[fn.sizeOrType] : undefined;

@@ -90,15 +90,26 @@ export function toRawSlots(insns: readonly Instruction[]): RawInsn[] {
 
 interface Pending { state: State; insn: number; prev: number; logPos: number; parentCp: Checkpoint | undefined }
 
+type BtfOptions = Pick<VerifyOptions, "mapFields" | "funcReturnsScalar" | "funcProtos">;
+
+/**
+ * What the verifier reads from a program's BTF (map special fields, sub-program return types and
+ * prototypes), filled into `opts` where the caller gave nothing.
+ */
+export function withBtfOptions<T extends BtfOptions>(program: Program, opts: T): T {
+  const btf = program.btf;
+  if (!btf) return opts;
+  const out: T = { ...opts };
+  out.mapFields ??= mapFields(program.maps, btf.raw);
+  if (btf.funcInfo) {
+    out.funcReturnsScalar ??= funcReturnsScalar(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
+    out.funcProtos ??= readFuncProtos(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
+  }
+  return out;
+}
+
 export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResult {
-  let withFields = opts.mapFields || !program.btf ? opts : { ...opts, mapFields: mapFields(program.maps, program.btf.raw) };
-  if (!withFields.funcReturnsScalar && program.btf?.funcInfo) {
-    withFields = { ...withFields, funcReturnsScalar: funcReturnsScalar(program.btf.raw, program.btf.funcInfo, program.btf.funcInfoRecSize ?? 8) };
-  }
-  if (!withFields.funcProtos && program.btf?.funcInfo) {
-    withFields = { ...withFields, funcProtos: readFuncProtos(program.btf.raw, program.btf.funcInfo, program.btf.funcInfoRecSize ?? 8) };
-  }
-  return verifySlots(toRawSlots(program.insns), program.maps, program.license, withFields, program.lines);
+  return verifySlots(toRawSlots(program.insns), program.maps, program.license, withBtfOptions(program, opts), program.lines);
 }
 
 /** Verify raw slots (what the kernel receives, including malformed lddw halves). */

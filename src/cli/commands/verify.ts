@@ -14,9 +14,9 @@ import { pickProgram } from "../../program/load.js";
 import type { RawInsn } from "../../verifier/cfg.js";
 import { explain, formatExplanation } from "../../verifier/explain.js";
 import { hexToSlots } from "../../verifier/gen.js";
-import { type MapFields, funcReturnsScalar, mapFields } from "../../verifier/map-fields.js";
-import { type FuncProto, readFuncProtos } from "../../verifier/global-funcs.js";
-import { toRawSlots, verifySlots, type VerifyResult } from "../../verifier/verifier.js";
+import type { MapFields } from "../../verifier/map-fields.js";
+import type { FuncProto } from "../../verifier/global-funcs.js";
+import { toRawSlots, verifySlots, withBtfOptions, type VerifyResult } from "../../verifier/verifier.js";
 import { action } from "../run-command.js";
 
 interface VerifyOpts {
@@ -90,12 +90,9 @@ function usage(message: string): number {
 function fromProgram(p: Program): Target {
   // Raw bytecode read leniently is judged slot for slot, as the kernel sees it.
   const insns = p.bytecode ? hexToSlots(toHex(p.bytecode)) : toRawSlots(p.insns);
-  const t: Target = { name: p.name, section: p.section, insns, maps: p.maps, license: p.license };
+  const t: Target = withBtfOptions<Target>(p, { name: p.name, section: p.section, insns, maps: p.maps, license: p.license });
   if (p.lines) t.lines = p.lines;
   if (p.btf?.funcInfo?.length) t.hasFuncInfo = true;
-  if (p.btf) t.mapFields = mapFields(p.maps, p.btf.raw);
-  if (p.btf?.funcInfo) t.funcReturnsScalar = funcReturnsScalar(p.btf.raw, p.btf.funcInfo, p.btf.funcInfoRecSize ?? 8);
-  if (p.btf?.funcInfo) t.funcProtos = readFuncProtos(p.btf.raw, p.btf.funcInfo, p.btf.funcInfoRecSize ?? 8);
   return t;
 }
 
