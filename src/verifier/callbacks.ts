@@ -24,6 +24,16 @@ export const callsCallback = (insn: RawInsn | undefined): boolean =>
 /** The per-frame iteration count (bpf_func_state.callback_depth). */
 const depthOf = (f: Frame): number => f.callbackDepth ?? 0;
 
+/** The callback a helper call passes in r2 and its first instruction, its arguments checked; none if r2 is no function. */
+function callbackTarget(env: Env): { cb: Reg; start: number } | undefined {
+  const cb = regs(env)[2]!;
+  if (cb.type !== "func") return undefined;
+  const start = env.subprogs[cb.range];
+  if (start === undefined) return undefined;
+  checkCallbackArgs(env, cb.range);
+  return { cb, start };
+}
+
 /**
  * The callback part of check_helper_call (bpf_loop, bpf_for_each_map_elem), with the arguments checked
  * and before the caller-saved registers are cleared: queue one more walk of the callback, unless
@@ -31,11 +41,9 @@ const depthOf = (f: Frame): number => f.callbackDepth ?? 0;
  */
 export function pushCallback(env: Env, helperId: number): void {
   const R = regs(env);
-  const cb = R[2]!;
-  if (cb.type !== "func") return;
-  const start = env.subprogs[cb.range];
-  if (start === undefined) return;
-  checkCallbackArgs(env, cb.range);
+  const target = callbackTarget(env);
+  if (!target) return;
+  const { cb, start } = target;
   const caller = frame(env);
   if (helperId === BPF_FUNC_LOOP && BigInt(depthOf(caller)) >= R[1]!.umax) {
     caller.callbackDepth = 0;
@@ -80,11 +88,9 @@ export const isAsyncCallback = (env: Env, subprog: number): boolean => asyncCall
  */
 export function pushAsyncCallback(env: Env): void {
   const R = regs(env);
-  const cb = R[2]!;
-  if (cb.type !== "func") return;
-  const start = env.subprogs[cb.range];
-  if (start === undefined) return;
-  checkCallbackArgs(env, cb.range);
+  const target = callbackTarget(env);
+  if (!target) return;
+  const { cb, start } = target;
   let set = asyncCallbacks.get(env);
   if (!set) asyncCallbacks.set(env, (set = new Set()));
   set.add(cb.range);
