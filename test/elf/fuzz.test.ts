@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BpfkitError } from "../../src/diagnostics/index.js";
 import { loadObject } from "../../src/elf/index.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const dir = join(import.meta.dirname, "../fixtures/elf");
 const FIXTURES = ["calls", "callbacks", "global_data", "legacy_maps", "iproute2_maps", "map_in_map", "maps_btf", "unsupported"]
@@ -40,7 +41,7 @@ describe("fuzzing loadObject", () => {
   it("truncated objects give located errors", () => {
     fc.assert(fc.property(fixture, fc.double({ min: 0, max: 1, noNaN: true }), (f, frac) => {
       tryLoad(f.subarray(0, Math.floor(f.length * frac)));
-    }), { numRuns: 300 });
+    }), { numRuns: fuzzRuns(300) });
   });
 
   it("corrupted bytes (anywhere, and in the header and section/symbol/relocation tables) give located errors", () => {
@@ -59,7 +60,7 @@ describe("fuzzing loadObject", () => {
         b.set(m.bytes.subarray(0, Math.max(0, b.length - pos)), pos);
       }
       tryLoad(b);
-    }), { numRuns: 1500 });
+    }), { numRuns: fuzzRuns(1500) });
   });
 
   it("random bytes behind a valid ELF magic give located errors", () => {
@@ -69,7 +70,7 @@ describe("fuzzing loadObject", () => {
       b[18] = 247;
       b.set(tail, 20);
       tryLoad(b);
-    }), { numRuns: 500 });
+    }), { numRuns: fuzzRuns(500) });
   });
 
   it("not an ELF file at all", () => {

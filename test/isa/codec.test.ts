@@ -6,6 +6,7 @@ import {
 import {
   decode, decodeAll, encode, FORMS, formOf, fromHex, toHex, validate, type Instruction, insn, wide, SlotMap,
 } from "../../src/isa/index.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 /** An instruction of a form with random values in the fields the form uses. */
 const arbInsnOfForm = (formIndex: number): fc.Arbitrary<Instruction> => {
@@ -35,7 +36,7 @@ describe("isa codec", () => {
       const [back] = decode(bytes);
       expect(encode([back!])).toEqual(bytes);
       expect(validate(back!, 0)).toEqual([]);
-    }), { numRuns: 3000 });
+    }), { numRuns: fuzzRuns(3000) });
   });
 
   it("encodes lddw as two slots, little-endian, high half in the second imm", () => {
@@ -71,7 +72,7 @@ describe("isa codec", () => {
       const { insns, diagnostics } = decodeAll(bytes);
       for (const d of diagnostics) expect(d.code).toMatch(/^BK1\d{3}$/);
       expect(insns.length).toBeLessThanOrEqual(Math.ceil(bytes.length / 8));
-    }), { numRuns: 2000 });
+    }), { numRuns: fuzzRuns(2000) });
   });
 
   it("maps instruction indexes to slots around lddw", () => {

@@ -6,6 +6,7 @@ import {
   buildPacket, formatIpv6, parseIpv6, parsePacket, verifyChecksums, type PacketSpec,
 } from "../../src/packet/index.js";
 import { hex, kernelFrames } from "./kernel-frames.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const ipv4 = fc.tuple(fc.nat(255), fc.nat(255), fc.nat(255), fc.nat(255)).map((a) => a.join("."));
 const ipv6 = fc.uint8Array({ minLength: 16, maxLength: 16 }).map(formatIpv6);
@@ -82,7 +83,7 @@ describe("build -> parse", () => {
         detected = true;
       }
       expect(detected).toBe(true);
-    }), { numRuns: 500 });
+    }), { numRuns: fuzzRuns(500) });
   });
 
   it("builds frames identical to the kernel's when given the same fields", () => {

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { aluImm, aluReg, exit, jmpImm, jmpReg, lddw, make, mov64Imm, R0, R1, R2, type Instruction } from "../../src/isa/index.js";
 import { ConformanceRunner } from "../../src/runtime/conformance.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const M64 = (1n << 64n) - 1n;
 const u = (v: bigint, bits: number): bigint => BigInt.asUintN(bits, v);
@@ -45,7 +46,7 @@ describe("ALU semantics", () => {
       fc.assert(fc.property(fc.constantFrom(...OPS), operand, operand, (op, a, b) => {
         const got = run([lddw(R0, a), lddw(R1, b), aluReg(op, R0, R1, bits === 32), exit()]);
         expect(got).toBe(model(op, a, b, bits));
-      }), { numRuns: 400 });
+      }), { numRuns: fuzzRuns(400) });
     });
     it(`immediate operands, ${bits}-bit`, () => {
       fc.assert(fc.property(fc.constantFrom(...OPS), operand, imm, (op, a, k) => {
@@ -53,7 +54,7 @@ describe("ALU semantics", () => {
         const b = bits === 64 ? u(BigInt(k), 64) : u(BigInt(k), 32);
         const got = run([lddw(R0, a), aluImm(op, R0, k, bits === 32), exit()]);
         expect(got).toBe(model(op, a, b, bits));
-      }), { numRuns: 400 });
+      }), { numRuns: fuzzRuns(400) });
     });
   }
   it("neg, movsx and byte swaps", () => {
@@ -70,7 +71,7 @@ describe("ALU semantics", () => {
       expect(run([lddw(R0, a), make("bswap64", { dst: R0 }), exit()])).toBe(swap(a, 8));
       expect(run([lddw(R0, a), make("le16", { dst: R0 }), exit()])).toBe(a & 0xffffn);
       expect(run([lddw(R0, a), make("le32", { dst: R0 }), exit()])).toBe(a & 0xffffffffn);
-    }), { numRuns: 200 });
+    }), { numRuns: fuzzRuns(200) });
   });
   it("INT_MIN / -1 and INT_MIN % -1 do not trap", () => {
     expect(run([lddw(R0, 1n << 63n), lddw(R1, M64), aluReg("sdiv", R0, R1), exit()])).toBe(1n << 63n);
@@ -99,7 +100,7 @@ describe("jump semantics", () => {
         const kb = is32 ? u(BigInt(k), 32) : u(BigInt(k), 64);
         const immRes = taken(jmpImm(op, R1, k, 1, is32), [lddw(R1, a)]);
         expect(immRes).toBe(pred(u(a, bits), kb, bits) ? 1n : 0n);
-      }), { numRuns: 300 });
+      }), { numRuns: fuzzRuns(300) });
     });
   }
 });

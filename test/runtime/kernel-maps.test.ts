@@ -6,6 +6,7 @@ import { createRuntimeMap, type RuntimeMap } from "../../src/maps/runtime/index.
 import type { MapSpec } from "../../src/program/program.js";
 import { RuntimeMemory } from "../../src/runtime/memory.js";
 import { describeKernel } from "../support/kernel.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 type Op = { k: "update"; key: number; value: number; flags: number } | { k: "delete"; key: number } | { k: "lookup"; key: number };
 const op: fc.Arbitrary<Op> = fc.oneof(
@@ -56,7 +57,7 @@ describeKernel("runtime maps vs kernel maps", () => {
             expect({ op: o, answer: rAns }).toEqual({ op: o, answer: kAns });
           }
         } finally { closeFd(km.fd); }
-      }), { numRuns: 60 });
+      }), { numRuns: fuzzRuns(60) });
       expect(ops).toBeGreaterThan(60);
     });
   }

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { BpfkitError } from "../../src/diagnostics/index.js";
 import { decode, decodeAll, encode, toHex } from "../../src/isa/index.js";
 import { assemble, disassemble } from "../../src/text/index.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const golden = JSON.parse(readFileSync(new URL("../fixtures/text/golden-llvm.json", import.meta.url), "utf8")) as { asm: { text: string }[] };
 const SEEDS = [
@@ -42,15 +43,15 @@ const mutate = (seed: string, ops: { at: number; kind: number; piece: string }[]
 
 describe("assembler fuzz", () => {
   it("random text: only BpfkitError", () => {
-    fc.assert(fc.property(fc.array(fc.constantFrom(...ALPHABET), { maxLength: 60 }), (parts) => assembleSafely(parts.join(""))), { numRuns: 3000 });
+    fc.assert(fc.property(fc.array(fc.constantFrom(...ALPHABET), { maxLength: 60 }), (parts) => assembleSafely(parts.join(""))), { numRuns: fuzzRuns(3000) });
   });
   it("random unicode: only BpfkitError", () => {
-    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 80 }), (s) => assembleSafely(s)), { numRuns: 1000 });
+    fc.assert(fc.property(fc.string({ unit: "binary", maxLength: 80 }), (s) => assembleSafely(s)), { numRuns: fuzzRuns(1000) });
   });
   it("mutated valid lines and programs: only BpfkitError", () => {
     const op = fc.record({ at: fc.nat(), kind: fc.integer({ min: 0, max: 2 }), piece: fc.constantFrom(...ALPHABET) });
     fc.assert(fc.property(fc.array(fc.constantFrom(...SEEDS), { minLength: 1, maxLength: 6 }), fc.array(op, { maxLength: 4 }),
-      (lines, ops) => assembleSafely(mutate(lines.join("\n"), ops))), { numRuns: 3000 });
+      (lines, ops) => assembleSafely(mutate(lines.join("\n"), ops))), { numRuns: fuzzRuns(3000) });
   });
   it("a very long line and many lines finish quickly", () => {
     assembleSafely("r0 = " + "1".repeat(100_000), 5000);
@@ -78,6 +79,6 @@ describe("decode + disassemble fuzz", () => {
           expect(toHex(encode(again.insns))).toBe(toHex(bytes));
         }
       }
-    }), { numRuns: 3000 });
+    }), { numRuns: fuzzRuns(3000) });
   });
 });

@@ -4,6 +4,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { encode, FORMS, type Instruction, insn, type InstructionForm, toHex, validate, wide } from "../../src/isa/index.js";
 import { assemble, disassemble } from "../../src/text/index.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const reg = fc.integer({ min: 0, max: 10 });
 const s16 = fc.integer({ min: -0x8000, max: 0x7fff });
@@ -22,7 +23,7 @@ const hex = (insns: Instruction[]): string => toHex(encode(insns));
 
 describe("assemble(disassemble(x)) == x", () => {
   it("generated instructions are valid encodings", () => {
-    fc.assert(fc.property(anyInstruction, (i) => validate(i, 0).length === 0), { numRuns: 500 });
+    fc.assert(fc.property(anyInstruction, (i) => validate(i, 0).length === 0), { numRuns: fuzzRuns(500) });
   });
 
   for (const syntax of ["llvm", "mnemonic"] as const) {
@@ -32,7 +33,7 @@ describe("assemble(disassemble(x)) == x", () => {
           const text = disassemble([i], { syntax });
           expect(hex(assemble(text, { syntax }).insns), text).toBe(hex([i]));
           expect(hex(assemble(text, { syntax: "auto" }).insns), text).toBe(hex([i]));
-        }), { numRuns: 40 });
+        }), { numRuns: fuzzRuns(40) });
       });
     }
     it(`${syntax}: random programs with labels for in-range targets`, () => {
@@ -44,7 +45,7 @@ describe("assemble(disassemble(x)) == x", () => {
       fc.assert(fc.property(fc.array(fc.oneof(anyInstruction, smallJump), { minLength: 1, maxLength: 12 }), (insns) => {
         const text = disassemble(insns, { syntax, labels: true });
         expect(hex(assemble(text, { syntax }).insns), text).toBe(hex(insns));
-      }), { numRuns: 300 });
+      }), { numRuns: fuzzRuns(300) });
     });
   }
 });

@@ -6,6 +6,7 @@ import { type Bounds, knownBounds, scalarAlu, syncBounds, unboundedBounds, u64, 
 import { tAdd, tAnd, tMul, tOr, tStep, tSub, tXor, tIn, tconst, tnum, tnumRange, tnumStr, type Tnum } from "../../src/verifier/tnum.js";
 import { isBranchTaken } from "../../src/verifier/branch.js";
 import { constScalar, unknownScalar, type Reg } from "../../src/verifier/state.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const U64 = (1n << 64n) - 1n;
 const big = fc.bigInt({ min: 0n, max: U64 });
@@ -30,7 +31,7 @@ describe("tnum", () => {
       let want: bigint | undefined;
       for (let x = z + 1; x < 256; x++) if ((x & ~m) === (v & ~m)) { want = BigInt(x); break; }
       return got === want || (want === undefined && got !== undefined && got > 255n);
-    }), { numRuns: 2000 });
+    }), { numRuns: fuzzRuns(2000) });
   });
   it("range covers its ends", () => {
     fc.assert(fc.property(big, big, (a, b) => {
@@ -80,7 +81,7 @@ describe("scalar ranges", () => {
           scalarAlu(op, alu32, dst, c.b);
           const r = alu32 ? u32(CONCRETE[op]!(u32(a.x), u32(c.x))) : CONCRETE[op]!(a.x, c.x);
           return inBounds(dst, r);
-        }), { numRuns: 300 });
+        }), { numRuns: fuzzRuns(300) });
       });
     }
   }

@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import type { RawInsn } from "../../src/verifier/cfg.js";
 import { generate, mutate } from "../../src/verifier/gen.js";
 import { verifySlots } from "../../src/verifier/verifier.js";
+import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const TYPES = [1, 2, 3, 6, 8];
 const slot = fc.record({ code: fc.nat(255), dst: fc.nat(15), src: fc.nat(15), off: fc.integer({ min: -8, max: 8 }), imm: fc.integer({ min: -70000, max: 70000 }) });
@@ -22,7 +23,7 @@ describe("verifier fuzz", () => {
     fc.assert(fc.property(fc.array(slot, { minLength: 1, maxLength: 40 }), fc.constantFrom(...TYPES), (insns, t) => {
       const r = run(insns, t);
       return (r.verdict === "accept" || r.verdict === "reject") && r.ms < 5000;
-    }), { numRuns: 400 });
+    }), { numRuns: fuzzRuns(400) });
   });
   it("mutated generated programs always get a verdict, quickly", () => {
     let worst = 0;
