@@ -2,7 +2,7 @@
 // checks, division by a zero immediate, shift ranges, register moves and the pointer arithmetic rules.
 // The checks run in the kernel's order, so the first message is the kernel's first message.
 import type { RawInsn } from "./cfg.js";
-import { type Env, Reject, checkRegRead, checkRegWrite, regs } from "./env.js";
+import { type Env, Reject, checkRegRead, checkRegWrite, regs, sanityCheckBounds } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { type Bounds, S64_MAX, S64_MIN, coerceToSize, copyBounds, mark32Known, mark32Unbounded, markKnown, markUnknown, scalarAlu,
   syncBounds, zext32, isConst } from "./scalar.js";
@@ -16,7 +16,13 @@ const MAX_VAR_OFF = 1 << 29;
 
 function setReg(env: Env, regno: number, r: Reg): void { regs(env)[regno] = r; }
 
+/** check_alu_op: the operation, then the kernel's sanity check of the result's bounds. */
 export function checkAlu(env: Env, insn: RawInsn): void {
+  checkAluOp(env, insn);
+  sanityCheckBounds(env, regs(env)[insn.dst]!, "alu");
+}
+
+function checkAluOp(env: Env, insn: RawInsn): void {
   const op = insn.code >> 4;
   const alu64 = (insn.code & 7) === 7;
   const srcX = (insn.code & 8) !== 0;

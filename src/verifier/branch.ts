@@ -3,7 +3,7 @@
 // bounds for every register sharing the id), null checks of *_or_null pointers (mark_ptr_or_null_regs)
 // and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
 import type { RawInsn } from "./cfg.js";
-import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg } from "./env.js";
+import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
 import { type Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, boundsInvalid, knownBounds, markUnbounded, s32, s64, scalarAlu, syncBounds, u32 } from "./scalar.js";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
 import { type LinkedReg, type Reg, type State, constScalar, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
@@ -172,30 +172,10 @@ function refine(r1: Bounds, r2: Bounds, op: number, is32: boolean, r1Const: bool
   }
 }
 
-/**
- * reg_bounds_sanity_check after a refinement: contradictory bounds mean no value can take this branch.
- * 6.17+ treats that branch as dead instead of continuing with forgotten bounds.
- */
-function contradictory(b: Bounds): boolean {
-  if (boundsInvalid(b)) return true;
-  if (b.varOff.mask === 0n) {
-    const u = b.varOff.value, sv = BigInt.asIntN(64, u);
-    if (b.umin !== u || b.umax !== u || b.smin !== sv || b.smax !== sv) return true;
-  }
-  const sub = tSubreg(b.varOff);
-  if (sub.mask === 0n) {
-    const u = sub.value, sv = BigInt.asIntN(32, u);
-    if (b.u32min !== u || b.u32max !== u || b.s32min !== sv || b.s32max !== sv) return true;
-  }
-  void S32_MAX; void S32_MIN; void S64_MAX; void S64_MIN; void markUnbounded;
-  return false;
-}
-
-/** Refine `r1 op r2` (true) and sync; false when the branch is impossible. */
-function refineAndSync(r1: Reg, r2: Reg, op: number, is32: boolean): boolean {
+/** regs_refine_cond_op then reg_bounds_sync on both operands: what `r1 op r2` being true says about them. */
+function refineAndSync(r1: Reg, r2: Reg, op: number, is32: boolean): void {
   refine(r1, r2, op, is32, isRegConst(r1, is32), isRegConst(r2, is32));
   syncBounds(r1); syncBounds(r2);
-  return !contradictory(r1) && !contradictory(r2);
 }
 
 /**
@@ -358,21 +338,22 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
   const other = clone(env.cur);
   const oR = curFrame(other).regs;
   if (dst.type === "scalar" && src.type === "scalar") {
-    const fakeT = insn.code & 8 ? oR[insn.src]! : { ...src };
-    // refine copies first: a dead fall-through must leave the current state untouched
-    const fd = { ...dst }, fs = insn.code & 8 ? { ...src } : { ...src };
-    const fallLive = refineAndSync(fd, fs as Reg, REV[op]!, is32);
-    const jumpLive = refineAndSync(oR[insn.dst]!, fakeT as Reg, op, is32);
-    if (!fallLive && jumpLive) { markBranchOperands(env, insn, dst, src); return { only: true }; }
-    if (!jumpLive) {
-      markBranchOperands(env, insn, dst, src);
-      if (fallLive) { Object.assign(dst, fd); if (insn.code & 8) Object.assign(src, fs); syncLinked(env, env.cur, dst); if (insn.code & 8) syncLinked(env, env.cur, src); }
-      return { only: false };
-    }
-    Object.assign(dst, fd);
-    if (insn.code & 8 && insn.src !== insn.dst) Object.assign(src, fs);
-    syncLinked(env, env.cur, dst); syncLinked(env, other, oR[insn.dst]!);
+    // reg_set_min_max: the fall-through learns the reversed condition, the jump target the condition; an
+    // immediate operand is a fake register of its own on each side. A refinement that leaves no possible
+    // value (a branch no value can take, which is_branch_taken did not see) is reported and its ranges
+    // forgotten, as 6.18 does, rather than treated as a dead branch.
+    const trueSrc = insn.code & 8 ? oR[insn.src]! : { ...src };
+    const falseSrc = insn.code & 8 ? src : { ...src };
+    refineAndSync(dst, falseSrc, REV[op]!, is32);
+    refineAndSync(oR[insn.dst]!, trueSrc, op, is32);
+    sanityCheckBounds(env, oR[insn.dst]!, "true_reg1");
+    sanityCheckBounds(env, trueSrc, "true_reg2");
+    sanityCheckBounds(env, dst, "false_reg1");
+    sanityCheckBounds(env, falseSrc, "false_reg2");
+    // the source's links first, then the destination's, as the kernel does: when both share an id, the
+    // source's refined state is copied over the destination first, so it is the one they all end with
     if (insn.code & 8) { syncLinked(env, env.cur, src); syncLinked(env, other, oR[insn.src]!); }
+    syncLinked(env, env.cur, dst); syncLinked(env, other, oR[insn.dst]!);
   }
   // two pointers compared for (in)equality, one possibly NULL and the other not: equal means not NULL
   if (!is32 && (insn.code & 8) && (op === JEQ || op === JNE) && isPtr(src) && isPtr(dst) && src.maybeNull !== dst.maybeNull) {

@@ -162,10 +162,23 @@ function maybeWiden(o: Reg, c: Reg, ids: IdPairs): void {
  */
 export function widenAfterCallback(env: Env, explored: readonly Checkpoint[] | undefined): void {
   const prev = prevEntry(explored, env.cur, env.parentCp);
-  if (!prev) return;
+  if (prev) widenImpreciseScalars(prev.state, env.cur);
+}
+
+/**
+ * At may_goto (check_cond_jmp_op, BPF_JCOND): the fall-through that spends the loop budget is widened
+ * against the checkpoint an earlier iteration left at this may_goto (older than the one just made here).
+ */
+export function widenAfterMayGoto(env: Env, explored: readonly Checkpoint[] | undefined, queued: State): void {
+  const prev = prevEntry(explored, env.cur, env.parentCp?.parent);
+  if (prev) widenImpreciseScalars(prev.state, queued);
+}
+
+/** widen_imprecise_scalars: scalars of `cur` that differ from `old` and nothing relies on become unknown. */
+function widenImpreciseScalars(old: State, cur: State): void {
   const ids = new IdPairs();
-  for (let fr = prev.state.frames.length - 1; fr >= 0; fr--) {
-    const fo = prev.state.frames[fr]!, fc = env.cur.frames[fr]!;
+  for (let fr = old.frames.length - 1; fr >= 0; fr--) {
+    const fo = old.frames[fr]!, fc = cur.frames[fr]!;
     for (let i = 0; i < 11; i++) maybeWiden(fo.regs[i]!, fc.regs[i]!, ids);
     for (let i = 0; i < fo.stack.length && i < fc.stack.length; i++) {
       const so = fo.stack[i]!, sc = fc.stack[i]!;

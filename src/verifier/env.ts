@@ -7,6 +7,7 @@ import type { RawInsn } from "./cfg.js";
 import type { VLog } from "./log.js";
 import type { Checkpoint } from "./prune.js";
 import { type Frame, type HistEntry, type Reg, type State, curFrame } from "./state.js";
+import { invariantReport, invariantViolation, markUnbounded } from "./scalar.js";
 
 /**
  * A rejection: the kernel's message (possibly several lines), at the instruction being checked. It is
@@ -106,4 +107,17 @@ export function forEachReg(s: State, fn: (r: Reg) => void): void {
     for (const r of f.regs) fn(r);
     for (const slot of f.stack) if (slot.kinds[7] === 1 /* SPILL */ || slot.spilled.type !== "not_init") fn(slot.spilled);
   }
+}
+
+/**
+ * reg_bounds_sanity_check: bounds that contradict the tnum are a verifier bug to the kernel, which says so
+ * in the log ("verifier bug: REG INVARIANTS VIOLATION (where): ...") and forgets the ranges, keeping the
+ * tnum, instead of stopping or finding the path dead (6.18; test_reg_invariants loads would fail instead).
+ */
+export function sanityCheckBounds(env: Env, r: Reg, where: string): void {
+  if (r.type === "not_init") return;
+  const msg = invariantViolation(r);
+  if (msg === undefined) return;
+  if (env.log.level) env.log.write(`verifier bug: REG INVARIANTS VIOLATION (${where}): ${msg} ${invariantReport(r)}\n`);
+  markUnbounded(r);
 }

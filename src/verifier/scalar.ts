@@ -67,19 +67,27 @@ function update64(b: Bounds): void {
   b.smax = min(b.smax, s64(v.value | (v.mask & S64_MAX)));
   b.umin = max(b.umin, v.value);
   b.umax = min(b.umax, v.value | v.mask);
-  // the u64 range and the tnum may overlap in a single value: then the register is that constant
-  if (v.mask === 0n || b.umin > b.umax) return;
-  const next = tStep(v, b.umin);
+  // the u64 range and the tnum may overlap in a single value: then the register is that constant. Done
+  // exactly as the kernel does it, also when the bounds are already contradictory (umin past the tnum's
+  // largest member, or a constant tnum outside the range): the kernel then makes the register that
+  // constant rather than finding the branch dead, and walks on.
+  const next = kernelTnumStep(v, b.umin);
   const uminIn = (b.umin & ~v.mask) === v.value;
   const tmax = v.value | v.mask;
-  let only: bigint | undefined;
-  if (uminIn && (next === undefined || next > b.umax)) only = b.umin;
-  else if (!uminIn && next === tmax) only = tmax;
-  else if (!uminIn && next !== undefined && next <= b.umax) {
-    const after = tStep(v, next);
-    if (after === undefined || after > b.umax) only = next;
-  }
-  if (only !== undefined) markKnown(b, only);
+  if (uminIn && next > b.umax) markKnown(b, b.umin);
+  else if (!uminIn && next === tmax) markKnown(b, tmax);
+  else if (!uminIn && next <= b.umax && kernelTnumStep(v, next) > b.umax) markKnown(b, next);
+}
+
+/**
+ * The kernel's tnum_step(t, z): the smallest member of t greater than z, except that it answers t's
+ * largest member when z is at or past it (there is no greater one), and t's smallest when z is below it.
+ */
+function kernelTnumStep(t: Tnum, z: bigint): bigint {
+  const tmax = t.value | t.mask;
+  if (z >= tmax) return tmax;
+  if (z < t.value) return t.value;
+  return tStep(t, z)!; // z < tmax: a greater member exists
 }
 export function updateBounds(b: Bounds): void { update32(b); update64(b); }
 
@@ -209,7 +217,33 @@ export function syncBounds(b: Bounds): void {
   updateBounds(b);
 }
 
-/** The kernel's sanity check after branch refinement: an impossible range means the branch is dead. */
+/**
+ * reg_bounds_sanity_check's finding: the first way the bounds and the tnum contradict each other, or
+ * undefined when they agree. (No value fits such a register; the kernel reports it and walks on.)
+ */
+export function invariantViolation(b: Bounds): string | undefined {
+  if (boundsInvalid(b)) return "range bounds violation";
+  if (b.varOff.mask === 0n) {
+    const u = b.varOff.value;
+    if (b.umin !== u || b.umax !== u || b.smin !== s64(u) || b.smax !== s64(u)) return "const tnum out of sync with range bounds";
+  }
+  const sub = tSubreg(b.varOff);
+  if (sub.mask === 0n) {
+    const u = sub.value;
+    if (b.u32min !== u || b.u32max !== u || b.s32min !== s32(u) || b.s32max !== s32(u)) return "const subreg tnum out of sync with range bounds";
+  }
+  return undefined;
+}
+
+/** The kernel's message for a violation: every bound as the C format %#llx / %#x prints it. */
+export function invariantReport(b: Bounds): string {
+  const h = (v: bigint): string => `0x${v.toString(16)}`;
+  return `u64=[${h(b.umin)}, ${h(b.umax)}] s64=[${h(BigInt.asUintN(64, b.smin))}, ${h(BigInt.asUintN(64, b.smax))}] ` +
+    `u32=[${h(b.u32min)}, ${h(b.u32max)}] s32=[${h(BigInt.asUintN(32, b.s32min))}, ${h(BigInt.asUintN(32, b.s32max))}] ` +
+    `var_off=(${h(b.varOff.value)}, ${h(b.varOff.mask)})`;
+}
+
+/** Whether any range is empty (min above max). */
 export function boundsInvalid(b: Bounds): boolean {
   return b.umin > b.umax || b.smin > b.smax || b.u32min > b.u32max || b.s32min > b.s32max;
 }

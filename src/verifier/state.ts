@@ -125,6 +125,8 @@ export interface State {
   path: PathStep | undefined;
   /** Bounded-loop bookkeeping for callbacks. */
   callbackDepth: number;
+  /** may_goto_depth: how many may_goto fall-throughs (loop budget spent) this path has taken. */
+  mayGotoDepth?: number;
   /** The bpf_spin_lock held (active_lock): the map and the id of the value pointer it was taken through. */
   activeLock?: { map: number; id: number };
   /** Instruction history since the last checkpoint (insn_hist_start..end), newest first, and its length. */
@@ -161,6 +163,7 @@ export function cloneState(s: State): State {
   const out: State = { frames: s.frames.map(cloneFrame), refs: s.refs.map((r) => ({ ...r })), path: s.path, callbackDepth: s.callbackDepth,
     hist: s.hist, histLen: s.histLen, firstInsnIdx: s.firstInsnIdx, lastInsnIdx: s.lastInsnIdx };
   if (s.activeLock) out.activeLock = { ...s.activeLock };
+  if (s.mayGotoDepth) out.mayGotoDepth = s.mayGotoDepth;
   return out;
 }
 

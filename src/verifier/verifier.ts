@@ -6,10 +6,10 @@ import type { Instruction } from "../isa/instruction.js";
 import type { MapSpec, Program, SourceLine } from "../program/program.js";
 import { checkAlu } from "./alu.js";
 import { checkCondJmp } from "./branch.js";
-import { callbackDepthsOk, callsCallback, isAsyncCallback, widenAfterCallback } from "./callbacks.js";
+import { callbackDepthsOk, callsCallback, isAsyncCallback, widenAfterCallback, widenAfterMayGoto } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, helperAllowed, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
-import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs } from "./env.js";
+import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds } from "./env.js";
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
@@ -424,7 +424,8 @@ class Walker {
     // is_force_checkpoint: may_goto and helper calls that run a callback always get a checkpoint (the
     // iterations are compared against it); so does a state with a long history, walked on every precision request
     const at = env.insns[pc]!;
-    const force = at.code === 0xe5 || callsCallback(at);
+    const mayGoto = at.code === 0xe5;
+    const force = mayGoto || callsCallback(at);
     let addNew = force || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
@@ -437,8 +438,12 @@ class Walker {
       if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
         // RANGE_WITHIN: every scalar compared by range, precise or not
-        if (force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
-        if (!force && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth && callbackDepthsOk(cp.state, env.cur)) {
+        // may_goto: an iteration that spent more of the loop budget and adds nothing new (by range) converged
+        if (mayGoto && (cp.state.mayGotoDepth ?? 0) !== (env.cur.mayGotoDepth ?? 0) && statesEqual(cp.state, env.cur, "range_within") &&
+          callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        if (!mayGoto && force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        if ((mayGoto || !force) && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
+          (cp.state.mayGotoDepth ?? 0) === (env.cur.mayGotoDepth ?? 0) && callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
@@ -569,6 +574,7 @@ class Walker {
         const t = ptrTypeKey(regs(env)[insn.src]!);
         checkMemAccess(env, { regno: insn.src, off: insn.off, size, write: false, valueRegno: insn.dst, ldsx: (insn.code & 0xe0) === 0x80 });
         this.saveAuxPtrType(pc, t);
+        sanityCheckBounds(env, regs(env)[insn.dst]!, "ldx");
         return pc + 1;
       }
       case 3: { // STX
@@ -737,8 +743,10 @@ class Walker {
     }
     if (op === 0xe0) {
       // may_goto: explore the jump now, the fall-through later (the loop budget may or may not be spent)
-      if (insn.code !== 0xe5 || insn.src !== 0 || insn.dst !== 0 || insn.imm !== 0 || insn.off === 0) throw new Reject(`invalid may_goto imm ${insn.imm}`, 22);
+      if (insn.code !== 0xe5 || insn.src !== 0 || insn.dst !== 0 || insn.imm !== 0 || insn.off === 0) throw new Reject(`invalid may_goto imm ${insn.imm}`, 22); // 6.18 words it so (6.12: "off %d imm %d")
       const other = cloneState(env.cur);
+      other.mayGotoDepth = (env.cur.mayGotoDepth ?? 0) + 1;
+      widenAfterMayGoto(env, this.explored.get(pc), other);
       this.pushBranch(other, pc + 1, pc);
       return pc + insn.off + 1;
     }
