@@ -8,7 +8,7 @@
 // Run as root: npx tsx scripts/record-facts-kernel.ts [helpers|maps|ctx ...]   (default: all three)
 import { writeFileSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import { HELPER_TARGETS, CTX_TARGETS, MAX_PROBED_HELPER, baselineLoads, probeHelper, probeCtx, probeMap, type CtxKind } from "../test/facts/support/probes.js";
+import { HELPER_TARGETS, CTX_TARGETS, CTX_PROBED_FROM, MAX_PROBED_HELPER, baselineLoads, probeHelper, probeCtx, probeMap, type CtxKind } from "../test/facts/support/probes.js";
 import { mapCases } from "../test/facts/support/map-cases.js";
 
 const FIX = new URL("../test/facts/fixtures/", import.meta.url);
@@ -62,27 +62,33 @@ if (want("maps")) {
 }
 
 if (want("ctx")) {
-  // Struct sizes come from the C headers (fixtures/uapi-layouts.json); probe a little beyond them.
+  // Struct sizes come from the C headers (fixtures/uapi-layouts.json); probe a little beyond them, and a
+  // little below 0. Two contexts have no C size: a tracepoint's record is bounded by the kernel's
+  // PERF_MAX_TRACE_SIZE (include/linux/trace_events.h) and raw tracepoint arguments by MAX_BPF_FUNC_ARGS u64s.
   const uapi = JSON.parse(readFileSync(new URL("uapi-layouts.json", FIX), "utf8")) as { layouts: Record<string, { __size: number }> };
   const STRUCT: Record<string, string> = {
     xdp: "xdp_md", sched_cls: "__sk_buff", sched_act: "__sk_buff", socket_filter: "__sk_buff", cgroup_skb: "__sk_buff", sock_ops: "bpf_sock_ops",
     sk_msg: "sk_msg_md", sk_skb: "__sk_buff", sk_lookup: "bpf_sk_lookup", cgroup_sock: "bpf_sock", cgroup_sock_addr: "bpf_sock_addr",
     lwt_in: "__sk_buff", lwt_out: "__sk_buff", lwt_xmit: "__sk_buff", lwt_seg6local: "__sk_buff", sk_reuseport: "sk_reuseport_md",
     flow_dissector: "__sk_buff", cgroup_sysctl: "bpf_sysctl", cgroup_sockopt: "bpf_sockopt",
+    kprobe: "pt_regs", perf_event: "bpf_perf_event_data", cgroup_device: "bpf_cgroup_dev_ctx",
+    tracepoint: "trace event record", raw_tracepoint: "bpf_raw_tracepoint_args",
   };
+  const KERNEL_BOUND: Record<string, number> = { "trace event record": 8192, bpf_raw_tracepoint_args: 12 * 8 };
   const targets: Record<string, unknown> = {};
   for (const t of CTX_TARGETS) {
     const b = baselineLoads(t);
     if (!b.ok) throw new Error(`${t.key}: a trivial program does not load (errno ${b.errno}): ${b.log}`);
     const struct = STRUCT[t.key.split("/")[0]!]!;
-    const probedSize = uapi.layouts[struct]!.__size + 16;
+    const probedSize = (KERNEL_BOUND[struct] ?? uapi.layouts[struct]!.__size) + 16;
+    const probedFrom = CTX_PROBED_FROM;
     const acc: Record<CtxKind, string[]> = { ldx: [], ldsx: [], stx: [], st: [] };
     for (const kind of ["ldx", "ldsx", "stx", "st"] as const) {
       const sizes = kind === "ldsx" ? ([1, 2, 4] as const) : ([1, 2, 4, 8] as const);
-      for (let off = 0; off < probedSize; off++) for (const size of sizes) if (probeCtx(t, kind, off, size)) acc[kind].push(`${off}:${size}`);
+      for (let off = probedFrom; off < probedSize; off++) for (const size of sizes) if (probeCtx(t, kind, off, size)) acc[kind].push(`${off}:${size}`);
     }
-    targets[t.key] = { progType: t.progType, attachType: t.attachType ?? null, struct, probedSize, ...acc };
+    targets[t.key] = { progType: t.progType, attachType: t.attachType ?? null, struct, probedFrom, probedSize, ...acc };
     console.log(`${t.key}: ${acc.ldx.length} loads, ${acc.ldsx.length} ldsx, ${acc.stx.length} stx, ${acc.st.length} st accepted`);
   }
-  write("kernel-ctx.json", { ...header("context accesses `off:size` the verifier accepts (ldx load, ldsx sign-extending load of 1/2/4 bytes, stx register store, st immediate store); every other offset below probedSize and size 1/2/4/8 is refused"), targets });
+  write("kernel-ctx.json", { ...header("context accesses `off:size` the verifier accepts (ldx load, ldsx sign-extending load of 1/2/4 bytes, stx register store, st immediate store); every other offset from probedFrom to below probedSize and size 1/2/4/8 is refused"), targets });
 }

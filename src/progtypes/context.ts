@@ -41,11 +41,26 @@ export interface CtxField {
 }
 
 export interface ContextLayout {
-  /** C struct name as in include/uapi/linux/bpf.h. */
+  /** C struct name as in include/uapi/linux/bpf.h (or `header`). */
   struct: string;
-  /** sizeof(struct). */
+  /** sizeof(struct); for a flexible array, the bound the kernel puts on it. */
   size: number;
   fields: readonly CtxField[];
+  /**
+   * The uapi header declaring `struct` when it is not <linux/bpf.h> (`linux/bpf_perf_event.h`); null when
+   * the context is no C struct (a tracepoint's event record, lirc_mode2's sample): the check against the
+   * C compiler's layout skips it.
+   */
+  header?: string | null;
+  /** sizeof(struct) in C when the struct ends in a flexible array the kernel bounds itself
+   * (bpf_raw_tracepoint_args.args[0], MAX_BPF_FUNC_ARGS u64s). */
+  cSize?: number;
+  /**
+   * Load sizes allowed at negative offsets (aligned to their size), for the one check that lets them
+   * through: tp_prog_is_valid_access tests `off < sizeof(void *)`, an unsigned comparison, so a negative
+   * offset is not refused (checked on 6.18: `r0 = *(u64 *)(r1 - 8)` loads in a tracepoint program).
+   */
+  negativeRead?: readonly number[];
 }
 
 /** The answer to "may this program load/store `size` bytes at ctx+`off`?". */
@@ -62,7 +77,7 @@ export interface CtxAccess {
 }
 
 /** C type of a declared member: scalar of 1/2/4/8 bytes, or an array of them, or padding bits. */
-export type CDecl = [name: string, type: "u8" | "u16" | "u32" | "u64" | "ptr" | `u32[${number}]` | "pad16" | "pad24"];
+export type CDecl = [name: string, type: "u8" | "u16" | "u32" | "u64" | "ptr" | `u32[${number}]` | `u64[${number}]` | "pad16" | "pad24"];
 
 /** Per-field access rules while building a layout; unspecified fields are not accessible. */
 export type FieldRule = Partial<Pick<CtxField, "read" | "write" | "pointer" | "span" | "wide" | "noSignExtend" | "narrowAtStart">>;
@@ -79,9 +94,9 @@ export function layoutStruct(struct: string, decls: readonly CDecl[], rule: (nam
   for (const [name, type] of decls) {
     if (type === "pad16") { off += 2; continue; } // `__u16 :16` follows a __be16 and needs no alignment
     if (type === "pad24") { off += 3; continue; } // `__u32 :24` after a __u8: shares its 4-byte unit
-    const arr = /^u32\[(\d+)\]$/.exec(type);
-    const elemSize = arr ? 4 : type === "u8" ? 1 : type === "u16" ? 2 : type === "u32" ? 4 : 8;
-    const count = arr ? Number(arr[1]) : 1;
+    const arr = /^u(32|64)\[(\d+)\]$/.exec(type);
+    const elemSize = arr ? Number(arr[1]) / 8 : type === "u8" ? 1 : type === "u16" ? 2 : type === "u32" ? 4 : 8;
+    const count = arr ? Number(arr[2]) : 1;
     off = Math.ceil(off / elemSize) * elemSize;
     maxAlign = Math.max(maxAlign, elemSize);
     for (let i = 0; i < count; i++) {
@@ -116,6 +131,7 @@ export function fieldByName(layout: ContextLayout, name: string): CtxField | und
 export function checkContextAccess(layout: ContextLayout, a: CtxAccess): CtxAccessResult {
   const { off, size, write } = a;
   const kind = write ? "write" : "read";
+  if (off < 0 && !write && layout.negativeRead) return negativeLoad(layout, layout.negativeRead, off, size);
   if (off < 0 || off >= layout.size) return { ok: false, reason: `offset ${off} is outside struct ${layout.struct} (size ${layout.size})` };
   if (![1, 2, 4, 8].includes(size)) return { ok: false, reason: `access size ${size} is not 1, 2, 4 or 8` };
   if (off % size !== 0) return { ok: false, reason: `${size}-byte ${kind} at offset ${off} is not aligned to its size` };
@@ -144,8 +160,17 @@ export function checkContextAccess(layout: ContextLayout, a: CtxAccess): CtxAcce
   return res;
 }
 
+/** A load before the start of a layout that allows them (`negativeRead`): only size and alignment count. */
+function negativeLoad(layout: ContextLayout, sizes: readonly number[], off: number, size: number): CtxAccessResult {
+  if (!sizes.includes(size)) return { ok: false, reason: `access size ${size} is not ${sizes.join(", ")}` };
+  if (off % size !== 0) return { ok: false, reason: `${size}-byte read at offset ${off} is not aligned to its size` };
+  const field: CtxField = { name: `(before ${layout.struct})`, offset: off, size, read: sizes, write: [] };
+  return { ok: true, field, narrow: false };
+}
+
 /** Shorthands for rules. */
 export const NARROW_READ = [1, 2, 4] as const; // bpf_ctx_narrow_access_ok on a u32
 export const WORD = [4] as const;
 export const DWORD = [8] as const;
+export const ANY_SIZE = [1, 2, 4, 8] as const; // tracing contexts: any aligned load inside the field
 export const NONE = [] as const;

@@ -16,6 +16,12 @@ import { skReuseport } from "./sk-reuseport.js";
 import { flowDissector } from "./flow-dissector.js";
 import { cgroupSysctl } from "./cgroup-sysctl.js";
 import { cgroupSockopt } from "./cgroup-sockopt.js";
+import { kprobe } from "./kprobe.js";
+import { tracepoint } from "./tracepoint.js";
+import { rawTracepoint } from "./raw-tracepoint.js";
+import { perfEvent } from "./perf-event.js";
+import { cgroupDevice } from "./cgroup-device.js";
+import { lircMode2 } from "./lirc-mode2.js";
 import { NAMES_ONLY } from "./tracing.js";
 import { progTypeId, progTypeName, ProgType } from "./numbers.js";
 import { resolveSection } from "./sections.js";
@@ -33,12 +39,16 @@ export { SK_ACTIONS } from "./sk-skb.js";
 export { LWT_ACTIONS } from "./lwt.js";
 export { BPF_FLOW_KEYS_SIZE } from "./flow-dissector.js";
 export { BPF_SOCK_LAYOUT, cgroupSockLayout } from "./bpf-sock.js";
+export { PT_REGS_SIZE } from "./pt-regs.js";
+export { PERF_MAX_TRACE_SIZE } from "./tracepoint.js";
+export { MAX_BPF_FUNC_ARGS } from "./raw-tracepoint.js";
 export * as helperSets from "./helper-sets.js";
 
 /** Every program type bpfkit describes, fully or by name and number only. */
 export const PROGRAM_TYPES: readonly ProgTypeInfo[] = [
   socketFilter, schedCls, schedAct, xdp, cgroupSkb, cgroupSock, sockOps, skSkb, skMsg, cgroupSockAddr, skLookup,
-  lwtIn, lwtOut, lwtXmit, lwtSeg6local, skReuseport, flowDissector, cgroupSysctl, cgroupSockopt, ...NAMES_ONLY,
+  lwtIn, lwtOut, lwtXmit, lwtSeg6local, skReuseport, flowDissector, cgroupSysctl, cgroupSockopt,
+  kprobe, tracepoint, rawTracepoint, perfEvent, cgroupDevice, lircMode2, ...NAMES_ONLY,
 ].sort((a, b) => a.id - b.id);
 
 const BY_ID = new Map(PROGRAM_TYPES.map((p) => [p.id, p]));

@@ -3,7 +3,7 @@
 // from the program's MapSpecs, packet ranges from the comparisons against data_end (branch.ts), and
 // the stack model (slot kinds, spills and fills) from state.ts.
 import type { MapSpec } from "../program/program.js";
-import { BPF_FLOW_KEYS_SIZE, BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess, contextLayout } from "../progtypes/index.js";
+import { BPF_FLOW_KEYS_SIZE, BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess } from "../progtypes/index.js";
 import { coerceToSizeSx } from "./alu.js";
 import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
@@ -222,34 +222,14 @@ const CTX_POINTER: Record<string, [Reg["type"], boolean]> = {
 };
 
 function ctxAccess(env: Env, off: number, size: number, write: boolean, ldsx: boolean): CtxResult {
-  const type = env.opts.progType;
-  const layout = contextLayout(type, env.opts.attachType);
-  if (!layout) return tracingCtxAccess(type, off, size, write);
-  const r = checkCtxAccess(type, { off, size, write, signExtend: ldsx }, env.opts.attachType);
+  // every type's *_is_valid_access is a layout in src/progtypes; types without one (BTF-typed contexts) refuse
+  const r = checkCtxAccess(env.opts.progType, { off, size, write, signExtend: ldsx }, env.opts.attachType);
   if (!r.ok) return { ok: false };
   if (r.pointer) {
     const [t, maybeNull] = CTX_POINTER[r.pointer]!;
     return { ok: true, pointer: t, maybeNull };
   }
   return { ok: true };
-}
-
-/** Program types whose context is not a fixed uapi struct (kprobe: pt_regs, tracepoint: the event record). */
-function tracingCtxAccess(type: number, off: number, size: number, write: boolean): CtxResult {
-  if (type === 2 || type === 7) { // kprobe (pt_regs, 168 bytes on x86_64), perf_event (bpf_perf_event_data)
-    const limit = type === 2 ? 168 : 184;
-    if (off < 0 || off >= limit || write || off % size !== 0 || off + size > limit) return { ok: false };
-    return { ok: true };
-  }
-  if (type === 17) { // raw_tracepoint: bpf_tracing_ctx_access, MAX_BPF_FUNC_ARGS u64 arguments
-    if (off < 0 || off >= 8 * 12 || write || off % size !== 0) return { ok: false };
-    return { ok: true };
-  }
-  if (type === 5) { // tracepoint: any aligned read inside the (unknown) record, no writes
-    if (off < 0 || off >= 4096 || write || off % size !== 0) return { ok: false };
-    return { ok: true };
-  }
-  return { ok: false };
 }
 
 // ---- stack ----

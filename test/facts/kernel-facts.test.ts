@@ -36,6 +36,18 @@ describe("kernel fixtures are sane (anchors independent of the tables)", () => {
     expect(ctx.targets.socket_filter!.ldx).toContain("0:4");
     expect(ctx.targets.socket_filter!.stx).not.toContain("0:4");
   });
+  it("ctx: tracing contexts and cgroup_device are read-only; pt_regs in parts, perf_event registers whole, tracepoints below 0", () => {
+    for (const k of ["kprobe", "tracepoint", "raw_tracepoint", "perf_event", "cgroup_device"]) expect(ctx.targets[k]!.stx, k).toEqual([]);
+    expect(ctx.targets.kprobe!.ldx).toEqual(expect.arrayContaining(["112:8", "167:1", "84:4"]));
+    expect(ctx.targets.kprobe!.ldx).not.toContain("168:1");
+    expect(ctx.targets.perf_event!.ldx).toEqual(expect.arrayContaining(["128:8", "172:4"]));
+    expect(ctx.targets.perf_event!.ldx).not.toContain("128:4");
+    expect(ctx.targets.tracepoint!.ldx).toEqual(expect.arrayContaining(["8:8", "8184:8", "-8:8"]));
+    expect(ctx.targets.tracepoint!.ldx).not.toContain("0:1");
+    expect(ctx.targets.tracepoint!.ldx).not.toContain("8192:1");
+    expect(ctx.targets.cgroup_device!.ldx).toEqual(expect.arrayContaining(["2:2", "4:4"]));
+    expect(ctx.targets.cgroup_device!.ldx).not.toContain("5:1");
+  });
 });
 
 describe(`helper permissions vs kernel ${helpers.kernel}`, () => {
@@ -51,6 +63,11 @@ describe(`context access vs kernel ${ctx.kernel}`, () => {
   it("checkCtxAccess agrees on loads", () => expectAgreement(compareCtx(ctx, ["ldx"])));
   it("checkCtxAccess agrees on sign-extending loads (ldsx)", () => expectAgreement(compareCtx(ctx, ["ldsx"])));
   it("checkCtxAccess agrees on register stores (stx)", () => expectAgreement(compareCtx(ctx, ["stx"])));
+  it("every recorded access of every kind agrees (reported)", () => {
+    const a = compareCtx(ctx);
+    console.log(`context accesses (ldx, ldsx, stx, st) agreeing with kernel ${ctx.kernel}: ${a.agree}/${a.total} over ${Object.keys(ctx.targets).length} targets`);
+    expectAgreement(a);
+  });
   it("immediate stores (st) are accepted exactly where register stores are", () => {
     for (const [key, t] of Object.entries(ctx.targets)) expect(t.st, key).toEqual(t.stx);
   });

@@ -42,6 +42,8 @@ export const PROTO_VARIANTS: Readonly<Record<string, Readonly<Record<number, str
   perf_event_output: { 6: "bpf_xdp_event_output_proto", 3: "bpf_skb_event_output_proto", 1: "bpf_skb_event_output_proto", 8: "bpf_skb_event_output_proto", 14: "bpf_skb_event_output_proto",
     10: "bpf_skb_event_output_proto", 11: "bpf_skb_event_output_proto", 12: "bpf_skb_event_output_proto", 19: "bpf_skb_event_output_proto",
     23: "bpf_event_output_data_proto", 25: "bpf_event_output_data_proto" },
+  // perf_event's own variant is not GPL-only (kernel/bpf/stackmap.c; recorded on 6.18)
+  get_stackid: { 7: "bpf_get_stackid_proto_pe" },
   skb_load_bytes: { 21: "sk_reuseport_load_bytes_proto", 22: "bpf_flow_dissector_load_bytes_proto" },
   skb_load_bytes_relative: { 21: "sk_reuseport_load_bytes_relative_proto" },
   get_netns_cookie: { 25: "bpf_get_netns_cookie_sockopt_proto" },

@@ -13,7 +13,7 @@ const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixture
 export interface HelperTargetRecord { progType: number; attachType: number | null; allowed: number[]; gplOnly: number[] }
 export interface HelpersFixture { kernel: string; maxHelper: number; targets: Record<string, HelperTargetRecord> }
 export interface MapsFixture { kernel: string; nrCpusConfig: number | null; cases: Array<MapCase & { ok: boolean; errno: number }> }
-export interface CtxTargetRecord { progType: number; attachType: number | null; struct: string; probedSize: number; ldx: string[]; ldsx: string[]; stx: string[]; st: string[] }
+export interface CtxTargetRecord { progType: number; attachType: number | null; struct: string; probedFrom?: number; probedSize: number; ldx: string[]; ldsx: string[]; stx: string[]; st: string[] }
 export interface CtxFixture { kernel: string; targets: Record<string, CtxTargetRecord> }
 
 export const helpersFixture = (): HelpersFixture => read("kernel-helpers.json");
@@ -78,7 +78,7 @@ export function compareMaps(fx: MapsFixture): Agreement {
   return a;
 }
 
-/** checkCtxAccess vs the verifier, for every offset below probedSize, size 1/2/4/8 (ldsx: 1/2/4), loads,
+/** checkCtxAccess vs the verifier, for every offset from probedFrom (or 0) below probedSize, size 1/2/4/8 (ldsx: 1/2/4), loads,
  * sign-extending loads and both store forms. */
 export function compareCtx(fx: CtxFixture, kinds: readonly CtxKind[] = ["ldx", "ldsx", "stx", "st"]): Agreement {
   const a = tally();
@@ -86,7 +86,7 @@ export function compareCtx(fx: CtxFixture, kinds: readonly CtxKind[] = ["ldx", "
     for (const kind of kinds) {
       const accepted = new Set(t[kind]);
       const sizes = kind === "ldsx" ? [1, 2, 4] as const : [1, 2, 4, 8] as const;
-      for (let off = 0; off < t.probedSize; off++) for (const size of sizes) {
+      for (let off = t.probedFrom ?? 0; off < t.probedSize; off++) for (const size of sizes) {
         const kernel = accepted.has(`${off}:${size}`);
         const write = kind === "stx" || kind === "st";
         const r = checkCtxAccess(t.progType, { off, size, write, ...(kind === "ldsx" ? { signExtend: true } : {}) }, at(t.attachType));

@@ -24,6 +24,13 @@ const MORE_TARGETS: readonly ProbeTarget[] = [
   t("cgroup_sockopt/getsockopt", P.CGROUP_SOCKOPT, A.CGROUP_GETSOCKOPT), t("cgroup_sockopt/setsockopt", P.CGROUP_SOCKOPT, A.CGROUP_SETSOCKOPT),
 ];
 
+/** The tracing types and cgroup_device, with context layouts since their own files (kprobe.ts, ...): probed
+ * for both helpers and context accesses. */
+const TRACING_TARGETS: readonly ProbeTarget[] = [
+  t("kprobe", P.KPROBE), t("tracepoint", P.TRACEPOINT), t("raw_tracepoint", P.RAW_TRACEPOINT), t("perf_event", P.PERF_EVENT),
+  t("cgroup_device", P.CGROUP_DEVICE, A.CGROUP_DEVICE),
+];
+
 /** Targets of the helper-permission probe: every program type with a helper list, per attach type where
  * the kernel's *_func_proto looks at it. */
 export const HELPER_TARGETS: readonly ProbeTarget[] = [
@@ -41,7 +48,7 @@ export const HELPER_TARGETS: readonly ProbeTarget[] = [
     ["getsockname6", A.CGROUP_INET6_GETSOCKNAME], ["connect_unix", A.CGROUP_UNIX_CONNECT], ["sendmsg_unix", A.CGROUP_UNIX_SENDMSG],
     ["recvmsg_unix", A.CGROUP_UNIX_RECVMSG], ["getpeername_unix", A.CGROUP_UNIX_GETPEERNAME], ["getsockname_unix", A.CGROUP_UNIX_GETSOCKNAME],
   ] as const).map(([n, a]) => t(`cgroup_sock_addr/${n}`, P.CGROUP_SOCK_ADDR, a)),
-  ...MORE_TARGETS,
+  ...MORE_TARGETS, ...TRACING_TARGETS,
 ];
 
 /** Targets of the context-access probe. */
@@ -58,8 +65,12 @@ export const CTX_TARGETS: readonly ProbeTarget[] = [
   t("cgroup_sock_addr/sendmsg4", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP4_SENDMSG), t("cgroup_sock_addr/sendmsg6", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP6_SENDMSG),
   t("cgroup_sock_addr/recvmsg4", P.CGROUP_SOCK_ADDR, A.CGROUP_UDP4_RECVMSG), t("cgroup_sock_addr/getpeername6", P.CGROUP_SOCK_ADDR, A.CGROUP_INET6_GETPEERNAME),
   t("cgroup_sock_addr/connect_unix", P.CGROUP_SOCK_ADDR, A.CGROUP_UNIX_CONNECT), t("cgroup_sock_addr/sendmsg_unix", P.CGROUP_SOCK_ADDR, A.CGROUP_UNIX_SENDMSG),
-  ...MORE_TARGETS,
+  ...MORE_TARGETS, ...TRACING_TARGETS,
 ];
+
+/** Offsets below 0 probed for every context target: the insn offset is signed, and one check
+ * (tp_prog_is_valid_access) lets negative ones through. */
+export const CTX_PROBED_FROM = -16;
 
 /** The helper ids probed (the kernel's ___BPF_FUNC_MAPPER, frozen since 6.1: 1..211). */
 export const MAX_PROBED_HELPER = 211;
