@@ -29,6 +29,8 @@ export const L_STACK_FRAME = STACK_FRAME;
 export const L_MAX_FRAMES = MAX_FRAMES;
 export const L_ENTRY = ENTRY;
 export const L_NULL_GUARD_END = NULL_GUARD_END;
+export const L_CTX = CTX;
+export const L_CTX_MAX = CTX_MAX;
 
 // Helpers run in the host: they read r1-r5 from REGS and may set C_STOP / C_TAIL.
 // @ts-ignore: decorator

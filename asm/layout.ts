@@ -21,7 +21,7 @@ export const MAX_FRAMES: u32 = 8;
 
 /** Context struct of the running program: stores into it go through the host (narrow kernel fields). */
 export const CTX: u32 = 0x13000;
-export const CTX_MAX: u32 = 0x1000;
+export const CTX_MAX: u32 = 0x2000; // a tracepoint record can be PERF_MAX_TRACE_SIZE (8 KiB)
 
 /** Pre-decoded instruction size (see src/runtime/predecode.ts). */
 export const ENTRY: u32 = 24;

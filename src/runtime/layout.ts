@@ -10,12 +10,15 @@ export const STACK = 0x12000;
 export const STACK_FRAME = 512;
 export const MAX_FRAMES = 8;
 export const STACK_END = STACK + STACK_FRAME * MAX_FRAMES;
-/** Context struct of the running program (largest uapi context is well under 4 KiB). */
+/**
+ * Context struct of the running program: the uapi contexts are well under 4 KiB, but a tracepoint's
+ * record may be PERF_MAX_TRACE_SIZE (8 KiB) long.
+ */
 export const CTX = 0x13000;
-export const CTX_MAX = 0x1000;
+export const CTX_MAX = 0x2000;
 /** Scratch space for helpers (formatting, copies). */
-export const SCRATCH = 0x14000;
-export const SCRATCH_SIZE = 0xc000;
+export const SCRATCH = 0x15000;
+export const SCRATCH_SIZE = 0xb000;
 /** Start of the dynamically allocated part: code, packet buffers, map arenas, ring buffers. */
 export const DYN_BASE = 0x20000;
 /** Pre-decoded instruction size. */
@@ -40,7 +43,7 @@ export const MAY_GOTO_BUDGET = 1 << 23;
 export function checkLayout(exports: Record<string, unknown>): string[] {
   const expected: Record<string, number> = {
     L_REGS: REGS, L_CTRL: CTRL, L_FRAMES: FRAMES, L_REGIONS: REGIONS, L_REGION_MAX: REGION_MAX, L_STACK: STACK,
-    L_STACK_FRAME: STACK_FRAME, L_MAX_FRAMES: MAX_FRAMES, L_ENTRY: ENTRY, L_NULL_GUARD_END: NULL_GUARD_END,
+    L_STACK_FRAME: STACK_FRAME, L_MAX_FRAMES: MAX_FRAMES, L_ENTRY: ENTRY, L_NULL_GUARD_END: NULL_GUARD_END, L_CTX: CTX, L_CTX_MAX: CTX_MAX,
   };
   const bad: string[] = [];
   for (const [k, v] of Object.entries(expected)) {

@@ -181,7 +181,9 @@ export class RuntimeProgram implements RuntimeHost {
       const flags = (f.read.length ? R_READ : 0) | (f.write.length ? R_WRITE : 0);
       if (!flags) continue;
       const base = f.name.replace(/\[\d+\]$/, "");
-      const start = CTX + f.offset, end = start + Math.max(f.size, f.span ?? 0);
+      // the context area is CTX_MAX bytes (every layout fits: test/runtime/ctx-area.test.ts); never past it
+      const start = CTX + f.offset, end = Math.min(start + Math.max(f.size, f.span ?? 0), CTX + CTX_MAX);
+      if (start >= end) continue;
       const last = out[out.length - 1];
       if (last && last.end === start && last.flags === flags && last.name === `${this.layout!.struct}.${base}` && base !== f.name) { last.end = end; continue; }
       out.push({ kind: "ctx", name: `${this.layout!.struct}.${base}`, start, end, flags });
@@ -398,7 +400,7 @@ export class RuntimeProgram implements RuntimeHost {
     this.mem.fill(CTX, CTX_MAX);
     if (ctxIn) {
       this.checkCtxIn(ctxIn, data);
-      this.mem.write(CTX, ctxIn.subarray(0, size));
+      this.mem.write(CTX, ctxIn.subarray(0, Math.min(size, CTX_MAX)));
     }
     const p = this.packet;
     if (!p) return;
