@@ -6,7 +6,7 @@ import type { Instruction } from "../isa/instruction.js";
 import type { MapSpec, Program, SourceLine } from "../program/program.js";
 import { checkAlu } from "./alu.js";
 import { checkCondJmp } from "./branch.js";
-import { callbackDepthsOk, callsCallback, isAsyncCallback, widenAfterCallback } from "./callbacks.js";
+import { callbackDepthsOk, callsCallback, isAsyncCallback, sameCallsites, widenAfterCallback } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, helperAllowed, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs } from "./env.js";
@@ -15,10 +15,11 @@ import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, m
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
+import { StackLiveness } from "./stack-liveness.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
-import { type Reg, type State, cloneState, constScalar, curFrame, newFrame, pathOf, pointer, unknownScalar } from "./state.js";
+import { type Reg, Slot, type State, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
@@ -249,6 +250,9 @@ class Walker {
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
     env.subprogs = this.cfg.subprogs;
     env.jmpPoints = jmpPoints(env.insns, this.cfg.jumpTargets);
+    env.stackLive = new StackLiveness(
+      { insns: env.insns, subprogs: env.subprogs, prunePoints: this.cfg.prunePoints, callsCallback: (pc) => callsCallback(env.insns[pc]!) },
+      (line) => env.log.write(line), () => env.log.level >= 2);
     env.stackDepth = env.subprogs.map(() => 0);
     initSubprogProtos(env, this.opts.funcProtos);
     const f0 = frame(env);
@@ -400,6 +404,8 @@ class Walker {
   private popBranch(): boolean {
     const env = this.env;
     finishPath(env.parentCp);
+    // the finished path's reads and writes are solved before any checkpoint is cleaned with them
+    env.stackLive?.update(env.cur);
     const p = this.pending.pop();
     if (!p) return false;
     if (env.log.level === 1) env.log.reset(p.logPos);
@@ -432,6 +438,8 @@ class Walker {
     const keep: Checkpoint[] = [];
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
+    // clean_live_states: finished states of the same call chain forget what is dead, once
+    for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) { this.clean(cp); cp.cleaned = true; }
     for (const cp of list) {
       if (pruned) { keep.push(cp); continue; }
       if (cp.branches > 0) {
@@ -443,7 +451,6 @@ class Walker {
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
-        if (!cp.cleaned) { this.clean(cp); cp.cleaned = true; }
         if (statesEqual(cp.state, env.cur, "not_exact") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
@@ -493,12 +500,25 @@ class Walker {
     return ((pc ^ callsite) >>> 0) % this.env.insns.length;
   }
 
-  /** Forget registers of the innermost frame that are dead at the checkpoint (never read before written). */
+  /**
+   * clean_verifier_state: forget registers of the innermost frame that are dead at the checkpoint (never
+   * read before written), and stack slots of every frame that no walk reads after it (stack-liveness.ts).
+   */
   private clean(cp: Checkpoint): void {
     if (!this.live) return;
     const mask = this.live[cp.insn]!;
     const f = curFrame(cp.state);
     for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) f.regs[r] = { ...f.regs[r]!, type: "not_init" };
+    const stackLive = this.env.stackLive;
+    if (!stackLive) return;
+    cp.state.frames.forEach((fr, i) => {
+      const alive = stackLive.liveSlots(cp.state, cp.insn, i);
+      fr.stack.forEach((slot, spi) => {
+        if (spi < 64 && (alive >> BigInt(spi)) & 1n) return;
+        slot.kinds.fill(Slot.INVALID);
+        slot.spilled = notInit();
+      });
+    });
   }
 
   private printStateAll(s: State): string {
@@ -542,7 +562,9 @@ class Walker {
         env.prevLogPos = env.log.pos;
       }
       if (this.opts.captureRegs || this.opts.recordStates) this.failRegs = frame(env).regs.map((r) => ({ ...r }));
+      env.stackLive?.beginInsn(env.cur, pc);
       const next = this.step(insn, pc);
+      env.stackLive?.endInsn();
       // after the step: while checking it, prev_insn_idx is still the instruction before (history entries)
       env.prevInsnIdx = pc;
       if (this.opts.recordStates) this.states.push({ pc, text: this.printStateAll(env.cur).trim(), regs: frame(env).regs.map((r) => ({ ...r })) });
