@@ -501,17 +501,24 @@ class Walker {
   }
 
   /**
-   * clean_verifier_state: forget registers of the innermost frame that are dead at the checkpoint (never
-   * read before written), and stack slots of every frame that no walk reads after it (stack-liveness.ts).
+   * clean_verifier_state: forget registers that are dead at the checkpoint (never read before written;
+   * in a caller's frame, at its call instruction), and stack slots of every frame that no walk reads
+   * after it (stack-liveness.ts).
    */
   private clean(cp: Checkpoint): void {
-    if (!this.live) return;
-    const mask = this.live[cp.insn]!;
-    const f = curFrame(cp.state);
-    for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) f.regs[r] = { ...f.regs[r]!, type: "not_init" };
+    const live = this.live;
+    if (!live) return;
+    const frames = cp.state.frames;
+    frames.forEach((fr, i) => {
+      // a caller frame resumes after its call instruction (frame_insn_idx): what is live there
+      const callee = frames[i + 1];
+      const at = callee ? (callee.inCallback ? callee.callsite : callee.callsite - 1) : cp.insn;
+      const mask = live[at]!;
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = { ...fr.regs[r]!, type: "not_init" };
+    });
     const stackLive = this.env.stackLive;
     if (!stackLive) return;
-    cp.state.frames.forEach((fr, i) => {
+    frames.forEach((fr, i) => {
       const alive = stackLive.liveSlots(cp.state, cp.insn, i);
       fr.stack.forEach((slot, spi) => {
         if (spi < 64 && (alive >> BigInt(spi)) & 1n) return;
