@@ -18,8 +18,11 @@ export interface Checkpoint {
   parent: Checkpoint | undefined;
   hit: number;
   miss: number;
-  /** Dead registers already forgotten (clean_live_states). */
+  /** Dead registers and stack slots already forgotten (clean_live_states). */
   cleaned: boolean;
+  /** A later iteration of a loop (may_goto, a callback-calling helper) was pruned against this state
+   *  while it was unfinished: its subtree's stack reads are incomplete until it finishes. */
+  loopHit?: boolean;
 }
 
 /**

@@ -160,6 +160,8 @@ class Walker {
   /** Evicted checkpoints whose paths are still being walked: the kernel cannot free them yet (they stay
    *  on its free list), so they still count toward peak_states until their last branch finishes. */
   private evictedLive: Checkpoint[] = [];
+  /** Some loop iteration was pruned against an unfinished checkpoint (Checkpoint.loopHit). */
+  private loopHits = false;
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -439,13 +441,13 @@ class Walker {
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
     // clean_live_states: finished states of the same call chain forget what is dead, once
-    for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) { this.clean(cp); cp.cleaned = true; }
+    for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
       if (pruned) { keep.push(cp); continue; }
       if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
         // RANGE_WITHIN: every scalar compared by range, precise or not
-        if (force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        if (force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue; }
         if (!force && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth && callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
@@ -503,11 +505,13 @@ class Walker {
   /**
    * clean_verifier_state: forget registers that are dead at the checkpoint (never read before written;
    * in a caller's frame, at its call instruction), and stack slots of every frame that no walk reads
-   * after it (stack-liveness.ts).
+   * after it (stack-liveness.ts). Stack slots wait while an unfinished ancestor had a later loop
+   * iteration pruned against it (the kernel's incomplete_read_marks: the rest of that loop may still
+   * read them); returns whether the state is fully cleaned.
    */
-  private clean(cp: Checkpoint): void {
+  private clean(cp: Checkpoint): boolean {
     const live = this.live;
-    if (!live) return;
+    if (!live) return true;
     const frames = cp.state.frames;
     frames.forEach((fr, i) => {
       // a caller frame resumes after its call instruction (frame_insn_idx): what is live there
@@ -517,7 +521,9 @@ class Walker {
       for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = { ...fr.regs[r]!, type: "not_init" };
     });
     const stackLive = this.env.stackLive;
-    if (!stackLive) return;
+    if (!stackLive) return true;
+    // (programs without such loops skip the walk up the checkpoint chain)
+    if (this.loopHits) for (let p = cp.parent; p; p = p.parent) if (p.branches > 0 && p.loopHit) return false;
     frames.forEach((fr, i) => {
       const alive = stackLive.liveSlots(cp.state, cp.insn, i);
       fr.stack.forEach((slot, spi) => {
@@ -526,6 +532,7 @@ class Walker {
         slot.spilled = notInit();
       });
     });
+    return true;
   }
 
   private printStateAll(s: State): string {
