@@ -1,8 +1,9 @@
 // Records the running kernel's level-2 logs for the stack-liveness fixtures
 // (test/fixtures/verifier/stack-liveness/*.s, socket filters in the assembler's syntax) into
 // test/fixtures/verifier/stack-liveness-logs.json: verdict, first error line, processed count, the
-// `safe` (pruning) lines and the live-stack lines of the log (`(0) frame 0 insn 8 +live -8`,
-// `(0) live stack update done in 2 iterations`). test/verifier/stack-liveness.test.ts holds the
+// `safe` (pruning) lines, the live-stack lines of the log (`(0) frame 0 insn 8 +live -8`,
+// `(0) live stack update done in 2 iterations`), the "Live regs before insn:" lines of
+// instructions in a loop (with the loop's SCC number) and the `SCC enter/exit (N)` visit lines. test/verifier/stack-liveness.test.ts holds the
 // emulator to them.
 //
 //   npx tsx scripts/record-verifier-stack-liveness.ts        (needs root and bpf(2))
@@ -26,11 +27,24 @@ export interface StackLivenessRecord {
   live: string[];
   /** The log's pruning lines (`from N to M: safe`, `N: safe`), in order. */
   safe: string[];
+  /** The live-registers table lines that carry an SCC number (instructions in a loop). */
+  loops: string[];
+  /** `SCC enter (N)` / `SCC exit (N)`: a walk entering and finishing a loop. */
+  loopVisits: string[];
 }
 
 /** The lines liveness.c writes at log level 2. */
 export function liveStackLines(log: string): string[] {
   return log.split("\n").filter((l) => /^\([\d,]+\) (frame \d+ insn \d+ |live stack update done )/.test(l));
+}
+
+/** "Live regs before insn:" lines of instructions in a loop: `  1   2: 0.2....... (15) if ...`. */
+export function loopTableLines(log: string): string[] {
+  return log.split("\n").filter((l) => /^ {0,2}\d+ +\d+: [0-9.]{10} /.test(l)).map((l) => l.replace(/= 0x[0-9a-f]+$/, "= <map>"));
+}
+
+export function loopVisitLines(log: string): string[] {
+  return log.split("\n").filter((l) => /^SCC (enter|exit) \(/.test(l));
 }
 
 export function safeLines(log: string): string[] {
@@ -40,7 +54,8 @@ export function safeLines(log: string): string[] {
 export function kernelRecord(file: string): StackLivenessRecord {
   const p = assemble(readFileSync(join(STACK_LIVENESS_DIR, file), "utf8"), { file });
   const k = kernelVerify("socket", toRawSlots(p.insns), p.maps, "GPL", 2);
-  const rec: StackLivenessRecord = { file, verdict: k.verdict, live: liveStackLines(k.log), safe: safeLines(k.log) };
+  const rec: StackLivenessRecord = { file, verdict: k.verdict, live: liveStackLines(k.log), safe: safeLines(k.log), loops: loopTableLines(k.log),
+    loopVisits: loopVisitLines(k.log) };
   if (k.error) rec.error = k.error;
   const m = /processed (\d+) insns/.exec(k.log);
   if (m) rec.processed = Number(m[1]);

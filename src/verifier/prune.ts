@@ -192,10 +192,14 @@ export function statesEqual(o: State, c: State, exact: Exactness): boolean {
   return true;
 }
 
-/** Finish a path: its checkpoints lose one live branch, up to the first one that still has others. */
-export function finishPath(cp: Checkpoint | undefined): void {
+/**
+ * Finish a path (update_branch_counts): its checkpoints lose one live branch, up to the first one that
+ * still has others; `finished` sees each checkpoint whose subtree is now walked, innermost first.
+ */
+export function finishPath(cp: Checkpoint | undefined, finished?: (cp: Checkpoint) => void): void {
   for (let p = cp; p; p = p.parent) {
     p.branches--;
     if (p.branches > 0) break;
+    finished?.(p);
   }
 }

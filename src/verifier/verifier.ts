@@ -16,6 +16,7 @@ import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
 import { StackLiveness } from "./stack-liveness.js";
+import { loopComponents } from "./scc.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
@@ -162,6 +163,10 @@ class Walker {
   private evictedLive: Checkpoint[] = [];
   /** Some loop iteration was pruned against an unfinished checkpoint (Checkpoint.loopHit). */
   private loopHits = false;
+  /** The loop (SCC) number of each instruction, computed for level-2 logs (scc.ts). */
+  private loops: Uint32Array | undefined;
+  /** bpf_scc_visit entry states: the first checkpoint of each loop visit, per call chain, until it finishes. */
+  private readonly loopVisits = new Map<string, Checkpoint | undefined>();
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -247,7 +252,10 @@ class Walker {
     if (!this.cfg.error) {
       this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
       env.liveRegs = this.live;
-      if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live));
+      if (env.log.level >= 2) {
+        this.loops = loopComponents(env.insns);
+        env.log.write(liveRegsTable(env.insns, this.live, this.loops));
+      }
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
     env.subprogs = this.cfg.subprogs;
@@ -405,7 +413,7 @@ class Walker {
   /** A path ended: continue with the most recently pushed branch; false when none is left. */
   private popBranch(): boolean {
     const env = this.env;
-    finishPath(env.parentCp);
+    finishPath(env.parentCp, (cp) => this.maybeExitLoop(cp));
     // the finished path's reads and writes are solved before any checkpoint is cleaned with them
     env.stackLive?.update(env.cur);
     const p = this.pending.pop();
@@ -479,6 +487,7 @@ class Walker {
     env.cur.histLen = 0;
     env.cur.firstInsnIdx = pc;
     list.unshift(cp);
+    this.maybeEnterLoop(cp);
     this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 0) + 1);
     env.parentCp = cp;
     this.totalStates++;
@@ -492,6 +501,48 @@ class Walker {
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
     return false;
+  }
+
+  /**
+   * compute_scc_callchain: the loop a checkpoint is in, seen from the outermost frame (a call made
+   * inside a caller's loop belongs to that loop), with the call instructions leading to it; printed
+   * `(callsite,...,scc)`. Undefined outside loops.
+   */
+  private loopChain(cp: Checkpoint): { key: string; text: string } | undefined {
+    const loops = this.loops;
+    if (!loops) return undefined;
+    const frames = cp.state.frames;
+    const callsites: number[] = [];
+    for (let i = 0; i < frames.length; i++) {
+      const callee = frames[i + 1];
+      const at = callee ? (callee.inCallback ? callee.callsite : callee.callsite - 1) : cp.insn;
+      const scc = loops[at] ?? 0;
+      if (scc) {
+        // format_callchain stops at a zero call site
+        const shown = callsites.findIndex((c) => c === 0);
+        const text = `(${(shown < 0 ? callsites : callsites.slice(0, shown)).map((c) => `${c},`).join("")}${scc})`;
+        return { key: `${callsites.join(",")}|${scc}`, text };
+      }
+      if (!callee) return undefined;
+      callsites.push(at);
+    }
+    return undefined;
+  }
+
+  /** maybe_enter_scc: a new checkpoint in a loop nobody is visiting yet starts a visit (level 2 prints it). */
+  private maybeEnterLoop(cp: Checkpoint): void {
+    const chain = this.loopChain(cp);
+    if (!chain || this.loopVisits.get(chain.key)) return;
+    this.loopVisits.set(chain.key, cp);
+    this.env.log.write(`SCC enter ${chain.text}\n`);
+  }
+
+  /** maybe_exit_scc: the visit ends when its first checkpoint's subtree is walked. */
+  private maybeExitLoop(cp: Checkpoint): void {
+    const chain = this.loopChain(cp);
+    if (!chain || this.loopVisits.get(chain.key) !== cp) return;
+    this.loopVisits.set(chain.key, undefined);
+    this.env.log.write(`SCC exit ${chain.text}\n`);
   }
 
   /** explored_state(): the kernel's hash of an instruction and the current frame's call site. */

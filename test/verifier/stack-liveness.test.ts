@@ -1,14 +1,16 @@
 // Stack-slot liveness (src/verifier/stack-liveness.ts, 6.18's kernel/bpf/liveness.c) and the cleaning of
 // finished checkpoints (clean_verifier_state: dead slots and dead registers of every frame) against the
-// running kernel: the level-2 live-stack lines, pruning lines, verdicts and processed counts recorded
+// running kernel: the level-2 live-stack lines, pruning lines, loop (SCC) numbers of the live-registers
+// table and loop visit lines, verdicts and processed counts recorded
 // from the kernel by scripts/record-verifier-stack-liveness.ts for test/fixtures/verifier/stack-liveness/*.s.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/text/assembler.js";
+import { loopComponents } from "../../src/verifier/scc.js";
 import { fmtStackMask, postorder } from "../../src/verifier/stack-liveness.js";
 import { toRawSlots, verifySlots, type VerifyResult } from "../../src/verifier/verifier.js";
 import { describeKernel } from "../support/kernel.js";
-import { kernelRecord, liveStackLines, safeLines, type StackLivenessRecord } from "../../scripts/record-verifier-stack-liveness.js";
+import { kernelRecord, liveStackLines, loopTableLines, loopVisitLines, safeLines, type StackLivenessRecord } from "../../scripts/record-verifier-stack-liveness.js";
 
 const DIR = new URL("../fixtures/verifier/stack-liveness/", import.meta.url);
 /** Fixtures whose walk depends on may_goto depth (not modelled): verdict and error line only. */
@@ -26,6 +28,8 @@ describe("stack liveness (recorded kernel logs)", () => {
     expect(records.some((r) => r.safe.length > 0)).toBe(true);
     expect(records.some((r) => r.verdict === "reject")).toBe(true);
     expect(records.every((r) => r.live.length > 0 || r.file === "caller-reg-dead.s")).toBe(true);
+    expect(records.filter((r) => r.loops.length > 0).length).toBeGreaterThanOrEqual(2);
+    expect(records.some((r) => r.loopVisits.some((l) => l.startsWith("SCC exit")))).toBe(true);
   });
 
   for (const r of records) {
@@ -35,6 +39,9 @@ describe("stack liveness (recorded kernel logs)", () => {
         expect(ours.verdict).toBe(r.verdict);
         if (r.error) expect(ours.error?.message.split("\n")[0]).toBe(r.error);
       });
+      it("numbers the loops (SCCs) of the live-registers table like the kernel", () => {
+        expect(loopTableLines(ours.log)).toEqual(r.loops);
+      });
       // may_goto loops: the emulator does not model may_goto depth, so it walks them differently
       if (MAY_GOTO_GAP.has(r.file)) return;
       it("walks as many instructions as the kernel", () => {
@@ -43,6 +50,7 @@ describe("stack liveness (recorded kernel logs)", () => {
       it("prints the kernel's live-stack lines and prunes where it does", () => {
         expect(liveStackLines(ours.log)).toEqual(r.live);
         expect(safeLines(ours.log)).toEqual(r.safe);
+        expect(loopVisitLines(ours.log)).toEqual(r.loopVisits);
       });
     });
   }
@@ -78,6 +86,14 @@ describe("stack liveness (recorded kernel logs)", () => {
     // a rejected program keeps its level-1 log: the walk's live-stack updates are not in it
     expect(liveStackLines(emulate("callee-reads-slot.s", 1).log)).toEqual([]);
     expect(liveStackLines(emulate("callee-reads-slot.s", 2).log).length).toBeGreaterThan(0);
+  });
+
+  it("numbers loops in the order the kernel's Tarjan walk closes them", () => {
+    // 0: r0 = 0; 1: if r0 == 0 goto -1 (self loop); 2: if r0 == 0 goto -3 (back to 0); 3: exit
+    const insns = [{ code: 0xb7, dst: 0, src: 0, off: 0, imm: 0 }, { code: 0x15, dst: 0, src: 0, off: -1, imm: 0 },
+      { code: 0x15, dst: 0, src: 0, off: -3, imm: 0 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }];
+    expect([...loopComponents(insns)]).toEqual([1, 1, 1, 0]);
+    expect([...loopComponents(insns.slice(1, 2).concat(insns[3]!))]).toEqual([1, 0]);
   });
 
   it("formats slot masks and orders instructions like the kernel", () => {
