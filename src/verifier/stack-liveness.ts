@@ -105,7 +105,7 @@ export function fmtStackMask(mask: bigint): string {
 }
 
 /** The kernel's callsite of a frame: the call instruction (a bpf-to-bpf frame keeps its return pc here). */
-function callInsnOf(f: State["frames"][number]): number {
+export function callInsnOf(f: State["frames"][number]): number {
   return f.inCallback ? f.callsite : f.callsite - 1;
 }
 
@@ -184,8 +184,9 @@ export class StackLiveness {
   }
 
   private addRead(inst: Instance, frame: number, pc: number, mask: bigint): void {
-    const m = this.masks(inst, frame);
     const i = pc - inst.start;
+    if (i < 0 || i >= inst.len) return; // not an instruction of this function: nothing to record
+    const m = this.masks(inst, frame);
     const now = m.mayRead[i]! | mask;
     if (now !== m.mayRead[i] && (now | m.liveBefore[i]!) !== m.liveBefore[i]) inst.updated = true;
     m.mayRead[i] = now;
@@ -204,6 +205,7 @@ export class StackLiveness {
 
   private commitWrites(inst: Instance): void {
     const idx = this.writeInsn - inst.start;
+    if (idx < 0 || idx >= inst.len) return;
     for (let frame = 0; frame < inst.callsites.length; frame++) {
       let mask = this.writeMasks[frame] ?? 0n;
       if (mask === 0n && !inst.mustWriteSet[idx]) continue;

@@ -15,7 +15,7 @@ import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, m
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
-import { StackLiveness } from "./stack-liveness.js";
+import { StackLiveness, callInsnOf } from "./stack-liveness.js";
 import { loopComponents } from "./scc.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
@@ -515,7 +515,7 @@ class Walker {
     const callsites: number[] = [];
     for (let i = 0; i < frames.length; i++) {
       const callee = frames[i + 1];
-      const at = callee ? (callee.inCallback ? callee.callsite : callee.callsite - 1) : cp.insn;
+      const at = callee ? callInsnOf(callee) : cp.insn;
       const scc = loops[at] ?? 0;
       if (scc) {
         // format_callchain stops at a zero call site
@@ -567,7 +567,7 @@ class Walker {
     frames.forEach((fr, i) => {
       // a caller frame resumes after its call instruction (frame_insn_idx): what is live there
       const callee = frames[i + 1];
-      const at = callee ? (callee.inCallback ? callee.callsite : callee.callsite - 1) : cp.insn;
+      const at = callee ? callInsnOf(callee) : cp.insn;
       const mask = live[at]!;
       for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = { ...fr.regs[r]!, type: "not_init" };
     });
