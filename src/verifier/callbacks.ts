@@ -117,7 +117,8 @@ export function callbackDepthsOk(old: State, cur: State): boolean {
   return true;
 }
 
-const sameCallsites = (a: State, b: State): boolean =>
+/** same_callsites: the two states were reached through the same call instructions. */
+export const sameCallsites = (a: State, b: State): boolean =>
   a.frames.length === b.frames.length && a.frames.every((f, i) => f.callsite === b.frames[i]!.callsite);
 
 /**

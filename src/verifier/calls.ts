@@ -348,6 +348,8 @@ export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {
     env.log.write(frameLine(env, callee));
   }
   s.frames.push(callee);
+  // the walk continues in the callee's call chain
+  env.stackLive?.resetCallchain();
   markAllScratched(env);
   void insn;
 }
@@ -360,6 +362,8 @@ export function checkExit(env: Env, insn: RawInsn): number {
   if ((insn.code & 8) || insn.imm !== 0 || insn.src !== 0 || insn.dst !== 0 || (insn.code & 7) === 6) throw new Reject("BPF_EXIT uses reserved fields", 22);
   const s = env.cur;
   if (s.frames.length > 1) {
+    // the callee's reads reach its call instruction before the caller is walked on (bpf_update_live_stack)
+    env.stackLive?.update(s);
     const callee = frame(env);
     const r0 = callee.regs[0]!;
     if (r0.type === "stack") throw new Reject("cannot return stack pointer to the caller", 22);

@@ -156,6 +156,8 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
         if (insn.src === 0 && [181 /* bpf_loop */, 164 /* for_each_map_elem */, 170 /* timer_set_callback */].includes(insn.imm)) prunePoints[t] = 1;
         r = push(t, t + 1, FALLTHROUGH);
         if (r === 0 && insn.src === 1) {
+          // visit_func_call_insn(visit_callee): the call itself is a prune point too
+          prunePoints[t] = 1;
           prunePoints[t + 1] = 1;
           r = push(t, t + insn.imm + 1, BRANCH);
         }

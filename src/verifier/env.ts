@@ -6,6 +6,7 @@ import type { MapFields } from "./map-fields.js";
 import type { RawInsn } from "./cfg.js";
 import type { VLog } from "./log.js";
 import type { Checkpoint } from "./prune.js";
+import type { StackLiveness } from "./stack-liveness.js";
 import { type Frame, type HistEntry, type Reg, type State, curFrame } from "./state.js";
 import { invariantReport, invariantViolation, markUnbounded } from "./scalar.js";
 
@@ -69,6 +70,8 @@ export interface Env {
   curHist: HistEntry | undefined;
   /** Registers live before each instruction (liveness.ts), once computed. */
   liveRegs?: Uint16Array;
+  /** Live stack slots (stack-liveness.ts): stack reads and whole-slot writes are reported to it. */
+  stackLive?: StackLiveness;
   /** Instructions where arriving by a jump is recorded in the history (precision.ts jmpPoints). */
   jmpPoints: Uint8Array;
   /** Queue another state to explore from `insn` (push_stack). */

@@ -91,14 +91,15 @@ export function liveRegisters(insns: readonly RawInsn[], helperAvailable: (id: n
   return live;
 }
 
-/** The "Live regs before insn:" block of a level-2 log. */
-export function liveRegsTable(insns: readonly RawInsn[], live: Uint16Array): string {
+/** The "Live regs before insn:" block of a level-2 log; an instruction in a loop shows its SCC number (scc.ts). */
+export function liveRegsTable(insns: readonly RawInsn[], live: Uint16Array, scc?: Uint32Array): string {
   let s = "Live regs before insn:\n";
   for (let pc = 0; pc < insns.length; pc++) {
     const i = insns[pc]!;
     let mask = "";
     for (let r = 0; r < 10; r++) mask += live[pc]! & (1 << r) ? String(r) : ".";
-    s += `${String(pc).padStart(7)}: ${mask} ${insnStr(i, insns[pc + 1])}\n`;
+    const loop = scc?.[pc] ? `${String(scc[pc]).padStart(3)} ` : "    ";
+    s += `${loop}${String(pc).padStart(3)}: ${mask} ${insnStr(i, insns[pc + 1])}\n`;
     if (i.code === 0x18) pc++;
   }
   return s;

@@ -271,6 +271,8 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   const st = f.stack[spi]!;
   env.scratchedSlots.add(spi);
   const aligned = fpOff % 8 === 0;
+  // only a store of all 8 bytes screens the slot's earlier value from later reads
+  if (aligned && size === 8) env.stackLive?.markWrite(f.frameno, spi);
   if (value && aligned && value.type === "scalar") {
     // spilling links the stack copy and the register (assign_scalar_id_before_mov) when the value fits
     if (value.umax < (size >= 8 ? 1n << 64n : 1n << BigInt(size * 8))) assignScalarIdBeforeMov(value, () => ++env.idGen);
@@ -341,6 +343,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
     // mark_reg_stack_read, stop at the first byte that is not: slots above it are not scratched
     // (the kernel does not print them after the instruction).
     const minOff = Number(ptr.smin) + off, maxOff = Number(ptr.smax) + off + size;
+    markStackRangeRead(env, f, minOff, maxOff);
     let zeros = 0;
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
@@ -357,6 +360,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
   const spi = Math.floor(slot / 8);
   const st = f.stack[spi]!;
   env.scratchedSlots.add(spi);
+  env.stackLive?.markRead(env.cur, f.frameno, env.insnIdx, spi);
   if (isSpill(f, spi)) {
     let spillSize = 1;
     for (let i = 7; i > 0 && st.kinds[i - 1] === Slot.SPILL; i--) spillSize++;
@@ -391,6 +395,18 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
   let zeros = 0;
   for (let i = 0; i < size; i++) if (st.kinds[(slot - i) % 8] === Slot.ZERO) zeros++;
   R[dstRegno] = zeros === size ? constScalar(0n) : unknownScalar();
+}
+
+/** Every slot touched by the bytes [minOff, maxOff) below fp is read by this instruction. */
+function markStackRangeRead(env: Env, f: Frame, minOff: number, maxOff: number): void {
+  const live = env.stackLive;
+  if (!live) return;
+  let last = -1;
+  for (let i = minOff; i < maxOff; i++) {
+    const spi = Math.floor((-i - 1) / 8);
+    if (spi !== last) live.markRead(env.cur, f.frameno, env.insnIdx, spi);
+    last = spi;
+  }
 }
 
 /** bpf_stack_narrow_access_ok: on little-endian the low bytes of a spill sit at its lowest address. */
@@ -430,6 +446,9 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       const f = stackFrame(env, reg);
       const minOff = (isConst(reg) ? Number(BigInt.asIntN(64, reg.varOff.value)) : Number(reg.smin)) + reg.off;
       const maxOff = (isConst(reg) ? minOff : Number(reg.smax) + reg.off);
+      // check_stack_range_initialized: memory the helper reads (or may partly write) counts as read;
+      // raw (write-only) memory does not
+      if (!rawMode) markStackRangeRead(env, f, minOff, maxOff + size);
       for (let i = minOff; i < maxOff + size; i++) {
         const slot = -i - 1;
         const spi = Math.floor(slot / 8);

@@ -18,8 +18,11 @@ export interface Checkpoint {
   parent: Checkpoint | undefined;
   hit: number;
   miss: number;
-  /** Dead registers already forgotten (clean_live_states). */
+  /** Dead registers and stack slots already forgotten (clean_live_states). */
   cleaned: boolean;
+  /** A later iteration of a loop (may_goto, a callback-calling helper) was pruned against this state
+   *  while it was unfinished: its subtree's stack reads are incomplete until it finishes. */
+  loopHit?: boolean;
 }
 
 /**
@@ -189,10 +192,14 @@ export function statesEqual(o: State, c: State, exact: Exactness): boolean {
   return true;
 }
 
-/** Finish a path: its checkpoints lose one live branch, up to the first one that still has others. */
-export function finishPath(cp: Checkpoint | undefined): void {
+/**
+ * Finish a path (update_branch_counts): its checkpoints lose one live branch, up to the first one that
+ * still has others; `finished` sees each checkpoint whose subtree is now walked, innermost first.
+ */
+export function finishPath(cp: Checkpoint | undefined, finished?: (cp: Checkpoint) => void): void {
   for (let p = cp; p; p = p.parent) {
     p.branches--;
     if (p.branches > 0) break;
+    finished?.(p);
   }
 }

@@ -6,7 +6,7 @@ import type { Instruction } from "../isa/instruction.js";
 import type { MapSpec, Program, SourceLine } from "../program/program.js";
 import { checkAlu } from "./alu.js";
 import { checkCondJmp } from "./branch.js";
-import { callbackDepthsOk, callsCallback, isAsyncCallback, widenAfterCallback, widenAfterMayGoto } from "./callbacks.js";
+import { callbackDepthsOk, callsCallback, isAsyncCallback, sameCallsites, widenAfterCallback, widenAfterMayGoto } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, helperAllowed, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds } from "./env.js";
@@ -15,10 +15,12 @@ import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, m
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
+import { StackLiveness, callInsnOf } from "./stack-liveness.js";
+import { loopComponents } from "./scc.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
-import { type Reg, type State, cloneState, constScalar, curFrame, newFrame, pathOf, pointer, unknownScalar } from "./state.js";
+import { type Reg, Slot, type State, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
@@ -159,6 +161,12 @@ class Walker {
   /** Evicted checkpoints whose paths are still being walked: the kernel cannot free them yet (they stay
    *  on its free list), so they still count toward peak_states until their last branch finishes. */
   private evictedLive: Checkpoint[] = [];
+  /** Some loop iteration was pruned against an unfinished checkpoint (Checkpoint.loopHit). */
+  private loopHits = false;
+  /** The loop (SCC) number of each instruction, computed for level-2 logs (scc.ts). */
+  private loops: Uint32Array | undefined;
+  /** bpf_scc_visit entry states: the first checkpoint of each loop visit, per call chain, until it finishes. */
+  private readonly loopVisits = new Map<string, Checkpoint | undefined>();
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -244,11 +252,17 @@ class Walker {
     if (!this.cfg.error) {
       this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
       env.liveRegs = this.live;
-      if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live));
+      if (env.log.level >= 2) {
+        this.loops = loopComponents(env.insns);
+        env.log.write(liveRegsTable(env.insns, this.live, this.loops));
+      }
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
     env.subprogs = this.cfg.subprogs;
     env.jmpPoints = jmpPoints(env.insns, this.cfg.jumpTargets);
+    env.stackLive = new StackLiveness(
+      { insns: env.insns, subprogs: env.subprogs, prunePoints: this.cfg.prunePoints, callsCallback: (pc) => callsCallback(env.insns[pc]!) },
+      (line) => env.log.write(line), () => env.log.level >= 2);
     env.stackDepth = env.subprogs.map(() => 0);
     initSubprogProtos(env, this.opts.funcProtos);
     const f0 = frame(env);
@@ -399,7 +413,9 @@ class Walker {
   /** A path ended: continue with the most recently pushed branch; false when none is left. */
   private popBranch(): boolean {
     const env = this.env;
-    finishPath(env.parentCp);
+    finishPath(env.parentCp, (cp) => this.maybeExitLoop(cp));
+    // the finished path's reads and writes are solved before any checkpoint is cleaned with them
+    env.stackLive?.update(env.cur);
     const p = this.pending.pop();
     if (!p) return false;
     if (env.log.level === 1) env.log.reset(p.logPos);
@@ -433,6 +449,8 @@ class Walker {
     const keep: Checkpoint[] = [];
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
+    // clean_live_states: finished states of the same call chain forget what is dead, once
+    for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
       if (pruned) { keep.push(cp); continue; }
       if (cp.branches > 0) {
@@ -440,15 +458,14 @@ class Walker {
         // RANGE_WITHIN: every scalar compared by range, precise or not
         // may_goto: an iteration that spent more of the loop budget and adds nothing new (by range) converged
         if (mayGoto && (cp.state.mayGotoDepth ?? 0) !== (env.cur.mayGotoDepth ?? 0) && statesEqual(cp.state, env.cur, "range_within") &&
-          callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
-        if (!mayGoto && force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+          callbackDepthsOk(cp.state, env.cur)) { cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        if (!mayGoto && force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue; }
         if ((mayGoto || !force) && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
           (cp.state.mayGotoDepth ?? 0) === (env.cur.mayGotoDepth ?? 0) && callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
-        if (!cp.cleaned) { this.clean(cp); cp.cleaned = true; }
         if (statesEqual(cp.state, env.cur, "not_exact") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
@@ -475,6 +492,7 @@ class Walker {
     env.cur.histLen = 0;
     env.cur.firstInsnIdx = pc;
     list.unshift(cp);
+    this.maybeEnterLoop(cp);
     this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 0) + 1);
     env.parentCp = cp;
     this.totalStates++;
@@ -490,6 +508,48 @@ class Walker {
     return false;
   }
 
+  /**
+   * compute_scc_callchain: the loop a checkpoint is in, seen from the outermost frame (a call made
+   * inside a caller's loop belongs to that loop), with the call instructions leading to it; printed
+   * `(callsite,...,scc)`. Undefined outside loops.
+   */
+  private loopChain(cp: Checkpoint): { key: string; text: string } | undefined {
+    const loops = this.loops;
+    if (!loops) return undefined;
+    const frames = cp.state.frames;
+    const callsites: number[] = [];
+    for (let i = 0; i < frames.length; i++) {
+      const callee = frames[i + 1];
+      const at = callee ? callInsnOf(callee) : cp.insn;
+      const scc = loops[at] ?? 0;
+      if (scc) {
+        // format_callchain stops at a zero call site
+        const shown = callsites.findIndex((c) => c === 0);
+        const text = `(${(shown < 0 ? callsites : callsites.slice(0, shown)).map((c) => `${c},`).join("")}${scc})`;
+        return { key: `${callsites.join(",")}|${scc}`, text };
+      }
+      if (!callee) return undefined;
+      callsites.push(at);
+    }
+    return undefined;
+  }
+
+  /** maybe_enter_scc: a new checkpoint in a loop nobody is visiting yet starts a visit (level 2 prints it). */
+  private maybeEnterLoop(cp: Checkpoint): void {
+    const chain = this.loopChain(cp);
+    if (!chain || this.loopVisits.get(chain.key)) return;
+    this.loopVisits.set(chain.key, cp);
+    this.env.log.write(`SCC enter ${chain.text}\n`);
+  }
+
+  /** maybe_exit_scc: the visit ends when its first checkpoint's subtree is walked. */
+  private maybeExitLoop(cp: Checkpoint): void {
+    const chain = this.loopChain(cp);
+    if (!chain || this.loopVisits.get(chain.key) !== cp) return;
+    this.loopVisits.set(chain.key, undefined);
+    this.env.log.write(`SCC exit ${chain.text}\n`);
+  }
+
   /** explored_state(): the kernel's hash of an instruction and the current frame's call site. */
   private bucketOf(pc: number): number {
     const f = curFrame(this.env.cur);
@@ -498,12 +558,37 @@ class Walker {
     return ((pc ^ callsite) >>> 0) % this.env.insns.length;
   }
 
-  /** Forget registers of the innermost frame that are dead at the checkpoint (never read before written). */
-  private clean(cp: Checkpoint): void {
-    if (!this.live) return;
-    const mask = this.live[cp.insn]!;
-    const f = curFrame(cp.state);
-    for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) f.regs[r] = { ...f.regs[r]!, type: "not_init" };
+  /**
+   * clean_verifier_state: forget registers that are dead at the checkpoint (never read before written;
+   * in a caller's frame, at its call instruction), and stack slots of every frame that no walk reads
+   * after it (stack-liveness.ts). Stack slots wait while an unfinished ancestor had a later loop
+   * iteration pruned against it (the kernel's incomplete_read_marks: the rest of that loop may still
+   * read them); returns whether the state is fully cleaned.
+   */
+  private clean(cp: Checkpoint): boolean {
+    const live = this.live;
+    if (!live) return true;
+    const frames = cp.state.frames;
+    frames.forEach((fr, i) => {
+      // a caller frame resumes after its call instruction (frame_insn_idx): what is live there
+      const callee = frames[i + 1];
+      const at = callee ? callInsnOf(callee) : cp.insn;
+      const mask = live[at]!;
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = { ...fr.regs[r]!, type: "not_init" };
+    });
+    const stackLive = this.env.stackLive;
+    if (!stackLive) return true;
+    // (programs without such loops skip the walk up the checkpoint chain)
+    if (this.loopHits) for (let p = cp.parent; p; p = p.parent) if (p.branches > 0 && p.loopHit) return false;
+    frames.forEach((fr, i) => {
+      const alive = stackLive.liveSlots(cp.state, cp.insn, i);
+      fr.stack.forEach((slot, spi) => {
+        if (spi < 64 && (alive >> BigInt(spi)) & 1n) return;
+        slot.kinds.fill(Slot.INVALID);
+        slot.spilled = notInit();
+      });
+    });
+    return true;
   }
 
   private printStateAll(s: State): string {
@@ -547,7 +632,9 @@ class Walker {
         env.prevLogPos = env.log.pos;
       }
       if (this.opts.captureRegs || this.opts.recordStates) this.failRegs = frame(env).regs.map((r) => ({ ...r }));
+      env.stackLive?.beginInsn(env.cur, pc);
       const next = this.step(insn, pc);
+      env.stackLive?.endInsn();
       // after the step: while checking it, prev_insn_idx is still the instruction before (history entries)
       env.prevInsnIdx = pc;
       if (this.opts.recordStates) this.states.push({ pc, text: this.printStateAll(env.cur).trim(), regs: frame(env).regs.map((r) => ({ ...r })) });
