@@ -6,7 +6,7 @@ import { HELPER_NAMES } from "../isa/helper-names.js";
 import { PROGRAM_TYPES, allowedHelperNames } from "../progtypes/index.js";
 import { mapTypesForHelper } from "../maps/types.js";
 import { KERNEL_PROTOS, type KernelProto } from "./protos/kernel-protos.js";
-import { MANUAL_PROTOS, PROTO_ALIASES, PROTO_VARIANTS } from "./protos/manual.js";
+import { MANUAL_PROTOS, PROTO_ALIASES, PROTO_CHANGES_SINCE_612, PROTO_VARIANTS } from "./protos/manual.js";
 import { BASE_CAP_BPF, BASE_CAP_PERFMON, BASE_618_CAP_BPF, BASE_618_CAP_PERFMON } from "../progtypes/helper-sets.js";
 
 /** Base argument kinds (enum bpf_arg_type in include/linux/bpf.h). */
@@ -111,7 +111,7 @@ const CAP_PERFMON_SET: ReadonlySet<string> = new Set([...BASE_CAP_PERFMON, ...BA
   "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock", "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock"]);
 
 function kernelProto(varName: string): KernelProto | undefined {
-  return KERNEL_PROTOS[varName] ?? MANUAL_PROTOS[varName];
+  return PROTO_CHANGES_SINCE_612[varName] ?? KERNEL_PROTOS[varName] ?? MANUAL_PROTOS[varName];
 }
 
 function protoVarFor(short: string, progType?: number): string | undefined {

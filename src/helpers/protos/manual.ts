@@ -18,6 +18,16 @@ export const MANUAL_PROTOS: Readonly<Record<string, KernelProto>> = {
 };
 
 /**
+ * Prototypes the running 6.18 kernel declares differently from the recorded 6.12 sources (the running
+ * kernel wins): bpf_sysctl_get_name writes the name into its buffer, marked MEM_WRITE since 6.13, so the
+ * verifier forgets what the stack there held (seen on 6.18 as a different processed-insn count).
+ */
+export const PROTO_CHANGES_SINCE_612: Readonly<Record<string, KernelProto>> = {
+  bpf_sysctl_get_name_proto: { file: "kernel/bpf/cgroup.c", gplOnly: false, ret: "RET_INTEGER",
+    args: ["ARG_PTR_TO_CTX", "ARG_PTR_TO_MEM | MEM_WRITE", "ARG_CONST_SIZE", "ARG_ANYTHING"], argSizes: {}, pktAccess: false, mightSleep: false, func: "bpf_sysctl_get_name" },
+};
+
+/**
  * Helpers whose prototype variable is not `bpf_<name>_proto`: the variant bpfkit uses as the canonical
  * prototype (program-type variants differ only in which context they expect).
  */
