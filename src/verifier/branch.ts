@@ -4,7 +4,7 @@
 // and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
 import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
-import { type Bounds, S32_MAX, S32_MIN, S64_MAX, S64_MIN, boundsInvalid, knownBounds, markUnbounded, s32, s64, scalarAlu, syncBounds, u32 } from "./scalar.js";
+import { type Bounds, knownBounds, markUnbounded, s32, s64, scalarAlu, syncBounds, u32 } from "./scalar.js";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
 import { type LinkedReg, type Reg, type State, constScalar, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
 import { U32, U64, tAnd, tIntersect, tOr, tSubreg, tWithSubreg, tconst } from "./tnum.js";

@@ -23,6 +23,7 @@ import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
 import { type Reg, Slot, type State, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
+const mayGotoDepth = (s: State): number => s.mayGotoDepth ?? 0;
 const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 const COMPLEXITY_LIMIT_STATES = 64;
 
@@ -456,12 +457,15 @@ class Walker {
       if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
         // RANGE_WITHIN: every scalar compared by range, precise or not
-        // may_goto: an iteration that spent more of the loop budget and adds nothing new (by range) converged
-        if (mayGoto && (cp.state.mayGotoDepth ?? 0) !== (env.cur.mayGotoDepth ?? 0) && statesEqual(cp.state, env.cur, "range_within") &&
-          callbackDepthsOk(cp.state, env.cur)) { cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue; }
-        if (!mayGoto && force && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue; }
-        if ((mayGoto || !force) && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
-          (cp.state.mayGotoDepth ?? 0) === (env.cur.mayGotoDepth ?? 0) && callbackDepthsOk(cp.state, env.cur)) {
+        // (may_goto: only an iteration that spent more of the loop budget can have converged)
+        const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
+        const mayConverge = mayGoto ? !sameDepth : force;
+        if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
+          cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+        }
+        // callback-calling helpers skip the infinite-loop check; may_goto does not
+        if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
+          callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
@@ -832,7 +836,7 @@ class Walker {
       // may_goto: explore the jump now, the fall-through later (the loop budget may or may not be spent)
       if (insn.code !== 0xe5 || insn.src !== 0 || insn.dst !== 0 || insn.imm !== 0 || insn.off === 0) throw new Reject(`invalid may_goto imm ${insn.imm}`, 22); // 6.18 words it so (6.12: "off %d imm %d")
       const other = cloneState(env.cur);
-      other.mayGotoDepth = (env.cur.mayGotoDepth ?? 0) + 1;
+      other.mayGotoDepth = mayGotoDepth(env.cur) + 1;
       widenAfterMayGoto(env, this.explored.get(pc), other);
       this.pushBranch(other, pc + 1, pc);
       return pc + insn.off + 1;
