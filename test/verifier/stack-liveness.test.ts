@@ -13,8 +13,6 @@ import { describeKernel } from "../support/kernel.js";
 import { kernelRecord, liveStackLines, loopTableLines, loopVisitLines, safeLines, type StackLivenessRecord } from "../../scripts/record-verifier-stack-liveness.js";
 
 const DIR = new URL("../fixtures/verifier/stack-liveness/", import.meta.url);
-/** Fixtures whose walk depends on may_goto depth (not modelled): verdict and error line only. */
-const MAY_GOTO_GAP = new Set(["loop-read-pending.s"]);
 const records = JSON.parse(readFileSync(new URL("../fixtures/verifier/stack-liveness-logs.json", import.meta.url), "utf8")) as StackLivenessRecord[];
 
 function emulate(file: string, logLevel = 2): VerifyResult {
@@ -42,8 +40,6 @@ describe("stack liveness (recorded kernel logs)", () => {
       it("numbers the loops (SCCs) of the live-registers table like the kernel", () => {
         expect(loopTableLines(ours.log)).toEqual(r.loops);
       });
-      // may_goto loops: the emulator does not model may_goto depth, so it walks them differently
-      if (MAY_GOTO_GAP.has(r.file)) return;
       it("walks as many instructions as the kernel", () => {
         expect(ours.stats.processed).toBe(r.processed);
       });
