@@ -7,22 +7,15 @@
 // emulator to them.
 //
 //   npx tsx scripts/record-verifier-stack-liveness.ts        (needs root and bpf(2))
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { assemble } from "../src/text/assembler.js";
-import { kernelVerify } from "../src/verifier/kernel-compare.js";
-import { toRawSlots } from "../src/verifier/verifier.js";
+import { type KernelFixtureVerdict, kernelLevel2, recordFixtureDir } from "./kernel-fixture-logs.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const STACK_LIVENESS_DIR = join(root, "test/fixtures/verifier/stack-liveness");
 export const STACK_LIVENESS_LOGS = join(root, "test/fixtures/verifier/stack-liveness-logs.json");
 
-export interface StackLivenessRecord {
-  file: string;
-  verdict: "accept" | "reject";
-  error?: string;
-  processed?: number;
+export interface StackLivenessRecord extends KernelFixtureVerdict {
   /** The log's live-stack lines, in order. */
   live: string[];
   /** The log's pruning lines (`from N to M: safe`, `N: safe`), in order. */
@@ -52,19 +45,8 @@ export function safeLines(log: string): string[] {
 }
 
 export function kernelRecord(file: string): StackLivenessRecord {
-  const p = assemble(readFileSync(join(STACK_LIVENESS_DIR, file), "utf8"), { file });
-  const k = kernelVerify("socket", toRawSlots(p.insns), p.maps, "GPL", 2);
-  const rec: StackLivenessRecord = { file, verdict: k.verdict, live: liveStackLines(k.log), safe: safeLines(k.log), loops: loopTableLines(k.log),
-    loopVisits: loopVisitLines(k.log) };
-  if (k.error) rec.error = k.error;
-  const m = /processed (\d+) insns/.exec(k.log);
-  if (m) rec.processed = Number(m[1]);
-  return rec;
+  const { verdict, log } = kernelLevel2(STACK_LIVENESS_DIR, file);
+  return { ...verdict, live: liveStackLines(log), safe: safeLines(log), loops: loopTableLines(log), loopVisits: loopVisitLines(log) };
 }
 
-if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  const files = readdirSync(STACK_LIVENESS_DIR).filter((f) => f.endsWith(".s")).sort();
-  const out = files.map(kernelRecord);
-  writeFileSync(STACK_LIVENESS_LOGS, JSON.stringify(out, null, 1) + "\n");
-  console.log(`recorded ${out.length} programs into ${STACK_LIVENESS_LOGS}`);
-}
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) recordFixtureDir(STACK_LIVENESS_DIR, STACK_LIVENESS_LOGS, kernelRecord);
