@@ -9,5 +9,6 @@ export default defineConfig({
     // them from racing each other for the same kernel objects and keeps a 2-core machine usable.
     fileParallelism: false,
     reporters: ["default"],
+    globalSetup: ["test/support/global-setup.ts"],
   },
 });

@@ -6,10 +6,15 @@
 //   and immediate stores (st) the verifier accepts.
 // The tables are compared against these by test/facts/kernel-facts.test.ts (no kernel needed).
 // Run as root: npx tsx scripts/record-facts-kernel.ts [helpers|maps|ctx ...]   (default: all three)
+// Map answers are recorded for a process with every capability, and, through capsh, without each of
+// DROPPED_CAPS; run on a machine short of a capability, it keeps the privileged answers and adds its own.
 import { writeFileSync, readFileSync } from "node:fs";
 import { execFileSync } from "node:child_process";
 import { HELPER_TARGETS, CTX_TARGETS, CTX_PROBED_FROM, MAX_PROBED_HELPER, baselineLoads, probeHelper, probeCtx, probeMap, type CtxKind } from "../test/facts/support/probes.js";
+import { fileURLToPath } from "node:url";
 import { mapCases } from "../test/facts/support/map-cases.js";
+import { mapsFixture, lackingKey, type MapCaseRecord, type MapOutcome } from "../test/facts/support/fixtures.js";
+import { missingCaps } from "../test/support/machine.js";
 
 const FIX = new URL("../test/facts/fixtures/", import.meta.url);
 const kernel = readFileSync("/proc/sys/kernel/osrelease", "utf8").trim();
@@ -48,9 +53,51 @@ if (want("helpers")) {
   write("kernel-helpers.json", { ...header("helper ids 1..211 a program of each type may call (privileged loader), and which need a GPL license"), maxHelper: MAX_PROBED_HELPER, targets });
 }
 
+// Capabilities whose absence changes some answer: each is dropped in a child process (capsh) and the
+// answers that differ are recorded under the case's `lacking`, so a machine without it is checked too.
+const DROPPED_CAPS = ["cap_sys_resource"];
+
+if (what[0] === "maps-probe") {
+  // child mode: this process's answers, one JSON array on stdout
+  process.stdout.write(JSON.stringify(mapCases().map((c) => probeMap(c))));
+  process.exit(0);
+}
+
 if (want("maps")) {
-  const cases = mapCases().map((c) => ({ ...c, ...probeMap(c) }));
-  console.log(`maps: ${cases.length} cases, ${cases.filter((c) => c.ok).length} accepted`);
+  const missing = missingCaps();
+  const live = mapCases().map((c) => ({ ...c, ...probeMap(c) }));
+  let cases: MapCaseRecord[];
+  if (missing.length === 0) {
+    cases = live;
+    for (const cap of DROPPED_CAPS) {
+      const out = execFileSync("capsh", [`--drop=${cap}`, "--", "-c", `exec "${process.execPath}" --import tsx "${fileURLToPath(import.meta.url)}" maps-probe`], { encoding: "utf8", maxBuffer: 64 << 20 });
+      const answers = JSON.parse(out) as MapOutcome[]; // in mapCases() order, as `cases`
+      for (const [i, c] of cases.entries()) {
+        const a = answers[i]!;
+        if (a.ok !== c.ok) (c.lacking ??= {})[lackingKey([cap])] = { ok: a.ok, errno: a.errno };
+      }
+    }
+  } else {
+    // Without every capability the privileged answers cannot be recorded here: keep the recorded ones and
+    // add how a process lacking these capabilities is answered (only an EPERM may differ).
+    const key = lackingKey(missing);
+    // labels repeat (two inner-map cases of one name), so a case is known by all of its inputs
+    const inputs = ({ ok: _ok, errno: _errno, lacking: _lacking, ...c }: MapCaseRecord): string => JSON.stringify(c);
+    const old = new Map(mapsFixture().cases.map((c) => [inputs(c), c]));
+    cases = live.map((c) => {
+      const rec = old.get(inputs(c));
+      if (!rec) throw new Error(`${c.label}: a new case; record it on a machine with every capability`);
+      const { lacking = {}, ...privileged } = rec;
+      delete lacking[key];
+      if (c.ok !== rec.ok) {
+        if (c.ok || c.errno !== 1) throw new Error(`${c.label}: the kernel now answers ${c.ok ? "ok" : `errno ${c.errno}`} where the privileged record says ${rec.ok ? "ok" : `errno ${rec.errno}`}: re-record on a machine with every capability`);
+        lacking[key] = { ok: c.ok, errno: c.errno };
+      }
+      return Object.keys(lacking).length ? { ...privileged, lacking } : privileged;
+    });
+    console.log(`maps: this process lacks ${missing.join(", ")}: kept the privileged answers, recorded the differences under lacking["${key}"]`);
+  }
+  console.log(`maps: ${cases.length} cases, ${cases.filter((c) => c.ok).length} accepted, ${cases.filter((c) => c.lacking).length} answered otherwise without some capability`);
   // cpumap's max_entries limit is the kernel's CONFIG_NR_CPUS: record it so the comparison can pass it on.
   let nrCpusConfig: number | null = null;
   try {
@@ -58,7 +105,7 @@ if (want("maps")) {
     const m = /^CONFIG_NR_CPUS=(\d+)$/m.exec(cfg);
     if (m) nrCpusConfig = Number(m[1]);
   } catch { /* unknown */ }
-  write("kernel-maps.json", { ...header("BPF_MAP_CREATE of each case: ok, or the errno"), nrCpusConfig, cases });
+  write("kernel-maps.json", { ...header("BPF_MAP_CREATE of each case: ok, or the errno, for a process with every capability; `lacking`: the answer without the named capabilities where it differs"), nrCpusConfig, cases });
 }
 
 if (want("ctx")) {

@@ -2,16 +2,12 @@
 // sockhash, and a child process in that cgroup talking TCP over 127.0.0.1. Messages must arrive intact
 // and the program must count them as redirected (not passed through the TCP/IP stack).
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, rmdirSync } from "node:fs";
-import { join, resolve } from "node:path";
+import { existsSync, rmdirSync } from "node:fs";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { describeKernel } from "../support/kernel.js";
+import { addCgroup } from "../kernel/net.js";
 import { type Loaded, loadAll, mapDump, readU64, unload } from "./bpftool.js";
-
-function cgroup2Root(): string | undefined {
-  const line = readFileSync("/proc/mounts", "utf8").split("\n").find((l) => l.split(" ")[2] === "cgroup2");
-  return line?.split(" ")[1];
-}
 
 describeKernel("sockops_redir + sk_msg_redirect (kernel)", () => {
   let l: Loaded | undefined;
@@ -20,10 +16,7 @@ describeKernel("sockops_redir + sk_msg_redirect (kernel)", () => {
   const bpftool = (...a: string[]) => execFileSync("bpftool", a, { encoding: "utf8" });
 
   beforeAll(() => {
-    const root = cgroup2Root();
-    if (!root) throw new Error("no cgroup2 mount in /proc/mounts: the sockops test needs one");
-    cg = join(root, `bpfkit-test-${process.pid}-sockops`);
-    mkdirSync(cg);
+    cg = addCgroup(`bpfkit-test-${process.pid}-sockops`);
     l = loadAll("sockops_redir");
     bpftool("cgroup", "attach", cg, "sock_ops", "pinned", `${l.progs}/sockops_established`);
     attached.cgroup = true;

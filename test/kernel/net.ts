@@ -1,7 +1,10 @@
 // Network namespaces, veth pairs and cgroups that kernel tests create for themselves (unique names,
 // always removed). Nothing here touches the host's own interfaces, routes or firewall.
 import { execFileSync, spawn } from "node:child_process";
-import { mkdirSync, rmdirSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmdirSync, existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { cgroup2Root } from "../support/machine.js";
 
 export const uniq = (prefix: string): string => `${prefix}${process.pid % 10000}${Math.floor(Math.random() * 1000)}`;
 
@@ -58,9 +61,25 @@ const d = require("dgram"); const [addr, port, ms] = process.argv.slice(1); cons
 const s = d.createSocket("udp4"); s.on("message", (m, r) => { seen[r.address] = (seen[r.address] || 0) + 1; });
 s.bind(Number(port), addr, () => { console.error("ready"); setTimeout(() => { console.log(JSON.stringify(seen)); s.close(); }, Number(ms)); });`;
 
-export const CGROUP2 = "/sys/fs/cgroup/unified";
+let privateCgroup2: string | undefined;
+/**
+ * The cgroup v2 root tests put their cgroups under: the host's mount wherever /proc/mounts has it
+ * (`/sys/fs/cgroup` unified-only, `/sys/fs/cgroup/unified` hybrid), else a private cgroup2 mount of this
+ * process's own, taken down when it exits.
+ */
+export function cgroup2(): string {
+  const root = cgroup2Root() ?? privateCgroup2;
+  if (root) return root;
+  const dir = mkdtempSync(join(tmpdir(), "bpfkit-cgroup2-"));
+  try { execFileSync("mount", ["-t", "cgroup2", "none", dir], { stdio: ["ignore", "pipe", "pipe"] }); } catch (err) {
+    rmdirSync(dir);
+    throw new Error(`no cgroup2 mount in /proc/mounts and mounting one failed (${(err as Error).message.split("\n")[0]}): this machine cannot run cgroup tests`);
+  }
+  process.on("exit", () => { try { execFileSync("umount", [dir]); rmdirSync(dir); } catch { /* busy: left for the OS */ } });
+  return (privateCgroup2 = dir);
+}
 export function addCgroup(name: string): string {
-  const path = `${CGROUP2}/${name}`;
+  const path = `${cgroup2()}/${name}`;
   mkdirSync(path);
   return path;
 }
@@ -68,7 +87,7 @@ export function addCgroup(name: string): string {
 export function delCgroup(path: string): void {
   if (!existsSync(path)) return;
   try {
-    for (const pid of readFileSync(`${path}/cgroup.procs`, "utf8").split("\n").filter(Boolean)) writeFileSync(`${CGROUP2}/cgroup.procs`, pid);
+    for (const pid of readFileSync(`${path}/cgroup.procs`, "utf8").split("\n").filter(Boolean)) writeFileSync(`${dirname(path)}/cgroup.procs`, pid);
   } catch { /* gone */ }
   try { rmdirSync(path); } catch { /* busy or gone */ }
 }

@@ -2,7 +2,11 @@
 // `describeKernel(...)`: they skip with a visible reason where no kernel is usable, and fail instead
 // of skipping when BPFKIT_REQUIRE_KERNEL=1 (set by .ci/run on machines that have one).
 import { describe, it } from "vitest";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
+import { hasCap, machineSummary, type CapName } from "./machine.js";
+
+/** What every kernel test needs: loading any program type, networking attach points, tracing, bpffs pins. */
+const NEEDED_CAPS: readonly CapName[] = ["cap_bpf", "cap_sys_admin", "cap_net_admin", "cap_perfmon"];
 
 let cached: { ok: boolean; reason: string } | undefined;
 
@@ -12,9 +16,11 @@ export function kernelStatus(): { ok: boolean; reason: string } {
   else if (typeof process.getuid === "function" && process.getuid() !== 0) cached = { ok: false, reason: "not running as root (bpf(2) needs CAP_BPF/CAP_NET_ADMIN)" };
   else if (!existsSync("/sys/fs/bpf")) cached = { ok: false, reason: "/sys/fs/bpf does not exist" };
   else {
-    let unpriv = "";
-    try { unpriv = readFileSync("/proc/sys/kernel/unprivileged_bpf_disabled", "utf8").trim(); } catch { /* absent: fine */ }
-    cached = { ok: true, reason: `kernel ${readFileSync("/proc/sys/kernel/osrelease", "utf8").trim()}${unpriv ? `, unprivileged_bpf_disabled=${unpriv}` : ""}` };
+    // Root without these is a container or a capability-dropped shell: bpf(2) would answer EPERM to most tests.
+    const missing = NEEDED_CAPS.filter((c) => !hasCap(c));
+    cached = missing.length
+      ? { ok: false, reason: `this process lacks ${missing.join(", ")} (root, but bpf(2) needs them)` }
+      : { ok: true, reason: machineSummary() };
   }
   return cached;
 }

@@ -12,7 +12,15 @@ const read = <T>(name: string): T => JSON.parse(readFileSync(new URL(`../fixture
 
 export interface HelperTargetRecord { progType: number; attachType: number | null; allowed: number[]; gplOnly: number[] }
 export interface HelpersFixture { kernel: string; maxHelper: number; targets: Record<string, HelperTargetRecord> }
-export interface MapsFixture { kernel: string; nrCpusConfig: number | null; cases: Array<MapCase & { ok: boolean; errno: number }> }
+/** What BPF_MAP_CREATE answered. */
+export interface MapOutcome { ok: boolean; errno: number }
+/**
+ * `ok`/`errno`: the answer to a process with every capability. `lacking`: the answer where it differs
+ * for a process without the named capabilities (`cap_sys_resource`, or `cap_a+cap_b`), as the recorder
+ * saw it; an arena, for one, needs CAP_SYS_RESOURCE.
+ */
+export type MapCaseRecord = MapCase & MapOutcome & { lacking?: Record<string, MapOutcome> };
+export interface MapsFixture { kernel: string; nrCpusConfig: number | null; cases: MapCaseRecord[] }
 export interface CtxTargetRecord { progType: number; attachType: number | null; struct: string; probedFrom?: number; probedSize: number; ldx: string[]; ldsx: string[]; stx: string[]; st: string[] }
 export interface CtxFixture { kernel: string; targets: Record<string, CtxTargetRecord> }
 
@@ -65,6 +73,19 @@ export function caseSpec(c: MapCase): MapSpec {
   if (c.inner) spec.inner = { name: "inner", ...c.inner };
   if (c.btf) { spec.btfKeyTypeId = 1; spec.btfValueTypeId = 3; }
   return spec;
+}
+
+/** The key of `lacking` for a set of missing capabilities. */
+export const lackingKey = (missing: readonly string[]): string => [...missing].sort().join("+");
+
+/**
+ * What the kernel should answer for a case to a process that lacks `missing` capabilities: the recorded
+ * answer for that set where there is one, the fully privileged answer where none was recorded or nothing
+ * is missing. `recorded` says which.
+ */
+export function expectedMapOutcome(c: MapCaseRecord, missing: readonly string[]): MapOutcome & { recorded: "privileged" | "lacking" } {
+  const l = missing.length ? c.lacking?.[lackingKey(missing)] : undefined;
+  return l ? { ...l, recorded: "lacking" } : { ok: c.ok, errno: c.errno, recorded: "privileged" };
 }
 
 /** validateMapSpec (no diagnostics = accepted) vs MAP_CREATE. */
