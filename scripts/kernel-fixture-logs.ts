@@ -4,7 +4,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { assemble } from "../src/text/assembler.js";
-import { kernelVerify } from "../src/verifier/kernel-compare.js";
+import { kernelVerify } from "../src/testing/kernel-verdict.js";
 import { toRawSlots } from "../src/verifier/verifier.js";
 
 /** What every record holds: the kernel's verdict, its first error line and its processed count. */

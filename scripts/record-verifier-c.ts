@@ -14,7 +14,7 @@ import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadObject } from "../src/elf/index.js";
 import type { Program } from "../src/program/program.js";
-import { kernelVerifyProgram } from "../src/verifier/kernel-compare.js";
+import { kernelVerifyProgram } from "../src/testing/kernel-verdict.js";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const C_DIR = join(root, "test/fixtures/verifier/c");

@@ -1,4 +1,4 @@
-// Records the differential corpus for the verifier emulator: generated programs (src/verifier/gen.ts)
+// Records the differential corpus for the verifier emulator: generated programs (test/support/verifier-gen.ts)
 // loaded into the running kernel with a level-1 log; each line of test/fixtures/verifier/corpus.jsonl
 // is a bundle (type, insns, maps, license) plus the kernel's verdict and error message.
 //
@@ -6,8 +6,8 @@
 //
 // Needs root and bpf(2). Maps are created for each program and closed after it.
 import { writeFileSync } from "node:fs";
-import { generate, mutate, slotsToHex, type GenCase } from "../src/verifier/gen.js";
-import { kernelVerify } from "../src/verifier/kernel-compare.js";
+import { generate, mutate, slotsToHex, type GenCase } from "../test/support/verifier-gen.js";
+import { kernelVerify } from "../src/testing/kernel-verdict.js";
 
 export { kernelVerify };
 

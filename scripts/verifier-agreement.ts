@@ -1,7 +1,7 @@
 // Agreement of the verifier emulator with the recorded kernel verdicts.
 //   npx tsx scripts/verifier-agreement.ts [corpus.jsonl] [--show N]
 import { readFileSync } from "node:fs";
-import { agreement, formatReport, type CorpusEntry } from "../src/verifier/differential.js";
+import { agreement, formatReport, type CorpusEntry } from "../test/support/verifier-differential.js";
 
 const args = process.argv.slice(2);
 const file = args.find((a) => !a.startsWith("--") && !/^\d+$/.test(a)) ?? "test/fixtures/verifier/corpus.jsonl";

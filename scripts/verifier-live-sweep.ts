@@ -7,9 +7,9 @@
 //
 //   npx tsx scripts/verifier-live-sweep.ts [--seeds 1000..1999] [--only 1363:1363-29,...] [--record test/fixtures/verifier/sweep-found.jsonl]
 import { appendFileSync, existsSync, readFileSync } from "node:fs";
-import { compareEntry, type CorpusEntry } from "../src/verifier/differential.js";
-import { generate, mutate, slotsToHex, type GenCase } from "../src/verifier/gen.js";
-import { kernelVerify } from "../src/verifier/kernel-compare.js";
+import { compareEntry, type CorpusEntry } from "../test/support/verifier-differential.js";
+import { generate, mutate, slotsToHex, type GenCase } from "../test/support/verifier-gen.js";
+import { kernelVerify } from "../src/testing/kernel-verdict.js";
 
 /** The programs the CI test draws for one seed: 150 generated, and mutants of the first 50. */
 export function liveCases(seed: number): GenCase[] {

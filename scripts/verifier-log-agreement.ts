@@ -3,9 +3,9 @@
 // mark_precise back-tracking line) is replaced on both sides.
 //   npx tsx scripts/verifier-log-agreement.ts [N=300] [--show K]
 import { readFileSync } from "node:fs";
-import { compareEntry, entryMaps, type CorpusEntry } from "../src/verifier/differential.js";
-import { hexToSlots } from "../src/verifier/gen.js";
-import { kernelVerify } from "../src/verifier/kernel-compare.js";
+import { compareEntry, entryMaps, type CorpusEntry } from "../test/support/verifier-differential.js";
+import { hexToSlots } from "../test/support/verifier-gen.js";
+import { kernelVerify } from "../src/testing/kernel-verdict.js";
 
 const args = process.argv.slice(2);
 const n = Number(args.find((a) => /^\d+$/.test(a)) ?? 300);

@@ -6,9 +6,9 @@
 import { readFileSync } from "node:fs";
 import { loadObject } from "../src/elf/index.js";
 import { resolveSection } from "../src/progtypes/index.js";
-import { compareEntry, entryMaps, type CorpusEntry } from "../src/verifier/differential.js";
-import { hexToSlots } from "../src/verifier/gen.js";
-import { kernelVerify } from "../src/verifier/kernel-compare.js";
+import { compareEntry, entryMaps, type CorpusEntry } from "../test/support/verifier-differential.js";
+import { hexToSlots } from "../test/support/verifier-gen.js";
+import { kernelVerify } from "../src/testing/kernel-verdict.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
 
 const args = process.argv.slice(2);

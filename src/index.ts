@@ -1,11 +1,19 @@
-// bpfkit's library API. The core pipeline (instructions, programs, text, ELF) is exported flat; each
-// engine and fact table is a namespace so that their option types do not collide.
+// bpfkit's library API, browser entry: everything that runs without Node (instructions, programs, text,
+// ELF/BTF, the verifier, the interpreter, packets, fact tables). Nothing reachable from here imports a
+// Node module; files, bpf(2), deploy and the kernel engine are in the Node entry (`bpfkit/node`, node.ts).
+// The core pipeline is exported flat; each engine and fact table is a namespace so that their option
+// types do not collide.
 export * from "./diagnostics/index.js";
 export * from "./isa/index.js";
 export * from "./program/index.js";
 export { assemble, disassemble, type AssembleOptions, type DisassembleOptions, type Syntax } from "./text/index.js";
 export { loadObject, writeObject, type ElfObject } from "./elf/index.js";
+export { detectKind, loadProgramBytes, pickProgram, type LoadedFile, type LoadOptions, type ProgramFileKind } from "./load/index.js";
 
+/** BTF: object, split and vmlinux type information. */
+export * as btf from "./btf/index.js";
+/** The verifier emulator: `verifier.verifyProgram(program)` gives the kernel's verdict, log and states. */
+export * as verifier from "./verifier/index.js";
 /** The interpreter and test-run API: `runtime.loadProgram(program).run({ data })`. */
 export * as runtime from "./runtime/runtime.js";
 /** Packet builders, parsers, checksums and pcap. */
@@ -16,7 +24,3 @@ export * as progtypes from "./progtypes/index.js";
 export * as helpers from "./helpers/table.js";
 /** Map types and their creation rules. */
 export * as mapTypes from "./maps/types.js";
-/** The kernel backend (Linux, root): bpf(2), loader, test-run, attach, deployments. Loads koffi lazily. */
-export * as kernel from "./kernel/index.js";
-/** Interpreter-vs-kernel agreement for tests. */
-export * as testing from "./testing/index.js";

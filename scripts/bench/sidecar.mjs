@@ -53,7 +53,7 @@ function run(ns, cgroup, conns) {
 export default async function sidecar() {
   if (process.platform !== "linux" || process.getuid?.() !== 0) return [{ skipped: "needs Linux and root" }];
   const k = await tsImport("../../src/kernel/index.ts", import.meta.url);
-  const { loadPrograms } = await tsImport("../../src/program/load.ts", import.meta.url);
+  const { loadPrograms } = await tsImport("../../src/load/node.ts", import.meta.url);
   const object = fileURLToPath(new URL("../../bpf/sockops_redir.bpf.o", import.meta.url));
   const programs = await loadPrograms(object);
   const byName = (n) => {

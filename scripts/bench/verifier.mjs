@@ -14,11 +14,11 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 export default async function () {
   if (process.env.VERIFIER_BENCH === "objects") return exampleObjects();
   const { verifySlots } = await tsImport(join(root, "src/verifier/verifier.ts"), import.meta.url);
-  const { hexToSlots } = await tsImport(join(root, "src/verifier/gen.ts"), import.meta.url);
+  const { hexToSlots } = await tsImport(join(root, "src/verifier/raw-hex.ts"), import.meta.url);
   const { entryMaps, entryProgType } = await tsImport(join(root, "src/verifier/differential.ts"), import.meta.url);
   let kernelVerify;
   if (process.getuid?.() === 0) {
-    try { ({ kernelVerify } = await tsImport(join(root, "src/verifier/kernel-compare.ts"), import.meta.url)); } catch { kernelVerify = undefined; }
+    try { ({ kernelVerify } = await tsImport(join(root, "src/testing/kernel-verdict.ts"), import.meta.url)); } catch { kernelVerify = undefined; }
   }
   const entries = readFileSync(join(root, "test/fixtures/verifier/corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
   const byFamily = new Map();

@@ -1,7 +1,5 @@
 // ELF objects: read (loadObject) and write (writeObject) BPF ELF files; BTF parsing.
 export { loadObject, type ElfObject, type LoadObjectOptions } from "./object.js";
 export { readElf, type ElfFile, type ElfSection, type ElfSymbol, type ElfRelocation } from "./reader.js";
-export { parseBtf, type Btf, type BtfType, BTF_KIND, BTF_KIND_NAMES } from "./btf.js";
-export { parseBtfExt, type BtfExt } from "./btf-ext.js";
 export { internalMapName, objectNameOf } from "./maps.js";
 export { writeObject, type WriteObjectOptions } from "./writer.js";

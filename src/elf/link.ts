@@ -8,8 +8,8 @@
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { type Instruction, OPCODE_CALL, OPCODE_LDDW } from "../isa/index.js";
 import type { SourceLine } from "../program/index.js";
-import { type Btf, typeById } from "./btf.js";
-import type { BtfExt } from "./btf-ext.js";
+import { type Btf, typeById } from "../btf/btf.js";
+import type { BtfExt } from "../btf/btf-ext.js";
 import { isDataSectionName, type ObjectMap } from "./maps.js";
 import { type ElfFile, type ElfSection, R_BPF, SHF, SHN_UNDEF, STT } from "./reader.js";
 

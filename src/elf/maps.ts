@@ -2,7 +2,7 @@
 // BTF-defined `.maps`, then one single-entry array per global data section (.rodata*, .data*, .bss*).
 import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import type { MapSpec } from "../program/index.js";
-import { BTF_KIND, type Btf, type BtfType, sizeOf, skipModifiers, typeById } from "./btf.js";
+import { BTF_KIND, type Btf, type BtfType, sizeOf, skipModifiers, typeById } from "../btf/btf.js";
 import { mapTypeNameOf } from "./map-type-names.js";
 import { type ElfFile, type ElfSection, R_BPF, SHF, SHT, STT, ByteReader } from "./reader.js";
 

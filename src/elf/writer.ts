@@ -10,7 +10,7 @@
 import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import { encode, type Instruction, OPCODE_CALL, OPCODE_LDDW } from "../isa/index.js";
 import type { MapSpec, Program } from "../program/index.js";
-import { BtfBuilder } from "./btf.js";
+import { BtfBuilder } from "../btf/btf.js";
 import { mapTypeIdOf } from "./map-type-names.js";
 import { EM_BPF, R_BPF, SHF, SHT, STB, STT } from "./reader.js";
 

@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { BpfkitError, diag } from "../diagnostics/index.js";
-import { loadPrograms, pickProgram } from "../program/load.js";
+import { loadPrograms, pickProgram } from "../load/node.js";
 import type { Program } from "../program/index.js";
 import { tailCallTargets, type AttachSpec, type DeployProgram } from "./deploy.js";
 

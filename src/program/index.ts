@@ -1,3 +1,2 @@
 export * from "./program.js";
 export * from "./bundle.js";
-export * from "./load.js";

@@ -1,8 +1,6 @@
 // The BPF conformance suite's test format and environment (see ../shared/conformance/README.md):
 // r1 = address of the test memory (0 when there is none), r2 = its length, a 512-byte stack per frame,
 // helper 5 = "unwind" (returns r1; a 0 ends the program with r0 = 0).
-import { readFileSync, readdirSync } from "node:fs";
-import { basename, join } from "node:path";
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { decode, formOf, fromHex, type Instruction } from "../isa/index.js";
 import { assemble } from "../text/assembler.js";
@@ -147,18 +145,4 @@ export class ConformanceRunner {
       return { test, pass: false, error: err instanceof Error ? err.message : String(err) };
     }
   }
-}
-
-/** Parse every `*.data` file of a directory; unparseable files come back as failures. */
-export function loadConformanceDir(dir: string): { tests: ConformanceTest[]; broken: { name: string; error: string }[] } {
-  const tests: ConformanceTest[] = [];
-  const broken: { name: string; error: string }[] = [];
-  for (const f of readdirSync(dir).filter((n) => n.endsWith(".data")).sort()) {
-    try {
-      tests.push(parseConformanceTest(readFileSync(join(dir, f), "utf8"), basename(f)));
-    } catch (err) {
-      broken.push({ name: f, error: err instanceof Error ? err.message : String(err) });
-    }
-  }
-  return { tests, broken };
 }

@@ -1,9 +1,7 @@
 // The interpreter engine: one instance of wasm/interpreter.wasm bound to one RuntimeMemory, the code of
 // every program loaded into it, and the host side of helper calls. Higher layers (runtime.ts) add
 // program contexts, packets and maps; the conformance runner uses this layer directly.
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import interpreterBytes from "../../wasm/interpreter.bytes.js";
 import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import type { Instruction } from "../isa/index.js";
 import { C, CTRL, ENTRY, MAX_FRAMES, MAY_GOTO_BUDGET, REGS, STACK, STACK_FRAME, STATUS, checkLayout } from "./layout.js";
@@ -36,19 +34,10 @@ const I_STOP = (CTRL + C.STOP) >> 2, I_TAIL = (CTRL + C.TAIL) >> 2, I_FAULT_KIND
 const I_PKT = (CTRL + C.PKT) >> 2, I_PKT_LEN = (CTRL + C.PKT_LEN) >> 2, I_MAY_GOTO = (CTRL + C.MAY_GOTO) >> 2;
 const I_CODE = (CTRL + C.CODE) >> 2, I_BUDGET64 = (CTRL + C.BUDGET) >> 3, I_COUNT64 = (CTRL + C.COUNT) >> 3;
 let wasmModule: WebAssembly.Module | undefined;
-function wasmPath(): string {
-  // src/runtime/engine.ts and dist/runtime/engine.js are both two levels below the package root.
-  return join(dirname(fileURLToPath(import.meta.url)), "..", "..", "wasm", "interpreter.wasm");
-}
 function interpreterModule(): WebAssembly.Module {
-  if (!wasmModule) {
-    let bytes: Buffer;
-    try { bytes = readFileSync(wasmPath()); } catch {
-      throw new BpfkitError(diag("BK5008", { what: `the interpreter is not built (${wasmPath()} is missing): run npm run build:wasm` }));
-    }
-    wasmModule = new WebAssembly.Module(new Uint8Array(bytes));
-  }
-  return wasmModule;
+  // wasm/interpreter.bytes.js is built with the module (npm run build:wasm); both sit two levels above
+  // src/runtime/engine.ts and dist/runtime/engine.js.
+  return (wasmModule ??= new WebAssembly.Module(interpreterBytes));
 }
 
 export class Engine {

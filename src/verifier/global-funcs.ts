@@ -7,7 +7,7 @@
 // r0 to an unknown scalar and goes on. Each called global function is verified once afterwards, on its
 // own, from a state built from its prototype alone. Static functions go through the same argument check,
 // but a mismatch only makes their BTF "unreliable" (it is logged, not fatal).
-import { BTF_KIND, BTF_KIND_NAMES, type Btf, type BtfType, sizeOf, skipModifiers } from "../elf/btf.js";
+import { BTF_KIND, BTF_KIND_NAMES, type Btf, type BtfType, sizeOf, skipModifiers } from "../btf/btf.js";
 import { cachedBtf, funcInfoRecords } from "./map-fields.js";
 import { helperForProgType } from "../helpers/table.js";
 import { type Env, Reject, regs } from "./env.js";

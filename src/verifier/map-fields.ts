@@ -1,7 +1,7 @@
 // Special fields of map values (btf_parse_fields): where a map's value holds a struct bpf_spin_lock or a
 // struct bpf_timer, found from the object's BTF (the value type of a BTF-defined map). The verifier needs
 // them for bpf_spin_lock/unlock, the "cannot be accessed directly" rule and the per-type restrictions.
-import { BTF_KIND, parseBtf, skipModifiers, type Btf } from "../elf/btf.js";
+import { BTF_KIND, parseBtf, skipModifiers, type Btf } from "../btf/btf.js";
 import type { MapSpec } from "../program/program.js";
 
 export interface MapFields {

@@ -3,7 +3,8 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { ConformanceRunner, loadConformanceDir } from "../../src/runtime/conformance.js";
+import { ConformanceRunner } from "../../src/runtime/conformance.js";
+import { loadConformanceDir } from "../../src/runtime/conformance-dir.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const dir = join(repo, "..", "shared", "conformance", "tests");

@@ -5,7 +5,8 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { BpfkitError } from "../../src/diagnostics/index.js";
 import { encode, toHex } from "../../src/isa/index.js";
-import { BTF_KIND, loadObject, readElf } from "../../src/elf/index.js";
+import { loadObject, readElf } from "../../src/elf/index.js";
+import { BTF_KIND } from "../../src/btf/index.js";
 
 const dir = join(import.meta.dirname, "../fixtures/elf");
 const bytes = (name: string): Uint8Array => readFileSync(join(dir, `${name}.o`));

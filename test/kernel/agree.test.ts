@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { describeKernel } from "../support/kernel.js";
 import { compareEngines, expectEnginesAgree, foldPerCpu, type AgreeEngine, type MapSnapshot } from "../../src/testing/index.js";
-import { loadPrograms } from "../../src/program/load.js";
+import { loadPrograms } from "../../src/load/node.js";
 import { buildPacket } from "../../src/packet/index.js";
 import { assemble } from "../../src/text/index.js";
 import { aluImm, call, exit, link, loadMap, mov64Imm, mov64Reg, R0, R1, R2, R3, R4, R10, storeImm, storeReg } from "../../src/isa/index.js";

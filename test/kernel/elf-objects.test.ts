@@ -12,7 +12,7 @@ import {
   closeFd, deploymentDir, detachDeployment, KernelEngine, KernelError, loadObjectIntoKernel, loadProgramIntoKernel, mapGetFdById, mapGetNextId,
   mapInfo, mapLookup, mapUpdate, objGet, progInfo, readManifest, u32Key,
 } from "../../src/kernel/index.js";
-import { loadPrograms } from "../../src/program/load.js";
+import { loadPrograms } from "../../src/load/node.js";
 import { readElf } from "../../src/elf/index.js";
 import { buildPacket } from "../../src/packet/index.js";
 import { addCgroup, delCgroup, uniq } from "./net.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describeKernel } from "../support/kernel.js";
 import { closeFd, linkGetFdById, deploy, deploymentDir, detachDeployment, mapLookup, objGet } from "../../src/kernel/index.js";
 import { addCgroup, addNetns, delCgroup, delNetns, uniq } from "./net.js";
-import { loadPrograms } from "../../src/program/load.js";
+import { loadPrograms } from "../../src/load/node.js";
 import { u32Key } from "../../src/kernel/index.js";
 import type { Program } from "../../src/program/index.js";
 

@@ -10,7 +10,7 @@ import {
   closeFd, deploy, interfaceIndex, deploymentDir, deploymentStatus, detachDeployment, inNetns, linkGetFdById, listDeployments, mapLookup, objGet,
   possibleCpus, progQuery, u32Key,
 } from "../../src/kernel/index.js";
-import { loadPrograms } from "../../src/program/load.js";
+import { loadPrograms } from "../../src/load/node.js";
 import { loadProgram } from "../../src/runtime/runtime.js";
 import { buildPacket } from "../../src/packet/index.js";
 import { AttachType } from "../../src/progtypes/index.js";

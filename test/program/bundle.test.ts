@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { BpfkitError } from "../../src/diagnostics/index.js";
 import { bundleToProgram, programToBundle, readBundles } from "../../src/program/bundle.js";
-import { loadProgramFile } from "../../src/program/load.js";
+import { loadProgramFile } from "../../src/load/node.js";
 
 // r1 = map[0] ll; r0 = 2; exit
 const PROG = "1811000000000000" + "0000000000000000" + "b700000002000000" + "9500000000000000";

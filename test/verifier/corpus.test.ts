@@ -3,7 +3,7 @@
 // kernel from the fixture; on a machine with one it also records fresh programs live and compares.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { agreement, compareEntry, entryMaps, formatReport, type CorpusEntry } from "../../src/verifier/differential.js";
+import { agreement, compareEntry, entryMaps, formatReport, type CorpusEntry } from "../support/verifier-differential.js";
 import { describeKernel } from "../support/kernel.js";
 
 const FIXTURE = new URL("../fixtures/verifier/corpus.jsonl", import.meta.url);
@@ -67,7 +67,7 @@ describeKernel("verifier corpus against the live kernel", () => {
 
   it("the recorded verdicts still hold on this kernel (sample)", async () => {
     const { kernelVerify } = await import("../../scripts/record-verifier-corpus.js");
-    const { hexToSlots } = await import("../../src/verifier/gen.js");
+    const { hexToSlots } = await import("../support/verifier-gen.js");
     const sample = entries.filter((_, i) => i % 30 === 0);
     const changed = sample.filter((e) => kernelVerify(e.type, hexToSlots(e.insns), entryMaps(e), e.license).verdict !== e.kernel.verdict);
     expect(changed.map((e) => e.id)).toEqual([]);

@@ -7,7 +7,7 @@
 import { describe, expect, it } from "vitest";
 import { resolveSection } from "../../src/progtypes/index.js";
 import { assemble } from "../../src/text/index.js";
-import { kernelVerifyProgram } from "../../src/verifier/kernel-compare.js";
+import { kernelVerifyProgram } from "../../src/testing/kernel-verdict.js";
 import { verifyProgram } from "../../src/verifier/verifier.js";
 import { describeKernel } from "../support/kernel.js";
 

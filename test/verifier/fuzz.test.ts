@@ -4,7 +4,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { RawInsn } from "../../src/verifier/cfg.js";
-import { generate, mutate } from "../../src/verifier/gen.js";
+import { generate, mutate } from "../support/verifier-gen.js";
 import { verifySlots } from "../../src/verifier/verifier.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 

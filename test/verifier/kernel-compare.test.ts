@@ -8,7 +8,7 @@ import { loadObject } from "../../src/elf/index.js";
 import { explainVerifierLog, patchMapReferencesInBytecode } from "../../src/kernel/loader.js";
 import type { Program } from "../../src/program/program.js";
 import { resolveSection } from "../../src/progtypes/index.js";
-import { formatKernelComparison, kernelVerify, kernelVerifyProgram, type KernelVerdict } from "../../src/verifier/kernel-compare.js";
+import { formatKernelComparison, kernelVerify, kernelVerifyProgram, type KernelVerdict } from "../../src/testing/kernel-verdict.js";
 import { toRawSlots, verifyProgram, type VerifyResult } from "../../src/verifier/verifier.js";
 import { describeKernel } from "../support/kernel.js";
 

@@ -5,7 +5,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.js";
 import { resolveSection } from "../../src/progtypes/index.js";
-import { kernelVerifyProgram } from "../../src/verifier/kernel-compare.js";
+import { kernelVerifyProgram } from "../../src/testing/kernel-verdict.js";
 import { verifyProgram } from "../../src/verifier/verifier.js";
 import { describeKernel } from "../support/kernel.js";
 

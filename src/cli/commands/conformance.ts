@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
-import { ConformanceRunner, loadConformanceDir, type ConformanceOutcome } from "../../runtime/conformance.js";
+import { ConformanceRunner, type ConformanceOutcome } from "../../runtime/conformance.js";
+import { loadConformanceDir } from "../../runtime/conformance-dir.js";
 import { action } from "../run-command.js";
 
 interface Options { mode: string; verbose?: boolean; json?: boolean }

@@ -47,7 +47,7 @@ export function register(program: Command): void {
           process.stderr.write("bpfkit deploy: give a program file or --file DEPLOYMENT.json\n");
           return 2;
         }
-        const { loadPrograms, pickProgram } = await import("../../program/load.js");
+        const { loadPrograms, pickProgram } = await import("../../load/node.js");
         const progs = await loadPrograms(object, flags.type !== undefined ? { type: flags.type } : {});
         const prog = pickProgram(progs, object, flags.prog);
         items = [{ program: prog, attach: attachFromFlags(flags) }];

@@ -5,7 +5,8 @@
 import type { Command } from "commander";
 import { BpfkitError } from "../../diagnostics/index.js";
 import { encode, SlotMap, toHex } from "../../isa/index.js";
-import { loadProgramFile, pickProgram, type Program } from "../../program/index.js";
+import type { Program } from "../../program/index.js";
+import { loadProgramFile, pickProgram } from "../../load/node.js";
 import { disassemble } from "../../text/index.js";
 import { action } from "../run-command.js";
 

@@ -9,7 +9,7 @@ import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js"
 import { fromHex, toHex } from "../../isa/index.js";
 import type { RuntimeMap } from "../../maps/runtime/index.js";
 import { parseJson, bundleToProgram } from "../../program/bundle.js";
-import { loadPrograms, pickProgram } from "../../program/load.js";
+import { loadPrograms, pickProgram } from "../../load/node.js";
 import { mapTypeByName } from "../../maps/types.js";
 import type { Program } from "../../program/program.js";
 import { loadProgram, resolveProgType, type Mode } from "../../runtime/runtime.js";

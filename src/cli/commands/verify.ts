@@ -7,13 +7,13 @@ import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js"
 import { kernelBackendProblem } from "../../kernel/index.js";
 import { progTypeByName, progTypeName, resolveSection } from "../../progtypes/index.js";
 import type { MapSpec, Program } from "../../program/program.js";
-import { loadPrograms } from "../../program/load.js";
+import { loadPrograms } from "../../load/node.js";
 import { bundleToProgram } from "../../program/bundle.js";
 import { toHex } from "../../isa/index.js";
-import { pickProgram } from "../../program/load.js";
+import { pickProgram } from "../../load/node.js";
 import type { RawInsn } from "../../verifier/cfg.js";
 import { explain, formatExplanation } from "../../verifier/explain.js";
-import { hexToSlots } from "../../verifier/gen.js";
+import { hexToSlots } from "../../verifier/raw-hex.js";
 import type { MapFields } from "../../verifier/map-fields.js";
 import type { FuncProto } from "../../verifier/global-funcs.js";
 import { toRawSlots, verifySlots, withBtfOptions, type VerifyResult } from "../../verifier/verifier.js";
@@ -145,7 +145,7 @@ async function compareKernel(prog: Program, kind: { progType: number; attachType
   const problem = kernelBackendProblem();
   if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
   // loaded lazily: the kernel binding needs koffi and Linux
-  const { formatKernelComparison, kernelVerifyProgram } = await import("../../verifier/kernel-compare.js");
+  const { formatKernelComparison, kernelVerifyProgram } = await import("../../testing/kernel-verdict.js");
   // the type and attach type the emulator judged by (--type overrides the section for both)
   const k = kernelVerifyProgram(prog, 1, kind.progType, kind.attachType);
   process.stdout.write("\n" + formatKernelComparison(ours, k));

@@ -4,7 +4,8 @@
 // sums, global variables by name from the object's BTF).
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { BTF_KIND, loadObject, type ElfObject } from "../../../src/elf/index.js";
+import { loadObject, type ElfObject } from "../../../src/elf/index.js";
+import { BTF_KIND } from "../../../src/btf/index.js";
 import type { MapValue, RuntimeMap } from "../../../src/maps/runtime/index.js";
 import type { Program } from "../../../src/program/index.js";
 import { loadProgram, type Mode, type RuntimeProgram } from "../../../src/runtime/runtime.js";

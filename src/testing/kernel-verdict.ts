@@ -7,10 +7,10 @@ import { ERRNO, errnoName, KernelError } from "../kernel/errors.js";
 import { attemptProgramLoad, explainVerifierLog } from "../kernel/loader.js";
 import { closeFd } from "../kernel/sys.js";
 import type { MapSpec, Program } from "../program/program.js";
-import type { RawInsn } from "./cfg.js";
-import { slotsToHex } from "./gen.js";
-import { errorOfLog } from "./kernel-log.js";
-import type { VerifyResult } from "./verifier.js";
+import type { RawInsn } from "../verifier/cfg.js";
+import { slotsToHex } from "../verifier/raw-hex.js";
+import { errorOfLog } from "../verifier/kernel-log.js";
+import type { VerifyResult } from "../verifier/verifier.js";
 
 export interface KernelVerdict {
   verdict: "accept" | "reject";

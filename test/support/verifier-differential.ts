@@ -1,9 +1,9 @@
 // The differential check: run the emulator on recorded corpus entries and compare with the kernel's
 // verdict and first error line. Used by test/verifier/corpus.test.ts and `scripts/verifier-agreement.ts`.
-import { progTypeByName, resolveSection } from "../progtypes/index.js";
-import type { MapSpec } from "../program/program.js";
-import { hexToSlots } from "./gen.js";
-import { type VerifyResult, verifySlots } from "./verifier.js";
+import { progTypeByName, resolveSection } from "../../src/progtypes/index.js";
+import type { MapSpec } from "../../src/program/program.js";
+import { hexToSlots } from "../../src/verifier/raw-hex.js";
+import { type VerifyResult, verifySlots } from "../../src/verifier/verifier.js";
 
 export interface CorpusEntry {
   id: string;

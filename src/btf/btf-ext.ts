@@ -2,7 +2,7 @@
 // in bytes from the start of the ELF section; the linker (link.ts) rebases them to the final program.
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { BTF_MAGIC, type Btf } from "./btf.js";
-import { ByteReader } from "./reader.js";
+import { ByteReader } from "./byte-reader.js";
 
 export interface FuncInfoRecord { insnOff: number; typeId: number }
 export interface LineInfoRecord { insnOff: number; fileNameOff: number; lineOff: number; line: number; col: number }

@@ -1,11 +1,11 @@
-// Reading any program file: asm text (.s/.asm), bundle (.json/.jsonl), raw bytecode (.bin) or an ELF
-// object (.o). Every command that takes a program goes through here, so they all accept the same files.
-import { readFile } from "node:fs/promises";
-import { basename } from "node:path";
+// Opening any program file from its bytes: asm text (.s/.asm), bundle (.json/.jsonl), raw bytecode (.bin)
+// or an ELF object (.o). Every command and the playground go through here, so they all accept the same
+// files. No Node imports: reading the file from disk is src/load/node.ts.
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { decode } from "../isa/index.js";
-import { readBundles, type BundleProgram } from "./bundle.js";
-import type { Program } from "./program.js";
+import { readBundles, type BundleProgram, type Program } from "../program/index.js";
+import { assemble } from "../text/index.js";
+import { loadObject } from "../elf/index.js";
 
 export type ProgramFileKind = "asm" | "bundle" | "bin" | "elf";
 
@@ -29,6 +29,9 @@ export interface LoadedFile {
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
+/** The last component of a path, with either separator (no node:path here). */
+const baseName = (file: string): string => file.slice(Math.max(file.lastIndexOf("/"), file.lastIndexOf("\\")) + 1);
+
 /** What kind of program file this is, from its extension, else from its first bytes. */
 export function detectKind(file: string, bytes: Uint8Array): ProgramFileKind {
   const lower = file.toLowerCase();
@@ -43,18 +46,6 @@ export function detectKind(file: string, bytes: Uint8Array): ProgramFileKind {
   return /[\u0000-\u0008\u000e-\u001f]/.test(head) ? "bin" : "asm";
 }
 
-/** Load every program a file holds. */
-export async function loadProgramFile(file: string, options: LoadOptions = {}): Promise<LoadedFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = new Uint8Array(await readFile(file));
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? "error";
-    throw new BpfkitError(diag("BK3005", { file, reason: `cannot read it (${code})` }, { file }), 2);
-  }
-  return loadProgramBytes(file, bytes, options);
-}
-
 /** Load programs from bytes already in memory (the playground and tests use this directly). */
 export async function loadProgramBytes(file: string, bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedFile> {
   const kind = detectKind(file, bytes);
@@ -67,7 +58,7 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
       break;
     }
     case "bin": {
-      const program: Program = { name: basename(file).replace(/\.[^.]+$/, "") || "prog", section: "", insns: [], maps: [], license: "GPL", origin: { file, kind: "bin" } };
+      const program: Program = { name: baseName(file).replace(/\.[^.]+$/, "") || "prog", section: "", insns: [], maps: [], license: "GPL", origin: { file, kind: "bin" } };
       try {
         program.insns = decode(bytes, { lenient: options.lenient === true });
         if (options.lenient) program.bytecode = bytes;
@@ -79,14 +70,12 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
       break;
     }
     case "asm": {
-      const text = await import("../text/index.js");
       const source = new TextDecoder().decode(bytes);
-      result.programs = [text.assemble(source, { file, syntax: options.syntax ?? "auto" })];
+      result.programs = [assemble(source, { file, syntax: options.syntax ?? "auto" })];
       break;
     }
     case "elf": {
-      const elf = await import("../elf/index.js");
-      const obj = elf.loadObject(bytes, { file, ...(options.type !== undefined ? { type: options.type } : {}) });
+      const obj = loadObject(bytes, { file, ...(options.type !== undefined ? { type: options.type } : {}) });
       result.programs = obj.programs;
       result.unsupported = obj.unsupported;
       break;
@@ -95,12 +84,6 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
   if (options.type !== undefined) for (const p of result.programs) p.section = options.type;
   if (result.extras.length === 0) result.extras = result.programs.map(() => ({}));
   return result;
-}
-
-/** Load a file and pick one program: by name when given, else the only one. */
-export async function loadOneProgram(file: string, options: LoadOptions & { program?: string } = {}): Promise<Program> {
-  const { programs } = await loadProgramFile(file, options);
-  return pickProgram(programs, file, options.program);
 }
 
 export function pickProgram(programs: Program[], file: string, name?: string): Program {
@@ -113,9 +96,4 @@ export function pickProgram(programs: Program[], file: string, name?: string): P
     throw new BpfkitError(diag("BK3007", { file, count: programs.length, names: programs.map((p) => p.name).join(", ") }, { file }), 2);
   }
   return programs[0]!;
-}
-
-/** Compatibility name used by the command modules: all programs of a file. */
-export async function loadPrograms(file: string, options: LoadOptions = {}): Promise<Program[]> {
-  return (await loadProgramFile(file, options)).programs;
 }

@@ -3,7 +3,7 @@
 // section and symbol tables (the kernel rejects a DATASEC of size 0). Also a small builder the writer
 // uses to emit BTF for the maps it declares.
 import { BpfkitError, diag } from "../diagnostics/index.js";
-import { ByteReader } from "./reader.js";
+import { ByteReader } from "./byte-reader.js";
 
 export const BTF_MAGIC = 0xeb9f;
 export const BTF_KIND = {

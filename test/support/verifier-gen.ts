@@ -3,9 +3,12 @@
 // decision the kernel makes (packet bounds, map value bounds, null checks, stack slots, context fields
 // per program type, helper prototypes, loops, calls, reserved fields), so that roughly half of the
 // programs are accepted and half rejected, each for a nameable reason.
-import { helperId } from "../isa/helpers.js";
-import type { MapSpec } from "../program/program.js";
-import type { RawInsn } from "./cfg.js";
+import { helperId } from "../../src/isa/helpers.js";
+import type { MapSpec } from "../../src/program/program.js";
+import type { RawInsn } from "../../src/verifier/cfg.js";
+import { hexToSlots, slotsToHex } from "../../src/verifier/raw-hex.js";
+
+export { hexToSlots, slotsToHex };
 
 export interface GenCase {
   id: string;
@@ -566,31 +569,6 @@ export function mutate(insns: readonly RawInsn[], seed: number): RawInsn[] {
       case 3: i.off = g.int(-32768, 32767) >> g.int(0, 14); break;
       default: i.imm = (g.int(-0x80000000, 0x7fffffff) >> g.int(0, 30)) | 0; break;
     }
-  }
-  return out;
-}
-
-/** Encode raw slots as the bundle's hex text. */
-export function slotsToHex(insns: readonly RawInsn[]): string {
-  const b = new Uint8Array(insns.length * 8);
-  const v = new DataView(b.buffer);
-  insns.forEach((i, k) => {
-    v.setUint8(k * 8, i.code & 0xff);
-    v.setUint8(k * 8 + 1, ((i.src & 0xf) << 4) | (i.dst & 0xf));
-    v.setInt16(k * 8 + 2, i.off, true);
-    v.setInt32(k * 8 + 4, i.imm | 0, true);
-  });
-  return Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
-}
-
-export function hexToSlots(hex: string): RawInsn[] {
-  const out: RawInsn[] = [];
-  const b = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < b.length; i++) b[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  const v = new DataView(b.buffer);
-  for (let k = 0; k + 8 <= b.length; k += 8) {
-    const regs = v.getUint8(k + 1);
-    out.push({ code: v.getUint8(k), dst: regs & 0xf, src: regs >> 4, off: v.getInt16(k + 2, true), imm: v.getInt32(k + 4, true) });
   }
   return out;
 }

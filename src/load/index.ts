@@ -1,0 +1,2 @@
+// Opening program files of every kind from their bytes (browser-safe); src/load/node.ts reads them from disk.
+export { detectKind, loadProgramBytes, pickProgram, type LoadedFile, type LoadOptions, type ProgramFileKind } from "./program-file.js";

@@ -1,0 +1,31 @@
+// Reading a program file from disk (Node only): the bytes go to loadProgramBytes, which every
+// front end shares.
+import { readFile } from "node:fs/promises";
+import { BpfkitError, diag } from "../diagnostics/index.js";
+import type { Program } from "../program/index.js";
+import { loadProgramBytes, pickProgram, type LoadedFile, type LoadOptions } from "./program-file.js";
+
+export { pickProgram };
+
+/** Load every program a file holds. */
+export async function loadProgramFile(file: string, options: LoadOptions = {}): Promise<LoadedFile> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await readFile(file));
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? "error";
+    throw new BpfkitError(diag("BK3005", { file, reason: `cannot read it (${code})` }, { file }), 2);
+  }
+  return loadProgramBytes(file, bytes, options);
+}
+
+/** Load a file and pick one program: by name when given, else the only one. */
+export async function loadOneProgram(file: string, options: LoadOptions & { program?: string } = {}): Promise<Program> {
+  const { programs } = await loadProgramFile(file, options);
+  return pickProgram(programs, file, options.program);
+}
+
+/** Compatibility name used by the command modules: all programs of a file. */
+export async function loadPrograms(file: string, options: LoadOptions = {}): Promise<Program[]> {
+  return (await loadProgramFile(file, options)).programs;
+}
