@@ -7,6 +7,8 @@ import type { Instruction } from "../isa/index.js";
 import { C, CTRL, ENTRY, MAX_FRAMES, MAY_GOTO_BUDGET, REGS, STACK, STACK_FRAME, STATUS, checkLayout } from "./layout.js";
 import { RuntimeMemory, type Region } from "./memory.js";
 import { entriesNeeded, predecode, type LddwResolver } from "./predecode.js";
+import { buildModule, type ModuleInfo } from "../compiler/index.js";
+import { PSEUDO } from "../isa/index.js";
 
 export type Mode = "checked" | "fast";
 
@@ -19,7 +21,20 @@ export interface LoadedCode {
   name: string;
   base: number;
   slots: number;
+  /** Slots of lddw instructions that load a function's address (callbacks), for the compiler. */
+  funcRefs?: number[];
 }
+
+/** How a compiled module was made (for `--json`, benchmarks and tests). */
+export interface CompileStats extends Omit<ModuleInfo, "bytes"> {
+  /** Bytes of the WebAssembly module. */
+  size: number;
+  /** Milliseconds turning BPF into WebAssembly bytes, and V8 compiling those into machine code. */
+  compileMs: number;
+  instantiateMs: number;
+}
+
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 export interface ExecResult {
   r0: bigint;
@@ -43,7 +58,12 @@ function interpreterModule(): WebAssembly.Module {
 export class Engine {
   readonly mem: RuntimeMemory;
   private readonly runChecked: (entry: number, depth: number) => number;
-  private readonly runFast: (entry: number, depth: number) => number;
+  private runFast: (entry: number, depth: number) => number;
+  private readonly imports: WebAssembly.Imports;
+  /** Set once `compile()` replaced the fast loop by compiled code. */
+  compiled: CompileStats | undefined;
+  /** The last compiled module's bytes (tests validate and print them with wabt). */
+  compiledBytes: Uint8Array | undefined;
   /** Instructions executed by nested runs (callbacks) of the current run. */
   private nestedCount = 0;
   private mode: Mode = "checked";
@@ -69,7 +89,7 @@ export class Engine {
 
   constructor(mem = new RuntimeMemory()) {
     this.mem = mem;
-    const instance = new WebAssembly.Instance(interpreterModule(), {
+    this.imports = {
       env: {
         memory: mem.memory,
         helper: (id: number, ip: number): bigint => {
@@ -91,7 +111,8 @@ export class Engine {
         },
         abort: () => { throw new Error("interpreter abort"); },
       },
-    });
+    };
+    const instance = new WebAssembly.Instance(interpreterModule(), this.imports);
     const bad = checkLayout(instance.exports as Record<string, unknown>);
     if (bad.length) throw new BpfkitError(diag("BK5008", { what: `wasm/interpreter.wasm was built with another memory layout (${bad.join("; ")}): rebuild with npm run build:wasm` }));
     this.runChecked = instance.exports.runChecked as (entry: number, depth: number) => number;
@@ -103,9 +124,35 @@ export class Engine {
     const n = entriesNeeded(insns);
     const base = this.mem.alloc(n * ENTRY, 8, `program ${name}`);
     const code = predecode(insns, this.mem, base, resolver);
-    const loaded: LoadedCode = { name, base: code.base, slots: code.slots };
+    const funcRefs: number[] = [];
+    let pc = 0;
+    for (const i of insns) {
+      if (i.opcode === 0x18 && i.src === PSEUDO.FUNC) funcRefs.push(pc);
+      pc += i.opcode === 0x18 ? 2 : 1;
+    }
+    const loaded: LoadedCode = { name, base: code.base, slots: code.slots, funcRefs };
     this.programs.push(loaded);
     return loaded;
+  }
+
+  /**
+   * Compile `codes` (default: every loaded program) into one WebAssembly module and run it instead of the
+   * interpreter's fast loop from now on: same memory, helpers and protocol, so results are identical.
+   * `verified`: the programs passed the verifier (the compiler may rely on it, src/compiler/lower.ts).
+   * `ctxHook`: context stores go through `ctxStore` (program types that narrow context fields).
+   */
+  compile(options: { verified: boolean; ctxHook: boolean }, codes: readonly LoadedCode[] = this.programs): CompileStats {
+    const t0 = now();
+    const info = buildModule(this.mem.u8, codes.map((c) => ({ name: c.name, base: c.base, slots: c.slots, funcRefs: c.funcRefs ?? [] })), options);
+    const t1 = now();
+    const module = new WebAssembly.Module(info.bytes as BufferSource);
+    const instance = new WebAssembly.Instance(module, this.imports);
+    const t2 = now();
+    this.runFast = instance.exports.run as (entry: number, depth: number) => number;
+    const { bytes, ...rest } = info;
+    this.compiledBytes = bytes;
+    this.compiled = { ...rest, size: bytes.length, compileMs: t1 - t0, instantiateMs: t2 - t1 };
+    return this.compiled;
   }
 
   /** The program and pc of an entry address. */
