@@ -8,13 +8,28 @@ import { helperName, PSEUDO, type Instruction } from "../isa/index.js";
 import { createRuntimeMap, ArrayOfMapsMap, HashOfMapsMap, ProgArrayMap, RingbufMap, PerfEventArrayMap, ArrayMap, u32Bytes, type RuntimeMap } from "../maps/runtime/index.js";
 import type { Program } from "../program/program.js";
 import { contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
-import { Engine, type LoadedCode, type Mode } from "./engine.js";
+import { Engine, type CompileStats, type LoadedCode, type Mode } from "./engine.js";
 import { CTX, CTX_MAX, R_READ, R_WRITE } from "./layout.js";
 import { ctxRegion, type Region } from "./memory.js";
 
-export type { Mode };
+export type { Mode, CompileStats };
+
+/** Which executor runs the program: the interpreter loop, or the program compiled to WebAssembly. */
+export type Executor = "interp" | "compiled";
+
+/**
+ * Most runs one call may ask for: BPF_PROG_TEST_RUN's `repeat` is a u32 (the kernel would silently take
+ * 4294967297 as 1), and the local engines keep the same bound so a run means the same on every engine.
+ */
+export const MAX_REPEAT = 0xffffffff;
+
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 export interface LoadOptions {
+  /** `interp` (default) or `compiled`; compiled code runs with fast mode's semantics. */
+  executor?: Executor;
+  /** The program passed the verifier: the compiler may use its guarantees (src/compiler/lower.ts). */
+  verified?: boolean;
   /** Program type / section name overriding the program's own (`xdp`, `tc`, `socket`, `cgroup_skb/ingress`). */
   type?: string;
   mode?: Mode;
@@ -40,6 +55,8 @@ export interface RunOptions {
   /** CPU the program runs on (per-CPU maps, smp_processor_id). */
   cpu?: number;
   budget?: number;
+  /** Called about once a second during a long `repeat` with the runs done so far. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface RunResult {
@@ -54,8 +71,10 @@ export interface RunResult {
   ctx?: Uint8Array;
   trace: string[];
   redirect?: Redirect;
-  /** Average ns per run over `repeat` runs. */
+  /** ns per run: the average of runs 2..repeat (the steady state) when repeat > 1, else the one run. */
   duration: number;
+  /** ns of the first run (it may include V8 compiling code lazily), reported apart from the steady state. */
+  firstRun: number;
   /** Instructions executed by the last run (including callbacks). */
   insnCount: number;
   perf: { map: string; cpu: number; data: Uint8Array }[];
@@ -108,6 +127,9 @@ export class RuntimeProgram implements RuntimeHost {
   private readonly family: Family | undefined;
   private readonly mode: Mode;
   private readonly budget: number;
+  readonly executor: Executor;
+  /** How the program was compiled (executor `compiled`). */
+  readonly compileStats: CompileStats | undefined;
   private currentCpu = 0;
   private clock: bigint;
   private readonly clockStep: bigint;
@@ -127,7 +149,11 @@ export class RuntimeProgram implements RuntimeHost {
     this.progType = info;
     this.layout = contextLayout(info.id, attachType);
     this.family = familyOf(info);
-    this.mode = options.mode ?? "checked";
+    this.executor = options.executor ?? "interp";
+    if (this.executor === "compiled" && options.mode === "checked") {
+      throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }, {}, "use --engine interp --mode checked to get every access checked"), 2);
+    }
+    this.mode = this.executor === "compiled" ? "fast" : options.mode ?? "checked";
     this.budget = options.budget ?? 100_000_000;
     this.cpus = options.cpus ?? 4;
     this.clock = options.clockStart ?? 1_000_000_000n;
@@ -143,6 +169,9 @@ export class RuntimeProgram implements RuntimeHost {
     if (problems.length) throw new BpfkitError(problems, 1);
     for (const p of all) this.codes.set(p.name, this.loadCode(p));
     this.main = this.codes.get(program.name)!;
+    this.compileStats = this.executor === "compiled"
+      ? this.engine.compile({ verified: options.verified ?? false, ctxHook: this.family === "skb_l2" || this.family === "skb_l3" })
+      : undefined;
   }
 
   // ---- loading ----
@@ -438,8 +467,11 @@ export class RuntimeProgram implements RuntimeHost {
 
   run(options: RunOptions = {}): RunResult {
     const data = options.data ?? new Uint8Array(0);
-    const repeat = Math.max(1, options.repeat ?? 1);
+    const repeat = checkRepeat(options.repeat ?? 1);
     this.runMode = options.mode ?? this.mode;
+    if (this.executor === "compiled" && this.runMode === "checked") {
+      throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }), 2);
+    }
     this.currentCpu = options.cpu ?? 0;
     if (this.currentCpu >= this.cpus) throw new BpfkitError(diag("BK5013", { what: `cpu ${this.currentCpu} does not exist (runtime has ${this.cpus})` }), 2);
     this.capture = { trace: [], tailCalls: 0, locks: new Set() };
@@ -450,7 +482,7 @@ export class RuntimeProgram implements RuntimeHost {
     this.refreshRegions();
     const args = [BigInt(CTX)];
     let res = { r0: 0n, insnCount: 0, stopped: false };
-    const t0 = process.hrtime.bigint();
+    let t0 = now(), firstRun = 0, lastReport = t0;
     const pkt = { addr: 0, len: 0 };
     const exec: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } } =
       { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
@@ -461,11 +493,19 @@ export class RuntimeProgram implements RuntimeHost {
       exec.regions = this.regions;
       if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
       res = this.engine.exec(this.main, args, exec);
+      if (i === 0) {
+        const t = now();
+        firstRun = (t - t0) * 1e6;
+        t0 = t;
+      } else if ((i & 0xfff) === 0 && options.onProgress) {
+        const t = now();
+        if (t - lastReport >= 1000) { lastReport = t; options.onProgress(i + 1, repeat); }
+      }
     }
-    const duration = Number(process.hrtime.bigint() - t0) / repeat;
+    const duration = repeat > 1 ? ((now() - t0) * 1e6) / (repeat - 1) : firstRun;
     const retval = Number(res.r0 & 0xffffffffn);
     const out: RunResult = {
-      retval, r0: res.r0, data: this.outputData(data), trace: this.capture.trace, duration, insnCount: res.insnCount,
+      retval, r0: res.r0, data: this.outputData(data), trace: this.capture.trace, duration, firstRun, insnCount: res.insnCount,
       perf: [], ringbuf: [],
     };
     const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
@@ -475,6 +515,23 @@ export class RuntimeProgram implements RuntimeHost {
     for (const m of this.maps.values()) {
       if (m instanceof PerfEventArrayMap) out.perf.push(...m.samples.map((s) => ({ map: m.name, cpu: s.cpu, data: s.data })));
       if (m instanceof RingbufMap) out.ringbuf.push(...m.drain().map((d) => ({ map: m.name, data: d })));
+    }
+    return out;
+  }
+
+  /**
+   * Run many inputs, once each, in order (maps carry over); an input that faults gets its error and the
+   * batch goes on.
+   */
+  runBatch(inputs: readonly RunOptions[]): ({ ok: true; result: RunResult } | { ok: false; error: Error })[] {
+    const out: ({ ok: true; result: RunResult } | { ok: false; error: Error })[] = [];
+    for (const input of inputs) {
+      try {
+        out.push({ ok: true, result: this.run({ ...input, repeat: 1 }) });
+      } catch (err) {
+        if (!(err instanceof Error)) throw err;
+        out.push({ ok: false, error: err });
+      }
     }
     return out;
   }
@@ -522,6 +579,15 @@ export class RuntimeProgram implements RuntimeHost {
 
   /** The code of a loaded program by name (tests seed prog_array slots with these names). */
   programNames(): string[] { return [...this.codes.keys()]; }
+}
+
+/** `repeat` as every engine takes it: an integer from 1 to MAX_REPEAT (BK5013 otherwise). */
+export function checkRepeat(repeat: number): number {
+  if (repeat === 0) return 1; // as the kernel: repeat 0 runs once
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT) {
+    throw new BpfkitError(diag("BK5013", { what: `repeat must be an integer from 1 to ${MAX_REPEAT} (BPF_PROG_TEST_RUN's repeat is a u32), not ${repeat}` }), 2);
+  }
+  return repeat;
 }
 
 /** Load a program (and optionally its siblings, for tail calls) into a fresh runtime. */
