@@ -159,7 +159,9 @@ function open(choice: EngineChoice, program: Program, options: AgreeOptions): Bp
   const others = options.others ?? [];
   if (typeof choice === "function") return choice(program, others);
   if (choice === "kernel") return openKernelEngine(program, { ...(options.kernel ?? {}), ...(others.length ? { others } : {}) });
-  return openEngine(program, { ...(options.interpreter ?? {}), engine: choice, ...(others.length ? { others: [...others] } : {}) });
+  // The compiled engine has one mode (fast mode's semantics): a mode given for the interpreter is not its.
+  const { mode, ...local } = options.interpreter ?? {};
+  return openEngine(program, { ...local, ...(choice !== "compiled" && mode ? { mode } : {}), engine: choice, ...(others.length ? { others: [...others] } : {}) });
 }
 
 // ---- comparison ----
