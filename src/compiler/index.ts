@@ -9,5 +9,5 @@
 //   frame.ts      registers as locals, the calling convention, stopping a run
 //   module.ts     the module and its `run` export; wasm.ts writes the bytes
 // Nothing here imports Node: the browser playground compiles programs the same way.
-export { buildModule, type ModuleInfo, type ModuleOptions } from "./module.js";
+export { buildModule, BATCH, type ModuleInfo, type ModuleOptions, type XdpBatchLayout } from "./module.js";
 export type { CodeImage } from "./cfg.js";

@@ -9,7 +9,8 @@ import { createRuntimeMap, ArrayOfMapsMap, HashOfMapsMap, ProgArrayMap, RingbufM
 import type { Program } from "../program/program.js";
 import { contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
 import { Engine, type CompileStats, type LoadedCode, type Mode } from "./engine.js";
-import { CTX, CTX_MAX, R_READ, R_WRITE } from "./layout.js";
+import { CTX, CTX_MAX, MAY_GOTO_BUDGET, R_READ, R_WRITE } from "./layout.js";
+import { BATCH, type XdpBatchLayout } from "../compiler/index.js";
 import { ctxRegion, type Region } from "./memory.js";
 
 export type { Mode, CompileStats };
@@ -170,7 +171,10 @@ export class RuntimeProgram implements RuntimeHost {
     for (const p of all) this.codes.set(p.name, this.loadCode(p));
     this.main = this.codes.get(program.name)!;
     this.compileStats = this.executor === "compiled"
-      ? this.engine.compile({ verified: options.verified ?? false, ctxHook: this.family === "skb_l2" || this.family === "skb_l3" })
+      ? this.engine.compile({
+        verified: options.verified ?? false, ctxHook: this.family === "skb_l2" || this.family === "skb_l3",
+        ...(this.family === "xdp" && this.layout ? { batch: this.xdpBatchLayout(this.layout) } : {}),
+      })
       : undefined;
   }
 
@@ -323,6 +327,8 @@ export class RuntimeProgram implements RuntimeHost {
     }
     this.mem.setCtrl32("PKT", p.data);
     this.mem.setCtrl32("PKT_LEN", p.dataEnd - p.data);
+    // A batch zeroes the whole buffer before its next packet once a helper moved this one.
+    if (this.batch?.active) this.mem.u32[(this.batch.desc + BATCH.DIRTY) >> 2] = 1;
     this.refreshRegions();
   }
 
@@ -342,6 +348,7 @@ export class RuntimeProgram implements RuntimeHost {
   }
 
   private callHelper(id: number, pc: number): bigint {
+    if (this.batch?.active) this.syncBatchPacket();
     const impl = this.impls.get(id);
     const name = helperName(id) ?? `#${id}`;
     if (!impl) throw new BpfkitError(diag("BK5010", { name, id }, { pc }), 1);
@@ -521,16 +528,154 @@ export class RuntimeProgram implements RuntimeHost {
 
   /**
    * Run many inputs, once each, in order (maps carry over); an input that faults gets its error and the
-   * batch goes on.
+   * batch goes on. Compiled XDP programs run whole chunks of packets inside WebAssembly (runWasmBatch).
    */
-  runBatch(inputs: readonly RunOptions[]): ({ ok: true; result: RunResult } | { ok: false; error: Error })[] {
-    const out: ({ ok: true; result: RunResult } | { ok: false; error: Error })[] = [];
+  runBatch(inputs: readonly RunOptions[]): BatchResult[] {
+    if (this.canBatchInWasm(inputs)) return this.runWasmBatch(inputs);
+    const out: BatchResult[] = [];
     for (const input of inputs) {
       try {
         out.push({ ok: true, result: this.run({ ...input, repeat: 1 }) });
       } catch (err) {
         if (!(err instanceof Error)) throw err;
         out.push({ ok: false, error: err });
+      }
+    }
+    return out;
+  }
+
+  private xdpBatchLayout(l: ContextLayout): XdpBatchLayout {
+    const off = (name: string): number => fieldByName(l, name)!.offset;
+    return { ctxSize: Math.min(l.size, CTX_MAX), data: off("data"), dataEnd: off("data_end"), dataMeta: off("data_meta"), ingressIfindex: off("ingress_ifindex"),
+      headroom: XDP_HEADROOM, bufSize: PAGE, ifindex: LOOPBACK_IFINDEX };
+  }
+
+  /** What the WebAssembly batch driver reproduces of run(): XDP, no ctx_in, one CPU, no perf or ring buffer output. */
+  private canBatchInWasm(inputs: readonly RunOptions[]): boolean {
+    if (!this.engine.batch || this.family !== "xdp" || inputs.length === 0) return false;
+    const cpu = inputs[0]!.cpu ?? 0;
+    if (cpu >= this.cpus) return false;
+    for (const m of this.maps.values()) if (m instanceof PerfEventArrayMap || m instanceof RingbufMap) return false;
+    const max = PAGE - XDP_HEADROOM - SHINFO;
+    return inputs.every((i) => !i.ctx && (i.cpu ?? 0) === cpu && (i.mode ?? "fast") === "fast" && i.budget === undefined &&
+      (i.data?.length ?? 0) >= (this.progType.testRun.minDataSize ?? ETH_HLEN) && (i.data?.length ?? 0) <= max);
+  }
+
+  private batch: {
+    desc: number; inRecs: number; outRecs: number; inArena: number; outArena: number;
+    active: boolean; current: number;
+    captures: Map<number, { capture: RunCapture; nested: number }>;
+  } | undefined;
+
+  /** The first helper call of each packet: the host's packet state and capture follow the driver. */
+  private syncBatchPacket(): void {
+    const b = this.batch!;
+    const cur = this.mem.u32[(b.desc + BATCH.CURRENT) >> 2]!;
+    if (cur === b.current) return;
+    this.finishBatchPacket();
+    b.current = cur;
+    this.capture = { trace: [], tailCalls: 0, locks: new Set() };
+    this.engine.clearHostError();
+    const start = this.ctxField("data")!, end = this.ctxField("data_end")!;
+    this.packet = {
+      frame: this.pktBuf, frameEnd: this.pktBuf + PAGE, minData: this.pktBuf + XDP_FRAME_ROOM, maxEnd: this.pktBuf + PAGE - SHINFO,
+      meta: start, data: start, dataEnd: end, kind: "xdp",
+    };
+  }
+  private finishBatchPacket(): void {
+    const b = this.batch!;
+    if (b.current >= 0) b.captures.set(b.current, { capture: this.capture, nested: this.engine.nested });
+  }
+
+  private static readonly BATCH_CHUNK = 1024;
+
+  private runWasmBatch(inputs: readonly RunOptions[]): BatchResult[] {
+    const CHUNK = RuntimeProgram.BATCH_CHUNK;
+    const mem = this.mem;
+    if (!this.batch) {
+      this.batch = {
+        desc: mem.alloc(BATCH.SIZE, 8, "batch descriptor"), inRecs: mem.alloc(CHUNK * BATCH.IN_REC, 8, "batch inputs"),
+        outRecs: mem.alloc(CHUNK * BATCH.OUT_REC, 8, "batch outputs"), inArena: mem.alloc(CHUNK * (PAGE - XDP_HEADROOM - SHINFO), 8, "batch packets"),
+        outArena: mem.alloc(CHUNK * PAGE, 8, "batch output packets"), active: false, current: -1, captures: new Map(),
+      };
+    }
+    if (this.pktCap < PAGE) { this.pktBuf = mem.alloc(PAGE, 64, "packet buffer"); this.pktCap = PAGE; }
+    const b = this.batch;
+    this.runMode = "fast";
+    this.currentCpu = inputs[0]!.cpu ?? 0;
+    mem.setCtrl32("CPU", this.currentCpu);
+    mem.setCtrl64("BUDGET", BigInt(this.budget));
+    this.engine.prepare("fast", this.budget);
+    const u32 = mem.u32, d = b.desc >> 2;
+    u32[d + BATCH.PKT_BUF / 4] = this.pktBuf;
+    u32[d + BATCH.IN_RECS / 4] = b.inRecs;
+    u32[d + BATCH.OUT_RECS / 4] = b.outRecs;
+    u32[d + BATCH.OUT_ARENA / 4] = b.outArena;
+    u32[d + BATCH.MAY_GOTO / 4] = MAY_GOTO_BUDGET;
+    u32[d + BATCH.DIRTY / 4] = 1;
+    const out: BatchResult[] = [];
+    const layout = this.layout!;
+    for (let from = 0; from < inputs.length; from += CHUNK) {
+      const n = Math.min(CHUNK, inputs.length - from);
+      let at = b.inArena;
+      for (let i = 0; i < n; i++) {
+        const data = inputs[from + i]!.data!;
+        mem.u8.set(data, at);
+        u32[(b.inRecs >> 2) + i * 2] = at;
+        u32[(b.inRecs >> 2) + i * 2 + 1] = data.length;
+        at += data.length;
+      }
+      u32[d + BATCH.OUT_POS / 4] = 0;
+      b.active = true;
+      b.current = -1;
+      b.captures.clear();
+      this.capture = { trace: [], tailCalls: 0, locks: new Set() };
+      this.engine.clearHostError();
+      const errors = new Map<number, Error>();
+      const t0 = now();
+      let i = 0;
+      while (i < n) {
+        let stop: number;
+        try {
+          stop = this.engine.batch!(b.desc, i, n);
+        } catch (err) {
+          const at = u32[d + BATCH.CURRENT / 4]!;
+          const e = this.engine.trapError(err);
+          if (!(e instanceof Error)) throw e;
+          errors.set(at, e);
+          u32[d + BATCH.DIRTY / 4] = 1;
+          this.engine.clearHostError();
+          i = at + 1;
+          continue;
+        }
+        if (stop >= n) break;
+        const status = u32[(b.outRecs >> 2) + stop * (BATCH.OUT_REC / 4)]!;
+        errors.set(stop, this.engine.statusError(status, this.budget, Number(mem.ctrl64("COUNT")) + this.engine.nested));
+        u32[d + BATCH.DIRTY / 4] = 1;
+        this.engine.clearHostError();
+        i = stop + 1;
+      }
+      const per = ((now() - t0) * 1e6) / n;
+      this.finishBatchPacket();
+      b.active = false;
+      const arena = mem.read(b.outArena, u32[d + BATCH.OUT_POS / 4]!);
+      const dv = mem.dv;
+      for (let k = 0; k < n; k++) {
+        const err = errors.get(k);
+        if (err) { out.push({ ok: false, error: err }); continue; }
+        const rec = b.outRecs + k * BATCH.OUT_REC;
+        const r0 = (BigInt(dv.getUint32(rec + 8, true)) << 32n) | BigInt(dv.getUint32(rec + 4, true));
+        const retval = dv.getUint32(rec + 4, true);
+        const off = dv.getUint32(rec + 16, true), len = dv.getUint32(rec + 20, true);
+        const cap = b.captures.get(k);
+        const result: RunResult = {
+          retval, r0, data: arena.subarray(off, off + len), ctx: new Uint8Array(layout.size), trace: cap?.capture.trace ?? [],
+          duration: per, firstRun: per, insnCount: dv.getUint32(rec + 12, true) + (cap?.nested ?? 0), perf: [], ringbuf: [],
+        };
+        const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
+        if (code) result.action = code.name;
+        if (cap?.capture.redirect) result.redirect = cap.capture.redirect;
+        out.push({ ok: true, result });
       }
     }
     return out;
@@ -580,6 +725,8 @@ export class RuntimeProgram implements RuntimeHost {
   /** The code of a loaded program by name (tests seed prog_array slots with these names). */
   programNames(): string[] { return [...this.codes.keys()]; }
 }
+
+export type BatchResult = { ok: true; result: RunResult } | { ok: false; error: Error };
 
 /** `repeat` as every engine takes it: an integer from 1 to MAX_REPEAT (BK5013 otherwise). */
 export function checkRepeat(repeat: number): number {

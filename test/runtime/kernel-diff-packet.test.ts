@@ -80,7 +80,7 @@ describeKernel("interpreter vs kernel: generated packet, map and helper programs
     expect(resized).toBeGreaterThan(50);
     expect(rewritten).toBeGreaterThan(100);
     expect(nonZeroCtx).toBeGreaterThan(100);
-  });
+  }, 300_000);
 });
 
 // ---- regressions (interpreter only; expected values measured with BPF_PROG_TEST_RUN on 6.18) ----
