@@ -82,6 +82,7 @@ export interface RunResult {
   ringbuf: { map: string; data: Uint8Array }[];
 }
 
+const NO_REGIONS: Region[] = [];
 const XDP_HEADROOM = 256;
 const SKB_HEADROOM = 64; // NET_SKB_PAD + NET_IP_ALIGN (0 on x86-64): skb test runs take up to 3712 bytes
 const ETH_HLEN = 14;
@@ -297,13 +298,24 @@ export class RuntimeProgram implements RuntimeHost {
     return m;
   }
   ringbufs(): RingbufMap[] { return [...this.maps.values()].filter((m): m is RingbufMap => m instanceof RingbufMap); }
+  /** Address of a 4-byte context field by name (cached: the per-run setup reads and writes a few). */
+  private ctxAddrOf(name: string): number | undefined {
+    let a = this.ctxAddrs.get(name);
+    if (a === undefined && !this.ctxAddrs.has(name)) {
+      const f = this.layout ? fieldByName(this.layout, name) : undefined;
+      a = f && f.size === 4 ? CTX + f.offset : undefined;
+      this.ctxAddrs.set(name, a);
+    }
+    return a;
+  }
+  private readonly ctxAddrs = new Map<string, number | undefined>();
   ctxField(name: string): number | undefined {
-    const f = this.layout ? fieldByName(this.layout, name) : undefined;
-    return f && f.size === 4 ? this.mem.dv.getUint32(CTX + f.offset, true) : undefined;
+    const a = this.ctxAddrOf(name);
+    return a === undefined ? undefined : this.mem.u32[a >> 2];
   }
   setCtxField(name: string, value: number): void {
-    const f = this.layout ? fieldByName(this.layout, name) : undefined;
-    if (f && f.size === 4) this.mem.dv.setUint32(CTX + f.offset, value >>> 0, true);
+    const a = this.ctxAddrOf(name);
+    if (a !== undefined) this.mem.u32[a >> 2] = value >>> 0;
   }
   tailCall(map: RuntimeMap, index: number): boolean {
     if (!(map instanceof ProgArrayMap)) return false;
@@ -333,6 +345,8 @@ export class RuntimeProgram implements RuntimeHost {
   }
 
   private refreshRegions(): void {
+    // Only checked mode looks at regions (and builds its messages from them).
+    if (this.runMode !== "checked") { this.regions = NO_REGIONS; return; }
     const regions: Region[] = this.layout ? [...this.ctxRegions] : [ctxRegion(0, true)];
     const p = this.packet;
     if (p) {
@@ -433,7 +447,8 @@ export class RuntimeProgram implements RuntimeHost {
 
   private prepareCtx(ctxIn: Uint8Array | undefined, data: Uint8Array): void {
     const size = this.layout?.size ?? 0;
-    this.mem.fill(CTX, CTX_MAX);
+    // The struct's bytes (a verified program writes nothing else; checked mode faults on anything else).
+    this.mem.fill(CTX, this.layout ? Math.min(Math.max(size, 64), CTX_MAX) : CTX_MAX);
     if (ctxIn) {
       this.checkCtxIn(ctxIn, data);
       this.mem.write(CTX, ctxIn.subarray(0, Math.min(size, CTX_MAX)));
@@ -543,6 +558,12 @@ export class RuntimeProgram implements RuntimeHost {
     }
     return out;
   }
+
+  /** Return code -> name, for results made in bulk. */
+  private get actionNames(): Map<number, string> {
+    return (this.actionNameCache ??= new Map(this.progType.returnCodes.map((c) => [c.value >>> 0, c.name])));
+  }
+  private actionNameCache: Map<number, string> | undefined;
 
   private xdpBatchLayout(l: ContextLayout): XdpBatchLayout {
     const off = (name: string): number => fieldByName(l, name)!.offset;
@@ -658,24 +679,15 @@ export class RuntimeProgram implements RuntimeHost {
       const per = ((now() - t0) * 1e6) / n;
       this.finishBatchPacket();
       b.active = false;
+      // Records and output bytes are copied out once per chunk; each result reads its part lazily.
       const arena = mem.read(b.outArena, u32[d + BATCH.OUT_POS / 4]!);
-      const dv = mem.dv;
+      const recs = new Uint32Array(mem.read(b.outRecs, n * BATCH.OUT_REC).buffer);
+      const names = this.actionNames;
       for (let k = 0; k < n; k++) {
         const err = errors.get(k);
         if (err) { out.push({ ok: false, error: err }); continue; }
-        const rec = b.outRecs + k * BATCH.OUT_REC;
-        const r0 = (BigInt(dv.getUint32(rec + 8, true)) << 32n) | BigInt(dv.getUint32(rec + 4, true));
-        const retval = dv.getUint32(rec + 4, true);
-        const off = dv.getUint32(rec + 16, true), len = dv.getUint32(rec + 20, true);
         const cap = b.captures.get(k);
-        const result: RunResult = {
-          retval, r0, data: arena.subarray(off, off + len), ctx: new Uint8Array(layout.size), trace: cap?.capture.trace ?? [],
-          duration: per, firstRun: per, insnCount: dv.getUint32(rec + 12, true) + (cap?.nested ?? 0), perf: [], ringbuf: [],
-        };
-        const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
-        if (code) result.action = code.name;
-        if (cap?.capture.redirect) result.redirect = cap.capture.redirect;
-        out.push({ ok: true, result });
+        out.push({ ok: true, result: new BatchRun(recs, k * (BATCH.OUT_REC / 4), arena, layout.size, per, names, cap?.capture, cap?.nested ?? 0) });
       }
     }
     return out;
@@ -727,6 +739,32 @@ export class RuntimeProgram implements RuntimeHost {
 }
 
 export type BatchResult = { ok: true; result: RunResult } | { ok: false; error: Error };
+
+const NO_TRACE: string[] = [];
+/** One packet's result of a WebAssembly batch, materialised on access (a batch can be millions of packets). */
+class BatchRun implements RunResult {
+  readonly perf: RunResult["perf"] = [];
+  readonly ringbuf: RunResult["ringbuf"] = [];
+  readonly redirect?: Redirect;
+  constructor(
+    private readonly recs: Uint32Array, private readonly at: number, private readonly arena: Uint8Array, private readonly ctxSize: number,
+    readonly duration: number, private readonly names: Map<number, string>, private readonly capture: RunCapture | undefined, private readonly nested: number,
+  ) {
+    if (capture?.redirect) this.redirect = capture.redirect;
+  }
+  get retval(): number { return this.recs[this.at + 1]!; }
+  get r0(): bigint { return (BigInt(this.recs[this.at + 2]!) << 32n) | BigInt(this.recs[this.at + 1]!); }
+  get action(): string | undefined { return this.names.get(this.retval); }
+  get data(): Uint8Array { const off = this.recs[this.at + 4]!; return this.arena.subarray(off, off + this.recs[this.at + 5]!); }
+  /** XDP without ctx_in: BPF_PROG_TEST_RUN gives back no context fields. */
+  get ctx(): Uint8Array { return new Uint8Array(this.ctxSize); }
+  get trace(): string[] { return this.capture?.trace ?? NO_TRACE; }
+  get firstRun(): number { return this.duration; }
+  get insnCount(): number { return this.recs[this.at + 3]! + this.nested; }
+  toJSON(): object {
+    return { retval: this.retval, r0: this.r0.toString(), action: this.action, data: this.data, ctx: this.ctx, trace: this.trace, redirect: this.redirect, duration: this.duration, insnCount: this.insnCount };
+  }
+}
 
 /** `repeat` as every engine takes it: an integer from 1 to MAX_REPEAT (BK5013 otherwise). */
 export function checkRepeat(repeat: number): number {
