@@ -39,7 +39,7 @@ export function arrayLookupBody(): Body {
 function lowerHelperCall(f: FnFrame, s: Slot, adj: number): void {
   const b = f.body;
   f.budgetCheck(s.ip, adj);
-  const staticId = s.op === 0x85 ? Number(BigInt.asIntN(32, s.imm)) : undefined;
+  const staticId = s.op === 0x85 ? s.imm32 : undefined;
   const pushId = (): void => { if (staticId !== undefined) b.i32(staticId); else b.get(f.reg[s.dst]!).op(OP.i32_wrap_i64); };
   const r0 = f.reg[0]!;
   // bpf_map_lookup_elem on an array is answered here, as the interpreter does (same result, no host call).

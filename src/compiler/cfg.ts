@@ -17,7 +17,9 @@ export interface Slot {
   aux: number;
   /** Memory offset, or for jumps and local calls the target's slot. */
   off: number;
+  /** The immediate: lddw's 64-bit constant; for every other instruction the sign-extended 32-bit imm (also in imm32). */
   imm: bigint;
+  imm32: number;
   /** The second operand is the immediate (K form); otherwise register `opReg`. */
   k: boolean;
   opReg: number;
@@ -90,10 +92,12 @@ export function readSlots(u8: Uint8Array, code: CodeImage): Slot[] {
     const opnd = dv.getUint32(e + 16, true);
     const off = dv.getInt32(e + 4, true);
     const jumps = op === 0x05 || op === 0x06 || op === 0xe5 || isJcc(op) || (op === 0x85 && dv.getUint8(e + 2) === 1);
+    const imm32 = dv.getInt32(e + 8, true);
     out.push({
       pc, ip: e, op, dst: dv.getUint8(e + 1) >> 3, src: dv.getUint8(e + 3) >> 3, aux: dv.getUint8(e + 2),
       off: jumps ? (off - code.base) / ENTRY : off,
-      imm: dv.getBigUint64(e + 8, true),
+      // Only lddw carries a constant wider than the sign-extended 32-bit immediate (BigInts cost at compile time).
+      imm: op === 0x18 ? dv.getBigUint64(e + 8, true) : BigInt(imm32), imm32,
       k: opnd === e + 8, opReg: opnd === e + 8 ? -1 : (opnd - REGS) >> 3,
     });
   }

@@ -31,11 +31,11 @@ export function address(f: FnFrame, reg: number, off: number): number {
 
 /** Push the second operand as i64 (register or sign-extended immediate). */
 function opnd64(f: FnFrame, s: Slot): void {
-  if (s.k) f.body.i64(BigInt.asIntN(64, s.imm)); else f.body.get(f.reg[s.opReg]!);
+  if (s.k) f.body.i64(s.imm32); else f.body.get(f.reg[s.opReg]!);
 }
 /** Push the second operand's low 32 bits. */
 function opnd32(f: FnFrame, s: Slot): void {
-  if (s.k) f.body.i32(Number(BigInt.asIntN(32, s.imm))); else f.body.get(f.reg[s.opReg]!).op(OP.i32_wrap_i64);
+  if (s.k) f.body.i32(s.imm32); else f.body.get(f.reg[s.opReg]!).op(OP.i32_wrap_i64);
 }
 const dst64 = (f: FnFrame, s: Slot): void => { f.body.get(f.reg[s.dst]!); };
 const dst32 = (f: FnFrame, s: Slot): void => { f.body.get(f.reg[s.dst]!).op(OP.i32_wrap_i64); };
@@ -77,9 +77,9 @@ function lowerAlu(f: FnFrame, s: Slot): void {
     case 0x37: case 0x97: { // div / mod (64)
       const signed = aux !== 0, div = op === 0x37;
       if (s.k) {
-        const k = BigInt.asIntN(64, s.imm);
-        if (k === 0n) { if (div) b.i64(0).set(f.reg[s.dst]!); return; } // mod by zero leaves dst unchanged
-        if (signed && k === -1n) { // MIN / -1 = MIN (= -x wrapping); x % -1 = 0
+        const k = s.imm32;
+        if (k === 0) { if (div) b.i64(0).set(f.reg[s.dst]!); return; } // mod by zero leaves dst unchanged
+        if (signed && k === -1) { // MIN / -1 = MIN (= -x wrapping); x % -1 = 0
           if (div) { b.i64(0); dst64(f, s); b.op(OP.i64_sub); } else b.i64(0);
           setDst(f, s);
           return;
@@ -106,7 +106,7 @@ function lowerAlu(f: FnFrame, s: Slot): void {
     case 0x34: case 0x94: { // div / mod (32)
       const signed = aux !== 0, div = op === 0x34;
       if (s.k) {
-        const k = Number(BigInt.asIntN(32, s.imm));
+        const k = s.imm32;
         if (k === 0) { if (div) b.i64(0).set(f.reg[s.dst]!); else { dst32(f, s); setDst32(f, s); } return; }
         if (signed && k === -1) {
           if (div) { b.i32(0); dst32(f, s); b.op(OP.i32_sub); } else b.i32(0);
@@ -167,7 +167,7 @@ function lowerStore(f: FnFrame, s: Slot): void {
   const b = f.body;
   const size = STORE_SIZE[s.op]!;
   const imm = (s.op & 7) === 2;
-  const value = (): void => { if (imm) b.i64(BigInt.asIntN(64, s.imm)); else b.get(f.reg[s.src]!); };
+  const value = (): void => { if (imm) b.i64(s.imm32); else b.get(f.reg[s.src]!); };
   // The interpreter hands stores into the context struct to the host; the stack never is the context.
   if (f.ctxHook && !(f.verified && s.dst === 10)) {
     const a = f.t64[1]!;
@@ -238,7 +238,7 @@ function lowerLdAbs(f: FnFrame, s: Slot, adj: number): void {
   const b = f.body;
   const size = (s.op & 0x18) === 0x10 ? 1 : (s.op & 0x18) === 0x08 ? 2 : 4;
   const off = f.t64[1]!;
-  b.i64(BigInt.asIntN(64, s.imm));
+  b.i64(s.imm32);
   if (s.op >= 0x40) b.get(f.reg[s.src]!).op(OP.i32_wrap_i64).op(OP.i64_extend_i32_s).op(OP.i64_add);
   b.tee(off).i64(0).op(OP.i64_lt_s);
   b.get(off).i64(size).op(OP.i64_add).i32(CTRL_ADDR("PKT_LEN")).mem(OP.i64_load32_u, 2, 0).op(OP.i64_gt_s);
@@ -287,10 +287,10 @@ export function lowerCondition(f: FnFrame, s: Slot): void {
   if (op === 0x45) { dst64(f, s); opnd64(f, s); b.op(OP.i64_and).op(OP.i64_eqz).op(OP.i32_eqz); return; }
   if (op === 0x46) { dst32(f, s); opnd32(f, s); b.op(OP.i32_and).op(OP.i32_eqz).op(OP.i32_eqz); return; }
   if (JCC64[op] !== undefined) {
-    if (s.k && s.imm === 0n && op === 0x15) { dst64(f, s); b.op(OP.i64_eqz); return; }
+    if (s.k && s.imm32 === 0 && op === 0x15) { dst64(f, s); b.op(OP.i64_eqz); return; }
     dst64(f, s); opnd64(f, s); b.op(JCC64[op]!); return;
   }
-  if (s.k && s.imm === 0n && op === 0x16) { dst32(f, s); b.op(OP.i32_eqz); return; }
+  if (s.k && s.imm32 === 0 && op === 0x16) { dst32(f, s); b.op(OP.i32_eqz); return; }
   dst32(f, s); opnd32(f, s); b.op(JCC32[op]!);
 }
 

@@ -8,7 +8,6 @@ import type { Block, FunctionCfg, Slot } from "./cfg.js";
 import type { FnFrame } from "./frame.js";
 import { lowerCondition, lowerInsn, lowerMayGoto, mayGotoSpend } from "./lower.js";
 
-type Frame = { kind: "if" } | { kind: "block"; follow: number } | { kind: "loop"; header: number };
 
 interface Emit {
   f: FnFrame;
@@ -76,42 +75,55 @@ function terminator(e: Emit, b: Block, branch: (to: number, inIf: boolean) => vo
   }
 }
 
-function labelIndex(ctx: readonly Frame[], match: (fr: Frame) => boolean): number {
-  const i = ctx.findIndex(match);
-  if (i < 0) throw new Error("compiler: branch target has no enclosing label");
-  return i;
-}
-
 function structured(e: Emit): void {
   const blocks = e.fn.blocks;
   const body = e.f.body;
-  const doTree = (x: number, ctx: Frame[]): void => {
+  // The open labels, innermost last; where each loop header's `loop` and each merge node's `block` sit, so
+  // a branch finds its label depth in constant time (deep dominator trees make searching quadratic).
+  let open = 0;
+  const loopAt = new Int32Array(blocks.length).fill(-1);
+  const followAt = new Int32Array(blocks.length).fill(-1);
+  const doTree = (x: number): void => {
     const b = blocks[x]!;
     if (b.loopHeader) {
       body.loop();
-      nodeWithin(x, b.mergeChildren, [{ kind: "loop", header: x }, ...ctx]);
+      loopAt[x] = open++;
+      nodeWithin(x, b.mergeChildren, 0);
+      open--;
+      loopAt[x] = -1;
       body.end();
-    } else nodeWithin(x, b.mergeChildren, ctx);
+    } else nodeWithin(x, b.mergeChildren, 0);
   };
-  const nodeWithin = (x: number, ys: readonly number[], ctx: Frame[]): void => {
-    if (ys.length === 0) {
+  const nodeWithin = (x: number, ys: readonly number[], from: number): void => {
+    if (from === ys.length) {
       const b = blocks[x]!;
       blockCode(e, b);
-      terminator(e, b, (to, inIf) => doBranch(x, to, inIf ? [{ kind: "if" }, ...ctx] : ctx));
+      terminator(e, b, (to, inIf) => {
+        if (inIf) open++;
+        doBranch(x, to);
+        if (inIf) open--;
+      });
       return;
     }
-    const [y, ...rest] = ys as [number, ...number[]];
+    const y = ys[from]!;
     body.block();
-    nodeWithin(x, rest, [{ kind: "block", follow: y }, ...ctx]);
+    followAt[y] = open++;
+    nodeWithin(x, ys, from + 1);
+    open--;
+    followAt[y] = -1;
     body.end();
-    doTree(y, ctx);
+    doTree(y);
   };
-  const doBranch = (x: number, y: number, ctx: Frame[]): void => {
-    if (y <= x) body.br(labelIndex(ctx, (fr) => fr.kind === "loop" && fr.header === y));
-    else if (blocks[y]!.merge) body.br(labelIndex(ctx, (fr) => fr.kind === "block" && fr.follow === y));
-    else doTree(y, ctx);
+  const doBranch = (x: number, y: number): void => {
+    if (y <= x) {
+      if (loopAt[y]! < 0) throw new Error("compiler: back edge outside its loop");
+      body.br(open - 1 - loopAt[y]!);
+    } else if (blocks[y]!.merge) {
+      if (followAt[y]! < 0) throw new Error("compiler: branch to a merge node outside its block");
+      body.br(open - 1 - followAt[y]!);
+    } else doTree(y);
   };
-  doTree(0, []);
+  doTree(0);
 }
 
 /** Irreducible control flow: loop { block* { br_table } code* } with the next block's number in a local. */

@@ -88,7 +88,12 @@ export class Body extends Bytes {
   gget(i: number): this { this.byte(OP.global_get); this.u32(i); return this; }
   gset(i: number): this { this.byte(OP.global_set); this.u32(i); return this; }
   i32(v: number): this { this.byte(OP.i32_const); this.s32(v); return this; }
-  i64(v: bigint | number): this { this.byte(OP.i64_const); this.s64(BigInt(v)); return this; }
+  i64(v: bigint | number): this {
+    this.byte(OP.i64_const);
+    if (typeof v === "number" && v >= -0x80000000 && v <= 0x7fffffff && Number.isInteger(v)) this.s32(v); // no BigInt needed
+    else this.s64(BigInt(v));
+    return this;
+  }
   /** A load or store with its alignment hint (log2 of the natural size) and constant offset. */
   mem(o: number, align: number, offset: number): this { this.byte(o); this.u32(align); this.u32(offset); return this; }
   block(): this { this.byte(OP.block); this.byte(VOID); return this; }

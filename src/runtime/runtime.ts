@@ -58,6 +58,8 @@ export interface RunOptions {
   budget?: number;
   /** Called about once a second during a long `repeat` with the runs done so far. */
   onProgress?: (done: number, total: number) => void;
+  /** How often onProgress is called, in ms (default 1000). */
+  progressEveryMs?: number;
 }
 
 export interface RunResult {
@@ -521,7 +523,7 @@ export class RuntimeProgram implements RuntimeHost {
         t0 = t;
       } else if ((i & 0xfff) === 0 && options.onProgress) {
         const t = now();
-        if (t - lastReport >= 1000) { lastReport = t; options.onProgress(i + 1, repeat); }
+        if (t - lastReport >= (options.progressEveryMs ?? 1000)) { lastReport = t; options.onProgress(i + 1, repeat); }
       }
     }
     const duration = repeat > 1 ? ((now() - t0) * 1e6) / (repeat - 1) : firstRun;
