@@ -5,7 +5,7 @@
 // and <out>/manifest.json: project, repository, version, source path, licence, the exact compiler
 // command, each object's sha256, and the sources left out with clang's reason.
 //
-//   node scripts/real-corpus/build.mjs [--set real|selftests] [--work DIR] [--kernel DIR] [--only ID] [--jobs N]
+//   node scripts/real-corpus/build.mjs [--set real|selftests] [--work DIR] [--kernel DIR] [--only PROJECT_ID] [--jobs N]
 //   node scripts/real-corpus/build.mjs --check    # rebuild into a temp dir, compare with the committed bytes
 //
 // Sources are not committed. Upstream release tarballs come from Debian's source archive (`apt-get
@@ -88,10 +88,10 @@ function projectGen(project, vmlinuxH) {
   mkdirSync(gen, { recursive: true });
   if (project.vmlinux !== "none") copyFileSync(vmlinuxH, join(gen, "vmlinux.h"));
   // {gen}/stubs: an empty gnu/stubs-32.h (glibc's headers ask for it when the target is not x86_64)
-  // and, for the selftests, linux/filter.h's instruction macros
+  // and linux/filter.h's instruction macros (the selftests use them)
   for (const rel of ["stubs/linux", "stubs/gnu"]) mkdirSync(join(gen, rel), { recursive: true });
   writeFileSync(join(gen, "stubs/gnu/stubs-32.h"), "");
-  if (SET === "selftests") writeFileSync(join(gen, "stubs/linux/filter.h"), INSN_MACROS);
+  writeFileSync(join(gen, "stubs/linux/filter.h"), INSN_MACROS);
   return gen;
 }
 
@@ -262,19 +262,23 @@ async function main() {
     objects,
     excluded,
   };
-  if (!ONLY) {
-    // Objects no longer produced are removed so the manifest and the folder agree.
-    const keep = new Set(objects.map((o) => o.file));
-    const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
-    for (const f of walk(OUT).filter((f) => f.endsWith(".bpf.o"))) if (!keep.has(relative(OUT, f))) rmSync(f);
-    writeFileSync(join(OUT, "manifest.json"), JSON.stringify(manifest, null, 1) + "\n");
-  } else {
-    console.log("--only: manifest.json not rewritten");
+  // --only ID rebuilds one project: its entries replace that project's in the existing manifest
+  const previous = ONLY && existsSync(join(OUT, "manifest.json")) ? JSON.parse(readFileSync(join(OUT, "manifest.json"), "utf8")) : undefined;
+  if (previous) {
+    manifest.projects = [...previous.projects.filter((p) => p.id !== ONLY), ...projectsOut].sort((a, b) => PROJECT_ORDER(a.id) - PROJECT_ORDER(b.id));
+    manifest.objects = [...previous.objects.filter((o) => o.project !== ONLY), ...objects].sort((a, b) => a.file.localeCompare(b.file));
+    manifest.excluded = [...previous.excluded.filter((x) => x.project !== ONLY), ...excluded];
   }
+  // Objects no longer produced are removed so the manifest and the folder agree.
+  const keep = new Set(manifest.objects.map((o) => o.file));
+  const walk = (d) => readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(join(d, e.name)) : [join(d, e.name)]));
+  for (const f of walk(OUT).filter((f) => f.endsWith(".bpf.o"))) if (!keep.has(relative(OUT, f))) rmSync(f);
+  writeFileSync(join(OUT, "manifest.json"), JSON.stringify(manifest, null, 1) + "\n");
   const total = objects.reduce((n, o) => n + o.size, 0);
   console.log(`${objects.length} objects (${(total / 1e6).toFixed(2)} MB), ${excluded.length} sources left out -> ${relative(repo, OUT)}`);
 }
 
+const PROJECT_ORDER = (id) => { const all = [...PROJECTS, ...SELFTEST_PROJECTS].map((p) => p.id); return all.indexOf(id); };
 const KERNEL_LABEL = () => `linux-source-6.12 ${PROJECTS.find((p) => p.kernelTree)?.kernelTree.version ?? ""}`.trim();
 
 main().catch((e) => { console.error(String(e.message ?? e)); process.exit(1); });

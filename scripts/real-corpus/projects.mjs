@@ -270,6 +270,34 @@ export const PROJECTS = [
         .map((n) => ({ path: `samples/bpf/${n}.bpf.c`, name: `samples-${n}`, flags: ["-Wall", "-mcpu=v3", "-Wno-unused-value", "-I{kernel}/samples/bpf", "-I{kernel}/tools/testing/selftests/bpf", "-idirafter", "{multiarch}", "-idirafter", "{gen}/stubs"] })),
     ],
   },
+  {
+    id: "linux-bpf-selftests",
+    name: "Linux BPF selftests' production-derived programs (katran's balancer, Cloudflare's cls_redirect, bpf_flow, TCP congestion control, strobemeta, pyperf, profiler, ...)",
+    repository: "https://git.kernel.org/pub/scm/linux/kernel/git/stable/linux.git",
+    upstreamVersion: "v6.12.118 (Debian linux-source-6.12)",
+    kernelTree: KERNEL,
+    dir: "@kernel",
+    root: "tools/testing/selftests/bpf/progs",
+    license: "GPL-2.0",
+    // tools/testing/selftests/bpf/Makefile: CLANG_BPF_BUILD_RULE with $(BPF_CFLAGS) $(CLANG_SYS_INCLUDES) -DENABLE_ATOMICS_TESTS -O2 --target=bpf -mcpu=v3
+    flags: ["-Wall", "-D__TARGET_ARCH_x86", "-mlittle-endian", "-I{gen}", "-I{libbpf}", "-I{kernel}/tools/testing/selftests/bpf", "-I{kernel}/tools/include/uapi",
+      "-Wno-compare-distinct-pointer-types", "-I{gen}/stubs", "-idirafter", "{multiarch}", "-DENABLE_ATOMICS_TESTS", "-mcpu=v3"],
+    sources: [
+      // networking
+      "test_l4lb.c", { path: "test_l4lb_noinline.c", flags: ["-fno-inline"] }, { path: "test_xdp_noinline.c", flags: ["-fno-inline"] },
+      "test_cls_redirect.c", "test_cls_redirect_subprogs.c", "xdp_synproxy_kern.c", "test_xdp.c", "test_xdp_vlan.c", "xdping_kern.c", "test_tc_tunnel.c",
+      "test_tunnel_kern.c", "test_tcp_hdr_options.c", "test_misc_tcp_hdr_options.c", "test_sk_lookup.c", "bpf_cubic.c", "bpf_dctcp.c", "tcp_ca_write_sk_pacing.c",
+      "connect4_prog.c", "connect6_prog.c", "test_sockmap_listen.c", "test_sockmap_kern.c", "test_sockmap_update.c", "sockmap_parse_prog.c", "sockmap_verdict_prog.c",
+      "test_select_reuseport_kern.c", "test_migrate_reuseport.c", "test_lwt_seg6local.c", "test_seg6_loop.c", "test_tc_edt.c", "test_tc_neigh.c", "test_tc_peer.c",
+      "xdp_features.c", "test_xdp_bpf2bpf.c", "test_xdp_do_redirect.c", "test_xdp_meta.c", "test_xdp_redirect.c", "xdp_redirect_map.c", "test_xdp_adjust_tail_grow.c",
+      "test_xdp_context_test_run.c", "xdp_hw_metadata.c", "xdp_dummy.c", "test_tcpbpf_kern.c", "tcp_rtt.c", "sockopt_sk.c", "netcnt_prog.c", "bpf_flow.c",
+      "test_sk_assign.c", "test_sock_fields.c", "cgroup_skb_sk_lookup_kern.c", "test_cgroup_link.c", "dev_cgroup.c", "bpf_iter_tcp4.c", "bpf_iter_tcp6.c", "bpf_iter_udp4.c",
+      // tracing and scale
+      "strobemeta.c", "strobemeta_nounroll1.c", "strobemeta_subprogs.c", "pyperf50.c", "pyperf100.c", "pyperf180.c", "profiler1.c", "profiler2.c", "profiler3.c",
+      "loop1.c", "loop2.c", "loop3.c", "loop4.c", "loop5.c", "loop6.c", "test_verif_scale1.c", "test_verif_scale2.c", "test_verif_scale3.c",
+      "test_sysctl_loop1.c", "test_sysctl_loop2.c", "test_spin_lock.c", "local_storage.c", "lsm.c", "test_global_func1.c",
+    ],
+  },
 ];
 
 export const KERNEL_TREE = KERNEL;
