@@ -27,6 +27,10 @@
 
 const KERNEL = { package: "linux-source-6.12", version: "6.12.118-1~deb12u1" };
 
+/** tools/testing/selftests/bpf/Makefile's CLANG_BPF_BUILD_RULE for test_progs: $(BPF_CFLAGS) $(CLANG_SYS_INCLUDES) -DENABLE_ATOMICS_TESTS -O2 --target=bpf -mcpu=v3. */
+export const SELFTESTS_FLAGS = ["-Wall", "-D__TARGET_ARCH_x86", "-mlittle-endian", "-I{gen}", "-I{libbpf}", "-I{kernel}/tools/testing/selftests/bpf", "-I{kernel}/tools/include/uapi",
+  "-Wno-compare-distinct-pointer-types", "-I{gen}/stubs", "-idirafter", "{multiarch}", "-DENABLE_ATOMICS_TESTS", "-mcpu=v3"];
+
 /** @type {Project[]} */
 export const PROJECTS = [
   {
@@ -279,9 +283,7 @@ export const PROJECTS = [
     dir: "@kernel",
     root: "tools/testing/selftests/bpf/progs",
     license: "GPL-2.0",
-    // tools/testing/selftests/bpf/Makefile: CLANG_BPF_BUILD_RULE with $(BPF_CFLAGS) $(CLANG_SYS_INCLUDES) -DENABLE_ATOMICS_TESTS -O2 --target=bpf -mcpu=v3
-    flags: ["-Wall", "-D__TARGET_ARCH_x86", "-mlittle-endian", "-I{gen}", "-I{libbpf}", "-I{kernel}/tools/testing/selftests/bpf", "-I{kernel}/tools/include/uapi",
-      "-Wno-compare-distinct-pointer-types", "-I{gen}/stubs", "-idirafter", "{multiarch}", "-DENABLE_ATOMICS_TESTS", "-mcpu=v3"],
+    flags: SELFTESTS_FLAGS,
     sources: [
       // networking
       "test_l4lb.c", { path: "test_l4lb_noinline.c", flags: ["-fno-inline"] }, { path: "test_xdp_noinline.c", flags: ["-fno-inline"] },

@@ -3,7 +3,7 @@
 // for test_progs: $(CLANG) $(BPF_CFLAGS) $(CLANG_SYS_INCLUDES) -DENABLE_ATOMICS_TESTS -O2 --target=bpf
 // -mcpu=v3. Read by scripts/real-corpus/build.mjs --set selftests. Placeholders as in projects.mjs;
 // {gen} here also holds the two headers the selftests take from a built kernel tree (see build.mjs).
-import { KERNEL_TREE } from "./projects.mjs";
+import { KERNEL_TREE, SELFTESTS_FLAGS } from "./projects.mjs";
 
 /** @type {import("./projects.mjs").Project[]} */
 export const SELFTEST_PROJECTS = [
@@ -16,8 +16,7 @@ export const SELFTEST_PROJECTS = [
     dir: "@kernel",
     root: "tools/testing/selftests/bpf/progs",
     license: "GPL-2.0",
-    flags: ["-Wall", "-D__TARGET_ARCH_x86", "-mlittle-endian", "-I{gen}", "-I{libbpf}", "-I{kernel}/tools/testing/selftests/bpf", "-I{kernel}/tools/include/uapi",
-      "-Wno-compare-distinct-pointer-types", "-I{gen}/stubs", "-idirafter", "{multiarch}", "-DENABLE_ATOMICS_TESTS", "-mcpu=v3"],
+    flags: SELFTESTS_FLAGS,
     sources: ["verifier_*.c"],
   },
 ];
