@@ -28,6 +28,8 @@
 #include <linux/bpf.h>
 #include <bpf/libbpf.h>
 #include <bpf/btf.h>
+#include <fcntl.h>
+#include <gelf.h>
 
 // ---------- JSON output ----------
 static void jstr(const char *s) {
@@ -388,9 +390,49 @@ static void print_kconfig(struct bpf_object *obj) {
   printf("}");
 }
 
+// When libbpf cannot open the object (legacy "maps" section, static programs, ...), its programs are
+// still listed, from the ELF symbol table the way libbpf would find them: global FUNC symbols in
+// executable sections other than .text; a leading '?' of the section means autoload off.
+static void list_from_elf(const char *path) {
+  printf(",\"programs\":[");
+  elf_version(EV_CURRENT);
+  int fd = open(path, O_RDONLY), first = 1;
+  Elf *e = fd >= 0 ? elf_begin(fd, ELF_C_READ, NULL) : NULL;
+  size_t shstrndx;
+  if (e && !elf_getshdrstrndx(e, &shstrndx)) {
+    for (Elf_Scn *scn = NULL; (scn = elf_nextscn(e, scn));) {
+      GElf_Shdr sh;
+      if (!gelf_getshdr(scn, &sh) || sh.sh_type != SHT_SYMTAB) continue;
+      Elf_Data *d = elf_getdata(scn, NULL);
+      for (size_t i = 1; d && i < sh.sh_size / sh.sh_entsize; i++) {
+        GElf_Sym sym;
+        GElf_Shdr th;
+        if (!gelf_getsym(d, i, &sym) || GELF_ST_TYPE(sym.st_info) != STT_FUNC || sym.st_shndx == SHN_UNDEF) continue;
+        if (GELF_ST_BIND(sym.st_info) != STB_GLOBAL && GELF_ST_BIND(sym.st_info) != STB_WEAK) continue;
+        Elf_Scn *ts = elf_getscn(e, sym.st_shndx);
+        if (!ts || !gelf_getshdr(ts, &th) || !(th.sh_flags & SHF_EXECINSTR)) continue;
+        const char *sec = elf_strptr(e, shstrndx, th.sh_name);
+        if (!sec || !strcmp(sec, ".text")) continue;
+        printf("%s{\"name\":", first ? "" : ","); jstr(elf_strptr(e, sh.sh_link, sym.st_name));
+        printf(",\"section\":"); jstr(sec[0] == '?' ? sec + 1 : sec);
+        printf(",\"autoload\":%s,\"progType\":\"?\",\"expectedAttachType\":\"?\",\"fromElf\":true}", sec[0] == '?' ? "false" : "true");
+        first = 0;
+      }
+    }
+  }
+  if (e) elf_end(e);
+  if (fd >= 0) close(fd);
+  printf("]");
+}
+
 static void list(const char *path) {
   struct bpf_object *obj = open_obj(path);
-  if (!obj) { printf("{\"openError\":"); jstr(libbpf_msgs ? libbpf_msgs : strerror(errno)); printf("}\n"); return; }
+  if (!obj) {
+    printf("{\"openError\":"); jstr(libbpf_msgs ? libbpf_msgs : strerror(errno));
+    list_from_elf(path);
+    printf("}\n");
+    return;
+  }
   printf("{\"programs\":[");
   struct bpf_program *p;
   int first = 1;

@@ -116,7 +116,7 @@ async function main() {
       const { insns, maps, kfuncs, ksyms, kconfig, attachBtfId, attachBtfName, ...kernelSide } = rec;
       const ordered = { name: p.name, section: p.section, autoload: p.autoload, libbpfProgType: p.progType, libbpfExpectedAttachType: p.expectedAttachType };
       for (const [k, val] of Object.entries(kernelSide)) if (k !== "name") ordered[k] = val;
-      if (rec.prepareError) ordered.prepareError = `libbpf could not prepare: ${rec.prepareError.trim()}`;
+      if (rec.prepareError) ordered.prepareError = `libbpf could not prepare: ${list.openError ? "bpf_object__open failed: " : ""}${rec.prepareError.trim()}`;
       // kernel addresses the log prints (map pointers, kallsyms) differ every boot: masked so re-recording diffs only what changed
       if (ordered.logTail) ordered.logTail = ordered.logTail.map(maskAddrs);
       if (ordered.firstError) ordered.firstError = maskAddrs(ordered.firstError);
