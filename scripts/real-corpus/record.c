@@ -121,7 +121,8 @@ static const char *vmlinux_name(unsigned id) {
   return t ? btf__name_by_offset(vmlinux_btf, t->name_off) : NULL;
 }
 
-// typeless ksyms (extern const void x __ksym): libbpf puts their kallsyms address in a plain lddw
+// typeless ksyms (extern const void x __ksym): libbpf puts their kallsyms address in a plain lddw, which
+// changes every boot (KASLR): it is zeroed in the recorded instructions and named in "ksyms"
 struct ksym { char name[128]; unsigned long long addr; };
 static struct ksym *typeless;
 static int ntypeless;
@@ -135,9 +136,8 @@ static void find_typeless_ksyms(struct bpf_object *obj) {
   for (int i = 0; i < btf_vlen(sec); i++) {
     const struct btf_type *v = btf__type_by_id(btf, vs[i].type);
     if (!btf_is_var(v)) continue;
-    const struct btf_type *vt = btf__type_by_id(btf, v->type);
-    while (vt && (btf_is_mod(vt) || btf_is_typedef(vt))) vt = btf__type_by_id(btf, vt->type);
-    if (vt && !(vt->info == 0 && vt->name_off == 0)) continue; // only `void`-typed (typeless) ones
+    // every .ksyms variable is a candidate: libbpf has already turned typeless (void) ones into ints,
+    // and typed ones never appear as plain addresses (they load by BTF id)
     typeless = realloc(typeless, sizeof(*typeless) * (ntypeless + 1));
     snprintf(typeless[ntypeless].name, 128, "%s", btf__name_by_offset(btf, v->name_off));
     typeless[ntypeless].addr = 0;
