@@ -450,7 +450,7 @@ export class RuntimeProgram implements RuntimeHost {
     this.refreshRegions();
     const args = [BigInt(CTX)];
     let res = { r0: 0n, insnCount: 0, stopped: false };
-    const t0 = process.hrtime.bigint();
+    const t0 = performance.now(); // not process.hrtime: the runtime also runs in browsers
     const pkt = { addr: 0, len: 0 };
     const exec: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } } =
       { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
@@ -462,7 +462,7 @@ export class RuntimeProgram implements RuntimeHost {
       if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
       res = this.engine.exec(this.main, args, exec);
     }
-    const duration = Number(process.hrtime.bigint() - t0) / repeat;
+    const duration = ((performance.now() - t0) * 1e6) / repeat;
     const retval = Number(res.r0 & 0xffffffffn);
     const out: RunResult = {
       retval, r0: res.r0, data: this.outputData(data), trace: this.capture.trace, duration, insnCount: res.insnCount,
