@@ -8,11 +8,13 @@ import { helperName, PSEUDO, type Instruction } from "../isa/index.js";
 import { createRuntimeMap, ArrayOfMapsMap, HashOfMapsMap, ProgArrayMap, RingbufMap, PerfEventArrayMap, ArrayMap, u32Bytes, type RuntimeMap } from "../maps/runtime/index.js";
 import type { Program } from "../program/program.js";
 import { contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
-import { Engine, type LoadedCode, type Mode } from "./engine.js";
+import { Engine, type ExecOptions, type ExecResult, type LoadedCode, type Mode } from "./engine.js";
 import { CTX, CTX_MAX, R_READ, R_WRITE } from "./layout.js";
 import { ctxRegion, type Region } from "./memory.js";
+import { Stepper, type StepHost } from "./step.js";
 
 export type { Mode };
+export { Stepper, type Step, type MemoryAccess } from "./step.js";
 
 export interface LoadOptions {
   /** Program type / section name overriding the program's own (`xdp`, `tc`, `socket`, `cgroup_skb/ingress`). */
@@ -62,6 +64,8 @@ export interface RunResult {
   ringbuf: { map: string; data: Uint8Array }[];
 }
 
+/** r1 of a program run: the context struct's address. */
+const RUN_ARGS = [BigInt(CTX)];
 const XDP_HEADROOM = 256;
 const SKB_HEADROOM = 64; // NET_SKB_PAD + NET_IP_ALIGN (0 on x86-64): skb test runs take up to 3712 bytes
 const ETH_HLEN = 14;
@@ -94,7 +98,7 @@ export function resolveProgType(name: string): { info: ProgTypeInfo; attachType?
 }
 
 /** A program loaded into its own runtime (memory, maps, interpreter), ready to run many times. */
-export class RuntimeProgram implements RuntimeHost {
+export class RuntimeProgram implements RuntimeHost, StepHost {
   readonly engine = new Engine();
   readonly program: Program;
   readonly progType: ProgTypeInfo;
@@ -103,6 +107,7 @@ export class RuntimeProgram implements RuntimeHost {
   readonly cpus: number;
   private readonly mapsByHandle = new Map<number, RuntimeMap>();
   private readonly codes = new Map<string, LoadedCode>();
+  private readonly byName = new Map<string, Program>();
   private readonly main: LoadedCode;
   private readonly impls = new Map<number, HelperImpl>();
   private readonly family: Family | undefined;
@@ -141,7 +146,7 @@ export class RuntimeProgram implements RuntimeHost {
     const problems: Diagnostic[] = [];
     for (const p of all) this.checkHelpers(p, (id) => isHelperAllowed(info.id, id, attachType), problems);
     if (problems.length) throw new BpfkitError(problems, 1);
-    for (const p of all) this.codes.set(p.name, this.loadCode(p));
+    for (const p of all) { this.codes.set(p.name, this.loadCode(p)); this.byName.set(p.name, p); }
     this.main = this.codes.get(program.name)!;
   }
 
@@ -439,6 +444,36 @@ export class RuntimeProgram implements RuntimeHost {
   run(options: RunOptions = {}): RunResult {
     const data = options.data ?? new Uint8Array(0);
     const repeat = Math.max(1, options.repeat ?? 1);
+    const exec = this.begin(options);
+    let res = { r0: 0n, insnCount: 0, stopped: false };
+    const t0 = performance.now(); // not process.hrtime: the runtime also runs in browsers
+    const pkt = { addr: 0, len: 0 };
+    for (let i = 0; i < repeat; i++) {
+      // Repeated runs see the packet as the previous run left it (as the kernel's test-run loop does).
+      this.capture.tailCalls = 0;
+      if (this.capture.locks.size) this.capture.locks.clear();
+      exec.regions = this.regions;
+      if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
+      res = this.engine.exec(this.main, RUN_ARGS, exec);
+    }
+    const duration = ((performance.now() - t0) * 1e6) / repeat;
+    return this.result(res, data, options.ctx, duration);
+  }
+
+  /**
+   * Run the program one instruction at a time (checked mode), for debuggers and the playground: see
+   * step.ts. Maps keep their contents between runs and steppers, as they do between run() calls.
+   */
+  debug(options: Omit<RunOptions, "repeat" | "mode"> = {}): Stepper {
+    const exec = this.begin({ ...options, mode: "checked" });
+    if (this.packet) exec.pkt = { addr: this.packet.data, len: this.packet.dataEnd - this.packet.data };
+    this.engine.begin(this.main, RUN_ARGS, exec);
+    return new Stepper(this, this.engine, this.main, (res) => this.result(res, options.data ?? new Uint8Array(0), options.ctx, 0));
+  }
+
+  /** Everything before the first instruction of a run: CPU, packet, context, regions. */
+  private begin(options: RunOptions): ExecOptions {
+    const data = options.data ?? new Uint8Array(0);
     this.runMode = options.mode ?? this.mode;
     this.currentCpu = options.cpu ?? 0;
     if (this.currentCpu >= this.cpus) throw new BpfkitError(diag("BK5013", { what: `cpu ${this.currentCpu} does not exist (runtime has ${this.cpus})` }), 2);
@@ -448,21 +483,11 @@ export class RuntimeProgram implements RuntimeHost {
     this.preparePacket(data);
     this.prepareCtx(options.ctx, data);
     this.refreshRegions();
-    const args = [BigInt(CTX)];
-    let res = { r0: 0n, insnCount: 0, stopped: false };
-    const t0 = performance.now(); // not process.hrtime: the runtime also runs in browsers
-    const pkt = { addr: 0, len: 0 };
-    const exec: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } } =
-      { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
-    for (let i = 0; i < repeat; i++) {
-      // Repeated runs see the packet as the previous run left it (as the kernel's test-run loop does).
-      this.capture.tailCalls = 0;
-      if (this.capture.locks.size) this.capture.locks.clear();
-      exec.regions = this.regions;
-      if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
-      res = this.engine.exec(this.main, args, exec);
-    }
-    const duration = ((performance.now() - t0) * 1e6) / repeat;
+    return { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
+  }
+
+  /** The test-run output of a finished run. */
+  private result(res: ExecResult, data: Uint8Array, ctx: Uint8Array | undefined, duration: number): RunResult {
     const retval = Number(res.r0 & 0xffffffffn);
     const out: RunResult = {
       retval, r0: res.r0, data: this.outputData(data), trace: this.capture.trace, duration, insnCount: res.insnCount,
@@ -471,7 +496,7 @@ export class RuntimeProgram implements RuntimeHost {
     const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
     if (code) out.action = code.name;
     if (this.capture.redirect) out.redirect = this.capture.redirect;
-    if (this.layout) out.ctx = this.outputCtx(options.ctx);
+    if (this.layout) out.ctx = this.outputCtx(ctx);
     for (const m of this.maps.values()) {
       if (m instanceof PerfEventArrayMap) out.perf.push(...m.samples.map((s) => ({ map: m.name, cpu: s.cpu, data: s.data })));
       if (m instanceof RingbufMap) out.ringbuf.push(...m.drain().map((d) => ({ map: m.name, data: d })));
@@ -519,6 +544,9 @@ export class RuntimeProgram implements RuntimeHost {
     for (const f of l.fields) if (f.pointer || f.name === "flow_keys") bytes.fill(0, f.offset, f.offset + f.size);
     return bytes;
   }
+
+  /** A loaded program (the main one or one of `others`) by name. */
+  programByName(name: string): Program | undefined { return this.byName.get(name); }
 
   /** The code of a loaded program by name (tests seed prog_array slots with these names). */
   programNames(): string[] { return [...this.codes.keys()]; }
