@@ -160,6 +160,17 @@ export class Stepper {
     }
   }
 
+  /** What an address points into (for showing pointer registers): region and offset, as in MemoryAccess. */
+  locate(addr: number): { region: string; offset: number; frame?: number } {
+    if (addr > STACK && addr <= STACK + MAX_FRAMES * STACK_FRAME) {
+      // A pointer at a frame's top is that frame's r10 (fp0), not the bottom of the frame above.
+      const frame = Math.ceil((addr - STACK) / STACK_FRAME) - 1;
+      return { region: "stack", offset: addr - (STACK + (frame + 1) * STACK_FRAME), frame };
+    }
+    const { region, offset } = this.locateAccess(addr, 0, false);
+    return { region, offset };
+  }
+
   private locateAccess(addr: number, size: number, write: boolean): MemoryAccess {
     const a = { write, addr, size };
     const p = this.host.packet;

@@ -66,6 +66,8 @@ exit`);
     const st = s.step();
     expect(st.accesses).toEqual([expect.objectContaining({ region: "stack", offset: -8, frame: 0, write: true, size: 8 })]);
     expect(Array.from(s.stack().subarray(504))).toEqual([0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11]);
+    expect(s.locate(Number(s.registers()[10]))).toEqual({ region: "stack", offset: 0, frame: 0 });
+    expect(s.locate(Number(s.registers()[10]) - 8)).toEqual({ region: "stack", offset: -8, frame: 0 });
     s.finishRun();
     expect(s.result!.retval).toBe(0x88);
   });
