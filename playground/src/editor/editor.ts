@@ -77,7 +77,7 @@ function lineDecorations(state: EditorState, m: Marks): DecorationSet {
   return b.finish();
 }
 
-const decorations = EditorView.decorations.compute([marksField], (state) => lineDecorations(state, state.field(marksField)));
+const decorations = EditorView.decorations.compute(["doc", marksField], (state) => lineDecorations(state, state.field(marksField)));
 
 class PathMarker extends GutterMarker {
   constructor(readonly taken: boolean) { super(); }
