@@ -79,6 +79,8 @@ export class App {
 
   private onTextChanged(): void {
     this.runPanel.textChanged();
+    // setSource already asked for this very text: a second request would only delay the report.
+    if (this.state.source === this.requestedSource) return;
     clearTimeout(this.verifyTimer);
     this.verifyTimer = setTimeout(() => this.verifyNow(), 120);
     this.markSettling();
@@ -103,8 +105,11 @@ export class App {
       ...(o ? { object: { name: o.obj.name, bytes: o.obj.bytes, program: o.program } } : {}),
     });
     this.requestId = id;
+    this.requestedSource = this.state.source;
     this.settled!.id = id;
   }
+
+  private requestedSource: string | undefined;
 
   logLevel: 1 | 2 = 1;
 
@@ -113,10 +118,7 @@ export class App {
     this.report = r;
     this.editor.showReport(r, this.runPanel.stepLine);
     this.renderVerdict();
-    renderVerifier(this, $("panel-verifier"));
-    if (this.tab === "state") this.renderState();
-    if (this.tab === "maps") this.renderMaps();
-    if (this.tab === "course") this.renderCourse();
+    this.renderVisible();
     const s = this.settled;
     if (s && s.id === r.id) { this.settled = undefined; s.resolve(); }
     (window as unknown as { bpfkitReport?: VerifyReport }).bpfkitReport = r;
@@ -170,9 +172,9 @@ export class App {
   setSource(text: string, origin: SharedState["origin"]): void {
     if (origin) this.state.origin = origin; else delete this.state.origin;
     this.state.source = text;
+    this.verifyNow();
     this.editor.setText(text);
     this.runPanel.reset();
-    this.verifyNow();
     this.renderHeader();
   }
 
@@ -231,7 +233,6 @@ export class App {
         this.state.packets.push(...added);
         this.state.packet = this.state.packets.length - added.length;
         this.selectTab("run");
-        this.runPanel.render();
         this.notice(`${file.name}: ${added.length} packet${added.length === 1 ? "" : "s"} added to the Run tab`);
         return;
       }
@@ -305,19 +306,25 @@ export class App {
 
   refreshPanels(): void {
     this.renderHeader();
-    this.runPanel.render();
-    if (this.tab === "maps") this.renderMaps();
-    if (this.tab === "course") this.renderCourse();
+    this.renderVisible();
+  }
+
+  /** Only the tab on screen is drawn; the others are drawn when they are chosen. */
+  private renderVisible(): void {
+    switch (this.tab) {
+      case "verifier": renderVerifier(this, $("panel-verifier")); break;
+      case "state": this.renderState(); break;
+      case "run": this.runPanel.render(); break;
+      case "maps": this.renderMaps(); break;
+      case "course": this.renderCourse(); break;
+    }
   }
 
   selectTab(tab: string): void {
     this.tab = tab;
     document.querySelectorAll<HTMLButtonElement>(".tabs button").forEach((b) => b.classList.toggle("active", b.dataset.tab === tab));
     document.querySelectorAll<HTMLElement>(".panel").forEach((p) => { p.hidden = p.dataset.panel !== tab; });
-    if (tab === "state") this.renderState();
-    if (tab === "maps") this.renderMaps();
-    if (tab === "course") this.renderCourse();
-    if (tab === "run") this.runPanel.render();
+    this.renderVisible();
   }
 
   renderState(): void { renderStateTab(this, $("panel-state"), this.cursorLine); }
