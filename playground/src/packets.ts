@@ -53,7 +53,7 @@ export function specOf(f: PacketFields): PacketSpec {
   if (v6) spec.ipv6 = { src: f.ipSrc.trim(), dst: f.ipDst.trim(), hopLimit: num("hop limit", f.ttl, 255) };
   if (f.l3 !== "none") {
     if (f.l4 === "udp") spec.udp = { srcPort: num("source port", f.srcPort, 65535), dstPort: num("destination port", f.dstPort, 65535) };
-    if (f.l4 === "tcp") spec.tcp = { srcPort: num("source port", f.srcPort, 65535), dstPort: num("destination port", f.dstPort, 65535), flags: f.tcpFlags.trim() || "SYN" };
+    if (f.l4 === "tcp") spec.tcp = { srcPort: num("source port", f.srcPort, 65535), dstPort: num("destination port", f.dstPort, 65535), flags: packet.tcpFlagsValue(f.tcpFlags.trim() || "SYN", "TCP flags") };
     const icmp = { type: num("ICMP type", f.icmpType, 255), code: num("ICMP code", f.icmpCode, 255) };
     if (f.l4 === "icmp") { if (v6) spec.icmpv6 = icmp; else spec.icmp = icmp; }
   }
