@@ -183,7 +183,7 @@ describeBrowser("playground in chromium", () => {
     await t.page.close();
   });
 
-  it("opens an ELF object from the file picker and by drag and drop", async () => {
+  it("opens an ELF object from the file picker and by drag and drop, and a pcap", async () => {
     const s = await open();
     await s.page.setInputFiles("#file-input", join(ROOT, "bpf/tc_policy.bpf.o"));
     expect(await verdict(s.page, /tc_ingress/)).toMatch(/✓ accepted · tc_ingress \(sched_cls\)/);
@@ -201,6 +201,14 @@ describeBrowser("playground in chromium", () => {
     }, b64);
     await s.page.dispatchEvent("body", "drop", { dataTransfer: dt });
     expect(await verdict(s.page, /xdp_lb/)).toMatch(/✓ accepted · xdp_lb \(xdp\)/);
+    // a capture adds its packets to the Run tab
+    await s.page.setInputFiles("#file-input", join(ROOT, "bpf/packets/mixed.pcap"));
+    await s.page.waitForSelector("#packet-select");
+    const labels = await s.page.locator("#packet-select option").allTextContents();
+    expect(labels.filter((l) => l.includes("mixed.pcap #")).length).toBeGreaterThan(1);
+    expect(await s.page.textContent(".packet-preview")).toMatch(/IPv[46] .* bytes\)/);
+    await s.page.click("#run-btn");
+    expect(await s.page.textContent("#run-action")).toMatch(/^XDP_/);
     expect(s.errors).toEqual([]);
     expect(s.requests).toEqual([]);
     await s.page.close();

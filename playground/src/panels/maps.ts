@@ -55,8 +55,8 @@ export function renderMaps(app: App, panel: HTMLElement): void {
         }
       };
       table.append(h("tr", {},
-        h("td", {}, h("input", { class: "mono", value: safeFormat(m.key, e.key), onchange: edit("key"), "aria-label": `${s.name} key ${i + 1}` })),
-        h("td", {}, h("input", { class: "mono", value: safeFormat(m.value, e.value), onchange: edit("value"), "aria-label": `${s.name} value ${i + 1}` }), err),
+        h("td", {}, h("input", { class: "mono", value: safeFormat(m.key, e.key), title: safeFormat(m.key, e.key), onchange: edit("key"), "aria-label": `${s.name} key ${i + 1}` })),
+        h("td", {}, h("input", { class: "mono", value: safeFormat(m.value, e.value), title: safeFormat(m.value, e.value), onchange: edit("value"), "aria-label": `${s.name} value ${i + 1}` }), err),
         h("td", {}, h("button", { class: "btn small", title: "delete", onclick: () => { list.splice(i, 1); renderMaps(app, panel); } }, "✕"))));
     });
     const k = h("input", { class: "mono", placeholder: describe(m.key), "aria-label": `new ${s.name} key` });
