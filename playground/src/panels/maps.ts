@@ -81,7 +81,9 @@ export function renderMaps(app: App, panel: HTMLElement): void {
   try {
     const engine = loadEngine(program, others);
     const problems: string[] = [];
-    for (const [name, entries] of Object.entries(seeds)) problems.push(...engine.seed(name, entries.map((e) => ({ key: hexToBytes(e.key), value: hexToBytes(e.value) }))));
+    for (const [name, entries] of Object.entries(seeds)) {
+      if (shapes.some((m) => m.spec.name === name)) problems.push(...engine.seed(name, entries.map((e) => ({ key: hexToBytes(e.key), value: hexToBytes(e.value) }))));
+    }
     for (const c of engine.readMaps()) {
       const shape = shapes.find((x) => x.spec.name === c.spec.name);
       if (!shape || !EDITABLE_MAP_TYPES.has(c.spec.type) && c.spec.type !== "array") continue;

@@ -117,7 +117,9 @@ export class RunPanel {
     let engine: PlaygroundEngine;
     try { engine = loadEngine(cur.program, cur.others); } catch (err) { return { error: errorMessages(err) }; }
     const problems: string[] = [];
+    const names = new Set(cur.program.maps.map((m) => m.name));
     for (const [name, entries] of Object.entries(this.app.state.maps)) {
+      if (!names.has(name)) continue; // entries of a map this program no longer declares (kept for when it comes back)
       try {
         problems.push(...engine.seed(name, entries.map((e) => ({ key: hexToBytes(e.key), value: hexToBytes(e.value) }))));
       } catch (err) { problems.push(`${name}: ${errorMessages(err).join("; ")}`); }
