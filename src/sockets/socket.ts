@@ -33,8 +33,13 @@ export class Psock {
   redirect: { sock: SimSocket; ingress: boolean } | undefined;
   /** sk_msg / sk_skb ingress queue (psock->ingress_msg). */
   ingress: RxChunk[] = [];
-  /** strparser: bytes of the message being assembled and its length once the parser gave it. */
-  strp: { buffered: RxChunk[]; fullLen: number } = { buffered: [], fullLen: 0 };
+  /**
+   * strparser: the message being assembled. `head` holds whole skbs from the start of the first one (what
+   * the programs see: skb->len is the head's length, the message starts at `offset`); `fullLen` is what
+   * the parser answered, `accum` how many of the message's bytes are in.
+   */
+  strp: { head: Uint8Array | undefined; offset: number; fullLen: number; accum: number; from: string; path: DeliveryPath } =
+    { head: undefined, offset: 0, fullLen: 0, accum: 0, from: "", path: "stack" };
 }
 
 export class SimSocket implements SockRef {
@@ -51,8 +56,8 @@ export class SimSocket implements SockRef {
   cbFlags = 0;
   /** The application closed it (SOCK_DEAD). */
   appClosed = false;
-  /** Replaced by a time-wait socket: segments for it get no BPF callbacks. */
-  tw = false;
+  /** Replaced by a time-wait socket in this substate (FIN_WAIT2 or TIME_WAIT): segments get no BPF callbacks. */
+  tw: 0 | 5 | 6 = 0;
   /** A request socket: the SYN's TCP header (bpf_load_hdr_opt with BPF_LOAD_HDR_OPT_TCP_SYN, TCP_BPF_SYN). */
   syn: Uint8Array | undefined;
   shutWr = false;

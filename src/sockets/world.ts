@@ -57,6 +57,8 @@ interface Segment {
   data: RxChunk[];
   /** TCP options as sent (the kernel's and what sockops programs wrote). */
   options: Uint8Array;
+  /** A SYN with ECE and CWR (the connecting side's NEEDS_ECN answered 1). */
+  ecn?: boolean;
 }
 
 export interface WorldOptions {
@@ -270,7 +272,6 @@ export class SocketWorld {
     if (!p) return;
     s.psock = undefined;
     for (const c of p.ingress) this.frags.release(c.page); // sk_psock_zap_ingress: queued messages are lost
-    for (const c of p.strp.buffered) this.frags.release(c.page);
     p.cork?.free(this.frags);
   }
 
@@ -360,8 +361,8 @@ export class SocketWorld {
     s.mss = 524; // tcp_connect_init: 536 less the timestamp option until the peer's MSS is known
     this.sockops(s, OP.RWND_INIT);
     this.sockops(s, OP.TIMEOUT_INIT);
-    this.sockops(s, OP.NEEDS_ECN);
-    this.transmit(s, { syn: true });
+    const ecn = this.sockops(s, OP.NEEDS_ECN) === 1;
+    this.transmit(s, { syn: true, ecn });
     this.flush();
     if (s.state === TCP.ESTABLISHED || s.state === TCP.CLOSE_WAIT) return this.result(s, "ok");
     const e = s.pendingError ?? "ECONNREFUSED";
@@ -582,12 +583,12 @@ export class SocketWorld {
   }
 
   // ---------------------------------------------------------------- TCP segments
-  private transmit(s: SimSocket, f: { syn?: boolean; fin?: boolean; rst?: boolean; ack?: boolean; data?: RxChunk[] }): void {
+  private transmit(s: SimSocket, f: { syn?: boolean; fin?: boolean; rst?: boolean; ack?: boolean; data?: RxChunk[]; ecn?: boolean }): void {
     const data = f.data ?? [];
     const len = data.reduce((n, c) => n + c.bytes.length, 0);
     const seg: Segment = {
       from: s, src: s.local!, dst: s.remote!, seq: s.sndNxt, ack: s.rcvNxt, syn: !!f.syn, fin: !!f.fin, rst: !!f.rst,
-      hasAck: !f.rst && !(f.syn && s.state === TCP.SYN_SENT), data, options: baseOptions(!!f.syn),
+      hasAck: !f.rst && !(f.syn && s.state === TCP.SYN_SENT), data, options: baseOptions(!!f.syn), ...(f.ecn ? { ecn: true } : {}),
     };
     s.sndNxt += len + (f.syn ? 1 : 0) + (f.fin ? 1 : 0);
     if (f.fin) s.finSeq = s.sndNxt - 1;
@@ -626,8 +627,12 @@ export class SocketWorld {
 
   /** Process segments until none is left (loopback softirq). */
   private flush(): void {
+    this.processed = 0;
     while (this.wire.length) {
-      if (++this.processed > MAX_WIRE) this.fail(`more than ${MAX_WIRE} segments without end: a redirect loop? (the kernel would loop too)`);
+      if (++this.processed > MAX_WIRE) {
+        this.wire.length = 0;
+        this.overflow(`more than ${MAX_WIRE} segments in one call without end: the programs redirect data in a loop (the kernel would loop too)`);
+      }
       this.receive(this.wire.shift()!);
     }
   }
@@ -635,12 +640,7 @@ export class SocketWorld {
   private receive(seg: Segment): void {
     const target = this.all.find((x) => x.proto === "tcp" && x.state !== TCP.LISTEN && x.state !== TCP.CLOSE && sameEnd(x.local, seg.dst) && sameEnd(x.remote, seg.src))
       ?? this.all.find((x) => x.proto === "tcp" && x.tw && sameEnd(x.local, seg.dst) && sameEnd(x.remote, seg.src));
-    if (target?.tw) {
-      // the time-wait socket (tcp_timewait_state_process) acknowledges a FIN without any BPF callback
-      for (const c of seg.data) this.frags.release(c.page);
-      if (seg.fin) this.wire.push({ from: target, src: seg.dst, dst: seg.src, seq: target.sndNxt, ack: seg.seq + segLen(seg) + 1, syn: false, fin: false, rst: false, hasAck: true, data: [], options: baseOptions(false) });
-      return;
-    }
+    if (target?.tw) { this.timeWaitSegment(target, seg); return; }
     if (!target) {
       const l = this.all.find((x) => x.proto === "tcp" && x.state === TCP.LISTEN && !x.appClosed && x.family === seg.dst.family && x.local!.port === seg.dst.port && (isAny(x.local!) || sameAddr(x.local!, seg.dst)));
       if (l && seg.syn && !seg.hasAck) { this.onSyn(l, seg); return; }
@@ -668,6 +668,9 @@ export class SocketWorld {
       this.tcpDeliver(target, seg.data);
     }
     if (seg.fin) {
+      // a bare FIN is an empty skb in the receive queue: the verdict-only path runs its program on it
+      const p = target.psock;
+      if (!len && p && !p.progs.parser && (p.progs.verdict || p.progs.skbVerdict)) this.skbIngress(target, [], true);
       target.rcvNxt += 1;
       target.peerFin = true;
       if (target.state === TCP.ESTABLISHED) this.setState(target, TCP.CLOSE_WAIT);
@@ -690,6 +693,8 @@ export class SocketWorld {
     req.iss = this.nextIss += 1_000_000;
     req.sndUna = req.sndNxt = req.iss;
     req.syn = tcpHeader(seg);
+    // a SYN asking for ECN: tcp_ecn_create_request asks the listener's program first
+    if (seg.ecn) this.sockops(req, OP.NEEDS_ECN);
     this.sockops(req, OP.RWND_INIT);
     this.sockops(req, OP.TIMEOUT_INIT);
     this.transmit(req, { syn: true, ack: true });
@@ -734,7 +739,7 @@ export class SocketWorld {
     if (s.state === TCP.FIN_WAIT1) {
       this.setState(s, TCP.FIN_WAIT2);
       // an orphaned FIN_WAIT2 socket becomes a time-wait socket (tcp_fin_time <= TCP_TIMEWAIT_LEN)
-      if (s.appClosed && !seg.fin) this.timeWait(s);
+      if (s.appClosed && !seg.fin) this.timeWait(s, TCP.FIN_WAIT2);
     } else if (s.state === TCP.CLOSING) this.timeWait(s);
     else if (s.state === TCP.LAST_ACK) this.setState(s, TCP.CLOSE);
   }
@@ -749,9 +754,24 @@ export class SocketWorld {
   }
 
   /** tcp_time_wait: a time-wait socket takes over, the socket itself goes to TCP_CLOSE (tcp_done). */
-  private timeWait(s: SimSocket): void {
+  private timeWait(s: SimSocket, substate: 5 | 6 = TCP.TIME_WAIT): void {
     this.setState(s, TCP.CLOSE);
-    s.tw = true;
+    s.tw = substate;
+  }
+
+  /**
+   * tcp_timewait_state_process, without BPF: in the FIN_WAIT2 substate new data is answered with a reset
+   * and a FIN moves it to TIME_WAIT with an ACK; in TIME_WAIT everything gets an ACK.
+   */
+  private timeWaitSegment(tw: SimSocket, seg: Segment): void {
+    for (const c of seg.data) this.frags.release(c.page);
+    if (seg.rst) { tw.tw = 0; return; }
+    const len = segLen(seg);
+    if (tw.tw === TCP.FIN_WAIT2 && len) { tw.tw = 0; this.sendReset(seg); return; }
+    if (tw.tw === TCP.FIN_WAIT2 && seg.fin) tw.tw = TCP.TIME_WAIT;
+    if (seg.fin || len) {
+      this.wire.push({ from: tw, src: seg.dst, dst: seg.src, seq: tw.sndNxt, ack: seg.seq + len + (seg.fin ? 1 : 0), syn: false, fin: false, rst: false, hasAck: true, data: [], options: baseOptions(false) });
+    }
   }
 
   private onReset(s: SimSocket): void {
@@ -798,7 +818,7 @@ export class SocketWorld {
     }
     if (s.state === TCP.SYN_SENT) { this.setState(s, TCP.CLOSE); return; }
     if (!s.shutWr) this.sendFin(s);
-    else if (s.state === TCP.FIN_WAIT2) this.timeWait(s); // orphaned in FIN_WAIT2
+    else if (s.state === TCP.FIN_WAIT2) this.timeWait(s, TCP.FIN_WAIT2); // orphaned in FIN_WAIT2
   }
 
   // ---------------------------------------------------------------- TCP data
@@ -989,88 +1009,88 @@ export class SocketWorld {
   }
 
   // ---------------------------------------------------------------- sk_skb
-  /** Received data at a socket whose psock has sk_skb programs: the stream parser, then the verdict. */
-  private skbIngress(r: SimSocket, chunks: RxChunk[]): void {
+  /**
+   * One skb (a segment's payload, or a bare FIN) at a socket whose psock has sk_skb programs: the stream
+   * parser and verdict (__strp_recv, sk_psock_strp_read), or the verdict alone for every skb of the
+   * receive queue, a FIN's empty one included (tcp_read_skb, sk_psock_verdict_recv).
+   */
+  private skbIngress(r: SimSocket, chunks: RxChunk[], fin = false): void {
     const p = r.psock!;
-    const total = chunks.reduce((n, c) => n + c.bytes.length, 0);
+    const skb = concat(chunks.map((c) => c.bytes));
+    const from = chunks[0]?.from ?? r.peer?.name ?? "?", path = chunks[0]?.path ?? "stack";
+    for (const c of chunks) this.frags.release(c.page); // the simulation does not follow pages past sk_skb
     if (!p.progs.parser || !p.progs.verdict) {
-      // no parser: every skb goes to the verdict as it arrives (sk_psock_verdict_recv)
-      this.skbVerdict(r, p.progs.verdict ?? p.progs.skbVerdict!, chunks, total);
+      if (skb.length || fin) this.skbVerdict(r, p.progs.verdict ?? p.progs.skbVerdict!, skb, 0, skb.length, from, path);
       return;
     }
-    const strp = p.strp;
-    strp.buffered.push(...chunks);
-    for (;;) {
-      const have = strp.buffered.reduce((n, c) => n + c.bytes.length, 0);
-      if (!have) return;
-      if (!strp.fullLen) {
-        const len = this.skbRun(r, p.progs.parser, strp.buffered, have, "stream_parser");
-        if (len === 0) return; // needs more data
-        if (len < 0 || len > 6291456) { this.strpAbort(r, len < 0 ? len : -90); return; }
-        strp.fullLen = len;
+    const st = p.strp;
+    let eaten = 0;
+    while (eaten < skb.length) {
+      const cand = skb.length - eaten;
+      let head: Uint8Array;
+      if (!st.head) { head = skb; Object.assign(st, { head, offset: eaten, fullLen: 0, accum: 0, from, path }); }
+      else head = st.head = concat([st.head, skb]); // the next skb joins the head's frag_list whole
+      if (!st.fullLen) {
+        const len = this.skbRun(r, p.progs.parser, head, "stream_parser");
+        if (len === 0) { st.accum += cand; return; }
+        if (len < 0) { this.strpAbort(r, len); return; }
+        if (len > 6291456) { this.strpAbort(r, -90); return; } // EMSGSIZE past sk_rcvbuf
+        if (len <= head.length - skb.length - st.offset) { this.strpAbort(r, -71); return; } // EPROTO
+        st.fullLen = len;
       }
-      if (have < strp.fullLen) return;
-      const msg = takeBytes(strp.buffered, strp.fullLen, this.frags);
-      strp.fullLen = 0;
-      this.skbVerdict(r, p.progs.verdict, msg, msg.reduce((n, c) => n + c.bytes.length, 0));
+      const extra = st.accum + cand - st.fullLen;
+      if (extra < 0) { st.accum += cand; return; }
+      eaten += cand - extra;
+      const offset = st.offset, len = st.fullLen;
+      Object.assign(st, { head: undefined, offset: 0, fullLen: 0, accum: 0 });
+      this.skbVerdict(r, p.progs.verdict, head, offset, len, st.from || from, path);
+      if (!r.psock) return;
     }
   }
 
   private strpAbort(r: SimSocket, err: number): void {
-    // strp_abort: the socket gets the error; what was buffered is lost
+    // strp_parser_err: the socket gets the error; the message being assembled is lost
     r.pendingError = errnoName(-err);
-    for (const c of r.psock!.strp.buffered) this.frags.release(c.page);
-    r.psock!.strp.buffered = [];
+    Object.assign(r.psock!.strp, { head: undefined, offset: 0, fullLen: 0, accum: 0 });
   }
 
-  /** Run an sk_skb program on the skb made of `chunks`; returns r0 (s32). `skb.redirect` is left in `state`. */
-  private skbRun(r: SimSocket, prog: LoadedProg, chunks: RxChunk[], len: number, hook: string, state?: SkbState): number {
+  /** Run an sk_skb program on `skb` (the whole head skb); returns r0 as s32. Payload stores are kept in `skb`. */
+  private skbRun(r: SimSocket, prog: LoadedProg, skb: Uint8Array, hook: string, state?: SkbState): number {
     const mem = this.host.mem;
-    const bytes = concat(chunks.map((c) => c.bytes));
-    if (bytes.length > MSG_BUFFER) this.fail(`an skb of ${bytes.length} bytes is larger than the simulation's sk_skb buffer (${MSG_BUFFER})`);
-    mem.write(this.skbBuffer, bytes);
-    const st: SkbState = state ?? { redirect: undefined, len, buffer: this.skbBuffer, linear: 0 };
-    st.len = len;
+    if (skb.length > MSG_BUFFER) this.overflow(`an skb of ${skb.length} bytes is larger than the simulation's sk_skb buffer (${MSG_BUFFER})`);
+    mem.write(this.skbBuffer, skb);
+    const st: SkbState = state ?? { redirect: undefined, len: skb.length, buffer: this.skbBuffer, linear: 0 };
     // the payload of a loopback skb is in page fragments: data == data_end until bpf_skb_pull_data
     const packet = { frame: this.skbBuffer, frameEnd: this.skbBuffer + MSG_BUFFER, minData: this.skbBuffer, maxEnd: this.skbBuffer + MSG_BUFFER, meta: this.skbBuffer, data: this.skbBuffer, dataEnd: this.skbBuffer, kind: "skb" as const };
     const w = new CtxWriter(prog.layout!);
-    w.u32("len", len).u32("protocol", r.family === 4 ? 0x0008 : 0xdd86).u32("ingress_ifindex", 1).u32("ifindex", 1)
+    w.u32("len", skb.length).u32("protocol", r.family === 4 ? 0x0008 : 0xdd86).u32("ingress_ifindex", 1).u32("ifindex", 1)
       .u32("data", this.skbBuffer).u32("data_end", this.skbBuffer).u32("data_meta", this.skbBuffer).u64("sk", r.view);
     this.sockCommon(w, r, { ip4: ["local_ip4", "remote_ip4"], ip6: ["local_ip6", "remote_ip6"] });
     this.refreshViews();
     const res = this.host.run({ prog, ctx: w.bytes, packet, call: { world: this, kind: "sk_skb", sock: r, skb: st } });
-    // stores into the payload (bpf_skb_store_bytes, direct writes after a pull) stay with the data
-    const after = mem.read(this.skbBuffer, len);
-    let o = 0;
-    for (const c of chunks) { const n = Math.min(c.bytes.length, len - o); if (n > 0) c.bytes = Uint8Array.from([...after.subarray(o, o + n), ...c.bytes.subarray(n)]); o += n; }
+    skb.set(mem.read(this.skbBuffer, skb.length));
     const r0 = Number(BigInt.asIntN(32, res.r0));
-    if (hook === "stream_parser") this.record(r, { hook, program: prog.name, what: `${len} bytes -> ${r0 > 0 ? `message of ${r0}` : r0 === 0 ? "need more" : `error ${r0}`}`, retval: r0 });
+    if (hook === "stream_parser") this.record(r, { hook, program: prog.name, what: `skb of ${skb.length} bytes -> ${r0 > 0 ? `message of ${r0}` : r0 === 0 ? "need more" : `error ${r0}`}`, retval: r0 });
     return r0;
   }
 
-  private skbVerdict(r: SimSocket, prog: LoadedProg, chunks: RxChunk[], len: number): void {
-    const st: SkbState = { redirect: undefined, len, buffer: this.skbBuffer, linear: 0 };
-    const r0 = this.skbRun(r, prog, chunks, len, "stream_verdict", st) >>> 0;
+  /** The verdict on a message (bytes offset..offset+len of the head skb) and what follows from it. */
+  private skbVerdict(r: SimSocket, prog: LoadedProg, skb: Uint8Array, offset: number, len: number, from: string, path: DeliveryPath): void {
+    const st: SkbState = { redirect: undefined, len: skb.length, buffer: this.skbBuffer, linear: 0 };
+    const r0 = this.skbRun(r, prog, skb, "stream_verdict", st) >>> 0;
     const verdict = r0 === SK_PASS ? (st.redirect ? "redirect" : "pass") : "drop";
     const red = st.redirect as { sock: SimSocket; ingress: boolean } | undefined;
     this.record(r, { hook: prog.attachType === HOOKS.sk_skb_verdict!.attachType ? "sk_skb_verdict" : "stream_verdict", program: prog.name,
       what: verdict === "redirect" ? `redirect ${len} bytes to ${red!.sock.name} ${red!.ingress ? "ingress" : "egress"}` : `${SK_ACTIONS.find((a) => a.value === r0)?.name ?? `verdict ${r0}`} ${len} bytes`, retval: r0 });
-    if (verdict === "pass") {
-      for (const c of chunks) r.deliver("ingress", c);
-      return;
-    }
-    if (verdict === "drop") { for (const c of chunks) this.frags.release(c.page); return; }
+    const bytes = skb.slice(offset, offset + len);
+    if (!len || verdict === "drop") return;
+    if (verdict === "pass") { r.deliver("ingress", { page: 0, offset: 0, bytes, from, path }); return; }
     const t = red!.sock;
-    if (!t.psock || t.appClosed) { for (const c of chunks) this.frags.release(c.page); return; }
-    if (red!.ingress) {
-      for (const c of chunks) t.deliver("ingress", { ...c, path: "sk_skb" });
-      return;
-    }
+    if (!t.psock || t.appClosed) return; // sk_psock_skb_redirect: no psock or a dead socket drops the skb
+    if (red!.ingress) { t.deliver("ingress", { page: 0, offset: 0, bytes, from, path: "sk_skb" }); return; }
     // egress: skb_send_sock through the target's sendmsg (its own sk_msg program runs)
-    const bytes = concat(chunks.map((c) => c.bytes));
-    for (const c of chunks) this.frags.release(c.page);
-    if (t.psock?.progs.msg) this.msgSendmsg(t, bytes);
-    else if (t.connected) this.tcpPush(t, this.frags.copy(bytes).map((c) => ({ ...c, from: `${chunks[0]?.from ?? r.name} (sk_skb redirect through ${t.name})`, path: "stack" as const })));
+    if (t.psock.progs.msg) this.msgSendmsg(t, bytes);
+    else if (t.connected) this.tcpPush(t, [{ page: 0, offset: 0, bytes, from: `${from} (sk_skb redirect through ${t.name})`, path: "stack" }]);
   }
 
   // ---------------------------------------------------------------- UDP

@@ -23,7 +23,9 @@ const ip4 = (v: number): string => [v & 0xff, (v >>> 8) & 0xff, (v >>> 16) & 0xf
 
 export function normalize(r: ScenarioReport): Normalized {
   const table = r.sockets.map((s) => ({ name: s.name, cookie: s.cookie, local: portOf(s.local), remote: portOf(s.remote) }));
-  const byPorts = (lp: number, rp: number): string | undefined => table.find((s) => s.local === lp && s.remote === rp)?.name;
+  // a connection never accepted has no name: call it after the socket at its other end
+  const byPorts = (lp: number, rp: number): string | undefined => table.find((s) => s.local === lp && s.remote === rp)?.name
+    ?? (rp ? table.filter((s) => s.local === rp && s.remote === lp).map((s) => `peer of ${s.name}`)[0] : undefined);
   const portName = (p: number): string => table.find((s) => s.local === p && s.remote === 0)?.name ?? table.find((s) => s.local === p)?.name ?? (p ? `port?` : "0");
   const events: Record<string, string[]> = {}, rtt: Record<string, boolean> = {};
   const add = (who: string, text: string): void => { (events[who] ??= []).push(text); };
