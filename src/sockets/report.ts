@@ -56,8 +56,10 @@ export interface CallbackRecord {
   program: string;
   /** sockops: the op name (`ACTIVE_ESTABLISHED_CB`); sk_msg/sk_skb: the verdict (`SK_PASS`, `redirect ...`). */
   what: string;
-  /** The return value (sockops: the reply the kernel uses). */
+  /** The program's return value. */
   retval: number;
+  /** sockops callbacks whose answer the kernel uses (TIMEOUT_INIT, RWND_INIT, NEEDS_ECN, BASE_RTT): the reply. */
+  reply?: number;
 }
 
 /** Bytes that reached a socket's receive queue, and how. */

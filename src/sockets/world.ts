@@ -511,7 +511,9 @@ export class SocketWorld {
       if (s.fullsock) s.txhash = r.u32("sk_txhash");
       if ((res.r0 & 1n) !== 1n) failed = true;
       if (opts.hdr && this.hdrState) this.hdrState.remaining = call.hdr!.remaining;
-      this.record(s, { hook: "sockops", program: p.name, what: OP_NAMES[op] + (s.fullsock ? "" : " (request)") + (op === OP.STATE_CB ? ` ${TCP_STATES[opts.args![0]!]}->${TCP_STATES[opts.args![1]!]}` : ""), retval: Number(BigInt.asIntN(32, res.r0)) });
+      const replies = op === OP.TIMEOUT_INIT || op === OP.RWND_INIT || op === OP.NEEDS_ECN || op === OP.BASE_RTT;
+      this.record(s, { hook: "sockops", program: p.name, what: OP_NAMES[op] + (s.fullsock ? "" : " (request)") + (op === OP.STATE_CB ? ` ${TCP_STATES[opts.args![0]!]}->${TCP_STATES[opts.args![1]!]}` : ""),
+        retval: Number(BigInt.asIntN(32, res.r0)), ...(replies ? { reply } : {}) });
     }
     return failed ? -1 : reply;
   }
