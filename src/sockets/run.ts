@@ -58,7 +58,7 @@ export function scenarioReport(world: SocketWorld, scenario?: Scenario): SimScen
   const { sockets, maps } = world.report();
   const report: SimScenarioReport = {
     runner: "offline", sockets, steps: world.steps, maps, failed: [],
-    timeline: world.log.map((l) => ({ socket: l.socket, ...l.record })), trace: world.host.trace,
+    timeline: world.log.map((l) => ({ socket: l.sock.name, ...l.record })), trace: world.host.trace,
   };
   for (const step of scenario?.steps ?? []) {
     if (step.op !== "expect") continue;

@@ -35,7 +35,7 @@ const MAX_SEGMENT = 65483; // loopback: 64 KiB GSO segments less the IPv4/TCP he
 const EPHEMERAL_FIRST = 40000;
 const MAX_VIEWS = 512;
 const MSG_BUFFER = 1 << 18;
-const MAX_WIRE = 200_000;
+const MAX_WIRE = 10_000;
 /** Ports in network order for __sk_buff / sockops come out of `remote` and `local`. */
 const isLoopback = (e: Endpoint): boolean => (e.family === 4 ? e.addr[0] === 127 : e.addr.every((b, i) => b === (i === 15 ? 1 : 0)));
 const isAny = (e: Endpoint): boolean => e.addr.every((b) => b === 0);
@@ -81,7 +81,7 @@ export class SocketWorld {
   private readonly wire: Segment[] = [];
   readonly frags = new PageFrags();
   /** Every program run, in order, for the report's timeline. */
-  readonly log: { socket: string; record: CallbackRecord }[] = [];
+  readonly log: { sock: SimSocket; record: CallbackRecord }[] = [];
   readonly steps: StepReport[] = [];
   readonly netnsCookie = 0x1000n;
   private nextCookie = 0x2000n;
@@ -522,7 +522,7 @@ export class SocketWorld {
 
   private record(s: SimSocket, r: CallbackRecord): void {
     s.callbacks.push(r);
-    this.log.push({ socket: s.name, record: r });
+    this.log.push({ sock: s, record: r });
   }
 
   /** family, addresses and ports as struct sock_common gives them. */
