@@ -21,7 +21,8 @@ export function formatReport(r: ScenarioReport, file?: string): string {
   out.push("", "calls");
   for (const s of r.steps) {
     if (s.op === "attach" || s.op === "map" && s.result === "ok") continue;
-    out.push(`  line ${String(s.line).padEnd(4)} ${`${s.op}${s.socket ? ` ${s.socket}` : ""}`.padEnd(22)} ${s.result}${s.address ? ` ${s.address}` : ""}`);
+    out.push(`  line ${String(s.line).padEnd(4)} ${`${s.op}${s.socket ? ` ${s.socket}` : ""}${s.map ? ` ${s.map.name}` : ""}`.padEnd(22)} ${s.result}${s.address ? ` ${s.address}` : ""}`);
+    if (s.map) out.push(...formatMap(s.map).slice(1).map((l) => `  ${l}`));
   }
   out.push("", "sockets");
   for (const s of r.sockets) {

@@ -40,6 +40,8 @@ export interface StepReport {
   result: string;
   /** getpeername / getsockname: the address the application saw. */
   address?: string;
+  /** dump: the map's entries at that point. */
+  map?: MapReport;
 }
 
 export interface MapReport {

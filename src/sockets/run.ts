@@ -44,6 +44,12 @@ export function runSteps(world: SocketWorld, scenario: Scenario): void {
       case "close": world.close(step.name); break;
       case "getpeername": world.getpeername(step.name); break;
       case "getsockname": world.getsockname(step.name); break;
+      case "dump": {
+        world.map(step.map);
+        const map = world.report().maps.find((m) => m.name === step.map);
+        world.steps.push({ line: step.line, op: "dump", result: `${map?.entries.length ?? 0} entries`, ...(map ? { map } : {}) });
+        break;
+      }
       case "expect": break;
     }
   }

@@ -64,6 +64,8 @@ export type Step =
   | { op: "close"; name: string }
   | { op: "getpeername"; name: string }
   | { op: "getsockname"; name: string }
+  /** Record a map's entries at this point of the scenario (the report's step gets them). */
+  | { op: "dump"; map: string }
   | { op: "expect"; what: Expectation };
 
 export type Expectation =
@@ -265,11 +267,15 @@ export function parseScenario(text: string, file = "scenario"): Scenario {
           at({ op: "sendto", name, addr: endpoint(1), data: data(2) });
           break;
         }
+        case "dump":
+          arity(1, 1, "a map name");
+          at({ op: "dump", map: word(0, "a map") });
+          break;
         case "expect":
           at({ op: "expect", what: expectation(args, word, known, fail) });
           break;
         default:
-          fail(`unknown command '${cmd}' (program, attach, detach, map, unmap, socket, bind, listen, connect, accept, send, sendto, recv, shutdown, close, getpeername, getsockname, expect)`);
+          fail(`unknown command '${cmd}' (program, attach, detach, map, unmap, socket, bind, listen, connect, accept, send, sendto, recv, shutdown, close, getpeername, getsockname, dump, expect)`);
       }
     } catch (err) {
       if (!(err instanceof BpfkitError)) throw err;

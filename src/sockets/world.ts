@@ -275,7 +275,7 @@ export class SocketWorld {
     p.cork?.free(this.frags);
   }
 
-  /** sock_map_remove_links: out of every map (close, or the socket reached TCP_CLOSE and was unhashed). */
+  /** sock_map_remove_links: out of every map (sock_map_close, sock_map_destroy). */
   private removeFromMaps(s: SimSocket): void {
     const p = s.psock;
     if (!p) return;
@@ -533,12 +533,16 @@ export class SocketWorld {
     if (s.local) w.u32("local_port", s.local.port);
   }
 
-  /** tcp_set_state: STATE_CB (before the change, with the flag), unhash and sockmap removal on TCP_CLOSE. */
+  /**
+   * tcp_set_state: STATE_CB (before the change, with the flag). A TCP socket that reaches TCP_CLOSE stays
+   * in its sockmaps until it is closed or destroyed (tcp_bpf's proto has no unhash hook since 6.5), so
+   * only an orphan (closed by its application, or never accepted) leaves them here.
+   */
   private setState(s: SimSocket, state: number): void {
     const old = s.state;
     if (s.fullsock && s.cbFlags & CB.STATE) this.sockops(s, OP.STATE_CB, { args: [old, state] });
-    if (state === TCP.CLOSE) this.removeFromMaps(s);
     s.state = state;
+    if (state === TCP.CLOSE && s.appClosed) this.removeFromMaps(s); // sock_map_destroy
   }
 
   /** Write every socket's `struct bpf_sock` (programs read sk->... through it). */

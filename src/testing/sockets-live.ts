@@ -359,6 +359,11 @@ export function runScenarioLive(scenario: Scenario, programs: readonly Program[]
         const address = r === "ok" ? endpointOf(b) : undefined;
         return { socket: s.name, result: r, ...(address ? { address } : {}) };
       }
+      case "dump": {
+        if (!obj.maps.has(step.map)) return fail(scenario, step, `no map '${step.map}' (the attached programs have ${[...obj.maps.keys()].join(", ")})`);
+        const map = mapReports().find((m) => m.name === step.map)!;
+        return { result: `${map.entries.length} entries`, map };
+      }
       case "expect":
         return undefined;
     }

@@ -3,7 +3,7 @@
 // context fields, the sockhash / sockmap contents, the redirect counters, the bytes each socket read,
 // what each call answered and the final states. Ports and cookies differ between runs, so events and
 // map keys name sockets instead (by cookie, else by their ports).
-import type { ScenarioReport } from "../../src/sockets/report.js";
+import type { MapReport, ScenarioReport } from "../../src/sockets/report.js";
 import { decodeEvents, netPort, OPS, type TraceEvent } from "./sock-trace.js";
 
 export interface Normalized {
@@ -16,6 +16,8 @@ export interface Normalized {
   received: Record<string, string>;
   states: Record<string, string>;
   steps: string[];
+  /** Map entries compared: at the end and at every `dump` line. */
+  mapEntries: number;
 }
 
 const portOf = (a?: string): number => (a ? Number(a.slice(a.lastIndexOf(":") + 1)) : 0);
@@ -53,9 +55,10 @@ export function normalize(r: ScenarioReport): Normalized {
   }
   const maps: Record<string, string[]> = {};
   const counters: string[] = [];
+  const sockEntries = (m: MapReport): string[] => m.entries.map((e) => `${m.name === "socks" ? sockKey(e.key, portName) : new DataView(e.key.buffer, e.key.byteOffset).getUint32(0, true)} -> ${e.value as string}`).sort();
   for (const m of r.maps) {
     if (m.name === "socks" || m.name === "targets") {
-      maps[m.name] = m.entries.map((e) => `${m.name === "socks" ? sockKey(e.key, portName) : new DataView(e.key.buffer, e.key.byteOffset).getUint32(0, true)} -> ${e.value as string}`).sort();
+      maps[m.name] = sockEntries(m);
     } else if (m.name === "ctl") {
       for (const e of m.entries) {
         const i = new DataView(e.key.buffer, e.key.byteOffset).getUint32(0, true);
@@ -69,8 +72,9 @@ export function normalize(r: ScenarioReport): Normalized {
     received[s.name] = digest(s.received) + (s.datagrams ? ` from ${s.datagrams.map((d) => `${d.size}@${portName(portOf(d.from))}`).join(",")}` : "");
     states[s.name] = s.state;
   }
-  const steps = r.steps.filter((s) => s.op !== "map" && s.op !== "attach").map((s) => `${s.line} ${s.op} ${s.socket ?? ""} ${s.result}${s.address ? ` ${s.address.replace(/:(\d+)$/, (_, p) => `:${Number(p) >= 32768 && Number(p) < 61000 ? portName(Number(p)) : p}`)}` : ""}`);
-  return { events, rtt, maps, counters, received, states, steps };
+  const steps = r.steps.filter((s) => s.op !== "map" && s.op !== "attach").map((s) => `${s.line} ${s.op} ${s.socket ?? ""} ${s.result}${s.address ? ` ${s.address.replace(/:(\d+)$/, (_, p) => `:${Number(p) >= 32768 && Number(p) < 61000 ? portName(Number(p)) : p}`)}` : ""}${s.map ? ` [${(s.map.name === "socks" || s.map.name === "targets" ? sockEntries(s.map) : s.map.entries.map((e) => `${hexOf(e.key)}=${typeof e.value === "string" ? e.value : hexOf(e.value)}`)).join("; ")}]` : ""}`);
+  const mapEntries = Object.values(maps).flat().length + r.steps.reduce((n, s) => n + (s.map?.entries.length ?? 0), 0);
+  return { events, rtt, maps, counters, received, states, steps, mapEntries };
 }
 
 function addrs(e: TraceEvent, table: { name: string; local: number }[]): string {
@@ -86,6 +90,8 @@ function sockKey(k: Uint8Array, portName: (p: number) => string): string {
   const lp = dv.getUint32(36, true), rp = dv.getUint32(40, true);
   return `${family === 2 ? `${ip4(dv.getUint32(4, true))}>${ip4(dv.getUint32(20, true))}` : `v6`} ${portName(lp)}>${portName(rp)}`;
 }
+
+const hexOf = (b: Uint8Array): string => Array.from(b, (x) => x.toString(16).padStart(2, "0")).join("");
 
 /** Bytes as a short recognisable text: length and the bytes (printable) or a checksum. */
 function digest(b: Uint8Array): string {

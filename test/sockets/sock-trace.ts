@@ -1,7 +1,7 @@
 // Decoding bpf/sock_trace.bpf.o's event log (`events` array, `ctl[0]` = how many were written) from a
 // ScenarioReport's map dump, and naming the socket each event is about from the addresses the report
 // gives, so logs from the kernel and from the simulated host compare although ports and cookies differ.
-import type { MapReport, ScenarioReport } from "../../src/sockets/report.js";
+import type { MapReport } from "../../src/sockets/report.js";
 
 export const KINDS = ["", "sockops", "sk_msg", "parser", "verdict", "connect4", "getpeername4", "bind4", "sendmsg4", "recvmsg4", "connect6"] as const;
 export const OPS = ["VOID", "TIMEOUT_INIT", "RWND_INIT", "TCP_CONNECT_CB", "ACTIVE_ESTABLISHED_CB", "PASSIVE_ESTABLISHED_CB",
@@ -63,12 +63,3 @@ export function decodeEvents(maps: MapReport[]): TraceEvent[] {
 
 /** remote_port as sockops, sk_msg and __sk_buff give it: bpf_ntohl(remote_port) is the port. */
 export const netPort = (raw: number): number => ((raw >>> 24) & 0xff) | (((raw >>> 16) & 0xff) << 8);
-
-/** "local port/remote port" -> socket name, from the report's addresses. */
-export function socketNamer(r: ScenarioReport): (localPort: number, remotePort: number) => string {
-  const port = (a?: string): number => (a ? Number(a.slice(a.lastIndexOf(":") + 1)) : 0);
-  const table = r.sockets.map((s) => ({ name: s.name, local: port(s.local), remote: port(s.remote) }));
-  return (lp, rp) => table.find((s) => s.local === lp && s.remote === rp)?.name
-    ?? table.find((s) => s.local === lp && s.remote === 0)?.name + (rp ? "<-" + (table.find((t) => t.local === rp)?.name ?? rp) : "")
-    ?? `${lp}/${rp}`;
-}
