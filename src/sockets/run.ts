@@ -30,7 +30,7 @@ export function runSteps(world: SocketWorld, scenario: Scenario): void {
     switch (step.op) {
       case "attach": world.attach(step.prog, step.hook.name, step.map); world.steps.push({ line: step.line, op: "attach", result: "ok" }); break;
       case "detach": world.detach(step.prog, step.hook.name, step.map); world.steps.push({ line: step.line, op: "detach", result: "ok" }); break;
-      case "map": world.steps.push({ line: step.line, op: "map", result: world.mapSet(step.map, step.key, step.value) }); break;
+      case "map": world.steps.push({ line: step.line, op: "map", result: world.mapSet(step.map, step.key, step.value, step.flags ?? 0) }); break;
       case "unmap": world.steps.push({ line: step.line, op: "unmap", result: world.mapUnset(step.map, step.key) }); break;
       case "socket": world.create(step.name, step.kind, step.outside); world.steps.push({ line: step.line, op: "socket", socket: step.name, result: "ok" }); break;
       case "bind": world.bind(step.name, step.addr); break;

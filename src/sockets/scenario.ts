@@ -49,8 +49,8 @@ export const HOOKS: Readonly<Record<string, HookInfo>> = Object.fromEntries(([
 export type Step =
   | { op: "attach"; prog: string; hook: HookInfo; map?: string }
   | { op: "detach"; prog: string; hook: HookInfo; map?: string }
-  /** A map entry set from user space; for a sockmap / sockhash `value` names a socket. */
-  | { op: "map"; map: string; key: string; value: string }
+  /** A map entry set from user space; for a sockmap / sockhash `value` names a socket. `flags`: BPF_ANY 0, BPF_NOEXIST 1, BPF_EXIST 2. */
+  | { op: "map"; map: string; key: string; value: string; flags?: number }
   | { op: "unmap"; map: string; key: string }
   | { op: "socket"; name: string; kind: SocketKind; outside: boolean }
   | { op: "bind"; name: string; addr: Endpoint }
@@ -215,9 +215,12 @@ export function parseScenario(text: string, file = "scenario"): Scenario {
           break;
         }
         case "map": {
-          arity(3, 3, "MAP KEY VALUE (a socket name for a sockmap or sockhash)");
+          arity(3, 4, "MAP KEY VALUE [any|noexist|exist] (VALUE: a socket name for a sockmap or sockhash)");
           const value = word(2, "a value");
-          at({ op: "map", map: word(0, "a map"), key: word(1, "a key"), value });
+          const flag = args.length === 4 ? word(3, "a flag") : "any";
+          const flags = ["any", "noexist", "exist"].indexOf(flag);
+          if (flags < 0) fail(`'${flag}' is not an update flag (any, noexist, exist)`);
+          at({ op: "map", map: word(0, "a map"), key: word(1, "a key"), value, ...(flags ? { flags } : {}) });
           break;
         }
         case "unmap":

@@ -185,26 +185,34 @@ export class SocketWorld {
 
   // ---------------------------------------------------------------- maps from user space
   /** Set a map entry from user space: KEY and VALUE as text (`parseBytes`), or a socket for sockmap / sockhash. */
-  mapSet(mapName: string, keyText: string | Uint8Array, value: string | Uint8Array | SimSocket): string {
+  mapSet(mapName: string, keyText: string | Uint8Array, value: string | Uint8Array | SimSocket, flags = 0): string {
     const m = this.map(mapName);
-    const key = typeof keyText === "string" ? parseBytes(keyText, m.spec.keySize, `key of map '${mapName}'`) : keyText;
+    const key = typeof keyText === "string" ? this.bytes(keyText, m.spec.keySize, `key of map '${mapName}'`) : keyText;
     if (m instanceof SockMapRuntime) {
       const sock = value instanceof SimSocket ? value : typeof value === "string" ? this.open(value) : this.fail(`a ${m.spec.type} value is a socket: give its name`);
       if (sock.appClosed) this.fail("it was closed", sock.name);
       // sock_map_update_elem_sys: only established or listening TCP sockets
-      const r = this.stateAllowed(sock) ? this.mapInsert(m, key, sock, 0) : -95;
+      const r = this.stateAllowed(sock) ? this.mapInsert(m, key, sock, flags) : -95;
       return r < 0 ? errnoName(-r) : "ok";
     }
-    const bytes = value instanceof SimSocket ? this.fail(`map '${mapName}' is a ${m.spec.type}, not a sockmap`) : typeof value === "string" ? parseBytes(value, m.spec.valueSize, `value of map '${mapName}'`) : value;
-    const r = m.set(key, bytes);
+    const bytes = value instanceof SimSocket ? this.fail(`map '${mapName}' is a ${m.spec.type}, not a sockmap`) : typeof value === "string" ? this.bytes(value, m.spec.valueSize, `value of map '${mapName}'`) : value;
+    const r = m.set(key, bytes, flags);
     return r < 0 ? errnoName(-r) : "ok";
   }
 
   mapUnset(mapName: string, keyText: string | Uint8Array): string {
     const m = this.map(mapName);
-    const key = typeof keyText === "string" ? parseBytes(keyText, m.spec.keySize, `key of map '${mapName}'`) : keyText;
+    const key = typeof keyText === "string" ? this.bytes(keyText, m.spec.keySize, `key of map '${mapName}'`) : keyText;
     const r = m.delete(key);
     return r < 0 ? errnoName(-r) : "ok";
+  }
+
+  /** Key or value text (`parseBytes`), its error placed at the scenario line. */
+  private bytes(text: string, size: number, what: string): Uint8Array {
+    try { return parseBytes(text, size, what); } catch (e) {
+      if (!(e instanceof BpfkitError)) throw e;
+      this.fail(e.diagnostics[0]!.message);
+    }
   }
 
   /** sock_map_sk_state_allowed: TCP sockets established or listening (UDP ones are not simulated in maps). */
@@ -223,7 +231,7 @@ export class SocketWorld {
 
   private mapDelete(map: SockMapRuntime, key: Uint8Array): number {
     const s = map.at(key) as SimSocket | undefined;
-    if (!s) return -2;
+    if (!s) return map.hashed ? -2 : -22; // sock_hash_delete_elem: ENOENT; sock_map_delete_elem: EINVAL, empty or past the end
     map.remove(key);
     this.unlink(s, map, key);
     return 0;

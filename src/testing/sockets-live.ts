@@ -7,7 +7,7 @@
 import { readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { BpfkitError, diag } from "../diagnostics/index.js";
-import { attach, closeFd, inNetns, loadObjectIntoKernel, mapDelete, mapUpdate, readMapEntries, type LoadedKernelObject } from "../kernel/index.js";
+import { attach, closeFd, inNetns, KernelError, loadObjectIntoKernel, mapDelete, mapUpdate, readMapEntries, type LoadedKernelObject } from "../kernel/index.js";
 import { mapTypeByName } from "../maps/types.js";
 import { parseBytes } from "../maps/values.js";
 import type { Program } from "../program/index.js";
@@ -251,14 +251,16 @@ export function runScenarioLive(scenario: Scenario, programs: readonly Program[]
         const m = obj.maps.get(step.map);
         if (!m) return fail(scenario, step, `no map '${step.map}' (the attached programs have ${[...obj.maps.keys()].join(", ")})`);
         const key = parseBytes(step.key, m.spec.keySize, `key of map '${step.map}'`);
-        if (step.op === "unmap") return { result: mapDelete(m.fd, key) ? "ok" : "ENOENT" };
+        if (step.op === "unmap") {
+          try { return { result: mapDelete(m.fd, key) ? "ok" : "ENOENT" }; } catch (e) { if (e instanceof KernelError) return { result: errnoName(e.errno) }; throw e; }
+        }
         let value: Uint8Array;
         if (m.spec.type === "sockmap" || m.spec.type === "sockhash") {
           const s = sock(step, step.value);
           value = new Uint8Array(m.spec.valueSize);
           new DataView(value.buffer).setUint32(0, s.fd, true);
         } else value = parseBytes(step.value, m.spec.valueSize, `value of map '${step.map}'`);
-        try { mapUpdate(m.fd, key, value); } catch (e) { return { result: (e as { errnoName?: string }).errnoName ?? "error" }; }
+        try { mapUpdate(m.fd, key, value, step.flags ?? 0); } catch (e) { if (e instanceof KernelError) return { result: errnoName(e.errno) }; throw e; }
         return { result: "ok" };
       }
       case "socket": {

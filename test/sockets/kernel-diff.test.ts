@@ -15,6 +15,7 @@ import { runScenarioLive } from "../../src/testing/sockets-live.js";
 import { addCgroup, addNetns, delCgroup, delNetns, uniq } from "../kernel/net.js";
 import { describeKernel } from "../support/kernel.js";
 import { differences, normalize } from "./compare.js";
+import { GENERATED_SEEDS, mapOpsScenario } from "./generated.js";
 
 const DIR = join(import.meta.dirname, "scenarios");
 const FILES = readdirSync(DIR).filter((f) => f.endsWith(".scn")).sort();
@@ -37,12 +38,17 @@ describeKernel("socket world against the kernel (bpf/sock_trace.bpf.o)", () => {
     expect(FILES.length).toBeGreaterThanOrEqual(20);
   });
 
-  it.each(FILES)("%s: kernel and simulation agree", (file) => {
-    const scenario = parseScenario(readFileSync(join(DIR, file), "utf8"), file);
+  const agree = (text: string, file: string): void => {
+    const scenario = parseScenario(text, file);
     const kernel = normalize(runScenarioLive(scenario, programs, { netns: ns, cgroup }));
     const offline = normalize(runScenario(scenario, programs));
     // the comparison must have something to compare: the programs ran in the kernel
     expect(Object.values(kernel.events).flat().length).toBeGreaterThan(0);
     expect(differences(kernel, offline)).toEqual([]);
-  });
+  };
+
+  it.each(FILES)("%s: kernel and simulation agree", (file) => agree(readFileSync(join(DIR, file), "utf8"), file));
+
+  // user-space sockmap/sockhash updates, deletes and dumps in random order: the kernel's errnos and contents
+  it.each(GENERATED_SEEDS)("generated map operations, seed %i: kernel and simulation agree", (seed) => agree(mapOpsScenario(seed), `generated-${seed}.scn`));
 });

@@ -71,9 +71,9 @@ export class SockMapRuntime extends RuntimeMap {
     this.slots.set(k, sock);
     return old;
   }
-  /** Remove `key`: 0 or -ENOENT. */
+  /** Remove `key`: 0, or for an empty slot -ENOENT (sockhash) / -EINVAL (sockmap, as sock_map_delete_elem). */
   remove(key: Uint8Array): number {
-    return this.slots.delete(keyString(key)) ? 0 : -ERRNO.ENOENT;
+    return this.slots.delete(keyString(key)) ? 0 : this.hashed ? -ERRNO.ENOENT : -ERRNO.EINVAL;
   }
   /** Remove every key holding `sock` (the socket closed); returns the keys removed. */
   removeSocket(sock: SockRef): Uint8Array[] {
