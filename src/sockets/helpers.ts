@@ -34,7 +34,7 @@ export interface SockCall {
   sock: SimSocket;
   op?: number;
   /** sockops header-option callbacks: the TCP header at `buffer`, readable to `end`; option room left. */
-  hdr?: { bytes: Uint8Array; end: number; len: number; flags: number; buffer: number; remaining: number };
+  hdr?: { bytes: Uint8Array; end: number; len: number; flags: number; buffer: number; remaining: number; noSkb?: boolean };
   msg?: MsgState;
   skb?: SkbState;
 }
@@ -128,7 +128,7 @@ const load_hdr_opt: HelperImpl = (c) => {
     if (!syn) return err(ENOENT);
     hdr = syn; end = syn.length;
   } else {
-    if (!k.hdr || k.op === OP.HDR_OPT_LEN_CB) return err(EPERM);
+    if (!k.hdr || k.hdr.noSkb || k.op === OP.HDR_OPT_LEN_CB) return err(EPERM);
     hdr = mem.read(k.hdr.buffer, k.hdr.end); end = k.hdr.end;
   }
   const r = searchOpt(hdr, 20, end, kind, magic);
@@ -141,7 +141,7 @@ const load_hdr_opt: HelperImpl = (c) => {
 
 const store_hdr_opt: HelperImpl = (c) => {
   const k = want(c, "sockops");
-  if (k.op !== OP.WRITE_HDR_OPT_CB || !k.hdr) return err(EPERM);
+  if (k.op !== OP.WRITE_HDR_OPT_CB || !k.hdr || k.hdr.noSkb) return err(EPERM);
   const len = Number(c.args[2] & 0xffffffffn);
   if (len < 2 || c.args[3]) return err(EINVAL);
   const mem = c.rt.mem;

@@ -44,6 +44,7 @@ export function runSteps(world: SocketWorld, scenario: Scenario): void {
       case "close": world.close(step.name); break;
       case "getpeername": world.getpeername(step.name); break;
       case "getsockname": world.getsockname(step.name); break;
+      case "wait": if (step.ms >= 40) world.fireDelayedAcks(); world.steps.push({ line: step.line, op: "wait", result: "ok" }); break;
       case "dump": {
         world.map(step.map);
         const map = world.report().maps.find((m) => m.name === step.map);
@@ -59,7 +60,9 @@ export function runSteps(world: SocketWorld, scenario: Scenario): void {
 
 /** The report of a world after `scenario` ran on it, with its expectations checked. */
 export function scenarioReport(world: SocketWorld, scenario?: Scenario): SimScenarioReport {
-  // what the application has not read yet is read at the end (as the live runner drains every socket)
+  // at the end time passes (the delayed ACKs go out) and what the application has not read yet is read,
+  // as the live runner waits and drains every socket
+  world.fireDelayedAcks();
   for (const [name, s] of world.sockets) if (!s.appClosed && s.state !== 10) world.recvQuiet(name);
   const { sockets, maps } = world.report();
   const report: SimScenarioReport = {

@@ -66,6 +66,8 @@ export type Step =
   | { op: "getsockname"; name: string }
   /** Record a map's entries at this point of the scenario (the report's step gets them). */
   | { op: "dump"; map: string }
+  /** Let time pass: delayed ACKs go out (the live runner sleeps). */
+  | { op: "wait"; ms: number }
   | { op: "expect"; what: Expectation };
 
 export type Expectation =
@@ -270,6 +272,13 @@ export function parseScenario(text: string, file = "scenario"): Scenario {
           at({ op: "sendto", name, addr: endpoint(1), data: data(2) });
           break;
         }
+        case "wait": {
+          arity(1, 1, "milliseconds");
+          const t = word(0, "milliseconds");
+          if (!/^\d+$/.test(t) || Number(t) > 10000) fail(`'${t}' is not a wait in milliseconds (0 to 10000)`);
+          at({ op: "wait", ms: Number(t) });
+          break;
+        }
         case "dump":
           arity(1, 1, "a map name");
           at({ op: "dump", map: word(0, "a map") });
@@ -278,7 +287,7 @@ export function parseScenario(text: string, file = "scenario"): Scenario {
           at({ op: "expect", what: expectation(args, word, known, fail) });
           break;
         default:
-          fail(`unknown command '${cmd}' (program, attach, detach, map, unmap, socket, bind, listen, connect, accept, send, sendto, recv, shutdown, close, getpeername, getsockname, dump, expect)`);
+          fail(`unknown command '${cmd}' (program, attach, detach, map, unmap, socket, bind, listen, connect, accept, send, sendto, recv, shutdown, close, getpeername, getsockname, dump, wait, expect)`);
       }
     } catch (err) {
       if (!(err instanceof BpfkitError)) throw err;

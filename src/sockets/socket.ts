@@ -70,6 +70,8 @@ export class SimSocket implements SockRef {
   rcvNxt = 0;
   finSeq: number | undefined;
   peerFin = false;
+  /** An ACK is owed but delayed (the FIN that moved it to CLOSE_WAIT put it in pingpong mode). */
+  ackPending = false;
   bytesReceived = 0n;
   bytesAcked = 0n;
   segsIn = 0;

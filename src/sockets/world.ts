@@ -486,7 +486,7 @@ export class SocketWorld {
    * for `op`; returns the reply (args[0] after the run), or -1 when a program did not return 1, or 0 when
    * no program is attached.
    */
-  private sockops(s: SimSocket, op: number, opts: { args?: number[]; hdr?: { bytes: Uint8Array; end: number; len: number; flags: number } } = {}): number {
+  private sockops(s: SimSocket, op: number, opts: { args?: number[]; hdr?: { bytes: Uint8Array; end: number; len: number; flags: number; noSkb?: boolean } } = {}): number {
     const progs = s.inCgroup ? this.cgroupProgs.get("sockops") ?? [] : [];
     if (!progs.length) return 0;
     let reply = 0, failed = false;
@@ -505,7 +505,7 @@ export class SocketWorld {
           .u64("bytes_received", s.bytesReceived).u64("bytes_acked", s.bytesAcked).u64("sk", s.view);
       }
       const regions = [];
-      if (opts.hdr) {
+      if (opts.hdr && !opts.hdr.noSkb) {
         this.host.mem.write(this.hdrBuffer, opts.hdr.bytes);
         w.u64("skb_data", this.hdrBuffer).u64("skb_data_end", this.hdrBuffer + opts.hdr.end).u32("skb_len", opts.hdr.len).u32("skb_tcp_flags", opts.hdr.flags);
         regions.push({ kind: "packet" as const, name: "packet", start: this.hdrBuffer, end: this.hdrBuffer + opts.hdr.end, flags: R_READ });
@@ -604,6 +604,7 @@ export class SocketWorld {
       from: s, src: s.local!, dst: s.remote!, seq: s.sndNxt, ack: s.rcvNxt, syn: !!f.syn, fin: !!f.fin, rst: !!f.rst,
       hasAck: !f.rst && !(f.syn && s.state === TCP.SYN_SENT), data, options: baseOptions(!!f.syn), ...(f.ecn ? { ecn: true } : {}),
     };
+    s.ackPending = false; // every segment carries the ACK
     s.sndNxt += len + (f.syn ? 1 : 0) + (f.fin ? 1 : 0);
     if (f.fin) s.finSeq = s.sndNxt - 1;
     s.segsOut++;
@@ -687,11 +688,23 @@ export class SocketWorld {
       if (!len && p && !p.progs.parser && (p.progs.verdict || p.progs.skbVerdict)) this.skbIngress(target, [], true);
       target.rcvNxt += 1;
       target.peerFin = true;
-      if (target.state === TCP.ESTABLISHED) this.setState(target, TCP.CLOSE_WAIT);
-      else if (target.state === TCP.FIN_WAIT1) this.setState(target, TCP.CLOSING);
+      if (target.state === TCP.ESTABLISHED) {
+        // tcp_fin: CLOSE_WAIT and pingpong mode, so the FIN's ACK is delayed: it goes with the socket's
+        // next segment, or when the delayed-ACK timer fires (a `wait` step, the end of the scenario)
+        this.setState(target, TCP.CLOSE_WAIT);
+        target.ackPending = true;
+        return;
+      }
+      if (target.state === TCP.FIN_WAIT1) this.setState(target, TCP.CLOSING);
       else if (target.state === TCP.FIN_WAIT2) { this.transmit(target, { ack: true }); this.timeWait(target); return; }
     }
     if (len || seg.fin) this.transmit(target, { ack: true });
+  }
+
+  /** tcp_delack_timer: the ACKs owed go out now (time passed). */
+  fireDelayedAcks(): void {
+    for (const s of this.all) if (s.ackPending && s.state !== TCP.CLOSE && !s.tw) this.transmit(s, { ack: true });
+    this.flush();
   }
 
   /** A SYN for a listener: the request socket, its callbacks (run by the listener's programs), the SYN-ACK. */
@@ -752,8 +765,12 @@ export class SocketWorld {
     if (s.finSeq === undefined || seg.ack <= s.finSeq) return;
     if (s.state === TCP.FIN_WAIT1) {
       this.setState(s, TCP.FIN_WAIT2);
-      // an orphaned FIN_WAIT2 socket becomes a time-wait socket (tcp_fin_time <= TCP_TIMEWAIT_LEN)
-      if (s.appClosed && !seg.fin) this.timeWait(s, TCP.FIN_WAIT2);
+      if (s.appClosed) {
+        // an orphan: new data aborts it (TCPABORTONDATA: tcp_done, reset); else, without a FIN, a
+        // time-wait socket takes over (tcp_fin_time <= TCP_TIMEWAIT_LEN)
+        if (segLen(seg)) this.abortOnData(s, seg);
+        else if (!seg.fin) this.timeWait(s, TCP.FIN_WAIT2);
+      }
     } else if (s.state === TCP.CLOSING) this.timeWait(s);
     else if (s.state === TCP.LAST_ACK) this.setState(s, TCP.CLOSE);
   }
@@ -812,7 +829,24 @@ export class SocketWorld {
     if (s.state === TCP.ESTABLISHED) this.setState(s, TCP.FIN_WAIT1);
     else if (s.state === TCP.CLOSE_WAIT) this.setState(s, TCP.LAST_ACK);
     else return;
+    this.currentMss(s); // tcp_send_fin pushes with tcp_current_mss
     this.transmit(s, { fin: true, ack: true });
+  }
+
+  /**
+   * tcp_current_mss (each tcp_sendmsg_locked, tcp_send_fin): with the write flag the program is asked
+   * for its option length without a segment (args[0] BPF_WRITE_HDR_TCP_CURRENT_MSS, skb_data NULL).
+   */
+  private currentMss(s: SimSocket): void {
+    if (!s.fullsock || !(s.cbFlags & CB.WRITE_HDR)) return;
+    this.hdrState = { remaining: 40 - baseOptions(false).length };
+    this.sockops(s, OP.HDR_OPT_LEN_CB, { args: [1], hdr: { bytes: new Uint8Array(0), end: 0, len: 0, flags: 0, noSkb: true } });
+    this.hdrState = undefined;
+  }
+
+  /** tcp_sendmsg_locked for each chunk (tcp_bpf_push sends one scatterlist element per call). */
+  private tcpSendEach(s: SimSocket, chunks: RxChunk[]): void {
+    for (const c of chunks) { this.currentMss(s); this.tcpPush(s, [c]); }
   }
 
   /** tcp_close: out of the sockmaps first (sock_map_close), then the state change and FIN. */
@@ -842,6 +876,7 @@ export class SocketWorld {
     if (s.state === TCP.LISTEN || s.state === TCP.CLOSE || s.state === TCP.SYN_SENT) return s.state === TCP.SYN_SENT ? "EAGAIN" : "EPIPE";
     if (s.psock?.progs.msg) return this.msgSendmsg(s, data);
     if (s.shutWr || !s.connected) return "EPIPE";
+    this.currentMss(s);
     this.tcpPush(s, this.frags.copy(data).map((c) => ({ ...c, from: s.name, path: "stack" as const })));
     return `${data.length} bytes`;
   }
@@ -946,7 +981,7 @@ export class SocketWorld {
       switch (psock.eval) {
         case "pass": {
           if (s.shutWr || !s.connected) { adjust(-msg.free(this.frags)); return "EPIPE"; }
-          this.tcpPush(s, msg.shift(tosend, this.frags).map((e) => this.rx(e, s.name, "stack")));
+          this.tcpSendEach(s, msg.shift(tosend, this.frags).map((e) => this.rx(e, s.name, "stack")));
           applied();
           break;
         }
@@ -986,7 +1021,7 @@ export class SocketWorld {
       return "";
     }
     if (!target.connected) { for (const e of elems) this.frags.release(e.page); return "EPIPE"; }
-    this.tcpPush(target, elems.map((e) => this.rx(e, `${s.name} (sk_msg redirect through ${target.name})`, "stack")));
+    this.tcpSendEach(target, elems.map((e) => this.rx(e, `${s.name} (sk_msg redirect through ${target.name})`, "stack")));
     return "";
   }
 
@@ -1104,7 +1139,7 @@ export class SocketWorld {
     if (red!.ingress) { t.deliver("ingress", { page: 0, offset: 0, bytes, from, path: "sk_skb" }); return; }
     // egress: skb_send_sock through the target's sendmsg (its own sk_msg program runs)
     if (t.psock.progs.msg) this.msgSendmsg(t, bytes);
-    else if (t.connected) this.tcpPush(t, [{ page: 0, offset: 0, bytes, from: `${from} (sk_skb redirect through ${t.name})`, path: "stack" }]);
+    else if (t.connected) this.tcpSendEach(t, [{ page: 0, offset: 0, bytes, from: `${from} (sk_skb redirect through ${t.name})`, path: "stack" }]);
   }
 
   // ---------------------------------------------------------------- UDP

@@ -150,6 +150,8 @@ export function runScenarioLive(scenario: Scenario, programs: readonly Program[]
         if (r) steps.push({ line: step.line, op: step.op, ...r });
         sleep(settle);
       }
+      // time for the delayed ACKs (40 ms) to go out, then read what is left
+      sleep(60);
       for (const s of sockets.values()) if (!s.closed && !s.listening) drain(s, 20);
     });
     const report: ScenarioReport = { runner: "kernel", sockets: [...sockets.values()].map(socketReport), steps, maps: mapReports(), failed };
@@ -361,6 +363,9 @@ export function runScenarioLive(scenario: Scenario, programs: readonly Program[]
         const address = r === "ok" ? endpointOf(b) : undefined;
         return { socket: s.name, result: r, ...(address ? { address } : {}) };
       }
+      case "wait":
+        sleep(step.ms);
+        return { result: "ok" };
       case "dump": {
         if (!obj.maps.has(step.map)) return fail(scenario, step, `no map '${step.map}' (the attached programs have ${[...obj.maps.keys()].join(", ")})`);
         const map = mapReports().find((m) => m.name === step.map)!;

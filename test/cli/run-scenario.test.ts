@@ -23,7 +23,7 @@ describe("bpfkit run --scenario", () => {
     expect(r.stdout).toMatch(/^ {4}sk_msg +trace_msg +redirect 3000 bytes to acc ingress$/m);
     expect(r.stdout).toMatch(/^ {4}got 3100 bytes from cli by sk_msg redirect$/m);
     expect(r.stdout).toMatch(/^ {2}socks \(sockhash\): 0 entries$/m);
-    expect(r.stdout).toMatch(/^ {2}line 15 +send cli +100 bytes$/m);
+    expect(r.stdout).toMatch(/^ {2}line 16 +send cli +100 bytes$/m);
   });
 
   it("--json gives the whole report: sockets with callbacks and deliveries, steps, maps, timeline", () => {
