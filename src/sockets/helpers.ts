@@ -293,81 +293,78 @@ const msg_pull_data: HelperImpl = (c) => {
   });
 };
 
-const msg_push_data: HelperImpl = (c) => {
+/** push_data / pop_data(msg, start, len, flags): flags must be 0, len 0 does nothing. */
+const startLen = (fn: (k: SockCall, msg: SkMsg, start: number, len: number) => bigint): HelperImpl => (c) => {
   const k = want(c, "sk_msg");
   const start = Number(c.args[1] & 0xffffffffn), len = Number(c.args[2] & 0xffffffffn);
   if (c.args[3]) return err(EINVAL);
   if (len === 0) return ok;
-  return msgChange(c, k, (msg) => {
-    let { i, offset, l } = findElem(msg, start);
-    if (start > offset + l) return err(EINVAL);
-    const space = MAX_MSG_FRAGS - msg.elems.length;
-    const fresh = (n: number): Uint8Array => new Uint8Array(n); // the kernel's new page is not initialised
-    if (!space || (space === 1 && start !== offset)) {
-      if (i === msg.elems.length) i--;
-      const e = msg.elems[i]!;
-      const front = start - offset;
-      const merged = new Uint8Array(e.bytes.length + len);
-      merged.set(e.bytes.subarray(0, front));
-      merged.set(e.bytes.subarray(front), front + len);
-      k.world.frags.release(e.page);
-      msg.elems[i] = { page: 0, offset: 0, bytes: merged };
-    } else if (start - offset) {
-      if (i === msg.elems.length) i--;
-      const e = msg.elems[i]!;
-      const front = start - offset;
-      const rest = e.bytes.subarray(front);
-      const inserted = [{ page: 0, offset: 0, bytes: fresh(len) }];
-      if (rest.length) { k.world.frags.hold(e.page); inserted.push({ page: e.page, offset: e.offset + front, bytes: rest.slice() }); }
-      e.bytes = e.bytes.slice(0, front);
-      msg.elems.splice(i + 1, 0, ...inserted);
-    } else msg.elems.splice(i, 0, { page: 0, offset: 0, bytes: fresh(len) });
-    k.msg!.window = undefined;
-    return ok;
-  });
+  return msgChange(c, k, (msg) => fn(k, msg, start, len));
 };
 
-const msg_pop_data: HelperImpl = (c) => {
-  const k = want(c, "sk_msg");
-  const start = Number(c.args[1] & 0xffffffffn), len = Number(c.args[2] & 0xffffffffn);
-  if (c.args[3]) return err(EINVAL);
-  if (len === 0) return ok;
-  return msgChange(c, k, (msg) => {
-    let { i, offset, l } = findElem(msg, start);
-    if (start >= offset + l || start + len > msg.size) return err(EINVAL);
-    const space = MAX_MSG_FRAGS - msg.elems.length;
-    let pop = len;
-    if (start !== offset) {
-      const e = msg.elems[i]!;
-      const a = start - offset, b = e.bytes.length - pop - a;
-      i++;
-      if (b > 0) {
-        if (space) {
-          k.world.frags.hold(e.page);
-          msg.elems.splice(i, 0, { page: e.page, offset: e.offset + a + pop, bytes: e.bytes.slice(a + pop) });
-          e.bytes = e.bytes.slice(0, a);
-        } else {
-          const merged = new Uint8Array(a + b);
-          merged.set(e.bytes.subarray(0, a));
-          merged.set(e.bytes.subarray(a + pop), a);
-          k.world.frags.release(e.page);
-          msg.elems[i - 1] = { page: 0, offset: 0, bytes: merged };
-        }
-        pop = 0;
-      } else {
-        pop -= e.bytes.length - a;
+const msg_push_data = startLen((k, msg, start, len) => {
+  let { i, offset, l } = findElem(msg, start);
+  if (start > offset + l) return err(EINVAL);
+  const space = MAX_MSG_FRAGS - msg.elems.length;
+  const fresh = (n: number): Uint8Array => new Uint8Array(n); // the kernel's new page is not initialised
+  if (!space || (space === 1 && start !== offset)) {
+    if (i === msg.elems.length) i--;
+    const e = msg.elems[i]!;
+    const front = start - offset;
+    const merged = new Uint8Array(e.bytes.length + len);
+    merged.set(e.bytes.subarray(0, front));
+    merged.set(e.bytes.subarray(front), front + len);
+    k.world.frags.release(e.page);
+    msg.elems[i] = { page: 0, offset: 0, bytes: merged };
+  } else if (start - offset) {
+    if (i === msg.elems.length) i--;
+    const e = msg.elems[i]!;
+    const front = start - offset;
+    const rest = e.bytes.subarray(front);
+    const inserted = [{ page: 0, offset: 0, bytes: fresh(len) }];
+    if (rest.length) { k.world.frags.hold(e.page); inserted.push({ page: e.page, offset: e.offset + front, bytes: rest.slice() }); }
+    e.bytes = e.bytes.slice(0, front);
+    msg.elems.splice(i + 1, 0, ...inserted);
+  } else msg.elems.splice(i, 0, { page: 0, offset: 0, bytes: fresh(len) });
+  k.msg!.window = undefined;
+  return ok;
+});
+
+const msg_pop_data = startLen((k, msg, start, len) => {
+  let { i, offset, l } = findElem(msg, start);
+  if (start >= offset + l || start + len > msg.size) return err(EINVAL);
+  const space = MAX_MSG_FRAGS - msg.elems.length;
+  let pop = len;
+  if (start !== offset) {
+    const e = msg.elems[i]!;
+    const a = start - offset, b = e.bytes.length - pop - a;
+    i++;
+    if (b > 0) {
+      if (space) {
+        k.world.frags.hold(e.page);
+        msg.elems.splice(i, 0, { page: e.page, offset: e.offset + a + pop, bytes: e.bytes.slice(a + pop) });
         e.bytes = e.bytes.slice(0, a);
+      } else {
+        const merged = new Uint8Array(a + b);
+        merged.set(e.bytes.subarray(0, a));
+        merged.set(e.bytes.subarray(a + pop), a);
+        k.world.frags.release(e.page);
+        msg.elems[i - 1] = { page: 0, offset: 0, bytes: merged };
       }
+      pop = 0;
+    } else {
+      pop -= e.bytes.length - a;
+      e.bytes = e.bytes.slice(0, a);
     }
-    while (pop) {
-      const e = msg.elems[i]!;
-      if (pop < e.bytes.length) { e.bytes = e.bytes.slice(pop); e.offset += pop; pop = 0; }
-      else { pop -= e.bytes.length; k.world.frags.release(e.page); msg.elems.splice(i, 1); }
-    }
-    k.msg!.window = undefined;
-    return ok;
-  });
-};
+  }
+  while (pop) {
+    const e = msg.elems[i]!;
+    if (pop < e.bytes.length) { e.bytes = e.bytes.slice(pop); e.offset += pop; pop = 0; }
+    else { pop -= e.bytes.length; k.world.frags.release(e.page); msg.elems.splice(i, 1); }
+  }
+  k.msg!.window = undefined;
+  return ok;
+});
 
 // ---------------------------------------------------------------- sk_skb
 const skRedirect = (hashed: boolean): HelperImpl => (c) => {

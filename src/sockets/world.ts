@@ -43,6 +43,8 @@ const sameAddr = (a: Endpoint, b: Endpoint): boolean => a.family === b.family &&
 const sameEnd = (a: Endpoint | undefined, b: Endpoint): boolean => !!a && a.port === b.port && sameAddr(a, b);
 const LOOPBACK4: Endpoint = { family: 4, addr: Uint8Array.of(127, 0, 0, 1), port: 0 };
 const LOOPBACK6: Endpoint = { family: 6, addr: Uint8Array.of(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1), port: 0 };
+/** The wildcard address (0.0.0.0 / ::) of a family with `port`. */
+const anyAddr = (family: 4 | 6, port: number): Endpoint => ({ family, addr: new Uint8Array(family === 4 ? 4 : 16), port });
 
 interface Segment {
   from: SimSocket;
@@ -337,7 +339,7 @@ export class SocketWorld {
     if (s.proto !== "tcp") return this.result(s, "EOPNOTSUPP");
     if (s.state === TCP.LISTEN) return this.result(s, "ok");
     if (s.state !== TCP.CLOSE || s.remote) return this.result(s, "EINVAL");
-    if (!s.local) s.local = { ...(s.family === 4 ? LOOPBACK4 : LOOPBACK6), addr: new Uint8Array(s.family === 4 ? 4 : 16), port: this.ephemeral() };
+    if (!s.local) s.local = anyAddr(s.family, this.ephemeral());
     if (this.listenerOn(s, s.local)) return this.result(s, "EADDRINUSE");
     s.state = TCP.LISTEN; // inet_csk_listen_start: no STATE_CB
     this.sockops(s, OP.TCP_LISTEN_CB);
@@ -455,7 +457,7 @@ export class SocketWorld {
 
   getsockname(name: string): { result: string; address?: string } {
     const s = this.open(name);
-    const local = s.local ?? { ...(s.family === 4 ? LOOPBACK4 : LOOPBACK6), addr: new Uint8Array(s.family === 4 ? 4 : 16), port: 0 };
+    const local = s.local ?? anyAddr(s.family, 0);
     const a = this.sockAddrHook(s, s.family === 4 ? "getsockname4" : "getsockname6", local).addr;
     const address = formatEndpoint(a);
     this.steps.push({ line: this.line ?? 0, op: "getsockname", socket: name, result: "ok", address });
@@ -997,10 +999,9 @@ export class SocketWorld {
           break;
         }
         default: {
-          const n = msg.free(this.frags);
+          msg.free(this.frags);
           applied();
           adjust(-(tosend + delta));
-          void n;
           return "EACCES";
         }
       }
@@ -1144,10 +1145,10 @@ export class SocketWorld {
 
   // ---------------------------------------------------------------- UDP
   private udpSend(s: SimSocket, dst: Endpoint, bytes: Uint8Array, withAddress: boolean): string {
-    if (!s.local) s.local = { ...(s.family === 4 ? LOOPBACK4 : LOOPBACK6), addr: new Uint8Array(s.family === 4 ? 4 : 16), port: this.ephemeral() };
+    if (!s.local) s.local = anyAddr(s.family, this.ephemeral());
     let to = dst, src: Endpoint | undefined;
     if (withAddress) {
-      const hooked = this.sockAddrHook(s, dst.family === 4 ? "sendmsg4" : "sendmsg6", dst, { ...(s.family === 4 ? LOOPBACK4 : LOOPBACK6), addr: new Uint8Array(s.family === 4 ? 4 : 16) });
+      const hooked = this.sockAddrHook(s, dst.family === 4 ? "sendmsg4" : "sendmsg6", dst, anyAddr(s.family, 0));
       if (hooked.verdict === 0) return "EPERM";
       to = hooked.addr;
       if (hooked.src && !isAny(hooked.src)) src = hooked.src;
