@@ -42,7 +42,10 @@ async function live(scenario: ReturnType<typeof parseScenario>, programs: Awaite
   if (!root) throw new BpfkitError(diag("BK5013", { what: "--engine kernel needs a cgroup2 mount (none in /proc/mounts)" }), 2);
   const tag = `bpfkit-scn-${process.pid}`;
   const cgroup = `${root}/${tag}`;
-  execFileSync("ip", ["netns", "add", tag]);
+  try { execFileSync("ip", ["netns", "add", tag], { stdio: ["ignore", "ignore", "pipe"] }); } catch (e) {
+    const why = (e as NodeJS.ErrnoException).code === "ENOENT" ? "the ip command (iproute2) is not installed" : String((e as { stderr?: Buffer }).stderr ?? e).trim();
+    throw new BpfkitError(diag("BK5013", { what: `--engine kernel cannot make a network namespace: ${why}` }), 2);
+  }
   try {
     execFileSync("ip", ["-n", tag, "link", "set", "lo", "up"]);
     mkdirSync(cgroup);
