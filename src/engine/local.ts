@@ -24,20 +24,41 @@ export interface LocalEngineInfo {
   compile?: CompileStats;
 }
 
-/** Whether the verifier emulator accepts `program` (and every tail-call target beside it). */
+/**
+ * Whether the verifier emulator accepts `programs` (a program and every tail-call target beside it, or
+ * the programs of one object, each as its own section's type unless `type` is given).
+ */
 export function verifiedForCompile(programs: readonly Program[], type: string | undefined): { ok: boolean; why?: string } {
   for (const p of programs) {
-    let kind;
-    try { kind = resolveProgType(type ?? p.section); } catch { return { ok: false, why: `${p.name}: unknown program type` }; }
-    try {
-      const res = verifyProgram(p, {
-        progType: kind.info.id, ...(kind.attachType !== undefined ? { attachType: kind.attachType } : {}),
-        hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0,
-      });
-      if (res.verdict !== "accept") return { ok: false, why: `${p.name}: ${res.error?.message ?? "rejected"}` };
-    } catch (err) {
-      return { ok: false, why: `${p.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` };
-    }
+    const v = verdictOf(p, type ?? p.section);
+    if (!v.ok) return v;
+  }
+  return { ok: true };
+}
+
+/**
+ * Verdicts by Program object and type: a Program is not changed once loaded, and a test or a scenario
+ * suite opens many engines and socket worlds on the same objects.
+ */
+const verdicts = new WeakMap<Program, Map<string, { ok: boolean; why?: string }>>();
+function verdictOf(p: Program, typeName: string): { ok: boolean; why?: string } {
+  let byType = verdicts.get(p);
+  if (!byType) verdicts.set(p, (byType = new Map()));
+  let v = byType.get(typeName);
+  if (!v) byType.set(typeName, (v = verify(p, typeName)));
+  return v;
+}
+function verify(p: Program, typeName: string): { ok: boolean; why?: string } {
+  let kind;
+  try { kind = resolveProgType(typeName); } catch { return { ok: false, why: `${p.name}: unknown program type` }; }
+  try {
+    const res = verifyProgram(p, {
+      progType: kind.info.id, ...(kind.attachType !== undefined ? { attachType: kind.attachType } : {}),
+      hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0,
+    });
+    if (res.verdict !== "accept") return { ok: false, why: `${p.name}: ${res.error?.message ?? "rejected"}` };
+  } catch (err) {
+    return { ok: false, why: `${p.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` };
   }
   return { ok: true };
 }
