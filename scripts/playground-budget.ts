@@ -6,14 +6,17 @@
 //      after one warm-up (the minimum too: on a shared machine it is the best estimate of the cost); printed beside it, the time from choosing the program to the verdict on screen
 //      (object load, disassembly, editor, worker round trip) and the first, cold, time;
 //   3. no request leaves the page after load, through a session that opens every example and lesson,
-//      runs, steps and shares.
+//      runs, steps, runs a socket scenario and shares: the only requests allowed after load are the site's
+//      own parts (assets/part-*.js, playground/parts-plugin.ts), loaded from the same folder when a
+//      program first needs them; their sizes are printed apart from the first load.
 // Prints one line per figure and exits 1 when a budget is missed. Timings depend on the machine's load,
 // which is printed with them.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildPlayground, launchBrowser, PLAYGROUND_DIST, servePlaygroundDist } from "../test/support/browser.js";
+import { PART_FILE } from "../playground/parts-plugin.js";
 
 const LOAD_BUDGET = 1.5 * 1024 * 1024;
 const VERIFY_BUDGET_MS = 200;
@@ -58,10 +61,21 @@ async function main(): Promise<number> {
     for (const r of rows) console.log(r);
     const wasmInside = readFileSync(join(PLAYGROUND_DIST, new URL(loaded.find((u) => u.endsWith(".js"))!).pathname)).includes("AGFzbQ"); // "\0asm" in base64
     console.log(`    (the interpreter's Wasm is inside the script as base64: ${wasmInside ? "yes" : "NO"}; the target BTF is not loaded)`);
+    const partsOnDisk = readdirSync(join(PLAYGROUND_DIST, "assets")).filter((f) => PART_FILE.test(`/assets/${f}`));
+    console.log(`loaded on demand, not in the first load (${partsOnDisk.length} parts):`);
+    for (const f of partsOnDisk) {
+      const bytes = readFileSync(join(PLAYGROUND_DIST, "assets", f));
+      console.log(`    ${`/assets/${f}`.padEnd(36)} ${(bytes.length / 1024).toFixed(1).padStart(8)} kB raw ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1).padStart(8)} kB gzip`);
+    }
 
     // 3. from here on, nothing may be requested
-    const after: string[] = [];
-    page.on("request", (r) => { if (!/^(blob|data):/.test(r.url())) after.push(r.url()); });
+    const after: string[] = [], parts: string[] = [];
+    const origin = new URL(server.url).origin;
+    page.on("request", (r) => {
+      if (/^(blob|data):/.test(r.url())) return;
+      const u = new URL(r.url());
+      if (u.origin === origin && PART_FILE.test(u.pathname)) parts.push(u.pathname); else after.push(r.url());
+    });
 
     // 2. verification time per example program
     const measure = (how: { example?: string; program?: string }): Promise<{ total: number; worker: number; verdict: string; name: string }> =>
@@ -112,9 +126,14 @@ async function main(): Promise<number> {
     await page.click("#step-btn");
     for (let i = 0; i < 5; i++) await page.click("#step-next");
     await page.click("button[data-tab=maps]");
+    await page.selectOption("#example-select", "sockops_redir");
+    await page.evaluate(() => (window as unknown as { bpfkitPlayground: AppHandle }).bpfkitPlayground.whenVerified());
+    await page.click("button[data-tab=run]");
+    await page.click("#scenario-run");
+    await page.waitForSelector("#scenario-result");
     await page.click("#share");
     await page.waitForFunction(() => location.hash.startsWith("#s="));
-    console.log(`requests after load through a session (every example and lesson, run, step, maps, share): ${after.length}${after.length ? ` (${after.slice(0, 5).join(", ")})` : ""}: ${verdict(after.length === 0)}`);
+    console.log(`requests after load through a session (every example and lesson, run, step, maps, socket scenario, share): ${after.length}${after.length ? ` (${after.slice(0, 5).join(", ")})` : ""}, besides the site's own parts (${parts.map((p) => p.replace(/^.*\//, "")).join(", ") || "none"}): ${verdict(after.length === 0)}`);
   } finally {
     await browser.close();
     await server.close();

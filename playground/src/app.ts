@@ -186,6 +186,7 @@ export class App {
       this.state.packets = ex.packets.map((p) => structuredClone(p));
       this.state.packet = 0;
       this.state.maps = this.seedsFromText(ex.maps);
+      if (ex.scenario) this.state.scenario = ex.scenario; else delete this.state.scenario;
     }
     this.showSource(ex.source, ex.file.replace(/\.o$/, ".c"));
     this.refreshPanels();
@@ -220,6 +221,7 @@ export class App {
       this.state.packet = 0;
     }
     this.state.maps = {};
+    delete this.state.scenario;
     this.setSource(which === "start" ? l.start : l.solution, { lesson: l.id });
     this.refreshPanels();
   }
@@ -240,6 +242,7 @@ export class App {
       if (isElf) {
         const obj = openObject(file.name, bytes);
         this.state.maps = {};
+        delete this.state.scenario; // the Run tab makes a first one for the object's socket programs
         this.useObject(obj, obj.programs[0]!.name, { object: { name: file.name, base64: toBase64url(bytes) } });
         this.hideSource();
         this.refreshPanels();
@@ -295,6 +298,7 @@ export class App {
     this.state.packets = s.packets;
     this.state.packet = s.packet;
     this.state.maps = s.maps;
+    if (s.scenario !== undefined) this.state.scenario = s.scenario; else delete this.state.scenario;
     // The sender's text wins over the example's (they may have edited it).
     if (s.source !== this.state.source || !this.object) this.setSource(s.source, s.origin);
     else this.state.origin = s.origin;

@@ -37,7 +37,36 @@ export interface Example {
   packets: PacketInput[];
   /** Map entries in the Maps tab's text form (by BTF type), key -> value. */
   maps: Record<string, [string, string][]>;
+  /** Programs that run on sockets: the socket-world scenario the Run tab starts with (docs/sockets.md). */
+  scenario?: string;
 }
+
+/** sockops_redir: an application and its local proxy, then a client outside the cgroup for contrast. */
+const SIDECAR_SCENARIO = `# Sidecar acceleration on a simulated host: an application and its local proxy on loopback,
+# in the cgroup the programs attach to. Edit the steps and run again (docs/sockets.md lists them).
+attach sockops_established sockops
+attach sk_msg_redirect sk_msg sock_map
+socket proxy tcp
+bind proxy 127.0.0.1:15001
+listen proxy
+socket app tcp
+connect app 127.0.0.1:15001
+accept proxy conn
+dump sock_map
+send app "GET / HTTP/1.1"
+send conn "HTTP/1.1 200 OK"
+# made outside the cgroup: its end is never in sock_map, so its bytes take the TCP stack
+socket remote tcp outside
+connect remote 127.0.0.1:15001
+accept proxy conn2
+send remote "hello"
+send conn2 "hi"
+close app
+close conn
+expect conn path sk_msg 14
+expect app received "HTTP/1.1 200 OK"
+expect remote path stack 2
+`;
 
 /** Bytes of a `data:...;base64,` URL (what Vite's `?inline` gives for a binary file). */
 function dataUrlBytes(url: string): Uint8Array {
@@ -90,10 +119,11 @@ export const EXAMPLES: readonly Example[] = [
   },
   {
     id: "sockops_redir", title: "sockops redirect (sockops + sk_msg)", file: "sockops_redir.bpf.o", program: "sockops_established",
-    about: "Sidecar acceleration: a sockops program records established TCP sockets in a sockhash, and an sk_msg program redirects each message straight to the peer socket. These run on sockets, not packets: verify them here.",
+    about: "Sidecar acceleration: a sockops program records established TCP sockets in a sockhash, and an sk_msg program redirects each message straight to the peer socket. These run on sockets, not packets: the Run tab runs a scenario (an application, its local proxy and an outside client) on a simulated host and shows the callbacks, where every byte went and what sock_map holds.",
     object: () => dataUrlBytes(sockopsO), source: sockopsC,
     packets: [],
     maps: {},
+    scenario: SIDECAR_SCENARIO,
   },
   {
     id: "xdp_feature_tour", title: "Feature tour (XDP: globals, calls, loop, tail call)", file: "xdp_feature_tour.bpf.o", program: "xdp_feature_tour",

@@ -3,7 +3,8 @@
 // instructions. `openEngine` picks the compiled engine when the verifier accepts the program (`auto`).
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Program } from "../program/index.js";
-import { loadProgram, resolveProgType, type CompileStats, type LoadOptions, type RuntimeProgram } from "../runtime/runtime.js";
+import { loadProgram, resolveProgType, type CompileStats, type LoadOptions, type RuntimeProgram, type Stepper } from "../runtime/runtime.js";
+import { ERRNO_NAMES } from "../maps/runtime/map.js";
 import { verifyProgram } from "../verifier/index.js";
 import type { BatchOutcome, BpfEngine, EngineKind, EngineMap, EngineRunInput, EngineRunResult } from "./types.js";
 
@@ -66,13 +67,14 @@ function verify(p: Program, typeName: string): { ok: boolean; why?: string } {
 class LocalEngine implements BpfEngine {
   readonly maps = new Map<string, EngineMap>();
   constructor(readonly kind: EngineKind, readonly program: Program, readonly rt: RuntimeProgram, readonly info: LocalEngineInfo) {
+    if (kind === "interp") this.debug = (input = {}) => rt.debug(input);
     for (const [name, m] of rt.maps) {
       this.maps.set(name, {
         name, type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, perCpu: m.perCpu,
         entries: () => m.entries().map((e) => ({ key: e.key, values: Array.isArray(e.value) ? e.value : [e.value] })),
         update: (key, value) => {
           const r = m.set(key, m.perCpu ? Array.from({ length: rt.cpus }, () => value) : value);
-          if (r < 0) throw new BpfkitError(diag("BK5014", { map: name, what: `writing the entry failed (errno ${-r})` }), 2);
+          if (r < 0) throw new BpfkitError(diag("BK5014", { map: name, what: `writing the entry failed (${ERRNO_NAMES[-r] ?? "errno"} ${-r})` }), 2);
         },
       });
     }
@@ -83,6 +85,8 @@ class LocalEngine implements BpfEngine {
   runBatch(inputs: readonly EngineRunInput[]): BatchOutcome[] {
     return this.rt.runBatch(inputs);
   }
+  /** Stepping is the interpreter's (compiled engines have no `debug`). */
+  readonly debug?: (input?: Omit<EngineRunInput, "repeat" | "onProgress">) => Stepper;
   close(): void { /* nothing outside this process */ }
 }
 

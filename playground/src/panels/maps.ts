@@ -79,7 +79,7 @@ export function renderMaps(app: App, panel: HTMLElement): void {
   // What the maps hold when a run starts: the object's initial values (.data, .rodata) plus the entries above.
   const preview = h("details", { class: "map-preview" }, h("summary", {}, "What the maps hold when a run starts"));
   try {
-    const engine = loadEngine(program, others);
+    const engine = loadEngine(program, others, "interp");
     const problems: string[] = [];
     for (const [name, entries] of Object.entries(seeds)) {
       if (shapes.some((m) => m.spec.name === name)) problems.push(...engine.seed(name, entries.map((e) => ({ key: hexToBytes(e.key), value: hexToBytes(e.value) }))));
