@@ -14,9 +14,11 @@ import { mapTypeByName } from "../../maps/types.js";
 import type { Program } from "../../program/program.js";
 import { loadProgram, resolveProgType, type Mode } from "../../runtime/runtime.js";
 import { action } from "../run-command.js";
+import { typeChoice, typeOption } from "../type-option.js";
+import { chosenType } from "../../elf/type-choice.js";
 
 interface Options {
-  type?: string; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
+  type?: string[]; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
   program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[];
 }
 
@@ -43,7 +45,6 @@ function engineName(text: string | undefined): EngineName {
 function interpEngine(prog: Program, others: Program[], opts: Options): CliEngine {
   const rt = loadProgram(prog, {
     mode: mode(opts.mode), others, budget: intOption("budget", opts.budget, 100_000_000, 1),
-    ...(opts.type !== undefined ? { type: opts.type } : {}),
   });
   const maps = new Map<string, MapView>();
   for (const [name, m] of rt.maps) {
@@ -69,8 +70,7 @@ async function kernelEngine(prog: Program, others: Program[], opts: Options): Pr
   if (problem) throw new BpfkitError(diag("BK5013", { what: `--engine kernel is not available here: ${problem}` }, {}, "use --engine interp (the default)"), 2);
   if (opts.cpu !== undefined) throw new BpfkitError(diag("BK5013", { what: "--cpu works only with --engine interp (BPF_PROG_TEST_RUN picks the CPU for these program types)" }), 2);
   if (opts.budget !== undefined) throw new BpfkitError(diag("BK5013", { what: "--budget works only with --engine interp" }), 2);
-  const typed = opts.type !== undefined ? { ...prog, section: opts.type } : prog;
-  const engine = new k.KernelEngine(typed, others.length > 1 ? { others: others.filter((p) => p.name !== prog.name) } : {});
+  const engine = new k.KernelEngine(prog, others.length > 1 ? { others: others.filter((p) => p.name !== prog.name) } : {});
   const cpus = k.possibleCpus();
   const maps = new Map<string, MapView>();
   for (const [name, m] of engine.mapsByName) {
@@ -163,8 +163,7 @@ async function packets(opts: Options): Promise<Inputs> {
  */
 function packetSurvives(act: string | undefined, retval: number, prog: Program, opts: Options): boolean {
   if (act !== undefined) return !/(DROP|ABORTED|SHOT|STOLEN|TRAP)$/.test(act);
-  const section = opts.type ?? prog.section;
-  return !(section.startsWith("socket") && retval === 0);
+  return !(prog.section.startsWith("socket") && retval === 0);
 }
 
 type Snapshot = Map<string, Map<string, string>>;
@@ -223,6 +222,8 @@ async function runBatch(file: string, opts: Options): Promise<number> {
     try {
       const obj = parseJson(line, file, n) as Record<string, unknown>;
       const { program, extra } = bundleToProgram(obj, { file, line: n + 1 });
+      const chosen = chosenType(typeChoice(opts), program.name, program.section);
+      if (chosen !== undefined) program.section = chosen;
       const runs = extra.runs;
       if (!Array.isArray(runs)) throw new BpfkitError(diag("BK5016", { line: n + 1, what: "\"runs\" must be an array of {\"data\": hex}" }, { file, line: n + 1 }));
       const engine = await engineFor(program, [program], opts);
@@ -255,18 +256,17 @@ async function runBatch(file: string, opts: Options): Promise<number> {
 
 /** The return code's name (XDP_DROP, TC_ACT_SHOT...) for the program's type. */
 function actionName(prog: Program, opts: Options, retval: number): string | undefined {
-  const { info } = resolveProgType(opts.type ?? prog.section);
+  const { info } = resolveProgType(prog.section);
   return info.returnCodes.find((c) => (c.value >>> 0) === retval)?.name;
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function register(program: Command): void {
-  program
+  typeOption(program
     .command("run")
     .description("run a program on the interpreter or the kernel (BPF_PROG_TEST_RUN): return value, packet changes, trace output, map changes")
-    .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)")
-    .option("--type <type>", "program type / section name (xdp, tc, socket, cgroup_skb/ingress, ...)")
+    .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)"))
     .option("--program <name>", "which program of the file to run")
     .option("--data <hex>", "packet bytes in hex (default: 64 zero bytes)")
     .option("--pcap <file>", "run once per packet of a pcap / pcapng file")
@@ -283,7 +283,8 @@ export function register(program: Command): void {
     .action(action(async (file: string | undefined, opts: Options) => {
       if (opts.batch !== undefined) return runBatch(opts.batch, opts);
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
-      const all = await loadPrograms(file, opts.type !== undefined ? { type: opts.type } : {});
+      const choice = typeChoice(opts);
+      const all = await loadPrograms(file, choice ? { type: choice } : {});
       const prog = pickProgram(all, file, opts.program);
       const repeat = intOption("repeat", opts.repeat, 1, 1);
       const cpu = intOption("cpu", opts.cpu, 0);
