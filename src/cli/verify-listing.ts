@@ -153,7 +153,7 @@ export function verifyListing(file: string, programs: readonly Program[], unsupp
   const { byProgram, notes } = leftOut(unsupported);
   for (const [name, features] of byProgram) {
     if (rows.some((r) => r.name === name)) continue;
-    rows.push({ name, section: "?", autoload: true, verdict: "unanswered", reason: unsupportedReason(features) });
+    rows.push({ name, section: "-", autoload: true, verdict: "unanswered", reason: unsupportedReason(features) });
   }
   const count = (v: ListingRow["verdict"]): number => rows.filter((r) => r.verdict === v).length;
   return { file, programs: rows, notes, summary: { accepted: count("accept"), rejected: count("reject"), unanswered: count("unanswered") } };
