@@ -30,7 +30,7 @@ export interface BuildResult {
   command: string[];
   /** The folder of the generated vmlinux.h, when the source needed one. */
   vmlinuxDir?: string;
-  /** Where the vmlinux.h types came from (`the running kernel`, `--btf`, ...). */
+  /** Where the vmlinux.h types came from (`the running kernel's BTF`, ...). */
   btfOrigin?: string;
 }
 

@@ -4,7 +4,7 @@
 // (data/btf/vmlinux-*.btf.gz of this package, when present).
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { accessSync, constants, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -31,13 +31,14 @@ export function bundledBtf(): string | undefined {
 export function targetBtf(explicit?: string): { path: string; origin: string } {
   if (explicit !== undefined) {
     if (!existsSync(explicit)) throw new BpfkitError(diag("BK8106", { reason: `--btf ${explicit}: no such file` }), 2);
-    return { path: explicit, origin: "--btf" };
+    return { path: explicit, origin: `the BTF in ${explicit}` };
   }
-  if (existsSync(KERNEL_BTF)) {
-    try { readFileSync(KERNEL_BTF).subarray(0, 4); return { path: KERNEL_BTF, origin: "the running kernel" }; } catch { /* unreadable: fall through */ }
-  }
+  try {
+    accessSync(KERNEL_BTF, constants.R_OK);
+    return { path: KERNEL_BTF, origin: "the running kernel's BTF" };
+  } catch { /* no kernel BTF here (or not readable): the bundled default */ }
   const bundled = bundledBtf();
-  if (bundled) return { path: bundled, origin: "bpfkit's bundled default" };
+  if (bundled) return { path: bundled, origin: `bpfkit's bundled default BTF (${bundled.replace(/^.*\//, "")})` };
   throw new BpfkitError(diag("BK8106", { reason: `no target BTF: ${KERNEL_BTF} is not readable and bpfkit has no bundled default here` }, {},
     "give one with --btf FILE (a kernel's BTF, e.g. /sys/kernel/btf/vmlinux copied from the target machine)"), 2);
 }

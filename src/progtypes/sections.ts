@@ -272,10 +272,9 @@ export function suggestSection(section: string, ctxType?: string): SectionSugges
  */
 export function sectionHint(section: string, program: string, ctxType?: string): string {
   const s = suggestSection(section, ctxType);
-  const choose = (type: string): string => `choose its type with --type ${program}=${type} (or --type ${type} for every program)`;
-  if (!s) return `libbpf 1.x would not load it either; ${choose("TYPE")}, TYPE a section name such as xdp, tc, socket, kprobe, cgroup_skb/ingress`;
-  const why = s.why === "old-libbpf" ? `libbpf before 1.0 read '${section}' as '${s.section}', libbpf 1.x refuses it`
-    : s.why === "context" ? `its context argument is struct ${ctxType} *, as in '${s.section}' programs`
-    : `'${s.section}' is the closest name libbpf knows`;
-  return `did you mean '${s.section}'? ${why}; ${choose(s.section)}`;
+  if (!s) return `libbpf 1.x would not load it either; choose its type with --type ${program}=TYPE (a section name such as xdp, tc, socket, kprobe, cgroup_skb/ingress)`;
+  const why = s.why === "old-libbpf" ? `libbpf < 1.0 read '${section}' as '${s.section}'; libbpf 1.x refuses it`
+    : s.why === "context" ? `its context argument is struct ${ctxType} *`
+    : "the closest name libbpf knows";
+  return `did you mean '${s.section}'? (${why}) choose with --type ${program}=${s.section}`;
 }

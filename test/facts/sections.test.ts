@@ -106,8 +106,9 @@ describe("names libbpf does not know: the closest known section", () => {
   });
   it("the hint names the section, why, and the --type that chooses it for this program", () => {
     expect(sectionHint("xdp_auth", "xdp_auth_prog")).toBe(
-      "did you mean 'xdp'? libbpf before 1.0 read 'xdp_auth' as 'xdp', libbpf 1.x refuses it; choose its type with --type xdp_auth_prog=xdp (or --type xdp for every program)");
-    expect(sectionHint("mine", "f", "xdp_md")).toMatch(/^did you mean 'xdp'\? its context argument is struct xdp_md \*/);
+      "did you mean 'xdp'? (libbpf < 1.0 read 'xdp_auth' as 'xdp'; libbpf 1.x refuses it) choose with --type xdp_auth_prog=xdp");
+    expect(sectionHint("mine", "f", "xdp_md")).toBe("did you mean 'xdp'? (its context argument is struct xdp_md *) choose with --type f=xdp");
+    expect(sectionHint("xpd", "f")).toBe("did you mean 'xdp'? (the closest name libbpf knows) choose with --type f=xdp");
     expect(sectionHint("nonsense", "f")).toMatch(/--type f=TYPE/);
   });
 });

@@ -43,7 +43,7 @@ export function register(program: Command): void {
         ...(flags.define ? { defines: flags.define } : {}), ...(flags.clangArg ? { clangArgs: flags.clangArg } : {}),
         ...(flags.btf !== undefined ? { btf: flags.btf } : {}),
       });
-      const headline = `built ${built.output}${built.btfOrigin ? ` (vmlinux.h from ${built.btfOrigin}'s BTF)` : ""}`;
+      const headline = `built ${built.output}${built.btfOrigin ? ` (vmlinux.h from ${built.btfOrigin})` : ""}`;
       if (flags.verify === false) {
         process.stdout.write(flags.json ? JSON.stringify({ output: built.output, command: built.command }, null, 2) + "\n" : headline + "\n");
         return 0;
