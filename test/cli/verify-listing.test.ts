@@ -199,4 +199,10 @@ describeKernel("verify listing --compare-kernel", () => {
     expect(text.out).toMatch(/^optional_bad\s+\?xdp\s+xdp\s+rejected\s.*\srejected\s+\d+\s+yes\s+pc 1/m);
     expect(text.out).toContain("kernel agrees on 3 of 3");
   });
+
+  it("run --engine kernel loads the object as libbpf would: not its rejected SEC(\"?xdp\") neighbour", () => {
+    const r = bpfkit("run", autoload, "--engine", "kernel", "--data", "ff".repeat(64));
+    expect(r.err).toBe("");
+    expect(r.out).toMatch(/^retval 1 \(0x1\) XDP_DROP$/m);
+  });
 });

@@ -118,7 +118,9 @@ async function seedMaps(engine: CliEngine, specs: string[] | undefined): Promise
 }
 
 async function engineFor(prog: Program, others: Program[], opts: Options): Promise<CliEngine> {
-  return makeEngine(engineName(opts.engine), prog, others, opts);
+  // the object's other programs come along as libbpf loads them: not SEC("?...") ones, not ones of no known type
+  const loadable = others.filter((p) => p === prog || (p.autoload !== false && p.sectionHint === undefined));
+  return makeEngine(engineName(opts.engine), prog, loadable, opts);
 }
 
 function intOption(name: string, text: string | undefined, def: number, min = 0): number {
