@@ -182,15 +182,17 @@ function kernelCell(k: KernelColumn | undefined): string[] {
 /** The listing as text: a table, then the notes and one summary line. */
 export function formatListing(l: Listing): string {
   const compare = l.programs.some((r) => r.kernel);
-  const head = ["PROGRAM", "SECTION", "TYPE", "VERDICT", "INSNS", "STATES", "PEAK", "TIME", ...(compare ? ["KERNEL", "K.INSNS", "SAME"] : []), "ERROR / NOTE"];
+  // the last column only when some program has an error or a reason to show
+  const last = l.programs.some((r) => errorCell(r) !== "");
+  const head = ["PROGRAM", "SECTION", "TYPE", "VERDICT", "INSNS", "STATES", "PEAK", "TIME", ...(compare ? ["KERNEL", "K.INSNS", "SAME"] : []), ...(last ? ["ERROR / NOTE"] : [])];
   const rows = l.programs.map((r) => [
     r.name, (r.autoload ? "" : "?") + r.section + (r.typeChosen ? ` (--type ${r.typeChosen})` : ""), r.type ?? "-", VERDICT_WORD[r.verdict],
     r.processed !== undefined ? String(r.processed) : "-", r.totalStates !== undefined ? String(r.totalStates) : "-",
-    r.peakStates !== undefined ? String(r.peakStates) : "-", fmtTime(r.timeMs), ...(compare ? kernelCell(r.kernel) : []), errorCell(r),
+    r.peakStates !== undefined ? String(r.peakStates) : "-", fmtTime(r.timeMs), ...(compare ? kernelCell(r.kernel) : []), ...(last ? [errorCell(r)] : []),
   ]);
   const numeric = new Set([4, 5, 6, 7, ...(compare ? [9] : [])]);
   const widths = head.map((_, c) => Math.max(...[head, ...rows].map((row) => row[c]!.length)));
-  const line = (row: string[]): string => row.map((cell, c) => (c === row.length - 1 ? cell : numeric.has(c) ? cell.padStart(widths[c]!) : cell.padEnd(widths[c]!))).join("  ").trimEnd();
+  const line = (row: string[]): string => row.map((cell, c) => (numeric.has(c) ? cell.padStart(widths[c]!) : c === row.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd();
   let out = [head, ...rows].map(line).join("\n") + "\n";
   const notes: string[] = [];
   for (const r of l.programs) {

@@ -57,7 +57,7 @@ describe("verify listing: the bundled objects", () => {
   it("the CLI prints it and exits 0", () => {
     const r = bpfkit("verify", "bpf/tc_policy.bpf.o");
     expect(r.code).toBe(0);
-    expect(r.out).toMatch(/^PROGRAM\s+SECTION\s+TYPE\s+VERDICT\s+INSNS\s+STATES\s+PEAK\s+TIME/m);
+    expect(r.out).toMatch(/^PROGRAM\s+SECTION\s+TYPE\s+VERDICT\s+INSNS\s+STATES\s+PEAK\s+TIME$/m);
     expect(r.out).toMatch(/^tc_ingress\s+tc\s+sched_cls\s+accepted\s+\d+/m);
     expect(r.out).toMatch(/^tc_egress\s+tc\s+sched_cls\s+accepted\s+\d+/m);
   });
