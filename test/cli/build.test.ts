@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
 import { includesVmlinux, targetArch } from "../../src/build/clang.js";
+import { bundledBtf } from "../../src/build/vmlinux-header.js";
 
 const root = new URL("../..", import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), "bpfkit-build-"));
@@ -94,6 +95,16 @@ describe("bpfkit build", () => {
     const missing = bpfkit(["prog.bpf.c", "-D", "VERDICT=2", "--btf", join(dir, "nope.btf")]);
     expect(missing.code).toBe(2);
     expect(missing.err).toContain("cannot generate vmlinux.h: --btf");
+  });
+
+  it("the bundled default BTF (gzip) makes a header too", () => {
+    const bundled = bundledBtf();
+    expect(bundled).toMatch(/data\/btf\/vmlinux-6\.18-x86_64\.btf\.gz$/);
+    const r = bpfkit(["prog.bpf.c", "-D", "VERDICT=2", "--no-verify", "--btf", bundled!]);
+    expect(r.err).toBe("");
+    expect(r.out).toBe(`built prog.bpf.o (vmlinux.h from the BTF in ${bundled})\n`);
+    // a second header, keyed by the other BTF's hash
+    expect(readdirSync(join(cache, "vmlinux")).length).toBeGreaterThanOrEqual(1);
   });
 
   it("knows a vmlinux.h include when it sees one", () => {
