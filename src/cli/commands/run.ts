@@ -20,7 +20,7 @@ import { chosenType } from "../../elf/type-choice.js";
 
 interface Options {
   type?: string[]; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
-  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[];
+  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string;
 }
 
 type EngineName = "auto" | "interp" | "compiled" | "kernel";
@@ -228,7 +228,9 @@ export function register(program: Command): void {
     .option("--map <NAME:KEY=VALUE>", "seed a map entry before running (repeatable); KEY/VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN for lpm_trie keys", collect)
     .option("--json", "print JSON")
     .option("--batch <file>", "JSONL of bundles with \"runs\": [{\"data\": hex}]; one JSON line out per bundle")
+    .option("--scenario <file>", "a socket-world scenario (sockets, connections, sends; docs/sockets.md) for sockops, sk_msg, sk_skb and sock_addr programs")
     .action(action(async (file: string | undefined, opts: Options) => {
+      if (opts.scenario !== undefined) return (await import("./run-scenario.js")).runScenarioCommand(file, { ...opts, scenario: opts.scenario });
       if (opts.batch !== undefined) return runBatch(opts.batch, opts);
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
       const choice = typeChoice(opts);
