@@ -6,6 +6,7 @@ import { decode } from "../isa/index.js";
 import { readBundles, type BundleProgram, type Program } from "../program/index.js";
 import { assemble } from "../text/index.js";
 import { loadObject } from "../elf/index.js";
+import type { TargetKernel } from "../elf/target.js";
 
 export type ProgramFileKind = "asm" | "bundle" | "bin" | "elf";
 
@@ -16,6 +17,8 @@ export interface LoadOptions {
   syntax?: "llvm" | "mnemonic" | "auto";
   /** Raw bytecode (bundle, .bin): accept invalid encodings and keep the bytes for the verifier (see Program.bytecode). */
   lenient?: boolean;
+  /** ELF: the kernel to relocate for (CO-RE, externs); asked only when the object needs one. */
+  target?: TargetKernel | (() => TargetKernel | undefined);
 }
 
 export interface LoadedFile {
@@ -25,6 +28,8 @@ export interface LoadedFile {
   extras: Record<string, unknown>[];
   /** ELF-only: what the object uses that bpfkit does not support (reported, never silently mis-loaded). */
   unsupported: string[];
+  /** ELF-only: the target kernel the object was relocated for, when it needed one. */
+  target?: string;
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -75,9 +80,10 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
       break;
     }
     case "elf": {
-      const obj = loadObject(bytes, { file, ...(options.type !== undefined ? { type: options.type } : {}) });
+      const obj = loadObject(bytes, { file, ...(options.type !== undefined ? { type: options.type } : {}), ...(options.target ? { target: options.target } : {}) });
       result.programs = obj.programs;
       result.unsupported = obj.unsupported;
+      if (obj.target) result.target = obj.target;
       break;
     }
   }
@@ -86,14 +92,33 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
   return result;
 }
 
-export function pickProgram(programs: Program[], file: string, name?: string): Program {
+/**
+ * One program of a file: by name when given, else the only one. A program whose `unsupported` list is not
+ * empty is refused with its reasons (BK4102), unless `allowUnsupported` (disassembly shows any program);
+ * its neighbours are not affected.
+ */
+export function pickProgram(programs: Program[], file: string, name?: string, options: { allowUnsupported?: boolean } = {}): Program {
+  let picked: Program;
   if (name !== undefined) {
     const found = programs.find((p) => p.name === name);
     if (!found) throw new BpfkitError(diag("BK3006", { name, file, names: programs.map((p) => p.name).join(", ") || "(none)" }, { file }), 2);
-    return found;
+    picked = found;
+  } else {
+    if (programs.length === 0) throw new BpfkitError(diag("BK4010", {}, { file }), 2);
+    if (programs.length !== 1) {
+      throw new BpfkitError(diag("BK3007", { file, count: programs.length, names: programs.map((p) => p.name).join(", ") }, { file }), 2);
+    }
+    picked = programs[0]!;
   }
-  if (programs.length !== 1) {
-    throw new BpfkitError(diag("BK3007", { file, count: programs.length, names: programs.map((p) => p.name).join(", ") }, { file }), 2);
-  }
-  return programs[0]!;
+  if (!options.allowUnsupported) requireUsable(picked, file);
+  return picked;
+}
+
+/** BK4102 for each reason a program cannot be used (exit code 1 when libbpf too refuses it, 2 when bpfkit lacks something). */
+export function requireUsable(program: Program, file?: string): void {
+  const issues = program.unsupported ?? [];
+  if (issues.length === 0) return;
+  const exit = issues.every((i) => i.refusedByLibbpf) ? 1 : 2;
+  throw new BpfkitError(issues.map((i) => diag("BK4102", { name: program.name, reason: i.what }, { ...(file !== undefined ? { file } : {}), ...(i.pc !== undefined ? { pc: i.pc } : {}) },
+    i.refusedByLibbpf ? "libbpf refuses this program too: the kernel would never see it" : "bpfkit does not model this yet; the object's other programs are unaffected")), exit);
 }

@@ -1,6 +1,7 @@
 // `Program`: the one object every stage passes on (assembler, ELF loader and bundle reader produce it;
 // verifier, engines, kernel loader and disassembler consume it). Nothing downstream re-reads a file.
 import type { Instruction } from "../isa/index.js";
+import type { Btf } from "../btf/btf.js";
 
 /** A map the program needs, as declared (not yet created anywhere). */
 export interface MapSpec {
@@ -42,6 +43,46 @@ export interface SourceLine {
   text?: string;
 }
 
+/**
+ * Something that keeps one program of an object from being used as the kernel would use it. Each program
+ * carries its own list, so a neighbour's kfunc or unknown section never makes this program unusable.
+ */
+export interface ProgramIssue {
+  /** What, in words: `struct_ops programs are not modelled`, `CO-RE relocation #3 (byte_off of struct x, access 0:2): ...`. */
+  what: string;
+  /** Where in the linked program, when it is one instruction. */
+  pc?: number;
+  /** libbpf itself refuses to load this (an unresolvable strong extern, a malformed relocation), not only bpfkit. */
+  refusedByLibbpf?: true;
+}
+
+/** A CO-RE relocation of a program as it was resolved (see src/elf/core-relocate.ts). */
+export interface ProgramRelocation {
+  pc: number;
+  index: number;
+  section: string;
+  kind: string;
+  type: string;
+  access: string;
+  local: string;
+  target?: string;
+  value?: string;
+  missing?: string;
+  poisoned?: string;
+  error?: string;
+}
+
+/** An extern a program references and how it was resolved (`.kconfig`, `.ksyms`, kfuncs). */
+export interface ProgramExtern {
+  name: string;
+  kind: "kconfig" | "ksym" | "kfunc";
+  weak: boolean;
+  resolved: boolean;
+  /** Target BTF id (typed ksym, kfunc). */
+  btfId?: number;
+  note: string;
+}
+
 export interface Program {
   /** Function name (ELF symbol, asm `.name`, or `prog`). */
   name: string;
@@ -70,4 +111,23 @@ export interface Program {
   bytecode?: Uint8Array;
   /** Other programs of the same object, by name, for tail-call targets (prog_array initial values). */
   siblings?: string[];
+  /**
+   * What keeps this program from being verified, run or loaded as the kernel would (absent or empty: it
+   * can be). Filled by the ELF loader; `pickProgram` refuses such a program, `inspect` and the per-program
+   * `verify` listing show why.
+   */
+  unsupported?: ProgramIssue[];
+  /** Its CO-RE relocations (ELF objects with .BTF.ext CO-RE records). */
+  relocations?: ProgramRelocation[];
+  /** The externs it uses and their values. */
+  externs?: ProgramExtern[];
+  /**
+   * The target BTF the program was relocated against (the running kernel's, a `--btf` file, or the bundled
+   * Linux 6.18 default). Kfunc calls (call src=2) and typed .ksyms (lddw src=3) carry ids into it, so the
+   * verifier finds a kfunc's FUNC -> FUNC_PROTO as `targetBtf.type(insn.imm)`. Opened on first read and not
+   * enumerable (it is 5 MB of types; JSON output and deep comparisons skip it).
+   */
+  targetBtf?: Btf;
+  /** Which target BTF that is, in words (`running kernel (/sys/kernel/btf/vmlinux)`), for reports. */
+  targetBtfSource?: string;
 }
