@@ -159,7 +159,7 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
 }
 
 function externReport(e: ExternDesc): ProgramExtern {
-  const r: ProgramExtern = { name: e.name, kind: e.type === "kcfg" ? "kconfig" : e.ksym?.isFunc ? "kfunc" : "ksym", weak: e.weak, resolved: e.resolved, note: e.problem ?? e.note };
+  const r: ProgramExtern = { name: e.name, index: e.index, kind: e.type === "kcfg" ? "kconfig" : e.ksym?.isFunc ? "kfunc" : "ksym", weak: e.weak, resolved: e.resolved, note: e.problem ?? e.note };
   if (e.kernelBtfId !== undefined) r.btfId = e.kernelBtfId;
   return r;
 }

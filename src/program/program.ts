@@ -75,6 +75,8 @@ export interface ProgramRelocation {
 /** An extern a program references and how it was resolved (`.kconfig`, `.ksyms`, kfuncs). */
 export interface ProgramExtern {
   name: string;
+  /** Position in libbpf's sorted extern list (a poisoned weak kfunc call is `call 2002000000 + index`). */
+  index: number;
   kind: "kconfig" | "ksym" | "kfunc";
   weak: boolean;
   resolved: boolean;

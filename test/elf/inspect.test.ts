@@ -24,7 +24,22 @@ describe("bpfkit inspect", () => {
     expect(text.stdout).toMatch(/count_packets\s+xdp\s+xdp\s+\d+/);
     expect(text.stdout).toMatch(/stats\s+percpu_array\s+4\s+16\s+4\s+0x0\s+by_name/);
     const json = JSON.parse(cli("inspect", fixture("unsupported"), "--json").stdout);
-    expect(json.unsupported.length).toBe(3);
+    expect(json.unsupported).toEqual([expect.stringMatching(/^program 'core': extern 'bpf_prog_active' \(strong\) is not resolved/)]);
+    expect(json.programs[0].usable).toBe(false);
+    expect(json.target).toMatch(/running kernel|bundled default/);
+  });
+  it("lists each program's CO-RE relocations: value and field, or why the instruction was poisoned", () => {
+    const r = cli("inspect", fixture("core_task"), "--btf", join(root, "data/btf/vmlinux-6.18-x86_64.btf.gz"));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^target: --btf .*vmlinux-6\.18-x86_64\.btf\.gz$/m);
+    expect(r.stdout).toMatch(/CO-RE relocations of core_direct \(8\):/);
+    expect(r.stdout).toMatch(/\d+\s+byte_off\s+struct task_struct\s+0:92\s+\d+ = task_struct\.pid/);
+    expect(r.stdout).toMatch(/byte_off\s+struct task_struct___old\s+0:0\s+poisoned: struct task_struct \[\d+\] has no field 'some_field_gone_long_ago'/);
+    expect(r.stdout).toMatch(/enumval_value\s+enum big64___x\s+0\s+poisoned: the target has no enum named big64/);
+    const json = JSON.parse(cli("inspect", fixture("externs"), "--json").stdout);
+    const kf = json.programs.find((p: { name: string }) => p.name === "ksyms_and_kfuncs");
+    expect(kf.externs.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(["bpf_rcu_read_lock", "bpf_kfunc_that_does_not_exist"]));
+    expect(json.maps.map((m: { name: string }) => m.name)).toContain("externs.kconfig");
   });
   it("bad input: a diagnostic and exit code 2, no stack trace", () => {
     const bad = join(mkdtempSync(join(tmpdir(), "bpfkit-inspect-")), "bad.o");

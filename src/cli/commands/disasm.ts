@@ -9,14 +9,15 @@ import type { Program } from "../../program/index.js";
 import { loadProgramFile, pickProgram } from "../../load/node.js";
 import { disassemble } from "../../text/index.js";
 import { action } from "../run-command.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
 
 interface DisasmOptions {
   syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; program?: string; type?: string;
-  helperNames?: boolean; source?: boolean;
+  helperNames?: boolean; source?: boolean; btf?: string; kconfig?: string;
 }
 
 export function register(program: Command): void {
-  program
+  addTargetOptions(program
     .command("disasm")
     .description("disassemble a BPF program (.s, .bin, .json/.jsonl bundle or .o) in LLVM or mnemonic syntax")
     .argument("<file>", "program file")
@@ -28,7 +29,7 @@ export function register(program: Command): void {
     .option("--type <section>", "program type (libbpf section name) for files that do not say it (.bin)")
     .option("--no-helper-names", "print helper calls exactly as llvm-objdump does, without the helper's name")
     .option("--no-source", "do not interleave C source lines (ELF objects with BTF line info)")
-    .option("--json", "print JSON: each program's instructions with pc, bytes, text and source line")
+    .option("--json", "print JSON: each program's instructions with pc, bytes, text and source line"))
     .action(action(async (file: string, opts: DisasmOptions) => {
       if (opts.syntax !== "llvm" && opts.syntax !== "mnemonic") {
         return usageError(`--syntax must be llvm or mnemonic (got '${opts.syntax}')`, opts.json);
@@ -36,8 +37,9 @@ export function register(program: Command): void {
       const syntax = opts.syntax;
       let programs: Program[];
       try {
-        const loaded = await loadProgramFile(file, opts.type !== undefined ? { type: opts.type } : {});
-        programs = opts.program !== undefined ? [pickProgram(loaded.programs, file, opts.program)] : loaded.programs;
+        const loaded = await loadProgramFile(file, { ...targetOptions(opts), ...(opts.type !== undefined ? { type: opts.type } : {}) });
+        // disassembly shows any program, usable or not (relocated as far as bpfkit could)
+        programs = opts.program !== undefined ? [pickProgram(loaded.programs, file, opts.program, { allowUnsupported: true })] : loaded.programs;
       } catch (err) {
         if (opts.json && err instanceof BpfkitError) {
           process.stdout.write(JSON.stringify({ ok: false, diagnostics: err.diagnostics }, null, 2) + "\n");

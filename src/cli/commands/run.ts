@@ -10,6 +10,7 @@ import { fromHex, toHex } from "../../isa/index.js";
 import type { RuntimeMap } from "../../maps/runtime/index.js";
 import { parseJson, bundleToProgram } from "../../program/bundle.js";
 import { loadPrograms, pickProgram } from "../../load/node.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
 import { mapTypeByName } from "../../maps/types.js";
 import type { Program } from "../../program/program.js";
 import { loadProgram, resolveProgType, type Mode } from "../../runtime/runtime.js";
@@ -17,7 +18,7 @@ import { action } from "../run-command.js";
 
 interface Options {
   type?: string; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
-  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[];
+  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; btf?: string; kconfig?: string;
 }
 
 /** What the output needs from a run, whichever engine made it. */
@@ -262,7 +263,7 @@ function actionName(prog: Program, opts: Options, retval: number): string | unde
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 export function register(program: Command): void {
-  program
+  addTargetOptions(program
     .command("run")
     .description("run a program on the interpreter or the kernel (BPF_PROG_TEST_RUN): return value, packet changes, trace output, map changes")
     .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)")
@@ -279,11 +280,11 @@ export function register(program: Command): void {
     .option("--engine <engine>", "interp (the WebAssembly interpreter, default) or kernel (BPF_PROG_TEST_RUN; root on Linux)", "interp")
     .option("--map <NAME:KEY=VALUE>", "seed a map entry before running (repeatable); KEY/VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN for lpm_trie keys", collect)
     .option("--json", "print JSON")
-    .option("--batch <file>", "JSONL of bundles with \"runs\": [{\"data\": hex}]; one JSON line out per bundle")
+    .option("--batch <file>", "JSONL of bundles with \"runs\": [{\"data\": hex}]; one JSON line out per bundle"))
     .action(action(async (file: string | undefined, opts: Options) => {
       if (opts.batch !== undefined) return runBatch(opts.batch, opts);
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
-      const all = await loadPrograms(file, opts.type !== undefined ? { type: opts.type } : {});
+      const all = await loadPrograms(file, { ...targetOptions(opts, opts.engine === "kernel"), ...(opts.type !== undefined ? { type: opts.type } : {}) });
       const prog = pickProgram(all, file, opts.program);
       const repeat = intOption("repeat", opts.repeat, 1, 1);
       const cpu = intOption("cpu", opts.cpu, 0);

@@ -18,6 +18,8 @@ import type { MapFields } from "../../verifier/map-fields.js";
 import type { FuncProto } from "../../verifier/global-funcs.js";
 import { toRawSlots, verifySlots, withBtfOptions, type VerifyResult } from "../../verifier/verifier.js";
 import { action } from "../run-command.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
+import { poisonExplanation, poisonNote } from "../../elf/poison-note.js";
 
 interface VerifyOpts {
   type?: string;
@@ -27,6 +29,8 @@ interface VerifyOpts {
   explain?: boolean;
   batch?: string;
   compareKernel?: boolean;
+  btf?: string;
+  kconfig?: string;
 }
 
 interface Target {
@@ -41,10 +45,12 @@ interface Target {
   mapFields?: MapFields[];
   funcReturnsScalar?: ReadonlyMap<number, boolean>;
   funcProtos?: ReadonlyMap<number, FuncProto>;
+  /** The program as loaded (for notes on poisoned relocations and the target BTF used). */
+  program?: Program;
 }
 
 export function register(program: Command): void {
-  program
+  addTargetOptions(program
     .command("verify")
     .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input")
     .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o")
@@ -54,14 +60,14 @@ export function register(program: Command): void {
     .option("--json", "print the result as JSON: verdict, error {pc, message, line}, states, stats")
     .option("--explain", "for a rejection: source line, branch path, the register at fault and a fix")
     .option("--batch <file>", "verify every line of a JSONL file (a bundle, or {\"object\": \"x.o\", \"program\": \"name\"}); one JSON result per line")
-    .option("--compare-kernel", "also load the program into the running kernel and show both verdicts side by side")
+    .option("--compare-kernel", "also load the program into the running kernel and show both verdicts side by side"))
     .action(action(async (file: string | undefined, opts: VerifyOpts) => {
       const level = opts.logLevel === undefined ? 0 : Number(opts.logLevel);
       if (![0, 1, 2].includes(level)) return usage("--log-level must be 1 or 2");
       if (opts.batch) return runBatch(opts.batch, opts);
       if (!file) return usage("give a program file (or --batch FILE.jsonl)");
       // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
-      const programs = await loadPrograms(file, { lenient: true, ...(opts.type !== undefined ? { type: opts.type } : {}) });
+      const programs = await loadPrograms(file, { lenient: true, ...targetOptions(opts), ...(opts.type !== undefined ? { type: opts.type } : {}) });
       const prog = pickProgram(programs, file, opts.prog);
       const target = fromProgram(prog);
       const kind = programType(target.section, opts.type, target.name);
@@ -90,7 +96,7 @@ function usage(message: string): number {
 function fromProgram(p: Program): Target {
   // Raw bytecode read leniently is judged slot for slot, as the kernel sees it.
   const insns = p.bytecode ? hexToSlots(toHex(p.bytecode)) : toRawSlots(p.insns);
-  const t: Target = withBtfOptions<Target>(p, { name: p.name, section: p.section, insns, maps: p.maps, license: p.license });
+  const t: Target = withBtfOptions<Target>(p, { name: p.name, section: p.section, insns, maps: p.maps, license: p.license, program: p });
   if (p.lines) t.lines = p.lines;
   if (p.btf?.funcInfo?.length) t.hasFuncInfo = true;
   return t;
@@ -115,21 +121,33 @@ function printHuman(res: VerifyResult, t: Target, progType: number, withExplain:
   const e = res.error!;
   if (withExplain) {
     const ex = explain(res, t.insns, t.maps, progType);
+    const poisoned = t.program && poisonExplanation(t.program, e.pc);
+    if (ex && poisoned) { ex.why = poisoned.why; ex.fix = poisoned.fix; }
     if (ex) { process.stdout.write(`${t.name} (${typeName}): ${formatExplanation(ex)}\n`); return; }
   }
   const where = e.line ? ` (${e.line.file}:${e.line.line})` : "";
   const [first, ...rest] = e.message.split("\n");
   process.stdout.write(`${t.name} (${typeName}): rejected at pc ${e.pc}${where}: ${first}\n`);
   for (const l of rest) process.stdout.write(`  ${l}\n`);
+  const note = t.program && poisonNote(t.program, e.pc);
+  if (note) process.stdout.write(`  note (bpfkit): ${note}\n`);
 }
 
 function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean, withExplain: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { name: t.name, type: progTypeName(progType) ?? progType, verdict: res.verdict };
+  if (t.program?.targetBtfSource) out.target = t.program.targetBtfSource;
   if (res.error) {
     const err: Record<string, unknown> = { pc: res.error.pc, message: res.error.message };
     if (res.error.line) err.line = res.error.line;
+    const note = t.program && poisonNote(t.program, res.error.pc);
+    if (note) err.note = note;
     out.error = err;
-    if (withExplain) out.explanation = explain(res, t.insns, t.maps, progType);
+    if (withExplain) {
+      const ex = explain(res, t.insns, t.maps, progType);
+      const poisoned = t.program && poisonExplanation(t.program, res.error.pc);
+      if (ex && poisoned) { ex.why = poisoned.why; ex.fix = poisoned.fix; }
+      out.explanation = ex;
+    }
   }
   out.stats = res.stats;
   if (res.states) out.states = res.states.map((s) => ({ pc: s.pc, state: s.text }));
