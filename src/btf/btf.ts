@@ -586,6 +586,13 @@ export class BtfBuilder {
   enumeration(name: string, size: number, values: { name: string; value: number }[], signed = false): number {
     return this.add(name, BTF_KIND.ENUM, values.length, size, values.flatMap((v) => [this.str(v.name), v.value >>> 0]), signed);
   }
+  enum64(name: string, size: number, values: { name: string; value: bigint }[], signed = false): number {
+    return this.add(name, BTF_KIND.ENUM64, values.length, size, values.flatMap((v) => {
+      const u = BigInt.asUintN(64, v.value);
+      return [this.str(v.name), Number(u & 0xffffffffn), Number(u >> 32n)];
+    }), signed);
+  }
+  float(name: string, size: number): number { return this.add(name, BTF_KIND.FLOAT, 0, size, []); }
   typedef(name: string, type: number): number { return this.add(name, BTF_KIND.TYPEDEF, 0, type, []); }
   modifier(kind: "const" | "volatile" | "restrict", type: number): number {
     return this.add("", kind === "const" ? BTF_KIND.CONST : kind === "volatile" ? BTF_KIND.VOLATILE : BTF_KIND.RESTRICT, 0, type, []);

@@ -7,7 +7,7 @@ import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import { decodeAll, type Instruction } from "../isa/index.js";
 import type { MapSpec, Program, ProgramExtern, ProgramIssue } from "../program/index.js";
 import { resolveSection, unknownSectionMessage } from "../progtypes/index.js";
-import { BTF_KIND, type Btf, parseBtf, patchDatasecs, skipModifiers, sizeOf } from "../btf/btf.js";
+import { BTF_KIND, type Btf, describeType, parseBtf, patchDatasecs, skipModifiers, sizeOf } from "../btf/btf.js";
 import { type BtfExt, parseBtfExt } from "../btf/btf-ext.js";
 import { applyCoreRelocations, type FunctionCore } from "./core-relocate.js";
 import { collectExterns, type ExternDesc, type Externs } from "./externs.js";
@@ -97,7 +97,7 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
   const unsupported: string[] = [];
   for (const p of externs.problems) unsupported.push(`the object's externs: ${p}`);
   const code = sectionCode(elf);
-  checkCoreSections(btfExt, code);
+  checkCoreSections(btfExt, code, btf);
   const core: Map<ElfFunction, FunctionCore> = btf && btfExt ? applyCoreRelocations(code, btf, btfExt, target) : new Map();
   const fixups = collectFixups(elf, code, objectMaps, externs);
 
@@ -164,16 +164,24 @@ function externReport(e: ExternDesc): ProgramExtern {
   return r;
 }
 
-/** CO-RE records for a section that holds no code are malformed (libbpf fails the object at .BTF.ext). */
-function checkCoreSections(ext: BtfExt | undefined, code: Map<number, SectionCode>): void {
+/**
+ * CO-RE records must point at instructions of a code section (libbpf fails the object at .BTF.ext otherwise,
+ * or skips what it cannot place): a record outside its section is malformed input, reported with the
+ * section, the record and the local type it names.
+ */
+function checkCoreSections(ext: BtfExt | undefined, code: Map<number, SectionCode>, btf: Btf | undefined): void {
   if (!ext) return;
-  const names = new Set([...code.values()].map((c) => c.section.name));
+  const sizes = new Map([...code.values()].map((c) => [c.section.name, c.section.size]));
   for (const [sec, relos] of ext.coreRelos) {
-    if (relos.length && !names.has(sec)) {
+    const size = sizes.get(sec);
+    if (relos.length && size === undefined) {
       throw new BpfkitError(diag("BK4008", { reason: `${relos.length} CO-RE relocation(s) for section '${sec}', which holds no code` }, { section: ".BTF.ext" }));
     }
     relos.forEach((r, i) => {
-      if (r.insnOff % 8 !== 0) throw new BpfkitError(diag("BK4008", { reason: `CO-RE relocation #${i} of '${sec}' has instruction offset ${r.insnOff}, not a multiple of 8` }, { section: ".BTF.ext" }));
+      const type = btf && r.typeId < btf.count ? describeType(btf, r.typeId) : `type #${r.typeId}`;
+      const what = `CO-RE relocation #${i} of '${sec}' (${type}, access ${JSON.stringify(r.accessStr)})`;
+      if (r.insnOff % 8 !== 0) throw new BpfkitError(diag("BK4008", { reason: `${what} has instruction offset ${r.insnOff}, not a multiple of 8` }, { section: ".BTF.ext" }));
+      if (r.insnOff >= size!) throw new BpfkitError(diag("BK4008", { reason: `${what} points at offset ${r.insnOff}, outside the ${size}-byte section` }, { section: ".BTF.ext" }));
     });
   }
 }
