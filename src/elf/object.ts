@@ -7,7 +7,7 @@ import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import { decodeAll, type Instruction } from "../isa/index.js";
 import type { MapSpec, Program, ProgramExtern, ProgramIssue } from "../program/index.js";
 import { resolveSection, unknownSectionMessage } from "../progtypes/index.js";
-import { BTF_KIND, type Btf, describeType, parseBtf, patchDatasecs, skipModifiers, sizeOf } from "../btf/btf.js";
+import { BTF_KIND, type Btf, describeType, essentialName, parseBtf, patchDatasecs, skipModifiers, sizeOf } from "../btf/btf.js";
 import { type BtfExt, parseBtfExt } from "../btf/btf-ext.js";
 import { applyCoreRelocations, type FunctionCore } from "./core-relocate.js";
 import { collectExterns, type ExternDesc, type Externs } from "./externs.js";
@@ -93,7 +93,7 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
     kconfigMap = { spec: externs.kconfigMap, sectionIndex: -1, offset: 0, size: externs.kconfigMap.valueSize, kind: "data" };
     objectMaps.push(kconfigMap);
   }
-  objectMaps.push(...structOpsMaps(elf, btf));
+  objectMaps.push(...structOpsMaps(elf, btf, target));
   const unsupported: string[] = [];
   for (const p of externs.problems) unsupported.push(`the object's externs: ${p}`);
   const code = sectionCode(elf);
@@ -188,9 +188,10 @@ function checkCoreSections(ext: BtfExt | undefined, code: Map<number, SectionCod
 
 /**
  * struct_ops maps: one per variable of the `.struct_ops` / `.struct_ops.link` sections (libbpf's
- * init_struct_ops_maps). The value size here is the local struct's; the kernel's value type replaces it at load.
+ * init_struct_ops_maps). The value is the kernel's `struct bpf_struct_ops_<name>` (its size from the target
+ * BTF, as libbpf sets it at load); without a target, the local struct's size.
  */
-function structOpsMaps(elf: ElfFile, btf: Btf | undefined): ObjectMap[] {
+function structOpsMaps(elf: ElfFile, btf: Btf | undefined, target: () => TargetKernel | undefined): ObjectMap[] {
   const out: ObjectMap[] = [];
   if (!btf) return out;
   for (const sec of elf.sections) {
@@ -200,8 +201,11 @@ function structOpsMaps(elf: ElfFile, btf: Btf | undefined): ObjectMap[] {
       const v = btf.type(vs.type);
       if (v.kind !== BTF_KIND.VAR) continue;
       const st = skipModifiers(btf, v.sizeOrType);
+      const tbtf = target()?.btf();
+      const kern = tbtf?.findByNameKind(`bpf_struct_ops_${essentialName(st.name)}`, BTF_KIND.STRUCT) ?? -1;
       const spec: MapSpec = {
-        name: v.name, type: "struct_ops", keySize: 4, valueSize: sizeOf(btf, st.id), maxEntries: 1, flags: sec.name === ".struct_ops.link" ? 0x2000 : 0,
+        name: v.name, type: "struct_ops", keySize: 4, valueSize: kern > 0 ? tbtf!.type(kern).sizeOrType : sizeOf(btf, st.id), maxEntries: 1,
+        flags: sec.name === ".struct_ops.link" ? 0x2000 : 0,
         btfValueTypeId: st.id,
       };
       out.push({ spec, sectionIndex: sec.index, offset: vs.offset, size: vs.size, kind: "btf" });

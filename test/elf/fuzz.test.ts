@@ -12,7 +12,7 @@ import { slotCount } from "../../src/isa/index.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 
 const dir = join(import.meta.dirname, "../fixtures/elf");
-const FIXTURES = ["calls", "callbacks", "global_data", "legacy_maps", "iproute2_maps", "map_in_map", "maps_btf", "unsupported", "core_task", "core_xdp", "externs"]
+const FIXTURES = ["calls", "callbacks", "global_data", "legacy_maps", "iproute2_maps", "map_in_map", "maps_btf", "unsupported", "core_task", "core_xdp", "externs", "arena", "struct_ops"]
   // plain copies: a Buffer's slice() is a view, and the properties below mutate their slice
   .map((n) => new Uint8Array(readFileSync(join(dir, `${n}.o`))));
 const target = bundledTarget();

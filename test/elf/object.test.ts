@@ -123,6 +123,27 @@ describe("BTF and line info", () => {
   });
 });
 
+describe("arena and struct_ops maps (libbpf on this machine cannot create an arena map without CAP_SYS_RESOURCE)", () => {
+  it("__arena globals in .addr_space.1 become src=2 lddws of the arena map at the variable's offset (llvm-readelf -s: seen at 0, hits at 32)", () => {
+    const obj = load("arena", { target: bundledTarget() });
+    expect(obj.maps).toEqual([expect.objectContaining({ name: "arena", type: "arena", maxEntries: 4, flags: 0x400, extra: 2 ** 44 })]);
+    const p = obj.programs[0]!;
+    expect(p.unsupported).toBeUndefined();
+    const refs = p.insns.filter((i) => i.opcode === 0x18).map((i) => [i.src, Number(i.imm64! & 0xffffffffn), Number(i.imm64! >> 32n)]);
+    expect(refs).toEqual([[2, 0, 32], [2, 0, 0]]);
+    expect(p.maps.map((m) => m.name)).toEqual(["arena"]);
+  });
+  it("a .struct_ops.link variable is a struct_ops map sized as the kernel's value type; its callbacks say they are not modelled", () => {
+    const obj = load("struct_ops", { target: bundledTarget() });
+    expect(obj.maps).toEqual([expect.objectContaining({ name: "bpfkit_cc", type: "struct_ops", keySize: 4, valueSize: 256, maxEntries: 1, flags: 0x2000 })]);
+    expect(obj.programs.map((p) => p.name)).toEqual(["bpfkit_ssthresh", "bpfkit_undo_cwnd", "bpfkit_cong_avoid"]);
+    for (const p of obj.programs) {
+      expect(p.unsupported!.map((u) => u.what)).toContain("struct_ops programs (callbacks of a kernel struct_ops type) are not modelled");
+      expect(p.unsupported!.every((u) => !u.refusedByLibbpf)).toBe(true);
+    }
+  });
+});
+
 describe("per-program status", () => {
   it("a program the target cannot satisfy is returned with its reasons; its relocations and kfuncs still resolve", () => {
     // a kernel symbol table without bpf_prog_active, as on this kernel (CONFIG_KALLSYMS_ALL is off)
