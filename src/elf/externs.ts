@@ -326,7 +326,15 @@ function resolveKsyms(btf: Btf, list: ExternDesc[], target: () => TargetKernel |
   if (typeless.length) {
     const table = t?.kallsyms?.(typeless.map((e) => e.name));
     for (const e of typeless) {
-      if (!table) { e.resolved = true; e.addr = KSYM_PLACEHOLDER_ADDR; e.note = `no kernel symbol table: placeholder 0x${KSYM_PLACEHOLDER_ADDR.toString(16)}`; continue; }
+      if (!table) {
+        // No symbol table to ask: a strong symbol must exist for libbpf to load the object at all, so it gets a
+        // placeholder address; a weak one is taken as absent (0), the answer that keeps its guards honest.
+        if (e.weak) { e.note = "weak, and no kernel symbol table to find it in: 0"; continue; }
+        e.resolved = true;
+        e.addr = KSYM_PLACEHOLDER_ADDR;
+        e.note = `no kernel symbol table: placeholder 0x${KSYM_PLACEHOLDER_ADDR.toString(16)}`;
+        continue;
+      }
       const hits = table.get(e.name) ?? [];
       const addrs = [...new Set(hits.map((h) => h.addr))];
       if (addrs.length > 1) { e.problem = `extern (ksym) '${e.name}': resolution is ambiguous: 0x${addrs[0]!.toString(16)} or 0x${addrs[1]!.toString(16)}`; continue; }

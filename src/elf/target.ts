@@ -30,9 +30,9 @@ export function targetFromBtf(btf: Btf, description = "caller-supplied BTF", ext
 }
 
 /**
- * Placeholder address for a typeless .ksyms symbol when no kernel symbol table is readable (browser, or
- * a --btf target that is not this kernel): a constant inside the x86-64 kernel text mapping, so a
- * program sees a non-NULL scalar as it would with libbpf's real address.
+ * Placeholder address for a strong typeless .ksyms symbol when no kernel symbol table is readable (browser,
+ * the bundled target, or a --btf target that is not this kernel): a constant inside the x86-64 kernel text
+ * mapping, so a program sees a non-NULL scalar as it would with libbpf's real address. A weak one is 0.
  */
 export const KSYM_PLACEHOLDER_ADDR = 0xffffffff81000000n;
 
