@@ -11,37 +11,14 @@ import type { BtfExt } from "../btf/btf-ext.js";
 import { CORE_KIND, type CoreCandidate, CoreReloError, type CoreResolution, type CoreResult, coreKindName, findCandidates, formatSpec, resolveCoreRelo, typeLabel } from "../btf/core.js";
 import { type Instruction, OPCODE_LDDW } from "../isa/index.js";
 import type { ElfFunction, SectionCode } from "./link.js";
+import type { ProgramRelocation } from "../program/index.js";
 import type { TargetKernel } from "./target.js";
 
 /** libbpf's poisoned instruction: `call 0xbad2310`, which the verifier reports as `invalid func unknown#195896080`. */
 export const CORE_POISON_IMM = 195896080;
 
-/** One CO-RE relocation as `inspect` and `verify --explain` show it. */
-export interface CoreRelocationReport {
-  /** pc in the linked program (a section slot until the linker rebases it). */
-  pc: number;
-  /** libbpf's relocation number: the record's index in its section's list (`relo #N`). */
-  index: number;
-  section: string;
-  /** libbpf's kind name: byte_off, byte_sz, field_exists, signed, lshift_u64, rshift_u64, local_type_id, target_type_id, type_exists, type_size, enumval_exists, enumval_value, type_matches. */
-  kind: string;
-  /** The local type, `struct task_struct`. */
-  type: string;
-  /** The raw access string, `0:1:2`. */
-  access: string;
-  /** libbpf's spec print of the local side: `[5] struct task_struct.pid (0:1 @ offset 4)`. */
-  local: string;
-  /** The matching target spec, when one matched. */
-  target?: string;
-  /** The value patched in (decimal), when the relocation resolved. */
-  value?: string;
-  /** Why the instruction was poisoned (the target lacks the field or type; a load size that cannot change). */
-  poisoned?: string;
-  /** For a relocation that resolved to "absent" (field_exists = 0, type_size = 0, ...): what the target lacks. */
-  missing?: string;
-  /** Why libbpf refuses the relocation (and with it the object). */
-  error?: string;
-}
+/** One CO-RE relocation as `inspect` and `verify --explain` show it (pc is a section slot until the linker rebases it). */
+export type CoreRelocationReport = ProgramRelocation;
 
 export interface FunctionCore {
   reports: CoreRelocationReport[];

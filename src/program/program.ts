@@ -56,19 +56,30 @@ export interface ProgramIssue {
   refusedByLibbpf?: true;
 }
 
-/** A CO-RE relocation of a program as it was resolved (see src/elf/core-relocate.ts). */
+/** A CO-RE relocation of a program as it was resolved (src/elf/core-relocate.ts); `inspect` lists them. */
 export interface ProgramRelocation {
+  /** pc in the linked program. */
   pc: number;
+  /** libbpf's relocation number: the record's index in its section's list (`relo #N`). */
   index: number;
   section: string;
+  /** libbpf's kind name: byte_off, byte_sz, field_exists, signed, lshift_u64, rshift_u64, local_type_id, target_type_id, type_exists, type_size, enumval_exists, enumval_value, type_matches. */
   kind: string;
+  /** The local type, `struct task_struct`. */
   type: string;
+  /** The raw access string, `0:1:2`. */
   access: string;
+  /** libbpf's spec print of the local side: `[5] struct task_struct.pid (0:1 @ offset 4)`. */
   local: string;
+  /** The matching target spec, when one matched. */
   target?: string;
+  /** The value patched in (decimal), when the relocation resolved. */
   value?: string;
+  /** For a relocation that resolved to "absent" (field_exists = 0, type_size = 0, ...): what the target lacks. */
   missing?: string;
+  /** Why the instruction was poisoned (the target lacks the field or type; a load size that cannot change). */
   poisoned?: string;
+  /** Why libbpf refuses the relocation (and with it the object). */
   error?: string;
 }
 
