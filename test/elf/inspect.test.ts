@@ -41,6 +41,12 @@ describe("bpfkit inspect", () => {
     expect(kf.externs.map((e: { name: string }) => e.name)).toEqual(expect.arrayContaining(["bpf_rcu_read_lock", "bpf_kfunc_that_does_not_exist"]));
     expect(json.maps.map((m: { name: string }) => m.name)).toContain("externs.kconfig");
   });
+  it("disasm names each kfunc call from the target BTF, as it names helpers", () => {
+    const r = cli("disasm", fixture("externs"), "--program", "ksyms_and_kfuncs", "--btf", join(root, "data/btf/vmlinux-6.18-x86_64.btf.gz"));
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^call kfunc\(\d+\)\t# bpf_rcu_read_lock$/m);
+    expect(r.stdout).toMatch(/^call kfunc\(\d+\)\t# bpf_task_release$/m);
+  });
   it("bad input: a diagnostic and exit code 2, no stack trace", () => {
     const bad = join(mkdtempSync(join(tmpdir(), "bpfkit-inspect-")), "bad.o");
     writeFileSync(bad, readFileSync(fixture("calls")).subarray(0, 300));
@@ -48,5 +54,12 @@ describe("bpfkit inspect", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/error: .*\[BK400\d\]/);
     expect(r.stderr).not.toMatch(/at .*\.ts:\d+/);
+    // a --btf that is not BTF: named, exit 2
+    const notBtf = cli("inspect", fixture("core_xdp"), "--btf", fixture("core_xdp").replace(/\.o$/, ".libbpf.json"));
+    expect(notBtf.status).toBe(2);
+    expect(notBtf.stderr).toMatch(/cannot use .*core_xdp\.libbpf\.json as target BTF: it is neither raw BTF .* \[BK4101\]/);
+    const noKconfig = cli("inspect", fixture("externs"), "--kconfig", "/nonexistent/config");
+    expect(noKconfig.status).toBe(2);
+    expect(noKconfig.stderr).toMatch(/cannot use \/nonexistent\/config as kernel configuration: cannot read it \(ENOENT\) \[BK4103\]/);
   });
 });

@@ -58,11 +58,23 @@ export function register(program: Command): void {
           // Source lines are C from BTF line info; an asm file's own lines would only repeat the text.
           source: opts.source !== false && p.origin?.kind === "elf",
         });
-        return programs.length > 1 ? `# program ${p.name} (${p.section || "no section"})\n${text}` : text;
+        const named = kfuncNames(p, text);
+        return programs.length > 1 ? `# program ${p.name} (${p.section || "no section"})\n${named}` : named;
       });
       process.stdout.write(parts.join("\n"));
       return 0;
     }));
+}
+
+/** `call kfunc(64914)` gets the kfunc's name from the target BTF the program was relocated against, as helper calls do. */
+function kfuncNames(p: Program, text: string): string {
+  if (!p.targetBtfSource || !text.includes("kfunc(")) return text;
+  const btf = p.targetBtf;
+  if (!btf) return text;
+  return text.replace(/^(\s*call kfunc\((\d+)\))$/gm, (line, _call: string, id: string) => {
+    const n = Number(id);
+    return n > 0 && n < btf.count && btf.type(n).name ? `${line}\t# ${btf.type(n).name}` : line;
+  });
 }
 
 /** One program for machines: its header facts and, per instruction, pc, bytes, text and source line. */
