@@ -289,9 +289,13 @@ function resolveKconfig(list: ExternDesc[], data: Uint8Array, target: () => Targ
       value = BigInt(code);
       e.note = `${t!.release} (${value})`;
     } else if (e.name === "LINUX_HAS_BPF_COOKIE" || e.name === "LINUX_HAS_SYSCALL_WRAPPER") {
-      // Both hold on every kernel bpfkit targets (5.15+ x86-64, 6.18 semantics).
-      value = 1n;
-      e.note = "1 (bpfkit targets kernels that have it)";
+      // libbpf probes the running kernel (loading bpf_get_attach_cookie; a kprobe on __<arch>_sys_bpf);
+      // bpfkit asks the target BTF for the same functions.
+      const btf = target()?.btf();
+      const names = e.name === "LINUX_HAS_BPF_COOKIE" ? ["bpf_get_attach_cookie_trace"] : ["__x64_sys_bpf", "__arm64_sys_bpf", "__s390x_sys_bpf", "__riscv_sys_bpf", "__powerpc_sys_bpf"];
+      const found = btf ? names.find((n) => btf.findByNameKind(n, BTF_KIND.FUNC) > 0) : undefined;
+      value = found ? 1n : 0n;
+      e.note = btf ? (found ? `1 (the target has ${found})` : `0 (the target has no ${names[0]})`) : "0 (no target BTF)";
     } else if (!e.name.startsWith("LINUX_") || !e.weak) {
       e.problem = `extern (kcfg) '${e.name}': unrecognized virtual extern`;
       continue;

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.js";
+import { BtfBuilder, parseBtf } from "../../src/btf/index.js";
 import { loadPrograms, bundledTarget } from "../../src/load/node.js";
 import { buildPacket, parsePacket, verifyChecksums } from "../../src/packet/index.js";
 import type { Program } from "../../src/program/index.js";
@@ -82,6 +83,16 @@ describe(".kconfig values", () => {
     expect(none.programs.find((p) => p.name === "xdp_kconfig")!.unsupported!.map((u) => u.what).join("\n")).toMatch(/extern 'CONFIG_HZ' \(strong\) is not resolved: not set in empty/);
     // programs that do not use .kconfig are unaffected
     expect(none.programs.find((p) => p.name === "ksyms_and_kfuncs")!.unsupported).toBeUndefined();
+  });
+  it("LINUX_HAS_BPF_COOKIE follows the target BTF (libbpf probes the kernel for the same helper)", () => {
+    const b = new BtfBuilder();
+    b.int("int", 4, true);
+    const old = loadObject(readFileSync(join(dir, "externs.o")), {
+      file: "externs.o", target: { ...bundledTarget(), btf: () => parseBtf(b.bytes(), { name: "old kernel" }) },
+    });
+    expect(old.externs!.find((e) => e.name === "LINUX_HAS_BPF_COOKIE")!.note).toBe("0 (the target has no bpf_get_attach_cookie_trace)");
+    expect(loadProgram(old.programs.find((p) => p.name === "xdp_kconfig")!).run({ data: udp }).retval).toBe(XDP_TX);
+    expect(object("externs").externs!.find((e) => e.name === "LINUX_HAS_BPF_COOKIE")!.note).toBe("1 (the target has bpf_get_attach_cookie_trace)");
   });
 });
 
