@@ -7,7 +7,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.js";
-import { BtfBuilder, parseBtf } from "../../src/btf/index.js";
+import { BTF_KIND, BtfBuilder, parseBtf } from "../../src/btf/index.js";
+import { attachTargetOf } from "../../src/kernel/attach-btf.js";
+import { kernelVerifyProgram } from "../../src/testing/kernel-verdict.js";
 import { loadPrograms, bundledTarget } from "../../src/load/node.js";
 import { buildPacket, parsePacket, verifyChecksums } from "../../src/packet/index.js";
 import type { Program } from "../../src/program/index.js";
@@ -105,6 +107,16 @@ describeKernel("CO-RE programs in the kernel, relocated for the running kernel",
     const inputs = [udp, tcpTo99, ttl1, v6].map((data) => ({ data }));
     for (const name of ["xdp_core_reflect", "xdp_core_drop", "tc_core_mark"]) expectEnginesAgree(xdp.find((p) => p.name === name)!, inputs);
     expectEnginesAgree(kconf.find((p) => p.name === "xdp_kconfig")!, inputs);
+  });
+  it("tp_btf programs load against their attach BTF id; poisoned ones get the kernel's own message, as recorded with libbpf", async () => {
+    const rec = JSON.parse(readFileSync(join(dir, "core_task.libbpf.json"), "utf8")) as { programs: { name: string; kernel: "accepted" | { error: string } }[] };
+    const programs = await loadPrograms(join(dir, "core_task.o"), { forKernel: true });
+    expect(attachTargetOf("tp_btf/sched_switch")).toEqual({ kind: BTF_KIND.TYPEDEF, name: "btf_trace_sched_switch" });
+    for (const r of rec.programs) {
+      const v = kernelVerifyProgram(programs.find((p) => p.name === r.name)!, 1);
+      if (r.kernel === "accepted") expect(v.verdict, `${r.name}: ${v.error}`).toBe("accept");
+      else expect(`${r.name}: ${v.error}`).toBe(`${r.name}: ${r.kernel.error}`);
+    }
   });
   it("bpfkit deploy loads them (and detach removes them)", () => {
     const name = uniq("core");
