@@ -17,6 +17,11 @@ import { loadObject } from "../src/elf/index.js";
 import type { Program } from "../src/program/program.js";
 import { resolveSection } from "../src/progtypes/index.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
+import { bundledTarget } from "../src/load/node.js";
+
+const target = bundledTarget();
+/** Programs whose relocations (CO-RE, externs, kfuncs) all resolved, so bpfkit could go on to verify them. */
+let relocatedFully = 0;
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -78,7 +83,8 @@ function measureObject(set: string, dir: string, object: string, project: string
     kernel: k.result === "refused" && k.refusedOutsideVerifier ? "refused-outside-verifier" : k.result, answered: false });
   let opened;
   try {
-    opened = loadObject(new Uint8Array(readFileSync(join(dir, object))), { file: object.split("/").pop()!, allowUnsupported: true });
+    // relocated against the bundled BTF and configuration, the ones the kernel's results were recorded with
+    opened = loadObject(new Uint8Array(readFileSync(join(dir, object))), { file: object.split("/").pop()!, allowUnsupported: true, target });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     for (const k of kernel.programs) {
@@ -96,6 +102,9 @@ function measureObject(set: string, dir: string, object: string, project: string
       rows.push({ ...row, reason: reasonOf(why) });
       continue;
     }
+    // what keeps this program from being used (relocation or extern libbpf refuses, something bpfkit lacks)
+    if (p.unsupported?.length) { rows.push({ ...row, reason: reasonOf(p.unsupported[0]!.what) }); continue; }
+    relocatedFully++;
     const secName = p.section.replace(/^\?/, "");
     const sec = resolveSection(secName);
     if (!sec) { rows.push({ ...row, reason: "unknown section" }); continue; }
@@ -131,6 +140,8 @@ function report(set: string, rows: Row[], objects: number, opened: number): void
   const pct = (a: number, b: number): string => `${a}/${b} (${b ? ((100 * a) / b).toFixed(1) : "0.0"}%)`;
   console.log(`\n== ${set}: ${objects} objects, ${opened} opened by bpfkit; ${rows.length} programs`);
   console.log(`kernel: ${n((r) => r.kernel === "loaded")} loaded, ${n((r) => r.kernel === "refused")} refused by the verifier, ${n((r) => r.kernel === "refused-outside-verifier")} refused outside the verifier (empty log), ${n((r) => r.kernel === "not-prepared")} libbpf could not prepare here, ${n((r) => r.kernel === "recorder-failed")} not recorded`);
+  console.log(`programs with no per-program status (relocations, externs and kfuncs resolved; section known): ${pct(relocatedFully, rows.length)}`);
+  relocatedFully = 0;
   console.log(`programs answered by bpfkit: ${pct(n((r) => r.answered), rows.length)}`);
   console.log(`verdict equal to the kernel's (of ${comparable.length} answered with a kernel verdict): ${pct(equal.length, comparable.length)}`);
   console.log(`  unsafe accepts (kernel's verifier refused, bpfkit accepted): ${unsafe.length}`);
