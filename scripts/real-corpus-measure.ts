@@ -49,15 +49,16 @@ interface Row {
 /** Group a bpfkit message into a reason class: the feature named, numbers and names blurred. */
 function reasonOf(message: string): string {
   const m = message.replace(/\s+/g, " ");
+  // first: the unknown-section message lists the known sections (struct_ops, ...)
+  if (/unknown (program )?section|names no program type/i.test(m)) {
+    const sec = /section '([^']*)'/.exec(m)?.[1] ?? "";
+    return `unknown section${sec.startsWith("?") ? " ('?' prefix: not autoloaded by libbpf)" : ""}`;
+  }
   if (/CO-RE relocation/i.test(m)) return "CO-RE relocation";
   if (/kfunc/i.test(m)) return "kfunc or extern function";
   if (/extern variable|\.ksyms|\.kconfig/i.test(m)) return "extern variable (.ksyms/.kconfig)";
   if (/struct_ops/i.test(m)) return "struct_ops";
   if (/arena|addr_space/i.test(m)) return "arena";
-  if (/unknown (program )?section/i.test(m)) {
-    const sec = /section '([^']*)'/.exec(m)?.[1] ?? "";
-    return `unknown section${sec.startsWith("?") ? " ('?' prefix: not autoloaded by libbpf)" : ""}`;
-  }
   return m.replace(/'[^']*'/g, "'…'").replace(/-?\d+/g, "N").slice(0, 100);
 }
 
