@@ -7,7 +7,7 @@
 // The test (test/elf/real-corpus-relocation.test.ts) loads a third of the objects; this loads them all.
 //
 //   npx tsx scripts/real-corpus-kernel-load.ts [--set real|selftests|all]      (root, Linux)
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadObject } from "../src/elf/index.js";
@@ -15,6 +15,7 @@ import { attachBtfIdOf } from "../src/kernel/attach-btf.js";
 import { loadProgramIntoKernel } from "../src/kernel/index.js";
 import { resolveTarget } from "../src/load/node.js";
 import type { Program } from "../src/program/index.js";
+import { adjustMaps, jsonFiles } from "../test/support/corpus.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -25,27 +26,7 @@ const NOT_LOADABLE = new Set([27, 28]);
 
 interface KernelProgram { name: string; result: string; progType?: number; expectedAttachType?: number; adjustedMaps?: string }
 
-function jsonFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir).sort()) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...readdirSync(p).filter((f) => f.endsWith(".json")).sort().map((f) => join(p, f)));
-    else if (e.endsWith(".json")) out.push(p);
-  }
-  return out;
-}
 
-/** The recorder's map adjustments ("map.field=value,..."), applied the same way. */
-function adjustMaps(p: Program, adjusted: string | undefined): Program {
-  if (!adjusted) return p;
-  const field = { max_entries: "maxEntries", value_size: "valueSize", key_size: "keySize" } as const;
-  const changes = adjusted.split(",").map((kv) => { const [lhs, v] = kv.split("="); const dot = lhs!.lastIndexOf("."); return { map: lhs!.slice(0, dot), field: lhs!.slice(dot + 1), value: Number(v) }; });
-  return { ...p, maps: p.maps.map((m) => {
-    const out = { ...m };
-    for (const c of changes) if (c.map === m.name && c.field in field) out[field[c.field as keyof typeof field]] = c.value;
-    return out;
-  }) };
-}
 
 const target = resolveTarget({ forKernel: true });
 for (const set of SETS) {

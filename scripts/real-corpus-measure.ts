@@ -18,6 +18,7 @@ import type { Program } from "../src/program/program.js";
 import { resolveSection } from "../src/progtypes/index.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
 import { bundledTarget } from "../src/load/node.js";
+import { adjustMaps } from "../test/support/corpus.js";
 
 const target = bundledTarget();
 /** Programs whose relocations (CO-RE, externs, kfuncs) all resolved, so bpfkit could go on to verify them. */
@@ -64,17 +65,6 @@ function reasonOf(message: string): string {
 
 function readJson<T>(path: string): T { return JSON.parse(readFileSync(path, "utf8")) as T; }
 
-/** The recorder did to some maps what their loaders do at run time ("map.field=value,..."): do the same. */
-function adjustMaps(p: Program, adjusted: string | undefined): Program {
-  if (!adjusted) return p;
-  const changes = adjusted.split(",").map((kv) => { const [lhs, v] = kv.split("="); const dot = lhs!.lastIndexOf("."); return { map: lhs!.slice(0, dot), field: lhs!.slice(dot + 1), value: Number(v) }; });
-  const field = { max_entries: "maxEntries", value_size: "valueSize", key_size: "keySize" } as const;
-  return { ...p, maps: p.maps.map((m) => {
-    const out = { ...m };
-    for (const c of changes) if (c.map === m.name && c.field in field) out[field[c.field as keyof typeof field]] = c.value;
-    return out;
-  }) };
-}
 
 function measureObject(set: string, dir: string, object: string, project: string, rows: Row[]): boolean {
   const kfile = join(dir, "kernel", object.replace(/\.bpf\.o$/, ".json"));

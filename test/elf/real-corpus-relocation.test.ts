@@ -9,7 +9,7 @@
 // With a kernel, every program the kernel loaded through libbpf is also loaded through bpfkit's own
 // relocation and loader (src/kernel/loader.ts), and must load too.
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
@@ -17,6 +17,7 @@ import { loadObject, type ElfObject, type TargetKernel } from "../../src/elf/ind
 import { encode, toHex } from "../../src/isa/index.js";
 import { bundledTarget, BUNDLED } from "../../src/load/node.js";
 import type { Program } from "../../src/program/index.js";
+import { adjustMaps, jsonFiles } from "../support/corpus.js";
 import { describeKernel } from "../support/kernel.js";
 
 const root = join(import.meta.dirname, "../..");
@@ -27,16 +28,6 @@ interface ParityProgram { name: string; section: string; insns?: string; unavail
 interface ParityFile { object: string; targetBtf: { sha256: string }; programs?: ParityProgram[]; openError?: string }
 interface KernelProgram { name: string; result: string; progType?: number; expectedAttachType?: number; adjustedMaps?: string }
 
-/** Every JSON file under a folder (one level of project folders, or flat). */
-function jsonFiles(dir: string): string[] {
-  const out: string[] = [];
-  for (const e of readdirSync(dir).sort()) {
-    const p = join(dir, e);
-    if (statSync(p).isDirectory()) out.push(...readdirSync(p).filter((f) => f.endsWith(".json")).sort().map((f) => join(p, f)));
-    else if (e.endsWith(".json")) out.push(p);
-  }
-  return out;
-}
 
 /** The bundled target, with every kernel symbol at address 0 (as the recordings zero them). */
 const target: TargetKernel = { ...bundledTarget(), kallsyms: (names) => new Map(names.map((n) => [n, [{ addr: 0n, type: "T" }]])) };
@@ -131,18 +122,3 @@ describeKernel("corpus programs through bpfkit's relocation and kernel loader", 
   }, 600_000);
 });
 
-/** The recorder's map adjustments ("map.field=value,...": sizes this machine needed), applied the same way. */
-function adjustMaps(p: Program, adjusted: string | undefined): Program {
-  if (!adjusted) return p;
-  const field = { max_entries: "maxEntries", value_size: "valueSize", key_size: "keySize" } as const;
-  const changes = adjusted.split(",").map((kv) => {
-    const [lhs, v] = kv.split("=");
-    const dot = lhs!.lastIndexOf(".");
-    return { map: lhs!.slice(0, dot), field: lhs!.slice(dot + 1), value: Number(v) };
-  });
-  return { ...p, maps: p.maps.map((m) => {
-    const out = { ...m };
-    for (const c of changes) if (c.map === m.name && c.field in field) out[field[c.field as keyof typeof field]] = c.value;
-    return out;
-  }) };
-}
