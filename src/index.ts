@@ -25,6 +25,8 @@ export { openEngine, seedMaps, type BpfEngine, type EngineKind, type EngineMap, 
 export * as compiler from "./compiler/index.js";
 /** The interpreter and test-run API: `runtime.loadProgram(program).run({ data })`. */
 export * as runtime from "./runtime/runtime.js";
+/** The simulated socket world for sockops, sk_msg, sk_skb and sock_addr programs: `new sockets.SocketWorld(programs)`. */
+export * as sockets from "./sockets/index.js";
 /** Packet builders, parsers, checksums and pcap. */
 export * as packet from "./packet/index.js";
 /** Program types: section names, context layouts, return codes. */

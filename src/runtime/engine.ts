@@ -41,7 +41,11 @@ export interface ExecResult {
   insnCount: number;
   /** A helper ended the program (conformance `unwind`, bpf_loop's callback end...). */
   stopped: boolean;
+  /** Engine.step(): one instruction ran and the program goes on. */
+  paused?: boolean;
 }
+
+export interface ExecOptions { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } }
 
 const S_EXIT = STATUS.EXIT, S_STOPPED = STATUS.STOPPED;
 const FRAME0_TOP = BigInt(STACK + STACK_FRAME);
@@ -59,6 +63,7 @@ export class Engine {
   readonly mem: RuntimeMemory;
   private readonly runChecked: (entry: number, depth: number) => number;
   private runFast: (entry: number, depth: number) => number;
+  private readonly stepChecked: (entry: number, depth: number) => number;
   private readonly imports: WebAssembly.Imports;
   /** Set once `compile()` replaced the fast loop by compiled code. */
   compiled: CompileStats | undefined;
@@ -119,6 +124,7 @@ export class Engine {
     if (bad.length) throw new BpfkitError(diag("BK5008", { what: `wasm/interpreter.wasm was built with another memory layout (${bad.join("; ")}): rebuild with npm run build:wasm` }));
     this.runChecked = instance.exports.runChecked as (entry: number, depth: number) => number;
     this.runFast = instance.exports.runFast as (entry: number, depth: number) => number;
+    this.stepChecked = instance.exports.stepChecked as (entry: number, depth: number) => number;
   }
 
   /** Pre-decode a program into the code region. */
@@ -170,7 +176,16 @@ export class Engine {
    * Execute `code` with registers r1-r5 as given. Throws a BpfkitError (pc, reason) when the program faults,
    * exhausts its budget or calls too deep.
    */
-  exec(code: LoadedCode, args: bigint[], opts: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } }): ExecResult {
+  exec(code: LoadedCode, args: bigint[], opts: ExecOptions): ExecResult {
+    this.begin(code, args, opts);
+    return this.finishRun(opts.budget, () => (opts.mode === "checked" ? this.runChecked(code.base, 0) : this.runFast(code.base, 0)));
+  }
+
+  /**
+   * Set up a run of `code` without starting it (registers, control block, regions): exec() then runs it
+   * whole; a stepper (step.ts) runs it one instruction at a time with step().
+   */
+  begin(code: LoadedCode, args: bigint[], opts: ExecOptions): void {
     const mem = this.mem;
     mem.clearRegs();
     for (let i = 0; i < args.length; i++) mem.setReg(i + 1, args[i]!);
@@ -191,7 +206,18 @@ export class Engine {
     this.nestedCount = 0;
     this.mode = opts.mode;
     this.budget = opts.budget;
-    return this.finishRun(opts.budget, () => (opts.mode === "checked" ? this.runChecked(code.base, 0) : this.runFast(code.base, 0)));
+  }
+
+  /**
+   * Execute one instruction (checked mode) of a run set up by begin(): the one at entry address `ip` in
+   * call frame `depth` (the run's first is `code.base` in frame 0). Returns where the next one is, or the
+   * result when the program has ended; throws as exec() does when the instruction faults.
+   */
+  step(ip: number, depth: number): { next: { ip: number; depth: number } } | { done: ExecResult } {
+    this.nestedCount = 0;
+    const res = this.finishRun(this.budget, () => this.stepChecked(ip, depth));
+    if (res.paused) return { next: { ip: this.mem.ctrl32("FAULT_IP"), depth: this.mem.ctrl32("DEPTH") } };
+    return { done: res };
   }
 
   /**
@@ -229,6 +255,7 @@ export class Engine {
     }
     const insnCount = Number(mem.u64[I_COUNT64]!) + this.nestedCount;
     if (status === S_EXIT) return { r0: mem.reg(0), insnCount, stopped: false };
+    if (status === STATUS.STEP) return { r0: mem.reg(0), insnCount, stopped: false, paused: true };
     if (status === S_STOPPED) return { r0: mem.reg(0), insnCount, stopped: true };
     throw this.statusError(status, budget, insnCount);
   }

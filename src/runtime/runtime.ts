@@ -8,12 +8,14 @@ import { helperName, PSEUDO, type Instruction } from "../isa/index.js";
 import { createRuntimeMap, ArrayOfMapsMap, HashOfMapsMap, ProgArrayMap, RingbufMap, PerfEventArrayMap, ArrayMap, u32Bytes, type RuntimeMap } from "../maps/runtime/index.js";
 import type { Program } from "../program/program.js";
 import { contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
-import { Engine, type CompileStats, type LoadedCode, type Mode } from "./engine.js";
+import { Engine, type CompileStats, type ExecOptions, type ExecResult, type LoadedCode, type Mode } from "./engine.js";
 import { CTX, CTX_MAX, MAY_GOTO_BUDGET, R_READ, R_WRITE } from "./layout.js";
 import { BATCH, type XdpBatchLayout } from "../compiler/index.js";
 import { ctxRegion, type Region } from "./memory.js";
+import { Stepper, type StepHost } from "./step.js";
 
 export type { Mode, CompileStats };
+export { Stepper, type Step, type MemoryAccess } from "./step.js";
 
 /** Which executor runs the program: the interpreter loop, or the program compiled to WebAssembly. */
 export type Executor = "interp" | "compiled";
@@ -85,6 +87,8 @@ export interface RunResult {
 }
 
 const NO_REGIONS: Region[] = [];
+/** r1 of a program run: the context struct's address. */
+const RUN_ARGS = [BigInt(CTX)];
 const XDP_HEADROOM = 256;
 const SKB_HEADROOM = 64; // NET_SKB_PAD + NET_IP_ALIGN (0 on x86-64): skb test runs take up to 3712 bytes
 const ETH_HLEN = 14;
@@ -117,7 +121,7 @@ export function resolveProgType(name: string): { info: ProgTypeInfo; attachType?
 }
 
 /** A program loaded into its own runtime (memory, maps, interpreter), ready to run many times. */
-export class RuntimeProgram implements RuntimeHost {
+export class RuntimeProgram implements RuntimeHost, StepHost {
   readonly engine = new Engine();
   readonly program: Program;
   readonly progType: ProgTypeInfo;
@@ -126,6 +130,7 @@ export class RuntimeProgram implements RuntimeHost {
   readonly cpus: number;
   private readonly mapsByHandle = new Map<number, RuntimeMap>();
   private readonly codes = new Map<string, LoadedCode>();
+  private readonly byName = new Map<string, Program>();
   private readonly main: LoadedCode;
   private readonly impls = new Map<number, HelperImpl>();
   private readonly family: Family | undefined;
@@ -171,7 +176,7 @@ export class RuntimeProgram implements RuntimeHost {
     const problems: Diagnostic[] = [];
     for (const p of all) this.checkHelpers(p, (id) => isHelperAllowed(info.id, id, attachType), problems);
     if (problems.length) throw new BpfkitError(problems, 1);
-    for (const p of all) this.codes.set(p.name, this.loadCode(p));
+    for (const p of all) { this.codes.set(p.name, this.loadCode(p)); this.byName.set(p.name, p); }
     this.main = this.codes.get(program.name)!;
     this.compileStats = this.executor === "compiled"
       ? this.engine.compile({
@@ -492,6 +497,45 @@ export class RuntimeProgram implements RuntimeHost {
   run(options: RunOptions = {}): RunResult {
     const data = options.data ?? new Uint8Array(0);
     const repeat = checkRepeat(options.repeat ?? 1);
+    const exec = this.begin(options);
+    let res: ExecResult = { r0: 0n, insnCount: 0, stopped: false };
+    let t0 = now(), firstRun = 0, lastReport = t0; // now(), not process.hrtime: the runtime also runs in browsers
+    const pkt = { addr: 0, len: 0 };
+    for (let i = 0; i < repeat; i++) {
+      // Repeated runs see the packet as the previous run left it (as the kernel's test-run loop does).
+      this.capture.tailCalls = 0;
+      if (this.capture.locks.size) this.capture.locks.clear();
+      exec.regions = this.regions;
+      if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
+      res = this.engine.exec(this.main, RUN_ARGS, exec);
+      if (i === 0) {
+        const t = now();
+        firstRun = (t - t0) * 1e6;
+        t0 = t;
+      } else if ((i & 0xfff) === 0 && options.onProgress) {
+        const t = now();
+        if (t - lastReport >= (options.progressEveryMs ?? 1000)) { lastReport = t; options.onProgress(i + 1, repeat); }
+      }
+    }
+    const duration = repeat > 1 ? ((now() - t0) * 1e6) / (repeat - 1) : firstRun;
+    return this.result(res, data, options.ctx, duration, firstRun);
+  }
+
+  /**
+   * Run the program one instruction at a time (checked mode, the interpreter), for debuggers and the
+   * playground: see step.ts. Maps keep their contents between runs and steppers, as they do between run() calls.
+   */
+  debug(options: Omit<RunOptions, "repeat" | "mode"> = {}): Stepper {
+    if (this.executor === "compiled") throw new BpfkitError(diag("BK5013", { what: "stepping needs the interpreter: load the program with executor 'interp'" }), 2);
+    const exec = this.begin({ ...options, mode: "checked" });
+    if (this.packet) exec.pkt = { addr: this.packet.data, len: this.packet.dataEnd - this.packet.data };
+    this.engine.begin(this.main, RUN_ARGS, exec);
+    return new Stepper(this, this.engine, this.main, (res) => this.result(res, options.data ?? new Uint8Array(0), options.ctx, 0, 0));
+  }
+
+  /** Everything before the first instruction of a run: mode, CPU, packet, context, regions. */
+  private begin(options: RunOptions): ExecOptions {
+    const data = options.data ?? new Uint8Array(0);
     this.runMode = options.mode ?? this.mode;
     if (this.executor === "compiled" && this.runMode === "checked") {
       throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }), 2);
@@ -504,29 +548,11 @@ export class RuntimeProgram implements RuntimeHost {
     this.preparePacket(data);
     this.prepareCtx(options.ctx, data);
     this.refreshRegions();
-    const args = [BigInt(CTX)];
-    let res = { r0: 0n, insnCount: 0, stopped: false };
-    let t0 = now(), firstRun = 0, lastReport = t0;
-    const pkt = { addr: 0, len: 0 };
-    const exec: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } } =
-      { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
-    for (let i = 0; i < repeat; i++) {
-      // Repeated runs see the packet as the previous run left it (as the kernel's test-run loop does).
-      this.capture.tailCalls = 0;
-      if (this.capture.locks.size) this.capture.locks.clear();
-      exec.regions = this.regions;
-      if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
-      res = this.engine.exec(this.main, args, exec);
-      if (i === 0) {
-        const t = now();
-        firstRun = (t - t0) * 1e6;
-        t0 = t;
-      } else if ((i & 0xfff) === 0 && options.onProgress) {
-        const t = now();
-        if (t - lastReport >= (options.progressEveryMs ?? 1000)) { lastReport = t; options.onProgress(i + 1, repeat); }
-      }
-    }
-    const duration = repeat > 1 ? ((now() - t0) * 1e6) / (repeat - 1) : firstRun;
+    return { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
+  }
+
+  /** The test-run output of a finished run. */
+  private result(res: ExecResult, data: Uint8Array, ctx: Uint8Array | undefined, duration: number, firstRun: number): RunResult {
     const retval = Number(res.r0 & 0xffffffffn);
     const out: RunResult = {
       retval, r0: res.r0, data: this.outputData(data), trace: this.capture.trace, duration, firstRun, insnCount: res.insnCount,
@@ -535,7 +561,7 @@ export class RuntimeProgram implements RuntimeHost {
     const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
     if (code) out.action = code.name;
     if (this.capture.redirect) out.redirect = this.capture.redirect;
-    if (this.layout) out.ctx = this.outputCtx(options.ctx);
+    if (this.layout) out.ctx = this.outputCtx(ctx);
     for (const m of this.maps.values()) {
       if (m instanceof PerfEventArrayMap) out.perf.push(...m.samples.map((s) => ({ map: m.name, cpu: s.cpu, data: s.data })));
       if (m instanceof RingbufMap) out.ringbuf.push(...m.drain().map((d) => ({ map: m.name, data: d })));
@@ -735,6 +761,9 @@ export class RuntimeProgram implements RuntimeHost {
     for (const f of l.fields) if (f.pointer || f.name === "flow_keys") bytes.fill(0, f.offset, f.offset + f.size);
     return bytes;
   }
+
+  /** A loaded program (the main one or one of `others`) by name. */
+  programByName(name: string): Program | undefined { return this.byName.get(name); }
 
   /** The code of a loaded program by name (tests seed prog_array slots with these names). */
   programNames(): string[] { return [...this.codes.keys()]; }

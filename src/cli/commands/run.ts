@@ -19,7 +19,7 @@ import { action } from "../run-command.js";
 
 interface Options {
   type?: string; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
-  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; btf?: string; kconfig?: string;
+  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string; btf?: string; kconfig?: string;
 }
 
 type EngineName = "auto" | "interp" | "compiled" | "kernel";
@@ -226,8 +226,10 @@ export function register(program: Command): void {
     .option("--engine <engine>", "auto (default: compiled to WebAssembly when the verifier accepts the program, else the interpreter), interp, compiled or kernel (BPF_PROG_TEST_RUN; root on Linux)", "auto")
     .option("--map <NAME:KEY=VALUE>", "seed a map entry before running (repeatable); KEY/VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN for lpm_trie keys", collect)
     .option("--json", "print JSON")
-    .option("--batch <file>", "JSONL of bundles with \"runs\": [{\"data\": hex}]; one JSON line out per bundle"))
+    .option("--batch <file>", "JSONL of bundles with \"runs\": [{\"data\": hex}]; one JSON line out per bundle")
+    .option("--scenario <file>", "a socket-world scenario (sockets, connections, sends; docs/sockets.md) for sockops, sk_msg, sk_skb and sock_addr programs"))
     .action(action(async (file: string | undefined, opts: Options) => {
+      if (opts.scenario !== undefined) return (await import("./run-scenario.js")).runScenarioCommand(file, { ...opts, scenario: opts.scenario });
       if (opts.batch !== undefined) return runBatch(opts.batch, opts);
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
       const all = await loadPrograms(file, { ...targetOptions(opts, opts.engine === "kernel"), ...(opts.type !== undefined ? { type: opts.type } : {}) });
