@@ -9,7 +9,7 @@
 // a part's source can change without touching this list. In the dev server a part is a plain dynamic import.
 import { createHash } from "node:crypto";
 import { dirname, resolve } from "node:path";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { build, type Plugin, type Rolldown } from "vite";
 
 export interface PartSpec {
@@ -31,6 +31,16 @@ function resolveTs(source: string, importer: string): string | undefined {
   return undefined;
 }
 
+/** `import data from "FILE?base64"`: the file's bytes as a base64 string (the target BTF part's data; a classic script cannot fetch). */
+export const base64Plugin: Plugin = {
+  name: "bpfkit-base64",
+  enforce: "pre",
+  load(id) {
+    if (!id.endsWith("?base64")) return null;
+    return `export default ${JSON.stringify(readFileSync(id.slice(0, -"?base64".length)).toString("base64"))};`;
+  },
+};
+
 export function partsPlugin(root: string, parts: readonly PartSpec[]): Plugin {
   let command: "build" | "serve" = "serve";
   /** Per part: the asset file name; for all parts: the page's modules they import, by global key. */
@@ -44,7 +54,7 @@ export function partsPlugin(root: string, parts: readonly PartSpec[]): Plugin {
       name: "bpfkit-part-externals",
       enforce: "pre",
       resolveId(source, importer) {
-        if (!importer || !source.startsWith(".")) return null;
+        if (!importer || !source.startsWith(".") || source.includes("?")) return null;
         const f = resolveTs(source, importer);
         if (!f || isOwn(f)) return null;
         if (!shared.has(f)) shared.set(f, `m${shared.size}`);
@@ -52,7 +62,7 @@ export function partsPlugin(root: string, parts: readonly PartSpec[]): Plugin {
       },
     };
     const out = await build({
-      configFile: false, root, logLevel: "warn", plugins: [externalize],
+      configFile: false, root, logLevel: "warn", plugins: [externalize, base64Plugin],
       build: {
         write: false, target: "es2022", minify: true, emptyOutDir: false,
         lib: { entry: resolve(root, spec.entry), formats: ["iife"], name: `bpfkitParts.${spec.name}`, fileName: () => `part-${spec.name}.js` },

@@ -5,7 +5,7 @@
 // loaded on demand as a classic script of its own (parts-plugin.ts).
 import { resolve } from "node:path";
 import { defineConfig, type Plugin } from "vite";
-import { partsPlugin } from "./parts-plugin.js";
+import { base64Plugin, partsPlugin } from "./parts-plugin.js";
 
 
 /** <script type="module" crossorigin> -> <script defer>: the bundle is an iife, which file:// allows. */
@@ -23,8 +23,9 @@ export default defineConfig({
   base: "./",
   // bpf/*.o are imported with ?inline (bytes in the bundle: no fetch, so file:// works).
   assetsInclude: ["**/*.o"],
-  plugins: [classicScript, partsPlugin(resolve(import.meta.dirname, ".."), [
+  plugins: [classicScript, base64Plugin, partsPlugin(resolve(import.meta.dirname, ".."), [
     { name: "sockets", entry: "playground/src/parts/sockets.ts", own: ["playground/src/parts/sockets.ts", "src/sockets"] },
+    { name: "target", entry: "playground/src/parts/target.ts", own: ["playground/src/parts/target.ts", "data"] },
   ])],
   worker: { format: "iife" },
   build: {

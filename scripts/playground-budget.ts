@@ -60,7 +60,8 @@ async function main(): Promise<number> {
     console.log(`first load: ${loaded.length} requests, ${(raw / 1024).toFixed(0)} kB raw, ${(gz / 1024).toFixed(0)} kB gzip -9 (budget ${LOAD_BUDGET / 1024} kB): ${verdict(gz <= LOAD_BUDGET)}`);
     for (const r of rows) console.log(r);
     const wasmInside = readFileSync(join(PLAYGROUND_DIST, new URL(loaded.find((u) => u.endsWith(".js"))!).pathname)).includes("AGFzbQ"); // "\0asm" in base64
-    console.log(`    (the interpreter's Wasm is inside the script as base64: ${wasmInside ? "yes" : "NO"}; the target BTF is not loaded)`);
+    const btfLoaded = loaded.some((u) => /part-target-/.test(u));
+    console.log(`    (the interpreter's Wasm is inside the script as base64: ${wasmInside ? "yes" : "NO"}; the target BTF is ${btfLoaded ? "LOADED" : "not loaded"}): ${verdict(wasmInside && !btfLoaded)}`);
     const partsOnDisk = readdirSync(join(PLAYGROUND_DIST, "assets")).filter((f) => PART_FILE.test(`/assets/${f}`));
     console.log(`loaded on demand, not in the first load (${partsOnDisk.length} parts):`);
     for (const f of partsOnDisk) {
@@ -111,6 +112,9 @@ async function main(): Promise<number> {
         console.log(`    ${`${id}.bpf.o ${prog}`.padEnd(44)} ${v.padEnd(7)} verify ${w.toFixed(0).padStart(4)} ms (min ${Math.min(...workers).toFixed(0).padStart(3)}) · on screen ${median(totals).toFixed(0).padStart(4)} ms (min ${Math.min(...totals).toFixed(0).padStart(3)}) · cold ${cold.worker.toFixed(0).padStart(4)} / ${cold.total.toFixed(0).padStart(4)} ms  ${verdict(w <= VERIFY_BUDGET_MS && v === "accept")}`);
       }
     }
+
+    const target = await page.evaluate(() => (window as unknown as { bpfkitPlayground: { target?: { ms: number; data: { btf: Uint8Array } } } }).bpfkitPlayground.target);
+    console.log(target ? `    the target BTF part (for CO-RE / kernel externs), loaded when the first such object opened: ${target.ms.toFixed(0)} ms to load and decompress (${(target.data.btf.length / 1024 / 1024).toFixed(1)} MB of BTF)` : "    no example needed the target BTF");
 
     // 3. a session: lessons, runs, steps, share
     await page.click("button[data-tab=course]");

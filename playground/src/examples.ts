@@ -13,6 +13,10 @@ import sockopsC from "../../bpf/sockops_redir.bpf.c?raw";
 import sockopsO from "../../bpf/sockops_redir.bpf.o?inline";
 import tourC from "../../bpf/xdp_feature_tour.bpf.c?raw";
 import tourO from "../../bpf/xdp_feature_tour.bpf.o?inline";
+// CO-RE: written for the ELF loader's tests (wt-core), packet programs that include vmlinux.h; the page
+// loads the target kernel's BTF (a part) only when this one is opened.
+import coreC from "../../test/fixtures/elf/src/core_xdp.c?raw";
+import coreO from "../../test/fixtures/elf/core_xdp.o?inline";
 import blockedV4 from "../../bpf/packets/blocked_ipv4.hex?raw";
 import allowedV4 from "../../bpf/packets/allowed_ipv4.hex?raw";
 import blockedV6 from "../../bpf/packets/blocked_ipv6.hex?raw";
@@ -130,6 +134,13 @@ export const EXAMPLES: readonly Example[] = [
     about: "Global data in .rodata/.data/.bss, two bpf-to-bpf calls, a bounded loop and a tail call through a prog_array: IPv4 packets with a TTL below min_ttl go to the drop stage. Step through it to watch the calls.",
     object: () => dataUrlBytes(tourO), source: tourC,
     packets: [built("TTL 64 (passes)", { ipv4: { ttl: 64 }, udp: {}, payload: "abcdef" }), built("TTL 1 (tail call, dropped)", { ipv4: { ttl: 1 }, udp: {}, payload: "abcdef" })],
+    maps: {},
+  },
+  {
+    id: "xdp_core", title: "CO-RE (XDP with vmlinux.h: reflect, TTL)", file: "core_xdp.o", program: "xdp_core_reflect",
+    about: "Built against vmlinux.h, as most new XDP and tc code is: every access to struct ethhdr, iphdr and xdp_md is a CO-RE relocation, resolved here against the bundled target kernel's BTF (Linux 6.18 x86_64, loaded the first time an object needs it). The program swaps the MACs, decrements the TTL with an incremental checksum update and sends IPv4 back out (XDP_TX); a TTL of 1 is dropped.",
+    object: () => dataUrlBytes(coreO), source: coreC,
+    packets: [built("UDP, TTL 64 (reflected)", { ipv4: { ttl: 64 }, udp: { dstPort: 53 }, payload: "hello" }), built("TCP, TTL 1 (dropped)", { ipv4: { ttl: 1 }, tcp: { dstPort: 80 } })],
     maps: {},
   },
 ];

@@ -2,9 +2,11 @@
 // world for programs that run on sockets, the target BTF for objects with CO-RE relocations or kfuncs.
 import { loaders } from "virtual:bpfkit-parts";
 import type * as SocketsPart from "./parts/sockets.js";
+import type * as TargetPart from "./parts/target.js";
 
 export interface Parts {
   sockets: typeof SocketsPart;
+  target: typeof TargetPart;
 }
 
 const loaded: Partial<Parts> = {};

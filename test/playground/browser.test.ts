@@ -178,6 +178,45 @@ describeBrowser("playground in chromium", () => {
     await t.page.close();
   });
 
+  it("loads the target kernel's BTF only for an object with CO-RE relocations, then verifies and runs it relocated", async () => {
+    const s = await open();
+    // objects without CO-RE never ask for it
+    await s.page.selectOption("#example-select", "xdp_lb");
+    await verified(s.page);
+    expect(s.requests).toEqual([]);
+    await s.page.selectOption("#example-select", "xdp_core");
+    expect(await verdict(s.page, /accepted · xdp_core_reflect \(xdp\)/)).toMatch(/✓ accepted/);
+    expect(s.requests.map((u) => new URL(u).pathname)).toEqual([expect.stringMatching(/\/assets\/part-target-[0-9a-f]{8}\.js$/)]);
+    expect(await s.page.textContent("#notice")).toContain("resolved against the bundled default (Linux 6.18 x86_64)");
+    await s.page.click("button[data-tab=run]");
+    await s.page.click("#run-btn");
+    expect(await s.page.textContent("#run-action")).toBe("XDP_TX");
+    await s.page.selectOption("#packet-select", { index: 1 });
+    await s.page.click("#run-btn");
+    expect(await s.page.textContent("#run-action")).toBe("XDP_DROP");
+    // another program of the object, and the object again: the target is not loaded twice
+    await s.page.selectOption("#program-select", "tc_core_mark");
+    expect(await verified(s.page)).toMatch(/✓ accepted · tc_core_mark \(/);
+    await s.page.selectOption("#example-select", "xdp_lb");
+    await verified(s.page);
+    await s.page.selectOption("#example-select", "xdp_core");
+    expect(await verified(s.page)).toMatch(/✓ accepted · xdp_core_reflect/);
+    expect(s.requests).toHaveLength(1);
+    // a shared link to it loads the target before restoring the program
+    await s.page.click("#share");
+    await s.page.waitForFunction(() => location.hash.startsWith("#s="));
+    const url = s.page.url();
+    expect(s.errors).toEqual([]);
+    await s.page.close();
+    const t = await open(url);
+    expect(await t.page.textContent("#verdict")).toMatch(/✓ accepted · xdp_core_reflect/);
+    await t.page.click("button[data-tab=run]");
+    await t.page.click("#run-btn");
+    expect(await t.page.textContent("#run-action")).toBe("XDP_TX");
+    expect(t.errors).toEqual([]);
+    await t.page.close();
+  });
+
   it("steps through three instructions with registers, the packet bytes touched and the current line", async () => {
     const s = await open();
     await s.page.click("button[data-tab=run]");
@@ -281,6 +320,9 @@ describeBrowser("playground in chromium", () => {
     await runScenario(s.page);
     expect(await s.page.locator("#scenario-bytes tr").count()).toBe(5);
     expect(await s.page.locator("#scenario-failed").count()).toBe(0);
+    // and the target BTF part, decompressed on the page
+    await s.page.selectOption("#example-select", "xdp_core");
+    expect(await verdict(s.page, /accepted · xdp_core_reflect/)).toMatch(/✓ accepted/);
     expect(s.errors).toEqual([]);
     await s.page.close();
   });
