@@ -37,6 +37,21 @@ describe("playground socket world", () => {
     expect(r.maps.find((m) => m.name === "redirect_stats")!.entries.length).toBeGreaterThan(0);
   });
 
+  it("writes the Maps tab's entries before the first step: the programs' counters start from them", () => {
+    const le64 = (n: number) => new Uint8Array(new BigUint64Array([BigInt(n)]).buffer);
+    const le32 = (n: number) => new Uint8Array(new Uint32Array([n]).buffer);
+    const counts = (r: ReturnType<typeof runScenario>) => r.maps.find((m) => m.name === "redirect_stats")!.entries
+      .map((e) => [new DataView((e.key as Uint8Array).buffer).getUint32(0, true), Number(new DataView((e.value as Uint8Array).buffer).getBigUint64(0, true))]);
+    const plain = counts(runScenario(ex.scenario!, obj.programs));
+    const seeded = runScenario(ex.scenario!, obj.programs, [{ map: "redirect_stats", key: le32(0), value: le64(100) }]);
+    expect(seeded.seedProblems).toEqual([]);
+    expect(counts(seeded)).toEqual(plain.map(([k, v]) => [k, k === 0 ? v! + 100 : v]));
+    // an entry the map refuses (index past max_entries) is reported, and the scenario still runs
+    const refused = runScenario(ex.scenario!, obj.programs, [{ map: "redirect_stats", key: le32(1000), value: le64(1) }]);
+    expect(refused.seedProblems).toEqual([expect.stringMatching(/^redirect_stats: the map refused an entry from the Maps tab \(E2BIG\)$/)]);
+    expect(refused.failed).toEqual([]);
+  });
+
   it("a failed expectation is reported with its line, not thrown", () => {
     const r = runScenario(`${ex.scenario!}expect app received "nope"\n`, obj.programs);
     expect(r.failed).toHaveLength(1);

@@ -8,13 +8,15 @@ import type { Program } from "../../../src/index.js";
 import type { App } from "../app.js";
 import { format } from "../btf-values.js";
 import { h } from "../dom.js";
-import { bytesToHex } from "../packets.js";
+import { bytesToHex, hexToBytes } from "../packets.js";
 import { loadPart, partIfLoaded, type Parts } from "../parts.js";
 import type { SimScenarioReport } from "../parts/sockets.js";
 import { errorMessages, mapShapes, type CurrentProgram, type MapShapes } from "../program-source.js";
 
 interface ScenarioOutcome {
-  report?: SimScenarioReport;
+  report?: SimScenarioReport & { seedProblems: string[] };
+  /** How many Maps-tab entries were written before the first step. */
+  seeds?: number;
   error?: string[];
   shapes: MapShapes[];
   /** The scenario text this outcome is for. */
@@ -57,8 +59,12 @@ export class ScenarioPanel {
     if ("error" in programs) { this.outcome = { error: programs.error, shapes: [], text: this.app.state.scenario ?? "" }; return; }
     const text = this.text(world, programs);
     const shapes = programs.flatMap((p) => mapShapes(p)).filter((s, i, all) => all.findIndex((x) => x.spec.name === s.spec.name) === i);
+    // the Maps tab's entries (hex) for the programs' maps, written before the first step as user space would
+    const names = new Set(programs.flatMap((p) => p.maps.map((m) => m.name)));
+    const seeds = Object.entries(this.app.state.maps).filter(([name]) => names.has(name))
+      .flatMap(([map, entries]) => entries.map((e) => ({ map, key: hexToBytes(e.key), value: hexToBytes(e.value) })));
     try {
-      this.outcome = { report: world.runScenario(text, programs), shapes, text };
+      this.outcome = { report: world.runScenario(text, programs, seeds), seeds: seeds.length, shapes, text };
     } catch (err) {
       this.outcome = { error: errorMessages(err), shapes, text };
     }
@@ -101,6 +107,8 @@ export class ScenarioPanel {
     const e = r.engine;
     box.append(h("div", { class: "result-head" },
       h("span", { class: "muted", id: "scenario-engine" }, e.kind === "compiled" ? "ran compiled (the verifier accepts every program)" : `ran in the ${e.mode} interpreter${e.rejected ? ` (the verifier rejects ${e.rejected})` : ""}`)));
+    if (o.seeds) box.append(h("p", { class: "muted small", id: "scenario-seeds" }, `${o.seeds} entr${o.seeds === 1 ? "y" : "ies"} from the Maps tab written before the first step`));
+    if (r.seedProblems.length) box.append(h("div", { class: "card bad" }, h("h3", {}, "Map entries refused"), r.seedProblems.map((p) => h("div", {}, p))));
     if (r.failed.length) {
       box.append(h("div", { class: "card bad", id: "scenario-failed" }, h("h3", {}, "Expectations that failed"),
         r.failed.map((f) => h("div", {}, `line ${f.line}: ${f.message}`))));

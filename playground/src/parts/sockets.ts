@@ -1,7 +1,7 @@
 // The socket-world part (loaded when a program that runs on sockets is first run): the library's simulated
 // socket world (src/sockets) and what the Run tab needs of it: run a scenario text (docs/sockets.md) with
 // an object's programs, and write a first scenario for programs that come without one.
-import { HOOKS, parseScenario, runScenario as runWorld, type SimScenarioReport } from "../../../src/sockets/index.js";
+import { HOOKS, parseScenario, runSteps, scenarioReport, SocketWorld, type SimScenarioReport } from "../../../src/sockets/index.js";
 import { progTypeByName } from "../../../src/progtypes/index.js";
 import type { Program } from "../../../src/program/index.js";
 
@@ -10,12 +10,24 @@ export type { SimScenarioReport };
 /** Program types the socket world runs: the hooks a scenario attaches programs to. */
 export const SOCKET_PROG_TYPES: readonly string[] = [...new Set(Object.values(HOOKS).map((h) => h.progType))];
 
+/** An entry the Maps tab writes before the scenario's first step (as user space would, BPF_ANY). */
+export interface Seed { map: string; key: Uint8Array; value: Uint8Array }
+
 /**
  * Run a scenario on the socket world with `programs` (one object's: they share maps), compiled when every
- * program verifies, else in the checked interpreter. Throws a BpfkitError naming the scenario line for bad input.
+ * program verifies, else in the checked interpreter; `seeds` are written first. Throws a BpfkitError
+ * naming the scenario line for bad input; a seed the map refuses is reported in `seedProblems`.
  */
-export function runScenario(text: string, programs: readonly Program[]): SimScenarioReport {
-  return runWorld(parseScenario(text, "scenario"), programs);
+export function runScenario(text: string, programs: readonly Program[], seeds: readonly Seed[] = []): SimScenarioReport & { seedProblems: string[] } {
+  const scenario = parseScenario(text, "scenario");
+  const world = new SocketWorld(programs, { file: scenario.file });
+  const seedProblems: string[] = [];
+  for (const s of seeds) {
+    const r = world.mapSet(s.map, s.key, s.value);
+    if (r !== "ok") seedProblems.push(`${s.map}: the map refused an entry from the Maps tab (${r})`);
+  }
+  runSteps(world, scenario);
+  return { ...scenarioReport(world, scenario), seedProblems };
 }
 
 /** The `attach` line for a program by its section (map hooks take the object's first sockmap / sockhash). */
