@@ -155,6 +155,22 @@ describeBrowser("playground in chromium", () => {
     const calls = await s.page.locator("#scenario-calls tr").allTextContents();
     expect(calls.find((t) => t.includes("dump sock_map"))).toMatch(/2 entries.*→ socket app.*→ socket conn|2 entries.*→ socket conn.*→ socket app/);
     expect(await s.page.textContent("[data-map=sock_map]")).toMatch(/sock_map sockhash · 1 entry/); // app and conn closed
+    const endCount = async (): Promise<number> => Number(/^0 → (\d+)$/.exec((await s.page.textContent("#scenario-maps [data-map=redirect_stats] + .map-entries > div:first-child")) ?? "")?.[1]);
+    const redirects = await endCount();
+    expect(redirects).toBeGreaterThan(0);
+    // the Maps tab's entries are written before the first step (redirect_stats is the sk_msg program's map)
+    await s.page.selectOption("#program-select", "sk_msg_redirect");
+    expect(await verified(s.page)).toMatch(/✓ accepted · sk_msg_redirect \(sk_msg\)/);
+    await s.page.click("button[data-tab=maps]");
+    expect(await s.page.textContent("#maps-socket-note")).toContain("scenario");
+    expect(await s.page.locator("#panel-maps .error-text:not(:empty)").count()).toBe(0);
+    await s.page.fill("input[aria-label='new redirect_stats key']", "0");
+    await s.page.fill("input[aria-label='new redirect_stats value']", "100");
+    await s.page.click("[data-map=redirect_stats] button:has-text('add')");
+    await s.page.click("button[data-tab=run]");
+    await runScenario(s.page);
+    expect(await s.page.textContent("#scenario-seeds")).toBe("1 entry from the Maps tab written before the first step");
+    expect(await endCount()).toBe(redirects + 100);
     // an edit: a failing expectation is shown with its line, and the scenario travels in a shared link
     const text = await s.page.inputValue("#scenario-text");
     await s.page.fill("#scenario-text", `${text}expect conn2 received "nothing like this"\n`);
