@@ -109,7 +109,7 @@ async function main(): Promise<number> {
         }
         const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
         const w = median(workers);
-        console.log(`    ${`${id}.bpf.o ${prog}`.padEnd(44)} ${v.padEnd(7)} verify ${w.toFixed(0).padStart(4)} ms (min ${Math.min(...workers).toFixed(0).padStart(3)}) · on screen ${median(totals).toFixed(0).padStart(4)} ms (min ${Math.min(...totals).toFixed(0).padStart(3)}) · cold ${cold.worker.toFixed(0).padStart(4)} / ${cold.total.toFixed(0).padStart(4)} ms  ${verdict(w <= VERIFY_BUDGET_MS && v === "accept")}`);
+        console.log(`    ${`${id}: ${prog}`.padEnd(44)} ${v.padEnd(7)} verify ${w.toFixed(0).padStart(4)} ms (min ${Math.min(...workers).toFixed(0).padStart(3)}) · on screen ${median(totals).toFixed(0).padStart(4)} ms (min ${Math.min(...totals).toFixed(0).padStart(3)}) · cold ${cold.worker.toFixed(0).padStart(4)} / ${cold.total.toFixed(0).padStart(4)} ms  ${verdict(w <= VERIFY_BUDGET_MS && v === "accept")}`);
       }
     }
 

@@ -16,7 +16,13 @@ let cached: { name: string; bytes: Uint8Array; obj: ReturnType<typeof loadObject
 let target: TargetKernel | undefined;
 
 self.onmessage = (e: MessageEvent<WorkerRequest | WorkerTarget>) => {
-  if ("target" in e.data) { target = targetKernel(e.data.target); cached = undefined; return; }
+  if ("target" in e.data) {
+    target = targetKernel(e.data.target);
+    cached = undefined;
+    // parse it and build its name index now, while the page opens the object with its own copy
+    target.btf().idsByName("task_struct");
+    return;
+  }
   const { object, ...req } = e.data;
   let reply: WorkerReply;
   try {
