@@ -181,18 +181,24 @@ export class App {
     this.renderHeader();
   }
 
-  async loadExample(ex: Example, withRunSetup = true): Promise<void> {
+  /** Open an example; synchronous unless it first needs the target BTF (the returned promise settles then). */
+  loadExample(ex: Example, withRunSetup = true): Promise<void> {
     this.object = undefined;
-    const obj = await this.openObject(ex.file, ex.object());
-    this.useObject(obj, ex.program, { example: ex.id });
-    if (withRunSetup) {
-      this.state.packets = ex.packets.map((p) => structuredClone(p));
-      this.state.packet = 0;
-      this.state.maps = this.seedsFromText(ex.maps);
-      if (ex.scenario) this.state.scenario = ex.scenario; else delete this.state.scenario;
-    }
-    this.showSource(ex.source, ex.file.replace(/\.o$/, ".c"));
-    this.refreshPanels();
+    const done = (obj: LoadedObject): void => {
+      this.useObject(obj, ex.program, { example: ex.id });
+      if (withRunSetup) {
+        this.state.packets = ex.packets.map((p) => structuredClone(p));
+        this.state.packet = 0;
+        this.state.maps = this.seedsFromText(ex.maps);
+        if (ex.scenario) this.state.scenario = ex.scenario; else delete this.state.scenario;
+      }
+      this.showSource(ex.source, ex.file.replace(/\.o$/, ".c"));
+      this.refreshPanels();
+    };
+    const obj = this.openObject(ex.file, ex.object());
+    if (obj instanceof Promise) return obj.then(done);
+    done(obj);
+    return Promise.resolve();
   }
 
   /** Map entries given as text by type (examples) -> the hex the state keeps. */
@@ -214,9 +220,12 @@ export class App {
    * Open an ELF object; one with CO-RE relocations or kernel externs first makes the page load the target
    * kernel's BTF (a part, about 2 MB) and hand it to the verifier worker. Until then whenVerified() waits.
    */
-  private async openObject(name: string, bytes: Uint8Array): Promise<LoadedObject> {
+  private openObject(name: string, bytes: Uint8Array): LoadedObject | Promise<LoadedObject> {
     const first = openObject(name, bytes, this.target?.kernel);
-    if (!first.needsTarget) return first;
+    return first.needsTarget ? this.openWithTarget(name, bytes) : first;
+  }
+
+  private async openWithTarget(name: string, bytes: Uint8Array): Promise<LoadedObject> {
     this.markSettling();
     this.notice(`${name} has CO-RE relocations or kernel externs: loading the target kernel's BTF (Linux 6.18 x86_64)…`);
     if (!this.target) {
