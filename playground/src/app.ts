@@ -232,6 +232,9 @@ export class App {
       const t0 = performance.now();
       const { TARGET } = await loadPart("target");
       const gunzip = async (b64: string): Promise<Uint8Array> => {
+        // Uint8Array.fromBase64 (Chromium 140+, Firefox 133+) is 5x faster than atob and a copy loop
+        const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+        if (native) return gunzipWithStreams(native(b64));
         const s = atob(b64), b = new Uint8Array(s.length);
         for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
         return gunzipWithStreams(b);
