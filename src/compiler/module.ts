@@ -1,9 +1,8 @@
 // One WebAssembly module for all programs loaded into one runtime (a program and its tail-call targets):
-// a function per BPF function, the shared internal functions (stop, array lookup, tail call) and `run`,
+// a function per BPF function, the shared internal functions (stop, tail call) and `run`,
 // the export with the interpreter's own calling protocol (`runFast(entry, depth)`: registers in the
 // register area, status returned, count/depth/fault in the control block), so the host side is shared.
 import { C, CTRL, CTX, ENTRY, REGS, STATUS } from "../runtime/layout.js";
-import { arrayLookupBody } from "./calls.js";
 import { buildProgram, readSlots, type CodeImage } from "./cfg.js";
 import { FnFrame, convention, fnParams, fnResults, type ModuleIds } from "./frame.js";
 import { liveness } from "./liveness.js";
@@ -56,9 +55,12 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
   const conv = convention(options.verified);
   const helper = m.importFunc("env", "helper", [I32, I32], [I64]);
   const ctxStore = m.importFunc("env", "ctxStore", [I32, I32, I64, I32], []);
+  // The map module's program-side operations (asm/maps.entry.ts), imported as they are (no JavaScript between).
+  const mapLookup = m.importFunc("env", "mapLookup", [I64, I64, I32], [I64]);
+  const mapUpdate = m.importFunc("env", "mapUpdate", [I64, I64, I64, I64, I32], [I64]);
+  const mapDelete = m.importFunc("env", "mapDelete", [I64, I64], [I64]);
   const g = { cnt: m.global(I64), budget: m.global(I64), halted: m.global(I32), status: m.global(I32), r0: m.global(I64), depth: m.global(I32) };
   const halt = m.func([I32, I32, I32, I64, I64], []);
-  const arrayLookup = m.func([I64, I64], [I64]);
   const tail = m.func([I32, ...fnParams(conv)], fnResults(conv));
   const run = m.func([I32, I32], [I32]);
   m.export("run", run);
@@ -71,7 +73,7 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
     return { code, slots, entries, functions, index };
   });
   const ids: ModuleIds = {
-    helper, ctxStore, halt, arrayLookup, tail, g,
+    helper, ctxStore, mapLookup, mapUpdate, mapDelete, halt, tail, g,
     funcAt: (p, pc) => {
       const i = progs[p]!.index.get(pc);
       if (i === undefined) throw new Error(`compiler: no function at pc ${pc}`);
@@ -86,7 +88,6 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
     b.i32(CTRL + C.FAULT_IP).get(1).mem(OP.i32_store, 2, 0);
     m.define(halt, b);
   }
-  m.define(arrayLookup, arrayLookupBody());
   // tail(target, registers..., depth): the program whose first entry is `target`.
   {
     const params = fnParams(conv);

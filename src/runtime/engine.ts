@@ -9,6 +9,7 @@ import { RuntimeMemory, type Region } from "./memory.js";
 import { entriesNeeded, predecode, type LddwResolver } from "./predecode.js";
 import { buildModule, type ModuleInfo, type XdpBatchLayout } from "../compiler/index.js";
 import { PSEUDO } from "../isa/index.js";
+import { mapOps } from "../maps/runtime/wasm-ops.js";
 
 export type Mode = "checked" | "fast";
 
@@ -96,6 +97,7 @@ export class Engine {
 
   constructor(mem = new RuntimeMemory()) {
     this.mem = mem;
+    const ops = mapOps(mem);
     this.imports = {
       env: {
         memory: mem.memory,
@@ -117,6 +119,8 @@ export class Engine {
           }
         },
         abort: () => { throw new Error("interpreter abort"); },
+        // Map operations stay in WebAssembly: the map module's exports are imported as they are.
+        mapLookup: ops.exports.lookup, mapUpdate: ops.exports.update, mapDelete: ops.exports.remove,
       },
     };
     const instance = new WebAssembly.Instance(interpreterModule(), this.imports);
