@@ -43,6 +43,8 @@ export const C_DEPTH: u32 = 60; // u32 out: call depth when the program stopped
 export const C_MAY_GOTO: u32 = 64; // u32: may_goto loop budget left
 export const C_CODE: u32 = 68; // u32 in: start of the code region (for pc computation by the host)
 export const C_CPU: u32 = 72; // u32 in: the CPU the program runs on (per-CPU array lookups)
+export const C_HOST: u32 = 76; // u32: compiled repeat loop only (src/compiler/module.ts): a helper ran on the host
+export const C_REPEATED: u32 = 80; // u32 out: compiled repeat loop only: runs done
 
 // Map descriptor (src/maps/runtime/map.ts DESC): the handle `lddw map_fd` yields. Map operations in
 // WebAssembly (asm/maps/) read everything they need from it; the host writes it once at creation.

@@ -2,7 +2,7 @@
 // a function per BPF function, the shared internal functions (stop, tail call) and `run`,
 // the export with the interpreter's own calling protocol (`runFast(entry, depth)`: registers in the
 // register area, status returned, count/depth/fault in the control block), so the host side is shared.
-import { C, CTRL, CTX, ENTRY, REGS, STATUS } from "../runtime/layout.js";
+import { C, CTRL, CTX, ENTRY, MAY_GOTO_BUDGET, REGS, STATUS } from "../runtime/layout.js";
 import { buildProgram, readSlots, type CodeImage } from "./cfg.js";
 import { FnFrame, convention, fnParams, fnResults, type ModuleIds } from "./frame.js";
 import { liveness } from "./liveness.js";
@@ -141,6 +141,35 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
     globals.forEach((gi, i) => b.get(saved[i]!).gset(gi));
     b.get(status);
     m.define(run, b);
+  }
+
+  // repeat(entry, n) -> status: `run` up to n times with the argument registers the host set for the first
+  // (Engine.begin), each time with the control block as begin() resets it; stops after a run that did not
+  // exit or that called a host helper (the host's per-run bookkeeping, tail-call count and locks, is then
+  // the caller's). Runs done go to the control block. BPF_PROG_TEST_RUN's repeat loop, without JavaScript.
+  {
+    const repeat = m.func([I32, I32], [I32]);
+    m.export("repeat", repeat);
+    const b = new Body([I32, I32]);
+    const ENTRY_ = 0, N = 1;
+    const i = b.local(I32), status = b.local(I32);
+    const saved = conv.params.map(() => b.local(I64));
+    conv.params.forEach((r, k) => { b.i32(REGS + r * 8).mem(OP.i64_load, 3, 0).set(saved[k]!); });
+    const ctrl = (field: keyof typeof C, value: number): void => { b.i32(CTRL + C[field]).i32(value).mem(OP.i32_store, 2, 0); };
+    b.i32(STATUS.EXIT).set(status);
+    b.block().loop();
+    b.get(i).get(N).op(OP.i32_ge_u).brIf(1);
+    conv.params.forEach((r, k) => { b.i32(REGS + r * 8).get(saved[k]!).mem(OP.i64_store, 3, 0); });
+    ctrl("STOP", 0); ctrl("TAIL", 0); ctrl("FAULT_KIND", 0); ctrl("MAY_GOTO", MAY_GOTO_BUDGET); ctrl("HOST", 0);
+    b.get(ENTRY_).i32(0).call(run).set(status);
+    b.get(i).i32(1).op(OP.i32_add).set(i);
+    b.get(status).i32(STATUS.EXIT).op(OP.i32_ne).brIf(1);
+    b.i32(CTRL + C.HOST).mem(OP.i32_load, 2, 0).brIf(1);
+    b.br(0);
+    b.end().end();
+    b.i32(CTRL + C.REPEATED).get(i).mem(OP.i32_store, 2, 0);
+    b.get(status);
+    m.define(repeat, b);
   }
 
   if (options.batch) {

@@ -28,6 +28,8 @@ export const ENTRY = 24;
 export const C = {
   STOP: 0, TAIL: 4, FAULT_KIND: 8, FAULT_IP: 12, FAULT_ADDR: 16, FAULT_SIZE: 24, FAULT_WRITE: 28,
   COUNT: 32, BUDGET: 40, NREGIONS: 48, PKT: 52, PKT_LEN: 56, DEPTH: 60, MAY_GOTO: 64, CODE: 68, CPU: 72,
+  // Compiled code's repeat loop (src/compiler/module.ts): set by the host on every helper call; runs done.
+  HOST: 76, REPEATED: 80,
 } as const;
 
 /** What runChecked / runFast / stepChecked return. */
