@@ -47,6 +47,11 @@ export function checkLayout(exports: Record<string, unknown>): string[] {
     L_REGS: REGS, L_CTRL: CTRL, L_FRAMES: FRAMES, L_REGIONS: REGIONS, L_REGION_MAX: REGION_MAX, L_STACK: STACK,
     L_STACK_FRAME: STACK_FRAME, L_MAX_FRAMES: MAX_FRAMES, L_ENTRY: ENTRY, L_NULL_GUARD_END: NULL_GUARD_END, L_CTX: CTX, L_CTX_MAX: CTX_MAX,
   };
+  return globalMismatches(exports, expected);
+}
+
+/** The exported globals of a built module that differ from what the host expects (name -> value). */
+export function globalMismatches(exports: Record<string, unknown>, expected: Record<string, number>): string[] {
   const bad: string[] = [];
   for (const [k, v] of Object.entries(expected)) {
     const g = exports[k];

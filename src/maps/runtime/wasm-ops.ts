@@ -4,6 +4,7 @@
 // from BPF code never crosses into JavaScript for the map types it implements.
 import mapsBytes from "../../../wasm/maps.bytes.js";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
+import { globalMismatches } from "../../runtime/layout.js";
 import type { RuntimeMemory } from "../../runtime/memory.js";
 import { DESC, ENTRY_FIELDS, NODE_FIELDS } from "./layout.js";
 
@@ -48,11 +49,5 @@ function checkMapLayout(x: WebAssembly.Exports): string[] {
   for (const [k, v] of Object.entries(DESC)) if (k !== "SIZE") expected[`D_${k}`] = v;
   for (const [k, v] of Object.entries(ENTRY_FIELDS)) expected[`E_${k}`] = v;
   for (const [k, v] of Object.entries(NODE_FIELDS)) expected[`N_${k}`] = v;
-  const bad: string[] = [];
-  for (const [k, v] of Object.entries(expected)) {
-    const g = x[k];
-    const actual = g instanceof WebAssembly.Global ? Number(g.value) : undefined;
-    if (actual !== v) bad.push(`${k}: wasm has ${actual}, host expects ${v}`);
-  }
-  return bad;
+  return globalMismatches(x, expected);
 }
