@@ -7,7 +7,8 @@
 // recency for the LRU variant), so programs look keys up without leaving WebAssembly. This object lays the
 // memory out and answers the user-space side through the same code.
 import type { MapSpec } from "../../program/program.js";
-import { DESC, ENTRY_FIELDS, IMPL, MF, RuntimeMap, type MapEntry, type MapHost, type MapValue } from "./map.js";
+import { DESC, ENTRY_FIELDS, IMPL, RuntimeMap, type MapEntry, type MapHost, type MapValue } from "./map.js";
+import { flagsU64 } from "./wasm-ops.js";
 
 export class HashMap extends RuntimeMap {
   constructor(spec: MapSpec, host: MapHost, perCpu = false, typeId = perCpu ? 5 : 1, flags = 0, impl: number = IMPL.HASH) {
@@ -29,7 +30,7 @@ export class HashMap extends RuntimeMap {
     return this.ops.lookupAt(this.handle, this.keyIn(key), this.host.cpu());
   }
   update(key: Uint8Array, value: Uint8Array, flags: number, fromProgram = true, userValue?: MapValue): number {
-    const slot = this.ops.upsertAt(this.handle, this.keyIn(key), BigInt.asUintN(64, BigInt(flags)));
+    const slot = this.ops.upsertAt(this.handle, this.keyIn(key), flagsU64(flags));
     if (slot < 0) return slot;
     this.writeSlot(slot, fromProgram ? value : userValue ?? value, fromProgram);
     return 0;

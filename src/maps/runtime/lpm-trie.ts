@@ -6,6 +6,7 @@
 // (postorder: more specific prefixes first, bit 0 before bit 1).
 import type { MapSpec } from "../../program/program.js";
 import { DESC, IMPL, NODE_FIELDS, RuntimeMap, type MapEntry, type MapHost, type MapValue } from "./map.js";
+import { flagsU64 } from "./wasm-ops.js";
 
 export class LpmTrieMap extends RuntimeMap {
   private readonly dataSize: number;
@@ -26,7 +27,7 @@ export class LpmTrieMap extends RuntimeMap {
     return this.ops.lookupAt(this.handle, this.keyIn(key), 0);
   }
   update(key: Uint8Array, value: Uint8Array, flags: number, fromProgram = true, userValue?: MapValue): number {
-    const slot = this.ops.upsertAt(this.handle, this.keyIn(key), BigInt.asUintN(64, BigInt(flags)));
+    const slot = this.ops.upsertAt(this.handle, this.keyIn(key), flagsU64(flags));
     if (slot < 0) return slot;
     this.writeSlot(slot, fromProgram ? value : userValue ?? value, fromProgram);
     return 0;

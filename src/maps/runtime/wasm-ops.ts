@@ -23,6 +23,15 @@ export interface MapOps {
   readonly exports: WebAssembly.Exports;
 }
 
+/**
+ * Update flags (a JavaScript number) as the u64 the WebAssembly operations take. Numbers past 2^64 - 1 or
+ * not exact (2 ** 64 would wrap to 0, BPF_ANY) become all ones: every map refuses any flag past the known
+ * ones with -EINVAL, so what matters is that they stay unknown.
+ */
+export function flagsU64(flags: number): bigint {
+  return Number.isSafeInteger(flags) && flags >= 0 ? BigInt(flags) : 0xffffffffffffffffn;
+}
+
 let module: WebAssembly.Module | undefined;
 const instances = new WeakMap<RuntimeMemory, MapOps>();
 
