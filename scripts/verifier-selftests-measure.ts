@@ -4,6 +4,7 @@
 // agreement printed. Nothing of the selftests is written into the repository.
 //
 //   npx tsx scripts/verifier-selftests-measure.ts [--src /work/kernel-src/linux-source-6.12] [--show N] [--only NAME] [--classes N]
+//     [--timeout SECONDS (emulator, per program; 20)] [--out rows.json (per program: verdicts, processed counts, times)]
 //
 // Needs root, bpf(2), clang-19 and a kernel source tree; prints a note and exits 0 when the tree is absent.
 import { execFileSync } from "node:child_process";
@@ -14,7 +15,7 @@ import { loadObject } from "../src/elf/index.js";
 import type { Program } from "../src/program/program.js";
 import { resolveSection } from "../src/progtypes/index.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
-import { kernelVerdictOf } from "./record-verifier-c.js";
+import { kernelVerifyProgram } from "../src/testing/kernel-verdict.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = args.indexOf(name); return i >= 0 ? args[i + 1]! : dflt; };
@@ -22,10 +23,16 @@ const SRC = opt("--src", "/work/kernel-src/linux-source-6.12");
 const show = Number(opt("--show", "0"));
 const classes = Number(opt("--classes", "25"));
 const only = opt("--only", "");
+const outFile = opt("--out", "");
+const timeoutS = Number(opt("--timeout", "20"));
 const SELFTESTS = join(SRC, "tools/testing/selftests/bpf");
 const CLANG = process.env.CLANG ?? "clang-19";
 
-interface Row { file: string; prog: string; section: string; kernel: string; kernelErr?: string; ours: string; oursErr?: string; kProcessed?: number; oProcessed: number }
+interface Row {
+  file: string; prog: string; section: string; kernel: string; kernelErr?: string; ours: string; oursErr?: string; kProcessed?: number; oProcessed: number;
+  /** The kernel's own "verification time" (usec) and the emulator's wall time (usec), same run. */
+  kUsec?: number; oUsec: number;
+}
 
 // What the selftests' build takes from tools/include (absent from a linux-source tree): the instruction
 // macros some programs embed with __imm_insn, written out here; and an empty gnu/stubs-32.h, which glibc's
@@ -39,6 +46,8 @@ const INSN_MACROS = `#pragma once
 #define BPF_STX_MEM(SIZE, DST, SRC, OFF) BPF_RAW_INSN(BPF_STX | BPF_SIZE(SIZE) | BPF_MEM, DST, SRC, OFF, 0)
 #define BPF_LDX_MEM(SIZE, DST, SRC, OFF) BPF_RAW_INSN(BPF_LDX | BPF_SIZE(SIZE) | BPF_MEM, DST, SRC, OFF, 0)
 #define BPF_MOV64_REG(DST, SRC) BPF_RAW_INSN(BPF_ALU64 | BPF_MOV | BPF_X, DST, SRC, 0, 0)
+#define BPF_MOVSX64_REG(DST, SRC, OFF) BPF_RAW_INSN(BPF_ALU64 | BPF_MOV | BPF_X, DST, SRC, OFF, 0)
+#define BPF_REG_FP BPF_REG_10
 #define BPF_MOV64_IMM(DST, IMM) BPF_RAW_INSN(BPF_ALU64 | BPF_MOV | BPF_K, DST, 0, 0, IMM)
 #define BPF_JMP_IMM(OP, DST, IMM, OFF) BPF_RAW_INSN(BPF_JMP | BPF_OP(OP) | BPF_K, DST, 0, OFF, IMM)
 #define BPF_EXIT_INSN() BPF_RAW_INSN(BPF_JMP | BPF_EXIT, 0, 0, 0, 0)
@@ -74,7 +83,7 @@ function main(): void {
     if (/#include\s+"vmlinux\.h"/.test(text)) { vmlinux++; continue; }
     const obj = join(out, f.replace(/\.c$/, ".o"));
     try {
-      execFileSync(CLANG, ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-I", progsDir, "-I", SELFTESTS, "-I", join(inc, "x/y/z"), "-I", inc, "-I", join(SRC, "tools/include"),
+      execFileSync(CLANG, ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-I", progsDir, "-I", SELFTESTS, "-I", join(inc, "x/y/z"), "-I", inc, "-I", join(SRC, "tools/include/uapi"),
         "-I", `/usr/include/${arch}`, "-w", "-c", join(progsDir, f), "-o", obj], { stdio: "pipe" });
     } catch (e) { compileFail++; if (args.includes("--why")) console.log(`${f}: ${String((e as { stderr?: Buffer }).stderr ?? e).split("\n").find((l) => /error/.test(l))}`); continue; }
     let programs: Program[];
@@ -90,17 +99,23 @@ function main(): void {
       // tracing/struct_ops/ext/lsm load only with a BTF attach target, which this loader does not give
       if ([26, 27, 28, 29].includes(sec.progType)) { needsTarget++; continue; }
       const prog: Program = { ...p, section: secName };
-      let k: ReturnType<typeof kernelVerdictOf>;
-      try { k = kernelVerdictOf(prog); } catch { setupFail++; continue; }
+      let k: ReturnType<typeof kernelVerifyProgram>;
+      // log level 1 | BPF_LOG_STATS: the first error line and the kernel's own verification time
+      try { k = kernelVerifyProgram(prog, 5); } catch { setupFail++; continue; }
+      const t0 = process.hrtime.bigint();
       const ours = verifyProgram(prog, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
-        hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: 20_000 });
-      const row: Row = { file: f, prog: p.name, section: secName, kernel: k.verdict, ours: ours.verdict, oProcessed: ours.stats.processed };
+        hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: timeoutS * 1000 });
+      const oUsec = Number(process.hrtime.bigint() - t0) / 1000;
+      const row: Row = { file: f, prog: p.name, section: secName, kernel: k.verdict, ours: ours.verdict, oProcessed: ours.stats.processed, oUsec };
       if (k.error) row.kernelErr = k.error;
-      if (k.processed !== undefined) row.kProcessed = k.processed;
+      const kp = /processed (\d+) insns/.exec(k.log);
+      if (kp) row.kProcessed = Number(kp[1]);
+      if (k.verificationUsec !== undefined) row.kUsec = k.verificationUsec;
       if (ours.error) row.oursErr = ours.error.message.split("\n")[0];
       rows.push(row);
     }
   }
+  if (outFile) writeFileSync(outFile, JSON.stringify(rows, null, 1) + "\n");
   const agree = rows.filter((r) => r.kernel === r.ours);
   const rejects = rows.filter((r) => r.kernel === "reject");
   const sameLine = rejects.filter((r) => r.ours === "reject" && r.oursErr === r.kernelErr);
@@ -114,6 +129,16 @@ function main(): void {
   console.log(`  kernel accepts, emulator rejects: ${rows.filter((r) => r.kernel === "accept" && r.ours === "reject").length}`);
   console.log(`first error line on kernel rejections: ${sameLine.length}/${rejects.length} = ${(100 * sameLine.length / Math.max(1, rejects.length)).toFixed(1)}%`);
   console.log(`processed-insn count equal on both-accepted: ${sameProcessed.length}/${accAcc.length}`);
+  const withK = rows.filter((r) => r.kProcessed !== undefined && r.kernel === r.ours);
+  console.log(`processed-insn count equal, same verdict: ${withK.filter((r) => r.kProcessed === r.oProcessed).length}/${withK.length}`);
+  const timed = rows.filter((r) => r.kUsec !== undefined);
+  if (timed.length) {
+    const ratios = timed.map((r) => r.oUsec / Math.max(1, r.kUsec!)).sort((a, b) => a - b);
+    const gm = Math.exp(ratios.reduce((a, x) => a + Math.log(x), 0) / ratios.length);
+    const worst = timed.reduce((w, r) => (r.oUsec / Math.max(1, r.kUsec!) > w.oUsec / Math.max(1, w.kUsec!) ? r : w));
+    console.log(`time: emulator ${(timed.reduce((a, r) => a + r.oUsec, 0) / 1e6).toFixed(1)} s, kernel ${(timed.reduce((a, r) => a + r.kUsec!, 0) / 1e6).toFixed(2)} s; ` +
+      `ratio median ${ratios[ratios.length >> 1]!.toFixed(1)}x, geometric mean ${gm.toFixed(1)}x, worst ${ratios[ratios.length - 1]!.toFixed(0)}x (${worst.file}:${worst.prog})`);
+  }
   // disagreement classes: the kernel's message (or ours, for a wrong rejection) with numbers blurred
   const blur = (s: string | undefined): string => (s ?? "").replace(/-?\d+/g, "N").slice(0, 90);
   const cls = new Map<string, number>();
