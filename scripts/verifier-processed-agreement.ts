@@ -44,7 +44,7 @@ if (!args.includes("--no-corpus")) {
     if (kp === undefined) continue; // rejected before the walk (no statistics line)
     const c = compareEntry(e, 1);
     // the emulator's wall-clock guard (60 s) depends on the machine's load: not a count to compare
-    if (c.ours.error?.message === "timeout") { timeouts.push(e.id); continue; }
+    if (c.ours.verdict === "timeout") { timeouts.push(e.id); continue; }
     const op = processedOf(c.ours.log) ?? c.ours.stats.processed;
     rows.push({ name: `${e.id} (${e.kernel.verdict})`, kernel: kp, ours: op, verdictAgrees: c.ours.verdict === k.verdict });
   }

@@ -30,6 +30,19 @@ export class Reject extends Error {
   }
 }
 
+/**
+ * The time limit (VerifyOptions.timeoutMs) ran out before the walk ended: no verdict. Thrown from the walk
+ * loop and turned into the "timeout" verdict by the driver, never shown to the user as an error.
+ */
+export class VerifyTimeout extends Error {
+  constructor(readonly seconds: number, readonly processed: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(`timeout after ${seconds} s, ${processed} insns processed`);
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export interface EnvOptions {
   progType: number;
   attachType?: number;

@@ -9,7 +9,7 @@ import { checkCondJmp } from "./branch.js";
 import { callbackDepthsOk, callsCallback, isAsyncCallback, sameCallsites, widenAfterCallback, widenAfterMayGoto } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, helperAllowed, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
-import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds } from "./env.js";
+import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds } from "./env.js";
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
@@ -36,7 +36,11 @@ export interface VerifyOptions {
   insnLimit?: number;
   /** Keep the state at every instruction of the path that failed (for explanations and --json). */
   recordStates?: boolean;
-  /** Wall-clock guard for fuzzing: give up (verdict "reject", message "timeout") after this many ms. */
+  /**
+   * Time limit: after this many ms of wall time the walk stops with the verdict "timeout" (error message
+   * "timeout after N s, M insns processed"), so a batch always ends. The kernel has no such limit (only the
+   * 1M-instruction one), so a timeout is no verdict on the program.
+   */
   timeoutMs?: number;
   /** Keep the registers before the failing instruction (for explanations). */
   captureRegs?: boolean;
@@ -66,7 +70,8 @@ export interface VerifyStats {
 }
 
 export interface VerifyResult {
-  verdict: "accept" | "reject";
+  /** "timeout": VerifyOptions.timeoutMs ran out first (no verdict; `error.message` says when). */
+  verdict: "accept" | "reject" | "timeout";
   error?: { pc: number; message: string; line?: SourceLine; errno: number };
   log: string;
   stats: VerifyStats;
@@ -199,11 +204,11 @@ class Walker {
     return `processed ${s.processed} insns (limit ${COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0\n`;
   }
 
-  private result(error?: { pc: number; message: string; errno: number }, noNewline = false): VerifyResult {
+  private result(error?: { pc: number; message: string; errno: number }, noNewline = false, timedOut = false): VerifyResult {
     const env = this.env;
     if (error) env.log.write(error.message + (noNewline ? "" : "\n"));
     env.log.write(this.statsLine());
-    const res: VerifyResult = { verdict: error ? "reject" : "accept", log: env.log.text, stats: this.stats() };
+    const res: VerifyResult = { verdict: timedOut ? "timeout" : error ? "reject" : "accept", log: env.log.text, stats: this.stats() };
     if (error) {
       res.error = { ...error };
       const line = this.lineFor(error.pc);
@@ -280,6 +285,7 @@ class Walker {
       return this.result();
     } catch (e) {
       if (e instanceof Reject) return this.result({ pc: env.insnIdx, message: e.message, errno: e.errno }, e.noNewline);
+      if (e instanceof VerifyTimeout) return this.result({ pc: env.insnIdx, message: e.message, errno: 62 /* ETIME */ }, false, true);
       throw e;
     }
   }
@@ -609,7 +615,7 @@ class Walker {
       const insn = env.insns[pc]!;
       if (++this.processed > limit) throw new Reject(`BPF program is too large. Processed ${this.processed} insn`, 7);
       if ((this.processed & 1023) === 0 && this.opts.timeoutMs !== undefined && Date.now() - this.started > this.opts.timeoutMs) {
-        throw new Reject("timeout", 62);
+        throw new VerifyTimeout(this.opts.timeoutMs / 1000, this.processed);
       }
       env.curHist = undefined;
       env.cur.lastInsnIdx = env.prevInsnIdx;

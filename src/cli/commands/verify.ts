@@ -1,6 +1,7 @@
 // `bpfkit verify FILE [--type T] [--prog P] [--log-level 1|2] [--json] [--explain] [--compare-kernel]`
 // `bpfkit verify --batch FILE.jsonl`: the verifier emulator (Linux 6.18, privileged loader). Exit 0 when
-// the program is accepted, 1 when rejected, 2 for bad input. The rejection message is the kernel's own.
+// the program is accepted, 1 when rejected, 2 for bad input, 3 when `--timeout SECONDS` ran out first (no
+// verdict). The rejection message is the kernel's own.
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
@@ -27,6 +28,7 @@ interface VerifyOpts {
   explain?: boolean;
   batch?: string;
   compareKernel?: boolean;
+  timeout?: string;
 }
 
 interface Target {
@@ -46,7 +48,7 @@ interface Target {
 export function register(program: Command): void {
   program
     .command("verify")
-    .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input")
+    .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input, 3 timed out")
     .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o")
     .option("--type <type>", "program type (libbpf section name such as xdp, tc, socket, cgroup_skb/ingress)")
     .option("--prog <name>", "which program of a file that holds several")
@@ -55,10 +57,13 @@ export function register(program: Command): void {
     .option("--explain", "for a rejection: source line, branch path, the register at fault and a fix")
     .option("--batch <file>", "verify every line of a JSONL file (a bundle, or {\"object\": \"x.o\", \"program\": \"name\"}); one JSON result per line")
     .option("--compare-kernel", "also load the program into the running kernel and show both verdicts side by side")
+    .option("--timeout <seconds>", "give up on a program after this many seconds: verdict \"timeout\" (exit 3), so a batch always ends")
     .action(action(async (file: string | undefined, opts: VerifyOpts) => {
       const level = opts.logLevel === undefined ? 0 : Number(opts.logLevel);
       if (![0, 1, 2].includes(level)) return usage("--log-level must be 1 or 2");
-      if (opts.batch) return runBatch(opts.batch, opts);
+      const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout) * 1000;
+      if (timeoutMs !== undefined && !(timeoutMs > 0)) return usage("--timeout must be a positive number of seconds");
+      if (opts.batch) return runBatch(opts.batch, opts, timeoutMs);
       if (!file) return usage("give a program file (or --batch FILE.jsonl)");
       // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
       const programs = await loadPrograms(file, { lenient: true, ...(opts.type !== undefined ? { type: opts.type } : {}) });
@@ -68,6 +73,7 @@ export function register(program: Command): void {
       const wantStates = opts.json === true;
       const res = verifySlots(target.insns, target.maps, target.license,
         { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true,
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
           ...(target.mapFields ? { mapFields: target.mapFields } : {}),
           ...(target.funcReturnsScalar ? { funcReturnsScalar: target.funcReturnsScalar } : {}),
           ...(target.funcProtos ? { funcProtos: target.funcProtos } : {}) }, target.lines);
@@ -78,9 +84,14 @@ export function register(program: Command): void {
         printHuman(res, target, kind.progType, opts.explain === true);
       }
       if (opts.compareKernel) await compareKernel(prog, kind, res);
-      return res.verdict === "accept" ? 0 : 1;
+      return exitCodeOf(res.verdict);
     }));
 }
+
+/** 0 accepted, 1 rejected, 3 timed out (no verdict). */
+const exitCodeOf = (verdict: VerifyResult["verdict"]): number => (verdict === "accept" ? 0 : verdict === "timeout" ? 3 : 1);
+/** A batch's exit code is its most severe line's: bad input (2) over a timeout (3) over a rejection (1). */
+const SEVERITY = [0, 1, 3, 2];
 
 function usage(message: string): number {
   process.stderr.write(`bpfkit verify: ${message}\n`);
@@ -113,6 +124,10 @@ function printHuman(res: VerifyResult, t: Target, progType: number, withExplain:
     return;
   }
   const e = res.error!;
+  if (res.verdict === "timeout") {
+    process.stdout.write(`${t.name} (${typeName}): no verdict: ${e.message} (the kernel's own limit is 1,000,000 insns; raise --timeout to go on)\n`);
+    return;
+  }
   if (withExplain) {
     const ex = explain(res, t.insns, t.maps, progType);
     if (ex) { process.stdout.write(`${t.name} (${typeName}): ${formatExplanation(ex)}\n`); return; }
@@ -129,7 +144,7 @@ function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean
     const err: Record<string, unknown> = { pc: res.error.pc, message: res.error.message };
     if (res.error.line) err.line = res.error.line;
     out.error = err;
-    if (withExplain) out.explanation = explain(res, t.insns, t.maps, progType);
+    if (withExplain && res.verdict === "reject") out.explanation = explain(res, t.insns, t.maps, progType);
   }
   out.stats = res.stats;
   if (res.states) out.states = res.states.map((s) => ({ pc: s.pc, state: s.text }));
@@ -151,7 +166,7 @@ async function compareKernel(prog: Program, kind: { progType: number; attachType
   process.stdout.write("\n" + formatKernelComparison(ours, k));
 }
 
-async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
+async function runBatch(file: string, opts: VerifyOpts, timeoutMs: number | undefined): Promise<number> {
   let text: string;
   try { text = await readFile(file, "utf8"); } catch (err) {
     return usage(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
@@ -166,19 +181,22 @@ async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
       const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, opts.type);
       const kind = programType(t.section, typeof t.section === "string" && t.section ? undefined : opts.type, t.name);
       const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true, ...(t.mapFields ? { mapFields: t.mapFields } : {}),
-        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}) }, t.lines);
+        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}),
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, t.lines);
       result = { verdict: res.verdict };
       if (res.error) result.error = { pc: res.error.pc, message: res.error.message.split("\n")[0] };
-      worst = Math.max(worst, res.verdict === "accept" ? 0 : 1);
+      worst = worse(worst, exitCodeOf(res.verdict));
     } catch (err) {
       const message = err instanceof BpfkitError ? err.diagnostics.map(formatDiagnostic).join("; ") : err instanceof SyntaxError ? `not JSON: ${err.message}` : String(err);
       result = { verdict: "invalid", error: { pc: -1, message } };
-      worst = 2;
+      worst = worse(worst, 2);
     }
     process.stdout.write(JSON.stringify(result) + "\n");
   }
   return worst;
 }
+
+const worse = (a: number, b: number): number => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
 
 async function batchTarget(obj: Record<string, unknown>, line: number, type?: string): Promise<Target> {
   if (typeof obj.object === "string") {
