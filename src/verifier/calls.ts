@@ -335,7 +335,8 @@ function clearPacketPointers(s: State): void {
 /** bpf-to-bpf call: a new frame with r1-r5 passed on; the caller's r0-r5 are gone after the call. */
 export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {
   const s = env.cur;
-  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep !`, 7);
+  // setup_func_entry's message (check_max_stack_depth's, after the walk, ends in " !")
+  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep`, 7);
   const caller = frame(env);
   const sub = env.subprogs.indexOf(target);
   const callee = newFrame(s.frames.length, env.insnIdx + 1, sub);

@@ -109,16 +109,22 @@ export function checkMemAccess(env: Env, a: Access): void {
 
 /**
  * bpf_sock_is_valid_access (struct bpf_sock, src/progtypes) for sock; bpf_sock_common_is_valid_access also
- * refuses type..priority. tcp_sock / xdp_sock field tables are not modelled: aligned reads inside the struct.
+ * refuses type..priority. bpf_tcp_sock_is_valid_access: aligned reads below the end of icsk_retransmits
+ * (112), of 8 bytes at bytes_received and bytes_acked (80, 88) and of 4 bytes anywhere else;
+ * bpf_xdp_sock_is_valid_access: a 4-byte read of queue_id.
  */
 function sockFieldOk(type: Reg["type"], off: number, size: number): boolean {
   if (type === "sock" || type === "sock_common") {
     if (type === "sock_common" && off >= 8 && off < 24) return false;
     return checkContextAccess0(BPF_SOCK_LAYOUT, off, size);
   }
-  const limit = type === "tcp_sock" ? 112 : 4;
-  return off >= 0 && off + size <= limit && off % size === 0;
+  const end = type === "tcp_sock" ? TCP_SOCK_END : 4;
+  if (off < 0 || off >= end || off % size !== 0) return false;
+  return size === (type === "tcp_sock" && TCP_SOCK_U64.includes(off) ? 8 : 4);
 }
+/** offsetofend(struct bpf_tcp_sock, icsk_retransmits), and the offsets of its two __u64 fields. */
+const TCP_SOCK_END = 112;
+const TCP_SOCK_U64 = [80, 88];
 const checkContextAccess0 = (layout: typeof BPF_SOCK_LAYOUT, off: number, size: number): boolean => checkContextAccess(layout, { off, size, write: false }).ok;
 
 function signExtendLoad(r: Reg, size: number): void {

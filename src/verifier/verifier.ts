@@ -339,38 +339,52 @@ class Walker {
 
   /**
    * check_max_stack_depth: walk the static call graph (calls and callback references, in instruction
-   * order, recursion included) from the main program; each frame rounded up to 16 bytes, the chain within
-   * 512 bytes and 8 frames.
+   * order, recursion included) from each asynchronous callback (last first), then from the main program.
+   * Each frame is rounded up to 16 bytes as the kernel does for a JIT-compiled program (round_up(depth,
+   * 16): a frame without stack adds nothing; only the interpreter rounds to 32 with at least 1); the chain
+   * stays within 512 bytes and 8 frames. Tracing programs give a frame of 64 bytes or more a private stack
+   * (6.13+), unless some sub-program tail-calls: such a frame is checked on its own and adds nothing.
    */
   private checkStackDepth(): string | undefined {
     const env = this.env;
+    const n = env.subprogs.length;
     const calls = env.subprogs.map(() => [] as number[]);
+    const hasTailCall = env.subprogs.map(() => false);
     for (let i = 0; i < env.insns.length; i++) {
       const insn = env.insns[i]!;
+      if (insn.code === 0x85 && insn.src === 0 && insn.imm === 12) hasTailCall[this.subprogOf(i)] = true;
       if ((insn.code === 0x85 && insn.src === 1) || (insn.code === 0x18 && insn.src === 4)) {
         const from = this.subprogOf(i), to = env.subprogs.indexOf(i + insn.imm + 1);
         // a timer callback runs on its own stack: only a direct call adds it to the caller's
         if (to >= 0 && !(insn.code === 0x18 && isAsyncCallback(env, to))) calls[from]!.push(to);
       }
+      if (insn.code === 0x18) i++;
     }
-    const round = (d: number): number => Math.ceil(Math.max(d, 1) / 16) * 16;
-    // Tracing programs get a private stack per sub-program once a frame needs 64 bytes or more (6.13+),
-    // so those frames do not add up.
-    const privStack = [2, 5, 7, 17].includes(env.opts.progType);
-    const dfs = (sp: number, depth: number, frame: number): string | undefined => {
+    const round = (d: number): number => Math.ceil(d / 16) * 16;
+    const privSupported = [2, 5, 7, 17].includes(env.opts.progType) && !hasTailCall.includes(true);
+    // priv_stack_mode per sub-program: undefined (unknown), "adaptive" or "none"
+    const mode: ("adaptive" | "none" | undefined)[] = new Array(n).fill(undefined);
+    const dfs = (sp: number, depth: number, frame: number, priv: boolean): string | undefined => {
+      if (!priv) mode[sp] = "none";
+      if (sp && hasTailCall[sp] && depth >= 256) return `tail_calls are not allowed when call stack of previous frames is ${depth} bytes. Too large`;
       const own = round(env.stackDepth[sp] ?? 0);
-      const d = privStack && own >= 64 ? own : depth + own;
-      if (d > 512) return `combined stack size of ${frame + 1} calls is ${d}. Too large`;
+      if (priv && mode[sp] === undefined && own >= 64) mode[sp] = "adaptive";
+      if (mode[sp] === "adaptive") {
+        if (own > 512) return `stack size of subprog ${sp} is ${own}. Too large`;
+      } else {
+        depth += own;
+        if (depth > 512) return `combined stack size of ${frame + 1} calls is ${depth}. Too large`;
+      }
       for (const c of calls[sp]!) {
         if (frame + 1 >= 8) return `the call stack of ${frame + 1} frames is too deep !`;
-        const r = dfs(c, d, frame + 1);
+        const r = dfs(c, depth, frame + 1, priv);
         if (r) return r;
       }
       return undefined;
     };
-    const roots = [0, ...env.subprogs.map((_, k) => k).filter((k) => isAsyncCallback(env, k))];
-    for (const root of roots) {
-      const err = dfs(root, 0, 0);
+    for (let root = n - 1; root >= 0; root--) {
+      if (root && !isAsyncCallback(env, root)) continue;
+      const err = dfs(root, 0, 0, root === 0 && privSupported);
       if (err) return err;
     }
     return undefined;
