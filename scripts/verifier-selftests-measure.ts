@@ -16,6 +16,7 @@ import type { Program } from "../src/program/program.js";
 import { resolveSection } from "../src/progtypes/index.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
 import { kernelVerifyProgram } from "../src/testing/kernel-verdict.js";
+import { possibleCpus } from "../src/kernel/maps.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string, dflt: string): string => { const i = args.indexOf(name); return i >= 0 ? args[i + 1]! : dflt; };
@@ -103,7 +104,7 @@ function main(): void {
       // log level 1 | BPF_LOG_STATS: the first error line and the kernel's own verification time
       try { k = kernelVerifyProgram(prog, 5); } catch { setupFail++; continue; }
       const t0 = process.hrtime.bigint();
-      const ours = verifyProgram(prog, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
+      const ours = verifyProgram(prog, { progType: sec.progType, nrCpus: possibleCpus(), ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
         hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: timeoutS * 1000 });
       const oUsec = Number(process.hrtime.bigint() - t0) / 1000;
       const row: Row = { file: f, prog: p.name, section: secName, kernel: k.verdict, ours: ours.verdict, oProcessed: ours.stats.processed, oUsec };

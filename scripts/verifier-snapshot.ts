@@ -6,7 +6,8 @@
 // objects given with --obj (e.g. the locally built kernel selftests or Katran).
 //   npx tsx scripts/verifier-snapshot.ts --out before.json [--obj DIR_OR_FILE.o]... [--no-level2] [--only SUBSTRING]
 //   npx tsx scripts/verifier-snapshot.ts --out after.json ... --diff before.json     (prints every difference)
-// Bundled with esbuild it runs several times faster (see scripts/verifier-profile.ts).
+// Bundled with esbuild it runs several times faster (see scripts/verifier-profile.ts). Every program is
+// verified for a 2-CPU machine (bpf_get_smp_processor_id's bound), so snapshots compare across machines.
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
@@ -36,11 +37,11 @@ const out: Record<string, Snap> = {};
 
 function record(key: string, run: (o: Partial<VerifyOptions>) => VerifyResult): void {
   if (only && !key.includes(only)) return;
-  const r = run({ timeoutMs: 600_000 });
+  const r = run({ timeoutMs: 600_000, nrCpus: 2 });
   const s: Snap = { verdict: r.verdict, processed: r.stats.processed, states: r.stats.totalStates, peak: r.stats.peakStates, maxPerInsn: r.stats.maxStatesPerInsn };
   if (r.error) s.error = r.error.message.split("\n")[0]!;
-  if (r.stats.processed < LEVEL2_MAX * 5) s.log1 = hash(run({ logLevel: 1, timeoutMs: 600_000 }).log);
-  if (level2 && r.stats.processed < LEVEL2_MAX) s.log2 = hash(run({ logLevel: 2, timeoutMs: 600_000 }).log);
+  if (r.stats.processed < LEVEL2_MAX * 5) s.log1 = hash(run({ logLevel: 1, timeoutMs: 600_000, nrCpus: 2 }).log);
+  if (level2 && r.stats.processed < LEVEL2_MAX) s.log2 = hash(run({ logLevel: 2, timeoutMs: 600_000, nrCpus: 2 }).log);
   out[key] = s;
 }
 

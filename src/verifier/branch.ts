@@ -207,16 +207,15 @@ function syncOne(o: Reg, known: Reg): void {
 }
 
 /**
- * mark_ptr_not_null_reg: a map lookup's result becomes what the map holds once it is known not NULL (the
- * inner map of a map-in-map, a socket of a sockmap/sockhash/xskmap); other types just lose the NULL.
+ * mark_ptr_not_null_reg: a map lookup's result becomes what the map holds once it is known not NULL (a
+ * socket of a sockmap/sockhash/xskmap); other types just lose the NULL (a map-in-map lookup is already
+ * the inner map).
  */
 export function markNotNull(r: Reg, opts: EnvOptions): void {
   r.maybeNull = false;
   if (r.type !== "map_value") return;
   const m = opts.maps[r.map];
-  const inner = opts.innerMap[r.map] ?? -1;
-  if (inner >= 0) { r.type = "map_ptr"; r.map = inner; }
-  else if (m?.type === "xskmap") r.type = "xdp_sock";
+  if (m?.type === "xskmap") r.type = "xdp_sock";
   else if (m?.type === "sockmap" || m?.type === "sockhash") r.type = "sock";
 }
 

@@ -8,7 +8,7 @@ import { isMapHelperCompatible, mapTypeByName } from "../maps/types.js";
 import { progTypeById, returnRange } from "../progtypes/index.js";
 import { BASE } from "../progtypes/helper-sets.js";
 import type { RawInsn } from "./cfg.js";
-import { type Env, Reject, checkRegRead, forEachReg, frame, regs } from "./env.js";
+import { type Env, Reject, checkRegRead, forEachReg, frame, regs, sanityCheckBounds } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { checkAlignment, checkHelperMem, checkMemRegion } from "./memory.js";
 import { markChainPrecision, markSlotPrecision } from "./precision.js";
@@ -240,6 +240,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     case "RET_VOID": r0 = notInit(); break;
     case "RET_PTR_TO_MAP_VALUE":
       if (meta.map < 0) throw new Reject("kernel subsystem misconfigured verifier", 22);
+      // a map-in-map lookup gives the inner map (its template) or NULL (6.18: map_ptr_or_null at once)
+      if ((env.opts.innerMap[meta.map] ?? -1) >= 0) { r0 = pointer("map_ptr"); r0.map = env.opts.innerMap[meta.map]!; break; }
       r0 = pointer("map_value"); r0.map = meta.map;
       if (id === 1 && meta.constKey !== undefined && meta.constKey < BigInt(env.opts.maps[meta.map]?.maxEntries ?? 0)) {
         // a value holding a bpf_spin_lock gets an id of its own even when it cannot be NULL
@@ -270,10 +272,18 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_get_listener_sock", "bpf_skc_to_tcp_sock"].includes(name)) {
     r0.refObjId = meta.refObjId;
   }
-  // do_refine_retval_range: helpers returning a length or -errno are bounded by the buffer size
+  // do_refine_retval_range: helpers returning a length or -errno are bounded by the buffer size, the CPU
+  // number by nr_cpu_ids; then reg_bounds_sanity_check
   if (r0.type === "scalar" && [45 /* probe_read_str */, 67 /* get_stack */, 114, 115 /* probe_read_{user,kernel}_str */, 141 /* get_task_stack */].includes(id)) {
-    r0.smax = meta.msizeMax; r0.s32max = meta.msizeMax; r0.smin = -4095n; r0.s32min = -4095n;
+    r0.smax = meta.msizeMax; r0.s32max = BigInt.asIntN(32, meta.msizeMax); r0.smin = -4095n; r0.s32min = -4095n;
     syncBounds(r0);
+    sanityCheckBounds(env, r0, "retval");
+  } else if (r0.type === "scalar" && id === 8 /* get_smp_processor_id */) {
+    const top = BigInt(env.opts.nrCpus - 1);
+    r0.umin = r0.u32min = r0.smin = r0.s32min = 0n;
+    r0.umax = r0.u32max = r0.smax = r0.s32max = top;
+    syncBounds(r0);
+    sanityCheckBounds(env, r0, "retval");
   }
   R[0] = r0;
   if (fn.changesPktData) clearPacketPointers(env.cur);

@@ -53,6 +53,8 @@ export interface EnvOptions {
   /** For each map index: where its value holds a bpf_spin_lock / bpf_timer (from BTF). */
   fields: MapFields[];
   gpl: boolean;
+  /** nr_cpu_ids of the target machine: bpf_get_smp_processor_id() returns [0, nrCpus - 1]. */
+  nrCpus: number;
   logLevel: number;
   /** Keep every state seen at every instruction (for --json states / --explain). */
   recordStates?: boolean;

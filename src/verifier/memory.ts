@@ -47,7 +47,11 @@ export function checkMemAccess(env: Env, a: Access): void {
       checkMapAccessType(m, a.write, off, a.size);
       checkMemRegion(env, a.regno, reg, off, a.size, m?.valueSize ?? 0, false);
       checkMapFields(env, reg, off, a.size);
-      if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      if (!a.write && a.valueRegno >= 0) {
+        // a frozen read-only map (.rodata) is read at verification time: the value is a known constant
+        const known = isConst(reg) && m ? directRead(m, off + Number(BigInt.asIntN(64, reg.varOff.value)), a.size, a.ldsx === true) : undefined;
+        R[a.valueRegno] = known === undefined ? unknownScalar() : constScalar(known);
+      }
       break;
     }
     case "mem": {
@@ -153,6 +157,20 @@ export function checkAlignment(reg: Reg, off: number, size: number, strict: bool
   }
   const t = tAdd(reg.varOff, tconst(BigInt(reg.off + off)));
   if (!tIsAligned(t, size)) throw new Reject(`misaligned ${ALIGN_DESC[reg.type] ?? ""}access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+}
+
+/**
+ * bpf_map_is_rdonly + bpf_map_direct_read: a map the program cannot write and nobody else may (libbpf
+ * freezes `.rodata` after writing its contents) holds known bytes; an array map with one entry gives them
+ * to the verifier (array_map_direct_value_addr), little-endian, sign-extended for a sign-extending load.
+ */
+function directRead(m: MapSpec, off: number, size: number, ldsx: boolean): bigint | undefined {
+  if (m.readOnly !== true || m.type !== "array" || m.maxEntries !== 1 || off < 0 || off + size > m.valueSize) return undefined;
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return undefined;
+  const bytes = m.initialValue;
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes?.[off + i] ?? 0);
+  return ldsx ? BigInt.asIntN(size * 8, v) : v;
 }
 
 /** check_map_access_type: BPF_F_RDONLY_PROG maps (and .rodata) take no writes, BPF_F_WRONLY_PROG maps no reads. */

@@ -310,7 +310,7 @@ function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | u
         if (!bt.isSlot(fr, i)) continue;
         const slot = f.stack[i];
         if (!slot) { bug(env, `BUG backtracking (stack slot ${i}, total slots ${f.stack.length})`); giveUp(); return; }
-        if (slot.kinds[0] !== Slot.SPILL || slot.spilled.type !== "scalar" || slot.spilled.precise) bt.clearSlot(fr, i);
+        if (slot.kinds[7] !== Slot.SPILL || slot.spilled.type !== "scalar" || slot.spilled.precise) bt.clearSlot(fr, i);
         else slot.spilled.precise = true;
       }
       if (env.log.level >= 2) {

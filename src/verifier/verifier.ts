@@ -23,6 +23,8 @@ import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
 import { type Reg, Slot, type State, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
+export const DEFAULT_NR_CPUS = 8192;
 const mayGotoDepth = (s: State): number => s.mayGotoDepth ?? 0;
 const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 const COMPLEXITY_LIMIT_STATES = 64;
@@ -44,6 +46,13 @@ export interface VerifyOptions {
   timeoutMs?: number;
   /** Keep the registers before the failing instruction (for explanations). */
   captureRegs?: boolean;
+  /**
+   * nr_cpu_ids of the machine the program is for: bpf_get_smp_processor_id() returns [0, nrCpus - 1], as
+   * the kernel refines it. Default 8192, the largest count an x86_64 distribution kernel allows
+   * (CONFIG_NR_CPUS), so no program is accepted for fewer CPUs than a machine may have; `bpfkit verify`
+   * passes the running machine's count (/sys/devices/system/cpu/possible).
+   */
+  nrCpus?: number;
   /** The program comes with BTF function info (ELF objects): needed for callbacks (bpf_loop). */
   hasFuncInfo?: boolean;
   /** Special fields (bpf_spin_lock, bpf_timer) of each map's value; verifyProgram finds them in the BTF. */
@@ -124,9 +133,11 @@ export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResu
 export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, opts: VerifyOptions, lines?: SourceLine[]): VerifyResult {
   // map-in-map lookups return a pointer to the inner map: its template gets an index of its own
   const allMaps = [...maps];
-  const innerMap = maps.map((m) => (m.inner ? allMaps.push({ ...m.inner, name: m.inner.name || `${m.name}.inner` }) - 1 : -1));
+  // (the kernel's inner_map_meta has no name: the log prints none)
+  const innerMap = maps.map((m) => (m.inner ? allMaps.push({ ...m.inner, name: "" }) - 1 : -1));
   const envOpts: EnvOptions = {
-    progType: opts.progType, maps: allMaps, innerMap, fields: allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }), gpl: isGplCompatible(license), logLevel: opts.logLevel ?? 0,
+    progType: opts.progType, maps: allMaps, innerMap, fields: allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }), gpl: isGplCompatible(license),
+    nrCpus: opts.nrCpus ?? DEFAULT_NR_CPUS, logLevel: opts.logLevel ?? 0,
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
@@ -463,7 +474,9 @@ class Walker {
     const at = env.insns[pc]!;
     const mayGoto = at.code === 0xe5;
     const force = mayGoto || callsCallback(at);
-    let addNew = force || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
+    // force_new_state: a forced checkpoint, or a history too long to keep walking
+    const forceNew = force || env.cur.histLen > 40;
+    let addNew = forceNew || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
     const statesCnt = this.bucketSizes.get(bucket) ?? 0;
@@ -488,7 +501,7 @@ class Walker {
           callbackDepthsOk(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
-        if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
+        if (!forceNew && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         if (statesEqual(cp.state, env.cur, "not_exact") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }

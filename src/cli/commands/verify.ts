@@ -3,9 +3,10 @@
 // the program is accepted, 1 when rejected, 2 for bad input, 3 when `--timeout SECONDS` ran out first (no
 // verdict). The rejection message is the kernel's own.
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
-import { kernelBackendProblem } from "../../kernel/index.js";
+import { kernelBackendProblem, possibleCpus } from "../../kernel/index.js";
 import { progTypeByName, progTypeName, resolveSection } from "../../progtypes/index.js";
 import type { MapSpec, Program } from "../../program/program.js";
 import { loadPrograms } from "../../load/node.js";
@@ -62,8 +63,10 @@ export function register(program: Command): void {
       const level = opts.logLevel === undefined ? 0 : Number(opts.logLevel);
       if (![0, 1, 2].includes(level)) return usage("--log-level must be 1 or 2");
       const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout) * 1000;
+      // bpf_get_smp_processor_id() is bounded by this machine's CPU count, as its kernel would bound it
+      const nrCpus = hostCpus();
       if (timeoutMs !== undefined && !(timeoutMs > 0)) return usage("--timeout must be a positive number of seconds");
-      if (opts.batch) return runBatch(opts.batch, opts, timeoutMs);
+      if (opts.batch) return runBatch(opts.batch, opts, timeoutMs, nrCpus);
       if (!file) return usage("give a program file (or --batch FILE.jsonl)");
       // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
       const programs = await loadPrograms(file, { lenient: true, ...(opts.type !== undefined ? { type: opts.type } : {}) });
@@ -73,7 +76,7 @@ export function register(program: Command): void {
       const wantStates = opts.json === true;
       const res = verifySlots(target.insns, target.maps, target.license,
         { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true,
-          ...(timeoutMs !== undefined ? { timeoutMs } : {}),
+          ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(nrCpus !== undefined ? { nrCpus } : {}),
           ...(target.mapFields ? { mapFields: target.mapFields } : {}),
           ...(target.funcReturnsScalar ? { funcReturnsScalar: target.funcReturnsScalar } : {}),
           ...(target.funcProtos ? { funcProtos: target.funcProtos } : {}) }, target.lines);
@@ -86,6 +89,11 @@ export function register(program: Command): void {
       if (opts.compareKernel) await compareKernel(prog, kind, res);
       return exitCodeOf(res.verdict);
     }));
+}
+
+/** The running machine's possible CPUs, where /sys says (else the emulator's conservative default). */
+function hostCpus(): number | undefined {
+  return existsSync("/sys/devices/system/cpu/possible") ? possibleCpus() : undefined;
 }
 
 /** 0 accepted, 1 rejected, 3 timed out (no verdict). */
@@ -166,7 +174,7 @@ async function compareKernel(prog: Program, kind: { progType: number; attachType
   process.stdout.write("\n" + formatKernelComparison(ours, k));
 }
 
-async function runBatch(file: string, opts: VerifyOpts, timeoutMs: number | undefined): Promise<number> {
+async function runBatch(file: string, opts: VerifyOpts, timeoutMs: number | undefined, nrCpus: number | undefined): Promise<number> {
   let text: string;
   try { text = await readFile(file, "utf8"); } catch (err) {
     return usage(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
@@ -182,7 +190,7 @@ async function runBatch(file: string, opts: VerifyOpts, timeoutMs: number | unde
       const kind = programType(t.section, typeof t.section === "string" && t.section ? undefined : opts.type, t.name);
       const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true, ...(t.mapFields ? { mapFields: t.mapFields } : {}),
         ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}),
-        ...(timeoutMs !== undefined ? { timeoutMs } : {}) }, t.lines);
+        ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(nrCpus !== undefined ? { nrCpus } : {}) }, t.lines);
       result = { verdict: res.verdict };
       if (res.error) result.error = { pc: res.error.pc, message: res.error.message.split("\n")[0] };
       worst = worse(worst, exitCodeOf(res.verdict));
