@@ -20,7 +20,7 @@ import { loopComponents } from "./scc.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
-import { type Reg, Slot, type State, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { type Reg, Slot, type State, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
@@ -611,7 +611,7 @@ class Walker {
       const callee = frames[i + 1];
       const at = callee ? callInsnOf(callee) : cp.insn;
       const mask = live[at]!;
-      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = { ...fr.regs[r]!, type: "not_init" };
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = deadReg(fr.regs[r]!);
     });
     const stackLive = this.env.stackLive;
     if (!stackLive) return true;
@@ -815,7 +815,7 @@ class Walker {
       throw new Reject([...env.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_LD_[ABS|IND] cannot be mixed with socket references"].join("\n"), 22);
     }
     if (env.cur.activeLock) throw new Reject("BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region", 22);
-    for (let i = 0; i <= 5; i++) { R[i] = { ...R[i]!, type: "not_init" }; env.scratchedRegs.add(i); }
+    for (let i = 0; i <= 5; i++) { R[i] = deadReg(R[i]!); env.scratchedRegs.add(i); }
     R[0] = unknownScalar();
     if (env.cur.frames.length > 1) {
       // the rewritten LD_ABS may leave the sub-program with r0 = 0: that exit is walked first
