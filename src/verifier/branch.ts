@@ -4,7 +4,7 @@
 // and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
 import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
-import { type Bounds, knownBoundsHL, markUnbounded, scalarAlu, syncBounds } from "./scalar.js";
+import { type Bounds, knownBoundsHL, markUnbounded, scalarAlu, smaxNum, sminNum, syncBounds } from "./scalar.js";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
 import { type LinkedReg, type Reg, type State, assignReg, constScalarHL, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
 import { add64, rh, rl, slt64, sub64, tIntersect, ult64 } from "./tnum.js";
@@ -20,16 +20,24 @@ const isRegConst = (r: Reg, is32: boolean): boolean => r.type === "scalar" && (i
 /** The constant (at the comparison's width) is zero. */
 const constIsZero = (r: Reg, is32: boolean): boolean => (is32 ? r.varOff.vl === 0 : (r.varOff.vh | r.varOff.vl) === 0);
 
+/**
+ * reg_not_null: pointer types that are never NULL, unless an unbounded variable offset could wrap them to 0.
+ */
 function notNull(r: Reg): boolean {
   if (r.maybeNull) return false;
-  return ["sock", "tcp_sock", "map_value", "map_key", "sock_common", "mem"].includes(r.type);
+  if (sminNum(r) <= -MAX_VAR_OFF || smaxNum(r) >= MAX_VAR_OFF) return false;
+  return NOT_NULL_TYPES.has(r.type);
 }
+const NOT_NULL_TYPES = new Set(["sock", "tcp_sock", "xdp_sock", "buf", "map_value", "map_key", "sock_common", "mem", "map_ptr"]);
+const MAX_VAR_OFF = 1 << 29;
 
 /** 1 = always taken, 0 = never, -1 = unknown. */
 export function isBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
   if (isPktPointer(r1) && r2.type === "pkt_end" && !is32) return pktBranchTaken(r1, r2, op);
   if (r1.type === "pkt_end" && isPktPointer(r2) && !is32) return pktBranchTaken(r1, r2, op);
   if (isPointer(r1) || isPointer(r2)) {
+    // the low 32 bits of a valid pointer may well be zero: nothing is known of a 32-bit comparison
+    if (is32) return -1;
     let a = r1, b = r2, o = op;
     if (!isRegConst(b, is32)) { o = FLIP[o]!; a = r2; b = r1; }
     if (!isRegConst(b, is32)) return -1;
@@ -438,10 +446,11 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     if (insn.code & 8) { syncLinked(env, env.cur, src); syncLinked(env, other, oR[insn.src]!); }
     syncLinked(env, env.cur, dst); syncLinked(env, other, oR[insn.dst]!);
   }
-  // two pointers compared for (in)equality, one possibly NULL and the other not: equal means not NULL
-  if (!is32 && (insn.code & 8) && (op === JEQ || op === JNE) && isPtr(src) && isPtr(dst) && src.maybeNull !== dst.maybeNull) {
-    const eq = op === JEQ ? other : env.cur;
-    markNotNull(curFrame(eq).regs[src.maybeNull ? insn.src : insn.dst]!, env.opts);
+  // two pointers compared for (in)equality, one possibly NULL and the other never: equal means not NULL
+  if (!is32 && (insn.code & 8) && (op === JEQ || op === JNE) && isPtr(src) && isPtr(dst)) {
+    const eq = curFrame(op === JEQ ? other : env.cur).regs;
+    if (notNull(dst) && src.maybeNull) markNotNull(eq[insn.src]!, env.opts);
+    if (notNull(src) && dst.maybeNull) markNotNull(eq[insn.dst]!, env.opts);
   }
   if (!is32 && !(insn.code & 8) && insn.imm === 0 && (op === JEQ || op === JNE) && dst.maybeNull) {
     markPtrOrNull(env.cur, insn.dst, op === JNE, env.opts);

@@ -269,7 +269,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : "sock" });
     r0.id = refId;
     r0.refObjId = refId;
-  } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_get_listener_sock", "bpf_skc_to_tcp_sock"].includes(name)) {
+  } else if (meta.refObjId && PTR_CAST_HELPERS.has(name)) {
     r0.refObjId = meta.refObjId;
   }
   // do_refine_retval_range: helpers returning a length or -errno are bounded by the buffer size, the CPU

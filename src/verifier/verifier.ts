@@ -849,6 +849,13 @@ class Walker {
       }
       const cbStart = checkHelperCall(env, insn);
       if (cbStart !== undefined) { this.doPrintState = false; return cbStart; }
+      if (insn.imm === 12 /* tail_call */ && env.cur.frames.length > 1) {
+        // a tail call from a sub-program may leave it (6.18): that exit, with any r0, is walked first
+        this.pushBranch(cloneState(env.cur), pc + 1, pc);
+        regs(env)[0] = unknownScalar();
+        // (the kernel then prints only the scratched registers, not the whole state)
+        return checkExit(env, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 });
+      }
       return pc + 1;
     }
     if (op === 0x00) {
