@@ -9,8 +9,8 @@ import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { coerceToSize, constNum, isConst, isZero, smaxNum, sminNum, umaxFits } from "./scalar.js";
 import { markChainPrecision, pushHist, stackAccessFlags } from "./precision.js";
-import { type Frame, type Reg, Slot, assignScalarIdBeforeMov, clearScalarId, constScalar, constScalarHL, copyReg, growStack, notInit, pointer,
-  unknownScalar } from "./state.js";
+import { type Frame, NO_SPILL, type Reg, Slot, type StackSlot, assignScalarIdBeforeMov, clearScalarId, constScalar, constScalarHL, copyReg, growStack,
+  pointer, unknownScalar } from "./state.js";
 import { add64, rh, rl, tAdd, tIsAligned, tconstHL, tnumStr } from "./tnum.js";
 
 /** A small constant as a tnum (sign-extended). */
@@ -312,7 +312,7 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
     saveSpill(st, value, size);
   } else {
     let kind = Slot.MISC;
-    st.spilled = notInit();
+    st.spilled = NO_SPILL;
     if (st.kinds.some((k) => k === Slot.SPILL)) for (let i = 0; i < 8; i++) if (st.kinds[i] !== Slot.INVALID) st.kinds[i] = Slot.MISC;
     if ((value && value.type === "scalar" && isZero(value)) || (!value && imm === 0)) {
       // STACK_ZERO relies on the register being zero
@@ -331,7 +331,7 @@ function valueRegno(env: Env, value: Reg): number {
   return regs(env).indexOf(value);
 }
 
-function saveSpill(st: { kinds: Uint8Array; spilled: Reg }, value: Reg, size: number): void {
+function saveSpill(st: StackSlot, value: Reg, size: number): void {
   st.spilled = copyReg(value);
   if (size < 8 && value.type === "scalar") {
     // a narrowing spill keeps the value only when it fits
@@ -352,7 +352,7 @@ function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, 
     const spi = Math.floor(slot / 8);
     const st = f.stack[spi]!;
     env.scratchedSlots.add(spi);
-    if (st.kinds[7] === Slot.SPILL) { st.spilled = notInit(); for (let j = 0; j < 8; j++) if (st.kinds[j] === Slot.SPILL) st.kinds[j] = Slot.MISC; }
+    if (st.kinds[7] === Slot.SPILL) { st.spilled = NO_SPILL; for (let j = 0; j < 8; j++) if (st.kinds[j] === Slot.SPILL) st.kinds[j] = Slot.MISC; }
     const k = st.kinds[slot % 8]!;
     if (!(zero && k === Slot.ZERO)) st.kinds[slot % 8] = Slot.MISC;
     else zeroUsed = true;

@@ -51,6 +51,12 @@ function makeKnown(type: RegType, h: number, l: number): Reg {
     umaxHi: h, umaxLo: l, s32min: l, s32max: l, u32min: l, u32max: l };
 }
 export const notInit = (): Reg => makeReg("not_init", TNUM_UNKNOWN);
+/**
+ * The register of every stack slot that holds no spill: one shared, frozen object (never written: a slot
+ * gets a register of its own when something is spilled into it), so that copying a state copies no
+ * register for such slots.
+ */
+export const NO_SPILL: Reg = Object.freeze(notInit());
 export const unknownScalar = (): Reg => makeReg("scalar", TNUM_UNKNOWN);
 /** A scalar known to be the 64-bit value with halves (hi, lo). */
 export const constScalarHL = (h: number, l: number): Reg => makeKnown("scalar", h | 0, l | 0);
@@ -96,9 +102,10 @@ export const enum Slot { INVALID = 0, SPILL = 1, MISC = 2, ZERO = 3 }
 
 export interface StackSlot {
   /** One kind per byte as the kernel indexes them: byte fp+off lives at index (-off-1)%8, so index 0 is the
-   * highest address of the slot and index 7 (fp-8*(i+1)) the lowest. */
-  kinds: Uint8Array;
-  /** The register spilled here (valid when kinds contain SPILL). */
+   * highest address of the slot and index 7 (fp-8*(i+1)) the lowest. (A plain array of 8 small integers:
+   * cheaper to copy than a typed array.) */
+  kinds: number[];
+  /** The register spilled here (valid when kinds contain SPILL); NO_SPILL (shared, frozen) otherwise. */
   spilled: Reg;
 }
 
@@ -176,10 +183,12 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
   return { regs, stack: [], frameno, callsite, subprog, inCallback: false };
 }
 
+const copySlot = (s: StackSlot): StackSlot => ({ kinds: s.kinds.slice(), spilled: s.spilled === NO_SPILL ? NO_SPILL : copyReg(s.spilled) });
+
 function cloneFrame(f: Frame): Frame {
   const out: Frame = {
     regs: f.regs.map(copyReg),
-    stack: f.stack.map((s) => ({ kinds: s.kinds.slice(), spilled: copyReg(s.spilled) })),
+    stack: f.stack.map(copySlot),
     frameno: f.frameno, callsite: f.callsite, subprog: f.subprog, inCallback: f.inCallback,
   };
   if (f.callbackRet) out.callbackRet = f.callbackRet;
@@ -199,7 +208,7 @@ export function cloneState(s: State): State {
 /** Make sure the frame has slots down to `bytes` below fp (grow_stack_state). */
 export function growStack(f: Frame, bytes: number): void {
   const n = Math.ceil(bytes / 8);
-  while (f.stack.length < n) f.stack.push({ kinds: new Uint8Array(8), spilled: notInit() });
+  while (f.stack.length < n) f.stack.push({ kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL });
 }
 
 export const stackDepth = (f: Frame): number => f.stack.length * 8;

@@ -20,7 +20,7 @@ import { loopComponents } from "./scc.js";
 import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
-import { type Reg, Slot, type State, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { NO_SPILL, type Reg, Slot, type State, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
@@ -620,9 +620,9 @@ class Walker {
     frames.forEach((fr, i) => {
       const alive = stackLive.liveSlots(cp.state, cp.insn, i);
       fr.stack.forEach((slot, spi) => {
-        if (spi < 64 && (alive >> BigInt(spi)) & 1n) return;
+        if (spi < 64 && ((spi < 32 ? alive.lo >>> spi : alive.hi >>> (spi - 32)) & 1)) return;
         slot.kinds.fill(Slot.INVALID);
-        slot.spilled = notInit();
+        slot.spilled = NO_SPILL;
       });
     });
     return true;
