@@ -8,7 +8,7 @@
 //
 // Needs root, bpf(2), clang-19 and a kernel source tree; prints a note and exits 0 when the tree is absent.
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadObject } from "../src/elf/index.js";
@@ -66,27 +66,58 @@ function multiarch(): string {
   try { return execFileSync("gcc", ["-print-multiarch"], { encoding: "utf8" }).trim(); } catch { return "x86_64-linux-gnu"; }
 }
 
-function main(): void {
-  if (!existsSync(join(SELFTESTS, "progs"))) {
-    console.log(`no kernel selftests at ${SELFTESTS}: nothing to measure`);
-    return;
-  }
+export interface SelftestObjects {
+  /** Objects built, one per verifier_*.c that compiled: the source file's name and the object's path. */
+  objects: { file: string; obj: string }[];
+  vmlinux: number;
+  compileFail: number;
+  files: number;
+}
+
+/**
+ * Compile the kernel's progs/verifier_*.c selftests that need no vmlinux.h with clang-19 into the system
+ * temp directory (objects are reused when newer than their source). Undefined when the tree is absent.
+ */
+export function buildSelftestObjects(src = SRC, filter = "", why = false): SelftestObjects | undefined {
+  const selftests = join(src, "tools/testing/selftests/bpf");
+  if (!existsSync(join(selftests, "progs"))) return undefined;
   const out = join(tmpdir(), "bpfkit-verifier-selftests");
   mkdirSync(out, { recursive: true });
-  const progsDir = join(SELFTESTS, "progs");
-  const files = readdirSync(progsDir).filter((f) => /^verifier_.*\.c$/.test(f) && (!only || f.includes(only))).sort();
-  const rows: Row[] = [];
-  let needsTarget = 0, setupFail = 0, compileFail = 0, vmlinux = 0, unsupported = 0, unknownSection = 0;
+  const progsDir = join(selftests, "progs");
+  const files = readdirSync(progsDir).filter((f) => /^verifier_.*\.c$/.test(f) && (!filter || f.includes(filter))).sort();
+  const res: SelftestObjects = { objects: [], vmlinux: 0, compileFail: 0, files: files.length };
   const arch = multiarch();
   const inc = stubIncludes(join(out, "inc"));
   for (const f of files) {
     const text = readFileSync(join(progsDir, f), "utf8");
-    if (/#include\s+"vmlinux\.h"/.test(text)) { vmlinux++; continue; }
+    if (/#include\s+"vmlinux\.h"/.test(text)) { res.vmlinux++; continue; }
     const obj = join(out, f.replace(/\.c$/, ".o"));
-    try {
-      execFileSync(CLANG, ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-I", progsDir, "-I", SELFTESTS, "-I", join(inc, "x/y/z"), "-I", inc, "-I", join(SRC, "tools/include/uapi"),
-        "-I", `/usr/include/${arch}`, "-w", "-c", join(progsDir, f), "-o", obj], { stdio: "pipe" });
-    } catch (e) { compileFail++; if (args.includes("--why")) console.log(`${f}: ${String((e as { stderr?: Buffer }).stderr ?? e).split("\n").find((l) => /error/.test(l))}`); continue; }
+    if (!(existsSync(obj) && statSync(obj).mtimeMs > statSync(join(progsDir, f)).mtimeMs)) {
+      try {
+        execFileSync(CLANG, ["-O2", "-g", "-target", "bpf", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-I", progsDir, "-I", selftests, "-I", join(inc, "x/y/z"), "-I", inc,
+          "-I", join(src, "tools/include/uapi"), "-I", `/usr/include/${arch}`, "-w", "-c", join(progsDir, f), "-o", obj], { stdio: "pipe" });
+      } catch (e) {
+        res.compileFail++;
+        if (why) console.log(`${f}: ${String((e as { stderr?: Buffer }).stderr ?? e).split("\n").find((l) => /error/.test(l))}`);
+        continue;
+      }
+    }
+    res.objects.push({ file: f, obj });
+  }
+  return res;
+}
+
+function main(): void {
+  const built = buildSelftestObjects(SRC, only, args.includes("--why"));
+  if (!built) {
+    console.log(`no kernel selftests at ${SELFTESTS}: nothing to measure`);
+    return;
+  }
+  const files = Array.from({ length: built.files });
+  const rows: Row[] = [];
+  let needsTarget = 0, setupFail = 0, compileFail = built.compileFail, unsupported = 0, unknownSection = 0;
+  const vmlinux = built.vmlinux;
+  for (const { file: f, obj } of built.objects) {
     let programs: Program[];
     try {
       const o = loadObject(new Uint8Array(readFileSync(obj)), { file: f, allowUnsupported: true });
@@ -154,4 +185,4 @@ function main(): void {
   for (const r of bad.slice(0, show)) console.log(`\n${r.file}:${r.prog} [${r.section}]\n  kernel: ${r.kernel} ${r.kernelErr ?? ""}\n  ours:   ${r.ours} ${r.oursErr ?? ""}`);
 }
 
-main();
+if (process.argv[1] && /verifier-selftests-measure/.test(process.argv[1])) main();
