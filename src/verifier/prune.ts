@@ -24,6 +24,8 @@ export interface Checkpoint {
   /** A later iteration of a loop (may_goto, a callback-calling helper) was pruned against this state
    *  while it was unfinished: its subtree's stack reads are incomplete until it finishes. */
   loopHit?: boolean;
+  /** Evicted from its instruction's list while unfinished (freed, and uncounted, when it finishes). */
+  evicted?: boolean;
 }
 
 /**

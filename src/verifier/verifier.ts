@@ -175,9 +175,9 @@ class Walker {
   private doPrintState = false;
   private totalStates = 0;
   private curStates = 0;
-  /** Evicted checkpoints whose paths are still being walked: the kernel cannot free them yet (they stay
-   *  on its free list), so they still count toward peak_states until their last branch finishes. */
-  private evictedLive: Checkpoint[] = [];
+  /** Evicted checkpoints (Checkpoint.evicted) whose last branch finished since the last new state: the
+   *  kernel keeps an evicted state on its free list, counted toward peak_states, until its paths end. */
+  private evictedFinished = 0;
   /** Some loop iteration was pruned against an unfinished checkpoint (Checkpoint.loopHit). */
   private loopHits = false;
   /** The loop (SCC) number of each instruction, computed for level-2 logs (scc.ts). */
@@ -445,7 +445,7 @@ class Walker {
   /** A path ended: continue with the most recently pushed branch; false when none is left. */
   private popBranch(): boolean {
     const env = this.env;
-    finishPath(env.parentCp, (cp) => this.maybeExitLoop(cp));
+    finishPath(env.parentCp, (cp) => { if (cp.evicted) this.evictedFinished++; this.maybeExitLoop(cp); });
     // the finished path's reads and writes are solved before any checkpoint is cleaned with them
     env.stackLive?.update(env.cur);
     const p = this.pending.pop();
@@ -508,7 +508,7 @@ class Walker {
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
-      if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) this.evictedLive.push(cp); else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
+      if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) cp.evicted = true; else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
       keep.push(cp);
     }
     list = keep;
@@ -534,11 +534,8 @@ class Walker {
     env.parentCp = cp;
     this.totalStates++;
     this.curStates++;
-    if (this.evictedLive.length) {
-      const before = this.evictedLive.length;
-      this.evictedLive = this.evictedLive.filter((c) => c.branches > 0);
-      this.curStates -= before - this.evictedLive.length;
-    }
+    this.curStates -= this.evictedFinished;
+    this.evictedFinished = 0;
     this.peakStates = Math.max(this.peakStates, this.curStates);
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
