@@ -2,9 +2,9 @@
 // browser entry plus what needs Node: reading program files, the kernel backend (bpf(2) through koffi,
 // loaded lazily), deploy, and engine agreement for tests.
 export * from "./index.js";
-export { loadProgramFile, loadOneProgram, loadPrograms } from "./load/node.js";
+export { loadProgramFile, loadOneProgram, loadPrograms, resolveTarget, bundledTarget, type TargetOptions } from "./load/node.js";
 
 /** The kernel backend (Linux, root): bpf(2), loader, test-run, attach, deployments. Loads koffi lazily. */
 export * as kernel from "./kernel/index.js";
-/** Interpreter-vs-kernel agreement and the kernel's own verifier verdict, for tests. */
+/** Agreement of engines (interp, compiled, kernel) and the kernel's own verifier verdict, for tests. */
 export * as testing from "./testing/index.js";

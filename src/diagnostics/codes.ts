@@ -10,7 +10,7 @@ export interface DiagnosticSpec {
 
 export const DIAGNOSTIC_CODES = {
   // BK1xxx: instruction encoding (src/isa)
-  BK1001: { severity: "error", message: "truncated program: {bytes} bytes is not a multiple of 8" },
+  BK1001: { severity: "error", message: "truncated program: {bytes} bytes is not a multiple of 8 (the last {extra} bytes are an incomplete instruction)" },
   BK1002: { severity: "error", message: "unknown opcode 0x{opcode}" },
   BK1003: { severity: "error", message: "reserved field {field} is {value}, must be 0 for {form}" },
   BK1004: { severity: "error", message: "invalid {field} {value} for opcode 0x{opcode}: {expected}" },
@@ -60,6 +60,11 @@ export const DIAGNOSTIC_CODES = {
   BK4012: { severity: "error", message: "cannot write the object: {reason}" },
   BK4013: { severity: "warning", message: "{what} ignored: {reason}" },
 
+  // BK41xx: target BTF, CO-RE relocation, externs (src/btf, src/elf/core-relocate.ts, src/elf/externs.ts, src/load/target-*.ts)
+  BK4101: { severity: "error", message: "cannot use {file} as target BTF: {reason}" },
+  BK4102: { severity: "error", message: "program '{name}' cannot be used: {reason}" },
+  BK4103: { severity: "error", message: "cannot use {file} as kernel configuration: {reason}" },
+
   // BK5xxx: runtime and interpreter (src/runtime)
   BK5001: { severity: "error", message: "the runtime cannot execute {form}: {why}" },
   BK5002: { severity: "error", message: "jump target {target} is outside the program (pc 0 to {last})" },
@@ -107,6 +112,14 @@ export const DIAGNOSTIC_CODES = {
 
   // BK8xxx: command line (src/cli)
 
+  // BK81xx: section names, --type choices and `bpfkit build` (src/elf/type-choice.ts, src/build, cli build/verify listing)
+  BK8101: { severity: "error", message: "invalid --type '{value}': {reason}" },
+  BK8102: { severity: "error", message: "--type {name}={type}: {file} has no program or section named '{name}' (programs: {names})" },
+  BK8103: { severity: "error", message: "{file}: no program is loaded by default ({names} {verb} marked '?', libbpf's \"do not autoload\"); choose one with --prog" },
+  BK8104: { severity: "error", message: "cannot build: {reason}" },
+  BK8105: { severity: "error", message: "clang failed to compile {file} (exit {status})" },
+  BK8106: { severity: "error", message: "cannot generate vmlinux.h: {reason}" },
+
   // BK95xx: packets and pcap (src/packet)
   BK9501: { severity: "error", message: "truncated {layer} header at offset {offset}: need {need} bytes, {have} left" },
   BK9502: { severity: "error", message: "invalid {layer} field {field} = {value} at offset {offset}: {expected}" },
@@ -120,6 +133,12 @@ export const DIAGNOSTIC_CODES = {
   BK9601: { severity: "error", message: "map '{map}' ({type}): {reason}" },
   BK9602: { severity: "error", message: "map '{map}': unknown map type '{type}'" },
   BK9603: { severity: "error", message: "invalid {what} '{value}': expected {expected}" },
+
+  // BK97xx: the simulated socket world and its scenario files (src/sockets)
+  BK9701: { severity: "error", message: "scenario: {what}" },
+  BK9702: { severity: "error", message: "socket '{socket}': {what}" },
+  BK9703: { severity: "error", message: "expectation failed: {what}" },
+  BK9704: { severity: "error", message: "socket world: {what}" },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
