@@ -47,7 +47,8 @@ export interface Listing {
   programs: ListingRow[];
   /** Object-level features bpfkit does not model (struct_ops maps, arenas), one line each. */
   notes: string[];
-  summary: { accepted: number; rejected: number; unanswered: number; timedOut: number };
+  /** timedOut only when some program ran out of `--timeout`. */
+  summary: { accepted: number; rejected: number; unanswered: number; timedOut?: number };
 }
 
 export interface ListingOptions {
@@ -157,7 +158,9 @@ export function verifyListing(file: string, programs: readonly Program[], unsupp
     rows.push({ name, section: "-", autoload: true, verdict: "unanswered", reason: unsupportedReason(features) });
   }
   const count = (v: ListingRow["verdict"]): number => rows.filter((r) => r.verdict === v).length;
-  return { file, programs: rows, notes, summary: { accepted: count("accept"), rejected: count("reject"), unanswered: count("unanswered"), timedOut: count("timeout") } };
+  const summary: Listing["summary"] = { accepted: count("accept"), rejected: count("reject"), unanswered: count("unanswered") };
+  if (count("timeout")) summary.timedOut = count("timeout");
+  return { file, programs: rows, notes, summary };
 }
 
 const VERDICT_WORD = { accept: "accepted", reject: "rejected", timeout: "timed out", unanswered: "not answered" } as const;
@@ -230,7 +233,7 @@ export function listingJson(l: Listing): Record<string, unknown> {
 
 /** Exit code of a listing: 3 when any program timed out (verify --timeout), else 1 when any is rejected,
  * else 0 (not answered is said, not failed). */
-export const listingExitCode = (l: Listing): number => (l.summary.timedOut > 0 ? 3 : l.summary.rejected > 0 ? 1 : 0);
+export const listingExitCode = (l: Listing): number => ((l.summary.timedOut ?? 0) > 0 ? 3 : l.summary.rejected > 0 ? 1 : 0);
 
 /**
  * The kernel column's source: each program loaded into the running kernel the way libbpf loads it

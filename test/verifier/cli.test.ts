@@ -114,6 +114,17 @@ describe("bpfkit verify --timeout", () => {
     expect(rows.map((x) => x.verdict)).toEqual(["timeout", "accept", "reject"]);
     expect(rows[0]!.error!.message).toMatch(/^timeout after 0\.2 s, \d+ insns processed$/);
   });
+  it("the listing of several programs reports a timeout as its own verdict, goes on and exits 3", async () => {
+    const { loadProgramFile } = await import("../../src/load/node.js");
+    const { formatListing, listingExitCode, verifyListing } = await import("../../src/cli/verify-listing.js");
+    const slow = (await loadProgramFile(join(dir, "slow.s"))).programs;
+    const good = (await loadProgramFile(join(dir, "good.s"))).programs;
+    const l = verifyListing("x", [...slow, { ...good[0]!, name: "good" }], [], { verify: { timeoutMs: 200 } });
+    expect(l.programs.map((r) => r.verdict)).toEqual(["timeout", "accept"]);
+    expect(l.summary).toEqual({ accepted: 1, rejected: 0, unanswered: 0, timedOut: 1 });
+    expect(listingExitCode(l)).toBe(3);
+    expect(formatListing(l)).toMatch(/1 accepted, 0 rejected, 0 not answered, 1 timed out/);
+  });
   it("exit 2 for a timeout that is not a positive number", () => {
     expect(cli(join(dir, "good.s"), "--timeout", "0").code).toBe(2);
     expect(cli(join(dir, "good.s"), "--timeout", "soon").code).toBe(2);
