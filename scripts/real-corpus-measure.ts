@@ -107,7 +107,9 @@ function measureObject(set: string, dir: string, object: string, project: string
     const t0 = performance.now();
     try {
       const r = verifyProgram(prog, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
-        hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: LIMIT_MS, ...(nrCpus !== undefined ? { nrCpus } : {}) });
+        hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: LIMIT_MS, ...(nrCpus !== undefined ? { nrCpus } : {}),
+        // the flags it was loaded with (the selftests': BPF_F_TEST_STATE_FREQ, BPF_F_STRICT_ALIGNMENT, ...)
+        ...(k.progFlags ? { progFlags: k.progFlags } : {}) });
       const ms = performance.now() - t0;
       if (r.verdict === "timeout") {
         rows.push({ ...row, reason: `bpfkit over the time limit (${LIMIT_MS / 1000} s)`, ms });

@@ -415,6 +415,11 @@ export function checkExit(env: Env, insn: RawInsn): number {
   const r0 = checkRegRead(env, 0);
   // a timer callback's own walk ends here too, and must return 0
   const asyncCb = frame(env).inAsyncCallback === true;
+  // a global function's own walk: its return value only has to be a scalar (no range, nothing made precise)
+  if (!asyncCb && s.frames[0]!.subprog !== 0) {
+    if (r0.type !== "scalar") throw new Reject(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`, 22);
+    return -1;
+  }
   const range = asyncCb ? [0, 0] : returnRange(env.opts.progType, env.opts.attachType);
   if (!range) return -1;
   const exitCtx = asyncCb ? "At async callback return" : "At program exit";

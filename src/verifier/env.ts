@@ -58,6 +58,10 @@ export interface EnvOptions {
   logLevel: number;
   /** Keep every state seen at every instruction (for --json states / --explain). */
   recordStates?: boolean;
+  /** env->strict_alignment, env->test_state_freq, env->test_reg_invariants (VerifyOptions.progFlags). */
+  strictAlignment?: boolean;
+  testStateFreq?: boolean;
+  testRegInvariants?: boolean;
 }
 
 export interface Env {
@@ -136,6 +140,9 @@ export function sanityCheckBounds(env: Env, r: Reg, where: string): void {
   if (r.type === "not_init") return;
   const msg = invariantViolation(r);
   if (msg === undefined) return;
-  if (env.log.level) env.log.write(`verifier bug: REG INVARIANTS VIOLATION (${where}): ${msg} ${invariantReport(r)}\n`);
+  const line = `verifier bug: REG INVARIANTS VIOLATION (${where}): ${msg} ${invariantReport(r)}`;
+  // BPF_F_TEST_REG_INVARIANTS: the load fails (-EFAULT) instead
+  if (env.opts.testRegInvariants) throw new Reject(line, 14);
+  if (env.log.level) env.log.write(`${line}\n`);
   markUnbounded(r);
 }

@@ -14,6 +14,7 @@ import type { RawInsn } from "./cfg.js";
 import type { Env } from "./env.js";
 import { frameStr, insnStr, printedRefIds } from "./log.js";
 import type { Checkpoint } from "./prune.js";
+import { isGlobalSubprog } from "./global-funcs.js";
 import { type HistEntry, type LinkedReg, type Reg, type State, Slot, curFrame } from "./state.js";
 
 /** insn_stack_access_flags: INSN_F_STACK_ACCESS | spi << 3 | frameno. */
@@ -169,6 +170,13 @@ function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | und
     bt.clearSlot(fr, spi);
     if (cls === 3) bt.setReg(sreg);
   } else if (cls === 5 || cls === 6) {
+    if (insn.code === 0x85 && sreg === 1 && isGlobalSubprog(env, env.subprogs.indexOf(idx + insn.imm + 1))) {
+      // a global function was not walked here: it sets r0 and r1-r5 are dead after it
+      if (idx + 1 !== subseq) return bug(env, "BUG extra insn from subprog");
+      if (bt.regs[bt.frame]! & REGMASK_ARGS) return bug(env, `BUG global subprog unexpected regs ${bt.regs[bt.frame]!.toString(16)}`);
+      bt.clearReg(0);
+      return 0;
+    }
     if (insn.code === 0x85 && sreg === 1) {
       // leaving the callee backwards: only its arguments can still be wanted, in the caller
       if (bt.regs[bt.frame]! & ~REGMASK_ARGS) return bug(env, `BUG regs ${bt.regs[bt.frame]!.toString(16)}`);

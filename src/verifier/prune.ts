@@ -24,6 +24,10 @@ export interface Checkpoint {
   /** A later iteration of a loop (may_goto, a callback-calling helper) was pruned against this state
    *  while it was unfinished: its subtree's stack reads are incomplete until it finishes. */
   loopHit?: boolean;
+  /** Its explored_states hash bucket (insn ^ callsite of its innermost frame, modulo the program length):
+   *  is_state_visited only looks at the current state's bucket, so states of the same instruction reached
+   *  through another call site are neither compared, nor counted as misses, nor stop a new state. */
+  bucket: number;
   /** Evicted from its instruction's list while unfinished (freed, and uncounted, when it finishes). */
   evicted?: boolean;
 }

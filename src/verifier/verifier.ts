@@ -55,6 +55,13 @@ export interface VerifyOptions {
   nrCpus?: number;
   /** The program comes with BTF function info (ELF objects): needed for callbacks (bpf_loop). */
   hasFuncInfo?: boolean;
+  /**
+   * BPF_PROG_LOAD's prog_flags where they change the verifier's walk: BPF_F_STRICT_ALIGNMENT (1; every
+   * pointer access aligned, packets with NET_IP_ALIGN), BPF_F_ANY_ALIGNMENT (2; overrides it),
+   * BPF_F_TEST_STATE_FREQ (8; a checkpoint at every prune point), BPF_F_TEST_REG_INVARIANTS (128; a bounds
+   * invariant violation rejects instead of forgetting the bounds). The kernel's selftests load with them.
+   */
+  progFlags?: number;
   /** Special fields (bpf_spin_lock, bpf_timer) of each map's value; verifyProgram finds them in the BTF. */
   mapFields?: MapFields[];
   /** Sub-program start -> its BTF return type is a scalar (check_btf_func); verifyProgram reads it from the BTF. */
@@ -138,6 +145,8 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
   const envOpts: EnvOptions = {
     progType: opts.progType, maps: allMaps, innerMap, fields: allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }), gpl: isGplCompatible(license),
     nrCpus: opts.nrCpus ?? DEFAULT_NR_CPUS, logLevel: opts.logLevel ?? 0,
+    strictAlignment: ((opts.progFlags ?? 0) & 3) === 1, testStateFreq: ((opts.progFlags ?? 0) & 8) !== 0,
+    testRegInvariants: ((opts.progFlags ?? 0) & 128) !== 0,
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
@@ -319,6 +328,8 @@ class Walker {
       this.explored.clear();
       this.bucketSizes.clear();
       for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
+      // do_check starts every function with do_print_state false (a last path pruned as "from X to Y: safe" left it set)
+      this.doPrintState = false;
       this.walk();
       markGlobalVerified(env, sub);
       if (env.log.level === 1) env.log.reset(0);
@@ -475,7 +486,7 @@ class Walker {
     const mayGoto = at.code === 0xe5;
     const force = mayGoto || callsCallback(at);
     // force_new_state: a forced checkpoint, or a history too long to keep walking
-    const forceNew = force || env.cur.histLen > 40;
+    const forceNew = force || env.opts.testStateFreq === true || env.cur.histLen > 40;
     let addNew = forceNew || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
@@ -486,7 +497,7 @@ class Walker {
     // clean_live_states: finished states of the same call chain forget what is dead, once
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
-      if (pruned) { keep.push(cp); continue; }
+      if (pruned || cp.bucket !== bucket) { keep.push(cp); continue; }
       if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
         // RANGE_WITHIN: every scalar compared by range, precise or not
@@ -523,7 +534,7 @@ class Walker {
     this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
     markAllScalarsImprecise(env.cur);
-    const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false };
+    const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false, bucket };
     // the current path's history restarts at the checkpoint (insn_hist_start = insn_hist_end)
     env.cur.hist = undefined;
     env.cur.histLen = 0;
