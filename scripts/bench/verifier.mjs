@@ -31,6 +31,9 @@ export default async function () {
   const { loadObject } = await imp("src/elf/index.ts");
   const { resolveSection } = await imp("src/progtypes/index.ts");
   const { possibleCpus } = await imp("src/kernel/maps.ts");
+  // CO-RE relocations, externs and kfuncs resolved against the bundled target BTF (the running kernel's)
+  const { bundledTarget } = await imp("src/load/node.ts");
+  const target = bundledTarget();
   const nrCpus = possibleCpus();
   let kv;
   if (process.getuid?.() === 0) {
@@ -40,7 +43,7 @@ export default async function () {
   /** A program to time: how to run the emulator once, and the kernel once (its verification time in usec). */
   const fromObject = (path, name) => {
     let programs;
-    try { programs = loadObject(new Uint8Array(readFileSync(path)), { file: basename(path), allowUnsupported: true }).programs; } catch { return []; }
+    try { programs = loadObject(new Uint8Array(readFileSync(path)), { file: basename(path), allowUnsupported: true, target }).programs; } catch { return []; }
     const out = [];
     for (const p of programs) {
       const section = p.section.replace(/^\?/, "");
@@ -48,6 +51,8 @@ export default async function () {
       // BTF-typed program types load only with an attach target: no kernel time to compare with
       if (!sec || [26, 27, 28, 29].includes(sec.progType)) continue;
       if (name && p.name !== name) continue;
+      // a program bpfkit cannot use (an unresolved relocation, a feature it lacks) has nothing to time
+      if (p.unsupported?.length) continue;
       const prog = { ...p, section };
       const opts = { progType: sec.progType, hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, nrCpus };
       if (sec.attachType !== undefined) opts.attachType = sec.attachType;
