@@ -383,7 +383,10 @@ class Walker {
       if (insn.code === 0x18) i++;
     }
     const round = (d: number): number => Math.ceil(d / 16) * 16;
-    const privSupported = [2, 5, 7, 17].includes(env.opts.progType) && !hasTailCall.includes(true);
+    // bpf_enable_priv_stack: the running 6.18 kernel gives a sub-program of 64 bytes or more a private stack
+    // for perf_event programs only (kprobe, tracepoint and raw_tracepoint programs are refused with the
+    // combined size: corpus entry 13-338, re-recorded), and none when a tail call is made
+    const privSupported = env.opts.progType === 7 && !hasTailCall.includes(true);
     // priv_stack_mode per sub-program: undefined (unknown), "adaptive" or "none"
     const mode: ("adaptive" | "none" | undefined)[] = new Array(n).fill(undefined);
     const dfs = (sp: number, depth: number, frame: number, priv: boolean): string | undefined => {
