@@ -30,6 +30,19 @@ export class Reject extends Error {
   }
 }
 
+/**
+ * The time limit (VerifyOptions.timeoutMs) ran out before the walk ended: no verdict. Thrown from the walk
+ * loop and turned into the "timeout" verdict by the driver, never shown to the user as an error.
+ */
+export class VerifyTimeout extends Error {
+  constructor(readonly seconds: number, readonly processed: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(`timeout after ${seconds} s, ${processed} insns processed`);
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export interface EnvOptions {
   progType: number;
   attachType?: number;
@@ -40,9 +53,15 @@ export interface EnvOptions {
   /** For each map index: where its value holds a bpf_spin_lock / bpf_timer (from BTF). */
   fields: MapFields[];
   gpl: boolean;
+  /** nr_cpu_ids of the target machine: bpf_get_smp_processor_id() returns [0, nrCpus - 1]. */
+  nrCpus: number;
   logLevel: number;
   /** Keep every state seen at every instruction (for --json states / --explain). */
   recordStates?: boolean;
+  /** env->strict_alignment, env->test_state_freq, env->test_reg_invariants (VerifyOptions.progFlags). */
+  strictAlignment?: boolean;
+  testStateFreq?: boolean;
+  testRegInvariants?: boolean;
 }
 
 export interface Env {
@@ -121,6 +140,9 @@ export function sanityCheckBounds(env: Env, r: Reg, where: string): void {
   if (r.type === "not_init") return;
   const msg = invariantViolation(r);
   if (msg === undefined) return;
-  if (env.log.level) env.log.write(`verifier bug: REG INVARIANTS VIOLATION (${where}): ${msg} ${invariantReport(r)}\n`);
+  const line = `verifier bug: REG INVARIANTS VIOLATION (${where}): ${msg} ${invariantReport(r)}`;
+  // BPF_F_TEST_REG_INVARIANTS: the load fails (-EFAULT) instead
+  if (env.opts.testRegInvariants) throw new Reject(line, 14);
+  if (env.log.level) env.log.write(`${line}\n`);
   markUnbounded(r);
 }

@@ -13,8 +13,8 @@ import { helperForProgType } from "../helpers/table.js";
 import { type Env, Reject, regs } from "./env.js";
 import { checkPtrOffReg } from "./calls.js";
 import { checkHelperMem } from "./memory.js";
-import { isConst } from "./scalar.js";
-import { type Reg, type State, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { isConst, isZero } from "./scalar.js";
+import { type Reg, type State, assignReg, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 
 const MAX_ARGS = 5;
 
@@ -175,11 +175,11 @@ function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: numb
       continue;
     }
     // check_mem_reg: NULL passes; otherwise the memory must be readable and writable for the whole size
-    if (reg.type === "scalar" && isConst(reg) && reg.varOff.value === 0n) continue;
-    const saved = { ...reg };
+    if (reg.type === "scalar" && isZero(reg)) continue;
+    const saved = copyReg(reg);
     // the write check clobbers the caller's stack (helper semantics) without marking the slots for the log
     const scratched = new Set(env.scratchedSlots);
-    if (reg.maybeNull) R[regno] = { ...reg, maybeNull: false };
+    if (reg.maybeNull) { R[regno] = copyReg(reg); R[regno]!.maybeNull = false; }
     try {
       checkHelperMem(env, regno, arg.size, false, true, false);
       checkHelperMem(env, regno, arg.size, true, true, false);
@@ -312,7 +312,7 @@ function changesPktData(env: Env, subprog: number): boolean {
 function clearPacketPointers(s: State): void {
   for (const f of s.frames) {
     const all = [...f.regs, ...f.stack.filter((x) => x.kinds[7] === 1).map((x) => x.spilled)];
-    for (const r of all) if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") Object.assign(r, unknownScalar());
+    for (const r of all) if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") assignReg(r, unknownScalar());
   }
 }
 

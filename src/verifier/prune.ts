@@ -7,7 +7,8 @@
 // Scalars are compared by range only where the old state marked them precise (precision.ts): any
 // other scalar of the old state was never relied upon after this point, so any scalar matches it.
 // Registers dead at the checkpoint are forgotten first (liveness.ts, clean_live_states).
-import { tEquals, tIn } from "./tnum.js";
+import { boundsEqual, rangeWithin } from "./scalar.js";
+import { tIn } from "./tnum.js";
 import { type Frame, type Reg, type StackSlot, type State, Slot, unknownScalar } from "./state.js";
 
 export interface Checkpoint {
@@ -23,6 +24,12 @@ export interface Checkpoint {
   /** A later iteration of a loop (may_goto, a callback-calling helper) was pruned against this state
    *  while it was unfinished: its subtree's stack reads are incomplete until it finishes. */
   loopHit?: boolean;
+  /** Its explored_states hash bucket (insn ^ callsite of its innermost frame, modulo the program length):
+   *  is_state_visited only looks at the current state's bucket, so states of the same instruction reached
+   *  through another call site are neither compared, nor counted as misses, nor stop a new state. */
+  bucket: number;
+  /** Evicted from its instruction's list while unfinished (freed, and uncounted, when it finishes). */
+  evicted?: boolean;
 }
 
 /**
@@ -72,17 +79,12 @@ function scalarId(r: Reg): number {
   return r.id + (r.addConst === 64 ? 2 ** 31 : r.addConst === 32 ? 2 ** 30 : 0);
 }
 
-function rangeWithin(o: Reg, c: Reg): boolean {
-  return o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
-    o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
-}
+
 
 /** The fields regs_exact compares (everything before `id` in struct bpf_reg_state). */
 function sameFields(o: Reg, c: Reg): boolean {
   return o.type === c.type && o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly && o.off === c.off &&
-    o.range === c.range && o.map === c.map && o.memSize === c.memSize && tEquals(o.varOff, c.varOff) && o.umin === c.umin &&
-    o.umax === c.umax && o.smin === c.smin && o.smax === c.smax && o.u32min === c.u32min && o.u32max === c.u32max &&
-    o.s32min === c.s32min && o.s32max === c.s32max;
+    o.range === c.range && o.map === c.map && o.memSize === c.memSize && boundsEqual(o, c);
 }
 
 // module level, not a closure per call: tsx (keepNames) wraps every named closure in a costly __name() call
