@@ -1,8 +1,11 @@
 // The playground's build: a static folder (playground/dist) with relative asset paths that works from
 // any static host and from disk (file://). For file:// the page loads one classic script (iife: module
 // scripts are refused on file:// origins) and the verifier worker is inlined (a blob: worker, because a
-// worker script cannot be loaded from a file:// URL either).
+// worker script cannot be loaded from a file:// URL either). What not every visitor needs is a part,
+// loaded on demand as a classic script of its own (parts-plugin.ts).
+import { resolve } from "node:path";
 import { defineConfig, type Plugin } from "vite";
+import { base64Plugin, partsPlugin } from "./parts-plugin.js";
 
 
 /** <script type="module" crossorigin> -> <script defer>: the bundle is an iife, which file:// allows. */
@@ -20,7 +23,10 @@ export default defineConfig({
   base: "./",
   // bpf/*.o are imported with ?inline (bytes in the bundle: no fetch, so file:// works).
   assetsInclude: ["**/*.o"],
-  plugins: [classicScript],
+  plugins: [classicScript, base64Plugin, partsPlugin(resolve(import.meta.dirname, ".."), [
+    { name: "sockets", entry: "playground/src/parts/sockets.ts", own: ["playground/src/parts/sockets.ts", "src/sockets"] },
+    { name: "target", entry: "playground/src/parts/target.ts", own: ["playground/src/parts/target.ts", "data"] },
+  ])],
   worker: { format: "iife" },
   build: {
     outDir: "dist",

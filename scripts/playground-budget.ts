@@ -6,14 +6,17 @@
 //      after one warm-up (the minimum too: on a shared machine it is the best estimate of the cost); printed beside it, the time from choosing the program to the verdict on screen
 //      (object load, disassembly, editor, worker round trip) and the first, cold, time;
 //   3. no request leaves the page after load, through a session that opens every example and lesson,
-//      runs, steps and shares.
+//      runs, steps, runs a socket scenario and shares: the only requests allowed after load are the site's
+//      own parts (assets/part-*.js, playground/parts-plugin.ts), loaded from the same folder when a
+//      program first needs them; their sizes are printed apart from the first load.
 // Prints one line per figure and exits 1 when a budget is missed. Timings depend on the machine's load,
 // which is printed with them.
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { buildPlayground, launchBrowser, PLAYGROUND_DIST, servePlaygroundDist } from "../test/support/browser.js";
+import { PART_FILE } from "../playground/parts-plugin.js";
 
 const LOAD_BUDGET = 1.5 * 1024 * 1024;
 const VERIFY_BUDGET_MS = 200;
@@ -57,11 +60,23 @@ async function main(): Promise<number> {
     console.log(`first load: ${loaded.length} requests, ${(raw / 1024).toFixed(0)} kB raw, ${(gz / 1024).toFixed(0)} kB gzip -9 (budget ${LOAD_BUDGET / 1024} kB): ${verdict(gz <= LOAD_BUDGET)}`);
     for (const r of rows) console.log(r);
     const wasmInside = readFileSync(join(PLAYGROUND_DIST, new URL(loaded.find((u) => u.endsWith(".js"))!).pathname)).includes("AGFzbQ"); // "\0asm" in base64
-    console.log(`    (the interpreter's Wasm is inside the script as base64: ${wasmInside ? "yes" : "NO"}; the target BTF is not loaded)`);
+    const btfLoaded = loaded.some((u) => /part-target-/.test(u));
+    console.log(`    (the interpreter's Wasm is inside the script as base64: ${wasmInside ? "yes" : "NO"}; the target BTF is ${btfLoaded ? "LOADED" : "not loaded"}): ${verdict(wasmInside && !btfLoaded)}`);
+    const partsOnDisk = readdirSync(join(PLAYGROUND_DIST, "assets")).filter((f) => PART_FILE.test(`/assets/${f}`));
+    console.log(`loaded on demand, not in the first load (${partsOnDisk.length} parts):`);
+    for (const f of partsOnDisk) {
+      const bytes = readFileSync(join(PLAYGROUND_DIST, "assets", f));
+      console.log(`    ${`/assets/${f}`.padEnd(36)} ${(bytes.length / 1024).toFixed(1).padStart(8)} kB raw ${(gzipSync(bytes, { level: 9 }).length / 1024).toFixed(1).padStart(8)} kB gzip`);
+    }
 
     // 3. from here on, nothing may be requested
-    const after: string[] = [];
-    page.on("request", (r) => { if (!/^(blob|data):/.test(r.url())) after.push(r.url()); });
+    const after: string[] = [], parts: string[] = [];
+    const origin = new URL(server.url).origin;
+    page.on("request", (r) => {
+      if (/^(blob|data):/.test(r.url())) return;
+      const u = new URL(r.url());
+      if (u.origin === origin && PART_FILE.test(u.pathname)) parts.push(u.pathname); else after.push(r.url());
+    });
 
     // 2. verification time per example program
     const measure = (how: { example?: string; program?: string }): Promise<{ total: number; worker: number; verdict: string; name: string }> =>
@@ -94,9 +109,12 @@ async function main(): Promise<number> {
         }
         const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[xs.length >> 1]!;
         const w = median(workers);
-        console.log(`    ${`${id}.bpf.o ${prog}`.padEnd(44)} ${v.padEnd(7)} verify ${w.toFixed(0).padStart(4)} ms (min ${Math.min(...workers).toFixed(0).padStart(3)}) · on screen ${median(totals).toFixed(0).padStart(4)} ms (min ${Math.min(...totals).toFixed(0).padStart(3)}) · cold ${cold.worker.toFixed(0).padStart(4)} / ${cold.total.toFixed(0).padStart(4)} ms  ${verdict(w <= VERIFY_BUDGET_MS && v === "accept")}`);
+        console.log(`    ${`${id}: ${prog}`.padEnd(44)} ${v.padEnd(7)} verify ${w.toFixed(0).padStart(4)} ms (min ${Math.min(...workers).toFixed(0).padStart(3)}) · on screen ${median(totals).toFixed(0).padStart(4)} ms (min ${Math.min(...totals).toFixed(0).padStart(3)}) · cold ${cold.worker.toFixed(0).padStart(4)} / ${cold.total.toFixed(0).padStart(4)} ms  ${verdict(w <= VERIFY_BUDGET_MS && v === "accept")}`);
       }
     }
+
+    const target = await page.evaluate(() => (window as unknown as { bpfkitPlayground: { target?: { ms: number; data: { btf: Uint8Array } } } }).bpfkitPlayground.target);
+    console.log(target ? `    the target BTF part (for CO-RE / kernel externs), loaded when the first such object opened: ${target.ms.toFixed(0)} ms to load and decompress (${(target.data.btf.length / 1024 / 1024).toFixed(1)} MB of BTF)` : "    no example needed the target BTF");
 
     // 3. a session: lessons, runs, steps, share
     await page.click("button[data-tab=course]");
@@ -112,9 +130,14 @@ async function main(): Promise<number> {
     await page.click("#step-btn");
     for (let i = 0; i < 5; i++) await page.click("#step-next");
     await page.click("button[data-tab=maps]");
+    await page.selectOption("#example-select", "sockops_redir");
+    await page.evaluate(() => (window as unknown as { bpfkitPlayground: AppHandle }).bpfkitPlayground.whenVerified());
+    await page.click("button[data-tab=run]");
+    await page.click("#scenario-run");
+    await page.waitForSelector("#scenario-result");
     await page.click("#share");
     await page.waitForFunction(() => location.hash.startsWith("#s="));
-    console.log(`requests after load through a session (every example and lesson, run, step, maps, share): ${after.length}${after.length ? ` (${after.slice(0, 5).join(", ")})` : ""}: ${verdict(after.length === 0)}`);
+    console.log(`requests after load through a session (every example and lesson, run, step, maps, socket scenario, share): ${after.length}${after.length ? ` (${after.slice(0, 5).join(", ")})` : ""}, besides the site's own parts (${parts.map((p) => p.replace(/^.*\//, "")).join(", ") || "none"}): ${verdict(after.length === 0)}`);
   } finally {
     await browser.close();
     await server.close();

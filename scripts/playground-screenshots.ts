@@ -78,6 +78,15 @@ async function main(): Promise<void> {
     await page.click("text=Show a solution");
     await verified(page);
     await shot(page, "course");
+
+    // 7. Programs on sockets: the sidecar scenario on the socket world (callbacks, where the bytes went, sock_map).
+    await page.selectOption("#example-select", "sockops_redir");
+    await verified(page);
+    await page.click("button[data-tab=run]");
+    await page.click("#scenario-run");
+    await page.waitForSelector("#scenario-result");
+    await page.evaluate(() => document.getElementById("scenario-result")?.scrollIntoView());
+    await shot(page, "sockets");
   } finally {
     await browser.close();
     await server.close();

@@ -1,6 +1,7 @@
 // The socket-world differential as a table: every scenario of test/sockets/scenarios (or the files
 // given) run live in the kernel and on the simulated host with bpf/sock_trace.bpf.o, `--runs N` times
-// each (to see that the kernel side is stable), and what was compared. Needs root.
+// each (to see that the kernel side is stable), and what was compared; the simulated host runs the
+// programs in the checked interpreter and compiled, and each is compared with the kernel. Needs root.
 // With no files, the generated map-operation scenarios (test/sockets/generated.ts) run too.
 //   npx tsx scripts/sockets-differential.ts [--runs N] [--show] [FILE.scn ...]
 import { readdirSync, readFileSync } from "node:fs";
@@ -24,6 +25,9 @@ const list: { name: string; text: string }[] = (files.length ? files : readdirSy
 if (!files.length) list.push(...GENERATED_SEEDS.map((seed) => ({ name: `generated map ops ${seed}`, text: mapOpsScenario(seed) })));
 
 const programs = await loadPrograms("bpf/sock_trace.bpf.o");
+// both offline engines against the kernel: the checked interpreter and the programs compiled to WebAssembly
+const ENGINES = ["interp", "compiled"] as const;
+const perEngine: Record<string, number> = { interp: 0, compiled: 0 };
 const ns = uniq("bkswd");
 addNetns(ns);
 const cgroup = addCgroup(uniq("bkswd"));
@@ -32,11 +36,12 @@ try {
   console.log(`${"scenario".padEnd(36)} ${"events".padStart(6)} ${"bytes read".padStart(10)} ${"map entries".padStart(11)}  differences`);
   for (const { name, text } of list) {
     const scenario = parseScenario(text, name);
-    const offline = normalize(runScenario(scenario, programs));
+    const offline = ENGINES.map((engine) => ({ engine, report: normalize(runScenario(scenario, programs, { engine })) }));
     let diffs = 0, events = 0, bytes = 0, entries = 0;
     for (let i = 0; i < runs; i++) {
       const kernel = normalize(runScenarioLive(scenario, programs, { netns: ns, cgroup }));
-      const d = differences(kernel, offline);
+      const d = offline.flatMap((o) => differences(kernel, o.report).map((x) => `${o.engine}: ${x}`));
+      for (const o of offline) perEngine[o.engine] += differences(kernel, o.report).length;
       diffs += d.length;
       events = Object.values(kernel.events).flat().length;
       bytes = Object.values(kernel.received).reduce((n, r) => n + Number(r.split(" ")[0]), 0);
@@ -47,7 +52,7 @@ try {
     totalDiff += diffs; totalEvents += events * runs; totalBytes += bytes * runs; totalEntries += entries * runs;
     console.log(`${name.padEnd(36)} ${String(events).padStart(6)} ${String(bytes).padStart(10)} ${String(entries).padStart(11)}  ${diffs}`);
   }
-  console.log(`\n${list.length} scenarios x ${runs} run(s) = ${totalRuns} kernel runs: ${totalEvents} program events, ${totalEntries} map entries and ${totalBytes} bytes read compared, ${totalDiff} differences`);
+  console.log(`\n${list.length} scenarios x ${runs} run(s) = ${totalRuns} kernel runs: ${totalEvents} program events, ${totalEntries} map entries and ${totalBytes} bytes read compared, ${totalDiff} differences (interpreter ${perEngine.interp}, compiled ${perEngine.compiled})`);
 } finally {
   delCgroup(cgroup);
   delNetns(ns);

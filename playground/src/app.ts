@@ -16,6 +16,9 @@ import { renderVerifier, renderStateTab } from "./panels/verifier.js";
 import { RunPanel } from "./panels/run.js";
 import { renderMaps } from "./panels/maps.js";
 import { renderCourse } from "./panels/course.js";
+import { loadPart } from "./parts.js";
+import { targetKernel, type TargetData } from "./target.js";
+import { gunzipWithStreams, type TargetKernel } from "../../src/index.js";
 
 const $ = <T extends HTMLElement>(id: string): T => document.getElementById(id) as T;
 
@@ -178,17 +181,24 @@ export class App {
     this.renderHeader();
   }
 
-  loadExample(ex: Example, withRunSetup = true): void {
+  /** Open an example; synchronous unless it first needs the target BTF (the returned promise settles then). */
+  loadExample(ex: Example, withRunSetup = true): Promise<void> {
     this.object = undefined;
-    const obj = openObject(ex.file, ex.object());
-    this.useObject(obj, ex.program, { example: ex.id });
-    if (withRunSetup) {
-      this.state.packets = ex.packets.map((p) => structuredClone(p));
-      this.state.packet = 0;
-      this.state.maps = this.seedsFromText(ex.maps);
-    }
-    this.showSource(ex.source, ex.file.replace(/\.o$/, ".c"));
-    this.refreshPanels();
+    const done = (obj: LoadedObject): void => {
+      this.useObject(obj, ex.program, { example: ex.id });
+      if (withRunSetup) {
+        this.state.packets = ex.packets.map((p) => structuredClone(p));
+        this.state.packet = 0;
+        this.state.maps = this.seedsFromText(ex.maps);
+        if (ex.scenario) this.state.scenario = ex.scenario; else delete this.state.scenario;
+      }
+      this.showSource(ex.source, ex.file.replace(/\.o$/, ".c"));
+      this.refreshPanels();
+    };
+    const obj = this.openObject(ex.file, ex.object());
+    if (obj instanceof Promise) return obj.then(done);
+    done(obj);
+    return Promise.resolve();
   }
 
   /** Map entries given as text by type (examples) -> the hex the state keeps. */
@@ -203,11 +213,45 @@ export class App {
     return out;
   }
 
+  /** The target kernel objects with CO-RE or kernel externs are relocated for: loaded on first need. */
+  target: { data: TargetData; kernel: TargetKernel; ms: number } | undefined;
+
+  /**
+   * Open an ELF object; one with CO-RE relocations or kernel externs first makes the page load the target
+   * kernel's BTF (a part, about 2 MB) and hand it to the verifier worker. Until then whenVerified() waits.
+   */
+  private openObject(name: string, bytes: Uint8Array): LoadedObject | Promise<LoadedObject> {
+    const first = openObject(name, bytes, this.target?.kernel);
+    return first.needsTarget ? this.openWithTarget(name, bytes) : first;
+  }
+
+  private async openWithTarget(name: string, bytes: Uint8Array): Promise<LoadedObject> {
+    this.markSettling();
+    this.notice(`${name} has CO-RE relocations or kernel externs: loading the target kernel's BTF (Linux 6.18 x86_64)…`);
+    if (!this.target) {
+      const t0 = performance.now();
+      const { TARGET } = await loadPart("target");
+      const gunzip = async (b64: string): Promise<Uint8Array> => {
+        // Uint8Array.fromBase64 (Chromium 140+, Firefox 133+) is 5x faster than atob and a copy loop
+        const native = (Uint8Array as unknown as { fromBase64?: (s: string) => Uint8Array }).fromBase64;
+        if (native) return gunzipWithStreams(native(b64));
+        const s = atob(b64), b = new Uint8Array(s.length);
+        for (let i = 0; i < s.length; i++) b[i] = s.charCodeAt(i);
+        return gunzipWithStreams(b);
+      };
+      const data: TargetData = { description: TARGET.description, release: TARGET.release, btf: await gunzip(TARGET.btfGzBase64), kconfig: new TextDecoder().decode(await gunzip(TARGET.kconfigGzBase64)) };
+      this.target = { data, kernel: targetKernel(data), ms: performance.now() - t0 };
+      this.verifier.setTarget(data);
+    }
+    this.notice(undefined);
+    return openObject(name, bytes, this.target.kernel);
+  }
+
   private useObject(obj: LoadedObject, program: string, origin: NonNullable<SharedState["origin"]>): void {
     const p = obj.programs.find((x) => x.name === program) ?? obj.programs[0]!;
     const text = objectText(p, this.state.syntax);
     this.object = { obj, program: p.name, text };
-    this.notice(obj.unsupported.length ? `${obj.name}: not loaded faithfully: ${obj.unsupported.join("; ")}` : undefined);
+    this.notice(obj.unsupported.length ? `${obj.name}: not loaded faithfully: ${obj.unsupported.join("; ")}` : obj.target ? `${obj.name}: CO-RE relocations and kernel externs resolved against the ${obj.target}` : undefined);
     this.setSource(text, { ...origin, program: p.name });
   }
 
@@ -220,6 +264,7 @@ export class App {
       this.state.packet = 0;
     }
     this.state.maps = {};
+    delete this.state.scenario;
     this.setSource(which === "start" ? l.start : l.solution, { lesson: l.id });
     this.refreshPanels();
   }
@@ -238,8 +283,9 @@ export class App {
       }
       const isElf = bytes[0] === 0x7f && bytes[1] === 0x45 && bytes[2] === 0x4c && bytes[3] === 0x46;
       if (isElf) {
-        const obj = openObject(file.name, bytes);
+        const obj = await this.openObject(file.name, bytes);
         this.state.maps = {};
+        delete this.state.scenario; // the Run tab makes a first one for the object's socket programs
         this.useObject(obj, obj.programs[0]!.name, { object: { name: file.name, base64: toBase64url(bytes) } });
         this.hideSource();
         this.refreshPanels();
@@ -283,9 +329,9 @@ export class App {
     const o = s.origin ?? {};
     try {
       const ex = o.example ? exampleById(o.example) : undefined;
-      if (ex) this.loadExample(ex, false);
+      if (ex) await this.loadExample(ex, false);
       else if (o.object) {
-        const obj = openObject(o.object.name, fromBase64url(o.object.base64));
+        const obj = await this.openObject(o.object.name, fromBase64url(o.object.base64));
         this.useObject(obj, o.program ?? obj.programs[0]!.name, { object: o.object });
       }
       if (this.object && o.program && o.program !== this.object.program) this.useObject(this.object.obj, o.program, o);
@@ -295,6 +341,7 @@ export class App {
     this.state.packets = s.packets;
     this.state.packet = s.packet;
     this.state.maps = s.maps;
+    if (s.scenario !== undefined) this.state.scenario = s.scenario; else delete this.state.scenario;
     // The sender's text wins over the example's (they may have edited it).
     if (s.source !== this.state.source || !this.object) this.setSource(s.source, s.origin);
     else this.state.origin = s.origin;
@@ -365,7 +412,10 @@ export class App {
   private wireHeader(): void {
     const ex = $<HTMLSelectElement>("example-select");
     fill(ex, h("option", { value: "" }, "—"), EXAMPLES.map((e) => h("option", { value: e.id }, e.title)));
-    ex.addEventListener("change", () => { const e = exampleById(ex.value); if (e) this.loadExample(e); });
+    ex.addEventListener("change", () => {
+      const e = exampleById(ex.value);
+      if (e) this.loadExample(e).catch((err: unknown) => this.notice(`${e.file}: ${errorMessages(err).join("; ")}`, true));
+    });
     const input = $<HTMLInputElement>("file-input");
     $("open-file").addEventListener("click", () => input.click());
     input.addEventListener("change", () => { const f = input.files?.[0]; if (f) void this.openFile(f); input.value = ""; });

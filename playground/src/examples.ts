@@ -13,6 +13,10 @@ import sockopsC from "../../bpf/sockops_redir.bpf.c?raw";
 import sockopsO from "../../bpf/sockops_redir.bpf.o?inline";
 import tourC from "../../bpf/xdp_feature_tour.bpf.c?raw";
 import tourO from "../../bpf/xdp_feature_tour.bpf.o?inline";
+// CO-RE: written for the ELF loader's tests (wt-core), packet programs that include vmlinux.h; the page
+// loads the target kernel's BTF (a part) only when this one is opened.
+import coreC from "../../test/fixtures/elf/src/core_xdp.c?raw";
+import coreO from "../../test/fixtures/elf/core_xdp.o?inline";
 import blockedV4 from "../../bpf/packets/blocked_ipv4.hex?raw";
 import allowedV4 from "../../bpf/packets/allowed_ipv4.hex?raw";
 import blockedV6 from "../../bpf/packets/blocked_ipv6.hex?raw";
@@ -37,7 +41,36 @@ export interface Example {
   packets: PacketInput[];
   /** Map entries in the Maps tab's text form (by BTF type), key -> value. */
   maps: Record<string, [string, string][]>;
+  /** Programs that run on sockets: the socket-world scenario the Run tab starts with (docs/sockets.md). */
+  scenario?: string;
 }
+
+/** sockops_redir: an application and its local proxy, then a client outside the cgroup for contrast. */
+const SIDECAR_SCENARIO = `# Sidecar acceleration on a simulated host: an application and its local proxy on loopback,
+# in the cgroup the programs attach to. Edit the steps and run again (docs/sockets.md lists them).
+attach sockops_established sockops
+attach sk_msg_redirect sk_msg sock_map
+socket proxy tcp
+bind proxy 127.0.0.1:15001
+listen proxy
+socket app tcp
+connect app 127.0.0.1:15001
+accept proxy conn
+dump sock_map
+send app "GET / HTTP/1.1"
+send conn "HTTP/1.1 200 OK"
+# made outside the cgroup: its end is never in sock_map, so its bytes take the TCP stack
+socket remote tcp outside
+connect remote 127.0.0.1:15001
+accept proxy conn2
+send remote "hello"
+send conn2 "hi"
+close app
+close conn
+expect conn path sk_msg 14
+expect app received "HTTP/1.1 200 OK"
+expect remote path stack 2
+`;
 
 /** Bytes of a `data:...;base64,` URL (what Vite's `?inline` gives for a binary file). */
 function dataUrlBytes(url: string): Uint8Array {
@@ -90,16 +123,24 @@ export const EXAMPLES: readonly Example[] = [
   },
   {
     id: "sockops_redir", title: "sockops redirect (sockops + sk_msg)", file: "sockops_redir.bpf.o", program: "sockops_established",
-    about: "Sidecar acceleration: a sockops program records established TCP sockets in a sockhash, and an sk_msg program redirects each message straight to the peer socket. These run on sockets, not packets: verify them here.",
+    about: "Sidecar acceleration: a sockops program records established TCP sockets in a sockhash, and an sk_msg program redirects each message straight to the peer socket. These run on sockets, not packets: the Run tab runs a scenario (an application, its local proxy and an outside client) on a simulated host and shows the callbacks, where every byte went and what sock_map holds.",
     object: () => dataUrlBytes(sockopsO), source: sockopsC,
     packets: [],
     maps: {},
+    scenario: SIDECAR_SCENARIO,
   },
   {
     id: "xdp_feature_tour", title: "Feature tour (XDP: globals, calls, loop, tail call)", file: "xdp_feature_tour.bpf.o", program: "xdp_feature_tour",
     about: "Global data in .rodata/.data/.bss, two bpf-to-bpf calls, a bounded loop and a tail call through a prog_array: IPv4 packets with a TTL below min_ttl go to the drop stage. Step through it to watch the calls.",
     object: () => dataUrlBytes(tourO), source: tourC,
     packets: [built("TTL 64 (passes)", { ipv4: { ttl: 64 }, udp: {}, payload: "abcdef" }), built("TTL 1 (tail call, dropped)", { ipv4: { ttl: 1 }, udp: {}, payload: "abcdef" })],
+    maps: {},
+  },
+  {
+    id: "xdp_core", title: "CO-RE (XDP with vmlinux.h: reflect, TTL)", file: "core_xdp.o", program: "xdp_core_reflect",
+    about: "Built against vmlinux.h, as most new XDP and tc code is: every access to struct ethhdr, iphdr and xdp_md is a CO-RE relocation, resolved here against the bundled target kernel's BTF (Linux 6.18 x86_64, loaded the first time an object needs it). The program swaps the MACs, decrements the TTL with an incremental checksum update and sends IPv4 back out (XDP_TX); a TTL of 1 is dropped.",
+    object: () => dataUrlBytes(coreO), source: coreC,
+    packets: [built("UDP, TTL 64 (reflected)", { ipv4: { ttl: 64 }, udp: { dstPort: 53 }, payload: "hello" }), built("TCP, TTL 1 (dropped)", { ipv4: { ttl: 1 }, tcp: { dstPort: 80 } })],
     maps: {},
   },
 ];

@@ -1,7 +1,7 @@
 // Which Program the editor's text stands for: the object's own program while the editor shows its
 // unedited disassembly (with the object's BTF, line info and sibling programs), else the text assembled.
 // Also the shapes (BTF types) of the program's maps, for the Maps tab and the run results.
-import { assemble, BpfkitError, disassemble, loadObject, type MapSpec, type Program } from "../../src/index.js";
+import { assemble, BpfkitError, disassemble, loadObject, type MapSpec, type Program, type TargetKernel } from "../../src/index.js";
 import { parseProgramBtf, rawShape, shapeOf, type Shape } from "./btf-values.js";
 
 export interface LoadedObject {
@@ -10,14 +10,25 @@ export interface LoadedObject {
   programs: Program[];
   /** What the ELF loader could not load faithfully (shown, never hidden). */
   unsupported: string[];
+  /** The object has CO-RE relocations or kernel externs and was opened without a target: open it again with one. */
+  needsTarget?: boolean;
+  /** The target kernel it was relocated for, when it needed one. */
+  target?: string;
 }
 
 export type Syntax = "auto" | "llvm" | "mnemonic";
 
-export function openObject(name: string, bytes: Uint8Array): LoadedObject {
-  const obj = loadObject(bytes, { file: name });
+/**
+ * Open an ELF object. The target kernel (its BTF) is only asked for by objects with CO-RE relocations or
+ * kernel externs; without `target` such an object comes back with `needsTarget` (the page loads the
+ * target BTF, a part, and opens it again).
+ */
+export function openObject(name: string, bytes: Uint8Array, target?: TargetKernel): LoadedObject {
+  let asked = false;
+  const obj = loadObject(bytes, { file: name, target: () => { asked = true; return target; } });
+  if (asked && !target) return { name, bytes, programs: obj.programs, unsupported: obj.unsupported, needsTarget: true };
   if (!obj.programs.length) throw new Error(`${name} has no BPF programs (no executable section with a known program type)`);
-  return { name, bytes, programs: obj.programs, unsupported: obj.unsupported };
+  return { name, bytes, programs: obj.programs, unsupported: obj.unsupported, ...(obj.target ? { target: obj.target } : {}) };
 }
 
 /** The text the editor shows for an object's program: its disassembly with the C lines as comments. */

@@ -18,6 +18,8 @@ export interface SharedState {
   packet: number;
   /** Entries to write into each map before a run, as hex key -> hex value. */
   maps: Record<string, { key: string; value: string }[]>;
+  /** The socket-world scenario the Run tab runs socket programs (sockops, sk_msg...) on (docs/sockets.md). */
+  scenario?: string;
 }
 
 const PREFIX = "s=";

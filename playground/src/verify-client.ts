@@ -3,7 +3,8 @@
 // replaced, so a program that makes the verifier work hard never blocks the next keystroke's result.
 import VerifyWorker from "./verify-worker.ts?worker&inline";
 import type { VerifyReport } from "./verify-core.js";
-import type { WorkerReply, WorkerRequest } from "./verify-worker.js";
+import type { TargetData } from "./target.js";
+import type { WorkerReply, WorkerRequest, WorkerTarget } from "./verify-worker.js";
 
 const BUSY_MS = 1500;
 
@@ -17,8 +18,17 @@ export class VerifyClient {
     this.worker = this.spawn();
   }
 
+  private target: TargetData | undefined;
+
+  /** The target kernel for objects with CO-RE or kernel externs: sent now, and to any replacement worker. */
+  setTarget(target: TargetData): void {
+    this.target = target;
+    this.worker.postMessage({ target } satisfies WorkerTarget);
+  }
+
   private spawn(): Worker {
     const w = new VerifyWorker();
+    if (this.target) w.postMessage({ target: this.target } satisfies WorkerTarget);
     w.onmessage = (e: MessageEvent<WorkerReply>) => {
       const r = e.data;
       if (this.inFlight?.id !== r.id) return;

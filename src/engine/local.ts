@@ -3,7 +3,8 @@
 // instructions. `openEngine` picks the compiled engine when the verifier accepts the program (`auto`).
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Program } from "../program/index.js";
-import { loadProgram, resolveProgType, type CompileStats, type LoadOptions, type RuntimeProgram } from "../runtime/runtime.js";
+import { loadProgram, resolveProgType, type CompileStats, type LoadOptions, type RuntimeProgram, type Stepper } from "../runtime/runtime.js";
+import { ERRNO_NAMES } from "../maps/runtime/map.js";
 import { verifyProgram } from "../verifier/index.js";
 import type { BatchOutcome, BpfEngine, EngineKind, EngineMap, EngineRunInput, EngineRunResult } from "./types.js";
 
@@ -24,20 +25,41 @@ export interface LocalEngineInfo {
   compile?: CompileStats;
 }
 
-/** Whether the verifier emulator accepts `program` (and every tail-call target beside it). */
+/**
+ * Whether the verifier emulator accepts `programs` (a program and every tail-call target beside it, or
+ * the programs of one object, each as its own section's type unless `type` is given).
+ */
 export function verifiedForCompile(programs: readonly Program[], type: string | undefined): { ok: boolean; why?: string } {
   for (const p of programs) {
-    let kind;
-    try { kind = resolveProgType(type ?? p.section); } catch { return { ok: false, why: `${p.name}: unknown program type` }; }
-    try {
-      const res = verifyProgram(p, {
-        progType: kind.info.id, ...(kind.attachType !== undefined ? { attachType: kind.attachType } : {}),
-        hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0,
-      });
-      if (res.verdict !== "accept") return { ok: false, why: `${p.name}: ${res.error?.message ?? "rejected"}` };
-    } catch (err) {
-      return { ok: false, why: `${p.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` };
-    }
+    const v = verdictOf(p, type ?? p.section);
+    if (!v.ok) return v;
+  }
+  return { ok: true };
+}
+
+/**
+ * Verdicts by Program object and type: a Program is not changed once loaded, and a test or a scenario
+ * suite opens many engines and socket worlds on the same objects.
+ */
+const verdicts = new WeakMap<Program, Map<string, { ok: boolean; why?: string }>>();
+function verdictOf(p: Program, typeName: string): { ok: boolean; why?: string } {
+  let byType = verdicts.get(p);
+  if (!byType) verdicts.set(p, (byType = new Map()));
+  let v = byType.get(typeName);
+  if (!v) byType.set(typeName, (v = verify(p, typeName)));
+  return v;
+}
+function verify(p: Program, typeName: string): { ok: boolean; why?: string } {
+  let kind;
+  try { kind = resolveProgType(typeName); } catch { return { ok: false, why: `${p.name}: unknown program type` }; }
+  try {
+    const res = verifyProgram(p, {
+      progType: kind.info.id, ...(kind.attachType !== undefined ? { attachType: kind.attachType } : {}),
+      hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0,
+    });
+    if (res.verdict !== "accept") return { ok: false, why: `${p.name}: ${res.error?.message ?? "rejected"}` };
+  } catch (err) {
+    return { ok: false, why: `${p.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` };
   }
   return { ok: true };
 }
@@ -45,13 +67,14 @@ export function verifiedForCompile(programs: readonly Program[], type: string | 
 class LocalEngine implements BpfEngine {
   readonly maps = new Map<string, EngineMap>();
   constructor(readonly kind: EngineKind, readonly program: Program, readonly rt: RuntimeProgram, readonly info: LocalEngineInfo) {
+    if (kind === "interp") this.debug = (input = {}) => rt.debug(input);
     for (const [name, m] of rt.maps) {
       this.maps.set(name, {
         name, type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, perCpu: m.perCpu,
         entries: () => m.entries().map((e) => ({ key: e.key, values: Array.isArray(e.value) ? e.value : [e.value] })),
         update: (key, value) => {
           const r = m.set(key, m.perCpu ? Array.from({ length: rt.cpus }, () => value) : value);
-          if (r < 0) throw new BpfkitError(diag("BK5014", { map: name, what: `writing the entry failed (errno ${-r})` }), 2);
+          if (r < 0) throw new BpfkitError(diag("BK5014", { map: name, what: `writing the entry failed (${ERRNO_NAMES[-r] ?? "errno"} ${-r})` }), 2);
         },
       });
     }
@@ -62,6 +85,8 @@ class LocalEngine implements BpfEngine {
   runBatch(inputs: readonly EngineRunInput[]): BatchOutcome[] {
     return this.rt.runBatch(inputs);
   }
+  /** Stepping is the interpreter's (compiled engines have no `debug`). */
+  readonly debug?: (input?: Omit<EngineRunInput, "repeat" | "onProgress">) => Stepper;
   close(): void { /* nothing outside this process */ }
 }
 

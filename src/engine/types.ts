@@ -3,6 +3,7 @@
 // BPF_PROG_TEST_RUN (src/kernel/testrun.ts) implement it; the CLI, the test API (src/testing) and the
 // playground use nothing else, so a new engine needs no wrapper of its own anywhere.
 import type { Program } from "../program/index.js";
+import type { Stepper } from "../runtime/step.js";
 
 /** `interp`: the WebAssembly interpreter (checked mode, stepping); `compiled`: the program compiled to WebAssembly; `kernel`: BPF_PROG_TEST_RUN. */
 export type EngineKind = "interp" | "compiled" | "kernel";
@@ -69,6 +70,11 @@ export interface BpfEngine {
    * into WebAssembly, context setup) are paid once per batch where the engine can.
    */
   runBatch(inputs: readonly EngineRunInput[]): BatchOutcome[];
+  /**
+   * One run of `input`, an instruction at a time (src/runtime/step.ts): only the interpreter steps, so
+   * only `interp` engines have it (open one with `engine: "interp"`). Maps carry over as between runs.
+   */
+  debug?(input?: Omit<EngineRunInput, "repeat" | "onProgress">): Stepper;
   close(): void;
 }
 

@@ -2,16 +2,15 @@
 // BPF_PROG_TEST_RUN (net/bpf/test_run.c): the program type decides the context struct and where the packet
 // sits; the output packet, context, trace text, redirect, perf/ringbuf records and duration come back.
 import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
-import { isHelperAllowed } from "../helpers/table.js";
-import { HELPER_IMPLS, type HelperCall, type HelperImpl, type PacketState, type Redirect, type RunCapture, type RuntimeHost } from "../helpers/impl/index.js";
-import { helperName, PSEUDO, type Instruction } from "../isa/index.js";
-import { createRuntimeMap, ArrayOfMapsMap, HashOfMapsMap, ProgArrayMap, RingbufMap, PerfEventArrayMap, ArrayMap, u32Bytes, type RuntimeMap } from "../maps/runtime/index.js";
+import type { Redirect, RunCapture } from "../helpers/impl/index.js";
+import { PSEUDO, type Instruction } from "../isa/index.js";
+import { RingbufMap, PerfEventArrayMap } from "../maps/runtime/index.js";
 import type { Program } from "../program/program.js";
-import { contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
-import { Engine, type CompileStats, type ExecOptions, type ExecResult, type LoadedCode, type Mode } from "./engine.js";
-import { CTX, CTX_MAX, MAY_GOTO_BUDGET, R_READ, R_WRITE } from "./layout.js";
+import { fieldByName, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
+import type { CompileStats, ExecOptions, ExecResult, LoadedCode, Mode } from "./engine.js";
+import { CTX, CTX_MAX, MAY_GOTO_BUDGET } from "./layout.js";
 import { BATCH, type XdpBatchLayout } from "../compiler/index.js";
-import { ctxRegion, type Region } from "./memory.js";
+import { ProgramHost, resolveProgType, type HostProgram } from "./host.js";
 import { Stepper, type StepHost } from "./step.js";
 
 export type { Mode, CompileStats };
@@ -86,7 +85,6 @@ export interface RunResult {
   ringbuf: { map: string; data: Uint8Array }[];
 }
 
-const NO_REGIONS: Region[] = [];
 /** r1 of a program run: the context struct's address. */
 const RUN_ARGS = [BigInt(CTX)];
 const XDP_HEADROOM = 256;
@@ -97,7 +95,6 @@ const GSO_MAX_SEGS = 65535;
 const SHINFO = 320; // SKB_DATA_ALIGN(sizeof(struct skb_shared_info)) on x86-64
 const PAGE = 4096;
 const XDP_FRAME_ROOM = 40; // sizeof(struct xdp_frame) at the start of the headroom
-const MAX_TAIL_CALLS = 33;
 const LOOPBACK_IFINDEX = 1;
 /** __sk_buff fields BPF_PROG_TEST_RUN copies back into ctx_out (convert_skb_to___skb). */
 const SKB_CTX_OUT = new Set(["mark", "priority", "ingress_ifindex", "ifindex", "cb", "tstamp", "wire_len", "gso_segs", "gso_size", "hwtstamp"]);
@@ -112,160 +109,54 @@ function familyOf(t: ProgTypeInfo): Family | undefined {
   }
 }
 
-/** Resolve a program type by section or type name; BK5012 when unknown. */
-export function resolveProgType(name: string): { info: ProgTypeInfo; attachType?: number } {
-  const info = progTypeByName(name);
-  if (!info) throw new BpfkitError(diag("BK5012", { type: name || "(none)" }, {}, "give the type with --type (xdp, tc, socket, cgroup_skb/ingress, ...)"), 2);
-  const sec = resolveSection(name);
-  return sec?.attachType !== undefined ? { info, attachType: sec.attachType } : { info };
-}
+export { resolveProgType, ProgramHost, type HostProgram, type HostOptions, type ResolvedType } from "./host.js";
 
-/** A program loaded into its own runtime (memory, maps, interpreter), ready to run many times. */
-export class RuntimeProgram implements RuntimeHost, StepHost {
-  readonly engine = new Engine();
+/**
+ * A program (and its tail-call targets, of the same type) loaded into its own runtime (memory, maps,
+ * interpreter or compiled code: the host in host.ts), ready to run many times through the test-run API.
+ */
+export class RuntimeProgram extends ProgramHost implements StepHost {
   readonly program: Program;
   readonly progType: ProgTypeInfo;
   readonly layout: ContextLayout | undefined;
-  readonly maps = new Map<string, RuntimeMap>();
-  readonly cpus: number;
-  private readonly mapsByHandle = new Map<number, RuntimeMap>();
-  private readonly codes = new Map<string, LoadedCode>();
-  private readonly byName = new Map<string, Program>();
   private readonly main: LoadedCode;
-  private readonly impls = new Map<number, HelperImpl>();
   private readonly family: Family | undefined;
   private readonly mode: Mode;
   private readonly budget: number;
   readonly executor: Executor;
-  /** How the program was compiled (executor `compiled`). */
-  readonly compileStats: CompileStats | undefined;
-  private currentCpu = 0;
-  private clock: bigint;
-  private readonly clockStep: bigint;
-  private rng: number;
   private pktBuf = 0;
   private pktCap = 0;
-  private regions: Region[] = [];
-  private runMode: Mode = "checked";
-  capture: RunCapture = { trace: [], tailCalls: 0, locks: new Set() };
-  packet: PacketState | undefined;
-  readonly ctxAddr = CTX;
-  readonly task = { pid: 4242, tgid: 4242, uid: 0, gid: 0, comm: "bpfkit" };
 
   constructor(program: Program, options: LoadOptions = {}) {
+    super({
+      ...(options.cpus !== undefined ? { cpus: options.cpus } : {}), ...(options.seed !== undefined ? { seed: options.seed } : {}),
+      ...(options.clockStart !== undefined ? { clockStart: options.clockStart } : {}), ...(options.clockStep !== undefined ? { clockStep: options.clockStep } : {}),
+    });
     this.program = program;
-    const { info, attachType } = resolveProgType(options.type ?? program.section);
-    this.progType = info;
-    this.layout = contextLayout(info.id, attachType);
-    this.family = familyOf(info);
+    const type = resolveProgType(options.type ?? program.section);
+    this.progType = type.info;
+    this.family = familyOf(type.info);
     this.executor = options.executor ?? "interp";
     if (this.executor === "compiled" && options.mode === "checked") {
       throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }, {}, "use --engine interp --mode checked to get every access checked"), 2);
     }
     this.mode = this.executor === "compiled" ? "fast" : options.mode ?? "checked";
     this.budget = options.budget ?? 100_000_000;
-    this.cpus = options.cpus ?? 4;
-    this.clock = options.clockStart ?? 1_000_000_000n;
-    this.clockStep = options.clockStep ?? 1000n;
-    this.rng = (options.seed ?? 0x2545f491) >>> 0 || 1;
-    this.engine.dispatch = (id, at) => this.callHelper(id, at.pc);
     if (this.family === "skb_l2" || this.family === "skb_l3") this.engine.ctxStore = (addr, size, v, imm) => this.storeSkbCtx(addr, size, v, imm);
     const all = [program, ...(options.others ?? []).filter((p) => p !== program)];
-    for (const p of all) for (const spec of p.maps) this.ensureMap(spec);
-    this.fillMapSlots();
+    this.addMaps(all);
     const problems: Diagnostic[] = [];
-    for (const p of all) this.checkHelpers(p, (id) => isHelperAllowed(info.id, id, attachType), problems);
+    const loaded: (HostProgram | undefined)[] = all.map((p) => this.addProgram(p, type, problems));
     if (problems.length) throw new BpfkitError(problems, 1);
-    for (const p of all) { this.codes.set(p.name, this.loadCode(p)); this.byName.set(p.name, p); }
-    this.main = this.codes.get(program.name)!;
-    this.compileStats = this.executor === "compiled"
-      ? this.engine.compile({
+    this.running = loaded[0]!;
+    this.layout = this.running.layout;
+    this.main = this.running.code;
+    if (this.executor === "compiled") {
+      this.compile({
         verified: options.verified ?? false, ctxHook: this.family === "skb_l2" || this.family === "skb_l3",
         ...(this.family === "xdp" && this.layout ? { batch: this.xdpBatchLayout(this.layout) } : {}),
-      })
-      : undefined;
-  }
-
-  // ---- loading ----
-  private ensureMap(spec: Program["maps"][number]): RuntimeMap {
-    let m = this.maps.get(spec.name);
-    if (!m) {
-      m = createRuntimeMap(spec, { mem: this.engine.mem, cpus: this.cpus, cpu: () => this.currentCpu });
-      this.maps.set(spec.name, m);
-      this.mapsByHandle.set(m.handle, m);
+      });
     }
-    return m;
-  }
-
-  /** Map-in-map initial values name other maps of the object (libbpf's `.values = { [i] = &inner }`). */
-  private fillMapSlots(): void {
-    for (const m of this.maps.values()) {
-      if (!(m instanceof ArrayOfMapsMap) && !(m instanceof HashOfMapsMap)) continue;
-      for (const slot of m.spec.initialSlots ?? []) {
-        const inner = this.maps.get(slot.target);
-        if (!inner) throw new BpfkitError(diag("BK5014", { map: m.name, what: `slot ${slot.index} names map '${slot.target}', which the program does not declare` }), 2);
-        if (m instanceof ArrayOfMapsMap) m.setInner(slot.index, inner);
-        else m.setInner(u32Bytes(slot.index).subarray(0, m.spec.keySize), inner);
-      }
-    }
-  }
-
-  /**
-   * Checked mode sees the context field by field, with the program type's read/write rules: a store to
-   * xdp_md.data or a read of a field the type hides faults with the field's name. Consecutive elements
-   * of one array (cb[0..4]) form one region, so an 8-byte access across two of them is allowed.
-   */
-  private get ctxRegions(): Region[] {
-    if (this.ctxRegionCache) return this.ctxRegionCache;
-    const out: Region[] = [];
-    for (const f of this.layout?.fields ?? []) {
-      const flags = (f.read.length ? R_READ : 0) | (f.write.length ? R_WRITE : 0);
-      if (!flags) continue;
-      const base = f.name.replace(/\[\d+\]$/, "");
-      // the context area is CTX_MAX bytes (every layout fits: test/runtime/ctx-area.test.ts); never past it
-      const start = CTX + f.offset, end = Math.min(start + Math.max(f.size, f.span ?? 0), CTX + CTX_MAX);
-      if (start >= end) continue;
-      const last = out[out.length - 1];
-      if (last && last.end === start && last.flags === flags && last.name === `${this.layout!.struct}.${base}` && base !== f.name) { last.end = end; continue; }
-      out.push({ kind: "ctx", name: `${this.layout!.struct}.${base}`, start, end, flags });
-    }
-    this.ctxRegionCache = out;
-    return out;
-  }
-  private ctxRegionCache: Region[] | undefined;
-
-  private checkHelpers(p: Program, allowed: (id: number) => boolean, problems: Diagnostic[]): void {
-    let pc = 0;
-    for (const i of p.insns) {
-      if (i.opcode === 0x85 && i.src === 0) {
-        const name = helperName(i.imm);
-        const short = name?.replace(/^bpf_/, "");
-        if (!name || !short) problems.push(diag("BK5010", { name: `#${i.imm}`, id: i.imm }, { pc }, "no kernel helper has this number"));
-        else if (!allowed(i.imm)) problems.push(diag("BK5011", { name, id: i.imm, progType: this.progType.name }, { pc }));
-        else {
-          const impl = HELPER_IMPLS.get(short);
-          if (!impl) problems.push(diag("BK5010", { name, id: i.imm }, { pc }));
-          else this.impls.set(i.imm, impl);
-        }
-      }
-      pc += i.opcode === 0x18 ? 2 : 1;
-    }
-  }
-
-  private loadCode(p: Program): LoadedCode {
-    const mapAt = (index: number, pc: number): RuntimeMap => {
-      const spec = p.maps[index];
-      if (!spec) throw new BpfkitError(diag("BK5004", { index, count: p.maps.length }, { pc }), 1);
-      return this.maps.get(spec.name)!;
-    };
-    return this.engine.load(p.name, p.insns, {
-      mapHandle: (index, pc) => BigInt(mapAt(index, pc).handle),
-      mapValue: (index, offset, pc) => {
-        const m = mapAt(index, pc);
-        if (!(m instanceof ArrayMap)) throw new BpfkitError(diag("BK5014", { map: m.name, what: "a direct value address (lddw map_value) needs an array map" }, { pc }), 1);
-        return BigInt(m.valueAddress(offset));
-      },
-    });
   }
 
   /**
@@ -287,94 +178,16 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
     this.engine.plainStore(addr, size, v);
   }
 
-  // ---- RuntimeHost ----
-  get progTypeName(): string { return this.progType.name; }
-  cpu(): number { return this.currentCpu; }
-  now(): bigint { const t = this.clock; this.clock += this.clockStep; return t; }
-  random32(): number {
-    // xorshift32: deterministic for a given seed.
-    let x = this.rng;
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    this.rng = x;
-    return x;
-  }
-  get mem() { return this.engine.mem; }
-  map(handle: bigint, helper: string): RuntimeMap {
-    const m = this.mapsByHandle.get(Number(BigInt.asUintN(32, handle)));
-    if (!m) throw new BpfkitError(diag("BK5017", { name: `bpf_${helper}`, id: 0, what: `0x${handle.toString(16)} is not a map` }), 1);
-    return m;
-  }
-  ringbufs(): RingbufMap[] { return [...this.maps.values()].filter((m): m is RingbufMap => m instanceof RingbufMap); }
-  /** Address of a 4-byte context field by name (cached: the per-run setup reads and writes a few). */
-  private ctxAddrOf(name: string): number | undefined {
-    let a = this.ctxAddrs.get(name);
-    if (a === undefined && !this.ctxAddrs.has(name)) {
-      const f = this.layout ? fieldByName(this.layout, name) : undefined;
-      a = f && f.size === 4 ? CTX + f.offset : undefined;
-      this.ctxAddrs.set(name, a);
-    }
-    return a;
-  }
-  private readonly ctxAddrs = new Map<string, number | undefined>();
-  ctxField(name: string): number | undefined {
-    const a = this.ctxAddrOf(name);
-    return a === undefined ? undefined : this.mem.u32[a >> 2];
-  }
-  setCtxField(name: string, value: number): void {
-    const a = this.ctxAddrOf(name);
-    if (a !== undefined) this.mem.u32[a >> 2] = value >>> 0;
-  }
-  tailCall(map: RuntimeMap, index: number): boolean {
-    if (!(map instanceof ProgArrayMap)) return false;
-    const name = map.programAt(index);
-    const code = name === undefined ? undefined : this.codes.get(name);
-    if (!code || this.capture.tailCalls >= MAX_TAIL_CALLS) return false;
-    this.capture.tailCalls++;
-    this.engine.tailCall(code);
-    return true;
-  }
-  callback(entry: number, args: bigint[]): bigint { return this.engine.callback(entry, args); }
-
-  packetChanged(): void {
-    const p = this.packet;
-    if (!p) return;
-    if (this.family === "xdp") {
-      this.setCtxField("data", p.data); this.setCtxField("data_end", p.dataEnd); this.setCtxField("data_meta", p.meta);
-    } else {
-      this.setCtxField("data", p.data); this.setCtxField("data_end", p.dataEnd); this.setCtxField("data_meta", p.data);
-      this.setCtxField("len", p.dataEnd - p.data);
-    }
-    this.mem.setCtrl32("PKT", p.data);
-    this.mem.setCtrl32("PKT_LEN", p.dataEnd - p.data);
+  // ---- RuntimeHost (the rest is ProgramHost's) ----
+  override packetChanged(): void {
+    super.packetChanged();
     // A batch zeroes the whole buffer before its next packet once a helper moved this one.
     if (this.batch?.active) this.mem.u32[(this.batch.desc + BATCH.DIRTY) >> 2] = 1;
-    this.refreshRegions();
   }
 
-  private refreshRegions(): void {
-    // Only checked mode looks at regions (and builds its messages from them).
-    if (this.runMode !== "checked") { this.regions = NO_REGIONS; return; }
-    const regions: Region[] = this.layout ? [...this.ctxRegions] : [ctxRegion(0, true)];
-    const p = this.packet;
-    if (p) {
-      regions.push({ kind: "packet", name: "packet", start: p.data, end: p.dataEnd, flags: this.progType.packetAccess === "read_write" ? R_READ | R_WRITE : R_READ });
-      if (p.meta < p.data) regions.push({ kind: "packet", name: "data_meta", start: p.meta, end: p.data, flags: R_READ | R_WRITE });
-    }
-    for (const m of this.maps.values()) {
-      const r = m.valueRegion();
-      if (r) regions.push({ kind: m instanceof RingbufMap ? "ringbuf" : "map_value", name: `map ${m.name}`, start: r.start, end: r.end, flags: R_READ | R_WRITE });
-    }
-    this.regions = regions;
-    if (this.runMode === "checked") this.mem.setRegions(regions);
-  }
-
-  private callHelper(id: number, pc: number): bigint {
+  protected override callHelper(id: number, pc: number): bigint {
     if (this.batch?.active) this.syncBatchPacket();
-    const impl = this.impls.get(id);
-    const name = helperName(id) ?? `#${id}`;
-    if (!impl) throw new BpfkitError(diag("BK5010", { name, id }, { pc }), 1);
-    const call: HelperCall = { id, name, pc, args: this.engine.args(), rt: this };
-    return BigInt.asUintN(64, impl(call));
+    return super.callHelper(id, pc);
   }
 
   // ---- running ----
@@ -770,10 +583,10 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
   }
 
   /** A loaded program (the main one or one of `others`) by name. */
-  programByName(name: string): Program | undefined { return this.byName.get(name); }
+  programByName(name: string): Program | undefined { return this.programs.get(name)?.program; }
 
   /** The code of a loaded program by name (tests seed prog_array slots with these names). */
-  programNames(): string[] { return [...this.codes.keys()]; }
+  programNames(): string[] { return [...this.programs.keys()]; }
 }
 
 export type BatchResult = { ok: true; result: RunResult } | { ok: false; error: Error };

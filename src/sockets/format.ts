@@ -17,7 +17,9 @@ const isSim = (s: SocketReport): s is SimSocketReport => "callbacks" in s;
 
 export function formatReport(r: ScenarioReport, file?: string): string {
   const out: string[] = [];
-  out.push(`scenario${file ? ` ${file}` : ""} (${r.runner === "offline" ? "simulated host" : "kernel"})`);
+  const engine = (r as SimScenarioReport).engine;
+  const how = engine ? `, ${engine.kind === "compiled" ? "compiled" : `interpreter, ${engine.mode} mode`}${engine.rejected ? `: the verifier rejects ${engine.rejected}` : ""}` : "";
+  out.push(`scenario${file ? ` ${file}` : ""} (${r.runner === "offline" ? `simulated host${how}` : "kernel"})`);
   out.push("", "calls");
   for (const s of r.steps) {
     if (s.op === "attach" || s.op === "map" && s.result === "ok") continue;

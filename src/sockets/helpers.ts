@@ -5,10 +5,8 @@
 // src/helpers/impl.
 import { HELPER_IMPLS, addr, err, helperFail, ok, s32, u64, type HelperCall, type HelperImpl } from "../helpers/impl/index.js";
 import { SockMapRuntime } from "../maps/runtime/index.js";
-import { fieldByName } from "../progtypes/index.js";
-import { CTX } from "../runtime/layout.js";
 import { MAX_MSG_FRAGS, type SkMsg } from "./frags.js";
-import type { ProgramHost } from "./host.js";
+import type { SocketHost } from "./host.js";
 import { TCP, type SimSocket } from "./socket.js";
 import { CB, OP, type SocketWorld } from "./world.js";
 
@@ -44,7 +42,7 @@ const BPF_F_INGRESS = 1;
 const SK_DROP = 0n, SK_PASS = 1n;
 
 function call(c: HelperCall): SockCall {
-  return (c.rt as ProgramHost).call ?? helperFail(c, "this helper runs only in the socket world (src/sockets)");
+  return (c.rt as SocketHost).call ?? helperFail(c, "this helper runs only in the socket world (src/sockets)");
 }
 function want(c: HelperCall, kind: SockCall["kind"]): SockCall {
   const k = call(c);
@@ -56,15 +54,6 @@ function sockMap(c: HelperCall, handle: bigint): SockMapRuntime {
   if (!(m instanceof SockMapRuntime)) helperFail(c, `map '${m.name}' is a ${m.spec.type}, not a sockmap or sockhash`);
   return m;
 }
-/** Write a field of the running program's context (data pointers, size, cb flags the kernel reads live). */
-function setCtx(c: HelperCall, name: string, v: bigint | number, size = 4): void {
-  const layout = (c.rt as ProgramHost).running?.layout;
-  const f = layout ? fieldByName(layout, name) : undefined;
-  if (!f) return;
-  if (size === 8) c.rt.mem.dv.setBigUint64(CTX + f.offset, BigInt.asUintN(64, BigInt(v)), true);
-  else c.rt.mem.dv.setUint32(CTX + f.offset, Number(BigInt.asUintN(32, BigInt(v))), true);
-}
-
 /** sock_map_redirect_allowed: a TCP socket that is not listening. */
 const redirectAllowed = (s: SimSocket): boolean => s.state !== TCP.LISTEN && !s.appClosed;
 
@@ -74,7 +63,7 @@ const sock_ops_cb_flags_set: HelperImpl = (c) => {
   if (!k.sock.fullsock) return err(EINVAL);
   const v = s32(c.args[1]);
   k.sock.cbFlags = v & CB.ALL;
-  setCtx(c, "bpf_sock_ops_cb_flags", k.sock.cbFlags);
+  c.rt.setCtxField("bpf_sock_ops_cb_flags", k.sock.cbFlags);
   return u64(v & ~CB.ALL);
 };
 
@@ -163,8 +152,8 @@ const store_hdr_opt: HelperImpl = (c) => {
   k.world.hdrWritten.push(from.slice(0, klen));
   k.hdr.end += klen;
   k.hdr.remaining -= klen;
-  setCtx(c, "skb_data_end", k.hdr.buffer + k.hdr.end, 8);
-  (c.rt as ProgramHost).setPacketEnd(k.hdr.buffer + k.hdr.end);
+  c.rt.setCtxField("skb_data_end", k.hdr.buffer + k.hdr.end);
+  (c.rt as SocketHost).setPacketEnd(k.hdr.buffer + k.hdr.end);
   return ok;
 };
 
@@ -263,9 +252,9 @@ function msgChange(c: HelperCall, k: SockCall, fn: (msg: SkMsg) => bigint): bigi
     const start = st.buffer;
     k.world.setMsgWindow(st);
     const len = st.window?.length ?? 0;
-    setCtx(c, "data", start, 8);
-    setCtx(c, "data_end", start + len, 8);
-    setCtx(c, "size", st.msg.size);
+    c.rt.setCtxField("data", start);
+    c.rt.setCtxField("data_end", start + len);
+    c.rt.setCtxField("size", st.msg.size);
   }
   return r;
 }
@@ -381,7 +370,7 @@ const skRedirect = (hashed: boolean): HelperImpl => (c) => {
 
 /** sk_skb payload access: the whole skb (linear part and fragments) is at `buffer`. */
 const skbOverride = (name: string, impl: (c: HelperCall, skb: SkbState) => bigint): HelperImpl => (c) => {
-  const k = (c.rt as ProgramHost).call;
+  const k = (c.rt as SocketHost).call;
   if (k?.kind === "sk_skb") return impl(c, k.skb!);
   const generic = HELPER_IMPLS.get(name);
   return generic ? generic(c) : helperFail(c, "not implemented");
@@ -403,10 +392,10 @@ const skb_pull_data = skbOverride("skb_pull_data", (c, skb) => {
   const len = Number(c.args[1] & 0xffffffffn);
   if (len > skb.len) return err(ENOMEM);
   skb.linear = Math.max(skb.linear, len);
-  const host = c.rt as ProgramHost;
+  const host = c.rt as SocketHost;
   host.packet!.dataEnd = skb.buffer + skb.linear;
   host.packetChanged();
-  setCtx(c, "len", skb.len);
+  c.rt.setCtxField("len", skb.len);
   return ok;
 });
 

@@ -3,6 +3,7 @@
 // Browser-safe: no Node imports here; the live kernel runner is src/testing/sockets-live.ts.
 export { SocketWorld, OP, OP_NAMES, CB, type WorldOptions } from "./world.js";
 export { SimSocket, TCP } from "./socket.js";
+export { SocketHost, type SocketEngineChoice, type SocketEngineInfo, type SocketHostOptions } from "./host.js";
 export { parseScenario, parseEndpoint, formatEndpoint, payload, HOOKS, TCP_STATES, type Scenario, type Step, type Expectation, type Endpoint, type SocketKind, type DeliveryPath, type HookInfo } from "./scenario.js";
 export { runScenario, runSteps, scenarioReport, type SimScenarioReport } from "./run.js";
 export { checkExpectation } from "./expect.js";

@@ -4,11 +4,14 @@ import type { Program } from "../program/program.js";
 import { checkExpectation } from "./expect.js";
 import type { ScenarioReport, SimSocketReport } from "./report.js";
 import type { Scenario } from "./scenario.js";
+import type { SocketEngineInfo } from "./host.js";
 import { SocketWorld, type WorldOptions } from "./world.js";
 
 /** The simulated host's report: socket reports carry callbacks, deliveries and cookies. */
 export interface SimScenarioReport extends ScenarioReport {
   runner: "offline";
+  /** What ran the programs: the interpreter (checked or fast) or compiled code, and whether they verified. */
+  engine: SocketEngineInfo;
   sockets: SimSocketReport[];
   /** Every program run in order: which socket, which hook, what it did. */
   timeline: { socket: string; hook: string; program: string; what: string; retval: number }[];
@@ -66,7 +69,7 @@ export function scenarioReport(world: SocketWorld, scenario?: Scenario): SimScen
   for (const [name, s] of world.sockets) if (!s.appClosed && s.state !== 10) world.recvQuiet(name);
   const { sockets, maps } = world.report();
   const report: SimScenarioReport = {
-    runner: "offline", sockets, steps: world.steps, maps, failed: [],
+    runner: "offline", engine: world.host.engineInfo, sockets, steps: world.steps, maps, failed: [],
     timeline: world.log.map((l) => ({ socket: l.sock.name, ...l.record })), trace: world.host.trace,
   };
   for (const step of scenario?.steps ?? []) {

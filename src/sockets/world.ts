@@ -14,7 +14,7 @@ import { R_READ, R_WRITE } from "../runtime/layout.js";
 import type { Mode } from "../runtime/engine.js";
 import { AF_INET, AF_INET6, CtxReader, CtxWriter } from "./contexts.js";
 import { PageFrags, SkMsg, type Elem } from "./frags.js";
-import { ProgramHost, type LoadedProg } from "./host.js";
+import { SocketHost, type LoadedProg, type SocketEngineChoice } from "./host.js";
 import type { MsgState, SkbState, SockCall } from "./helpers.js";
 import { errnoName, type CallbackRecord, type MapReport, type SimSocketReport, type StepReport } from "./report.js";
 import { HOOKS, formatEndpoint, parseEndpoint, TCP_STATES, type DeliveryPath, type Endpoint, type HookInfo, type SocketKind } from "./scenario.js";
@@ -64,7 +64,10 @@ interface Segment {
 }
 
 export interface WorldOptions {
+  /** The interpreter's mode: checked (default) or fast. Compiled code runs with fast mode's semantics. */
   mode?: Mode;
+  /** auto (default): compiled when the verifier accepts every program of the object, else the interpreter. */
+  engine?: SocketEngineChoice;
   /** For messages: the scenario file. */
   file?: string;
 }
@@ -73,7 +76,7 @@ export interface WorldOptions {
 interface MapProgs { msg?: LoadedProg; parser?: LoadedProg; verdict?: LoadedProg; skbVerdict?: LoadedProg }
 
 export class SocketWorld {
-  readonly host: ProgramHost;
+  readonly host: SocketHost;
   /** Sockets by the name the scenario gave them (accepted sockets once accepted). */
   readonly sockets = new Map<string, SimSocket>();
   /** Every socket, named or not, in creation order. */
@@ -101,7 +104,7 @@ export class SocketWorld {
   readonly file: string | undefined;
 
   constructor(programs: readonly Program[], options: WorldOptions = {}) {
-    this.host = new ProgramHost(programs, options.mode ?? "checked");
+    this.host = new SocketHost(programs, { ...(options.mode ? { mode: options.mode } : {}), ...(options.engine ? { engine: options.engine } : {}) });
     this.file = options.file;
     const mem = this.host.mem;
     this.viewBase = mem.alloc(MAX_VIEWS * BPF_SOCK_LAYOUT.size, 8, "socket views");

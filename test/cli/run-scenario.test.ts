@@ -17,7 +17,8 @@ describe("bpfkit run --scenario", () => {
     const r = cli("run", "--scenario", SIDECAR);
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^scenario .*09-sidecar-redirect-ingress\.scn \(simulated host\)$/m);
+    // auto, as `run`: the programs of bpf/sock_trace.bpf.o verify, so they run compiled
+    expect(r.stdout).toMatch(/^scenario .*09-sidecar-redirect-ingress\.scn \(simulated host, compiled\)$/m);
     expect(r.stdout).toMatch(/^ {2}cli \(connected to acc\) {2}tcp {2}127\.0\.0\.1:\d+ -> 127\.0\.0\.1:8080 {2}CLOSED/m);
     expect(r.stdout).toMatch(/^ {4}sockops +trace_sockops +ACTIVE_ESTABLISHED_CB$/m);
     expect(r.stdout).toMatch(/^ {4}sk_msg +trace_msg +redirect 3000 bytes to acc ingress$/m);
@@ -36,6 +37,23 @@ describe("bpfkit run --scenario", () => {
     expect(acc.received).toHaveLength(3100 * 2); // hex
     expect(j.timeline.filter((t) => t.hook === "sk_msg").map((t) => t.socket)).toEqual(["cli", "acc", "cli"]);
     expect(j.failed).toEqual([]);
+  });
+
+  it("--engine interp|compiled chooses what runs the programs, with the same report; other engines are exit 2", () => {
+    const interp = cli("run", "--scenario", SIDECAR, "--engine", "interp", "--json");
+    const compiled = cli("run", "--scenario", SIDECAR, "--engine", "compiled", "--json");
+    expect([interp.status, compiled.status]).toEqual([0, 0]);
+    const ji = JSON.parse(interp.stdout) as { engine: unknown }, jc = JSON.parse(compiled.stdout) as { engine: unknown };
+    expect(ji.engine).toEqual({ kind: "interp", mode: "checked" });
+    expect(jc.engine).toEqual({ kind: "compiled", mode: "fast", verified: true });
+    expect({ ...ji, engine: 0 }).toEqual({ ...jc, engine: 0 });
+    expect(cli("run", "--scenario", SIDECAR, "--engine", "interp", "--mode", "fast").stdout).toMatch(/\(simulated host, interpreter, fast mode\)$/m);
+    const bad = cli("run", "--scenario", SIDECAR, "--engine", "jit");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/--engine with --scenario must be auto, interp, compiled or kernel, not 'jit'/);
+    const checked = cli("run", "--scenario", SIDECAR, "--engine", "compiled", "--mode", "checked");
+    expect(checked.status).toBe(2);
+    expect(checked.stderr).toMatch(/checked mode needs the interpreter/);
   });
 
   it("a bad scenario is exit 2 with file:line; a failed expectation exit 1", () => {

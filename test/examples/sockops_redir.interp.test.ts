@@ -22,14 +22,17 @@ function decodeKey(k: Uint8Array): string {
   return `${k.subarray(0, 4).join(".")}:${dv.getUint32(8, true)}>${k.subarray(4, 8).join(".")}:${dv.getUint32(12, true)}`;
 }
 
-function world(mode: "checked" | "fast" = "checked"): SocketWorld {
-  const w = new SocketWorld(programs, { mode });
+type Run = "checked" | "fast" | "compiled";
+/** The interpreter in checked or fast mode, or the programs compiled to WebAssembly. */
+function world(run: Run = "checked"): SocketWorld {
+  const w = new SocketWorld(programs, run === "compiled" ? { engine: "compiled" } : { engine: "interp", mode: run });
+  expect(w.host.engineInfo.kind).toBe(run === "compiled" ? "compiled" : "interp");
   w.attach("sockops_established", "sockops");
   w.attach("sk_msg_redirect", "sk_msg", "sock_map");
   return w;
 }
 
-describe.each(["checked", "fast"] as const)("sockops_redir on the simulated host (%s mode)", (mode) => {
+describe.each(["checked", "fast", "compiled"] as const)("sockops_redir on the simulated host (%s)", (mode) => {
   it("puts both ends of a local connection in sock_map, keyed by their 4-tuple", () => {
     const w = world(mode);
     w.create("server", "tcp");

@@ -126,6 +126,113 @@ describeBrowser("playground in chromium", () => {
     await s.page.close();
   });
 
+  /** Run the Run tab's scenario (a program on sockets) and wait for its result. */
+  async function runScenario(page: Page): Promise<void> {
+    await page.click("#scenario-run");
+    await page.waitForSelector("#scenario-result");
+  }
+
+  it("runs the sockops example's scenario on the socket world: callbacks, sk_msg deliveries, sock_map; a shared link keeps an edited scenario", async () => {
+    const s = await open();
+    await s.page.selectOption("#example-select", "sockops_redir");
+    expect(await verified(s.page)).toMatch(/✓ accepted · sockops_established \(sock_ops\)/);
+    expect(s.requests).toEqual([]); // the socket world is not loaded until the Run tab needs it
+    await s.page.click("button[data-tab=run]");
+    await s.page.waitForSelector("#scenario-run");
+    expect(s.requests.map((u) => new URL(u).pathname)).toEqual([expect.stringMatching(/\/assets\/part-sockets-[0-9a-f]{8}\.js$/)]);
+    expect(await s.page.inputValue("#scenario-text")).toContain("attach sk_msg_redirect sk_msg sock_map");
+    await runScenario(s.page);
+    expect(await s.page.locator("#scenario-failed").count()).toBe(0); // the example's `expect` lines hold
+    expect(await s.page.textContent("#scenario-engine")).toMatch(/ran compiled/);
+    const bytes = await s.page.locator("#scenario-bytes tr").allTextContents();
+    expect(bytes).toEqual(["fromtobytespath", "connapp15sk_msg redirect", "appconn14sk_msg redirect", "conn2remote2TCP stack", "remoteconn25TCP stack"]);
+    const app = await s.page.textContent("[data-socket=app]");
+    expect(app).toMatch(/sockopssockops_establishedTCP_CONNECT_CB/);
+    expect(app).toMatch(/ACTIVE_ESTABLISHED_CB/);
+    expect(app).toMatch(/sk_msgsk_msg_redirectredirect 14 bytes to conn ingress/);
+    expect(app).toContain('read 15 bytes "HTTP/1.1 200 OK"');
+    expect(await s.page.textContent("[data-socket=remote]")).toContain("(outside the cgroup)");
+    const calls = await s.page.locator("#scenario-calls tr").allTextContents();
+    expect(calls.find((t) => t.includes("dump sock_map"))).toMatch(/2 entries.*→ socket app.*→ socket conn|2 entries.*→ socket conn.*→ socket app/);
+    expect(await s.page.textContent("[data-map=sock_map]")).toMatch(/sock_map sockhash · 1 entry/); // app and conn closed
+    const endCount = async (): Promise<number> => Number(/^0 → (\d+)$/.exec((await s.page.textContent("#scenario-maps [data-map=redirect_stats] + .map-entries > div:first-child")) ?? "")?.[1]);
+    const redirects = await endCount();
+    expect(redirects).toBeGreaterThan(0);
+    // the Maps tab's entries are written before the first step (redirect_stats is the sk_msg program's map)
+    await s.page.selectOption("#program-select", "sk_msg_redirect");
+    expect(await verified(s.page)).toMatch(/✓ accepted · sk_msg_redirect \(sk_msg\)/);
+    await s.page.click("button[data-tab=maps]");
+    expect(await s.page.textContent("#maps-socket-note")).toContain("scenario");
+    expect(await s.page.locator("#panel-maps .error-text:not(:empty)").count()).toBe(0);
+    await s.page.fill("input[aria-label='new redirect_stats key']", "0");
+    await s.page.fill("input[aria-label='new redirect_stats value']", "100");
+    await s.page.click("[data-map=redirect_stats] button:has-text('add')");
+    await s.page.click("button[data-tab=run]");
+    await runScenario(s.page);
+    expect(await s.page.textContent("#scenario-seeds")).toBe("1 entry from the Maps tab written before the first step");
+    expect(await endCount()).toBe(redirects + 100);
+    // an edit: a failing expectation is shown with its line, and the scenario travels in a shared link
+    const text = await s.page.inputValue("#scenario-text");
+    await s.page.fill("#scenario-text", `${text}expect conn2 received "nothing like this"\n`);
+    await runScenario(s.page);
+    const lines = text.split("\n").length;
+    expect(await s.page.textContent("#scenario-failed")).toContain(`line ${lines}:`);
+    await s.page.click("#share");
+    await s.page.waitForFunction(() => location.hash.startsWith("#s="));
+    const url = s.page.url();
+    expect(s.errors).toEqual([]);
+    expect(s.requests).toHaveLength(1);
+    await s.page.close();
+
+    const t = await open(url);
+    await t.page.click("button[data-tab=run]");
+    await t.page.waitForSelector("#scenario-run");
+    expect(await t.page.inputValue("#scenario-text")).toContain('expect conn2 received "nothing like this"');
+    await runScenario(t.page);
+    expect(await t.page.textContent("#scenario-failed")).toContain(`line ${lines}:`);
+    expect(t.errors).toEqual([]);
+    await t.page.close();
+  });
+
+  it("loads the target kernel's BTF only for an object with CO-RE relocations, then verifies and runs it relocated", async () => {
+    const s = await open();
+    // objects without CO-RE never ask for it
+    await s.page.selectOption("#example-select", "xdp_lb");
+    await verified(s.page);
+    expect(s.requests).toEqual([]);
+    await s.page.selectOption("#example-select", "xdp_core");
+    expect(await verdict(s.page, /accepted · xdp_core_reflect \(xdp\)/)).toMatch(/✓ accepted/);
+    expect(s.requests.map((u) => new URL(u).pathname)).toEqual([expect.stringMatching(/\/assets\/part-target-[0-9a-f]{8}\.js$/)]);
+    expect(await s.page.textContent("#notice")).toContain("resolved against the bundled default (Linux 6.18 x86_64)");
+    await s.page.click("button[data-tab=run]");
+    await s.page.click("#run-btn");
+    expect(await s.page.textContent("#run-action")).toBe("XDP_TX");
+    await s.page.selectOption("#packet-select", { index: 1 });
+    await s.page.click("#run-btn");
+    expect(await s.page.textContent("#run-action")).toBe("XDP_DROP");
+    // another program of the object, and the object again: the target is not loaded twice
+    await s.page.selectOption("#program-select", "tc_core_mark");
+    expect(await verified(s.page)).toMatch(/✓ accepted · tc_core_mark \(/);
+    await s.page.selectOption("#example-select", "xdp_lb");
+    await verified(s.page);
+    await s.page.selectOption("#example-select", "xdp_core");
+    expect(await verified(s.page)).toMatch(/✓ accepted · xdp_core_reflect/);
+    expect(s.requests).toHaveLength(1);
+    // a shared link to it loads the target before restoring the program
+    await s.page.click("#share");
+    await s.page.waitForFunction(() => location.hash.startsWith("#s="));
+    const url = s.page.url();
+    expect(s.errors).toEqual([]);
+    await s.page.close();
+    const t = await open(url);
+    expect(await t.page.textContent("#verdict")).toMatch(/✓ accepted · xdp_core_reflect/);
+    await t.page.click("button[data-tab=run]");
+    await t.page.click("#run-btn");
+    expect(await t.page.textContent("#run-action")).toBe("XDP_TX");
+    expect(t.errors).toEqual([]);
+    await t.page.close();
+  });
+
   it("steps through three instructions with registers, the packet bytes touched and the current line", async () => {
     const s = await open();
     await s.page.click("button[data-tab=run]");
@@ -222,6 +329,16 @@ describeBrowser("playground in chromium", () => {
     await s.page.click("button[data-tab=run]");
     await s.page.click("#run-btn");
     expect(await s.page.textContent("#run-action")).toBe("XDP_TX");
+    // the socket world is a part of its own: a classic script loads from disk too
+    await s.page.selectOption("#example-select", "sockops_redir");
+    await verified(s.page);
+    await s.page.waitForSelector("#scenario-run");
+    await runScenario(s.page);
+    expect(await s.page.locator("#scenario-bytes tr").count()).toBe(5);
+    expect(await s.page.locator("#scenario-failed").count()).toBe(0);
+    // and the target BTF part, decompressed on the page
+    await s.page.selectOption("#example-select", "xdp_core");
+    expect(await verdict(s.page, /accepted · xdp_core_reflect/)).toMatch(/✓ accepted/);
     expect(s.errors).toEqual([]);
     await s.page.close();
   });

@@ -7,14 +7,37 @@ import { parse } from "../../playground/src/btf-values.js";
 import { packetBytes } from "../../playground/src/packets.js";
 import { loadEngine } from "../../playground/src/engine.js";
 import { currentProgram, mapShapes, objectText, openObject } from "../../playground/src/program-source.js";
+import { targetKernel } from "../../playground/src/target.js";
+import { BUNDLED } from "../../src/load/node.js";
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+
+/** The target the page builds from its part (parts/target.ts bundles the same files as base64). */
+const pageTarget = () => targetKernel({
+  description: BUNDLED.description, release: BUNDLED.release,
+  btf: new Uint8Array(gunzipSync(readFileSync(BUNDLED.btf))),
+  kconfig: gunzipSync(readFileSync(BUNDLED.kconfig)).toString("utf8"),
+});
 
 describe("playground examples", () => {
   it("cover the bpf/ examples the issue names", () => {
     expect(EXAMPLES.map((e) => e.id)).toEqual(expect.arrayContaining(["xdp_ddos_blocklist", "xdp_lb", "tc_policy", "socket_filter", "sockops_redir"]));
   });
 
+  it("only the CO-RE example needs the target kernel's BTF; opened with the page's target it relocates", () => {
+    const needing = EXAMPLES.filter((e) => openObject(e.file, e.object()).needsTarget).map((e) => e.id);
+    expect(needing).toEqual(["xdp_core"]);
+    const ex = EXAMPLES.find((e) => e.id === "xdp_core")!;
+    const obj = openObject(ex.file, ex.object(), pageTarget());
+    expect(obj.needsTarget).toBeUndefined();
+    expect(obj.unsupported).toEqual([]);
+    expect(obj.target).toBe("bundled default (Linux 6.18 x86_64)");
+    expect(obj.programs.map((p) => p.name)).toEqual(["xdp_core_reflect", "xdp_core_drop", "tc_core_mark"]);
+  });
+
   describe.each(EXAMPLES.map((e) => [e.id, e] as const))("%s", (_id, ex) => {
-    const obj = openObject(ex.file, ex.object());
+    const first = openObject(ex.file, ex.object());
+    const obj = first.needsTarget ? openObject(ex.file, ex.object(), pageTarget()) : first;
     const program = obj.programs.find((p) => p.name === ex.program)!;
 
     it("opens as its disassembly with C source lines, accepted by the verifier", () => {

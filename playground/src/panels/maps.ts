@@ -4,7 +4,7 @@
 import type { App } from "../app.js";
 import { describe, format, parse, type Shape } from "../btf-values.js";
 import { fill, h } from "../dom.js";
-import { loadEngine } from "../engine.js";
+import { isSocketType, loadEngine } from "../engine.js";
 import { bytesToHex, hexToBytes } from "../packets.js";
 import { EDITABLE_MAP_TYPES, errorMessages, mapShapes, type MapShapes } from "../program-source.js";
 import { formatValues } from "./run.js";
@@ -78,8 +78,14 @@ export function renderMaps(app: App, panel: HTMLElement): void {
   }
   // What the maps hold when a run starts: the object's initial values (.data, .rodata) plus the entries above.
   const preview = h("details", { class: "map-preview" }, h("summary", {}, "What the maps hold when a run starts"));
+  if (isSocketType(app.report?.progType)) {
+    // programs on sockets run in the socket world, which writes these entries before the scenario's first step
+    parts.push(h("p", { class: "muted", id: "maps-socket-note" }, "These programs run on sockets: the entries above are written before the first step of the Run tab's scenario, and its result shows the maps after every dump and at the end."));
+    fill(panel, ...parts);
+    return;
+  }
   try {
-    const engine = loadEngine(program, others);
+    const engine = loadEngine(program, others, "interp");
     const problems: string[] = [];
     for (const [name, entries] of Object.entries(seeds)) {
       if (shapes.some((m) => m.spec.name === name)) problems.push(...engine.seed(name, entries.map((e) => ({ key: hexToBytes(e.key), value: hexToBytes(e.value) }))));

@@ -1,17 +1,22 @@
 // The Run tab: packets (builder, hex, pcap), a run's result (action, the packet with the bytes the
-// program changed, map changes, trace output) and step-by-step execution (registers, stack, the packet
-// bytes each instruction touches).
-import { BpfkitError, type runtime } from "../../../src/index.js";
+// program changed, map changes, trace output; compiled code when the verifier accepts the program) and
+// step-by-step execution in the interpreter (registers, stack, the packet bytes each instruction
+// touches). Programs that run on sockets get the scenario view instead (sockets.ts).
+import { BpfkitError, type EngineRunResult, type runtime } from "../../../src/index.js";
 import type { App } from "../app.js";
 import { format, type Shape } from "../btf-values.js";
 import { fill, h, hexDump } from "../dom.js";
-import { loadEngine, type MapContents, type PlaygroundEngine } from "../engine.js";
+import { isSocketType, loadEngine, type MapContents, type PlaygroundEngine } from "../engine.js";
+import { programKind } from "../verify-core.js";
+import { ScenarioPanel } from "./sockets.js";
 import { bytesToHex, DEFAULT_FIELDS, describePacket, hexLines, hexToBytes, packetBytes, PacketError, type PacketFields, type PacketInput } from "../packets.js";
 import { EDITABLE_MAP_TYPES, errorMessages, mapShapes, type CurrentProgram, type MapShapes } from "../program-source.js";
 
 interface RunOutcome {
   input: Uint8Array;
-  result?: runtime.RunResult;
+  result?: EngineRunResult;
+  /** What ran it: compiled code, or the interpreter (the verifier rejects the program). */
+  engine?: PlaygroundEngine["kind"];
   error?: string[];
   /** Editor line of a fault, when known. */
   faultLine?: number;
@@ -78,8 +83,18 @@ export class RunPanel {
   private outcome: RunOutcome | undefined;
   private session: StepSession | undefined;
   private stale = false;
+  private readonly scenario: ScenarioPanel;
 
-  constructor(private readonly app: App, private readonly el: HTMLElement) {}
+  constructor(private readonly app: App, private readonly el: HTMLElement) {
+    this.scenario = new ScenarioPanel(app);
+  }
+
+  /** The program runs on sockets (sockops, sk_msg, sk_skb, sock_addr): the tab shows the scenario view. */
+  private get onSockets(): boolean {
+    let type = this.app.report?.progType;
+    try { type = programKind(this.app.program().program.section)?.name ?? type; } catch { /* the text does not assemble: the last report's type */ }
+    return isSocketType(type);
+  }
 
   /** Editor line of the instruction a stepped run stops at next. */
   get stepLine(): number | undefined {
@@ -97,6 +112,7 @@ export class RunPanel {
 
   reset(): void {
     this.outcome = undefined;
+    this.scenario.reset();
     this.session = undefined;
     this.stale = false;
     this.app.editor.setStepLine(undefined);
@@ -106,8 +122,8 @@ export class RunPanel {
 
   // ---- running ----
 
-  /** Load the program into a fresh engine with the Maps tab's entries. */
-  private prepare(): { cur: CurrentProgram; engine: PlaygroundEngine; shapes: MapShapes[]; before: MapContents[]; input: Uint8Array } | { error: string[] } {
+  /** Load the program into a fresh engine (the interpreter to step) with the Maps tab's entries. */
+  private prepare(choice: "auto" | "interp" = "auto"): { cur: CurrentProgram; engine: PlaygroundEngine; shapes: MapShapes[]; before: MapContents[]; input: Uint8Array } | { error: string[] } {
     const p = this.packet;
     if (!p) return { error: ["add a packet first"] };
     let input: Uint8Array;
@@ -115,7 +131,7 @@ export class RunPanel {
     let cur: CurrentProgram;
     try { cur = this.app.program(); } catch (err) { return { error: ["the program does not assemble:", ...errorMessages(err)] }; }
     let engine: PlaygroundEngine;
-    try { engine = loadEngine(cur.program, cur.others); } catch (err) { return { error: errorMessages(err) }; }
+    try { engine = loadEngine(cur.program, cur.others, choice); } catch (err) { return { error: errorMessages(err) }; }
     const problems: string[] = [];
     const names = new Set(cur.program.maps.map((m) => m.name));
     for (const [name, entries] of Object.entries(this.app.state.maps)) {
@@ -134,7 +150,7 @@ export class RunPanel {
     const prep = this.prepare();
     const rejected = this.app.report?.verdict === "reject";
     if ("error" in prep) { this.outcome = { input: new Uint8Array(), error: prep.error, before: [], after: [], shapes: [], rejected }; this.stale = false; this.render(); return; }
-    const o: RunOutcome = { input: prep.input, before: prep.before, after: [], shapes: prep.shapes, rejected };
+    const o: RunOutcome = { input: prep.input, before: prep.before, after: [], shapes: prep.shapes, rejected, engine: prep.engine.kind };
     try {
       o.result = prep.engine.run(prep.input);
     } catch (err) {
@@ -151,7 +167,7 @@ export class RunPanel {
 
   startStepping(): void {
     this.outcome = undefined;
-    const prep = this.prepare();
+    const prep = this.prepare("interp");
     if ("error" in prep) { this.outcome = { input: new Uint8Array(), error: prep.error, before: [], after: [], shapes: [], rejected: false }; this.render(); return; }
     const pcLines = this.app.report?.pcLines ?? [];
     this.session = {
@@ -192,6 +208,7 @@ export class RunPanel {
   // ---- rendering ----
 
   render(): void {
+    if (this.onSockets && !this.session) { fill(this.el, this.scenario.render(() => this.render())); return; }
     fill(this.el, this.renderPackets(), this.renderControls(), this.session ? this.renderStep(this.session) : this.outcome ? this.renderOutcome(this.outcome) : null);
   }
 
@@ -278,7 +295,8 @@ export class RunPanel {
     if (r) {
       box.append(h("div", { class: "result-head" },
         h("span", { class: `action action-${(r.action ?? "").toLowerCase()}`, id: "run-action" }, r.action ?? `retval ${r.retval}`),
-        h("span", { class: "muted" }, `r0 = ${r.r0} · ${r.insnCount} instructions`),
+        h("span", { class: "muted" }, `retval ${r.retval}${r.insnCount !== undefined ? ` · ${r.insnCount} instructions` : ""}`),
+        h("span", { class: "muted", id: "run-engine", title: o.engine === "compiled" ? "The verifier accepts the program, so it ran compiled to WebAssembly; Step through runs it in the interpreter" : "The interpreter in checked mode: every access is checked" }, o.engine === "compiled" ? "· compiled" : "· interpreter"),
         r.redirect ? h("span", { class: "muted" }, `redirect: ${JSON.stringify(r.redirect, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v))}`) : null));
       const changed = (i: number): boolean => i >= o.input.length || o.input[i] !== r.data[i];
       const nChanged = Array.from({ length: r.data.length }, (_, i) => i).filter(changed).length;

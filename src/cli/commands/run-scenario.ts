@@ -22,12 +22,14 @@ export async function runScenarioCommand(file: string | undefined, opts: Scenari
   const object = file ?? (scenario.program !== undefined ? resolve(dirname(opts.scenario), scenario.program) : undefined);
   if (!object) throw new BpfkitError(diag("BK9701", { what: "no object: give it on the command line or with a 'program FILE' line" }, { file: opts.scenario }), 2);
   const programs = await loadPrograms(object);
-  // `run`'s default engine is auto; the socket world runs its programs in the interpreter (its own host)
-  const engine = opts.engine === undefined || opts.engine === "auto" ? "interp" : opts.engine;
+  // as `run`: auto runs the programs compiled when the verifier accepts them all, else in the checked interpreter
+  const engine = opts.engine === undefined ? "auto" : opts.engine === "interpreter" ? "interp" : opts.engine;
+  if (opts.mode !== undefined && opts.mode !== "checked" && opts.mode !== "fast") throw new BpfkitError(diag("BK5013", { what: `--mode must be checked or fast, not '${opts.mode}'` }), 2);
   let report: ScenarioReport;
   if (engine === "kernel") report = await live(scenario, programs);
-  else if (engine === "interp" || engine === "interpreter") report = runScenario(scenario, programs, opts.mode === "fast" ? { mode: "fast" } : {});
-  else throw new BpfkitError(diag("BK5013", { what: `--engine with --scenario must be auto, interp or kernel, not '${engine}' (the socket world runs programs in the interpreter)` }), 2);
+  else if (engine === "auto" || engine === "interp" || engine === "compiled") {
+    report = runScenario(scenario, programs, { engine, ...(opts.mode ? { mode: opts.mode as "checked" | "fast" } : {}) });
+  } else throw new BpfkitError(diag("BK5013", { what: `--engine with --scenario must be auto, interp, compiled or kernel, not '${engine}'` }), 2);
   process.stdout.write(opts.json ? JSON.stringify(reportJson(report), null, 2) + "\n" : formatReport(report, opts.scenario));
   return report.failed.length ? 1 : 0;
 }
