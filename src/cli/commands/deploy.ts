@@ -3,22 +3,22 @@
 import type { Command } from "commander";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 
 const XDP_MODES = ["skb", "native", "auto"] as const;
 const TC_DIRECTIONS = ["ingress", "egress"] as const;
 
 interface DeployFlags {
-  name?: string; prog?: string; type?: string; xdp?: string; mode?: string; tc?: string; sockops?: string;
+  name?: string; prog?: string; program?: string; type?: string; xdp?: string; mode?: string; tc?: string; sockops?: string;
   skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  progOption(program
     .command("deploy")
     .description("load, attach and pin programs so they outlive bpfkit (needs root)")
     .argument("[object]", "program file (.o, .s, .json, .bin)")
-    .option("--name <name>", "deployment name (default: the file name up to its first '.', e.g. x for x.bpf.o)")
-    .option("--prog <name>", "program of the file to deploy")
+    .option("--name <name>", "deployment name (default: the file name up to its first '.', e.g. x for x.bpf.o)"), "program of the file to deploy")
     .option("--type <section>", "program type for files that do not say it")
     .option("--xdp <iface>", "attach XDP to an interface")
     .option("--mode <mode>", "XDP mode: skb, native or auto", "auto")
@@ -48,7 +48,7 @@ export function register(program: Command): void {
         }
         const { loadPrograms, pickProgram } = await import("../../load/node.js");
         const progs = await loadPrograms(object, flags.type !== undefined ? { type: flags.type } : {});
-        const prog = pickProgram(progs, object, flags.prog);
+        const prog = pickProgram(progs, object, progChoice(flags));
         items = [{ program: prog, attach: attachFromFlags(flags) }];
         // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.
         for (const t of k.tailCallTargets(prog, progs)) items.push({ program: t, attach: { type: "none" } });

@@ -9,22 +9,22 @@ import type { Program } from "../../program/index.js";
 import { loadProgramFile, pickProgram } from "../../load/node.js";
 import { disassemble } from "../../text/index.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 
 interface DisasmOptions {
-  syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; program?: string; type?: string;
+  syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; prog?: string; program?: string; type?: string;
   helperNames?: boolean; source?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  progOption(program
     .command("disasm")
     .description("disassemble a BPF program (.s, .bin, .json/.jsonl bundle or .o) in LLVM or mnemonic syntax")
-    .argument("<file>", "program file")
+    .argument("<file>", "program file"), "only this program of the file")
     .option("--syntax <syntax>", "llvm (as llvm-objdump prints it) | mnemonic (the conformance suite's dialect)", "llvm")
     .option("--labels", "name jump and call targets instead of printing relative offsets")
     .option("--offsets", "prefix each instruction with its pc, like objdump")
     .option("--bytes", "show each instruction's bytes, like objdump")
-    .option("--program <name>", "only this program of the file")
     .option("--type <section>", "program type (libbpf section name) for files that do not say it (.bin)")
     .option("--no-helper-names", "print helper calls exactly as llvm-objdump does, without the helper's name")
     .option("--no-source", "do not interleave C source lines (ELF objects with BTF line info)")
@@ -37,7 +37,8 @@ export function register(program: Command): void {
       let programs: Program[];
       try {
         const loaded = await loadProgramFile(file, opts.type !== undefined ? { type: opts.type } : {});
-        programs = opts.program !== undefined ? [pickProgram(loaded.programs, file, opts.program)] : loaded.programs;
+        const chosen = progChoice(opts);
+        programs = chosen !== undefined ? [pickProgram(loaded.programs, file, chosen)] : loaded.programs;
       } catch (err) {
         if (opts.json && err instanceof BpfkitError) {
           process.stdout.write(JSON.stringify({ ok: false, diagnostics: err.diagnostics }, null, 2) + "\n");

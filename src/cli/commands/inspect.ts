@@ -2,25 +2,27 @@
 // file), maps (type, sizes, flags, pinning) and what bpfkit cannot load from it — without loading anything.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { formatDiagnostic } from "../../diagnostics/index.js";
+import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
 import { loadObject, type ElfObject } from "../../elf/index.js";
 import { slotCount } from "../../isa/index.js";
 import { progTypeName, resolveSection } from "../../progtypes/index.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 
-interface InspectOptions { json?: boolean; type?: string }
+interface InspectOptions { json?: boolean; type?: string; prog?: string; program?: string }
 
 export function register(program: Command): void {
-  program
+  progOption(program
     .command("inspect")
     .description("list the programs, maps and unsupported features of a BPF ELF object")
-    .argument("<file>", "ELF object (clang -target bpf)")
+    .argument("<file>", "ELF object (clang -target bpf)"), "only this program of the object (and the maps it uses)")
     .option("--json", "print JSON instead of tables")
     .option("--type <section>", "program type (libbpf section name such as xdp) for sections bpfkit does not know")
     .action(action((file: string, opts: InspectOptions) => {
       const obj = loadObject(readFileSync(file), { file, allowUnsupported: true, ...(opts.type !== undefined ? { type: opts.type } : {}) });
       for (const w of obj.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
-      process.stdout.write(opts.json ? JSON.stringify(summary(obj), null, 2) + "\n" : render(summary(obj)));
+      const s = only(summary(obj), file, progChoice(opts));
+      process.stdout.write(opts.json ? JSON.stringify(s, null, 2) + "\n" : render(s));
       return 0;
     }));
 }
@@ -44,6 +46,14 @@ export function summary(obj: ElfObject) {
     })),
     unsupported: obj.unsupported,
   };
+}
+
+/** The summary of one program (`--prog`): that program and the maps it uses. */
+function only(s: ReturnType<typeof summary>, file: string, name: string | undefined): ReturnType<typeof summary> {
+  if (name === undefined) return s;
+  const p = s.programs.find((x) => x.name === name);
+  if (!p) throw new BpfkitError(diag("BK3006", { name, file, names: s.programs.map((x) => x.name).join(", ") || "(none)" }, { file }), 2);
+  return { ...s, programs: [p], maps: s.maps.filter((m) => p.maps.includes(m.name)) };
 }
 
 function table(rows: string[][]): string {

@@ -15,10 +15,11 @@ import { loadPrograms, pickProgram } from "../../load/node.js";
 import type { Program } from "../../program/program.js";
 import { MAX_REPEAT, resolveProgType, type Mode } from "../../runtime/runtime.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 
 interface Options {
   type?: string; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
-  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string;
+  prog?: string; program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string;
 }
 
 type EngineName = "auto" | "interp" | "compiled" | "kernel";
@@ -208,12 +209,11 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const fmtNs = (ns: number): string => (ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : ns.toFixed(0));
 
 export function register(program: Command): void {
-  program
+  progOption(program
     .command("run")
     .description("run a program (compiled, interpreted or in the kernel's BPF_PROG_TEST_RUN): return value, packet changes, trace output, map changes")
     .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)")
-    .option("--type <type>", "program type / section name (xdp, tc, socket, cgroup_skb/ingress, ...)")
-    .option("--program <name>", "which program of the file to run")
+    .option("--type <type>", "program type / section name (xdp, tc, socket, cgroup_skb/ingress, ...)"), "which program of the file to run")
     .option("--data <hex>", "packet bytes in hex (default: 64 zero bytes)")
     .option("--pcap <file>", "run once per packet of a pcap / pcapng file")
     .option("--pcap-out <file>", "save the packets the program lets through (as it left them) to a pcap file")
@@ -232,7 +232,7 @@ export function register(program: Command): void {
       if (opts.batch !== undefined) return runBatch(opts.batch, opts);
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
       const all = await loadPrograms(file, opts.type !== undefined ? { type: opts.type } : {});
-      const prog = pickProgram(all, file, opts.program);
+      const prog = pickProgram(all, file, progChoice(opts));
       const repeat = intOption("repeat", opts.repeat, 1, 1, MAX_REPEAT);
       const cpu = intOption("cpu", opts.cpu, 0);
       const ctx = opts.ctx !== undefined ? hexOption("ctx", opts.ctx) : undefined;

@@ -18,10 +18,12 @@ import type { MapFields } from "../../verifier/map-fields.js";
 import type { FuncProto } from "../../verifier/global-funcs.js";
 import { toRawSlots, verifySlots, withBtfOptions, type VerifyResult } from "../../verifier/verifier.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 
 interface VerifyOpts {
   type?: string;
   prog?: string;
+  program?: string;
   logLevel?: string;
   json?: boolean;
   explain?: boolean;
@@ -44,12 +46,11 @@ interface Target {
 }
 
 export function register(program: Command): void {
-  program
+  progOption(program
     .command("verify")
     .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input")
     .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o")
-    .option("--type <type>", "program type (libbpf section name such as xdp, tc, socket, cgroup_skb/ingress)")
-    .option("--prog <name>", "which program of a file that holds several")
+    .option("--type <type>", "program type (libbpf section name such as xdp, tc, socket, cgroup_skb/ingress)"))
     .option("--log-level <n>", "print the verifier log as the kernel writes it: 1 (the failing path) or 2 (every instruction)")
     .option("--json", "print the result as JSON: verdict, error {pc, message, line}, states, stats")
     .option("--explain", "for a rejection: source line, branch path, the register at fault and a fix")
@@ -62,7 +63,7 @@ export function register(program: Command): void {
       if (!file) return usage("give a program file (or --batch FILE.jsonl)");
       // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
       const programs = await loadPrograms(file, { lenient: true, ...(opts.type !== undefined ? { type: opts.type } : {}) });
-      const prog = pickProgram(programs, file, opts.prog);
+      const prog = pickProgram(programs, file, progChoice(opts));
       const target = fromProgram(prog);
       const kind = programType(target.section, opts.type, target.name);
       const wantStates = opts.json === true;
@@ -183,7 +184,9 @@ async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
 async function batchTarget(obj: Record<string, unknown>, line: number, type?: string): Promise<Target> {
   if (typeof obj.object === "string") {
     const programs = await loadPrograms(obj.object, type !== undefined ? { type } : {});
-    return fromProgram(pickProgram(programs, obj.object, typeof obj.program === "string" ? obj.program : undefined));
+    // "program" as batch files say it, or "prog" as the command line does
+    const name = typeof obj.program === "string" ? obj.program : typeof obj.prog === "string" ? obj.prog : undefined;
+    return fromProgram(pickProgram(programs, obj.object, name));
   }
   if (typeof obj.insns !== "string") {
     throw new BpfkitError(diag("BK6002", { line, problem: "expected a bundle {\"type\", \"insns\": hex} or {\"object\": \"x.o\", \"program\": \"name\"}" }), 2);
