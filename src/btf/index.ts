@@ -4,3 +4,4 @@
 export { parseBtf, typeById, skipModifiers, sizeOf, BtfBuilder, type Btf, type BtfType, BTF_KIND, BTF_KIND_NAMES } from "./btf.js";
 export { parseBtfExt, type BtfExt } from "./btf-ext.js";
 export { ByteReader } from "./byte-reader.js";
+export * from "./values.js";

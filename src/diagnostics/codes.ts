@@ -130,7 +130,7 @@ export const DIAGNOSTIC_CODES = {
   // BK98xx: daily use (issue #15): command-line options, map entries written from user space, typed keys and values
   BK9801: { severity: "error", message: "bad option: {what}" },
   BK9802: { severity: "error", message: "map '{map}': {op} failed: {errno} ({reason})" },
-  BK9803: { severity: "error", message: "invalid {what}: {reason}" },
+  BK9803: { severity: "error", message: "{reason}" },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;
