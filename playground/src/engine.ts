@@ -34,7 +34,7 @@ export function loadEngine(program: Program, others: readonly Program[] = []): P
       if (!m) return [`the program has no map '${name}'`];
       const problems: string[] = [];
       for (const e of entries) {
-        const r = m.set(e.key, e.value);
+        const r = m.trySet(e.key, e.value);
         if (r !== 0) problems.push(`${name}: the map refused an entry (${ERRNO_NAMES[-r] ?? r})`);
       }
       return problems;

@@ -283,6 +283,8 @@ export function decodeValue(shape: Shape, b: Uint8Array, options: { bigints?: bo
       return shape.values.find((e) => e.value === v)?.name ?? num(v, big);
     }
     case "array": {
+      // a char array is the string itself (unquoted), as JSON and JS callers want it
+      if (shape.display === "string") return cString(b.subarray(off, off + shape.size));
       if (shape.display !== "list") return formatValue(shape, b, off);
       const step = shape.n ? shape.size / shape.n : 0;
       return Array.from({ length: shape.n }, (_, i) => decodeValue(shape.elem, b, options, off + i * step));

@@ -129,7 +129,7 @@ export const DIAGNOSTIC_CODES = {
 
   // BK98xx: daily use (issue #15): command-line options, map entries written from user space, typed keys and values
   BK9801: { severity: "error", message: "bad option: {what}" },
-  BK9802: { severity: "error", message: "map '{map}': {op} failed: {errno} ({reason})" },
+  BK9802: { severity: "error", message: "map '{map}': {op} of key {key} failed: {errno} ({reason})" },
   BK9803: { severity: "error", message: "{reason}" },
 } as const satisfies Record<string, DiagnosticSpec>;
 

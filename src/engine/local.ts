@@ -5,6 +5,8 @@ import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Program } from "../program/index.js";
 import { loadProgram, resolveProgType, type CompileStats, type LoadOptions, type RuntimeProgram } from "../runtime/runtime.js";
 import { verifyProgram } from "../verifier/index.js";
+import type { MapValue } from "../maps/runtime/map.js";
+import { typedEngineMap } from "./typed-map.js";
 import type { BatchOutcome, BpfEngine, EngineKind, EngineMap, EngineRunInput, EngineRunResult } from "./types.js";
 
 export interface EngineOptions extends Omit<LoadOptions, "executor" | "verified"> {
@@ -45,15 +47,13 @@ export function verifiedForCompile(programs: readonly Program[], type: string | 
 class LocalEngine implements BpfEngine {
   readonly maps = new Map<string, EngineMap>();
   constructor(readonly kind: EngineKind, readonly program: Program, readonly rt: RuntimeProgram, readonly info: LocalEngineInfo) {
+    const list = (v: MapValue): Uint8Array[] => (Array.isArray(v) ? v : [v]);
     for (const [name, m] of rt.maps) {
-      this.maps.set(name, {
-        name, type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, perCpu: m.perCpu,
-        entries: () => m.entries().map((e) => ({ key: e.key, values: Array.isArray(e.value) ? e.value : [e.value] })),
-        update: (key, value) => {
-          const r = m.set(key, m.perCpu ? Array.from({ length: rt.cpus }, () => value) : value);
-          if (r < 0) throw new BpfkitError(diag("BK5014", { map: name, what: `writing the entry failed (errno ${-r})` }), 2);
-        },
-      });
+      this.maps.set(name, typedEngineMap(program, m.spec, m.perCpu, {
+        entries: () => m.entries().map((e) => ({ key: e.key, values: list(e.value) })),
+        get: (key) => { const v = m.get(key); return v === undefined ? undefined : list(v); },
+        put: (key, value, flags) => m.set(key, m.perCpu ? Array.from({ length: rt.cpus }, () => value) : value, flags),
+      }));
     }
   }
   run(input: EngineRunInput = {}): EngineRunResult {

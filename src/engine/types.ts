@@ -2,6 +2,8 @@
 // maps, close. The interpreter, the compiled engine (src/engine/local.ts) and the kernel's
 // BPF_PROG_TEST_RUN (src/kernel/testrun.ts) implement it; the CLI, the test API (src/testing) and the
 // playground use nothing else, so a new engine needs no wrapper of its own anywhere.
+import type { Shape } from "../btf/values.js";
+import type { TypedEntry } from "../maps/typed.js";
 import type { Program } from "../program/index.js";
 
 /** `interp`: the WebAssembly interpreter (checked mode, stepping); `compiled`: the program compiled to WebAssembly; `kernel`: BPF_PROG_TEST_RUN. */
@@ -45,6 +47,14 @@ export interface EngineRunResult {
 /** A batch run's outcome per input: a result, or the error that input ended with. */
 export type BatchOutcome = { ok: true; result: EngineRunResult } | { ok: false; error: Error };
 
+/**
+ * A key or value as the map API takes it: its bytes, or typed by the map's BTF (src/btf/values.ts): a
+ * number or bigint for an integer, a string in the command line's syntax (`192.0.2.0/24`, `10.0.0.1`,
+ * `{vip: 10.0.0.100, port: 80}`), an object by field, an array by element. Builders for bytes without
+ * BTF: `mapValues.u32(7)`, `.ipv4("10.0.0.1")`, `.prefix("192.0.2.0/24")`.
+ */
+export type MapInput = Uint8Array | number | bigint | string | boolean | readonly unknown[] | { readonly [field: string]: unknown };
+
 export interface EngineMap {
   readonly name: string;
   /** Map type by kernel name in lower case (`hash`, `lpm_trie`...). */
@@ -52,10 +62,21 @@ export interface EngineMap {
   readonly keySize: number;
   readonly valueSize: number;
   readonly perCpu: boolean;
+  /** Key and value types: by the object's BTF where it has them, else bytes (lpm_trie keys as prefixes). */
+  readonly keyShape: Shape;
+  readonly valueShape: Shape;
   /** Every entry; per-CPU maps give one value per CPU. */
   entries(): { key: Uint8Array; values: Uint8Array[] }[];
-  /** Write one entry (a per-CPU map gets `value` on every CPU); throws a BpfkitError on failure. */
-  update(key: Uint8Array, value: Uint8Array): void;
+  /** Every entry, typed (`entry.key.value`, `entry.value.u64`, `String(entry.key)`). */
+  typedEntries(): TypedEntry[];
+  /** One entry by key, typed; undefined when the map has no such key. */
+  lookup(key: MapInput): TypedEntry | undefined;
+  /**
+   * Write one entry (a per-CPU map gets `value` on every CPU). `flags`: BPF_ANY (0, default), BPF_NOEXIST
+   * (1), BPF_EXIST (2). Throws a MapError (`.errno`, `.errnoName`, `.map`) when the map refuses it, and a
+   * ValueSyntaxError when a typed key or value does not fit the map's type.
+   */
+  update(key: MapInput, value: MapInput, flags?: number): void;
 }
 
 export interface BpfEngine {
@@ -73,7 +94,7 @@ export interface BpfEngine {
 }
 
 /** Seed `maps` (name -> [key, value] pairs) into an engine; throws naming the map that is missing. */
-export function seedMaps(engine: BpfEngine, maps: Record<string, readonly (readonly [Uint8Array, Uint8Array])[]>): void {
+export function seedMaps(engine: BpfEngine, maps: Record<string, readonly (readonly [MapInput, MapInput])[]>): void {
   for (const [name, entries] of Object.entries(maps)) {
     const m = engine.maps.get(name);
     if (!m) throw new Error(`${engine.kind}: program '${engine.program.name}' has no map '${name}' (it has ${[...engine.maps.keys()].join(", ") || "none"})`);

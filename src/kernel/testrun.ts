@@ -4,9 +4,11 @@ import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { BatchOutcome, BpfEngine, EngineMap, EngineRunInput, EngineRunResult } from "../engine/types.js";
 import { mapTypeByName } from "../maps/types.js";
 import { progTypeByName } from "../progtypes/index.js";
-import { mapUpdate } from "./commands.js";
+import { mapLookup, mapUpdate } from "./commands.js";
+import { MapError } from "../maps/errors.js";
+import { typedEngineMap } from "../engine/typed-map.js";
 import { kernelBackendProblem } from "./sys.js";
-import { possibleCpus, readMapEntries, userValueSize } from "./maps.js";
+import { perCpuValues, possibleCpus, readMapEntries, userValueSize } from "./maps.js";
 import type { Program } from "../program/index.js";
 import { progTestRun } from "./commands.js";
 import { ERRNO, KernelError } from "./errors.js";
@@ -72,20 +74,27 @@ export class KernelEngine implements BpfEngine {
     for (const [name, m] of this.mapsByName) {
       const t = mapTypeByName(m.spec.type);
       const perCpu = t?.perCpu ?? false;
-      maps.set(name, {
-        name, type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, perCpu,
+      const size = t ? userValueSize(t.id, m.spec.valueSize) : m.spec.valueSize;
+      maps.set(name, typedEngineMap(program, m.spec, perCpu, {
         entries: () => readMapEntries(m.fd),
-        update: (key, value) => {
+        get: (key) => {
+          const buf = new Uint8Array(size);
+          return mapLookup(m.fd, key, buf) ? (t ? perCpuValues(t.id, m.spec.valueSize, buf) : [buf]) : undefined;
+        },
+        put: (key, value, flags) => {
           let bytes = value;
           if (perCpu && t) {
-            const size = userValueSize(t.id, m.spec.valueSize);
             const stride = size / possibleCpus();
             bytes = new Uint8Array(size);
             for (let off = 0; off < size; off += stride) bytes.set(value.subarray(0, m.spec.valueSize), off);
           }
-          mapUpdate(m.fd, key, bytes);
+          try { mapUpdate(m.fd, key, bytes, flags); } catch (err) {
+            // the same typed error as the local engines, with the kernel's errno (and its KernelError as the cause)
+            if (err instanceof KernelError) throw new MapError(name, "update", err.errno, { key, flags, cause: err });
+            throw err;
+          }
         },
-      });
+      }));
     }
     this.maps = maps;
   }

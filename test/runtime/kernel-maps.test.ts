@@ -44,7 +44,7 @@ describeKernel("runtime maps vs kernel maps", () => {
             if (o.k === "update") {
               const v = new Uint8Array(8); v[0] = o.value;
               try { mapUpdate(km.fd, key, v, o.flags); kAns = 0; } catch (e) { kAns = -(e as { errno: number }).errno; }
-              rAns = rm.set(key, v, o.flags);
+              rAns = rm.trySet(key, v, o.flags);
             } else if (o.k === "delete") {
               try { kAns = mapDelete(km.fd, key) ? 0 : -2; } catch (e) { kAns = -(e as { errno: number }).errno; }
               rAns = rm.delete(key);

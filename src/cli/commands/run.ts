@@ -51,18 +51,20 @@ async function engineFor(prog: Program, others: Program[], opts: Options): Promi
   });
 }
 
-/** `--map NAME:KEY=VALUE`: KEY and VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN (lpm_trie keys). */
+/**
+ * `--map NAME:KEY=VALUE`: KEY and VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN (lpm_trie
+ * keys), or by the map's BTF type (`{saddr: 10.0.0.1, dport: 80}`); the engine map reads them
+ * (src/engine/typed-map.ts) with the same syntax as the kernel map commands (`bpfkit map update`).
+ */
 async function seedMaps(engine: BpfEngine, specs: string[] | undefined): Promise<void> {
   if (!specs?.length) return;
-  // The key/value syntax is the kernel map commands' (`bpfkit map update`), so both read the same way.
-  const { parseBytes } = await import("../../maps/values.js");
   for (const spec of specs) {
     const m = /^([^:=\s]+):(.+)=([^=]+)$/.exec(spec);
     if (!m) throw new BpfkitError(diag("BK5013", { what: `--map '${spec}' must be NAME:KEY=VALUE (e.g. blocklist_v4:192.0.2.0/24=1)` }), 2);
     const [, name, keyText, valueText] = m as unknown as [string, string, string, string];
     const view = engine.maps.get(name);
     if (!view) throw new BpfkitError(diag("BK5014", { map: name, what: `the program has no such map (it has ${[...engine.maps.keys()].join(", ") || "none"})` }), 2);
-    view.update(parseBytes(keyText, view.keySize, `key of map '${name}'`), parseBytes(valueText, view.valueSize, `value of map '${name}'`));
+    view.update(keyText, valueText);
   }
 }
 
