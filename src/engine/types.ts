@@ -5,6 +5,7 @@
 import type { Shape } from "../btf/values.js";
 import type { TypedEntry } from "../maps/typed.js";
 import type { Program } from "../program/index.js";
+import type { CtxChange } from "../progtypes/context.js";
 
 /** `interp`: the WebAssembly interpreter (checked mode, stepping); `compiled`: the program compiled to WebAssembly; `kernel`: BPF_PROG_TEST_RUN. */
 export type EngineKind = "interp" | "compiled" | "kernel";
@@ -31,6 +32,12 @@ export interface EngineRunResult {
   data: Uint8Array;
   /** The context after the run (when the type has one). */
   ctx?: Uint8Array;
+  /**
+   * Context fields the program changed, by name (`skb->mark 0 -> 42`), from the program type's context
+   * table (src/progtypes/context.ts). The kernel engine sees only what BPF_PROG_TEST_RUN copies back to
+   * ctx_out (mark, priority, cb, tstamp for __sk_buff), and only when a ctx was given.
+   */
+  ctxChanges?: CtxChange[];
   /** bpf_trace_printk lines (local engines). */
   trace: string[];
   redirect?: object;

@@ -3,7 +3,7 @@
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { BatchOutcome, BpfEngine, EngineMap, EngineRunInput, EngineRunResult } from "../engine/types.js";
 import { mapTypeByName } from "../maps/types.js";
-import { progTypeByName } from "../progtypes/index.js";
+import { contextChanges, contextLayout, progTypeByName, resolveSection } from "../progtypes/index.js";
 import { mapLookup, mapUpdate } from "./commands.js";
 import { MapError } from "../maps/errors.js";
 import { typedEngineMap } from "../engine/typed-map.js";
@@ -109,7 +109,11 @@ export class KernelEngine implements BpfEngine {
     }
     const r = this.testRun({ ...(input.data ? { data: input.data } : {}), ...(input.ctx ? { ctx: input.ctx } : {}), repeat });
     const out: EngineRunResult = { retval: r.retval, data: r.data, trace: [], duration: r.duration, ringbuf: [], perf: [] };
-    if (r.ctx) out.ctx = r.ctx;
+    if (r.ctx) {
+      out.ctx = r.ctx;
+      const changes = input.ctx ? this.ctxChanges(input.ctx, r.ctx) : [];
+      if (changes.length) out.ctxChanges = changes;
+    }
     const action = this.returnCode(r.retval);
     if (action) out.action = action;
     return out;
@@ -122,6 +126,20 @@ export class KernelEngine implements BpfEngine {
         return { ok: false as const, error };
       }
     });
+  }
+  /**
+   * Fields the program changed, ctx_in against ctx_out: only those the kernel copies back (for __sk_buff,
+   * convert_skb_to___skb: mark, priority, cb, tstamp of the writable ones; tc_classid, tc_index and
+   * queue_mapping stay inside the skb).
+   */
+  private ctxChanges(ctxIn: Uint8Array, ctxOut: Uint8Array) {
+    const info = progTypeByName(this.program.section);
+    const layout = info && contextLayout(info.id, resolveSection(this.program.section)?.attachType);
+    if (!layout) return [];
+    const before = new Uint8Array(Math.max(layout.size, ctxIn.length)); before.set(ctxIn);
+    const after = new Uint8Array(before.length); after.set(ctxOut.subarray(0, after.length));
+    const skbOut = new Set(["mark", "priority", "cb", "tstamp"]);
+    return contextChanges(layout, before, after, layout.struct === "__sk_buff" ? (f) => skbOut.has(f.name.replace(/\[\d+\]$/, "")) : undefined);
   }
   private returnCode(retval: number): string | undefined {
     const info = progTypeByName(this.program.section);

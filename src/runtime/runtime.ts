@@ -7,7 +7,7 @@ import { HELPER_IMPLS, type HelperCall, type HelperImpl, type PacketState, type 
 import { helperName, PSEUDO, type Instruction } from "../isa/index.js";
 import { createRuntimeMap, ArrayOfMapsMap, HashOfMapsMap, ProgArrayMap, RingbufMap, PerfEventArrayMap, ArrayMap, u32Bytes, type RuntimeMap } from "../maps/runtime/index.js";
 import type { Program } from "../program/program.js";
-import { contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
+import { contextChanges, contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type CtxChange, type ProgTypeInfo } from "../progtypes/index.js";
 import { Engine, type CompileStats, type ExecOptions, type ExecResult, type LoadedCode, type Mode } from "./engine.js";
 import { CTX, CTX_MAX, MAY_GOTO_BUDGET, R_READ, R_WRITE } from "./layout.js";
 import { BATCH, type XdpBatchLayout } from "../compiler/index.js";
@@ -74,6 +74,8 @@ export interface RunResult {
   data: Uint8Array;
   /** The context struct after the run (pointer fields zeroed). */
   ctx?: Uint8Array;
+  /** Context fields the program changed (skb->mark, priority, tc_classid, cb[]...), by name. */
+  ctxChanges?: CtxChange[];
   trace: string[];
   redirect?: Redirect;
   /** ns per run: the average of runs 2..repeat (the steady state) when repeat > 1, else the one run. */
@@ -316,6 +318,7 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
     return a;
   }
   private readonly ctxAddrs = new Map<string, number | undefined>();
+  private ctxStart: Uint8Array | undefined;
   ctxField(name: string): number | undefined {
     const a = this.ctxAddrOf(name);
     return a === undefined ? undefined : this.mem.u32[a >> 2];
@@ -547,6 +550,8 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
     this.mem.setCtrl32("CPU", this.currentCpu); // per-CPU array lookups done inside the interpreter
     this.preparePacket(data);
     this.prepareCtx(options.ctx, data);
+    // the context as the program gets it, to name the fields it changed (a copy of at most CTX_MAX bytes)
+    this.ctxStart = this.layout ? this.mem.read(CTX, Math.min(this.layout.size, CTX_MAX)) : undefined;
     this.refreshRegions();
     return { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
   }
@@ -561,7 +566,13 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
     const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
     if (code) out.action = code.name;
     if (this.capture.redirect) out.redirect = this.capture.redirect;
-    if (this.layout) out.ctx = this.outputCtx(ctx);
+    if (this.layout) {
+      out.ctx = this.outputCtx(ctx);
+      if (this.ctxStart) {
+        const changes = contextChanges(this.layout, this.ctxStart, this.mem.read(CTX, this.ctxStart.length));
+        if (changes.length) out.ctxChanges = changes;
+      }
+    }
     for (const m of this.maps.values()) {
       if (m instanceof PerfEventArrayMap) out.perf.push(...m.samples.map((s) => ({ map: m.name, cpu: s.cpu, data: s.data })));
       if (m instanceof RingbufMap) out.ringbuf.push(...m.drain().map((d) => ({ map: m.name, data: d })));

@@ -14,6 +14,7 @@ import { parseJson, bundleToProgram } from "../../program/bundle.js";
 import { loadPrograms, pickProgram } from "../../load/node.js";
 import type { Program } from "../../program/program.js";
 import { MAX_REPEAT, resolveProgType, type Mode } from "../../runtime/runtime.js";
+import { formatCtxValue } from "../../progtypes/context.js";
 import { action } from "../run-command.js";
 import { progChoice, progOption } from "../prog-option.js";
 
@@ -207,6 +208,8 @@ function actionName(prog: Program, opts: Options, retval: number): string | unde
   return info.returnCodes.find((c) => (c.value >>> 0) === retval)?.name;
 }
 
+/** A 64-bit value in JSON: a number when exact, else its decimal string. */
+const jsonInt = (v: bigint): number | string => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString());
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const fmtNs = (ns: number): string => (ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : ns.toFixed(0));
 
@@ -263,6 +266,7 @@ export function register(program: Command): void {
           if (opts.json) {
             results.push({
               retval: r.retval, ...(act ? { action: act } : {}), data_out: toHex(r.data), ...(r.ctx ? { ctx_out: toHex(r.ctx) } : {}),
+              ...(r.ctxChanges ? { ctx_changes: r.ctxChanges.map((c) => ({ field: c.name, before: jsonInt(c.before), after: jsonInt(c.after) })) } : {}),
               trace: r.trace, ...(r.redirect ? { redirect: r.redirect } : {}), maps: changes, ...(r.insnCount !== undefined ? { insn_count: r.insnCount } : {}),
               engine: engine.kind, duration_ns: r.duration, ...(r.firstRun !== undefined && repeat > 1 ? { first_run_ns: r.firstRun } : {}),
               ringbuf: r.ringbuf.map((x) => ({ map: x.map, data: toHex(x.data) })), perf: r.perf.map((x) => ({ map: x.map, cpu: x.cpu, data: toHex(x.data) })),
@@ -274,6 +278,7 @@ export function register(program: Command): void {
           out.push(`retval ${r.retval} (0x${r.retval.toString(16)})${act ? ` ${act}` : ""}`);
           if (r.redirect) out.push(`redirect: ${JSON.stringify(r.redirect)}`);
           out.push(...packetDiff(data, r.data));
+          for (const c of r.ctxChanges ?? []) out.push(`${c.name}: ${formatCtxValue(c, c.before)} -> ${formatCtxValue(c, c.after)}`);
           for (const t of r.trace) out.push(`trace: ${t.replace(/\n$/, "")}`);
           for (const c of changes) out.push(`map ${c.map}[${c.key}]: ${c.before ?? "(none)"} -> ${c.after ?? "(deleted)"}`);
           for (const x of r.ringbuf) out.push(`ringbuf ${x.map}: ${toHex(x.data)}`);
