@@ -131,6 +131,7 @@ export const DIAGNOSTIC_CODES = {
   BK9801: { severity: "error", message: "bad option: {what}" },
   BK9802: { severity: "error", message: "map '{map}': {op} of key {key} failed: {errno} ({reason})" },
   BK9803: { severity: "error", message: "{reason}" },
+  BK9804: { severity: "warning", message: "reads {n} uninitialized byte{s} at {where}{via}: the kernel returns stack garbage here" },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -4,7 +4,9 @@
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Program } from "../program/index.js";
 import { loadProgram, resolveProgType, type CompileStats, type LoadOptions, type RuntimeProgram } from "../runtime/runtime.js";
-import { verifyProgram } from "../verifier/index.js";
+import { verifyProgram, type UninitStackRead } from "../verifier/index.js";
+import { uninitStackWarning } from "../verifier/uninit.js";
+import type { Diagnostic } from "../diagnostics/index.js";
 import type { MapValue } from "../maps/runtime/map.js";
 import { typedEngineMap } from "./typed-map.js";
 import type { BatchOutcome, BpfEngine, EngineKind, EngineMap, EngineRunInput, EngineRunResult } from "./types.js";
@@ -27,7 +29,8 @@ export interface LocalEngineInfo {
 }
 
 /** Whether the verifier emulator accepts `program` (and every tail-call target beside it). */
-export function verifiedForCompile(programs: readonly Program[], type: string | undefined): { ok: boolean; why?: string } {
+export function verifiedForCompile(programs: readonly Program[], type: string | undefined): { ok: boolean; why?: string; uninit?: UninitStackRead[] } {
+  let uninit: UninitStackRead[] | undefined;
   for (const p of programs) {
     let kind;
     try { kind = resolveProgType(type ?? p.section); } catch { return { ok: false, why: `${p.name}: unknown program type` }; }
@@ -37,16 +40,21 @@ export function verifiedForCompile(programs: readonly Program[], type: string | 
         hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0,
       });
       if (res.verdict !== "accept") return { ok: false, why: `${p.name}: ${res.error?.message ?? "rejected"}` };
+      if (p === programs[0]) uninit = res.uninitStackReads ?? [];
     } catch (err) {
       return { ok: false, why: `${p.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` };
     }
   }
-  return { ok: true };
+  return { ok: true, ...(uninit ? { uninit } : {}) };
 }
 
 class LocalEngine implements BpfEngine {
   readonly maps = new Map<string, EngineMap>();
-  constructor(readonly kind: EngineKind, readonly program: Program, readonly rt: RuntimeProgram, readonly info: LocalEngineInfo) {
+  /** Reads of uninitialized stack the verifier found (warned about in checked-mode runs); computed on first need. */
+  private uninit: Diagnostic[] | undefined;
+  constructor(readonly kind: EngineKind, readonly program: Program, readonly rt: RuntimeProgram, readonly info: LocalEngineInfo,
+    private readonly opts: { mode?: "checked" | "fast"; type?: string; uninit?: UninitStackRead[] } = {}) {
+    if (opts.uninit) this.uninit = opts.uninit.map(uninitStackWarning);
     const list = (v: MapValue): Uint8Array[] => (Array.isArray(v) ? v : [v]);
     for (const [name, m] of rt.maps) {
       this.maps.set(name, typedEngineMap(program, m.spec, m.perCpu, {
@@ -57,7 +65,26 @@ class LocalEngine implements BpfEngine {
     }
   }
   run(input: EngineRunInput = {}): EngineRunResult {
-    return this.rt.run(input);
+    const r: EngineRunResult = this.rt.run(input);
+    // Checked mode warns at each pc that reads stack never written: the kernel returns garbage there.
+    // The compiled engine warns too when the verifier's answer is at hand (auto and compiled verify anyway).
+    if (this.kind === "interp" ? (this.opts.mode ?? "checked") === "checked" : this.uninit !== undefined) {
+      const w = this.uninitWarnings();
+      if (w.length) r.warnings = w;
+    }
+    return r;
+  }
+  private uninitWarnings(): Diagnostic[] {
+    if (this.uninit) return this.uninit;
+    let reads: UninitStackRead[] = [];
+    try {
+      const kind = resolveProgType(this.opts.type ?? this.program.section);
+      reads = verifyProgram(this.program, {
+        progType: kind.info.id, ...(kind.attachType !== undefined ? { attachType: kind.attachType } : {}),
+        hasFuncInfo: (this.program.btf?.funcInfo?.length ?? 0) > 0,
+      }).uninitStackReads ?? [];
+    } catch { /* a program the verifier cannot judge gets no warnings */ }
+    return (this.uninit = reads.map(uninitStackWarning));
   }
   runBatch(inputs: readonly EngineRunInput[]): BatchOutcome[] {
     return this.rt.runBatch(inputs);
@@ -69,16 +96,19 @@ class LocalEngine implements BpfEngine {
 export function openEngine(program: Program, options: EngineOptions = {}): BpfEngine & { readonly info: LocalEngineInfo } {
   const choice = options.engine ?? "auto";
   const { engine: _, ...load } = options;
-  if (choice === "interp") return new LocalEngine("interp", program, loadProgram(program, { ...load, executor: "interp" }), { verified: false });
+  const eo = { ...(options.mode ? { mode: options.mode } : {}), ...(options.type !== undefined ? { type: options.type } : {}) };
+  if (choice === "interp") return new LocalEngine("interp", program, loadProgram(program, { ...load, executor: "interp" }), { verified: false }, eo);
   const all = [program, ...(options.others ?? []).filter((p) => p !== program && p.name !== program.name)];
   const v = verifiedForCompile(all, options.type);
   if (choice === "auto" && (!v.ok || options.mode === "checked")) {
-    return new LocalEngine("interp", program, loadProgram(program, { ...load, executor: "interp" }), { verified: v.ok, ...(v.why ? { rejected: v.why } : {}) });
+    return new LocalEngine("interp", program, loadProgram(program, { ...load, executor: "interp" }), { verified: v.ok, ...(v.why ? { rejected: v.why } : {}) },
+      { ...eo, ...(v.uninit ? { uninit: v.uninit } : {}) });
   }
   const { mode: _m, ...rest } = load;
   if (options.mode === "checked") {
     throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }, {}, "use --engine interp for checked mode"), 2);
   }
   const rt = loadProgram(program, { ...rest, executor: "compiled", verified: v.ok });
-  return new LocalEngine("compiled", program, rt, { verified: v.ok, ...(v.why ? { rejected: v.why } : {}), ...(rt.compileStats ? { compile: rt.compileStats } : {}) });
+  return new LocalEngine("compiled", program, rt, { verified: v.ok, ...(v.why ? { rejected: v.why } : {}), ...(rt.compileStats ? { compile: rt.compileStats } : {}) },
+    { ...eo, ...(v.uninit ? { uninit: v.uninit } : {}) });
 }

@@ -6,6 +6,7 @@ import type { Shape } from "../btf/values.js";
 import type { TypedEntry } from "../maps/typed.js";
 import type { Program } from "../program/index.js";
 import type { CtxChange } from "../progtypes/context.js";
+import type { Diagnostic } from "../diagnostics/index.js";
 
 /** `interp`: the WebAssembly interpreter (checked mode, stepping); `compiled`: the program compiled to WebAssembly; `kernel`: BPF_PROG_TEST_RUN. */
 export type EngineKind = "interp" | "compiled" | "kernel";
@@ -49,6 +50,12 @@ export interface EngineRunResult {
   firstRun?: number;
   ringbuf: { map: string; data: Uint8Array }[];
   perf: { map: string; cpu: number; data: Uint8Array }[];
+  /**
+   * Warnings at a pc, such as reads of stack the program never wrote (BK9804: the kernel returns stack
+   * garbage there), as the verifier emulator found them on its paths: the interpreter in checked mode, and
+   * the compiled engine (which was verified anyway); not the interpreter in fast mode, nor the kernel.
+   */
+  warnings?: Diagnostic[];
 }
 
 /** A batch run's outcome per input: a result, or the error that input ended with. */

@@ -245,6 +245,7 @@ export function register(program: Command): void {
       const kept: import("../../packet/capture.js").CapturedPacket[] = [];
       const engine = await engineFor(prog, all, opts);
       const results: object[] = [];
+      const warned = new Set<number>();
       // Long --repeat runs say how far they got (on stderr, about once a second).
       let shown = false;
       const progress = (done: number, total: number): void => {
@@ -257,6 +258,12 @@ export function register(program: Command): void {
           const before = snapshot(engine.maps);
           const r: EngineRunResult = engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}), ...(repeat > 1 ? { onProgress: progress } : {}) });
           if (shown) { process.stderr.write("\n"); shown = false; }
+          // warnings at a pc (uninitialized stack reads), once per pc for the whole command, on stderr
+          for (const w of r.warnings ?? []) {
+            if (warned.has(w.pc ?? -1)) continue;
+            warned.add(w.pc ?? -1);
+            if (!opts.json) process.stderr.write(formatDiagnostic(w) + "\n");
+          }
           const changes = mapChanges(before, snapshot(engine.maps));
           const act = actionName(prog, opts, r.retval);
           if (packetSurvives(act, r.retval, prog, opts)) {
@@ -270,6 +277,7 @@ export function register(program: Command): void {
               trace: r.trace, ...(r.redirect ? { redirect: r.redirect } : {}), maps: changes, ...(r.insnCount !== undefined ? { insn_count: r.insnCount } : {}),
               engine: engine.kind, duration_ns: r.duration, ...(r.firstRun !== undefined && repeat > 1 ? { first_run_ns: r.firstRun } : {}),
               ringbuf: r.ringbuf.map((x) => ({ map: x.map, data: toHex(x.data) })), perf: r.perf.map((x) => ({ map: x.map, cpu: x.cpu, data: toHex(x.data) })),
+              ...(r.warnings ? { warnings: r.warnings.map((w) => ({ pc: w.pc, code: w.code, message: w.message })) } : {}),
             });
             continue;
           }

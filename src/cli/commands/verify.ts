@@ -13,6 +13,7 @@ import { toHex } from "../../isa/index.js";
 import { pickProgram } from "../../load/node.js";
 import type { RawInsn } from "../../verifier/cfg.js";
 import { explain, formatExplanation } from "../../verifier/explain.js";
+import { uninitStackWarnings } from "../../verifier/uninit.js";
 import { hexToSlots } from "../../verifier/raw-hex.js";
 import type { MapFields } from "../../verifier/map-fields.js";
 import type { FuncProto } from "../../verifier/global-funcs.js";
@@ -109,10 +110,14 @@ export function programType(section: string, override: string | undefined, name:
 
 function printHuman(res: VerifyResult, t: Target, progType: number, withExplain: boolean): void {
   const typeName = progTypeName(progType) ?? String(progType);
+  // --explain also names what the kernel accepts but runs differently: reads of uninitialized stack
+  const warnings = (): void => { if (withExplain) for (const w of uninitStackWarnings(res)) process.stdout.write(`  ${formatDiagnostic(w).replace(/\n/g, "\n  ")}\n`); };
   if (res.verdict === "accept") {
     process.stdout.write(`${t.name} (${typeName}): accepted, ${res.stats.processed} insns processed, ${res.stats.totalStates} states\n`);
+    warnings();
     return;
   }
+  warnings();
   const e = res.error!;
   if (withExplain) {
     const ex = explain(res, t.insns, t.maps, progType);
@@ -132,6 +137,7 @@ function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean
     out.error = err;
     if (withExplain) out.explanation = explain(res, t.insns, t.maps, progType);
   }
+  if (withExplain && res.uninitStackReads) out.warnings = uninitStackWarnings(res).map((w) => ({ pc: w.pc, code: w.code, message: w.message }));
   out.stats = res.stats;
   if (res.states) out.states = res.states.map((s) => ({ pc: s.pc, state: s.text }));
   if (withLog) out.log = res.log;
