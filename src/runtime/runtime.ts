@@ -24,7 +24,8 @@ export type Executor = "interp" | "compiled";
  * Most runs one call may ask for: BPF_PROG_TEST_RUN's `repeat` is a u32 (the kernel would silently take
  * 4294967297 as 1), and the local engines keep the same bound so a run means the same on every engine.
  */
-export const MAX_REPEAT = 0xffffffff;
+import { MAX_REPEAT } from "./limits.js";
+export { MAX_REPEAT };
 
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 

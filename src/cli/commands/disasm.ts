@@ -7,7 +7,10 @@ import { BpfkitError } from "../../diagnostics/index.js";
 import { encode, SlotMap, toHex } from "../../isa/index.js";
 import type { Program } from "../../program/index.js";
 import { loadProgramFile, pickProgram } from "../../load/node.js";
-import { disassemble } from "../../text/index.js";
+import type * as Text from "../../text/index.js";
+
+// the disassembler is loaded when the command runs, not when the command line starts (start-up time)
+let disassemble: typeof Text.disassemble;
 import { action } from "../run-command.js";
 import { progChoice, progOption } from "../prog-option.js";
 
@@ -34,6 +37,7 @@ export function register(program: Command): void {
         return usageError(`--syntax must be llvm or mnemonic (got '${opts.syntax}')`, opts.json);
       }
       const syntax = opts.syntax;
+      ({ disassemble } = await import("../../text/index.js"));
       let programs: Program[];
       try {
         const loaded = await loadProgramFile(file, opts.type !== undefined ? { type: opts.type } : {});

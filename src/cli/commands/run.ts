@@ -13,7 +13,10 @@ import { fromHex, toHex } from "../../isa/index.js";
 import { parseJson, bundleToProgram } from "../../program/bundle.js";
 import { loadPrograms, pickProgram } from "../../load/node.js";
 import type { Program } from "../../program/program.js";
-import { MAX_REPEAT, resolveProgType, type Mode } from "../../runtime/runtime.js";
+// the runtime (interpreter, helpers, maps, compiler) is imported with the engine, not at start-up
+import { MAX_REPEAT } from "../../runtime/limits.js";
+import type { Mode } from "../../runtime/runtime.js";
+import { progTypeByName } from "../../progtypes/index.js";
 import { formatCtxValue } from "../../progtypes/context.js";
 import { action } from "../run-command.js";
 import { progChoice, progOption } from "../prog-option.js";
@@ -204,8 +207,7 @@ async function runBatch(file: string, opts: Options): Promise<number> {
 
 /** The return code's name (XDP_DROP, TC_ACT_SHOT...) for the program's type. */
 function actionName(prog: Program, opts: Options, retval: number): string | undefined {
-  const { info } = resolveProgType(opts.type ?? prog.section);
-  return info.returnCodes.find((c) => (c.value >>> 0) === retval)?.name;
+  return progTypeByName(opts.type ?? prog.section)?.returnCodes.find((c) => (c.value >>> 0) === retval)?.name;
 }
 
 /** A 64-bit value in JSON: a number when exact, else its decimal string. */

@@ -4,7 +4,6 @@
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
-import { kernelBackendProblem } from "../../kernel/index.js";
 import { progTypeByName, progTypeName, resolveSection } from "../../progtypes/index.js";
 import type { MapSpec, Program } from "../../program/program.js";
 import { loadPrograms } from "../../load/node.js";
@@ -149,6 +148,8 @@ function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean
  * maps with BTF and initial contents), so both judge the same program.
  */
 async function compareKernel(prog: Program, kind: { progType: number; attachType?: number }, ours: VerifyResult): Promise<void> {
+  // imported only here: a plain `verify` starts without the kernel backend (issue #15 item 9)
+  const { kernelBackendProblem } = await import("../../kernel/index.js");
   const problem = kernelBackendProblem();
   if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
   // loaded lazily: the kernel binding needs koffi and Linux
