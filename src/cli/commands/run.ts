@@ -18,6 +18,7 @@ import { MAX_REPEAT } from "../../runtime/limits.js";
 import type { Mode } from "../../runtime/runtime.js";
 import { progTypeByName } from "../../progtypes/index.js";
 import { formatCtxValue } from "../../progtypes/context.js";
+import { formatValue, type Shape } from "../../btf/values.js";
 import { action } from "../run-command.js";
 import { progChoice, progOption } from "../prog-option.js";
 
@@ -126,11 +127,13 @@ function snapshot(maps: ReadonlyMap<string, EngineMap>): Snapshot {
   for (const [name, m] of maps) {
     if (["ringbuf", "perf_event_array", "prog_array", "user_ringbuf"].includes(m.type)) continue;
     const entries = new Map<string, string>();
+    // keys and values by the map's BTF type (addresses, prefixes, structs by field), raw bytes as hex
+    const fmt = (shape: Shape, b: Uint8Array): string => (shape.kind === "bytes" ? toHex(b) : formatValue(shape, b));
     for (const e of m.entries()) {
       const zero = (b: Uint8Array) => b.every((x) => x === 0);
-      const v = m.perCpu ? e.values.map((x, c) => (zero(x) ? "" : `cpu${c}:${toHex(x.subarray(0, m.valueSize))}`)).filter(Boolean).join(",") : toHex(e.values[0]!);
+      const v = m.perCpu ? e.values.map((x, c) => (zero(x) ? "" : `cpu${c}:${fmt(m.valueShape, x.subarray(0, m.valueSize))}`)).filter(Boolean).join(",") : fmt(m.valueShape, e.values[0]!);
       if (m.type.includes("array") && (v === "" || zero(e.values[0]!) && !m.perCpu)) continue; // untouched array slots
-      entries.set(toHex(e.key), v || "0");
+      entries.set(fmt(m.keyShape, e.key), v || "0");
     }
     out.set(name, entries);
   }
