@@ -60,6 +60,11 @@ export const DIAGNOSTIC_CODES = {
   BK4012: { severity: "error", message: "cannot write the object: {reason}" },
   BK4013: { severity: "warning", message: "{what} ignored: {reason}" },
 
+  // BK41xx: target BTF, CO-RE relocation, externs (src/btf, src/elf/core-relocate.ts, src/elf/externs.ts, src/load/target-*.ts)
+  BK4101: { severity: "error", message: "cannot use {file} as target BTF: {reason}" },
+  BK4102: { severity: "error", message: "program '{name}' cannot be used: {reason}" },
+  BK4103: { severity: "error", message: "cannot use {file} as kernel configuration: {reason}" },
+
   // BK5xxx: runtime and interpreter (src/runtime)
   BK5001: { severity: "error", message: "the runtime cannot execute {form}: {why}" },
   BK5002: { severity: "error", message: "jump target {target} is outside the program (pc 0 to {last})" },
@@ -106,6 +111,14 @@ export const DIAGNOSTIC_CODES = {
   BK7018: { severity: "error", message: "program '{name}' not found in {file} (it has: {names})" },
 
   // BK8xxx: command line (src/cli)
+
+  // BK81xx: section names, --type choices and `bpfkit build` (src/elf/type-choice.ts, src/build, cli build/verify listing)
+  BK8101: { severity: "error", message: "invalid --type '{value}': {reason}" },
+  BK8102: { severity: "error", message: "--type {name}={type}: {file} has no program or section named '{name}' (programs: {names})" },
+  BK8103: { severity: "error", message: "{file}: no program is loaded by default ({names} {verb} marked '?', libbpf's \"do not autoload\"); choose one with --prog" },
+  BK8104: { severity: "error", message: "cannot build: {reason}" },
+  BK8105: { severity: "error", message: "clang failed to compile {file} (exit {status})" },
+  BK8106: { severity: "error", message: "cannot generate vmlinux.h: {reason}" },
 
   // BK95xx: packets and pcap (src/packet)
   BK9501: { severity: "error", message: "truncated {layer} header at offset {offset}: need {need} bytes, {have} left" },

@@ -4,14 +4,13 @@
 import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import { encode, type Instruction, OPCODE_LDDW, PSEUDO } from "../isa/index.js";
 import type { Program } from "../program/index.js";
-import { progTypeId, progTypeName, resolveSection } from "../progtypes/index.js";
+import { loadAttrs, progTypeId, progTypeName, resolveSection } from "../progtypes/index.js";
 import { btfLoad, mapUpdate, progInfo, progLoadRaw, type ProgLoadAttr } from "./commands.js";
 import { ERRNO, KernelError } from "./errors.js";
 import { createMap, type KernelMap, u32Key } from "./maps.js";
 import { closeFd } from "./sys.js";
-
-/** BPF_F_XDP_HAS_FRAGS (prog_flags) for `xdp.frags` sections. */
-const BPF_F_XDP_HAS_FRAGS = 1 << 5;
+import { attachBtfIdOf, attachTargetOf } from "../elf/attach-target.js";
+import { resolveTarget } from "../load/target-node.js";
 
 export interface KernelLoadOptions {
   /**
@@ -59,9 +58,9 @@ export function programKind(program: Program, options: Pick<KernelLoadOptions, "
   const resolved = resolveSection(program.section);
   const progType = options.progType ?? resolved?.progType ?? progTypeId(program.section);
   if (progType === undefined) throw new BpfkitError(diag("BK7005", { name: program.name, section: program.section || "(none)" }, {}, "give the program type with --type (e.g. xdp, tc, socket, sockops, sk_msg)"), 2);
-  // libbpf passes the section's expected attach type at every load; the kernel ignores it where unused.
-  const atLoad = resolved?.attachType ?? 0;
-  return { progType, expectedAttachType: options.expectedAttachType ?? atLoad, progFlags: resolved?.xdpFrags ? BPF_F_XDP_HAS_FRAGS : 0 };
+  // libbpf passes the section's expected attach type and flags (sleepable, XDP frags) at every load.
+  const attrs = resolved ? loadAttrs(resolved) : { expectedAttachType: 0, progFlags: 0 };
+  return { progType, expectedAttachType: options.expectedAttachType ?? attrs.expectedAttachType, progFlags: attrs.progFlags };
 }
 
 /** Replace map indexes in lddw (src=1 map fd, src=2 map value) by the maps' fds. */
@@ -204,6 +203,16 @@ export interface ProgramLoadAttempt {
 }
 
 /**
+ * attach_btf_id for BTF-attached programs (tp_btf, fentry/fexit, lsm, iter), in the BTF the program was
+ * relocated against (for a deploy, the running kernel's), else the running kernel's own.
+ */
+function attachBtfIdFor(program: Program): number {
+  if (!attachTargetOf(program.section)) return 0;
+  const btf = program.targetBtfSource ? program.targetBtf : undefined;
+  return attachBtfIdOf(program.section, btf ?? resolveTarget({ forKernel: true }).btf());
+}
+
+/**
  * The one way bpfkit hands a Program to the kernel, as libbpf would: the object's BTF (with func and line
  * info, so global functions and bpf_loop callbacks verify and the log carries `; source @ file:line`),
  * maps created with their BTF key/value types and initial contents (`.rodata` frozen), map references
@@ -239,6 +248,9 @@ export function attemptProgramLoad(program: Program, options: KernelLoadOptions 
       progType: kind.progType, insns, license: options.licenseAsWritten ? program.license : program.license || "GPL", name: program.name,
       expectedAttachType: kind.expectedAttachType, progFlags: kind.progFlags,
     };
+    const attachBtfId = attachBtfIdFor(program);
+    if (attachBtfId > 0) attr.attachBtfId = attachBtfId;
+    else if (attachBtfId < 0) warnings.push(`the kernel's BTF has no ${attachTargetOf(program.section)!.name} to attach '${program.section}' to`);
     if (btfFd > 0 && program.btf) {
       attr.btfFd = btfFd;
       if (program.btf.funcInfo) { attr.funcInfo = program.btf.funcInfo; attr.funcInfoRecSize = program.btf.funcInfoRecSize ?? 8; }

@@ -40,7 +40,8 @@ describe("choosing a program: --prog everywhere, --program as an alias", () => {
   }
 
   it("the message for a file with several programs names the option that works", () => {
-    for (const cmd of ["verify", "run"]) {
+    // (verify lists every program of an object without --prog: wt-sections' veristat-style listing)
+    for (const cmd of ["run"]) {
       const r = cli(cmd, obj);
       expect(r.status).toBe(2);
       expect(r.stderr).toMatch(/holds 2 programs .*; choose one with --prog/);

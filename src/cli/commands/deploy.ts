@@ -4,22 +4,23 @@ import type { Command } from "commander";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
 import { action } from "../run-command.js";
 import { progChoice, progOption } from "../prog-option.js";
+import { typeChoice, typeOption } from "../type-option.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
 
 const XDP_MODES = ["skb", "native", "auto"] as const;
 const TC_DIRECTIONS = ["ingress", "egress"] as const;
 
 interface DeployFlags {
-  name?: string; prog?: string; program?: string; type?: string; xdp?: string; mode?: string; tc?: string; sockops?: string;
-  skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean;
+  name?: string; prog?: string; program?: string; type?: string[]; xdp?: string; mode?: string; tc?: string; sockops?: string;
+  skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean; btf?: string; kconfig?: string;
 }
 
 export function register(program: Command): void {
-  progOption(program
+  typeOption(addTargetOptions(progOption(program
     .command("deploy")
     .description("load, attach and pin programs so they outlive bpfkit (needs root)")
-    .argument("[object]", "program file (.o, .s, .json, .bin)")
-    .option("--name <name>", "deployment name (default: the file name up to its first '.', e.g. x for x.bpf.o)"), "program of the file to deploy")
-    .option("--type <section>", "program type for files that do not say it")
+    .argument("[object]", "program file (.o, .s, .json, .bin)"), "program of the file to deploy (programs in SEC(\"?...\") sections only when named)"))
+    .option("--name <name>", "deployment name (default: the file name up to its first '.', e.g. x for x.bpf.o)")
     .option("--xdp <iface>", "attach XDP to an interface")
     .option("--mode <mode>", "XDP mode: skb, native or auto", "auto")
     .option("--tc <iface[:dir]>", "attach to tcx ingress (default) or egress of an interface")
@@ -29,7 +30,7 @@ export function register(program: Command): void {
     .option("--netns <name>", "network namespace of the interface (ip netns name)")
     .option("-f, --file <deployment.json>", "deploy several programs sharing maps, as the file says")
     .option("--replace", "replace a deployment of the same name")
-    .option("--log", "print the verifier log of every program")
+    .option("--log", "print the verifier log of every program"))
     .action(action(async (object: string | undefined, flags: DeployFlags) => {
       // Flags first: a bad value is a usage error (exit 2) before anything is read or loaded.
       checkFlags(flags);
@@ -38,7 +39,8 @@ export function register(program: Command): void {
       let items: import("../../kernel/index.js").DeployProgram[];
       let name = flags.name;
       if (flags.file) {
-        const file = await readDeploymentFile(flags.file, flags.type);
+        const choice = typeChoice(flags);
+        const file = await readDeploymentFile(flags.file, choice, targetOptions(flags, true));
         items = file.programs;
         name ??= file.name ?? k.deploymentNameOf(flags.file);
       } else {
@@ -47,7 +49,9 @@ export function register(program: Command): void {
           return 2;
         }
         const { loadPrograms, pickProgram } = await import("../../load/node.js");
-        const progs = await loadPrograms(object, flags.type !== undefined ? { type: flags.type } : {});
+        const choice = typeChoice(flags);
+        // relocated for this kernel: its BTF ids (kfuncs, .ksyms) and its configuration, never the bundled default
+        const progs = await loadPrograms(object, { ...targetOptions(flags, true), ...(choice ? { type: choice } : {}) });
         const prog = pickProgram(progs, object, progChoice(flags));
         items = [{ program: prog, attach: attachFromFlags(flags) }];
         // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.

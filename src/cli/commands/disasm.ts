@@ -13,22 +13,23 @@ import type * as Text from "../../text/index.js";
 let disassemble: typeof Text.disassemble;
 import { action } from "../run-command.js";
 import { progChoice, progOption } from "../prog-option.js";
+import { typeChoice, typeOption } from "../type-option.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
 
 interface DisasmOptions {
-  syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; prog?: string; program?: string; type?: string;
-  helperNames?: boolean; source?: boolean;
+  syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; prog?: string; program?: string; type?: string[];
+  helperNames?: boolean; source?: boolean; btf?: string; kconfig?: string;
 }
 
 export function register(program: Command): void {
-  progOption(program
+  typeOption(addTargetOptions(progOption(program
     .command("disasm")
     .description("disassemble a BPF program (.s, .bin, .json/.jsonl bundle or .o) in LLVM or mnemonic syntax")
-    .argument("<file>", "program file"), "only this program of the file")
+    .argument("<file>", "program file"), "only this program of the file")), "program type for files that do not say it (.bin)")
     .option("--syntax <syntax>", "llvm (as llvm-objdump prints it) | mnemonic (the conformance suite's dialect)", "llvm")
     .option("--labels", "name jump and call targets instead of printing relative offsets")
     .option("--offsets", "prefix each instruction with its pc, like objdump")
     .option("--bytes", "show each instruction's bytes, like objdump")
-    .option("--type <section>", "program type (libbpf section name) for files that do not say it (.bin)")
     .option("--no-helper-names", "print helper calls exactly as llvm-objdump does, without the helper's name")
     .option("--no-source", "do not interleave C source lines (ELF objects with BTF line info)")
     .option("--json", "print JSON: each program's instructions with pc, bytes, text and source line")
@@ -40,9 +41,11 @@ export function register(program: Command): void {
       ({ disassemble } = await import("../../text/index.js"));
       let programs: Program[];
       try {
-        const loaded = await loadProgramFile(file, opts.type !== undefined ? { type: opts.type } : {});
+        const choice = typeChoice(opts);
+        const loaded = await loadProgramFile(file, { ...targetOptions(opts), ...(choice ? { type: choice } : {}) });
+        // disassembly shows any program, usable or not (relocated as far as bpfkit could), whatever its type
         const chosen = progChoice(opts);
-        programs = chosen !== undefined ? [pickProgram(loaded.programs, file, chosen)] : loaded.programs;
+        programs = chosen !== undefined ? [pickProgram(loaded.programs, file, chosen, { needType: false, allowUnsupported: true })] : loaded.programs;
       } catch (err) {
         if (opts.json && err instanceof BpfkitError) {
           process.stdout.write(JSON.stringify({ ok: false, diagnostics: err.diagnostics }, null, 2) + "\n");
@@ -61,11 +64,23 @@ export function register(program: Command): void {
           // Source lines are C from BTF line info; an asm file's own lines would only repeat the text.
           source: opts.source !== false && p.origin?.kind === "elf",
         });
-        return programs.length > 1 ? `# program ${p.name} (${p.section || "no section"})\n${text}` : text;
+        const named = kfuncNames(p, text);
+        return programs.length > 1 ? `# program ${p.name} (${p.section || "no section"})\n${named}` : named;
       });
       process.stdout.write(parts.join("\n"));
       return 0;
     }));
+}
+
+/** `call kfunc(64914)` gets the kfunc's name from the target BTF the program was relocated against, as helper calls do. */
+function kfuncNames(p: Program, text: string): string {
+  if (!p.targetBtfSource || !text.includes("kfunc(")) return text;
+  const btf = p.targetBtf;
+  if (!btf) return text;
+  return text.replace(/^(\s*call kfunc\((\d+)\))$/gm, (line, _call: string, id: string) => {
+    const n = Number(id);
+    return n > 0 && n < btf.count && btf.type(n).name ? `${line}\t# ${btf.type(n).name}` : line;
+  });
 }
 
 /** One program for machines: its header facts and, per instruction, pc, bytes, text and source line. */
