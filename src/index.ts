@@ -20,7 +20,7 @@ export * as verifier from "./verifier/index.js";
  * maps (`engine.maps.get(name).update`), run / runBatch, read maps, close. The kernel's BPF_PROG_TEST_RUN
  * engine (`kernel.openKernelEngine`, Node entry) implements the same interface.
  */
-export { openEngine, seedMaps, type BpfEngine, type EngineKind, type EngineMap, type EngineOptions, type EngineRunInput, type EngineRunResult, type BatchOutcome } from "./engine/index.js";
+export { openEngine, seedMaps, typedEngineMap, type BpfEngine, type EngineKind, type EngineMap, type EngineOptions, type EngineRunInput, type EngineRunResult, type BatchOutcome, type MapInput, type MapPrimitives } from "./engine/index.js";
 /** The BPF-to-WebAssembly compiler (used by the compiled engine; exposed for tools that show its output). */
 export * as compiler from "./compiler/index.js";
 /** The interpreter and test-run API: `runtime.loadProgram(program).run({ data })`. */
@@ -35,3 +35,7 @@ export * as progtypes from "./progtypes/index.js";
 export * as helpers from "./helpers/table.js";
 /** Map types and their creation rules. */
 export * as mapTypes from "./maps/types.js";
+/** Typed map keys and values: `TypedBytes` (u32, u64, ipv4, ipv6, prefix, the BTF-typed `value`) and builders (`u32(7)`, `prefix("192.0.2.0/24")`). */
+export * as mapValues from "./maps/typed.js";
+/** A map entry written from user space was refused: `.map`, `.errno` (17), `.errnoName` ("EEXIST"). */
+export { MapError } from "./maps/errors.js";

@@ -89,8 +89,8 @@ export const EXAMPLES: readonly Example[] = [
     packets: [hex("blocked_ipv4.hex (192.0.2.10)", blockedV4), hex("allowed_ipv4.hex (203.0.113.5)", allowedV4), hex("blocked_ipv6.hex (2001:db8:bad::1)", blockedV6),
       built("VLAN 7, from 192.0.2.99", { vlan: { id: 7 }, ipv4: { src: "192.0.2.99", dst: "10.0.0.2" }, tcp: { dstPort: 443 } })],
     maps: {
-      blocklist_v4: [["{prefixlen: 24, addr: 192.0.2.0}", "0"], ["{prefixlen: 8, addr: 10.0.0.0}", "0"]],
-      blocklist_v6: [["{prefixlen: 48, addr: 2001:db8:bad::}", "0"]],
+      blocklist_v4: [["192.0.2.0/24", "0"], ["10.0.0.0/8", "0"]],
+      blocklist_v6: [["2001:db8:bad::/48", "0"]],
     },
   },
   {

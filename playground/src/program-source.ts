@@ -1,8 +1,8 @@
 // Which Program the editor's text stands for: the object's own program while the editor shows its
 // unedited disassembly (with the object's BTF, line info and sibling programs), else the text assembled.
 // Also the shapes (BTF types) of the program's maps, for the Maps tab and the run results.
-import { assemble, BpfkitError, disassemble, loadObject, type MapSpec, type Program, type TargetKernel } from "../../src/index.js";
-import { parseProgramBtf, rawShape, shapeOf, type Shape } from "./btf-values.js";
+import { assemble, BpfkitError, btf as btfLib, disassemble, loadObject, type MapSpec, type Program, type TargetKernel } from "../../src/index.js";
+import { parseProgramBtf, type Shape } from "./btf-values.js";
 
 export interface LoadedObject {
   name: string;
@@ -54,19 +54,10 @@ export function currentProgram(text: string, syntax: Syntax, object?: { obj: Loa
 
 export interface MapShapes { spec: MapSpec; key: Shape; value: Shape; typed: boolean }
 
-/** Key and value shapes of each map: by BTF where the object has it, hex bytes otherwise. */
+/** Key and value shapes of each map: by BTF where the object has it, hex bytes otherwise (the library's rule, src/btf/values.ts). */
 export function mapShapes(p: Program): MapShapes[] {
   const btf = parseProgramBtf(p.btf?.raw);
-  return p.maps.map((spec) => {
-    const typed = (id: number | undefined, size: number): Shape => {
-      if (!btf || !id) return rawShape(size);
-      try {
-        const s = shapeOf(btf, id);
-        return s.size === size ? s : rawShape(size);
-      } catch { return rawShape(size); }
-    };
-    return { spec, key: typed(spec.btfKeyTypeId, spec.keySize), value: typed(spec.btfValueTypeId, spec.valueSize), typed: !!btf && !!(spec.btfKeyTypeId || spec.btfValueTypeId) };
-  });
+  return p.maps.map((spec) => ({ spec, ...btfLib.mapShapes(spec, btf) }));
 }
 
 /** Map types whose entries a user edits before a run (not program arrays, ring buffers, sockets...). */

@@ -7,3 +7,4 @@ export {
 } from "./btf.js";
 export { parseBtfExt, type BtfExt, type CoreReloRecord, type FuncInfoRecord, type LineInfoRecord } from "./btf-ext.js";
 export { ByteReader } from "./byte-reader.js";
+export * from "./values.js";

@@ -139,6 +139,12 @@ export const DIAGNOSTIC_CODES = {
   BK9702: { severity: "error", message: "socket '{socket}': {what}" },
   BK9703: { severity: "error", message: "expectation failed: {what}" },
   BK9704: { severity: "error", message: "socket world: {what}" },
+
+  // BK98xx: daily use (issue #15): command-line options, map entries written from user space, typed keys and values
+  BK9801: { severity: "error", message: "bad option: {what}" },
+  BK9802: { severity: "error", message: "map '{map}': {op} of key {key} failed: {errno} ({reason})" },
+  BK9803: { severity: "error", message: "{reason}" },
+  BK9804: { severity: "warning", message: "reads {n} uninitialized byte{s} at {where}{via}: the kernel returns stack garbage here" },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

@@ -3,3 +3,4 @@
 // (`kernel.openKernelEngine`, src/kernel/testrun.ts) and implements the same interface.
 export * from "./types.js";
 export { openEngine, verifiedForCompile, type EngineOptions, type LocalEngineInfo } from "./local.js";
+export { typedEngineMap, type MapPrimitives } from "./typed-map.js";

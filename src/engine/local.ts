@@ -4,8 +4,11 @@
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Program } from "../program/index.js";
 import { loadProgram, resolveProgType, type CompileStats, type LoadOptions, type RuntimeProgram, type Stepper } from "../runtime/runtime.js";
-import { ERRNO_NAMES } from "../maps/runtime/map.js";
-import { verifyProgram } from "../verifier/index.js";
+import { verifyProgram, type UninitStackRead } from "../verifier/index.js";
+import { uninitStackWarning } from "../verifier/uninit.js";
+import type { Diagnostic } from "../diagnostics/index.js";
+import type { MapValue } from "../maps/runtime/map.js";
+import { typedEngineMap } from "./typed-map.js";
 import type { BatchOutcome, BpfEngine, EngineKind, EngineMap, EngineRunInput, EngineRunResult } from "./types.js";
 
 export interface EngineOptions extends Omit<LoadOptions, "executor" | "verified"> {
@@ -27,29 +30,34 @@ export interface LocalEngineInfo {
 
 /**
  * Whether the verifier emulator accepts `programs` (a program and every tail-call target beside it, or
- * the programs of one object, each as its own section's type unless `type` is given).
+ * the programs of one object, each as its own section's type unless `type` is given); with the first
+ * program's reads of uninitialized stack (warned about at run time).
  */
-export function verifiedForCompile(programs: readonly Program[], type: string | undefined): { ok: boolean; why?: string } {
+export function verifiedForCompile(programs: readonly Program[], type: string | undefined): Verdict {
+  let uninit: UninitStackRead[] | undefined;
   for (const p of programs) {
     const v = verdictOf(p, type ?? p.section);
     if (!v.ok) return v;
+    if (p === programs[0]) uninit = v.uninit ?? [];
   }
-  return { ok: true };
+  return { ok: true, ...(uninit ? { uninit } : {}) };
 }
+
+type Verdict = { ok: boolean; why?: string; uninit?: UninitStackRead[] };
 
 /**
  * Verdicts by Program object and type: a Program is not changed once loaded, and a test or a scenario
  * suite opens many engines and socket worlds on the same objects.
  */
-const verdicts = new WeakMap<Program, Map<string, { ok: boolean; why?: string }>>();
-function verdictOf(p: Program, typeName: string): { ok: boolean; why?: string } {
+const verdicts = new WeakMap<Program, Map<string, Verdict>>();
+function verdictOf(p: Program, typeName: string): Verdict {
   let byType = verdicts.get(p);
   if (!byType) verdicts.set(p, (byType = new Map()));
   let v = byType.get(typeName);
   if (!v) byType.set(typeName, (v = verify(p, typeName)));
   return v;
 }
-function verify(p: Program, typeName: string): { ok: boolean; why?: string } {
+function verify(p: Program, typeName: string): Verdict {
   let kind;
   try { kind = resolveProgType(typeName); } catch { return { ok: false, why: `${p.name}: unknown program type` }; }
   try {
@@ -58,29 +66,43 @@ function verify(p: Program, typeName: string): { ok: boolean; why?: string } {
       hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0,
     });
     if (res.verdict !== "accept") return { ok: false, why: `${p.name}: ${res.error?.message ?? "rejected"}` };
+    return { ok: true, uninit: res.uninitStackReads ?? [] };
   } catch (err) {
     return { ok: false, why: `${p.name}: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}` };
   }
-  return { ok: true };
 }
 
 class LocalEngine implements BpfEngine {
   readonly maps = new Map<string, EngineMap>();
-  constructor(readonly kind: EngineKind, readonly program: Program, readonly rt: RuntimeProgram, readonly info: LocalEngineInfo) {
+  /** Reads of uninitialized stack the verifier found (warned about in checked-mode runs); computed on first need. */
+  private uninit: Diagnostic[] | undefined;
+  constructor(readonly kind: EngineKind, readonly program: Program, readonly rt: RuntimeProgram, readonly info: LocalEngineInfo,
+    private readonly opts: { mode?: "checked" | "fast"; type?: string; uninit?: UninitStackRead[] } = {}) {
     if (kind === "interp") this.debug = (input = {}) => rt.debug(input);
+    if (opts.uninit) this.uninit = opts.uninit.map(uninitStackWarning);
+    const list = (v: MapValue): Uint8Array[] => (Array.isArray(v) ? v : [v]);
     for (const [name, m] of rt.maps) {
-      this.maps.set(name, {
-        name, type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, perCpu: m.perCpu,
-        entries: () => m.entries().map((e) => ({ key: e.key, values: Array.isArray(e.value) ? e.value : [e.value] })),
-        update: (key, value) => {
-          const r = m.set(key, m.perCpu ? Array.from({ length: rt.cpus }, () => value) : value);
-          if (r < 0) throw new BpfkitError(diag("BK5014", { map: name, what: `writing the entry failed (${ERRNO_NAMES[-r] ?? "errno"} ${-r})` }), 2);
-        },
-      });
+      this.maps.set(name, typedEngineMap(program, m.spec, m.perCpu, {
+        entries: () => m.entries().map((e) => ({ key: e.key, values: list(e.value) })),
+        get: (key) => { const v = m.get(key); return v === undefined ? undefined : list(v); },
+        put: (key, value, flags) => m.set(key, m.perCpu ? Array.from({ length: rt.cpus }, () => value) : value, flags),
+      }));
     }
   }
   run(input: EngineRunInput = {}): EngineRunResult {
-    return this.rt.run(input);
+    const r: EngineRunResult = this.rt.run(input);
+    // Checked mode warns at each pc that reads stack never written: the kernel returns garbage there.
+    // The compiled engine warns too when the verifier's answer is at hand (auto and compiled verify anyway).
+    if (this.kind === "interp" ? (this.opts.mode ?? "checked") === "checked" : this.uninit !== undefined) {
+      const w = this.uninitWarnings();
+      if (w.length) r.warnings = w;
+    }
+    return r;
+  }
+  private uninitWarnings(): Diagnostic[] {
+    // the verdict cache's answer (a program the verifier cannot judge gets no warnings)
+    this.uninit ??= (verdictOf(this.program, this.opts.type ?? this.program.section).uninit ?? []).map(uninitStackWarning);
+    return this.uninit;
   }
   runBatch(inputs: readonly EngineRunInput[]): BatchOutcome[] {
     return this.rt.runBatch(inputs);
@@ -94,16 +116,19 @@ class LocalEngine implements BpfEngine {
 export function openEngine(program: Program, options: EngineOptions = {}): BpfEngine & { readonly info: LocalEngineInfo } {
   const choice = options.engine ?? "auto";
   const { engine: _, ...load } = options;
-  if (choice === "interp") return new LocalEngine("interp", program, loadProgram(program, { ...load, executor: "interp" }), { verified: false });
+  const eo = { ...(options.mode ? { mode: options.mode } : {}), ...(options.type !== undefined ? { type: options.type } : {}) };
+  if (choice === "interp") return new LocalEngine("interp", program, loadProgram(program, { ...load, executor: "interp" }), { verified: false }, eo);
   const all = [program, ...(options.others ?? []).filter((p) => p !== program && p.name !== program.name)];
   const v = verifiedForCompile(all, options.type);
   if (choice === "auto" && (!v.ok || options.mode === "checked")) {
-    return new LocalEngine("interp", program, loadProgram(program, { ...load, executor: "interp" }), { verified: v.ok, ...(v.why ? { rejected: v.why } : {}) });
+    return new LocalEngine("interp", program, loadProgram(program, { ...load, executor: "interp" }), { verified: v.ok, ...(v.why ? { rejected: v.why } : {}) },
+      { ...eo, ...(v.uninit ? { uninit: v.uninit } : {}) });
   }
   const { mode: _m, ...rest } = load;
   if (options.mode === "checked") {
     throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }, {}, "use --engine interp for checked mode"), 2);
   }
   const rt = loadProgram(program, { ...rest, executor: "compiled", verified: v.ok });
-  return new LocalEngine("compiled", program, rt, { verified: v.ok, ...(v.why ? { rejected: v.why } : {}), ...(rt.compileStats ? { compile: rt.compileStats } : {}) });
+  return new LocalEngine("compiled", program, rt, { verified: v.ok, ...(v.why ? { rejected: v.why } : {}), ...(rt.compileStats ? { compile: rt.compileStats } : {}) },
+    { ...eo, ...(v.uninit ? { uninit: v.uninit } : {}) });
 }

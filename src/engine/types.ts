@@ -2,8 +2,12 @@
 // maps, close. The interpreter, the compiled engine (src/engine/local.ts) and the kernel's
 // BPF_PROG_TEST_RUN (src/kernel/testrun.ts) implement it; the CLI, the test API (src/testing) and the
 // playground use nothing else, so a new engine needs no wrapper of its own anywhere.
+import type { Shape } from "../btf/values.js";
+import type { TypedEntry } from "../maps/typed.js";
 import type { Program } from "../program/index.js";
 import type { Stepper } from "../runtime/step.js";
+import type { CtxChange } from "../progtypes/context.js";
+import type { Diagnostic } from "../diagnostics/index.js";
 
 /** `interp`: the WebAssembly interpreter (checked mode, stepping); `compiled`: the program compiled to WebAssembly; `kernel`: BPF_PROG_TEST_RUN. */
 export type EngineKind = "interp" | "compiled" | "kernel";
@@ -30,6 +34,12 @@ export interface EngineRunResult {
   data: Uint8Array;
   /** The context after the run (when the type has one). */
   ctx?: Uint8Array;
+  /**
+   * Context fields the program changed, by name (`skb->mark 0 -> 42`), from the program type's context
+   * table (src/progtypes/context.ts). The kernel engine sees only what BPF_PROG_TEST_RUN copies back to
+   * ctx_out (mark, priority, cb, tstamp for __sk_buff), and only when a ctx was given.
+   */
+  ctxChanges?: CtxChange[];
   /** bpf_trace_printk lines (local engines). */
   trace: string[];
   redirect?: object;
@@ -41,10 +51,24 @@ export interface EngineRunResult {
   firstRun?: number;
   ringbuf: { map: string; data: Uint8Array }[];
   perf: { map: string; cpu: number; data: Uint8Array }[];
+  /**
+   * Warnings at a pc, such as reads of stack the program never wrote (BK9804: the kernel returns stack
+   * garbage there), as the verifier emulator found them on its paths: the interpreter in checked mode, and
+   * the compiled engine (which was verified anyway); not the interpreter in fast mode, nor the kernel.
+   */
+  warnings?: Diagnostic[];
 }
 
 /** A batch run's outcome per input: a result, or the error that input ended with. */
 export type BatchOutcome = { ok: true; result: EngineRunResult } | { ok: false; error: Error };
+
+/**
+ * A key or value as the map API takes it: its bytes, or typed by the map's BTF (src/btf/values.ts): a
+ * number or bigint for an integer, a string in the command line's syntax (`192.0.2.0/24`, `10.0.0.1`,
+ * `{vip: 10.0.0.100, port: 80}`), an object by field, an array by element. Builders for bytes without
+ * BTF: `mapValues.u32(7)`, `.ipv4("10.0.0.1")`, `.prefix("192.0.2.0/24")`.
+ */
+export type MapInput = Uint8Array | number | bigint | string | boolean | readonly unknown[] | { readonly [field: string]: unknown };
 
 export interface EngineMap {
   readonly name: string;
@@ -53,10 +77,21 @@ export interface EngineMap {
   readonly keySize: number;
   readonly valueSize: number;
   readonly perCpu: boolean;
+  /** Key and value types: by the object's BTF where it has them, else bytes (lpm_trie keys as prefixes). */
+  readonly keyShape: Shape;
+  readonly valueShape: Shape;
   /** Every entry; per-CPU maps give one value per CPU. */
   entries(): { key: Uint8Array; values: Uint8Array[] }[];
-  /** Write one entry (a per-CPU map gets `value` on every CPU); throws a BpfkitError on failure. */
-  update(key: Uint8Array, value: Uint8Array): void;
+  /** Every entry, typed (`entry.key.value`, `entry.value.u64`, `String(entry.key)`). */
+  typedEntries(): TypedEntry[];
+  /** One entry by key, typed; undefined when the map has no such key. */
+  lookup(key: MapInput): TypedEntry | undefined;
+  /**
+   * Write one entry (a per-CPU map gets `value` on every CPU). `flags`: BPF_ANY (0, default), BPF_NOEXIST
+   * (1), BPF_EXIST (2). Throws a MapError (`.errno`, `.errnoName`, `.map`) when the map refuses it, and a
+   * ValueSyntaxError when a typed key or value does not fit the map's type.
+   */
+  update(key: MapInput, value: MapInput, flags?: number): void;
 }
 
 export interface BpfEngine {
@@ -79,7 +114,7 @@ export interface BpfEngine {
 }
 
 /** Seed `maps` (name -> [key, value] pairs) into an engine; throws naming the map that is missing. */
-export function seedMaps(engine: BpfEngine, maps: Record<string, readonly (readonly [Uint8Array, Uint8Array])[]>): void {
+export function seedMaps(engine: BpfEngine, maps: Record<string, readonly (readonly [MapInput, MapInput])[]>): void {
   for (const [name, entries] of Object.entries(maps)) {
     const m = engine.maps.get(name);
     if (!m) throw new Error(`${engine.kind}: program '${engine.program.name}' has no map '${name}' (it has ${[...engine.maps.keys()].join(", ") || "none"})`);

@@ -120,6 +120,27 @@ function protoVarFor(short: string, progType?: number): string | undefined {
   return undefined;
 }
 
+let helperProgTypes: Map<string, number[]> | undefined;
+/**
+ * Program types that may call helper `short` (for any attach type), in PROGRAM_TYPES order: one pass over
+ * the program types for all helpers (asking each type for each helper made the first helper look-up
+ * allocate ~7000 name lists, a third of a small `verify`'s start-up: issue #15 item 9).
+ */
+function progTypesOf(short: string): number[] {
+  if (!helperProgTypes) {
+    const m = new Map<string, number[]>();
+    for (const p of PROGRAM_TYPES) {
+      const names = new Set([...allowedHelperNames(p.id, undefined), ...(p.helpersByAttachType ?? []).flatMap((h) => h.helpers)]);
+      for (const n of names) {
+        const ids = m.get(n);
+        if (ids) ids.push(p.id); else m.set(n, [p.id]);
+      }
+    }
+    helperProgTypes = m;
+  }
+  return [...(helperProgTypes.get(short) ?? [])];
+}
+
 function build(id: number, progType?: number): HelperInfo | undefined {
   const name = HELPER_NAMES[id];
   if (!name || id === 0) return undefined;
@@ -142,8 +163,7 @@ function build(id: number, progType?: number): HelperInfo | undefined {
     id, name, shortName: short, gplOnly: kp?.gplOnly ?? false,
     ret: { type: ret.base as RetBase, flags: ret.flags, text: kp?.ret ?? "RET_INTEGER" },
     args, pktAccess: kp?.pktAccess ?? false, changesPktData: CHANGES_PKT_DATA.has(short),
-    progTypes: PROGRAM_TYPES.filter((p) => allowedHelperNames(p.id, undefined).includes(short) ||
-      (p.helpersByAttachType ?? []).some((h) => h.helpers.includes(short))).map((p) => p.id),
+    progTypes: progTypesOf(short),
   };
   if (protoVar) info.proto = protoVar;
   if (CAP_BPF_SET.has(short)) info.capability = "CAP_BPF";

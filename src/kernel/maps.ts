@@ -1,8 +1,8 @@
 // Creating a program's maps in the kernel from their MapSpecs: BTF-described when the object has BTF
 // (falling back to plain maps if the kernel refuses the BTF ids, as libbpf does), inner-map templates for
 // map-in-map, global data written and `.rodata` frozen.
-import { readFileSync } from "node:fs";
 import { BpfkitError, diag } from "../diagnostics/index.js";
+import { possibleCpus } from "../load/host-cpus.js";
 import type { MapSpec } from "../program/index.js";
 import { mapCreate, mapFreeze, mapGetNextKey, mapInfo, mapLookup, mapUpdate } from "./commands.js";
 import { KernelError } from "./errors.js";
@@ -104,20 +104,7 @@ export function u32Key(i: number): Uint8Array {
   return k;
 }
 
-let cpus: number | undefined;
-/** Number of possible CPUs (/sys/devices/system/cpu/possible), the count of values a per-CPU map holds. */
-export function possibleCpus(): number {
-  if (cpus !== undefined) return cpus;
-  let n = 0;
-  try {
-    for (const part of readFileSync("/sys/devices/system/cpu/possible", "utf8").trim().split(",")) {
-      const [a, b] = part.split("-").map(Number);
-      n += b === undefined ? 1 : b - a! + 1;
-    }
-  } catch { /* not Linux: one */ }
-  cpus = Math.max(n, 1);
-  return cpus;
-}
+export { possibleCpus };
 
 /**
  * Bytes a lookup from user space writes: value_size, or for per-CPU maps one value per possible CPU, each

@@ -3,10 +3,12 @@
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { BatchOutcome, BpfEngine, EngineMap, EngineRunInput, EngineRunResult } from "../engine/types.js";
 import { mapTypeByName } from "../maps/types.js";
-import { progTypeByName } from "../progtypes/index.js";
-import { mapUpdate } from "./commands.js";
+import { contextChanges, contextLayout, progTypeByName, resolveSection } from "../progtypes/index.js";
+import { mapLookup, mapUpdate } from "./commands.js";
+import { MapError } from "../maps/errors.js";
+import { typedEngineMap } from "../engine/typed-map.js";
 import { kernelBackendProblem } from "./sys.js";
-import { possibleCpus, readMapEntries, userValueSize } from "./maps.js";
+import { perCpuValues, possibleCpus, readMapEntries, userValueSize } from "./maps.js";
 import type { Program } from "../program/index.js";
 import { progTestRun } from "./commands.js";
 import { ERRNO, KernelError } from "./errors.js";
@@ -72,20 +74,27 @@ export class KernelEngine implements BpfEngine {
     for (const [name, m] of this.mapsByName) {
       const t = mapTypeByName(m.spec.type);
       const perCpu = t?.perCpu ?? false;
-      maps.set(name, {
-        name, type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, perCpu,
+      const size = t ? userValueSize(t.id, m.spec.valueSize) : m.spec.valueSize;
+      maps.set(name, typedEngineMap(program, m.spec, perCpu, {
         entries: () => readMapEntries(m.fd),
-        update: (key, value) => {
+        get: (key) => {
+          const buf = new Uint8Array(size);
+          return mapLookup(m.fd, key, buf) ? (t ? perCpuValues(t.id, m.spec.valueSize, buf) : [buf]) : undefined;
+        },
+        put: (key, value, flags) => {
           let bytes = value;
           if (perCpu && t) {
-            const size = userValueSize(t.id, m.spec.valueSize);
             const stride = size / possibleCpus();
             bytes = new Uint8Array(size);
             for (let off = 0; off < size; off += stride) bytes.set(value.subarray(0, m.spec.valueSize), off);
           }
-          mapUpdate(m.fd, key, bytes);
+          try { mapUpdate(m.fd, key, bytes, flags); } catch (err) {
+            // the same typed error as the local engines, with the kernel's errno (and its KernelError as the cause)
+            if (err instanceof KernelError) throw new MapError(name, "update", err.errno, { key, flags, cause: err });
+            throw err;
+          }
         },
-      });
+      }));
     }
     this.maps = maps;
   }
@@ -100,7 +109,11 @@ export class KernelEngine implements BpfEngine {
     }
     const r = this.testRun({ ...(input.data ? { data: input.data } : {}), ...(input.ctx ? { ctx: input.ctx } : {}), repeat });
     const out: EngineRunResult = { retval: r.retval, data: r.data, trace: [], duration: r.duration, ringbuf: [], perf: [] };
-    if (r.ctx) out.ctx = r.ctx;
+    if (r.ctx) {
+      out.ctx = r.ctx;
+      const changes = input.ctx ? this.ctxChanges(input.ctx, r.ctx) : [];
+      if (changes.length) out.ctxChanges = changes;
+    }
     const action = this.returnCode(r.retval);
     if (action) out.action = action;
     return out;
@@ -113,6 +126,20 @@ export class KernelEngine implements BpfEngine {
         return { ok: false as const, error };
       }
     });
+  }
+  /**
+   * Fields the program changed, ctx_in against ctx_out: only those the kernel copies back (for __sk_buff,
+   * convert_skb_to___skb: mark, priority, cb, tstamp of the writable ones; tc_classid, tc_index and
+   * queue_mapping stay inside the skb).
+   */
+  private ctxChanges(ctxIn: Uint8Array, ctxOut: Uint8Array) {
+    const info = progTypeByName(this.program.section);
+    const layout = info && contextLayout(info.id, resolveSection(this.program.section)?.attachType);
+    if (!layout) return [];
+    const before = new Uint8Array(Math.max(layout.size, ctxIn.length)); before.set(ctxIn);
+    const after = new Uint8Array(before.length); after.set(ctxOut.subarray(0, after.length));
+    const skbOut = new Set(["mark", "priority", "cb", "tstamp"]);
+    return contextChanges(layout, before, after, layout.struct === "__sk_buff" ? (f) => skbOut.has(f.name.replace(/\[\d+\]$/, "")) : undefined);
   }
   private returnCode(retval: number): string | undefined {
     const info = progTypeByName(this.program.section);

@@ -4,7 +4,6 @@
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { decode } from "../isa/index.js";
 import { readBundles, type BundleProgram, type Program } from "../program/index.js";
-import { assemble } from "../text/index.js";
 import { loadObject } from "../elf/index.js";
 import { checkChoiceNames, chosenType, normalizeTypeChoice, type TypeOption } from "../elf/type-choice.js";
 import type { TargetKernel } from "../elf/target.js";
@@ -83,6 +82,7 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
     }
     case "asm": {
       const source = new TextDecoder().decode(bytes);
+      const { assemble } = await import("../text/index.js"); // only for text sources: objects start faster
       result.programs = [assemble(source, { file, syntax: options.syntax ?? "auto" })];
       break;
     }

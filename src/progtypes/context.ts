@@ -174,3 +174,51 @@ export const WORD = [4] as const;
 export const DWORD = [8] as const;
 export const ANY_SIZE = [1, 2, 4, 8] as const; // tracing contexts: any aligned load inside the field
 export const NONE = [] as const;
+
+// ---- context changes (issue #15 item 11) ----
+
+/** One context field the program changed: `skb->mark 0 -> 42`. Values are the field's bytes read little-endian. */
+export interface CtxChange {
+  /** Field name in the layout (`mark`, `cb[1]`, `user_ip4`). */
+  field: string;
+  /** `skb->mark`: the field as C code names it (see ctxVarName). */
+  name: string;
+  size: number;
+  before: bigint;
+  after: bigint;
+}
+
+/** The variable name C programs use for a context struct, for `skb->mark`-style names. */
+const CTX_VAR: Record<string, string> = {
+  __sk_buff: "skb", xdp_md: "xdp", bpf_sock_ops: "skops", sk_msg_md: "msg", bpf_sock_addr: "ctx", bpf_sock: "sk",
+  bpf_sockopt: "ctx", bpf_sysctl: "ctx", sk_reuseport_md: "reuse", bpf_sk_lookup: "ctx", bpf_flow_keys: "keys",
+};
+export const ctxVarName = (layout: ContextLayout): string => CTX_VAR[layout.struct] ?? "ctx";
+
+function readLe(b: Uint8Array, off: number, size: number): bigint {
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(b[off + i] ?? 0);
+  return v;
+}
+
+/**
+ * The fields the program may write (by this program type's access rules) whose bytes differ between
+ * `before` (the context as the run started, or ctx_in) and `after`; pointer fields never count. `seen`
+ * limits it to the fields an engine can report (the kernel's ctx_out carries only some).
+ */
+export function contextChanges(layout: ContextLayout, before: Uint8Array, after: Uint8Array, seen?: (field: CtxField) => boolean): CtxChange[] {
+  const out: CtxChange[] = [];
+  const v = ctxVarName(layout);
+  for (const f of layout.fields) {
+    if (!f.write.length || f.pointer || (seen && !seen(f))) continue;
+    const a = readLe(before, f.offset, f.size), b = readLe(after, f.offset, f.size);
+    if (a !== b) out.push({ field: f.name, name: `${v}->${f.name}`, size: f.size, before: a, after: b });
+  }
+  return out;
+}
+
+/** A value of a changed field as people read it: `42 (0x2a)`, dotted for IPv4 address fields (`user_ip4`). */
+export function formatCtxValue(change: Pick<CtxChange, "field" | "size" | "before">, v: bigint): string {
+  if (change.size === 4 && /ip4$/.test(change.field)) return [0, 8, 16, 24].map((s) => Number((v >> BigInt(s)) & 0xffn)).join(".");
+  return v > 9n ? `${v} (0x${v.toString(16)})` : v.toString();
+}

@@ -6,7 +6,7 @@ import type { Redirect, RunCapture } from "../helpers/impl/index.js";
 import { PSEUDO, type Instruction } from "../isa/index.js";
 import { RingbufMap, PerfEventArrayMap } from "../maps/runtime/index.js";
 import type { Program } from "../program/program.js";
-import { fieldByName, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
+import { contextChanges, fieldByName, type ContextLayout, type CtxChange, type ProgTypeInfo } from "../progtypes/index.js";
 import type { CompileStats, ExecOptions, ExecResult, LoadedCode, Mode } from "./engine.js";
 import { CTX, CTX_MAX, MAY_GOTO_BUDGET } from "./layout.js";
 import { BATCH, type XdpBatchLayout } from "../compiler/index.js";
@@ -23,7 +23,8 @@ export type Executor = "interp" | "compiled";
  * Most runs one call may ask for: BPF_PROG_TEST_RUN's `repeat` is a u32 (the kernel would silently take
  * 4294967297 as 1), and the local engines keep the same bound so a run means the same on every engine.
  */
-export const MAX_REPEAT = 0xffffffff;
+import { MAX_REPEAT } from "./limits.js";
+export { MAX_REPEAT };
 
 const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
@@ -73,6 +74,8 @@ export interface RunResult {
   data: Uint8Array;
   /** The context struct after the run (pointer fields zeroed). */
   ctx?: Uint8Array;
+  /** Context fields the program changed (skb->mark, priority, tc_classid, cb[]...), by name. */
+  ctxChanges?: CtxChange[];
   trace: string[];
   redirect?: Redirect;
   /** ns per run: the average of runs 2..repeat (the steady state) when repeat > 1, else the one run. */
@@ -126,6 +129,8 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
   readonly executor: Executor;
   private pktBuf = 0;
   private pktCap = 0;
+  /** The context as the program got it, to name the fields it changed. */
+  private ctxStart: Uint8Array | undefined;
 
   constructor(program: Program, options: LoadOptions = {}) {
     super({
@@ -368,6 +373,8 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     this.mem.setCtrl32("CPU", this.currentCpu); // per-CPU array lookups done inside the interpreter
     this.preparePacket(data);
     this.prepareCtx(options.ctx, data);
+    // the context as the program gets it, to name the fields it changed (a copy of at most CTX_MAX bytes)
+    this.ctxStart = this.layout ? this.mem.read(CTX, Math.min(this.layout.size, CTX_MAX)) : undefined;
     this.refreshRegions();
     return { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
   }
@@ -382,7 +389,13 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
     if (code) out.action = code.name;
     if (this.capture.redirect) out.redirect = this.capture.redirect;
-    if (this.layout) out.ctx = this.outputCtx(ctx);
+    if (this.layout) {
+      out.ctx = this.outputCtx(ctx);
+      if (this.ctxStart) {
+        const changes = contextChanges(this.layout, this.ctxStart, this.mem.read(CTX, this.ctxStart.length));
+        if (changes.length) out.ctxChanges = changes;
+      }
+    }
     for (const m of this.maps.values()) {
       if (m instanceof PerfEventArrayMap) out.perf.push(...m.samples.map((s) => ({ map: m.name, cpu: s.cpu, data: s.data })));
       if (m instanceof RingbufMap) out.ringbuf.push(...m.drain().map((d) => ({ map: m.name, data: d })));

@@ -201,7 +201,7 @@ export class SocketWorld {
       return r < 0 ? errnoName(-r) : "ok";
     }
     const bytes = value instanceof SimSocket ? this.fail(`map '${mapName}' is a ${m.spec.type}, not a sockmap`) : typeof value === "string" ? this.bytes(value, m.spec.valueSize, `value of map '${mapName}'`) : value;
-    const r = m.set(key, bytes, flags);
+    const r = m.trySet(key, bytes, flags);
     return r < 0 ? errnoName(-r) : "ok";
   }
 

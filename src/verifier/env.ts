@@ -93,9 +93,25 @@ export interface Env {
   stackLive?: StackLiveness;
   /** Instructions where arriving by a jump is recorded in the history (precision.ts jmpPoints). */
   jmpPoints: Uint8Array;
+  /**
+   * Reads of uninitialized stack (STACK_INVALID bytes) a privileged loader is allowed (allow_uninit_stack),
+   * by pc: the kernel then returns whatever its stack held, so runs differ (issue #15 item 12).
+   */
+  uninitReads?: Map<number, UninitStackRead>;
   /** Queue another state to explore from `insn` (push_stack). */
   push: (s: State, insn: number) => void;
   clone: (s: State) => State;
+}
+
+/** A read of uninitialized stack at `pc`: `bytes` of them, the first of them at fp`fpOff` of call frame `frameno`. */
+export interface UninitStackRead { pc: number; bytes: number; fpOff: number; frameno: number; helper?: boolean }
+
+/** Record `bytes` uninitialized bytes read at the current instruction (the widest read per pc is kept). */
+export function noteUninitRead(env: Env, bytes: number, fpOff: number, frameno: number, helper = false): void {
+  if (bytes <= 0) return;
+  const m = (env.uninitReads ??= new Map());
+  const old = m.get(env.insnIdx);
+  if (!old || old.bytes < bytes) m.set(env.insnIdx, { pc: env.insnIdx, bytes, fpOff, frameno, ...(helper ? { helper } : {}) });
 }
 
 export const frame = (env: Env): Frame => curFrame(env.cur);

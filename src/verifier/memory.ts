@@ -5,7 +5,7 @@
 import type { MapSpec } from "../program/program.js";
 import { BPF_FLOW_KEYS_SIZE, BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess } from "../progtypes/index.js";
 import { coerceToSizeSx } from "./alu.js";
-import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
+import { type Env, Reject, frame, mapInfo, noteUninitRead, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { coerceToSize, constNum, isConst, isZero, smaxNum, sminNum, umaxFits } from "./scalar.js";
 import { markChainPrecision, pushHist, stackAccessFlags } from "./precision.js";
@@ -377,6 +377,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
       if (st.kinds[slot % 8] !== Slot.ZERO) break;
       zeros++;
     }
+    noteUninit(env, f, minOff, maxOff);
     if (dstRegno >= 0) R[dstRegno] = zeros === maxOff - minOff ? constScalarHL(0, 0) : unknownScalar();
     return;
   }
@@ -416,10 +417,23 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
     pushHist(env, stackAccessFlags(f.frameno, spi));
     return;
   }
+  noteUninit(env, f, fpOff, fpOff + size);
   if (dstRegno < 0) return;
   let zeros = 0;
   for (let i = 0; i < size; i++) if (st.kinds[(slot - i) % 8] === Slot.ZERO) zeros++;
   R[dstRegno] = zeros === size ? constScalarHL(0, 0) : unknownScalar();
+}
+
+/** Record the bytes in [minOff, maxOff) (offsets from fp) never written (STACK_INVALID, or not allocated yet) as read. */
+function noteUninit(env: Env, f: Frame, minOff: number, maxOff: number, helper = false): void {
+  let n = 0, first = 0;
+  for (let i = minOff; i < maxOff; i++) {
+    const slot = -i - 1;
+    if (slot < 0) continue;
+    const st = f.stack[Math.floor(slot / 8)];
+    if (!st || st.kinds[slot % 8] === Slot.INVALID) { if (!n) first = i; n++; }
+  }
+  noteUninitRead(env, n, first, f.frameno, helper);
 }
 
 /** Every slot touched by the bytes [minOff, maxOff) below fp is read by this instruction. */
@@ -474,6 +488,8 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       // check_stack_range_initialized: memory the helper reads (or may partly write) counts as read;
       // raw (write-only) memory does not
       if (!rawMode) markStackRangeRead(env, f, minOff, maxOff + size);
+      // a helper that reads the memory (a map key, data to copy) reads uninitialized bytes too
+      if (!write && !rawMode) noteUninit(env, f, minOff, maxOff + size, true);
       for (let i = minOff; i < maxOff + size; i++) {
         const slot = -i - 1;
         const spi = Math.floor(slot / 8);

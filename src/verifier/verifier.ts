@@ -9,7 +9,7 @@ import { checkCondJmp } from "./branch.js";
 import { callbackDepthsOk, callsCallback, isAsyncCallback, sameCallsites, widenAfterCallback, widenAfterMayGoto } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, helperAllowed, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
-import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds } from "./env.js";
+import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds, type UninitStackRead } from "./env.js";
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
@@ -97,6 +97,11 @@ export interface VerifyResult {
   path?: [number, boolean][];
   /** The failing instruction's registers before it ran, for explanations. */
   failRegs?: Reg[];
+  /**
+   * Reads of stack bytes never written, which a privileged loader may do (the kernel then returns stack
+   * garbage, and bpfkit zeros), by pc: `verify --explain` and checked-mode runs warn about them.
+   */
+  uninitStackReads?: UninitStackRead[];
 }
 
 /** Instructions as the kernel sees them: one entry per 8-byte slot. */
@@ -237,6 +242,7 @@ class Walker {
       if (this.failRegs) res.failRegs = this.failRegs;
     }
     if (this.opts.recordStates) res.states = this.states;
+    if (env.uninitReads?.size) res.uninitStackReads = [...env.uninitReads.values()].sort((a, b) => a.pc - b.pc);
     return res;
   }
 

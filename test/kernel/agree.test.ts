@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describeKernel } from "../support/kernel.js";
 import { compareEngines, expectEnginesAgree, foldPerCpu, failureKind, type MapSnapshot } from "../../src/testing/index.js";
 import type { BpfEngine, EngineKind } from "../../src/engine/index.js";
+import { typedEngineMap } from "../../src/engine/typed-map.js";
 import { BpfkitError, diag } from "../../src/diagnostics/index.js";
 import { KernelError } from "../../src/kernel/errors.js";
 import { loadPrograms } from "../../src/load/node.js";
@@ -46,7 +47,8 @@ describe("foldPerCpu", () => {
 describe("compareEngines with injected engines", () => {
   const fake = (kind: EngineKind, retval: number, data: Uint8Array, maps: Map<string, MapSnapshot>, fail?: () => never): BpfEngine => ({
     kind, program,
-    maps: new Map([...maps].map(([name, m]) => [name, { name, type: m.type, keySize: 4, valueSize: 8, perCpu: m.entries[0]!.values.length > 1, entries: () => m.entries, update: () => {} }])),
+    maps: new Map([...maps].map(([name, m]) => [name, typedEngineMap(program, { name, type: m.type, keySize: 4, valueSize: 8, maxEntries: 16, flags: 0 }, m.entries[0]!.values.length > 1,
+      { entries: () => m.entries, get: () => undefined, put: () => {} })])),
     run: () => (fail ? fail() : { retval, data, trace: [], duration: 0, ringbuf: [], perf: [] }),
     runBatch: () => [],
     close: () => {},

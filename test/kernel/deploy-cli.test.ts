@@ -104,7 +104,7 @@ describeKernel("bpfkit deploy, status, map, detach", () => {
     expect(bpfkit("map", "lookup", `${names.xdp}/blocked`, net.addrA2).code).toBe(1);
     const badKey = bpfkit("map", "lookup", `${names.xdp}/blocked`, "zz");
     expect(badKey.code).toBe(2);
-    expect(badKey.err).toMatch(/BK9603/);
+    expect(badKey.err).toMatch(/BK9803/);
 
     const det = bpfkit("detach", names.xdp);
     expect(det.code).toBe(0);

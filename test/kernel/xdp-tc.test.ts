@@ -69,7 +69,7 @@ describeKernel("XDP and tcx on a veth pair", () => {
     const key = new Uint8Array(8);
     new DataView(key.buffer).setUint32(0, 32, true);
     key.set(ipKey(net.addrA2), 4);
-    expect(interp.maps.get("blocklist_v4")!.set(key, new Uint8Array(8))).toBe(0);
+    interp.maps.get("blocklist_v4")!.set(key, new Uint8Array(8));
     const N = 20;
     const predicted: Record<string, { drop: number; pass: number }> = {};
     for (const src of [net.addrA, net.addrA2]) {

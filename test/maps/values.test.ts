@@ -17,7 +17,7 @@ describe("map key and value text", () => {
   });
 
   it("says what it expected when the text does not fit", () => {
-    expect(() => parseBytes("abc", 4, "key of map 'm'")).toThrow(/invalid key of map 'm' 'abc': expected 4 bytes as hex \(8 digits\)/);
+    expect(() => parseBytes("abc", 4, "key of map 'm'")).toThrow(/key of map 'm': expected 4 bytes as hex \(8 digits\), a decimal number, an IPv4 address, got 'abc'/);
     expect(() => parseBytes("10.0.0.0/8", 4, "key")).toThrow(/lpm_trie key of 8 bytes/);
     expect(() => parseBytes("10.0.0.0/40", 8, "key")).toThrow(/prefix length of at most 32/);
   });

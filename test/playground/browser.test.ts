@@ -115,7 +115,7 @@ describeBrowser("playground in chromium", () => {
     await s.page.click("#run-btn");
     expect(await s.page.textContent("#run-action")).toBe("XDP_DROP");
     const changes = await s.page.locator("#map-changes tr").allTextContents();
-    expect(changes).toContain("blocklist_v4{prefixlen: 24, addr: 192.0.2.0}01");
+    expect(changes).toContain("blocklist_v4192.0.2.0/2401");
     // a source outside the blocklist passes and counts nothing in it
     await s.page.fill(".builder input[name=ipSrc]", "203.0.113.9");
     await s.page.click("#run-btn");

@@ -11,14 +11,15 @@ const shapesOf = (name: string, program = name) => {
 };
 
 describe("BTF values", () => {
-  it("read and write an LPM trie key as {prefixlen, addr} with the address in network order", () => {
+  it("read and write an LPM trie key as ADDR/LEN (or {prefixlen, addr}) with the address in network order", () => {
     const v4 = shapesOf("xdp_ddos_blocklist").find((m) => m.spec.name === "blocklist_v4")!;
     expect(v4.typed).toBe(true);
     const key = parse(v4.key, "{prefixlen: 24, addr: 198.51.100.0}", "key");
     expect(Array.from(key)).toEqual([24, 0, 0, 0, 198, 51, 100, 0]);
-    expect(format(v4.key, key)).toBe("{prefixlen: 24, addr: 198.51.100.0}");
+    expect(format(v4.key, key)).toBe("198.51.100.0/24");
+    expect(Array.from(parse(v4.key, "198.51.100.0/24", "key"))).toEqual(Array.from(key));
     const v6 = shapesOf("xdp_ddos_blocklist").find((m) => m.spec.name === "blocklist_v6")!;
-    expect(format(v6.key, parse(v6.key, "{prefixlen: 48, addr: 2001:db8:bad::}"))).toBe("{prefixlen: 48, addr: 2001:db8:bad::}");
+    expect(format(v6.key, parse(v6.key, "{prefixlen: 48, addr: 2001:db8:bad::}"))).toBe("2001:db8:bad::/48");
   });
 
   it("show __be16 ports by value and nested structs of the load balancer", () => {
@@ -50,6 +51,6 @@ describe("BTF values", () => {
     expect(err("{prefixlen: 24, addr: 1.2.3}")).toMatch(/^key\.addr: expected an IPv4 address/);
     expect(err("{prefixlen: 99999999999, addr: 1.2.3.4}")).toMatch(/does not fit 4 byte/);
     expect(err("{prefixlen: 24")).toMatch(/expected ',' or '}'/);
-    expect(err("12")).toMatch(/expected \{prefixlen, addr\}/);
+    expect(err("12")).toMatch(/expected ADDR\/LEN like 192\.0\.2\.0\/24 or \{prefixlen, addr\}/);
   });
 });

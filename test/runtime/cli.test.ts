@@ -100,9 +100,21 @@ describe("bpfkit run --map", () => {
     expect(r.stderr).toBe("");
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^retval 1 \(0x1\) XDP_DROP$/m);
-    // the matching prefix's hit counter (u64 value 1 -> 2) and a per-CPU stats counter
-    expect(r.stdout).toMatch(/^map blocklist_v4\[18000000c0000200\]: 0100000000000000 -> 0200000000000000$/m);
-    expect(r.stdout).toMatch(/^map stats\[\w+\]: \(none\) -> cpu0:0100000000000000$/m);
+    // the matching prefix's hit counter (u64 value 1 -> 2) and a per-CPU stats counter, by the maps' BTF
+    // types (issue #15 item 10): the LPM key as ADDR/LEN, integers in decimal
+    expect(r.stdout).toMatch(/^map blocklist_v4\[192\.0\.2\.0\/24\]: 1 -> 2$/m);
+    expect(r.stdout).toMatch(/^map stats\[1\]: \(none\) -> cpu0:1$/m);
+  });
+  it("--map takes a BTF struct key and value by field; a bad field is refused naming the map", () => {
+    const r = cli("run", "test/fixtures/btf-values/typed_maps.bpf.o", "--map", "flows:{saddr: 192.0.2.1, daddr: 10.0.0.2, sport: 80, dport: 8080, proto: 6}={packets: 1, last: V_LOG}", "--json");
+    expect(r.stderr).toBe("");
+    expect(r.status).toBe(0);
+    const run = JSON.parse(r.stdout) as { maps: { map: string; key: string; after: string }[] };
+    // seeded before the run: not a change; the program only looks maps up
+    expect(run.maps).toEqual([]);
+    const bad = cli("run", "test/fixtures/btf-values/typed_maps.bpf.o", "--map", "flows:{saddr: 192.0.2.300}=1");
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/key of map 'flows'/);
   });
   it("rejects an unknown map, a bad key and a malformed spec with exit code 2", () => {
     const unknown = cli(...example.slice(0, 2), "--map", "nosuch:1=1");

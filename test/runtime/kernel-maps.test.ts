@@ -58,7 +58,7 @@ describeKernel("runtime maps vs kernel maps", () => {
               const kv = perCpu ? new Uint8Array(8 * kernelCpus) : v;
               if (perCpu) for (let c = 0; c < kernelCpus; c++) kv[c * 8] = v[0]!;
               try { mapUpdate(km.fd, key, kv, o.flags); kAns = 0; } catch (e) { kAns = -(e as { errno: number }).errno; }
-              rAns = rm.set(key, perCpu ? [v] : v, o.flags);
+              rAns = rm.trySet(key, perCpu ? [v] : v, o.flags);
             } else if (o.k === "delete") {
               try { kAns = mapDelete(km.fd, key) ? 0 : -2; } catch (e) { kAns = -(e as { errno: number }).errno; }
               rAns = rm.delete(key);
@@ -101,7 +101,7 @@ describeKernel("runtime maps vs kernel maps", () => {
             expect(rm.delete(k)).toBe(kAns);
           } else {
             try { mapUpdate(km.fd, k, v, 0); kAns = 0; } catch (e) { kAns = -(e as { errno: number }).errno; }
-            expect(rm.set(k, v, 0)).toBe(kAns);
+            expect(rm.trySet(k, v, 0)).toBe(kAns);
           }
         });
         for (const a of probeAddrs) {

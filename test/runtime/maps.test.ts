@@ -46,7 +46,7 @@ describe("array", () => {
     cpu = 0;
     const all = m.get(u32Bytes(0)) as Uint8Array[];
     expect(all.map((b) => b[0])).toEqual([0, 7, 0]);
-    expect(m.set(u32Bytes(1), [Uint8Array.of(1, 0, 0, 0), Uint8Array.of(2, 0, 0, 0), Uint8Array.of(3, 0, 0, 0)])).toBe(0);
+    m.set(u32Bytes(1), [Uint8Array.of(1, 0, 0, 0), Uint8Array.of(2, 0, 0, 0), Uint8Array.of(3, 0, 0, 0)]);
     expect((m.get(u32Bytes(1)) as Uint8Array[]).map((b) => b[0])).toEqual([1, 2, 3]);
   });
 });

@@ -1,6 +1,6 @@
 // The Maps tab: the program's maps with their key and value types, and the entries written into them
 // (from user space, as BPF_MAP_UPDATE_ELEM would) before every run. Keys and values are read and edited
-// as text by their BTF type (`{prefixlen: 24, addr: 192.0.2.0}`), or as hex where there is no BTF.
+// as text by their BTF type (`{vip: 10.0.0.100, port: 80, proto: 6}`, LPM keys as `192.0.2.0/24`), or as hex where there is no BTF.
 import type { App } from "../app.js";
 import { describe, format, parse, type Shape } from "../btf-values.js";
 import { fill, h } from "../dom.js";

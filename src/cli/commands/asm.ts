@@ -6,7 +6,6 @@ import { readFile, writeFile } from "node:fs/promises";
 import { BpfkitError, type Diagnostic } from "../../diagnostics/index.js";
 import { encode, slotCount, toHex } from "../../isa/index.js";
 import { programToBundle, type Program } from "../../program/index.js";
-import { assemble } from "../../text/index.js";
 import { action } from "../run-command.js";
 
 type Format = "bin" | "hex" | "json" | "elf";
@@ -35,6 +34,7 @@ export function register(program: Command): void {
         return usageError(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, opts.json);
       }
       let prog: Program;
+      const { assemble } = await import("../../text/index.js"); // loaded by the command that uses it (start-up time)
       try {
         prog = assemble(source, { file, syntax: (opts.syntax ?? "auto") as (typeof SYNTAXES)[number] });
       } catch (err) {

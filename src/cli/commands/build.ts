@@ -5,7 +5,6 @@
 // or a program is rejected, 2 bad usage (clang missing, no target BTF for vmlinux.h).
 import type { Command } from "commander";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
-import { kernelBackendProblem } from "../../kernel/index.js";
 import { loadProgramFile } from "../../load/node.js";
 import { buildObject } from "../../build/clang.js";
 import { action } from "../run-command.js";
@@ -35,6 +34,7 @@ export function register(program: Command): void {
     .action(action(async (file: string, flags: BuildFlags) => {
       const choice = typeChoice(flags);
       if (flags.compareKernel) {
+        const { kernelBackendProblem } = await import("../../kernel/index.js"); // only here: start-up time (issue #15 item 9)
         const problem = kernelBackendProblem();
         if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
       }

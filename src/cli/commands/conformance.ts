@@ -3,8 +3,7 @@
 import type { Command } from "commander";
 import { existsSync } from "node:fs";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
-import { ConformanceRunner, type ConformanceOutcome } from "../../runtime/conformance.js";
-import { loadConformanceDir } from "../../runtime/conformance-dir.js";
+import type { ConformanceOutcome } from "../../runtime/conformance.js";
 import { action } from "../run-command.js";
 
 interface Options { mode: string; verbose?: boolean; json?: boolean }
@@ -17,11 +16,14 @@ export function register(program: Command): void {
     .option("--mode <mode>", "checked or fast (the interpreter), or compiled (each test compiled to WebAssembly)", "checked")
     .option("-v, --verbose", "list every test, not only the failures")
     .option("--json", "print one JSON object with every result")
-    .action(action((dir: string, opts: Options) => {
+    .action(action(async (dir: string, opts: Options) => {
       if (opts.mode !== "checked" && opts.mode !== "fast" && opts.mode !== "compiled") {
         throw new BpfkitError(diag("BK5013", { what: `--mode must be checked, fast or compiled, not '${opts.mode}'` }));
       }
       if (!existsSync(dir)) throw new BpfkitError(diag("BK5015", { what: `${dir} does not exist` }));
+      // imported when the command runs, not when the command line starts
+      const { ConformanceRunner } = await import("../../runtime/conformance.js");
+      const { loadConformanceDir } = await import("../../runtime/conformance-dir.js");
       const { tests, broken } = loadConformanceDir(dir);
       const runner = new ConformanceRunner(opts.mode);
       const outcomes: ConformanceOutcome[] = tests.map((t) => runner.run(t));

@@ -3,6 +3,7 @@
 import type { Command } from "commander";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 import { typeChoice, typeOption } from "../type-option.js";
 import { addTargetOptions, targetOptions } from "../target-options.js";
 
@@ -10,17 +11,16 @@ const XDP_MODES = ["skb", "native", "auto"] as const;
 const TC_DIRECTIONS = ["ingress", "egress"] as const;
 
 interface DeployFlags {
-  name?: string; prog?: string; type?: string[]; xdp?: string; mode?: string; tc?: string; sockops?: string;
+  name?: string; prog?: string; program?: string; type?: string[]; xdp?: string; mode?: string; tc?: string; sockops?: string;
   skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean; btf?: string; kconfig?: string;
 }
 
 export function register(program: Command): void {
-  typeOption(addTargetOptions(program
+  typeOption(addTargetOptions(progOption(program
     .command("deploy")
     .description("load, attach and pin programs so they outlive bpfkit (needs root)")
-    .argument("[object]", "program file (.o, .s, .json, .bin)"))
+    .argument("[object]", "program file (.o, .s, .json, .bin)"), "program of the file to deploy (programs in SEC(\"?...\") sections only when named)"))
     .option("--name <name>", "deployment name (default: the file name up to its first '.', e.g. x for x.bpf.o)")
-    .option("--prog <name>", "program of the file to deploy (programs in SEC(\"?...\") sections only when named)")
     .option("--xdp <iface>", "attach XDP to an interface")
     .option("--mode <mode>", "XDP mode: skb, native or auto", "auto")
     .option("--tc <iface[:dir]>", "attach to tcx ingress (default) or egress of an interface")
@@ -52,7 +52,7 @@ export function register(program: Command): void {
         const choice = typeChoice(flags);
         // relocated for this kernel: its BTF ids (kfuncs, .ksyms) and its configuration, never the bundled default
         const progs = await loadPrograms(object, { ...targetOptions(flags, true), ...(choice ? { type: choice } : {}) });
-        const prog = pickProgram(progs, object, flags.prog);
+        const prog = pickProgram(progs, object, progChoice(flags));
         items = [{ program: prog, attach: attachFromFlags(flags) }];
         // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.
         for (const t of k.tailCallTargets(prog, progs)) items.push({ program: t, attach: { type: "none" } });

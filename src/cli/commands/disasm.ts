@@ -7,26 +7,29 @@ import { BpfkitError } from "../../diagnostics/index.js";
 import { encode, SlotMap, toHex } from "../../isa/index.js";
 import type { Program } from "../../program/index.js";
 import { loadProgramFile, pickProgram } from "../../load/node.js";
-import { disassemble } from "../../text/index.js";
+import type * as Text from "../../text/index.js";
+
+// the disassembler is loaded when the command runs, not when the command line starts (start-up time)
+let disassemble: typeof Text.disassemble;
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 import { typeChoice, typeOption } from "../type-option.js";
 import { addTargetOptions, targetOptions } from "../target-options.js";
 
 interface DisasmOptions {
-  syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; program?: string; type?: string[];
+  syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; prog?: string; program?: string; type?: string[];
   helperNames?: boolean; source?: boolean; btf?: string; kconfig?: string;
 }
 
 export function register(program: Command): void {
-  typeOption(addTargetOptions(program
+  typeOption(addTargetOptions(progOption(program
     .command("disasm")
     .description("disassemble a BPF program (.s, .bin, .json/.jsonl bundle or .o) in LLVM or mnemonic syntax")
-    .argument("<file>", "program file")), "program type for files that do not say it (.bin)")
+    .argument("<file>", "program file"), "only this program of the file")), "program type for files that do not say it (.bin)")
     .option("--syntax <syntax>", "llvm (as llvm-objdump prints it) | mnemonic (the conformance suite's dialect)", "llvm")
     .option("--labels", "name jump and call targets instead of printing relative offsets")
     .option("--offsets", "prefix each instruction with its pc, like objdump")
     .option("--bytes", "show each instruction's bytes, like objdump")
-    .option("--program <name>", "only this program of the file")
     .option("--no-helper-names", "print helper calls exactly as llvm-objdump does, without the helper's name")
     .option("--no-source", "do not interleave C source lines (ELF objects with BTF line info)")
     .option("--json", "print JSON: each program's instructions with pc, bytes, text and source line")
@@ -35,12 +38,14 @@ export function register(program: Command): void {
         return usageError(`--syntax must be llvm or mnemonic (got '${opts.syntax}')`, opts.json);
       }
       const syntax = opts.syntax;
+      ({ disassemble } = await import("../../text/index.js"));
       let programs: Program[];
       try {
         const choice = typeChoice(opts);
         const loaded = await loadProgramFile(file, { ...targetOptions(opts), ...(choice ? { type: choice } : {}) });
         // disassembly shows any program, usable or not (relocated as far as bpfkit could), whatever its type
-        programs = opts.program !== undefined ? [pickProgram(loaded.programs, file, opts.program, { needType: false, allowUnsupported: true })] : loaded.programs;
+        const chosen = progChoice(opts);
+        programs = chosen !== undefined ? [pickProgram(loaded.programs, file, chosen, { needType: false, allowUnsupported: true })] : loaded.programs;
       } catch (err) {
         if (opts.json && err instanceof BpfkitError) {
           process.stdout.write(JSON.stringify({ ok: false, diagnostics: err.diagnostics }, null, 2) + "\n");

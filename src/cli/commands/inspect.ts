@@ -4,29 +4,31 @@
 // poisoned), its externs and how they resolved, and the target kernel they were resolved against.
 import type { Command } from "commander";
 import { readFileSync } from "node:fs";
-import { formatDiagnostic } from "../../diagnostics/index.js";
+import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
 import { loadObject, type ElfObject } from "../../elf/index.js";
 import { slotCount } from "../../isa/index.js";
 import { resolveTarget } from "../../load/target-node.js";
 import { progTypeId, progTypeName, resolveSection } from "../../progtypes/index.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 import { typeChoice, typeOption } from "../type-option.js";
 import { addTargetOptions, targetOptions } from "../target-options.js";
 
-interface InspectOptions { json?: boolean; type?: string[]; btf?: string; kconfig?: string }
+interface InspectOptions { json?: boolean; type?: string[]; btf?: string; kconfig?: string; prog?: string; program?: string }
 
 export function register(program: Command): void {
-  typeOption(addTargetOptions(program
+  typeOption(addTargetOptions(progOption(program
     .command("inspect")
     .description("list the programs, maps, CO-RE relocations, externs and unsupported features of a BPF ELF object")
-    .argument("<file>", "ELF object (clang -target bpf)")
+    .argument("<file>", "ELF object (clang -target bpf)"), "only this program of the object (and the maps it uses)")
     .option("--json", "print JSON instead of tables")))
     .action(action((file: string, opts: InspectOptions) => {
       const choice = typeChoice(opts);
       const target = targetOptions(opts);
       const obj = loadObject(readFileSync(file), { file, target: () => resolveTarget(target), ...(choice ? { type: choice } : {}) });
       for (const w of obj.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
-      process.stdout.write(opts.json ? JSON.stringify(summary(obj), null, 2) + "\n" : render(summary(obj)));
+      const s = only(summary(obj), file, progChoice(opts));
+      process.stdout.write(opts.json ? JSON.stringify(s, null, 2) + "\n" : render(s));
       return 0;
     }));
 }
@@ -59,6 +61,14 @@ export function summary(obj: ElfObject) {
     externs: obj.externs ?? [],
     unsupported: obj.unsupported,
   };
+}
+
+/** The summary of one program (`--prog`): that program and the maps it uses. */
+function only(s: ReturnType<typeof summary>, file: string, name: string | undefined): ReturnType<typeof summary> {
+  if (name === undefined) return s;
+  const p = s.programs.find((x) => x.name === name);
+  if (!p) throw new BpfkitError(diag("BK3006", { name, file, names: s.programs.map((x) => x.name).join(", ") || "(none)" }, { file }), 2);
+  return { ...s, programs: [p], maps: s.maps.filter((m) => p.maps.includes(m.name)) };
 }
 
 function table(rows: string[][]): string {

@@ -14,14 +14,20 @@ import { parseJson, bundleToProgram } from "../../program/bundle.js";
 import { loadPrograms, pickProgram } from "../../load/node.js";
 import { addTargetOptions, targetOptions } from "../target-options.js";
 import type { Program } from "../../program/program.js";
-import { MAX_REPEAT, resolveProgType, type Mode } from "../../runtime/runtime.js";
+// the runtime (interpreter, helpers, maps, compiler) is imported with the engine, not at start-up
+import { MAX_REPEAT } from "../../runtime/limits.js";
+import type { Mode } from "../../runtime/runtime.js";
+import { progTypeByName } from "../../progtypes/index.js";
+import { formatCtxValue } from "../../progtypes/context.js";
+import { formatValue, type Shape } from "../../btf/values.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 import { typeChoice, typeOption } from "../type-option.js";
 import { chosenType } from "../../elf/type-choice.js";
 
 interface Options {
   type?: string[]; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
-  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string; btf?: string; kconfig?: string;
+  prog?: string; program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string; btf?: string; kconfig?: string;
 }
 
 type EngineName = "auto" | "interp" | "compiled" | "kernel";
@@ -53,18 +59,20 @@ async function engineFor(prog: Program, others: Program[], opts: Options): Promi
   });
 }
 
-/** `--map NAME:KEY=VALUE`: KEY and VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN (lpm_trie keys). */
+/**
+ * `--map NAME:KEY=VALUE`: KEY and VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN (lpm_trie
+ * keys), or by the map's BTF type (`{saddr: 10.0.0.1, dport: 80}`); the engine map reads them
+ * (src/engine/typed-map.ts) with the same syntax as the kernel map commands (`bpfkit map update`).
+ */
 async function seedMaps(engine: BpfEngine, specs: string[] | undefined): Promise<void> {
   if (!specs?.length) return;
-  // The key/value syntax is the kernel map commands' (`bpfkit map update`), so both read the same way.
-  const { parseBytes } = await import("../../maps/values.js");
   for (const spec of specs) {
     const m = /^([^:=\s]+):(.+)=([^=]+)$/.exec(spec);
     if (!m) throw new BpfkitError(diag("BK5013", { what: `--map '${spec}' must be NAME:KEY=VALUE (e.g. blocklist_v4:192.0.2.0/24=1)` }), 2);
     const [, name, keyText, valueText] = m as unknown as [string, string, string, string];
     const view = engine.maps.get(name);
     if (!view) throw new BpfkitError(diag("BK5014", { map: name, what: `the program has no such map (it has ${[...engine.maps.keys()].join(", ") || "none"})` }), 2);
-    view.update(parseBytes(keyText, view.keySize, `key of map '${name}'`), parseBytes(valueText, view.valueSize, `value of map '${name}'`));
+    view.update(keyText, valueText);
   }
 }
 
@@ -121,11 +129,13 @@ function snapshot(maps: ReadonlyMap<string, EngineMap>): Snapshot {
   for (const [name, m] of maps) {
     if (["ringbuf", "perf_event_array", "prog_array", "user_ringbuf"].includes(m.type)) continue;
     const entries = new Map<string, string>();
+    // keys and values by the map's BTF type (addresses, prefixes, structs by field), raw bytes as hex
+    const fmt = (shape: Shape, b: Uint8Array): string => (shape.kind === "bytes" ? toHex(b) : formatValue(shape, b));
     for (const e of m.entries()) {
       const zero = (b: Uint8Array) => b.every((x) => x === 0);
-      const v = m.perCpu ? e.values.map((x, c) => (zero(x) ? "" : `cpu${c}:${toHex(x.subarray(0, m.valueSize))}`)).filter(Boolean).join(",") : toHex(e.values[0]!);
+      const v = m.perCpu ? e.values.map((x, c) => (zero(x) ? "" : `cpu${c}:${fmt(m.valueShape, x.subarray(0, m.valueSize))}`)).filter(Boolean).join(",") : fmt(m.valueShape, e.values[0]!);
       if (m.type.includes("array") && (v === "" || zero(e.values[0]!) && !m.perCpu)) continue; // untouched array slots
-      entries.set(toHex(e.key), v || "0");
+      entries.set(fmt(m.keyShape, e.key), v || "0");
     }
     out.set(name, entries);
   }
@@ -204,19 +214,19 @@ async function runBatch(file: string, opts: Options): Promise<number> {
 
 /** The return code's name (XDP_DROP, TC_ACT_SHOT...) for the program's type. */
 function actionName(prog: Program, opts: Options, retval: number): string | undefined {
-  const { info } = resolveProgType(prog.section);
-  return info.returnCodes.find((c) => (c.value >>> 0) === retval)?.name;
+  return progTypeByName(prog.section)?.returnCodes.find((c) => (c.value >>> 0) === retval)?.name;
 }
 
+/** A 64-bit value in JSON: a number when exact, else its decimal string. */
+const jsonInt = (v: bigint): number | string => (v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString());
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const fmtNs = (ns: number): string => (ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : ns.toFixed(0));
 
 export function register(program: Command): void {
-  typeOption(addTargetOptions(program
+  typeOption(addTargetOptions(progOption(program
     .command("run")
     .description("run a program (compiled, interpreted or in the kernel's BPF_PROG_TEST_RUN): return value, packet changes, trace output, map changes")
-    .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)"))
-    .option("--program <name>", "which program of the file to run")
+    .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)"), "which program of the file to run"))
     .option("--data <hex>", "packet bytes in hex (default: 64 zero bytes)")
     .option("--pcap <file>", "run once per packet of a pcap / pcapng file")
     .option("--pcap-out <file>", "save the packets the program lets through (as it left them) to a pcap file")
@@ -236,7 +246,7 @@ export function register(program: Command): void {
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
       const choice = typeChoice(opts);
       const all = await loadPrograms(file, { ...targetOptions(opts, opts.engine === "kernel"), ...(choice ? { type: choice } : {}) });
-      const prog = pickProgram(all, file, opts.program);
+      const prog = pickProgram(all, file, progChoice(opts));
       const repeat = intOption("repeat", opts.repeat, 1, 1, MAX_REPEAT);
       const cpu = intOption("cpu", opts.cpu, 0);
       const ctx = opts.ctx !== undefined ? hexOption("ctx", opts.ctx) : undefined;
@@ -244,6 +254,7 @@ export function register(program: Command): void {
       const kept: import("../../packet/capture.js").CapturedPacket[] = [];
       const engine = await engineFor(prog, all, opts);
       const results: object[] = [];
+      const warned = new Set<number>();
       // Long --repeat runs say how far they got (on stderr, about once a second).
       let shown = false;
       const progress = (done: number, total: number): void => {
@@ -256,6 +267,12 @@ export function register(program: Command): void {
           const before = snapshot(engine.maps);
           const r: EngineRunResult = engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}), ...(repeat > 1 ? { onProgress: progress } : {}) });
           if (shown) { process.stderr.write("\n"); shown = false; }
+          // warnings at a pc (uninitialized stack reads), once per pc for the whole command, on stderr
+          for (const w of r.warnings ?? []) {
+            if (warned.has(w.pc ?? -1)) continue;
+            warned.add(w.pc ?? -1);
+            if (!opts.json) process.stderr.write(formatDiagnostic(w) + "\n");
+          }
           const changes = mapChanges(before, snapshot(engine.maps));
           const act = actionName(prog, opts, r.retval);
           if (packetSurvives(act, r.retval, prog, opts)) {
@@ -265,9 +282,11 @@ export function register(program: Command): void {
           if (opts.json) {
             results.push({
               retval: r.retval, ...(act ? { action: act } : {}), data_out: toHex(r.data), ...(r.ctx ? { ctx_out: toHex(r.ctx) } : {}),
+              ...(r.ctxChanges ? { ctx_changes: r.ctxChanges.map((c) => ({ field: c.name, before: jsonInt(c.before), after: jsonInt(c.after) })) } : {}),
               trace: r.trace, ...(r.redirect ? { redirect: r.redirect } : {}), maps: changes, ...(r.insnCount !== undefined ? { insn_count: r.insnCount } : {}),
               engine: engine.kind, duration_ns: r.duration, ...(r.firstRun !== undefined && repeat > 1 ? { first_run_ns: r.firstRun } : {}),
               ringbuf: r.ringbuf.map((x) => ({ map: x.map, data: toHex(x.data) })), perf: r.perf.map((x) => ({ map: x.map, cpu: x.cpu, data: toHex(x.data) })),
+              ...(r.warnings ? { warnings: r.warnings.map((w) => ({ pc: w.pc, code: w.code, message: w.message })) } : {}),
             });
             continue;
           }
@@ -276,6 +295,7 @@ export function register(program: Command): void {
           out.push(`retval ${r.retval} (0x${r.retval.toString(16)})${act ? ` ${act}` : ""}`);
           if (r.redirect) out.push(`redirect: ${JSON.stringify(r.redirect)}`);
           out.push(...packetDiff(data, r.data));
+          for (const c of r.ctxChanges ?? []) out.push(`${c.name}: ${formatCtxValue(c, c.before)} -> ${formatCtxValue(c, c.after)}`);
           for (const t of r.trace) out.push(`trace: ${t.replace(/\n$/, "")}`);
           for (const c of changes) out.push(`map ${c.map}[${c.key}]: ${c.before ?? "(none)"} -> ${c.after ?? "(deleted)"}`);
           for (const x of r.ringbuf) out.push(`ringbuf ${x.map}: ${toHex(x.data)}`);

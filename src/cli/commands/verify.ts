@@ -5,19 +5,20 @@
 // An object (or any file of several programs) without --prog: every program, one line each, like veristat
 // (src/cli/verify-listing.ts); exit 1 when any is rejected.
 import type { Command } from "commander";
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
-import { kernelBackendProblem, possibleCpus } from "../../kernel/index.js";
+import { hostCpus } from "../../load/host-cpus.js";
 import { progTypeName } from "../../progtypes/index.js";
 import type { Program } from "../../program/program.js";
 import { loadProgramFile, loadPrograms } from "../../load/node.js";
 import { bundleToProgram } from "../../program/bundle.js";
 import { pickProgram } from "../../load/node.js";
 import { explain, formatExplanation } from "../../verifier/explain.js";
+import { uninitStackWarnings } from "../../verifier/uninit.js";
 import { verifySlots, type VerifyResult } from "../../verifier/verifier.js";
 import { chosenType, type ProgramTypeChoice } from "../../elf/type-choice.js";
 import { action } from "../run-command.js";
+import { progChoice, progOption } from "../prog-option.js";
 import { typeChoice, typeOption } from "../type-option.js";
 import { formatListing, kernelComparer, listingExitCode, listingJson, verifyListing } from "../verify-listing.js";
 import { fromProgram, programType, type Target } from "../verify-target.js";
@@ -27,6 +28,7 @@ import { poisonExplanation, poisonNote } from "../../elf/poison-note.js";
 interface VerifyOpts {
   type?: string[];
   prog?: string;
+  program?: string;
   logLevel?: string;
   json?: boolean;
   explain?: boolean;
@@ -38,11 +40,10 @@ interface VerifyOpts {
 }
 
 export function register(program: Command): void {
-  typeOption(addTargetOptions(program
+  typeOption(addTargetOptions(progOption(program
     .command("verify")
     .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input, 3 timed out; every program of an object, one line each, without --prog")
-    .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o"))
-    .option("--prog <name>", "only this program, in detail (without it an object's programs are listed one line each)")
+    .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o"), "only this program, in detail (without it an object's programs are listed one line each)"))
     .option("--log-level <n>", "print the verifier log as the kernel writes it: 1 (the failing path) or 2 (every instruction)")
     .option("--json", "print the result as JSON: verdict, error {pc, message, line}, states, stats")
     .option("--explain", "for a rejection: source line, branch path, the register at fault and a fix")
@@ -62,10 +63,11 @@ export function register(program: Command): void {
       const choice = typeChoice(opts);
       // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
       const loaded = await loadProgramFile(file, { lenient: true, ...targetOptions(opts), ...(choice ? { type: choice } : {}) });
-      const listing = opts.prog === undefined && level === 0 && !opts.explain && (loaded.kind === "elf" || loaded.programs.length > 1);
+      const chosen = progChoice(opts);
+      const listing = chosen === undefined && level === 0 && !opts.explain && (loaded.kind === "elf" || loaded.programs.length > 1);
       if (listing) return runListing(file, loaded.programs, loaded.unsupported, opts, limits);
       // a program bpfkit cannot use (its `unsupported` reasons) is refused by pickProgram; its neighbours are not
-      const prog = pickProgram(loaded.programs, file, opts.prog);
+      const prog = pickProgram(loaded.programs, file, chosen);
       const target = fromProgram(prog);
       const kind = programType(target.section, undefined, target.name);
       const wantStates = opts.json === true;
@@ -86,11 +88,6 @@ export function register(program: Command): void {
     }));
 }
 
-/** The running machine's possible CPUs, where /sys says (else the emulator's conservative default). */
-function hostCpus(): number | undefined {
-  return existsSync("/sys/devices/system/cpu/possible") ? possibleCpus() : undefined;
-}
-
 /** What every verification of this command gets: `--timeout` and the host's CPU count. */
 type Limits = { timeoutMs?: number; nrCpus?: number };
 
@@ -104,6 +101,7 @@ const worse = (a: number, b: number): number => (SEVERITY.indexOf(b) > SEVERITY.
 async function runListing(file: string, programs: Program[], unsupported: string[], opts: VerifyOpts, limits: Limits): Promise<number> {
   let compare;
   if (opts.compareKernel) {
+    const { kernelBackendProblem } = await import("../../kernel/index.js"); // only here: start-up time
     const problem = kernelBackendProblem();
     if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
     compare = await kernelComparer();
@@ -120,10 +118,14 @@ function usage(message: string): number {
 
 function printHuman(res: VerifyResult, t: Target, progType: number, withExplain: boolean): void {
   const typeName = progTypeName(progType) ?? String(progType);
+  // --explain also names what the kernel accepts but runs differently: reads of uninitialized stack
+  const warnings = (): void => { if (withExplain) for (const w of uninitStackWarnings(res)) process.stdout.write(`  ${formatDiagnostic(w).replace(/\n/g, "\n  ")}\n`); };
   if (res.verdict === "accept") {
     process.stdout.write(`${t.name} (${typeName}): accepted, ${res.stats.processed} insns processed, ${res.stats.totalStates} states\n`);
+    warnings();
     return;
   }
+  warnings();
   const e = res.error!;
   if (res.verdict === "timeout") {
     process.stdout.write(`${t.name} (${typeName}): no verdict: ${e.message} (the kernel's own limit is 1,000,000 insns; raise --timeout to go on)\n`);
@@ -159,6 +161,7 @@ function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean
       out.explanation = ex;
     }
   }
+  if (withExplain && res.uninitStackReads) out.warnings = uninitStackWarnings(res).map((w) => ({ pc: w.pc, code: w.code, message: w.message }));
   out.stats = res.stats;
   if (res.states) out.states = res.states.map((s) => ({ pc: s.pc, state: s.text }));
   if (withLog) out.log = res.log;
@@ -170,6 +173,8 @@ function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean
  * maps with BTF and initial contents), so both judge the same program.
  */
 async function compareKernel(prog: Program, kind: { progType: number; attachType?: number }, ours: VerifyResult): Promise<void> {
+  // imported only here: a plain `verify` starts without the kernel backend (issue #15 item 9)
+  const { kernelBackendProblem } = await import("../../kernel/index.js");
   const problem = kernelBackendProblem();
   if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
   // loaded lazily: the kernel binding needs koffi and Linux
@@ -211,7 +216,9 @@ async function runBatch(file: string, opts: VerifyOpts, limits: Limits): Promise
 async function batchTarget(obj: Record<string, unknown>, line: number, type?: ProgramTypeChoice): Promise<Target> {
   if (typeof obj.object === "string") {
     const programs = await loadPrograms(obj.object, type !== undefined ? { type } : {});
-    return fromProgram(pickProgram(programs, obj.object, typeof obj.program === "string" ? obj.program : undefined));
+    // "program" as batch files say it, or "prog" as the command line does
+    const name = typeof obj.program === "string" ? obj.program : typeof obj.prog === "string" ? obj.prog : undefined;
+    return fromProgram(pickProgram(programs, obj.object, name));
   }
   if (typeof obj.insns !== "string") {
     throw new BpfkitError(diag("BK6002", { line, problem: "expected a bundle {\"type\", \"insns\": hex} or {\"object\": \"x.o\", \"program\": \"name\"}" }), 2);

@@ -3,6 +3,7 @@
 // kernel's update flags and error numbers, and the user-side API tests and the CLI use.
 import type { MapSpec } from "../../program/program.js";
 import type { RuntimeMemory } from "../../runtime/memory.js";
+import { MapError } from "../errors.js";
 import { mapOps, type MapOps } from "./wasm-ops.js";
 
 /** Kernel errno values the map operations return negated. */
@@ -135,8 +136,16 @@ export abstract class RuntimeMap {
   // ---- user side ----
   /** Current value (per-CPU maps: one per CPU), undefined when absent. */
   abstract get(key: Uint8Array): MapValue | undefined;
-  /** Set a value; 0 or -errno, as BPF_MAP_UPDATE_ELEM would answer. */
-  set(key: Uint8Array, value: MapValue, flags = BPF_ANY): number {
+  /**
+   * Set a value from user space (per-CPU maps: one value for every CPU, or one per CPU); throws a MapError
+   * naming the map and the errno when the map refuses it, as BPF_MAP_UPDATE_ELEM would.
+   */
+  set(key: Uint8Array, value: MapValue, flags = BPF_ANY): void {
+    const r = this.trySet(key, value, flags);
+    if (r < 0) throw new MapError(this.spec.name, "update", -r, { key, flags });
+  }
+  /** As set(), answering 0 or -errno instead of throwing (for comparing with the kernel's answer). */
+  trySet(key: Uint8Array, value: MapValue, flags = BPF_ANY): number {
     return this.update(key, Array.isArray(value) ? value[0] ?? new Uint8Array(0) : value, flags, false, value);
   }
   abstract entries(): MapEntry[];
