@@ -67,7 +67,17 @@ export interface HelperInfo {
   /** Map types (lower-case names) the helper's map argument may be; undefined = no map argument or any map
    * not restricted the other way round (see src/maps/types.ts). */
   mapTypes?: readonly string[];
+  /** RET_PTR_TO_BTF_ID helpers: the struct the returned pointer points to (ret_btf_id), by name. */
+  retBtfStruct?: string;
 }
+
+/** ret_btf_id as the kernel sources write it -> the struct it names (btf_sock_ids, btf_tracing_ids, ...). */
+const RET_BTF_STRUCTS: Record<string, string> = {
+  "&btf_sock_ids[BTF_SOCK_TYPE_TCP]": "tcp_sock", "&btf_sock_ids[BTF_SOCK_TYPE_TCP6]": "tcp6_sock", "&btf_sock_ids[BTF_SOCK_TYPE_UDP6]": "udp6_sock",
+  "&btf_sock_ids[BTF_SOCK_TYPE_TCP_TW]": "tcp_timewait_sock", "&btf_sock_ids[BTF_SOCK_TYPE_TCP_REQ]": "tcp_request_sock",
+  "&btf_sock_ids[BTF_SOCK_TYPE_UNIX]": "unix_sock", "&btf_sock_ids[BTF_SOCK_TYPE_MPTCP]": "mptcp_sock",
+  "&btf_tracing_ids[BTF_TRACING_TYPE_TASK]": "task_struct", "&bpf_sock_from_file_btf_ids[0]": "socket", "&bpf_task_pt_regs_ids[0]": "pt_regs",
+};
 
 const ARG_ALIASES: Record<string, string> = {
   ARG_PTR_TO_MAP_VALUE_OR_NULL: "PTR_MAYBE_NULL | ARG_PTR_TO_MAP_VALUE",
@@ -146,6 +156,8 @@ function build(id: number, progType?: number): HelperInfo | undefined {
       (p.helpersByAttachType ?? []).some((h) => h.helpers.includes(short))).map((p) => p.id),
   };
   if (protoVar) info.proto = protoVar;
+  const retBtf = kp?.retBtf ? RET_BTF_STRUCTS[kp.retBtf] : undefined;
+  if (retBtf) info.retBtfStruct = retBtf;
   if (CAP_BPF_SET.has(short)) info.capability = "CAP_BPF";
   else if (CAP_PERFMON_SET.has(short)) info.capability = "CAP_PERFMON";
   const maps = mapTypesForHelper(short);

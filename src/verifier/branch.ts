@@ -2,6 +2,7 @@
 // (is_branch_taken), otherwise refine both successors: scalar bounds (reg_set_min_max, then the same
 // bounds for every register sharing the id), null checks of *_or_null pointers (mark_ptr_or_null_regs)
 // and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
+import { isTrustedReg } from "./btf-ptr.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
 import { type Bounds, knownBounds, markUnbounded, s32, s64, scalarAlu, syncBounds, u32 } from "./scalar.js";
@@ -21,7 +22,8 @@ const constVal = (r: Reg, is32: boolean): bigint => (is32 ? u32(r.varOff.value) 
 
 function notNull(r: Reg): boolean {
   if (r.maybeNull) return false;
-  return ["sock", "tcp_sock", "map_value", "map_key", "sock_common", "mem"].includes(r.type);
+  // reg_not_null: a trusted BTF pointer is never NULL either
+  return ["sock", "tcp_sock", "map_value", "map_key", "sock_common", "mem"].includes(r.type) || (r.type === "btf_id" && isTrustedReg(r));
 }
 
 /** 1 = always taken, 0 = never, -1 = unknown. */

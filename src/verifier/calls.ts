@@ -16,6 +16,8 @@ import { isConst, syncBounds } from "./scalar.js";
 import { type Reg, type State, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
 import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
+import { checkHelperDynptrArg, dynptrInfo, unmarkSlotsDynptr } from "./dynptr.js";
+import { checkHelperBtfArg, helperReturnBtf } from "./btf-ptr.js";
 
 const MAX_CALL_FRAMES = 8;
 const MAX_VAR_SIZ = 1 << 29;
@@ -123,11 +125,18 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);
   const meta: Meta = { map: -1, rawMode: false, releaseRegno: 0, refObjId: 0, memSize: 0, msizeMax: 0n };
   const R = regs(env);
+  // the dynptr argument (dynptr.ts): released after the other arguments are checked; bpf_dynptr_data's slice refers to it
+  let dynptrRegno = 0, releaseDynptr = false;
   for (let i = 0; i < 5; i++) {
     const arg = fn.args[i];
     if (!arg || arg.type === "ARG_DONTCARE") continue;
     const regno = i + 1;
     const reg = checkRegRead(env, regno);
+    if (arg.type === "ARG_PTR_TO_DYNPTR") {
+      releaseDynptr = checkHelperDynptrArg(env, regno, arg.flags) || releaseDynptr;
+      dynptrRegno = regno;
+      continue;
+    }
     // ARG_SCALAR (bpf_loop's count): 6.18 lets any initialised register through the argument checks (a
     // pointer fails later, when the count is marked precise: see below)
     if (arg.type === "ARG_ANYTHING" || arg.type === "ARG_SCALAR") continue;
@@ -144,6 +153,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     if (!skipType) {
       checkRegType(regno, reg, arg);
       checkArgRegOff(regno, reg, arg);
+      if (reg.type === "btf_id") checkHelperBtfArg(env, regno, reg, name, i, arg.type);
     }
     if (has(arg, "OBJ_RELEASE")) {
       if (!reg.refObjId && !isNullConst(reg)) throw new Reject(`R${regno} must be referenced when passed to release function`, 22);
@@ -211,6 +221,13 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     const r3 = R[3]!;
     if (r3.type === "scalar" && isConst(r3) && r3.varOff.value < BigInt(env.opts.maps[meta.map]?.maxEntries ?? 0)) markChainPrecision(env, 3);
   }
+  if (id === 197 /* dynptr_from_mem */ && R[1]!.type !== "map_value") throw new Reject(`Unsupported reg type ${regTypeStr(R[1]!)} for bpf_dynptr_from_mem data`, 13);
+  if (releaseDynptr) unmarkSlotsDynptr(env, R[dynptrRegno]!);
+  const slice = id === 203 /* dynptr_data */ && dynptrRegno ? dynptrInfo(env, R[dynptrRegno]!) : undefined;
+  // bpf_dynptr_write into an skb dynptr may move packet data: its slices and packet pointers die
+  const writesSkb = id === 202 && dynptrRegno ? dynptrInfo(env, R[dynptrRegno]!).type === "skb" : false;
+  if (env.cur.rcuLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_rcu_read_lock-ed region", 22);
+  if (env.cur.preemptLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_preempt_disable-ed region", 22);
   if (meta.releaseRegno) {
     const rel = R[meta.releaseRegno]!;
     if (rel.refObjId) releaseReference(env.cur, rel.refObjId);
@@ -255,6 +272,10 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     case "RET_PTR_TO_MEM":
       r0 = pointer("mem"); r0.memSize = meta.memSize;
       r0.ringbuf = (ret.flags as readonly string[]).includes("MEM_RINGBUF");
+      if (slice) { r0.dynptrId = slice.id; r0.refObjId = slice.refObjId; }
+      break;
+    case "RET_PTR_TO_BTF_ID":
+      r0 = helperReturnBtf(env, fn);
       break;
     default: r0 = unknownScalar(); break;
   }
@@ -267,7 +288,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : "sock" });
     r0.id = refId;
     r0.refObjId = refId;
-  } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_get_listener_sock", "bpf_skc_to_tcp_sock"].includes(name)) {
+  } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_get_listener_sock", "bpf_skc_to_tcp_sock", "bpf_skc_to_tcp6_sock",
+    "bpf_skc_to_udp6_sock", "bpf_skc_to_mptcp_sock", "bpf_skc_to_tcp_timewait_sock", "bpf_skc_to_tcp_request_sock"].includes(name)) {
     r0.refObjId = meta.refObjId;
   }
   // do_refine_retval_range: helpers returning a length or -errno are bounded by the buffer size
@@ -276,7 +298,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     syncBounds(r0);
   }
   R[0] = r0;
-  if (fn.changesPktData) clearPacketPointers(env.cur);
+  if (fn.changesPktData || writesSkb) clearPacketPointers(env.cur);
   return undefined;
 }
 
@@ -397,6 +419,8 @@ export function checkExit(env: Env, insn: RawInsn): number {
     // check_resource_leak names the exit after listing the references (6.18)
     throw new Reject([...s.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_EXIT instruction in main prog would lead to reference leak"].join("\n"), 22);
   }
+  if (s.rcuLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region", 22);
+  if (s.preemptLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_preempt_disable-ed region", 22);
   const r0 = checkRegRead(env, 0);
   // a timer callback's own walk ends here too, and must return 0
   const asyncCb = frame(env).inAsyncCallback === true;

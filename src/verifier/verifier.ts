@@ -12,14 +12,18 @@ import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds } from "./env.js";
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
-import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
+import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
+import { checkKfuncCall, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
+import { btfName } from "./btf-ptr.js";
+import { iterActiveAtR1, iterTypeStr } from "./iter.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
 import { StackLiveness, callInsnOf } from "./stack-liveness.js";
 import { loopComponents } from "./scc.js";
-import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
+import { type MapFields, cachedBtf, funcReturnsScalar, mapFields } from "./map-fields.js";
+import type { Btf } from "../btf/btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
-import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
+import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
 import { type Reg, Slot, type State, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
@@ -48,6 +52,19 @@ export interface VerifyOptions {
   funcReturnsScalar?: ReadonlyMap<number, boolean>;
   /** Sub-program start -> its BTF prototype (global functions, argument types); verifyProgram reads it from the BTF. */
   funcProtos?: ReadonlyMap<number, FuncProto>;
+  /**
+   * The kernel's BTF the program is verified against (the running kernel's /sys/kernel/btf/vmlinux or a
+   * bundled one): kfunc calls (imm = a FUNC id in it), BTF-typed pointers and tracing contexts need it.
+   */
+  targetBtf?: Btf;
+  /** The program's own BTF, parsed (verifyProgram takes it from the program). */
+  progBtf?: Btf;
+  /** attach_btf_id: the attach target's id in the target BTF (tp_btf, fentry/fexit, iter, lsm, struct_ops). */
+  attachBtfId?: number;
+  /** prog_flags: BPF_F_SLEEPABLE (16) makes the program sleepable. */
+  progFlags?: number;
+  /** Device-bound XDP program (prog_ifindex set with BPF_F_XDP_DEV_BOUND_ONLY). */
+  devBound?: boolean;
 }
 
 export interface InsnState {
@@ -93,7 +110,7 @@ export function toRawSlots(insns: readonly Instruction[]): RawInsn[] {
 
 interface Pending { state: State; insn: number; prev: number; logPos: number; parentCp: Checkpoint | undefined }
 
-type BtfOptions = Pick<VerifyOptions, "mapFields" | "funcReturnsScalar" | "funcProtos">;
+type BtfOptions = Pick<VerifyOptions, "mapFields" | "funcReturnsScalar" | "funcProtos" | "progBtf">;
 
 /**
  * What the verifier reads from a program's BTF (map special fields, sub-program return types and
@@ -104,6 +121,7 @@ export function withBtfOptions<T extends BtfOptions>(program: Program, opts: T):
   if (!btf) return opts;
   const out: T = { ...opts };
   out.mapFields ??= mapFields(program.maps, btf.raw);
+  if (!out.progBtf) { const parsed = cachedBtf(btf.raw); if (parsed) out.progBtf = parsed; }
   if (btf.funcInfo) {
     out.funcReturnsScalar ??= funcReturnsScalar(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
     out.funcProtos ??= readFuncProtos(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
@@ -125,6 +143,11 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
+  if (opts.targetBtf) envOpts.targetBtf = opts.targetBtf;
+  if (opts.progBtf) envOpts.progBtf = opts.progBtf;
+  if (opts.attachBtfId) envOpts.attachBtfId = opts.attachBtfId;
+  if (opts.progFlags && (opts.progFlags & 16)) envOpts.sleepable = true;
+  if (opts.devBound) envOpts.devBound = true;
   return new Walker(insns, envOpts, opts, lines).run();
 }
 
@@ -187,7 +210,12 @@ class Walker {
       clone: cloneState,
     };
     setFramePrinter((env, f) => frameStr(f, true, new Set(), new Set(), (i) => mapInfo(env, i), printedRefIds(env.cur)));
+    setBtfTypeNamer((r) => btfName(this.env, r));
+    setIterTypeNamer((id) => iterTypeStr(this.env.opts.targetBtf, id));
   }
+
+  /** Iterator _next calls (forced checkpoints where a loop converges), found before the walk. */
+  private iterNext = new Set<number>();
 
   private stats(): VerifyStats {
     return { processed: this.processed, maxStatesPerInsn: this.maxStatesPerInsn, totalStates: this.totalStates, peakStates: this.peakStates,
@@ -243,7 +271,11 @@ class Walker {
 
   run(): VerifyResult {
     const env = this.env;
-    this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc), this.opts.hasFuncInfo === true, this.opts.funcReturnsScalar);
+    const kfuncHooks = {
+      check: (pc: number, first: boolean) => kfuncCallCheck(env, env.insns[pc]!, first),
+      isIterNext: (pc: number) => { const yes = isIterNextCall(env, env.insns[pc]!); if (yes) this.iterNext.add(pc); return yes; },
+    };
+    this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc), this.opts.hasFuncInfo === true, this.opts.funcReturnsScalar, kfuncHooks);
     // add_subprog_and_kfunc prints the sub-programs at level 2 unless it failed itself
     const cfgErr = this.cfg.error?.message ?? "";
     if (env.log.level >= 2 && !/^call to invalid destination|^kernel btf_id/.test(cfgErr)) {
@@ -442,7 +474,8 @@ class Walker {
     // iterations are compared against it); so does a state with a long history, walked on every precision request
     const at = env.insns[pc]!;
     const mayGoto = at.code === 0xe5;
-    const force = mayGoto || callsCallback(at);
+    const iterNext = this.iterNext.has(pc);
+    const force = mayGoto || iterNext || callsCallback(at);
     let addNew = force || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
@@ -454,7 +487,13 @@ class Walker {
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
       if (pruned) { keep.push(cp); continue; }
-      if (cp.branches > 0) {
+      if (cp.branches > 0 && iterNext) {
+        // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
+        // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
+        if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
+          cp.hit++; cp.loopHit = true; cp.iterLoopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+        }
+      } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
         // RANGE_WITHIN: every scalar compared by range, precise or not
         // (may_goto: only an iteration that spent more of the loop budget can have converged)
@@ -465,12 +504,15 @@ class Walker {
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
-          callbackDepthsOk(cp.state, env.cur)) {
+          callbackDepthsOk(cp.state, env.cur) && !iterDepthsDiffer(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
         if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
-        if (statesEqual(cp.state, env.cur, "not_exact") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
+        // it) has incomplete precision marks: it is compared by range, not by precise registers only
+        const exactness = this.loopHits && this.inOpenLoop(cp) ? "range_within" : "not_exact";
+        if (statesEqual(cp.state, env.cur, exactness) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
@@ -509,6 +551,12 @@ class Walker {
     this.peakStates = Math.max(this.peakStates, this.curStates);
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
+    return false;
+  }
+
+  /** Some unfinished ancestor of the checkpoint had a later iterator-loop iteration pruned against it. */
+  private inOpenLoop(cp: Checkpoint): boolean {
+    for (let p = cp.parent; p; p = p.parent) if (p.branches > 0 && p.iterLoopHit) return true;
     return false;
   }
 
@@ -813,6 +861,14 @@ class Walker {
         this.markAllScratched();
         this.doPrintState = false;
         return pc + insn.imm + 1;
+      }
+      if (insn.src === 2) {
+        // the forked state of an iterator's _next is widened against the previous iteration's (find_prev_entry)
+        checkKfuncCall(env, insn, (queued) => {
+          widenAfterMayGoto(env, this.explored.get(pc), queued);
+          this.pushBranch(queued, pc + 1, pc);
+        });
+        return pc + 1;
       }
       const cbStart = checkHelperCall(env, insn);
       if (cbStart !== undefined) { this.doPrintState = false; return cbStart; }
