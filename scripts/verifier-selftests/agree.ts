@@ -113,7 +113,7 @@ function main(): void {
   for (const r of recs) {
     // EPERM without a log: this machine refuses the program type before the verifier runs (fentry,
     // fexit, fmod_ret and LSM programs here), so there is no kernel verdict to compare with
-    if (r.ret === undefined || !r.insns || (r.ret === -1 && !r.log)) { notLoadable++; continue; }
+    if (r.ret === undefined || !r.insns || (r.ret === -1 && (!r.log || /processed 0 insns/.test(r.log)))) { notLoadable++; continue; }
     const { slots, maps, opts } = optionsOf(r, targetBtf);
     const groups = groupsOf(r, slots, targetBtf);
     if (group && !groups.includes(group)) continue;

@@ -7,7 +7,7 @@
 // kept here: they come from the target BTF (FUNC -> FUNC_PROTO), as the kernel takes them from vmlinux.
 import { PROG_TYPE_NAMES, ATTACH_TYPE_NAMES } from "../progtypes/numbers.js";
 import { KERNEL_KFUNC_ID_SETS, KERNEL_KFUNC_REGISTRATIONS, KERNEL_KFUNC_SETS } from "./protos/kernel-kfuncs.js";
-import { KFUNC_ID_SETS_REPLACED_SINCE_612, KFUNC_ID_SETS_SINCE_612, KFUNC_REGISTRATIONS_SINCE_612, KFUNC_SETS_SINCE_612, KFUNC_REMOVED_SINCE_612 } from "./protos/kfuncs-manual.js";
+import { KFUNCS_REFUSED_AT_CALL, KFUNC_ID_SETS_REPLACED_SINCE_612, KFUNC_ID_SETS_SINCE_612, KFUNC_REGISTRATIONS_SINCE_612, KFUNC_SETS_SINCE_612, KFUNC_REMOVED_SINCE_612 } from "./protos/kfuncs-manual.js";
 
 /** KF_* flags (include/linux/btf.h). */
 export type KfuncFlag =
@@ -132,5 +132,8 @@ export function kfuncProgTypes(name: string): number[] {
   for (let t = 1; t < PROG_TYPE_NAMES.length; t++) if (kfuncForProgType(name, t)) out.push(t);
   return out;
 }
+
+/** The running kernel refuses the kfunc at the call once its arguments are checked (see protos/kfuncs-manual.ts). */
+export const kfuncRefusedAtCall = (name: string): boolean => KFUNCS_REFUSED_AT_CALL.includes(name);
 
 export const hasKfuncFlag = (k: { flags: readonly KfuncFlag[] }, f: KfuncFlag): boolean => k.flags.includes(f);

@@ -13,7 +13,7 @@ import { regTypeStr } from "./log.js";
 import { checkAlignment, checkHelperMem, checkMemRegion } from "./memory.js";
 import { markChainPrecision, markSlotPrecision } from "./precision.js";
 import { isConst, syncBounds } from "./scalar.js";
-import { type Reg, type State, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { type Reg, type State, TF, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
 import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
 import { checkHelperDynptrArg, dynptrInfo, unmarkSlotsDynptr } from "./dynptr.js";
@@ -246,7 +246,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     if (isNullConst(R[4]!)) markChainPrecision(env, 4);
     markChainPrecision(env, 1);
   }
-  if (id === 181 || id === 164 /* for_each_map_elem */) pushCallback(env, id);
+  if (id === 181 || id === 164 /* for_each_map_elem */ || id === 180 /* find_vma */ || id === 209 /* user_ringbuf_drain */) pushCallback(env, id);
   if (id === 170 /* timer_set_callback */) pushAsyncCallback(env);
   for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
   const ret = fn.ret;
@@ -349,10 +349,13 @@ function releaseReference(s: State, refId: number): void {
   forEachReg(s, (r) => { if (r.refObjId === refId) Object.assign(r, unknownScalar()); });
 }
 
-/** Helpers that may move packet data make every packet pointer unusable (clear_all_pkt_pointers). */
-function clearPacketPointers(s: State): void {
-  forEachReg(s, (r) => { if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") Object.assign(r, unknownScalar()); });
+/** Helpers that may move packet data make every packet pointer (and skb/xdp dynptr slice) unusable (clear_all_pkt_pointers). */
+export function clearPacketPointers(s: State): void {
+  forEachReg(s, (r) => { if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end" || isPacketSlice(r)) Object.assign(r, unknownScalar()); });
 }
+
+/** reg_is_dynptr_slice_pkt: a slice of an skb or xdp dynptr. */
+const isPacketSlice = (r: Reg): boolean => r.type === "mem" && (r.tflags & (TF.DYN_SKB | TF.DYN_XDP)) !== 0;
 
 /** bpf-to-bpf call: a new frame with r1-r5 passed on; the caller's r0-r5 are gone after the call. */
 export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {

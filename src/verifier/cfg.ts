@@ -164,7 +164,8 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
       const op = OP(insn.code);
       if (op === 0x90) r = 0;
       else if (op === 0x80) {
-        if (insn.src === 0 && [181 /* bpf_loop */, 164 /* for_each_map_elem */, 170 /* timer_set_callback */].includes(insn.imm)) prunePoints[t] = 1;
+        if (insn.src === 0 && [181 /* bpf_loop */, 164 /* for_each_map_elem */, 170 /* timer_set_callback */, 180 /* find_vma */,
+          209 /* user_ringbuf_drain */].includes(insn.imm)) prunePoints[t] = 1;
         if (insn.src === 2 && kfuncs?.isIterNext(t)) prunePoints[t] = 1;
         r = push(t, t + 1, FALLTHROUGH);
         if (r === 0 && insn.src === 1) {

@@ -14,7 +14,7 @@ import { type Env, Reject, regs } from "./env.js";
 import { checkPtrOffReg } from "./calls.js";
 import { checkHelperMem } from "./memory.js";
 import { isConst } from "./scalar.js";
-import { type Reg, type State, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { type Reg, type State, TF, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 
 const MAX_ARGS = 5;
 
@@ -312,7 +312,10 @@ function changesPktData(env: Env, subprog: number): boolean {
 function clearPacketPointers(s: State): void {
   for (const f of s.frames) {
     const all = [...f.regs, ...f.stack.filter((x) => x.kinds[7] === 1).map((x) => x.spilled)];
-    for (const r of all) if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") Object.assign(r, unknownScalar());
+    for (const r of all) {
+      const slice = r.type === "mem" && (r.tflags & (TF.DYN_SKB | TF.DYN_XDP)) !== 0;
+      if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end" || slice) Object.assign(r, unknownScalar());
+    }
   }
 }
 

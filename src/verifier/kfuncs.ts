@@ -9,7 +9,7 @@
 // message saying so: a conservative verdict, never an unsafe accept.
 import type { Btf, BtfType } from "../btf/btf.js";
 import { BTF_KIND } from "../btf/btf.js";
-import { type KfuncFlag, hasKfuncFlag, kfuncForProgType } from "../helpers/kfuncs.js";
+import { type KfuncFlag, hasKfuncFlag, kfuncForProgType, kfuncRefusedAtCall } from "../helpers/kfuncs.js";
 import { PROG_TYPE_NAMES } from "../progtypes/numbers.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, forEachReg, regs } from "./env.js";
@@ -114,6 +114,7 @@ export function checkKfuncCall(env: Env, insn: RawInsn, queue: (s: State) => voi
   const sleepable = has(meta, "KF_SLEEPABLE");
   if (sleepable && !env.opts.sleepable) throw new Reject(`program must be sleepable to call sleepable kfunc ${name}`, 13);
   checkKfuncArgs(env, meta);
+  if (kfuncRefusedAtCall(name)) throw new Reject(`${name}() is not allowed`, 1);
 
   const rcuLock = name === "bpf_rcu_read_lock", rcuUnlock = name === "bpf_rcu_read_unlock";
   const preemptDisable = name === "bpf_preempt_disable", preemptEnable = name === "bpf_preempt_enable";
@@ -581,3 +582,11 @@ function setReturn(env: Env, m: Meta): void {
 }
 
 export { inRcuCs };
+
+/** A program with an exception callback (decl tag `exception_callback:<name>`): bpfkit does not model exceptions. */
+export function exceptionCallbackNote(env: Env): string | undefined {
+  const btf = env.opts.progBtf;
+  if (!btf) return undefined;
+  const tag = btf.types.find((t) => t.kind === BTF_KIND.DECL_TAG && t.name.startsWith("exception_callback:"));
+  return tag ? `bpfkit: exception callbacks (${tag.name.slice("exception_callback:".length)}) are not modelled by the verifier emulator` : undefined;
+}

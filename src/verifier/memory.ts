@@ -128,8 +128,12 @@ function sockFieldOk(type: Reg["type"], off: number, size: number): boolean {
     if (type === "sock_common" && off >= 8 && off < 24) return false;
     return checkContextAccess0(BPF_SOCK_LAYOUT, off, size);
   }
-  const limit = type === "tcp_sock" ? 112 : 4;
-  return off >= 0 && off + size <= limit && off % size === 0;
+  if (type === "tcp_sock") {
+    // bpf_tcp_sock_is_valid_access: u32 fields, but bytes_received and bytes_acked (80, 88) are u64
+    if (off < 0 || off >= 112 || off % size !== 0) return false;
+    return off === 80 || off === 88 ? size === 8 : size === 4;
+  }
+  return off >= 0 && off + size <= 4 && off % size === 0;
 }
 const checkContextAccess0 = (layout: typeof BPF_SOCK_LAYOUT, off: number, size: number): boolean => checkContextAccess(layout, { off, size, write: false }).ok;
 

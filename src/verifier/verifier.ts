@@ -13,7 +13,7 @@ import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, 
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
-import { checkKfuncCall, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
+import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
 import { btfName } from "./btf-ptr.js";
 import { iterActiveAtR1, iterTypeStr } from "./iter.js";
 import { checkMemAccess } from "./memory.js";
@@ -291,6 +291,8 @@ class Walker {
       }
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
+    const unmodelled = exceptionCallbackNote(env);
+    if (unmodelled) return this.result({ pc: 0, message: unmodelled, errno: 95 });
     env.subprogs = this.cfg.subprogs;
     env.jmpPoints = jmpPoints(env.insns, this.cfg.jumpTargets);
     env.stackLive = new StackLiveness(

@@ -82,3 +82,10 @@ export const KFUNC_REGISTRATIONS_SINCE_612: readonly { progType: string; idSet: 
 export const KFUNC_REMOVED_SINCE_612: readonly string[] = ["cgroup_rstat_updated", "cgroup_rstat_flush", "bpf_verify_pkcs7_signature"];
 /** 6.12 id sets replaced by the ones above (their kfuncs are registered from there now). */
 export const KFUNC_ID_SETS_REPLACED_SINCE_612: readonly string[] = ["kernel/trace/bpf_trace.c:bpf_key_sig_kfunc_set", "kernel/bpf/arena.c:common_kfunc_set"];
+
+/**
+ * Kfuncs the running kernel refuses at the call, after checking their arguments, with EPERM and
+ * "<name>() is not allowed": this machine's 6.18 build does so for bpf_dynptr_slice_rdwr (every recorded
+ * selftest calling it with valid arguments, tc, XDP and cgroup_skb alike); upstream 6.18 has no such check.
+ */
+export const KFUNCS_REFUSED_AT_CALL: readonly string[] = ["bpf_dynptr_slice_rdwr"];
