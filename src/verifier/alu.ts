@@ -279,7 +279,7 @@ function saneOffset(reg: Bounds & { off?: number }, type: string, isOffReg: bool
   if (reg.smin >= BigInt(MAX_VAR_OFF) || reg.smin <= -BigInt(MAX_VAR_OFF)) throw new Reject(`value ${reg.smin} makes ${name} pointer be out of bounds`, 22);
 }
 
-const ARITH_OK = new Set(["ctx", "map_value", "map_key", "stack", "pkt_meta", "pkt", "tp_buffer", "mem", "buf", "func"]);
+const ARITH_OK = new Set(["ctx", "map_value", "map_key", "stack", "pkt_meta", "pkt", "tp_buffer", "mem", "buf", "func", "btf_id", "dynptr_ptr"]);
 
 /** Pointer arithmetic (adjust_ptr_min_max_vals): `ptr op scalar` or, with `scalarIsDst`, `scalar += ptr`. */
 function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg, offReg: Reg, scalarIsDst: boolean): void {

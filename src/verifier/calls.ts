@@ -95,8 +95,11 @@ function checkArgRegOff(regno: number, reg: Reg, arg: ArgSpec): void {
     checkPtrOffReg(regno, reg, false);
     return;
   }
-  if (["stack", "pkt", "pkt_meta", "map_key", "map_value", "mem", "buf", "scalar"].includes(reg.type)) return;
-  checkPtrOffReg(regno, reg, false);
+  if (["stack", "pkt", "pkt_meta", "map_key", "map_value", "mem", "buf", "scalar", "arena"].includes(reg.type)) return;
+  // PTR_TO_BTF_ID (plain, trusted, RCU, allocated) may carry a fixed offset
+  const f = reg.tflags & ~TF.LOCAL;
+  const btfFixedOk = reg.type === "btf_id" && !reg.maybeNull && [0, TF.ALLOC, TF.TRUSTED, TF.RCU, TF.ALLOC | TF.NON_OWN, TF.ALLOC | TF.NON_OWN | TF.RCU].includes(f);
+  checkPtrOffReg(regno, reg, btfFixedOk);
 }
 
 function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zeroOk: boolean, meta: Meta): void {

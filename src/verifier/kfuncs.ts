@@ -22,7 +22,7 @@ import { tnumStr } from "./tnum.js";
 import { REG2BTF, btfOf, btfPtr, hasUnsafeModifiers, inRcuCs, isAlloc, isRcuReg, isTrustedReg, targetStructId } from "./btf-ptr.js";
 import { DYNPTR_FLAG, type DynptrArg, dynptrInfo, processDynptrArg } from "./dynptr.js";
 import { type IterRef, processIterArg, processIterNext, untrustRcuIters } from "./iter.js";
-import { findByNameKind, funcProto, isPtr, isScalar, isStruct, isVoid, kindStr, paramHasSuffix, resolveSize, skipMods, structIdsMatch, typeName } from "./target-btf.js";
+import { findByNameKind, funcProto, progCtxType, isPtr, isScalar, isStruct, isVoid, kindStr, paramHasSuffix, resolveSize, skipMods, structIdsMatch, typeName } from "./target-btf.js";
 import type { DynptrType } from "./state.js";
 
 const U32_MAX = 0xffffffffn;
@@ -159,12 +159,7 @@ type KfArg = "ctx" | "alloc" | "refcounted" | "dynptr" | "iter" | "list_head" | 
 
 /** The struct a program type's context is (`BPF_PROG_TYPE_X_prog` / `_kern` members of struct bpf_ctx_convert in vmlinux BTF). */
 function ctxConvertType(env: Env, which: "prog" | "kern"): BtfType | undefined {
-  const btf = env.opts.targetBtf!;
-  const id = findByNameKind(btf, "bpf_ctx_convert", BTF_KIND.STRUCT);
-  if (id < 0) return undefined;
-  const want = `BPF_PROG_TYPE_${(PROG_TYPE_NAMES[env.opts.progType] ?? "").toUpperCase()}_${which}`;
-  const m = btf.types[id]!.members?.find((x) => x.name === want);
-  return m ? btf.types[m.type] : undefined;
+  return progCtxType(env.opts.targetBtf!, PROG_TYPE_NAMES[env.opts.progType] ?? "", which);
 }
 
 /** btf_is_prog_ctx_type: the parameter points to the program type's context struct (or its kernel mirror). */

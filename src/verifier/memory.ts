@@ -516,7 +516,7 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       return;
     }
     case "btf_id":
-      checkPtrToBtfAccess(env, regno, 0, size, false, -1);
+      checkPtrToBtfAccess(env, regno, reg.off, size, false, -1);
       return;
     case "ctx":
       // a syscall program's context has no fixed layout: any byte within U16_MAX

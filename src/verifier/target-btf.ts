@@ -250,3 +250,29 @@ export function funcProto(btf: Btf, funcId: number): { fn: BtfType; proto: BtfTy
 
 /** btf_param_match_suffix: the parameter's name ends in `suffix` (and is longer than it). */
 export const paramHasSuffix = (name: string, suffix: string): boolean => name.length > suffix.length && name.endsWith(suffix);
+
+/**
+ * The program type's context as struct bpf_ctx_convert in vmlinux BTF lists it (find_canonical_prog_ctx_type
+ * for `prog`, the kernel-side type for `kern`), by the type's name (`sched_cls`).
+ */
+export function progCtxType(btf: Btf, progTypeName: string, which: "prog" | "kern"): BtfType | undefined {
+  const id = findByNameKind(btf, "bpf_ctx_convert", BTF_KIND.STRUCT);
+  if (id < 0) return undefined;
+  const want = `BPF_PROG_TYPE_${progTypeName.toUpperCase()}_${which}`;
+  const m = btf.types[id]!.members?.find((x) => x.name === want);
+  return m ? btf.types[m.type] : undefined;
+}
+
+/** bpf_core_essential_name_len: a name without its `___flavor` suffix. */
+export const essentialName = (name: string): string => {
+  const i = name.indexOf("___");
+  return i > 0 ? name.slice(0, i) : name;
+};
+
+/** The target types of the same kind whose essential name is `name`'s (bpf_core_find_cands). */
+export function coreCandidates(btf: Btf, name: string, kind: number): number[] {
+  const want = essentialName(name);
+  const out: number[] = [];
+  for (const t of btf.types) if (t.kind === kind && t.name && essentialName(t.name) === want) out.push(t.id);
+  return out;
+}
