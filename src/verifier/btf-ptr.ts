@@ -11,6 +11,7 @@ import { type Env, Reject, regs } from "./env.js";
 import { isConst, syncBounds } from "./scalar.js";
 import { type Reg, TF, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
+import { regTypeStr } from "./log.js";
 import { findByNameKind, isPtr, isStruct, kindStr, nestedTypeIsTrusted, resolveSize, skipMods, structAccess, structIdsMatch, typeName } from "./target-btf.js";
 
 /** BPF_REG_TRUSTED_MODIFIERS: MEM_ALLOC, PTR_TRUSTED, NON_OWN_REF. */
@@ -297,7 +298,13 @@ const HELPER_ARG_STRUCT: Readonly<Record<string, readonly (string | undefined)[]
 };
 
 /** check_reg_type's BTF id match for a helper's PTR_TO_BTF_ID argument (btf_struct_ids_match, not strict). */
-export function checkHelperBtfArg(env: Env, regno: number, reg: Reg, helper: string, argIdx: number, argType: string): void {
+export function checkHelperBtfArg(env: Env, regno: number, reg: Reg, helper: string, argIdx: number, argType: string, flags: readonly string[] = []): void {
+  // memory arguments (mem_types) take a BTF pointer only to read it
+  if (["ARG_PTR_TO_MEM", "ARG_PTR_TO_MAP_KEY", "ARG_PTR_TO_MAP_VALUE"].includes(argType)) {
+    if (!flags.includes("MEM_RDONLY")) throw new Reject(`${helper}() may write into memory pointed by R${regno} type=${regTypeStr(reg)}`);
+    return;
+  }
+  if (reg.maybeNull && (!flags.includes("PTR_MAYBE_NULL") || flags.includes("OBJ_RELEASE"))) throw new Reject(`Possibly NULL pointer passed to helper arg${regno}`);
   const btf = btfOf(env, reg);
   if (!btf) return;
   const want = argType === "ARG_PTR_TO_BTF_ID_SOCK_COMMON" ? "sock_common" : argType === "ARG_PTR_TO_BTF_ID" ? HELPER_ARG_STRUCT[helper]?.[argIdx] : undefined;

@@ -156,7 +156,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     if (!skipType) {
       checkRegType(regno, reg, arg);
       checkArgRegOff(regno, reg, arg);
-      if (reg.type === "btf_id") checkHelperBtfArg(env, regno, reg, name, i, arg.type);
+      if (reg.type === "btf_id") checkHelperBtfArg(env, regno, reg, name, i, arg.type, arg.flags);
     }
     if (has(arg, "OBJ_RELEASE")) {
       if (!reg.refObjId && !isNullConst(reg)) throw new Reject(`R${regno} must be referenced when passed to release function`, 22);
