@@ -294,7 +294,7 @@ const HELPER_ARG_STRUCT: Readonly<Record<string, readonly (string | undefined)[]
   bpf_copy_from_user_task: [undefined, undefined, undefined, "task_struct"], bpf_d_path: ["path"], bpf_sock_from_file: ["file"],
   bpf_seq_printf: ["seq_file"], bpf_seq_write: ["seq_file"], bpf_seq_printf_btf: ["seq_file"], bpf_skb_output: ["sk_buff"],
   bpf_xdp_output: ["xdp_buff"], bpf_ima_inode_hash: ["inode"], bpf_ima_file_hash: ["file"], bpf_bprm_opts_set: ["linux_binprm"],
-  bpf_xdp_get_buff_len: ["xdp_buff"],
+  bpf_xdp_get_buff_len: ["xdp_buff"], bpf_sk_storage_get: [undefined, "sock_common"], bpf_sk_storage_delete: [undefined, "sock_common"],
 };
 
 /** check_reg_type's BTF id match for a helper's PTR_TO_BTF_ID argument (btf_struct_ids_match, not strict). */
@@ -324,3 +324,40 @@ export function helperReturnBtf(env: Env, fn: { name: string; id: number; retBtf
 }
 
 export { notInit };
+
+/** map->ops->map_btf_id: the kernel struct behind each map type (what a load through a map pointer reads). */
+const MAP_STRUCT: Readonly<Record<string, string>> = {
+  array: "bpf_array", percpu_array: "bpf_array", prog_array: "bpf_array", perf_event_array: "bpf_array", cgroup_array: "bpf_array",
+  array_of_maps: "bpf_array", hash: "bpf_htab", percpu_hash: "bpf_htab", lru_hash: "bpf_htab", lru_percpu_hash: "bpf_htab",
+  hash_of_maps: "bpf_htab", lpm_trie: "lpm_trie", queue: "bpf_queue_stack", stack: "bpf_queue_stack", ringbuf: "bpf_ringbuf_map",
+  user_ringbuf: "bpf_ringbuf_map", devmap: "bpf_dtab", devmap_hash: "bpf_dtab", cpumap: "bpf_cpu_map", xskmap: "xsk_map",
+  sockmap: "bpf_stab", sockhash: "bpf_shtab", sk_storage: "bpf_local_storage_map", inode_storage: "bpf_local_storage_map",
+  task_storage: "bpf_local_storage_map", cgrp_storage: "bpf_local_storage_map", bloom_filter: "bpf_bloom_filter",
+  reuseport_sockarray: "reuseport_array", stack_trace: "bpf_stack_map", cgroup_storage: "bpf_cgroup_storage_map",
+  percpu_cgroup_storage: "bpf_cgroup_storage_map", struct_ops: "bpf_struct_ops_map", arena: "bpf_arena",
+};
+
+/** check_ptr_to_map_access: a read of the kernel's struct behind a map pointer (struct bpf_map is its first member). */
+export function checkPtrToMapAccess(env: Env, regno: number, off: number, size: number, write: boolean, valueRegno: number): void {
+  const R = regs(env);
+  const map = env.opts.maps[R[regno]!.map];
+  const sname = map ? MAP_STRUCT[map.type] : undefined;
+  const id = sname ? targetStructId(env, sname) : 0;
+  if (!id) throw new Reject(`map_ptr access not supported for map type ${map?.type ?? "?"}`);
+  if (off < 0) throw new Reject(`R${regno} is ${sname} invalid negative access: off=${off}`);
+  if (write) throw new Reject(`only read from ${sname} is supported`);
+  const res = structAccess(env.opts.targetBtf!, id, off, size, true, false);
+  if (res.kind === "error") throw new Reject(res.message);
+  if (valueRegno < 0) return;
+  R[valueRegno] = res.kind === "scalar" ? unknownScalar() : btfPtr(res.id, res.untrusted ? TF.UNTRUSTED : 0);
+}
+
+/** nf_is_valid_access: a netfilter program's struct bpf_nf_ctx holds two trusted pointers, state (0) and skb (8). */
+export function netfilterCtxAccess(env: Env, off: number, size: number, write: boolean): Reg {
+  const invalid = new Reject(`invalid bpf_context access off=${off} size=${size}`);
+  if (off < 0 || off >= 16 || write) throw invalid;
+  if ((off !== 0 && off !== 8) || size !== 8) throw invalid;
+  const id = targetStructId(env, off === 0 ? "nf_hook_state" : "sk_buff");
+  if (!id) throw invalid;
+  return btfPtr(id, TF.TRUSTED);
+}

@@ -18,6 +18,8 @@ import { tnumStr } from "./tnum.js";
 import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
 import { checkHelperDynptrArg, dynptrInfo, unmarkSlotsDynptr } from "./dynptr.js";
 import { checkHelperBtfArg, helperReturnBtf } from "./btf-ptr.js";
+import { kptrMatchType, kptrXchgDest, kptrXchgReturn } from "./kptr.js";
+import type { KptrField } from "./map-fields.js";
 
 const MAX_CALL_FRAMES = 8;
 const MAX_VAR_SIZ = 1 << 29;
@@ -130,6 +132,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   const R = regs(env);
   // the dynptr argument (dynptr.ts): released after the other arguments are checked; bpf_dynptr_data's slice refers to it
   let dynptrRegno = 0, releaseDynptr = false;
+  let kptrField: KptrField | undefined;
   for (let i = 0; i < 5; i++) {
     const arg = fn.args[i];
     if (!arg || arg.type === "ARG_DONTCARE") continue;
@@ -138,6 +141,15 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     if (arg.type === "ARG_PTR_TO_DYNPTR") {
       releaseDynptr = checkHelperDynptrArg(env, regno, arg.flags) || releaseDynptr;
       dynptrRegno = regno;
+      continue;
+    }
+    // bpf_kptr_xchg (kptr.ts): a referenced kptr field, and a pointer of its type (or NULL) to put there
+    if (arg.type === "ARG_KPTR_XCHG_DEST") { kptrField = kptrXchgDest(env, regno, reg); continue; }
+    if (id === 194 && i === 1 && kptrField) {
+      if (!isNullConst(reg)) kptrMatchType(env, kptrField, reg, regno);
+      if (!reg.refObjId && !isNullConst(reg)) throw new Reject(`R${regno} must be referenced when passed to release function`, 22);
+      meta.releaseRegno = regno;
+      if (reg.refObjId) meta.refObjId = reg.refObjId;
       continue;
     }
     // ARG_SCALAR (bpf_loop's count): 6.18 lets any initialised register through the argument checks (a
@@ -278,17 +290,17 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
       if (slice) { r0.dynptrId = slice.id; r0.refObjId = slice.refObjId; }
       break;
     case "RET_PTR_TO_BTF_ID":
-      r0 = helperReturnBtf(env, fn);
+      r0 = id === 194 && kptrField ? kptrXchgReturn(env, kptrField) : helperReturnBtf(env, fn);
       break;
     default: r0 = unknownScalar(); break;
   }
   if (maybeNull && r0.type !== "scalar" && r0.type !== "not_init") { r0.maybeNull = true; r0.id = ++env.idGen; }
   const mapType = meta.map >= 0 ? env.opts.maps[meta.map]?.type : undefined;
-  const acquires = ["bpf_sk_lookup_tcp", "bpf_sk_lookup_udp", "bpf_skc_lookup_tcp", "bpf_ringbuf_reserve"].includes(name) ||
+  const acquires = ["bpf_sk_lookup_tcp", "bpf_sk_lookup_udp", "bpf_skc_lookup_tcp", "bpf_ringbuf_reserve", "bpf_kptr_xchg"].includes(name) ||
     (id === 1 && (mapType === "sockmap" || mapType === "sockhash")); // is_acquire_function
   if (acquires) {
     const refId = ++env.idGen;
-    env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : "sock" });
+    env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : name === "bpf_kptr_xchg" ? "ptr" : "sock" });
     r0.id = refId;
     r0.refObjId = refId;
   } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_get_listener_sock", "bpf_skc_to_tcp_sock", "bpf_skc_to_tcp6_sock",
@@ -428,6 +440,11 @@ export function checkExit(env: Env, insn: RawInsn): number {
   if (s.rcuLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region", 22);
   if (s.preemptLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_preempt_disable-ed region", 22);
   const r0 = checkRegRead(env, 0);
+  // a global function verified on its own (frame 0 of another sub-program) returns any scalar
+  if (frame(env).subprog !== 0 && !frame(env).inAsyncCallback) {
+    if (r0.type !== "scalar") throw new Reject(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`, 22);
+    return -1;
+  }
   // a timer callback's own walk ends here too, and must return 0
   const asyncCb = frame(env).inAsyncCallback === true;
   const range = asyncCb ? [0, 0] : returnRange(env.opts.progType, env.opts.attachType);

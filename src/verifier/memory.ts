@@ -12,7 +12,8 @@ import { markChainPrecision, pushHist, stackAccessFlags } from "./precision.js";
 import { type Frame, type Reg, Slot, type StackSlot, assignScalarIdBeforeMov, clearScalarId, constScalar, copyReg, growStack, notInit, pointer, unknownScalar } from "./state.js";
 import { tAdd, tIsAligned, tconst, tnumStr } from "./tnum.js";
 import { destroyIfDynptrSlot, isSpecialSlotKind, scrubSpecialSlot } from "./dynptr.js";
-import { btfCtxAccess, checkPtrToBtfAccess } from "./btf-ptr.js";
+import { btfCtxAccess, checkPtrToBtfAccess, checkPtrToMapAccess, netfilterCtxAccess } from "./btf-ptr.js";
+import { checkKptrAccess, checkKptrOverlap, kptrAt } from "./kptr.js";
 
 const MAX_VAR_OFF = 1 << 29;
 const MAX_BPF_STACK = 512;
@@ -49,6 +50,12 @@ export function checkMemAccess(env: Env, a: Access): void {
       checkMapAccessType(m, a.write, off, a.size);
       checkMemRegion(env, a.regno, reg, off, a.size, m?.valueSize ?? 0, false);
       checkMapFields(env, reg, off, a.size);
+      checkKptrOverlap(env, reg, off, a.size, true);
+      const kptr = isConst(reg) ? kptrAt(env, reg.map, off + Number(reg.varOff.value)) : undefined;
+      if (kptr) {
+        checkKptrAccess(env, kptr, a.write ? (a.valueRegno >= 0 ? "stx" : "st") : "ldx", a.valueRegno, a.imm, a.strict ? 0xc0 : 0x60);
+        break;
+      }
       if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
       break;
     }
@@ -63,6 +70,11 @@ export function checkMemAccess(env: Env, a: Access): void {
       if (reg.off < 0) throw new Reject(`negative offset ctx ptr R${a.regno} off=${reg.off} disallowed`);
       if (reg.off !== 0) throw new Reject(`dereference of modified ctx ptr R${a.regno} off=${reg.off} disallowed`);
       if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
+      if (env.opts.progType === 32 && env.opts.targetBtf) {
+        const r = netfilterCtxAccess(env, off, a.size, a.write);
+        if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = r;
+        break;
+      }
       if (btfContext(env)) {
         // tracing, LSM and struct_ops programs: the context is the attach target's arguments (btf_ctx_access)
         const r = btfCtxAccess(env, off, a.size, a.write);
@@ -101,6 +113,12 @@ export function checkMemAccess(env: Env, a: Access): void {
     }
     case "btf_id": {
       checkPtrToBtfAccess(env, a.regno, off, a.size, a.write, a.write ? -1 : a.valueRegno);
+      break;
+    }
+    case "map_ptr": {
+      // reads of the kernel's map struct need the target BTF; without it the kernel's refusal stands
+      if (!env.opts.targetBtf) throw new Reject(`R${a.regno} invalid mem access '${regTypeStr(reg)}'`);
+      checkPtrToMapAccess(env, a.regno, off, a.size, a.write, a.write ? -1 : a.valueRegno);
       break;
     }
     case "sock": case "sock_common": case "tcp_sock": case "xdp_sock": {
@@ -477,6 +495,7 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       checkMapAccessType(m, write, reg.off, size);
       checkMemRegion(env, regno, reg, reg.off, size, m?.valueSize ?? 0, zeroOk);
       checkMapFields(env, reg, reg.off, size);
+      checkKptrOverlap(env, reg, reg.off, size, false);
       return;
     }
     case "mem":
