@@ -303,7 +303,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : name === "bpf_kptr_xchg" ? "ptr" : "sock" });
     r0.id = refId;
     r0.refObjId = refId;
-  } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_get_listener_sock", "bpf_skc_to_tcp_sock", "bpf_skc_to_tcp6_sock",
+  } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_skc_to_tcp_sock", "bpf_skc_to_tcp6_sock",
     "bpf_skc_to_udp6_sock", "bpf_skc_to_mptcp_sock", "bpf_skc_to_tcp_timewait_sock", "bpf_skc_to_tcp_request_sock"].includes(name)) {
     r0.refObjId = meta.refObjId;
   }

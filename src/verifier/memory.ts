@@ -56,7 +56,11 @@ export function checkMemAccess(env: Env, a: Access): void {
         checkKptrAccess(env, kptr, a.write ? (a.valueRegno >= 0 ? "stx" : "st") : "ldx", a.valueRegno, a.imm, a.strict ? 0xc0 : 0x60);
         break;
       }
-      if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      if (!a.write && a.valueRegno >= 0) {
+        // a frozen read-only map (.rodata): its contents are known constants (bpf_map_direct_read)
+        const known = m && isConst(reg) ? rodataValue(m, off + Number(BigInt.asIntN(64, reg.varOff.value)), a.size, a.ldsx === true) : undefined;
+        R[a.valueRegno] = known === undefined ? unknownScalar() : constScalar(known);
+      }
       break;
     }
     case "mem": {
@@ -181,6 +185,18 @@ export function checkAlignment(reg: Reg, off: number, size: number, strict: bool
   }
   const t = tAdd(reg.varOff, tconst(BigInt(reg.off + off)));
   if (!tIsAligned(t, size)) throw new Reject(`misaligned ${ALIGN_DESC[reg.type] ?? ""}access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
+}
+
+/**
+ * The value a load reads from a frozen BPF_F_RDONLY_PROG array (global `const` data), little-endian, sign-extended
+ * for ldsx; undefined when the map is not such a map or has no known contents.
+ */
+function rodataValue(m: MapSpec, off: number, size: number, ldsx: boolean): bigint | undefined {
+  if (!m.readOnly || !(m.flags & 0x80) || m.type !== "array" || !m.initialValue) return undefined;
+  if (off < 0 || off + size > m.valueSize) return undefined;
+  let v = 0n;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(m.initialValue[off + i] ?? 0);
+  return ldsx ? BigInt.asUintN(64, BigInt.asIntN(size * 8, v)) : v;
 }
 
 /** check_map_access_type: BPF_F_RDONLY_PROG maps (and .rodata) take no writes, BPF_F_WRONLY_PROG maps no reads. */
