@@ -10,7 +10,7 @@ export interface DiagnosticSpec {
 
 export const DIAGNOSTIC_CODES = {
   // BK1xxx: instruction encoding (src/isa)
-  BK1001: { severity: "error", message: "truncated program: {bytes} bytes is not a multiple of 8" },
+  BK1001: { severity: "error", message: "truncated program: {bytes} bytes is not a multiple of 8 (the last {extra} bytes are an incomplete instruction)" },
   BK1002: { severity: "error", message: "unknown opcode 0x{opcode}" },
   BK1003: { severity: "error", message: "reserved field {field} is {value}, must be 0 for {form}" },
   BK1004: { severity: "error", message: "invalid {field} {value} for opcode 0x{opcode}: {expected}" },

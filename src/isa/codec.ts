@@ -25,7 +25,11 @@ export interface DecodeOptions {
 export function decodeAll(bytes: Uint8Array, options: DecodeOptions = {}): DecodeResult {
   const diagnostics: Diagnostic[] = [];
   const insns: Instruction[] = [];
-  if (bytes.length % 8 !== 0) diagnostics.push(diag("BK1001", { bytes: bytes.length }, { offset: bytes.length - (bytes.length % 8) }));
+  if (bytes.length % 8 !== 0) {
+    // The partial slot starts at the first byte past the last whole one: that is its offset and its pc.
+    const whole = bytes.length - (bytes.length % 8);
+    diagnostics.push(diag("BK1001", { bytes: bytes.length, extra: bytes.length % 8 }, { offset: whole, pc: whole / 8 }));
+  }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const slots = Math.floor(bytes.length / 8);
   for (let pc = 0; pc < slots; pc++) {

@@ -4,3 +4,4 @@ export * from "./table.js";
 export * from "./codec.js";
 export * from "./helpers.js";
 export * from "./builders.js";
+export * from "./patch.js";

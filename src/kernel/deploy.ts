@@ -56,7 +56,19 @@ export const deploymentDir = (name: string): string => join(bpffsRoot(), name);
 export const pinName = (name: string): string => name.replace(/\./g, "_");
 const XDP_MODES: readonly string[] = ["skb", "native", "auto"];
 const ATTACH_TYPES: readonly string[] = ["xdp", "tc", "sockops", "sk_msg", "sk_skb", "cgroup", "none"];
-const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+// bpffs refuses a '.' in any name below its root (bpf_lookup: "reserved for future extensions"), so a
+// deployment name, which becomes a directory there, may not have one.
+const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * The deployment name a file gives when none is chosen: its base name up to the first '.', so that
+ * `x.bpf.o` and `x.json` both give `x`; characters bpffs or the manifest would refuse become '_'.
+ */
+export function deploymentNameOf(file: string): string {
+  const base = file.slice(file.lastIndexOf("/") + 1);
+  const stem = base.split(".")[0] || base.replace(/\./g, "_");
+  return stem.replace(/[^A-Za-z0-9_-]/g, "_").slice(0, 64) || "deployment";
+}
 const MANIFEST = "manifest";
 
 /** Values an AttachSpec may hold (deployment files and API callers are not type-checked): exit 2 otherwise. */
@@ -133,7 +145,7 @@ export interface DeployOptions extends KernelLoadOptions {
 
 /** Load, attach and pin; returns the manifest. Nothing is left behind when it fails. */
 export function deploy(name: string, items: readonly DeployProgram[], options: DeployOptions = {}): Manifest {
-  if (!NAME_RE.test(name)) throw new BpfkitError(diag("BK7012", { what: "deployment name", value: name, expected: "letters, digits, '_', '.', '-' (at most 64)" }), 2);
+  if (!NAME_RE.test(name)) throw new BpfkitError(diag("BK7012", { what: "deployment name", value: name, expected: "letters, digits, '_' and '-' (at most 64; bpffs refuses '.' in names)" }), 2);
   // Before anything changes (a bad spec must not cost an existing deployment replaced by this one).
   for (const item of items) checkAttachSpec(item.attach, item.program.name);
   ensureBpffs();

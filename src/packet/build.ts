@@ -49,7 +49,14 @@ export interface Ipv6Spec {
   payloadLength?: number; // override
 }
 
-export type TcpFlags = number | TcpFlagName[] | string; // 0x12, ["SYN","ACK"], "SYN|ACK"
+/** One flag by name, in either case. */
+export type TcpFlagWord = TcpFlagName | Lowercase<TcpFlagName>;
+/**
+ * TCP flags: a byte (0x12), names (["SYN", "ACK"]) or a string of up to three names joined by '|'
+ * ("SYN|ACK"), so that a misspelt flag is a type error, not a surprise at run time. Longer strings (and
+ * the ',', '+' and ' ' separators the CLI accepts) go through `tcpFlagsValue` as plain strings.
+ */
+export type TcpFlags = number | readonly TcpFlagWord[] | TcpFlagWord | `${TcpFlagName}|${TcpFlagName}` | `${TcpFlagName}|${TcpFlagName}|${TcpFlagName}`;
 
 export interface TcpSpec {
   srcPort?: number; // default 12345
@@ -102,9 +109,9 @@ function check(field: string, v: number | undefined, max: number, dflt: number):
   return v;
 }
 
-export function tcpFlagsValue(flags: TcpFlags, field = "tcp.flags"): number {
+export function tcpFlagsValue(flags: TcpFlags | string, field = "tcp.flags"): number {
   if (typeof flags === "number") return check(field, flags, 0xff, 0);
-  const names = typeof flags === "string" ? flags.split(/[|,+ ]+/).filter(Boolean) : flags;
+  const names: readonly string[] = typeof flags === "string" ? flags.split(/[|,+ ]+/).filter(Boolean) : flags;
   let v = 0;
   for (const n of names) {
     const bit = TCP_FLAG[n.toUpperCase() as TcpFlagName];

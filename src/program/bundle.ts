@@ -72,7 +72,7 @@ export function bundleToProgram(value: unknown, where: Location = {}, options: B
       if (options.lenient) bytecode = bytes;
       // Leniently, only what cannot be expressed as slots at all is an error.
       const fatal = options.lenient ? decoded.diagnostics.filter((d) => d.code === "BK1001") : decoded.diagnostics;
-      for (const d of fatal) problems.push({ ...where, ...d, pc: d.pc ?? 0 });
+      for (const d of fatal) problems.push({ ...where, ...d });
     }
   }
 

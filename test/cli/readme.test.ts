@@ -5,6 +5,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { describeKernel } from "../support/kernel.js";
+import { consoleBlocks, matchesQuoted } from "../support/readme.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const readme = readFileSync(join(repo, "README.md"), "utf8");
@@ -17,15 +19,31 @@ function sh(command: string) {
 }
 
 describe("README", () => {
-  it("main job: verify the bundled blocklist, then drop a packet from a blocked network", () => {
-    const line = readme.split("\n").find((l) => l.startsWith("npm install && "));
-    expect(line).toBeDefined();
-    const r = sh(line!.replace(/^npm install && /, ""));
-    expect(r.stderr).toBe("");
-    expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/accepted/);
-    expect(r.stdout).toMatch(/XDP_DROP/);
-    expect(r.stdout).toMatch(/map stats\[01000000\]/); // the drop counter moved
+  it("main job: the quoted output is what the commands print", () => {
+    const blocks = consoleBlocks(readme);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    // the one-liner of "Two commands" runs exactly these commands
+    const line = readme.split("\n").find((l) => l.startsWith("npm install && "))!;
+    expect(line.replace(/^npm install && /, "").split(" && ")).toEqual(blocks.slice(0, 2).map((b) => b.command));
+    for (const b of blocks) {
+      const r = sh(b.command);
+      expect(r.stderr, b.command).toBe("");
+      expect(r.status, b.command).toBe(0);
+      const actual = r.stdout.replace(/\n$/, "").split("\n");
+      expect(matchesQuoted(actual, b.expected), `${b.command}\nprinted:\n${r.stdout}\nREADME quotes:\n${b.expected.join("\n")}`).toBe(true);
+    }
+  });
+
+  it("the README's processed count is the emulator's (and, below, the kernel's)", () => {
+    const quoted = Number(/accepted, (\d+) insns processed/.exec(readme)![1]);
+    expect(Number(/the same (\d+) instructions/.exec(readme)![1])).toBe(quoted);
+  });
+
+  it("the quoted-output matcher can fail", () => {
+    expect(matchesQuoted(["a 1 ns", "b"], ["a ... ns", "b"])).toBe(true);
+    expect(matchesQuoted(["x", "y", "z"], ["x", "...", "z"])).toBe(true);
+    expect(matchesQuoted(["accepted, 225 insns"], ["accepted, 234 insns"])).toBe(false);
+    expect(matchesQuoted(["a", "b"], ["a"])).toBe(false);
   });
 
   it("the assembly example assembles, verifies and counts an IPv4 packet", () => {
@@ -46,5 +64,17 @@ describe("README", () => {
     const r = sh(`npx bpfkit disasm ${file}`);
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^r0 = 0x2$/m);
+  });
+});
+
+describeKernel("README, against the kernel", () => {
+  it("the kernel's verifier processes as many instructions as the README quotes", async () => {
+    const { loadPrograms } = await import("../../src/load/node.js");
+    const { kernelVerifyProgram } = await import("../../src/testing/kernel-verdict.js");
+    const [prog] = await loadPrograms(join(repo, "bpf/xdp_ddos_blocklist.bpf.o"));
+    const k = kernelVerifyProgram(prog!, 1);
+    expect(k.verdict).toBe("accept");
+    const processed = Number(/processed (\d+) insns/.exec(k.log)![1]);
+    expect(processed).toBe(Number(/accepted, (\d+) insns processed/.exec(readme)![1]));
   });
 });

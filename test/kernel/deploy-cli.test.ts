@@ -6,7 +6,7 @@ import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describeKernel } from "../support/kernel.js";
-import { closeFd, deploy, linkGetNextId, linkInfo, deploymentDir, detachDeployment, inNetns, interfaceIndex, linkGetFdById, progGetFdById, progQuery, readManifest } from "../../src/kernel/index.js";
+import { closeFd, deploy, deploymentNameOf, linkGetNextId, linkInfo, deploymentDir, detachDeployment, inNetns, interfaceIndex, linkGetFdById, progGetFdById, progQuery, readManifest } from "../../src/kernel/index.js";
 import { programToBundle } from "../../src/program/bundle.js";
 import { AttachType } from "../../src/progtypes/index.js";
 import { addCgroup, addNetns, delCgroup, delNetns, uniq, vethPair } from "./net.js";
@@ -131,6 +131,21 @@ describeKernel("bpfkit deploy, status, map, detach", () => {
     for (const p of m.programs) expect(await gone(() => linkGetFdById(p.linkId!))).toBe(true);
   });
 
+  it("without --name, x.bpf.o deploys as 'x' (bpffs refuses a '.' in the name)", () => {
+    const stem = uniq("cliobj");
+    const obj = join(dir, `${stem}.bpf.o`);
+    writeFileSync(obj, readFileSync(join(process.cwd(), "bpf/xdp_ddos_blocklist.bpf.o")));
+    try {
+      const d = bpfkit("deploy", obj, "--xdp", net.ifB, "--mode", "skb", "--netns", nsB);
+      expect(d.err).toBe("");
+      expect(d.code).toBe(0);
+      expect(d.out).toMatch(new RegExp(`^deployed ${stem} \\(`));
+      expect(readManifest(stem)?.programs.map((p) => p.name)).toEqual(["xdp_ddos_blocklist"]);
+    } finally {
+      try { detachDeployment(stem); } catch { /* never deployed */ }
+    }
+  });
+
   it("a rejected program shows the verifier's message and leaves nothing behind", () => {
     const ifindex = inNetns(nsB, () => interfaceIndex(net.ifB));
     const before = xdpLinksOn(ifindex);
@@ -157,6 +172,17 @@ describeKernel("bpfkit deploy, status, map, detach", () => {
 
 // Flag values are checked before anything is read or loaded: no kernel needed.
 describe("bpfkit deploy flag values", () => {
+  it("the default name is the file name up to its first '.', in characters bpffs takes", () => {
+    expect(deploymentNameOf("bpf/xdp_ddos_blocklist.bpf.o")).toBe("xdp_ddos_blocklist");
+    expect(deploymentNameOf("/tmp/deploy.json")).toBe("deploy");
+    expect(deploymentNameOf("my prog+v2.o")).toBe("my_prog_v2");
+    expect(deploymentNameOf(".hidden.o")).toBe("_hidden_o");
+  });
+  it("a --name with a '.' is refused before anything is loaded (exit 2, the reason named)", () => {
+    const r = bpfkit("deploy", join(process.cwd(), "bpf/xdp_ddos_blocklist.bpf.o"), "--xdp", "lo", "--name", "x.bpf");
+    expect(r.code).toBe(2);
+    expect(r.err).toMatch(/invalid deployment name 'x\.bpf': .*bpffs refuses '\.' in names\) \[BK7012\]/);
+  });
   it("--mode must be skb, native or auto (exit 2, the choices named)", () => {
     const r = bpfkit("deploy", "whatever.o", "--xdp", "lo", "--mode", "fast");
     expect(r.code).toBe(2);

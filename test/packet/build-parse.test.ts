@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { BpfkitError } from "../../src/diagnostics/index.js";
 import {
-  buildPacket, formatIpv6, parseIpv6, parsePacket, verifyChecksums, type PacketSpec,
+  buildPacket, formatIpv6, parseIpv6, parsePacket, verifyChecksums, type PacketSpec, type TcpFlags,
 } from "../../src/packet/index.js";
 import { hex, kernelFrames } from "./kernel-frames.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
@@ -148,13 +148,28 @@ describe("build -> parse", () => {
 describe("bad input", () => {
   const code = (fn: () => unknown) => { try { fn(); } catch (e) { expect(e).toBeInstanceOf(BpfkitError); return (e as BpfkitError).diagnostics[0]; } throw new Error("no error"); };
 
+  it("a misspelt TCP flag is a type error in TypeScript, not only at run time", () => {
+    // npm run typecheck fails if any of these lines stops being an error
+    // @ts-expect-error "SYNN" is no flag
+    expect(() => buildPacket({ ipv4: {}, tcp: { flags: "SYNN" } })).toThrow(/SYNN/);
+    // @ts-expect-error one misspelt name in a combination
+    expect(() => buildPacket({ ipv4: {}, tcp: { flags: "SYN|AKC" } })).toThrow(/AKC/);
+    // @ts-expect-error one misspelt name in a list
+    expect(() => buildPacket({ ipv4: {}, tcp: { flags: ["SYN", "BOGUS"] } })).toThrow(/BOGUS/);
+    // the right spellings type-check and build the same byte
+    const byte = (flags: TcpFlags): number => buildPacket({ ipv4: {}, tcp: { flags } })[14 + 20 + 13]!;
+    expect([byte("SYN|ACK"), byte(["syn", "ACK"]), byte(0x12)]).toEqual([0x12, 0x12, 0x12]);
+    expect(byte("fin")).toBe(0x01);
+  });
+
   it("names the field of a bad spec", () => {
     expect(code(() => buildPacket({ ipv4: { ttl: 256 } }))).toMatchObject({ code: "BK9503", message: expect.stringContaining("ipv4.ttl") });
     expect(code(() => buildPacket({ ipv4: { src: "10.0.0.256" } }))).toMatchObject({ code: "BK9503", message: expect.stringContaining("ipv4.src") });
     expect(code(() => buildPacket({ ipv6: { dst: "1::2::3" } })).message).toContain("ipv6.dst");
     expect(code(() => buildPacket({ eth: { src: "zz:00:00:00:00:00" } })).message).toContain("eth.src");
     expect(code(() => buildPacket({ udp: {} })).message).toContain("needs ipv4 or ipv6");
-    expect(code(() => buildPacket({ ipv4: {}, tcp: { flags: "SYN|BOGUS" } })).message).toContain("BOGUS");
+    // a spec read from JSON at run time is still checked, flag by flag
+    expect(code(() => buildPacket(JSON.parse('{"ipv4": {}, "tcp": {"flags": "SYN|BOGUS"}}'))).message).toContain("BOGUS");
     expect(code(() => buildPacket({ vlan: { id: 5000 } })).message).toContain("vlan[0].id");
   });
 

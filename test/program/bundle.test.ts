@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { BpfkitError } from "../../src/diagnostics/index.js";
+import { BpfkitError, formatDiagnostic } from "../../src/diagnostics/index.js";
 import { bundleToProgram, programToBundle, readBundles } from "../../src/program/bundle.js";
 import { loadProgramFile } from "../../src/load/node.js";
 
@@ -86,6 +86,18 @@ describe("lenient reading for the verifier", () => {
 
   it("still refuses bytecode that is not whole 8-byte slots", () => {
     expect(() => bundleToProgram({ type: "xdp", insns: "950000000000" }, {}, { lenient: true })).toThrow(/not a multiple of 8/);
+  });
+
+  it("names the pc where the partial instruction starts (26 bytes: offset 0x18 is pc 3, not pc 0)", () => {
+    const insns = "b700000002000000".repeat(3) + "9500";
+    for (const lenient of [false, true]) {
+      let err: unknown;
+      try { bundleToProgram({ type: "xdp", insns }, {}, { lenient }); } catch (e) { err = e; }
+      expect(err).toBeInstanceOf(BpfkitError);
+      const d = (err as BpfkitError).diagnostics.find((x) => x.code === "BK1001")!;
+      expect({ offset: d.offset, pc: d.pc }).toEqual({ offset: 0x18, pc: 3 });
+      expect(formatDiagnostic(d)).toMatch(/offset 0x18: pc 3: error: truncated program: 26 bytes is not a multiple of 8 \(the last 2 bytes are an incomplete instruction\)/);
+    }
   });
 
   it("reads a .bin leniently, keeping a cut-off lddw for the verifier", async () => {

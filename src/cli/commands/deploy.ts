@@ -1,7 +1,6 @@
 // `bpfkit deploy`: load a program (or several, from a deployment file), attach it, and pin everything under
 // /sys/fs/bpf/bpfkit/<name>/ so it keeps running after bpfkit exits.
 import type { Command } from "commander";
-import { basename } from "node:path";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
 import { action } from "../run-command.js";
 
@@ -18,7 +17,7 @@ export function register(program: Command): void {
     .command("deploy")
     .description("load, attach and pin programs so they outlive bpfkit (needs root)")
     .argument("[object]", "program file (.o, .s, .json, .bin)")
-    .option("--name <name>", "deployment name (default: the file name)")
+    .option("--name <name>", "deployment name (default: the file name up to its first '.', e.g. x for x.bpf.o)")
     .option("--prog <name>", "program of the file to deploy")
     .option("--type <section>", "program type for files that do not say it")
     .option("--xdp <iface>", "attach XDP to an interface")
@@ -41,7 +40,7 @@ export function register(program: Command): void {
       if (flags.file) {
         const file = await readDeploymentFile(flags.file, flags.type);
         items = file.programs;
-        name ??= file.name ?? basename(flags.file).replace(/\.[^.]+$/, "");
+        name ??= file.name ?? k.deploymentNameOf(flags.file);
       } else {
         if (!object) {
           process.stderr.write("bpfkit deploy: give a program file or --file DEPLOYMENT.json\n");
@@ -53,7 +52,7 @@ export function register(program: Command): void {
         items = [{ program: prog, attach: attachFromFlags(flags) }];
         // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.
         for (const t of k.tailCallTargets(prog, progs)) items.push({ program: t, attach: { type: "none" } });
-        name ??= basename(object).replace(/\.[^.]+$/, "");
+        name ??= k.deploymentNameOf(object);
       }
       let manifest;
       try {
