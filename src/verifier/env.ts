@@ -54,6 +54,12 @@ export interface EnvOptions {
   sleepable?: boolean;
   /** A device-bound XDP program (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY): may call the XDP metadata kfuncs. */
   devBound?: boolean;
+  /** BPF_F_STRICT_ALIGNMENT: every access aligned, as on a machine without efficient unaligned access. */
+  strictAlignment?: boolean;
+  /** BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point. */
+  stateFreq?: boolean;
+  /** BPF_F_TEST_REG_INVARIANTS: contradictory register bounds are an error, not forgotten. */
+  regInvariants?: boolean;
 }
 
 export interface Env {
@@ -132,6 +138,9 @@ export function sanityCheckBounds(env: Env, r: Reg, where: string): void {
   if (r.type === "not_init") return;
   const msg = invariantViolation(r);
   if (msg === undefined) return;
-  if (env.log.level) env.log.write(`verifier bug: REG INVARIANTS VIOLATION (${where}): ${msg} ${invariantReport(r)}\n`);
+  const line = `verifier bug: REG INVARIANTS VIOLATION (${where}): ${msg} ${invariantReport(r)}`;
+  // the selftests' loader asks for this to be fatal (BPF_F_TEST_REG_INVARIANTS)
+  if (env.opts.regInvariants) throw new Reject(line, 14);
+  if (env.log.level) env.log.write(line + "\n");
   markUnbounded(r);
 }

@@ -35,7 +35,7 @@ export interface Access {
 export function checkMemAccess(env: Env, a: Access): void {
   const R = regs(env);
   const reg = R[a.regno]!;
-  checkAlignment(reg, a.off, a.size, a.strict === true);
+  checkAlignment(reg, a.off, a.size, a.strict === true || env.opts.strictAlignment === true);
   const off = a.off + reg.off;
   const valueReg = a.valueRegno >= 0 ? R[a.valueRegno] : undefined;
   switch (reg.maybeNull && reg.type !== "mem" ? "_null" : reg.type) {

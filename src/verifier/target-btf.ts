@@ -32,8 +32,13 @@ function index(btf: Btf): Index {
   return ix;
 }
 
+/** A BTF reader with its own name index (a lazily decoded vmlinux BTF has one): used instead of a full scan. */
+interface IndexedBtf { findByNameKind?: (name: string, kind: number) => number; idsByEssentialName?: (name: string) => readonly number[] }
+
 /** btf_find_by_name_kind: the id of the first type of this kind and name, or -1. */
 export function findByNameKind(btf: Btf, name: string, kind: number): number {
+  const own = (btf as IndexedBtf).findByNameKind;
+  if (typeof own === "function") return own.call(btf, name, kind);
   return index(btf).byKindName.get(`${kind}:${name}`) ?? -1;
 }
 
@@ -272,6 +277,8 @@ export const essentialName = (name: string): string => {
 /** The target types of the same kind whose essential name is `name`'s (bpf_core_find_cands). */
 export function coreCandidates(btf: Btf, name: string, kind: number): number[] {
   const want = essentialName(name);
+  const own = (btf as IndexedBtf).idsByEssentialName;
+  if (typeof own === "function") return own.call(btf, want).filter((id) => btf.types[id]?.kind === kind);
   const out: number[] = [];
   for (const t of btf.types) if (t.kind === kind && t.name && essentialName(t.name) === want) out.push(t.id);
   return out;

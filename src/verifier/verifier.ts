@@ -146,7 +146,13 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
   if (opts.targetBtf) envOpts.targetBtf = opts.targetBtf;
   if (opts.progBtf) envOpts.progBtf = opts.progBtf;
   if (opts.attachBtfId) envOpts.attachBtfId = opts.attachBtfId;
-  if (opts.progFlags && (opts.progFlags & 16)) envOpts.sleepable = true;
+  // prog_flags: BPF_F_STRICT_ALIGNMENT (1), BPF_F_ANY_ALIGNMENT (2, no effect here), BPF_F_TEST_STATE_FREQ (8),
+  // BPF_F_SLEEPABLE (16), BPF_F_TEST_REG_INVARIANTS (128)
+  const pf = opts.progFlags ?? 0;
+  if (pf & 16) envOpts.sleepable = true;
+  if ((pf & 1) && !(pf & 2)) envOpts.strictAlignment = true;
+  if (pf & 8) envOpts.stateFreq = true;
+  if (pf & 128) envOpts.regInvariants = true;
   if (opts.devBound) envOpts.devBound = true;
   return new Walker(insns, envOpts, opts, lines).run();
 }
@@ -478,7 +484,7 @@ class Walker {
     const mayGoto = at.code === 0xe5;
     const iterNext = this.iterNext.has(pc);
     const force = mayGoto || iterNext || callsCallback(at);
-    let addNew = force || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
+    let addNew = force || env.opts.stateFreq === true || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
     const statesCnt = this.bucketSizes.get(bucket) ?? 0;
@@ -509,7 +515,7 @@ class Walker {
           callbackDepthsOk(cp.state, env.cur) && !iterDepthsDiffer(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
-        if (!force && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
+        if (!force && !env.opts.stateFreq && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
