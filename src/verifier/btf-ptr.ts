@@ -190,6 +190,21 @@ export function lsmRetvalRange(env: Env): [number, number] | undefined {
 }
 
 /**
+ * check_return_code for LSM programs: a BPF_LSM_MAC program returns within its hook's range (none for a
+ * void hook: anything goes); a BPF_LSM_CGROUP one 0 or 1, or exactly 1 on a void hook.
+ */
+export function lsmExitRange(env: Env): { range: [number, number] } | undefined {
+  if (env.opts.attachType === 44 /* lsm_cgroup */) {
+    const btf = env.opts.targetBtf;
+    const fn = btf?.types[env.opts.attachBtfId ?? 0];
+    const proto = fn ? btf!.types[fn.sizeOrType] : undefined;
+    return { range: proto && !proto.sizeOrType ? [1, 1] : [0, 1] };
+  }
+  const r = lsmRetvalRange(env);
+  return r ? { range: r } : undefined;
+}
+
+/**
  * btf_ctx_access for the BTF-typed program types (tracing, LSM, struct_ops): a read of argument
  * `off / 8` of the attach target's prototype: a scalar, or a (trusted) BTF pointer. Returns the register
  * the load gives, or throws the kernel's rejection (its bpf_log line, then "invalid bpf_context access").

@@ -17,7 +17,7 @@ import { type Reg, type State, TF, constScalar, copyReg, newFrame, notInit, poin
 import { tnumStr } from "./tnum.js";
 import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
 import { checkHelperDynptrArg, dynptrInfo, unmarkSlotsDynptr } from "./dynptr.js";
-import { checkHelperBtfArg, helperReturnBtf } from "./btf-ptr.js";
+import { checkHelperBtfArg, helperReturnBtf, lsmExitRange } from "./btf-ptr.js";
 import { kptrMatchType, kptrXchgDest, kptrXchgReturn } from "./kptr.js";
 import type { KptrField } from "./map-fields.js";
 
@@ -447,12 +447,15 @@ export function checkExit(env: Env, insn: RawInsn): number {
   }
   // a timer callback's own walk ends here too, and must return 0
   const asyncCb = frame(env).inAsyncCallback === true;
-  const range = asyncCb ? [0, 0] : returnRange(env.opts.progType, env.opts.attachType);
+  // LSM programs: the hook's return value range, checked on the low 32 bits (bpf_lsm_get_retval_range)
+  const lsm = env.opts.progType === 29 ? lsmExitRange(env) : undefined;
+  const range = asyncCb ? [0, 0] : lsm ? lsm.range : returnRange(env.opts.progType, env.opts.attachType);
   if (!range) return -1;
   const exitCtx = asyncCb ? "At async callback return" : "At program exit";
   if (r0.type !== "scalar") throw new Reject(`${exitCtx} the register R0 is not a known value (${regTypeStr(r0)})`, 22);
   markChainPrecision(env, 0);
-  if (r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1])) {
+  const outside = lsm ? r0.s32min < BigInt(range[0]) || r0.s32max > BigInt(range[1]) : r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1]);
+  if (outside) {
     let m = `${exitCtx} the register R0 has`;
     let unknown = true;
     if (r0.smin > -(1n << 63n)) { m += ` smin=${r0.smin}`; unknown = false; }

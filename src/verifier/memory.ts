@@ -119,6 +119,10 @@ export function checkMemAccess(env: Env, a: Access): void {
       checkPtrToBtfAccess(env, a.regno, off, a.size, a.write, a.write ? -1 : a.valueRegno);
       break;
     }
+    case "arena":
+      // arena memory is the program's own: the JIT guards every access, the verifier checks none
+      if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      break;
     case "map_ptr": {
       // reads of the kernel's map struct need the target BTF; without it the kernel's refusal stands
       if (!env.opts.targetBtf) throw new Reject(`R${a.regno} invalid mem access '${regTypeStr(reg)}'`);

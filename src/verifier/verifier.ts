@@ -361,6 +361,7 @@ class Walker {
     if (fld.spinLock >= 0 && env.opts.progType === 1) return "socket filter progs cannot use bpf_spin_lock yet";
     if (fld.spinLock >= 0 && tracing) return "tracing progs cannot use bpf_spin_lock yet";
     if (fld.timer >= 0 && tracing) return "tracing progs cannot use bpf_timer yet";
+    if (env.opts.maps[insn.imm]?.type === "arena" && env.opts.maps.some((m, j) => m.type === "arena" && j !== insn.imm && this.usesMapBefore(j, i))) return "Only one arena per program";
     if (insn.src === 2) {
       const m = env.opts.maps[insn.imm]!;
       const off = env.insns[i + 1]!.imm >>> 0;
@@ -369,6 +370,11 @@ class Walker {
       if (off >= m.valueSize) return `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`;
     }
     return undefined;
+  }
+
+  /** An lddw before `pc` names map `j` (the second arena a program names is the one refused). */
+  private usesMapBefore(j: number, pc: number): boolean {
+    return this.env.insns.some((x, k) => k < pc && x.code === 0x18 && [1, 2, 5, 6].includes(x.src) && x.imm === j);
   }
 
   /**
@@ -809,6 +815,8 @@ class Walker {
         const r = pointer("map_ptr"); r.map = insn.imm; R[insn.dst] = r; break;
       }
       case 2: case 6: {
+        // an arena map's "value" is an address in the arena's user space: a scalar to the verifier
+        if (env.opts.maps[insn.imm]?.type === "arena") { R[insn.dst] = unknownScalar(); break; }
         const r = pointer("map_value"); r.map = insn.imm; r.off = hi >>> 0; R[insn.dst] = r; break;
       }
       case 4: {
