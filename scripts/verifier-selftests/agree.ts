@@ -8,66 +8,15 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseBtf, type Btf } from "../../src/btf/index.js";
-import { mapTypeById } from "../../src/maps/types.js";
-import type { MapSpec, Program } from "../../src/program/program.js";
 import type { RawInsn } from "../../src/verifier/cfg.js";
-import { errorOfLog } from "../../src/verifier/kernel-log.js";
-import { type VerifyOptions, verifySlots, withBtfOptions } from "../../src/verifier/verifier.js";
+import { verifySlots } from "../../src/verifier/verifier.js";
+import { type LibbpfRecord, kernelOf, optionsOf, readRecords as readLibbpfRecords } from "../../test/support/libbpf-records.js";
 
-export interface SelftestRecord {
-  object: string; index: number; name: string; section?: string; loadErr?: number; openError?: number;
-  progType?: number; expectedAttachType?: number; attachBtfId?: number; attachBtfObjFd?: number; progFlags?: number; ifindex?: number;
-  license?: string; insns?: string; maps?: { name: string; type: number; keySize: number; valueSize: number; maxEntries: number; flags: number;
-    extra: number; btfKey: number; btfValue: number; btfVmlinuxValue: number; frozen: number; inner?: number; init?: string }[];
-  funcInfoRecSize?: number; funcInfo?: string; lineInfoRecSize?: number; lineInfo?: string; btf?: string; ret?: number; log?: string; libbpf: string;
-}
-
-const bytes = (h: string): Uint8Array => Uint8Array.from(h.match(/../g) ?? [], (x) => parseInt(x, 16));
-
-export function slotsOf(hex: string): RawInsn[] {
-  const b = bytes(hex);
-  const dv = new DataView(b.buffer);
-  const out: RawInsn[] = [];
-  for (let i = 0; i + 8 <= b.length; i += 8) out.push({ code: b[i]!, dst: b[i + 1]! & 0xf, src: b[i + 1]! >> 4, off: dv.getInt16(i + 2, true), imm: dv.getInt32(i + 4, true) });
-  return out;
-}
-
-export function mapsOf(r: SelftestRecord): MapSpec[] {
-  const specs: MapSpec[] = (r.maps ?? []).map((m) => {
-    const s: MapSpec = { name: m.name, type: mapTypeById(m.type)?.name ?? `type${m.type}`, keySize: m.keySize, valueSize: m.valueSize, maxEntries: m.maxEntries, flags: m.flags };
-    if (m.extra) s.extra = m.extra;
-    if (m.btfKey) s.btfKeyTypeId = m.btfKey;
-    if (m.btfValue) s.btfValueTypeId = m.btfValue;
-    if (m.init) s.initialValue = bytes(m.init);
-    if (m.frozen) s.readOnly = true;
-    return s;
-  });
-  (r.maps ?? []).forEach((m, i) => { if (m.inner !== undefined && m.inner >= 0) specs[i]!.inner = specs[m.inner]!; });
-  return specs;
-}
-
-export function optionsOf(r: SelftestRecord, targetBtf: Btf | undefined): { slots: RawInsn[]; maps: MapSpec[]; opts: VerifyOptions } {
-  const maps = mapsOf(r);
-  const prog: Program = { name: r.name, section: r.section ?? "", insns: [], maps, license: r.license ?? "" };
-  if (r.btf) {
-    prog.btf = { raw: bytes(r.btf) };
-    if (r.funcInfo) { prog.btf.funcInfo = bytes(r.funcInfo); prog.btf.funcInfoRecSize = r.funcInfoRecSize ?? 8; }
-  }
-  const opts: VerifyOptions & Record<string, unknown> = { progType: r.progType!, hasFuncInfo: !!r.funcInfo, timeoutMs: 30_000 };
-  if (r.expectedAttachType) opts.attachType = r.expectedAttachType;
-  // options the kfunc/BTF work reads (ignored by an emulator without them)
-  if (targetBtf) opts.targetBtf = targetBtf;
-  if (r.attachBtfId) opts.attachBtfId = r.attachBtfId;
-  if (r.progFlags) opts.progFlags = r.progFlags;
-  if (r.ifindex) opts.devBound = true;
-  return { slots: slotsOf(r.insns ?? ""), maps, opts: withBtfOptions(prog, opts) };
-}
+export type SelftestRecord = LibbpfRecord;
 
 export function readRecords(dir: string, only = ""): SelftestRecord[] {
   const out: SelftestRecord[] = [];
-  for (const f of readdirSync(dir).filter((x) => x.endsWith(".jsonl") && (!only || x.includes(only))).sort()) {
-    for (const line of readFileSync(join(dir, f), "utf8").split("\n")) if (line) out.push(JSON.parse(line) as SelftestRecord);
-  }
+  for (const f of readdirSync(dir).filter((x) => x.endsWith(".jsonl") && (!only || x.includes(only))).sort()) out.push(...readLibbpfRecords(join(dir, f)));
   return out;
 }
 
@@ -113,7 +62,8 @@ function main(): void {
   for (const r of recs) {
     // EPERM without a log: this machine refuses the program type before the verifier runs (fentry,
     // fexit, fmod_ret and LSM programs here), so there is no kernel verdict to compare with
-    if (r.ret === undefined || !r.insns || (r.ret === -1 && (!r.log || /processed 0 insns/.test(r.log)))) { notLoadable++; continue; }
+    const k = kernelOf(r);
+    if (!k) { notLoadable++; continue; }
     const { slots, maps, opts } = optionsOf(r, targetBtf);
     const groups = groupsOf(r, slots, targetBtf);
     if (group && !groups.includes(group)) continue;
@@ -121,12 +71,9 @@ function main(): void {
     try { ours = verifySlots(slots, maps, r.license ?? "", opts); } catch (e) {
       ours = { verdict: "reject", error: { pc: -1, message: `CRASH ${String(e).split("\n")[0]}`, errno: 0 }, log: "", stats: { processed: 0, maxStatesPerInsn: 0, totalStates: 0, peakStates: 0, stackDepth: [] } };
     }
-    const kernel = r.ret >= 0 ? "accept" : "reject";
-    const ke = errorOfLog(r.log ?? "");
-    const pm = /processed (\d+) insns/.exec(r.log ?? "");
-    const row: Row = { file: r.object.split("/").pop()!.replace(/\.o$/, ""), prog: r.name, section: r.section ?? "", groups, kernel,
-      kernelErr: kernel === "reject" ? (ke?.first ?? `(errno ${r.ret})`) : "", ours: ours.verdict, oursErr: ours.error?.message.split("\n")[0] ?? "", oProc: ours.stats.processed };
-    if (pm) row.kProc = Number(pm[1]);
+    const row: Row = { file: r.object.split("/").pop()!.replace(/\.o$/, ""), prog: r.name, section: r.section ?? "", groups, kernel: k.verdict,
+      kernelErr: k.error ?? "", ours: ours.verdict, oursErr: ours.error?.message.split("\n")[0] ?? "", oProc: ours.stats.processed };
+    if (k.processed !== undefined) row.kProc = k.processed;
     rows.push(row);
   }
   const pct = (a: number, b: number): string => `${a}/${b} = ${(100 * a / Math.max(1, b)).toFixed(1)}%`;

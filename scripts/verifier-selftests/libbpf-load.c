@@ -5,7 +5,8 @@
 // the maps created (attrs and initial values), and the kernel's verdict and log (level 1 + stats).
 // The interposed syscall() sees every bpf(2) call libbpf makes.
 //
-//   libbpf-load OBJ.o [PROG]        (built by scripts/verifier-selftests/build.ts against libbpf 1.5)
+//   libbpf-load OBJ.o [PROG]        (built by scripts/verifier-selftests/record.ts against libbpf 1.5)
+// Programs named `devbound_*` are loaded device-bound (BPF_F_XDP_DEV_BOUND_ONLY) to the device $DEVBOUND_IFINDEX.
 #define _GNU_SOURCE
 #include <dlfcn.h>
 #include <errno.h>
@@ -19,6 +20,10 @@
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
 #include <linux/bpf.h>
+
+#ifndef BPF_F_XDP_DEV_BOUND_ONLY
+#define BPF_F_XDP_DEV_BOUND_ONLY (1U << 6)
+#endif
 
 #define MAXMAPS 256
 #define MAXBTF 64
@@ -177,6 +182,12 @@ static void load_one(const char *path, const char *prog_name, int index) {
   bpf_object__for_each_map(m, obj) bpf_map__set_pin_path(m, NULL);
   logbuf[0] = 0;
   if (target) {
+    // `devbound_*` programs are bound to the device $DEVBOUND_IFINDEX (a veth: the XDP metadata kfuncs
+    // need a device-bound program, and a driver that implements them)
+    if (!strncmp(prog_name, "devbound_", 9) && getenv("DEVBOUND_IFINDEX")) {
+      bpf_program__set_ifindex(target, atoi(getenv("DEVBOUND_IFINDEX")));
+      bpf_program__set_flags(target, bpf_program__flags(target) | BPF_F_XDP_DEV_BOUND_ONLY);
+    }
     bpf_program__set_log_buf(target, logbuf, LOG_SIZE);
     bpf_program__set_log_level(target, 1 | 4);
     printf(",\"section\":");

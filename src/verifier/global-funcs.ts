@@ -11,7 +11,7 @@ import { BTF_KIND, BTF_KIND_NAMES, type Btf, type BtfType, sizeOf, skipModifiers
 import { cachedBtf, funcInfoRecords } from "./map-fields.js";
 import { coreCandidates, declTags, progCtxType, structIdsMatch, typeName } from "./target-btf.js";
 import { checkHelperDynptrArg } from "./dynptr.js";
-import { btfOf } from "./btf-ptr.js";
+import { btfOf, isRcuReg, isTrustedReg } from "./btf-ptr.js";
 import { regTypeStr } from "./log.js";
 import { PROG_TYPE_NAMES } from "../progtypes/numbers.js";
 import { helperForProgType } from "../helpers/table.js";
@@ -277,6 +277,8 @@ function checkTrustedArg(env: Env, regno: number, reg: Reg, id: number, nullable
   const name = regTypeStr(t);
   const ok = ["ptr_", "trusted_ptr_", "rcu_ptr_"];
   if (reg.type !== "btf_id" || !ok.includes(name)) throw new Reject(`R${regno} type=${regTypeStr(reg)} expected=${ok.join(", ")}`);
+  // ARG_PTR_TO_BTF_ID | PTR_TRUSTED: a plain (walked) BTF pointer is not enough
+  if (!isTrustedReg(t) && !isRcuReg(t)) throw new Reject(`R${regno} must be referenced or trusted`);
   const btf = btfOf(env, reg);
   if (btf && !structIdsMatch(btf, reg.btfId, reg.off, id, false, true)) {
     throw new Reject(`R${regno} is of type ${typeName(btf, reg.btfId)} but ${typeName(env.opts.targetBtf!, id)} is expected`);

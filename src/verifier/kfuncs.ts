@@ -237,6 +237,9 @@ function kfArgType(env: Env, m: Meta, i: number, reg: Reg, refT: BtfType, nargs:
     if (!isStruct(refT)) throw new Reject(`kernel function ${m.name} args#${i} pointer type ${kindStr(refT)} ${refT.name} is not supported`, 22);
     return "btf_id";
   }
+  // 6.18: a scalar passed for a struct parameter of a kfunc with trusted (or RCU) arguments is checked as
+  // a BTF pointer ("must be referenced or trusted"), not as memory of the struct's size
+  if ((isTrustedArgs(m) || has(m, "KF_RCU")) && isStruct(refT) && reg.type === "scalar") return "btf_id";
   // a function pointer parameter (btf_type_resolve_func_ptr)
   const pt = skipMods(btf, p.type).t;
   if (isPtr(pt) && skipMods(btf, pt.sizeOrType).t.kind === BTF_KIND.FUNC_PROTO) return "callback";
