@@ -1,6 +1,7 @@
 // Records the kernel's verdicts on the kfunc / dynptr / iterator / BTF-pointer / global-argument fixtures
 // (test/fixtures/verifier/kfuncs/*.bpf.c): compiles each with clang-19 (libbpf 1.5's headers from the
-// kernel tree, a vmlinux.h dumped from the bundled data/btf BTF) into a .bpf.o next to it (committed),
+// kernel tree, a vmlinux.h dumped from the bundled data/btf BTF) into a .bpf.o next to it (committed,
+// stripped of DWARF),
 // loads every program on its own through libbpf 1.5 (scripts/verifier-selftests/libbpf-load.c: kfuncs
 // resolved by libbpf, attach targets, `devbound_*` XDP programs bound to lo) and writes
 // test/fixtures/verifier/kfuncs/<name>.json: the object's BTF once, and per program what BPF_PROG_LOAD
@@ -80,6 +81,8 @@ function main(): void {
     if (!args.includes("--no-compile")) {
       run(CLANG, ["-O2", "-g", "--target=bpf", "-mcpu=v3", "-D__TARGET_ARCH_x86", "-Wall", "-Wno-unused-function", ...inc, "-I", KFUNC_DIR,
         `-fdebug-prefix-map=${root}=.`, "-fdebug-compilation-dir=.", "-c", join(KFUNC_DIR, src), "-o", obj], root);
+      // DWARF (hundreds of KB from vmlinux.h) is not needed: BTF and .BTF.ext stay
+      run(process.env.LLVM_STRIP ?? "llvm-strip-19", ["-g", obj]);
     }
     const r = withVeth((ns, ifindex) => spawnSync("ip", ["netns", "exec", ns, "env", `DEVBOUND_IFINDEX=${ifindex}`, tool, obj], { encoding: "utf8", maxBuffer: 1 << 30 }));
     const recs = r.stdout.split("\n").filter(Boolean).map((l) => JSON.parse(l) as LibbpfRecord);
