@@ -367,7 +367,9 @@ class Walker {
       const off = env.insns[i + 1]!.imm >>> 0;
       if (off >= 1 << 29) return `direct value offset of ${off} is not allowed`;
       if (!["array", "arena"].includes(m.type)) return "no direct value access support for this map type";
-      if (off >= m.valueSize) return `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`;
+      // arena_map_direct_value_addr: any offset within the arena's user-space range (max_entries pages)
+      const bad = m.type === "arena" ? off > m.maxEntries * 4096 : off >= m.valueSize;
+      if (bad) return `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`;
     }
     return undefined;
   }
