@@ -1,6 +1,8 @@
 import { defineConfig } from "vitest/config";
 
 export default defineConfig({
+  // The playground bundles bpf/*.o with ?inline; its tests import the same modules.
+  assetsInclude: ["**/*.o"],
   test: {
     include: ["test/**/*.test.ts"],
     testTimeout: 60_000,

@@ -15,7 +15,7 @@ import {
   C_STOP, C_TAIL, C_FAULT_KIND, C_FAULT_IP, C_FAULT_ADDR, C_FAULT_SIZE, C_FAULT_WRITE, C_COUNT, C_BUDGET,
   C_NREGIONS, C_PKT, C_PKT_LEN, C_DEPTH, C_MAY_GOTO, C_CODE, C_CPU,
   D_TYPE, D_MAX_ENTRIES, D_VALUES, D_SLOT, D_STRIDE, D_MAGIC, DESC_MAGIC,
-  S_EXIT, S_BUDGET, S_FAULT, S_DEPTH, S_BAD_INSN, S_STOPPED, R_READ, R_WRITE,
+  S_EXIT, S_BUDGET, S_FAULT, S_DEPTH, S_BAD_INSN, S_STOPPED, S_STEP, R_READ, R_WRITE,
 } from "./layout";
 
 // Layout constants exported so the host can check that src/runtime/layout.ts agrees.
@@ -92,12 +92,15 @@ function allowed(addr: u64, size: u32, need: u32, depth: u32): bool {
 
 // @ts-ignore: decorator
 @inline
-function execute(entry: u32, checked: bool, base: u32): i32 {
+function execute(entry: u32, checked: bool, base: u32, start: u32, step: bool): i32 {
   let ip = entry;
   let count: u64 = 0;
-  let depth: u32 = base;
+  let depth: u32 = start;
   const budget = load<u64>(CTRL + C_BUDGET);
   while (true) {
+    // Stepping: stop before the second instruction, with the next entry in C_FAULT_IP (a constant false,
+    // and so compiled away, in runChecked / runFast).
+    if (step && count != 0) return stopAt(count, depth, ip, S_STEP);
     count++;
     const op = load<u8>(ip);
     const d: u32 = load<u8>(ip, 1);
@@ -375,6 +378,12 @@ function execute(entry: u32, checked: bool, base: u32): i32 {
  * frame the code starts in (0 for a program; a helper calling back into BPF code, like bpf_loop, passes
  * the caller's depth + 1 and sets r10 to that frame's top); the run ends at that frame's exit.
  */
-export function runChecked(entry: u32, depth: u32): i32 { return execute(entry, true, depth); }
+export function runChecked(entry: u32, depth: u32): i32 { return execute(entry, true, depth, depth, false); }
 /** As runChecked, trusting the program (Wasm bounds still apply). */
-export function runFast(entry: u32, depth: u32): i32 { return execute(entry, false, depth); }
+export function runFast(entry: u32, depth: u32): i32 { return execute(entry, false, depth, depth, false); }
+/**
+ * Execute the one instruction at `entry`, in call frame `depth` of a program started in frame 0 (checked),
+ * then return S_STEP with the next entry in C_FAULT_IP and the frame in C_DEPTH; S_EXIT when it was the
+ * program's final exit. The registers, frames and control block carry the rest of the state between calls.
+ */
+export function stepChecked(entry: u32, depth: u32): i32 { return execute(entry, true, 0, depth, true); }

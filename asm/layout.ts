@@ -60,6 +60,7 @@ export const S_FAULT: i32 = 2;
 export const S_DEPTH: i32 = 3;
 export const S_BAD_INSN: i32 = 4;
 export const S_STOPPED: i32 = 5;
+export const S_STEP: i32 = 6; // stepChecked: one instruction done, the next entry is in C_FAULT_IP
 
 // Region flags.
 export const R_READ: u32 = 1;

@@ -14,8 +14,18 @@ export { detectKind, loadProgramBytes, pickProgram, type LoadedFile, type LoadOp
 export * as btf from "./btf/index.js";
 /** The verifier emulator: `verifier.verifyProgram(program)` gives the kernel's verdict, log and states. */
 export * as verifier from "./verifier/index.js";
+/**
+ * The one engine interface: `openEngine(program, { engine: "auto" | "interp" | "compiled" })` -> load, seed
+ * maps (`engine.maps.get(name).update`), run / runBatch, read maps, close. The kernel's BPF_PROG_TEST_RUN
+ * engine (`kernel.openKernelEngine`, Node entry) implements the same interface.
+ */
+export { openEngine, seedMaps, type BpfEngine, type EngineKind, type EngineMap, type EngineOptions, type EngineRunInput, type EngineRunResult, type BatchOutcome } from "./engine/index.js";
+/** The BPF-to-WebAssembly compiler (used by the compiled engine; exposed for tools that show its output). */
+export * as compiler from "./compiler/index.js";
 /** The interpreter and test-run API: `runtime.loadProgram(program).run({ data })`. */
 export * as runtime from "./runtime/runtime.js";
+/** The simulated socket world for sockops, sk_msg, sk_skb and sock_addr programs: `new sockets.SocketWorld(programs)`. */
+export * as sockets from "./sockets/index.js";
 /** Packet builders, parsers, checksums and pcap. */
 export * as packet from "./packet/index.js";
 /** Program types: section names, context layouts, return codes. */

@@ -6,5 +6,5 @@ export { loadProgramFile, loadOneProgram, loadPrograms } from "./load/node.js";
 
 /** The kernel backend (Linux, root): bpf(2), loader, test-run, attach, deployments. Loads koffi lazily. */
 export * as kernel from "./kernel/index.js";
-/** Interpreter-vs-kernel agreement and the kernel's own verifier verdict, for tests. */
+/** Agreement of engines (interp, compiled, kernel) and the kernel's own verifier verdict, for tests. */
 export * as testing from "./testing/index.js";

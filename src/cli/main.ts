@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // The bpfkit command line: one file per command in ./commands, registered here.
 import { Command } from "commander";
+import { setFlagsFromString } from "node:v8";
 import { registerCommands } from "./commands/index.js";
 import { reportError } from "./run-command.js";
 
@@ -12,6 +13,11 @@ for (const stream of [process.stdout, process.stderr]) {
     throw err;
   });
 }
+
+// A one-shot run has no time to tier up: V8 starts WebAssembly in its baseline compiler (Liftoff) and has
+// no on-stack replacement for it, so a long first run of compiled BPF (or of the interpreter loop) would
+// never leave the baseline code. Compile every module with the optimizing compiler from the start.
+setFlagsFromString("--no-liftoff");
 
 const program = new Command();
 program

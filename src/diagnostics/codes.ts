@@ -120,6 +120,12 @@ export const DIAGNOSTIC_CODES = {
   BK9601: { severity: "error", message: "map '{map}' ({type}): {reason}" },
   BK9602: { severity: "error", message: "map '{map}': unknown map type '{type}'" },
   BK9603: { severity: "error", message: "invalid {what} '{value}': expected {expected}" },
+
+  // BK97xx: the simulated socket world and its scenario files (src/sockets)
+  BK9701: { severity: "error", message: "scenario: {what}" },
+  BK9702: { severity: "error", message: "socket '{socket}': {what}" },
+  BK9703: { severity: "error", message: "expectation failed: {what}" },
+  BK9704: { severity: "error", message: "socket world: {what}" },
 } as const satisfies Record<string, DiagnosticSpec>;
 
 export type DiagnosticCode = keyof typeof DIAGNOSTIC_CODES;

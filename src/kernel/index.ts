@@ -21,9 +21,9 @@
 //   `.btfRefused` saying why; global data written, `.rodata` frozen), `readMapEntries(fd)`, and per-CPU sizes
 //   (`possibleCpus`, `userValueSize`, `perCpuValues`: a per-CPU lookup writes one value per possible CPU).
 // - testrun.ts: `kernelTestRun(program, { data, ctx, repeat })` -> { retval, data, ctx, duration };
-//   `new KernelEngine(program, { others? })` to load once (with the object's tail-call targets) and `.run()`
-//   many times (then `.close()`); `.mapsByName` for reading maps. src/testing/agree.ts compares it with the
-//   interpreter.
+//   `openKernelEngine(program, { others? })` (or `new KernelEngine`) loads once (with the object's tail-call
+//   targets): the one engine interface of src/engine/types.ts (run, runBatch, maps, close), as the
+//   interpreter and compiled engines have it; `.testRun()` gives the kernel's own result shape.
 // - attach.ts, bpffs.ts, deploy.ts: attaching (xdp, tcx, sockops, sk_msg/sk_skb, socket filter), pinning
 //   under /sys/fs/bpf/bpfkit/<name>/ (map pins with '.' become '_': bpffs refuses dots) and deployments
 //   (`deploy`, `listDeployments`, `detachDeployment`, `deploymentStatus` with `statsEnabled` from

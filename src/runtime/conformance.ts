@@ -88,15 +88,19 @@ export interface ConformanceOutcome {
   error?: string;
 }
 
+/** How the runner executes: the interpreter (checked or fast) or code compiled to WebAssembly. */
+export type RunnerMode = Mode | "compiled";
+
 /** Runs conformance programs on one engine (memory is reused between tests). */
 export class ConformanceRunner {
   private readonly engine = new Engine();
+  private compiledFor: LoadedCode | undefined;
   private memAddr = 0;
   private memCap = 0;
   private regions: Region[] | undefined;
   private regionsFor = -1;
 
-  constructor(private readonly mode: Mode = "checked", private readonly budget = 10_000_000) {
+  constructor(private readonly mode: RunnerMode = "checked", private readonly budget = 10_000_000) {
     this.engine.dispatch = (id, at) => {
       if (id === UNWIND) {
         const r1 = this.engine.args()[0];
@@ -129,7 +133,13 @@ export class ConformanceRunner {
       this.regions = memory.length ? [{ kind: "memory", name: "mem", start: addr, end: addr + memory.length, flags: R_READ | R_WRITE }] : [];
     }
     const regions = this.regions;
-    return this.engine.exec(code, [BigInt(addr), BigInt(memory.length)], { mode: this.mode, budget: this.budget, regions });
+    if (this.mode === "compiled" && this.compiledFor !== code) {
+      // Conformance programs are not verified: the compiler keeps the interpreter's exact behaviour.
+      this.engine.compile({ verified: false, ctxHook: false }, [code]);
+      this.compiledFor = code;
+    }
+    const mode = this.mode === "compiled" ? "fast" : this.mode;
+    return this.engine.exec(code, [BigInt(addr), BigInt(memory.length)], { mode, budget: this.budget, regions });
   }
 
   /** Run a program with the suite's environment; returns r0. */

@@ -7,6 +7,8 @@ import type { Instruction } from "../isa/index.js";
 import { C, CTRL, ENTRY, MAX_FRAMES, MAY_GOTO_BUDGET, REGS, STACK, STACK_FRAME, STATUS, checkLayout } from "./layout.js";
 import { RuntimeMemory, type Region } from "./memory.js";
 import { entriesNeeded, predecode, type LddwResolver } from "./predecode.js";
+import { buildModule, type ModuleInfo, type XdpBatchLayout } from "../compiler/index.js";
+import { PSEUDO } from "../isa/index.js";
 
 export type Mode = "checked" | "fast";
 
@@ -19,14 +21,31 @@ export interface LoadedCode {
   name: string;
   base: number;
   slots: number;
+  /** Slots of lddw instructions that load a function's address (callbacks), for the compiler. */
+  funcRefs?: number[];
 }
+
+/** How a compiled module was made (for `--json`, benchmarks and tests). */
+export interface CompileStats extends Omit<ModuleInfo, "bytes"> {
+  /** Bytes of the WebAssembly module. */
+  size: number;
+  /** Milliseconds turning BPF into WebAssembly bytes, and V8 compiling those into machine code. */
+  compileMs: number;
+  instantiateMs: number;
+}
+
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 export interface ExecResult {
   r0: bigint;
   insnCount: number;
   /** A helper ended the program (conformance `unwind`, bpf_loop's callback end...). */
   stopped: boolean;
+  /** Engine.step(): one instruction ran and the program goes on. */
+  paused?: boolean;
 }
+
+export interface ExecOptions { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } }
 
 const S_EXIT = STATUS.EXIT, S_STOPPED = STATUS.STOPPED;
 const FRAME0_TOP = BigInt(STACK + STACK_FRAME);
@@ -43,7 +62,15 @@ function interpreterModule(): WebAssembly.Module {
 export class Engine {
   readonly mem: RuntimeMemory;
   private readonly runChecked: (entry: number, depth: number) => number;
-  private readonly runFast: (entry: number, depth: number) => number;
+  private runFast: (entry: number, depth: number) => number;
+  private readonly stepChecked: (entry: number, depth: number) => number;
+  private readonly imports: WebAssembly.Imports;
+  /** Set once `compile()` replaced the fast loop by compiled code. */
+  compiled: CompileStats | undefined;
+  /** The last compiled module's bytes (tests validate and print them with wabt). */
+  compiledBytes: Uint8Array | undefined;
+  /** The compiled module's batch driver (XDP programs compiled with a batch layout). */
+  batch: ((desc: number, from: number, to: number) => number) | undefined;
   /** Instructions executed by nested runs (callbacks) of the current run. */
   private nestedCount = 0;
   private mode: Mode = "checked";
@@ -69,7 +96,7 @@ export class Engine {
 
   constructor(mem = new RuntimeMemory()) {
     this.mem = mem;
-    const instance = new WebAssembly.Instance(interpreterModule(), {
+    this.imports = {
       env: {
         memory: mem.memory,
         helper: (id: number, ip: number): bigint => {
@@ -91,11 +118,13 @@ export class Engine {
         },
         abort: () => { throw new Error("interpreter abort"); },
       },
-    });
+    };
+    const instance = new WebAssembly.Instance(interpreterModule(), this.imports);
     const bad = checkLayout(instance.exports as Record<string, unknown>);
     if (bad.length) throw new BpfkitError(diag("BK5008", { what: `wasm/interpreter.wasm was built with another memory layout (${bad.join("; ")}): rebuild with npm run build:wasm` }));
     this.runChecked = instance.exports.runChecked as (entry: number, depth: number) => number;
     this.runFast = instance.exports.runFast as (entry: number, depth: number) => number;
+    this.stepChecked = instance.exports.stepChecked as (entry: number, depth: number) => number;
   }
 
   /** Pre-decode a program into the code region. */
@@ -103,9 +132,36 @@ export class Engine {
     const n = entriesNeeded(insns);
     const base = this.mem.alloc(n * ENTRY, 8, `program ${name}`);
     const code = predecode(insns, this.mem, base, resolver);
-    const loaded: LoadedCode = { name, base: code.base, slots: code.slots };
+    const funcRefs: number[] = [];
+    let pc = 0;
+    for (const i of insns) {
+      if (i.opcode === 0x18 && i.src === PSEUDO.FUNC) funcRefs.push(pc);
+      pc += i.opcode === 0x18 ? 2 : 1;
+    }
+    const loaded: LoadedCode = { name, base: code.base, slots: code.slots, funcRefs };
     this.programs.push(loaded);
     return loaded;
+  }
+
+  /**
+   * Compile `codes` (default: every loaded program) into one WebAssembly module and run it instead of the
+   * interpreter's fast loop from now on: same memory, helpers and protocol, so results are identical.
+   * `verified`: the programs passed the verifier (the compiler may rely on it, src/compiler/lower.ts).
+   * `ctxHook`: context stores go through `ctxStore` (program types that narrow context fields).
+   */
+  compile(options: { verified: boolean; ctxHook: boolean; batch?: XdpBatchLayout }, codes: readonly LoadedCode[] = this.programs): CompileStats {
+    const t0 = now();
+    const info = buildModule(this.mem.u8, codes.map((c) => ({ name: c.name, base: c.base, slots: c.slots, funcRefs: c.funcRefs ?? [] })), options);
+    const t1 = now();
+    const module = new WebAssembly.Module(info.bytes as BufferSource);
+    const instance = new WebAssembly.Instance(module, this.imports);
+    const t2 = now();
+    this.runFast = instance.exports.run as (entry: number, depth: number) => number;
+    this.batch = instance.exports.batch as ((desc: number, from: number, to: number) => number) | undefined;
+    const { bytes, ...rest } = info;
+    this.compiledBytes = bytes;
+    this.compiled = { ...rest, size: bytes.length, compileMs: t1 - t0, instantiateMs: t2 - t1 };
+    return this.compiled;
   }
 
   /** The program and pc of an entry address. */
@@ -120,7 +176,16 @@ export class Engine {
    * Execute `code` with registers r1-r5 as given. Throws a BpfkitError (pc, reason) when the program faults,
    * exhausts its budget or calls too deep.
    */
-  exec(code: LoadedCode, args: bigint[], opts: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } }): ExecResult {
+  exec(code: LoadedCode, args: bigint[], opts: ExecOptions): ExecResult {
+    this.begin(code, args, opts);
+    return this.finishRun(opts.budget, () => (opts.mode === "checked" ? this.runChecked(code.base, 0) : this.runFast(code.base, 0)));
+  }
+
+  /**
+   * Set up a run of `code` without starting it (registers, control block, regions): exec() then runs it
+   * whole; a stepper (step.ts) runs it one instruction at a time with step().
+   */
+  begin(code: LoadedCode, args: bigint[], opts: ExecOptions): void {
     const mem = this.mem;
     mem.clearRegs();
     for (let i = 0; i < args.length; i++) mem.setReg(i + 1, args[i]!);
@@ -141,13 +206,27 @@ export class Engine {
     this.nestedCount = 0;
     this.mode = opts.mode;
     this.budget = opts.budget;
-    return this.finishRun(opts.budget, () => (opts.mode === "checked" ? this.runChecked(code.base, 0) : this.runFast(code.base, 0)));
+  }
+
+  /**
+   * Execute one instruction (checked mode) of a run set up by begin(): the one at entry address `ip` in
+   * call frame `depth` (the run's first is `code.base` in frame 0). Returns where the next one is, or the
+   * result when the program has ended; throws as exec() does when the instruction faults.
+   */
+  step(ip: number, depth: number): { next: { ip: number; depth: number } } | { done: ExecResult } {
+    this.nestedCount = 0;
+    const res = this.finishRun(this.budget, () => this.stepChecked(ip, depth));
+    if (res.paused) return { next: { ip: this.mem.ctrl32("FAULT_IP"), depth: this.mem.ctrl32("DEPTH") } };
+    return { done: res };
   }
 
   /**
    * Run BPF code at `entry` (a callback: bpf_loop, for_each_map_elem) from inside a helper, in the frame
    * above the caller's, with r1-r5 as given; the caller's registers and control block are restored after.
    */
+  /** Set the mode and budget nested runs (callbacks) use, for runs started without exec() (batches). */
+  prepare(mode: Mode, budget: number): void { this.mode = mode; this.budget = budget; }
+
   callback(entry: number, args: bigint[]): bigint {
     const mem = this.mem;
     const depth = mem.ctrl32("DEPTH");
@@ -172,37 +251,54 @@ export class Engine {
       status = go();
     } catch (err) {
       if (this.hostError !== undefined) throw this.hostError;
-      if (err instanceof WebAssembly.RuntimeError) {
-        throw new BpfkitError(diag("BK5009", {}, {}, "fast mode only has WebAssembly's own bounds; run with --mode checked to get the pc and the region"), 1);
-      }
-      throw err;
+      throw this.trapError(err);
     }
     const insnCount = Number(mem.u64[I_COUNT64]!) + this.nestedCount;
     if (status === S_EXIT) return { r0: mem.reg(0), insnCount, stopped: false };
+    if (status === STATUS.STEP) return { r0: mem.reg(0), insnCount, stopped: false, paused: true };
     if (status === S_STOPPED) return { r0: mem.reg(0), insnCount, stopped: true };
+    throw this.statusError(status, budget, insnCount);
+  }
+
+  /** The error a run that ended with `status` (not EXIT / STOPPED) reports, from the control block. */
+  statusError(status: number, budget: number, insnCount: number): BpfkitError {
+    const mem = this.mem;
     const at = this.locate(mem.ctrl32("FAULT_IP"));
     const where = { pc: at.pc };
     switch (status) {
       case STATUS.BUDGET:
-        throw new BpfkitError(diag("BK5005", { count: insnCount, budget }, where,
+        return new BpfkitError(diag("BK5005", { count: insnCount, budget }, where,
           "the program looks like it does not terminate; raise the budget with --budget if it is just long"), 1);
       case STATUS.DEPTH:
-        throw new BpfkitError(diag("BK5007", { max: MAX_FRAMES, calls: MAX_FRAMES - 1 }, where), 1);
+        return new BpfkitError(diag("BK5007", { max: MAX_FRAMES, calls: MAX_FRAMES - 1 }, where), 1);
       case STATUS.FAULT: {
         const addr = mem.ctrl64("FAULT_ADDR");
         const size = mem.ctrl32("FAULT_SIZE");
         const write = mem.ctrl32("FAULT_WRITE") !== 0;
         const d = mem.describeFault(addr, size, write, mem.ctrl32("DEPTH"));
-        throw new BpfkitError(diag("BK5006", { size, access: write ? "write" : "read", location: d.location, reason: d.reason }, where), 1);
+        return new BpfkitError(diag("BK5006", { size, access: write ? "write" : "read", location: d.location, reason: d.reason }, where), 1);
       }
       case STATUS.BAD_INSN: {
         const what = at.pc === at.program.slots ? "the program ran past its last instruction without an exit"
           : `invalid instruction reached (opcode 0x${mem.u8[mem.ctrl32("FAULT_IP")]!.toString(16)})`;
-        throw new BpfkitError(diag("BK5008", { what }, where), 1);
+        return new BpfkitError(diag("BK5008", { what }, where), 1);
       }
-      default: throw new BpfkitError(diag("BK5008", { what: `interpreter returned unknown status ${status}` }, where));
+      default: return new BpfkitError(diag("BK5008", { what: `interpreter returned unknown status ${status}` }, where));
     }
   }
+
+  /** A host error raised inside a run (a helper's), or BK5009 for a WebAssembly trap (an access past memory). */
+  trapError(err: unknown): unknown {
+    if (this.hostError !== undefined) return this.hostError;
+    if (err instanceof WebAssembly.RuntimeError) {
+      return new BpfkitError(diag("BK5009", {}, {}, "fast mode only has WebAssembly's own bounds; run with --engine interp --mode checked to get the pc and the region"), 1);
+    }
+    return err;
+  }
+  /** Forget a host error of an earlier run (the batch path reuses the engine across runs). */
+  clearHostError(): void { this.hostError = undefined; this.nestedCount = 0; }
+  /** Instructions executed by callbacks in the current run. */
+  get nested(): number { return this.nestedCount; }
 
   /** r1-r5 as the helper sees them. */
   args(): [bigint, bigint, bigint, bigint, bigint] {

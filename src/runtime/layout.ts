@@ -30,8 +30,8 @@ export const C = {
   COUNT: 32, BUDGET: 40, NREGIONS: 48, PKT: 52, PKT_LEN: 56, DEPTH: 60, MAY_GOTO: 64, CODE: 68, CPU: 72,
 } as const;
 
-/** What runChecked / runFast return. */
-export const STATUS = { EXIT: 0, BUDGET: 1, FAULT: 2, DEPTH: 3, BAD_INSN: 4, STOPPED: 5 } as const;
+/** What runChecked / runFast / stepChecked return. */
+export const STATUS = { EXIT: 0, BUDGET: 1, FAULT: 2, DEPTH: 3, BAD_INSN: 4, STOPPED: 5, STEP: 6 } as const;
 
 export const R_READ = 1;
 export const R_WRITE = 2;

@@ -8,13 +8,31 @@ import { helperName, PSEUDO, type Instruction } from "../isa/index.js";
 import { createRuntimeMap, ArrayOfMapsMap, HashOfMapsMap, ProgArrayMap, RingbufMap, PerfEventArrayMap, ArrayMap, u32Bytes, type RuntimeMap } from "../maps/runtime/index.js";
 import type { Program } from "../program/program.js";
 import { contextLayout, fieldByName, progTypeByName, resolveSection, type ContextLayout, type ProgTypeInfo } from "../progtypes/index.js";
-import { Engine, type LoadedCode, type Mode } from "./engine.js";
-import { CTX, CTX_MAX, R_READ, R_WRITE } from "./layout.js";
+import { Engine, type CompileStats, type ExecOptions, type ExecResult, type LoadedCode, type Mode } from "./engine.js";
+import { CTX, CTX_MAX, MAY_GOTO_BUDGET, R_READ, R_WRITE } from "./layout.js";
+import { BATCH, type XdpBatchLayout } from "../compiler/index.js";
 import { ctxRegion, type Region } from "./memory.js";
+import { Stepper, type StepHost } from "./step.js";
 
-export type { Mode };
+export type { Mode, CompileStats };
+export { Stepper, type Step, type MemoryAccess } from "./step.js";
+
+/** Which executor runs the program: the interpreter loop, or the program compiled to WebAssembly. */
+export type Executor = "interp" | "compiled";
+
+/**
+ * Most runs one call may ask for: BPF_PROG_TEST_RUN's `repeat` is a u32 (the kernel would silently take
+ * 4294967297 as 1), and the local engines keep the same bound so a run means the same on every engine.
+ */
+export const MAX_REPEAT = 0xffffffff;
+
+const now = (): number => (typeof performance !== "undefined" ? performance.now() : Date.now());
 
 export interface LoadOptions {
+  /** `interp` (default) or `compiled`; compiled code runs with fast mode's semantics. */
+  executor?: Executor;
+  /** The program passed the verifier: the compiler may use its guarantees (src/compiler/lower.ts). */
+  verified?: boolean;
   /** Program type / section name overriding the program's own (`xdp`, `tc`, `socket`, `cgroup_skb/ingress`). */
   type?: string;
   mode?: Mode;
@@ -40,6 +58,10 @@ export interface RunOptions {
   /** CPU the program runs on (per-CPU maps, smp_processor_id). */
   cpu?: number;
   budget?: number;
+  /** Called about once a second during a long `repeat` with the runs done so far. */
+  onProgress?: (done: number, total: number) => void;
+  /** How often onProgress is called, in ms (default 1000). */
+  progressEveryMs?: number;
 }
 
 export interface RunResult {
@@ -54,14 +76,19 @@ export interface RunResult {
   ctx?: Uint8Array;
   trace: string[];
   redirect?: Redirect;
-  /** Average ns per run over `repeat` runs. */
+  /** ns per run: the average of runs 2..repeat (the steady state) when repeat > 1, else the one run. */
   duration: number;
+  /** ns of the first run (it may include V8 compiling code lazily), reported apart from the steady state. */
+  firstRun: number;
   /** Instructions executed by the last run (including callbacks). */
   insnCount: number;
   perf: { map: string; cpu: number; data: Uint8Array }[];
   ringbuf: { map: string; data: Uint8Array }[];
 }
 
+const NO_REGIONS: Region[] = [];
+/** r1 of a program run: the context struct's address. */
+const RUN_ARGS = [BigInt(CTX)];
 const XDP_HEADROOM = 256;
 const SKB_HEADROOM = 64; // NET_SKB_PAD + NET_IP_ALIGN (0 on x86-64): skb test runs take up to 3712 bytes
 const ETH_HLEN = 14;
@@ -94,7 +121,7 @@ export function resolveProgType(name: string): { info: ProgTypeInfo; attachType?
 }
 
 /** A program loaded into its own runtime (memory, maps, interpreter), ready to run many times. */
-export class RuntimeProgram implements RuntimeHost {
+export class RuntimeProgram implements RuntimeHost, StepHost {
   readonly engine = new Engine();
   readonly program: Program;
   readonly progType: ProgTypeInfo;
@@ -103,11 +130,15 @@ export class RuntimeProgram implements RuntimeHost {
   readonly cpus: number;
   private readonly mapsByHandle = new Map<number, RuntimeMap>();
   private readonly codes = new Map<string, LoadedCode>();
+  private readonly byName = new Map<string, Program>();
   private readonly main: LoadedCode;
   private readonly impls = new Map<number, HelperImpl>();
   private readonly family: Family | undefined;
   private readonly mode: Mode;
   private readonly budget: number;
+  readonly executor: Executor;
+  /** How the program was compiled (executor `compiled`). */
+  readonly compileStats: CompileStats | undefined;
   private currentCpu = 0;
   private clock: bigint;
   private readonly clockStep: bigint;
@@ -127,7 +158,11 @@ export class RuntimeProgram implements RuntimeHost {
     this.progType = info;
     this.layout = contextLayout(info.id, attachType);
     this.family = familyOf(info);
-    this.mode = options.mode ?? "checked";
+    this.executor = options.executor ?? "interp";
+    if (this.executor === "compiled" && options.mode === "checked") {
+      throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }, {}, "use --engine interp --mode checked to get every access checked"), 2);
+    }
+    this.mode = this.executor === "compiled" ? "fast" : options.mode ?? "checked";
     this.budget = options.budget ?? 100_000_000;
     this.cpus = options.cpus ?? 4;
     this.clock = options.clockStart ?? 1_000_000_000n;
@@ -141,8 +176,14 @@ export class RuntimeProgram implements RuntimeHost {
     const problems: Diagnostic[] = [];
     for (const p of all) this.checkHelpers(p, (id) => isHelperAllowed(info.id, id, attachType), problems);
     if (problems.length) throw new BpfkitError(problems, 1);
-    for (const p of all) this.codes.set(p.name, this.loadCode(p));
+    for (const p of all) { this.codes.set(p.name, this.loadCode(p)); this.byName.set(p.name, p); }
     this.main = this.codes.get(program.name)!;
+    this.compileStats = this.executor === "compiled"
+      ? this.engine.compile({
+        verified: options.verified ?? false, ctxHook: this.family === "skb_l2" || this.family === "skb_l3",
+        ...(this.family === "xdp" && this.layout ? { batch: this.xdpBatchLayout(this.layout) } : {}),
+      })
+      : undefined;
   }
 
   // ---- loading ----
@@ -264,13 +305,24 @@ export class RuntimeProgram implements RuntimeHost {
     return m;
   }
   ringbufs(): RingbufMap[] { return [...this.maps.values()].filter((m): m is RingbufMap => m instanceof RingbufMap); }
+  /** Address of a 4-byte context field by name (cached: the per-run setup reads and writes a few). */
+  private ctxAddrOf(name: string): number | undefined {
+    let a = this.ctxAddrs.get(name);
+    if (a === undefined && !this.ctxAddrs.has(name)) {
+      const f = this.layout ? fieldByName(this.layout, name) : undefined;
+      a = f && f.size === 4 ? CTX + f.offset : undefined;
+      this.ctxAddrs.set(name, a);
+    }
+    return a;
+  }
+  private readonly ctxAddrs = new Map<string, number | undefined>();
   ctxField(name: string): number | undefined {
-    const f = this.layout ? fieldByName(this.layout, name) : undefined;
-    return f && f.size === 4 ? this.mem.dv.getUint32(CTX + f.offset, true) : undefined;
+    const a = this.ctxAddrOf(name);
+    return a === undefined ? undefined : this.mem.u32[a >> 2];
   }
   setCtxField(name: string, value: number): void {
-    const f = this.layout ? fieldByName(this.layout, name) : undefined;
-    if (f && f.size === 4) this.mem.dv.setUint32(CTX + f.offset, value >>> 0, true);
+    const a = this.ctxAddrOf(name);
+    if (a !== undefined) this.mem.u32[a >> 2] = value >>> 0;
   }
   tailCall(map: RuntimeMap, index: number): boolean {
     if (!(map instanceof ProgArrayMap)) return false;
@@ -294,10 +346,14 @@ export class RuntimeProgram implements RuntimeHost {
     }
     this.mem.setCtrl32("PKT", p.data);
     this.mem.setCtrl32("PKT_LEN", p.dataEnd - p.data);
+    // A batch zeroes the whole buffer before its next packet once a helper moved this one.
+    if (this.batch?.active) this.mem.u32[(this.batch.desc + BATCH.DIRTY) >> 2] = 1;
     this.refreshRegions();
   }
 
   private refreshRegions(): void {
+    // Only checked mode looks at regions (and builds its messages from them).
+    if (this.runMode !== "checked") { this.regions = NO_REGIONS; return; }
     const regions: Region[] = this.layout ? [...this.ctxRegions] : [ctxRegion(0, true)];
     const p = this.packet;
     if (p) {
@@ -313,6 +369,7 @@ export class RuntimeProgram implements RuntimeHost {
   }
 
   private callHelper(id: number, pc: number): bigint {
+    if (this.batch?.active) this.syncBatchPacket();
     const impl = this.impls.get(id);
     const name = helperName(id) ?? `#${id}`;
     if (!impl) throw new BpfkitError(diag("BK5010", { name, id }, { pc }), 1);
@@ -397,7 +454,8 @@ export class RuntimeProgram implements RuntimeHost {
 
   private prepareCtx(ctxIn: Uint8Array | undefined, data: Uint8Array): void {
     const size = this.layout?.size ?? 0;
-    this.mem.fill(CTX, CTX_MAX);
+    // The struct's bytes (a verified program writes nothing else; checked mode faults on anything else).
+    this.mem.fill(CTX, this.layout ? Math.min(Math.max(size, 64), CTX_MAX) : CTX_MAX);
     if (ctxIn) {
       this.checkCtxIn(ctxIn, data);
       this.mem.write(CTX, ctxIn.subarray(0, Math.min(size, CTX_MAX)));
@@ -438,8 +496,50 @@ export class RuntimeProgram implements RuntimeHost {
 
   run(options: RunOptions = {}): RunResult {
     const data = options.data ?? new Uint8Array(0);
-    const repeat = Math.max(1, options.repeat ?? 1);
+    const repeat = checkRepeat(options.repeat ?? 1);
+    const exec = this.begin(options);
+    let res: ExecResult = { r0: 0n, insnCount: 0, stopped: false };
+    let t0 = now(), firstRun = 0, lastReport = t0; // now(), not process.hrtime: the runtime also runs in browsers
+    const pkt = { addr: 0, len: 0 };
+    for (let i = 0; i < repeat; i++) {
+      // Repeated runs see the packet as the previous run left it (as the kernel's test-run loop does).
+      this.capture.tailCalls = 0;
+      if (this.capture.locks.size) this.capture.locks.clear();
+      exec.regions = this.regions;
+      if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
+      res = this.engine.exec(this.main, RUN_ARGS, exec);
+      if (i === 0) {
+        const t = now();
+        firstRun = (t - t0) * 1e6;
+        t0 = t;
+      } else if ((i & 0xfff) === 0 && options.onProgress) {
+        const t = now();
+        if (t - lastReport >= (options.progressEveryMs ?? 1000)) { lastReport = t; options.onProgress(i + 1, repeat); }
+      }
+    }
+    const duration = repeat > 1 ? ((now() - t0) * 1e6) / (repeat - 1) : firstRun;
+    return this.result(res, data, options.ctx, duration, firstRun);
+  }
+
+  /**
+   * Run the program one instruction at a time (checked mode, the interpreter), for debuggers and the
+   * playground: see step.ts. Maps keep their contents between runs and steppers, as they do between run() calls.
+   */
+  debug(options: Omit<RunOptions, "repeat" | "mode"> = {}): Stepper {
+    if (this.executor === "compiled") throw new BpfkitError(diag("BK5013", { what: "stepping needs the interpreter: load the program with executor 'interp'" }), 2);
+    const exec = this.begin({ ...options, mode: "checked" });
+    if (this.packet) exec.pkt = { addr: this.packet.data, len: this.packet.dataEnd - this.packet.data };
+    this.engine.begin(this.main, RUN_ARGS, exec);
+    return new Stepper(this, this.engine, this.main, (res) => this.result(res, options.data ?? new Uint8Array(0), options.ctx, 0, 0));
+  }
+
+  /** Everything before the first instruction of a run: mode, CPU, packet, context, regions. */
+  private begin(options: RunOptions): ExecOptions {
+    const data = options.data ?? new Uint8Array(0);
     this.runMode = options.mode ?? this.mode;
+    if (this.executor === "compiled" && this.runMode === "checked") {
+      throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }), 2);
+    }
     this.currentCpu = options.cpu ?? 0;
     if (this.currentCpu >= this.cpus) throw new BpfkitError(diag("BK5013", { what: `cpu ${this.currentCpu} does not exist (runtime has ${this.cpus})` }), 2);
     this.capture = { trace: [], tailCalls: 0, locks: new Set() };
@@ -448,33 +548,175 @@ export class RuntimeProgram implements RuntimeHost {
     this.preparePacket(data);
     this.prepareCtx(options.ctx, data);
     this.refreshRegions();
-    const args = [BigInt(CTX)];
-    let res = { r0: 0n, insnCount: 0, stopped: false };
-    const t0 = process.hrtime.bigint();
-    const pkt = { addr: 0, len: 0 };
-    const exec: { mode: Mode; budget: number; regions: Region[]; pkt?: { addr: number; len: number } } =
-      { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
-    for (let i = 0; i < repeat; i++) {
-      // Repeated runs see the packet as the previous run left it (as the kernel's test-run loop does).
-      this.capture.tailCalls = 0;
-      if (this.capture.locks.size) this.capture.locks.clear();
-      exec.regions = this.regions;
-      if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
-      res = this.engine.exec(this.main, args, exec);
-    }
-    const duration = Number(process.hrtime.bigint() - t0) / repeat;
+    return { mode: this.runMode, budget: options.budget ?? this.budget, regions: this.regions };
+  }
+
+  /** The test-run output of a finished run. */
+  private result(res: ExecResult, data: Uint8Array, ctx: Uint8Array | undefined, duration: number, firstRun: number): RunResult {
     const retval = Number(res.r0 & 0xffffffffn);
     const out: RunResult = {
-      retval, r0: res.r0, data: this.outputData(data), trace: this.capture.trace, duration, insnCount: res.insnCount,
+      retval, r0: res.r0, data: this.outputData(data), trace: this.capture.trace, duration, firstRun, insnCount: res.insnCount,
       perf: [], ringbuf: [],
     };
     const code = this.progType.returnCodes.find((c) => (c.value >>> 0) === retval);
     if (code) out.action = code.name;
     if (this.capture.redirect) out.redirect = this.capture.redirect;
-    if (this.layout) out.ctx = this.outputCtx(options.ctx);
+    if (this.layout) out.ctx = this.outputCtx(ctx);
     for (const m of this.maps.values()) {
       if (m instanceof PerfEventArrayMap) out.perf.push(...m.samples.map((s) => ({ map: m.name, cpu: s.cpu, data: s.data })));
       if (m instanceof RingbufMap) out.ringbuf.push(...m.drain().map((d) => ({ map: m.name, data: d })));
+    }
+    return out;
+  }
+
+  /**
+   * Run many inputs, once each, in order (maps carry over); an input that faults gets its error and the
+   * batch goes on. Compiled XDP programs run whole chunks of packets inside WebAssembly (runWasmBatch).
+   */
+  runBatch(inputs: readonly RunOptions[]): BatchResult[] {
+    if (this.canBatchInWasm(inputs)) return this.runWasmBatch(inputs);
+    const out: BatchResult[] = [];
+    for (const input of inputs) {
+      try {
+        out.push({ ok: true, result: this.run({ ...input, repeat: 1 }) });
+      } catch (err) {
+        if (!(err instanceof Error)) throw err;
+        out.push({ ok: false, error: err });
+      }
+    }
+    return out;
+  }
+
+  /** Return code -> name, for results made in bulk. */
+  private get actionNames(): Map<number, string> {
+    return (this.actionNameCache ??= new Map(this.progType.returnCodes.map((c) => [c.value >>> 0, c.name])));
+  }
+  private actionNameCache: Map<number, string> | undefined;
+
+  private xdpBatchLayout(l: ContextLayout): XdpBatchLayout {
+    const off = (name: string): number => fieldByName(l, name)!.offset;
+    return { ctxSize: Math.min(l.size, CTX_MAX), data: off("data"), dataEnd: off("data_end"), dataMeta: off("data_meta"), ingressIfindex: off("ingress_ifindex"),
+      headroom: XDP_HEADROOM, bufSize: PAGE, ifindex: LOOPBACK_IFINDEX };
+  }
+
+  /** What the WebAssembly batch driver reproduces of run(): XDP, no ctx_in, one CPU, no perf or ring buffer output. */
+  private canBatchInWasm(inputs: readonly RunOptions[]): boolean {
+    if (!this.engine.batch || this.family !== "xdp" || inputs.length === 0) return false;
+    const cpu = inputs[0]!.cpu ?? 0;
+    if (cpu >= this.cpus) return false;
+    for (const m of this.maps.values()) if (m instanceof PerfEventArrayMap || m instanceof RingbufMap) return false;
+    const max = PAGE - XDP_HEADROOM - SHINFO;
+    return inputs.every((i) => !i.ctx && (i.cpu ?? 0) === cpu && (i.mode ?? "fast") === "fast" && i.budget === undefined &&
+      (i.data?.length ?? 0) >= (this.progType.testRun.minDataSize ?? ETH_HLEN) && (i.data?.length ?? 0) <= max);
+  }
+
+  private batch: {
+    desc: number; inRecs: number; outRecs: number; inArena: number; outArena: number;
+    active: boolean; current: number;
+    captures: Map<number, { capture: RunCapture; nested: number }>;
+  } | undefined;
+
+  /** The first helper call of each packet: the host's packet state and capture follow the driver. */
+  private syncBatchPacket(): void {
+    const b = this.batch!;
+    const cur = this.mem.u32[(b.desc + BATCH.CURRENT) >> 2]!;
+    if (cur === b.current) return;
+    this.finishBatchPacket();
+    b.current = cur;
+    this.capture = { trace: [], tailCalls: 0, locks: new Set() };
+    this.engine.clearHostError();
+    const start = this.ctxField("data")!, end = this.ctxField("data_end")!;
+    this.packet = {
+      frame: this.pktBuf, frameEnd: this.pktBuf + PAGE, minData: this.pktBuf + XDP_FRAME_ROOM, maxEnd: this.pktBuf + PAGE - SHINFO,
+      meta: start, data: start, dataEnd: end, kind: "xdp",
+    };
+  }
+  private finishBatchPacket(): void {
+    const b = this.batch!;
+    if (b.current >= 0) b.captures.set(b.current, { capture: this.capture, nested: this.engine.nested });
+  }
+
+  private static readonly BATCH_CHUNK = 1024;
+
+  private runWasmBatch(inputs: readonly RunOptions[]): BatchResult[] {
+    const CHUNK = RuntimeProgram.BATCH_CHUNK;
+    const mem = this.mem;
+    if (!this.batch) {
+      this.batch = {
+        desc: mem.alloc(BATCH.SIZE, 8, "batch descriptor"), inRecs: mem.alloc(CHUNK * BATCH.IN_REC, 8, "batch inputs"),
+        outRecs: mem.alloc(CHUNK * BATCH.OUT_REC, 8, "batch outputs"), inArena: mem.alloc(CHUNK * (PAGE - XDP_HEADROOM - SHINFO), 8, "batch packets"),
+        outArena: mem.alloc(CHUNK * PAGE, 8, "batch output packets"), active: false, current: -1, captures: new Map(),
+      };
+    }
+    if (this.pktCap < PAGE) { this.pktBuf = mem.alloc(PAGE, 64, "packet buffer"); this.pktCap = PAGE; }
+    const b = this.batch;
+    this.runMode = "fast";
+    this.currentCpu = inputs[0]!.cpu ?? 0;
+    mem.setCtrl32("CPU", this.currentCpu);
+    mem.setCtrl64("BUDGET", BigInt(this.budget));
+    this.engine.prepare("fast", this.budget);
+    const u32 = mem.u32, d = b.desc >> 2;
+    u32[d + BATCH.PKT_BUF / 4] = this.pktBuf;
+    u32[d + BATCH.IN_RECS / 4] = b.inRecs;
+    u32[d + BATCH.OUT_RECS / 4] = b.outRecs;
+    u32[d + BATCH.OUT_ARENA / 4] = b.outArena;
+    u32[d + BATCH.MAY_GOTO / 4] = MAY_GOTO_BUDGET;
+    u32[d + BATCH.DIRTY / 4] = 1;
+    const out: BatchResult[] = [];
+    const layout = this.layout!;
+    for (let from = 0; from < inputs.length; from += CHUNK) {
+      const n = Math.min(CHUNK, inputs.length - from);
+      let at = b.inArena;
+      for (let i = 0; i < n; i++) {
+        const data = inputs[from + i]!.data!;
+        mem.u8.set(data, at);
+        u32[(b.inRecs >> 2) + i * 2] = at;
+        u32[(b.inRecs >> 2) + i * 2 + 1] = data.length;
+        at += data.length;
+      }
+      u32[d + BATCH.OUT_POS / 4] = 0;
+      b.active = true;
+      b.current = -1;
+      b.captures.clear();
+      this.capture = { trace: [], tailCalls: 0, locks: new Set() };
+      this.engine.clearHostError();
+      const errors = new Map<number, Error>();
+      const t0 = now();
+      let i = 0;
+      while (i < n) {
+        let stop: number;
+        try {
+          stop = this.engine.batch!(b.desc, i, n);
+        } catch (err) {
+          const at = u32[d + BATCH.CURRENT / 4]!;
+          const e = this.engine.trapError(err);
+          if (!(e instanceof Error)) throw e;
+          errors.set(at, e);
+          u32[d + BATCH.DIRTY / 4] = 1;
+          this.engine.clearHostError();
+          i = at + 1;
+          continue;
+        }
+        if (stop >= n) break;
+        const status = u32[(b.outRecs >> 2) + stop * (BATCH.OUT_REC / 4)]!;
+        errors.set(stop, this.engine.statusError(status, this.budget, Number(mem.ctrl64("COUNT")) + this.engine.nested));
+        u32[d + BATCH.DIRTY / 4] = 1;
+        this.engine.clearHostError();
+        i = stop + 1;
+      }
+      const per = ((now() - t0) * 1e6) / n;
+      this.finishBatchPacket();
+      b.active = false;
+      // Records and output bytes are copied out once per chunk; each result reads its part lazily.
+      const arena = mem.read(b.outArena, u32[d + BATCH.OUT_POS / 4]!);
+      const recs = new Uint32Array(mem.read(b.outRecs, n * BATCH.OUT_REC).buffer);
+      const names = this.actionNames;
+      for (let k = 0; k < n; k++) {
+        const err = errors.get(k);
+        if (err) { out.push({ ok: false, error: err }); continue; }
+        const cap = b.captures.get(k);
+        out.push({ ok: true, result: new BatchRun(recs, k * (BATCH.OUT_REC / 4), arena, layout.size, per, names, cap?.capture, cap?.nested ?? 0) });
+      }
     }
     return out;
   }
@@ -520,8 +762,48 @@ export class RuntimeProgram implements RuntimeHost {
     return bytes;
   }
 
+  /** A loaded program (the main one or one of `others`) by name. */
+  programByName(name: string): Program | undefined { return this.byName.get(name); }
+
   /** The code of a loaded program by name (tests seed prog_array slots with these names). */
   programNames(): string[] { return [...this.codes.keys()]; }
+}
+
+export type BatchResult = { ok: true; result: RunResult } | { ok: false; error: Error };
+
+const NO_TRACE: string[] = [];
+/** One packet's result of a WebAssembly batch, materialised on access (a batch can be millions of packets). */
+class BatchRun implements RunResult {
+  readonly perf: RunResult["perf"] = [];
+  readonly ringbuf: RunResult["ringbuf"] = [];
+  readonly redirect?: Redirect;
+  constructor(
+    private readonly recs: Uint32Array, private readonly at: number, private readonly arena: Uint8Array, private readonly ctxSize: number,
+    readonly duration: number, private readonly names: Map<number, string>, private readonly capture: RunCapture | undefined, private readonly nested: number,
+  ) {
+    if (capture?.redirect) this.redirect = capture.redirect;
+  }
+  get retval(): number { return this.recs[this.at + 1]!; }
+  get r0(): bigint { return (BigInt(this.recs[this.at + 2]!) << 32n) | BigInt(this.recs[this.at + 1]!); }
+  get action(): string | undefined { return this.names.get(this.retval); }
+  get data(): Uint8Array { const off = this.recs[this.at + 4]!; return this.arena.subarray(off, off + this.recs[this.at + 5]!); }
+  /** XDP without ctx_in: BPF_PROG_TEST_RUN gives back no context fields. */
+  get ctx(): Uint8Array { return new Uint8Array(this.ctxSize); }
+  get trace(): string[] { return this.capture?.trace ?? NO_TRACE; }
+  get firstRun(): number { return this.duration; }
+  get insnCount(): number { return this.recs[this.at + 3]! + this.nested; }
+  toJSON(): object {
+    return { retval: this.retval, r0: this.r0.toString(), action: this.action, data: this.data, ctx: this.ctx, trace: this.trace, redirect: this.redirect, duration: this.duration, insnCount: this.insnCount };
+  }
+}
+
+/** `repeat` as every engine takes it: an integer from 1 to MAX_REPEAT (BK5013 otherwise). */
+export function checkRepeat(repeat: number): number {
+  if (repeat === 0) return 1; // as the kernel: repeat 0 runs once
+  if (!Number.isInteger(repeat) || repeat < 1 || repeat > MAX_REPEAT) {
+    throw new BpfkitError(diag("BK5013", { what: `repeat must be an integer from 1 to ${MAX_REPEAT} (BPF_PROG_TEST_RUN's repeat is a u32), not ${repeat}` }), 2);
+  }
+  return repeat;
 }
 
 /** Load a program (and optionally its siblings, for tail calls) into a fresh runtime. */

@@ -11,26 +11,34 @@
 // are compared (each aligned 8-byte lane summed over CPUs): the engines need not run on the same CPU, nor
 // have the same number of CPUs. Maps whose values are kernel objects (prog_array, sockmap, devmap, perf
 // buffers...) are not compared.
+// Engine agreement for users' tests: run one program on the same inputs in several engines (by default
+// bpfkit's own engine, compiled when the verifier accepts the program, and the kernel's BPF_PROG_TEST_RUN),
+// then compare, input by input, the return value, the output packet, the output context and the contents
+// of the maps. Every engine is opened through the one engine interface (src/engine/types.ts).
+//
+//   import { expectEnginesAgree } from "bpfkit/testing";   (src/testing/index.ts)
+//   expectEnginesAgree(program, [{ data: frame1 }, { data: frame2 }], { maps: { blocklist: [[key, value]] } });
+//   expectEnginesAgree(program, inputs, { engines: ["interp", "compiled", "kernel"] });
+//
+// `compareEngines` returns the report instead of throwing. The kernel engine needs root on Linux: without
+// it, `kernelBackendProblem()` says why (callers usually skip, as test/support/kernel.ts does).
+// Maps are seeded identically in every engine before the first input. Per-CPU values are folded before they
+// are compared (each aligned 8-byte lane summed over CPUs): the engines need not run on the same CPU, nor
+// have the same number of CPUs. Maps whose values are kernel objects (prog_array, sockmap, devmap, perf
+// buffers...) are not compared. Two engines that refuse an input the same way (the same errno, as
+// BPF_PROG_TEST_RUN's EINVAL for a runt frame) agree.
 import type { Program } from "../program/index.js";
-import { mapTypeByName } from "../maps/types.js";
-import { loadProgram, type LoadOptions as InterpLoadOptions } from "../runtime/runtime.js";
-import { KernelEngine, type KernelEngineOptions } from "../kernel/testrun.js";
-import { readMapEntries, possibleCpus, userValueSize } from "../kernel/maps.js";
-import { mapUpdate } from "../kernel/commands.js";
+import { BpfkitError } from "../diagnostics/index.js";
+import { openEngine, seedMaps, type BpfEngine, type EngineOptions, type EngineRunResult } from "../engine/index.js";
+import { KernelError } from "../kernel/errors.js";
+import { openKernelEngine, type KernelEngineOptions } from "../kernel/testrun.js";
 
-/** One run's input, as both engines take it. */
+/** One run's input, as every engine takes it. */
 export interface EngineInput {
   data?: Uint8Array;
   ctx?: Uint8Array;
   /** Shown in the report instead of `input #N`. */
   name?: string;
-}
-
-/** What an engine run must give back for a comparison (the interpreter's and KernelEngine's results do). */
-export interface EngineRunResult {
-  retval: number;
-  data: Uint8Array;
-  ctx?: Uint8Array;
 }
 
 /** A map as the comparison sees it: entries with one value, or one per CPU. */
@@ -39,17 +47,13 @@ export interface MapSnapshot {
   entries: { key: Uint8Array; values: Uint8Array[] }[];
 }
 
-/** An engine behind the comparison: run, and snapshot the maps by name. */
-export interface AgreeEngine {
-  run(input: { data?: Uint8Array; ctx?: Uint8Array; repeat?: number }): EngineRunResult;
-  maps(): Map<string, MapSnapshot>;
-  close?(): void;
-}
-
 export type MapSeed = Record<string, readonly (readonly [Uint8Array, Uint8Array])[]>;
 
+/** An engine to compare: by kind (`auto` = compiled when verified, else the interpreter), or one already made. */
+export type EngineChoice = "auto" | "interp" | "compiled" | "kernel" | ((program: Program, others: readonly Program[]) => BpfEngine);
+
 export interface AgreeOptions {
-  /** Entries written to both engines' maps before the first input: map name -> [key, value] pairs. */
+  /** Entries written to every engine's maps before the first input: map name -> [key, value] pairs. */
   maps?: MapSeed;
   /** Other programs of the object (tail-call targets). */
   others?: readonly Program[];
@@ -57,12 +61,12 @@ export interface AgreeOptions {
   compareMaps?: boolean | readonly string[];
   /** Stop collecting after this many differences (default 50). */
   maxDifferences?: number;
-  /** Interpreter options (mode, cpus, seed ...). */
-  interpreter?: InterpLoadOptions;
+  /** Options of the local engines (mode, cpus, seed ...). */
+  interpreter?: Omit<EngineOptions, "engine" | "others">;
   /** Kernel load options. */
   kernel?: KernelEngineOptions;
-  /** Replace an engine (tests of this helper, or another engine such as a compiled one). */
-  engines?: { interpreter?: (program: Program) => AgreeEngine; kernel?: (program: Program) => AgreeEngine };
+  /** The engines to run, each compared with the first (default: ["auto", "kernel"]). */
+  engines?: readonly EngineChoice[];
 }
 
 export interface EngineDifference {
@@ -72,15 +76,19 @@ export interface EngineDifference {
   what: "retval" | "data" | "ctx" | "map" | "error";
   map?: string;
   key?: string;
-  interpreter: string;
-  kernel: string;
+  /** The two engines compared (labels as in `AgreeReport.engines`) and what each gave. */
+  engines: [string, string];
+  a: string;
+  b: string;
 }
 
 export interface AgreeReport {
   agree: boolean;
+  /** Labels of the engines run, in order (`interp`, `compiled`, `kernel`; repeated kinds get `#2`...). */
+  engines: string[];
   differences: EngineDifference[];
-  /** Results per input (undefined where that engine threw). */
-  results: { interpreter?: EngineRunResult; kernel?: EngineRunResult }[];
+  /** Results per input, by engine label (undefined where that engine failed). */
+  results: Record<string, EngineRunResult | undefined>[];
   /** The differences as text, one per line, for assertion messages. */
   text(): string;
 }
@@ -120,72 +128,50 @@ export function foldPerCpu(values: readonly Uint8Array[]): Uint8Array {
 }
 
 /** Where in two packets they first differ, for a readable diff. */
-function packetDiff(a: Uint8Array, b: Uint8Array): string {
+function packetDiff(a: Uint8Array, b: Uint8Array, names: [string, string]): string {
   let i = 0;
   while (i < a.length && i < b.length && a[i] === b[i]) i++;
   const from = Math.max(0, i - 4);
   return `first difference at byte ${i} (lengths ${a.length} vs ${b.length}): ` +
-    `interpreter [${hex(a.subarray(from, i + 12))}] kernel [${hex(b.subarray(from, i + 12))}] from byte ${from}`;
+    `${names[0]} [${hex(a.subarray(from, i + 12))}] ${names[1]} [${hex(b.subarray(from, i + 12))}] from byte ${from}`;
 }
 
-// ---- the default engines ----
-
-function interpreterEngine(program: Program, options: AgreeOptions): AgreeEngine {
-  const rt = loadProgram(program, { ...(options.interpreter ?? {}), ...(options.others ? { others: [...options.others] } : {}) });
-  return {
-    run: (input) => rt.run(input),
-    maps() {
-      const out = new Map<string, MapSnapshot>();
-      for (const [name, m] of rt.maps) {
-        out.set(name, { type: m.spec.type, entries: m.entries().map((e) => ({ key: e.key, values: Array.isArray(e.value) ? e.value : [e.value] })) });
-      }
-      return out;
-    },
-    seed(name: string, key: Uint8Array, value: Uint8Array): void {
-      const m = rt.maps.get(name);
-      if (!m) throw new Error(`interpreter: program '${program.name}' has no map '${name}'`);
-      const r = m.set(key, m.perCpu ? Array.from({ length: rt.cpus }, () => value) : value);
-      if (r < 0) throw new Error(`interpreter: seeding map '${name}' failed (errno ${-r})`);
-    },
-  } as AgreeEngine & { seed(name: string, key: Uint8Array, value: Uint8Array): void };
+/**
+ * What an engine's failure means, for comparing failures: the errno where the engine names one (the
+ * kernel's KernelError; the local engines' input checks say which errno the kernel answers), else the
+ * first line of the message.
+ */
+export function failureKind(err: unknown): string {
+  if (err instanceof KernelError) return err.errnoName;
+  const message = err instanceof Error ? err.message : String(err);
+  const m = /BPF_PROG_TEST_RUN answers (E[A-Z0-9]+)/.exec(message);
+  if (m) return m[1]!;
+  return message.split("\n")[0]!;
 }
 
-function kernelEngine(program: Program, options: AgreeOptions): AgreeEngine {
-  const engine = new KernelEngine(program, { ...(options.kernel ?? {}), ...(options.others ? { others: options.others } : {}) });
-  return {
-    run: (input) => engine.run(input),
-    maps() {
-      const out = new Map<string, MapSnapshot>();
-      for (const [name, m] of engine.mapsByName) out.set(name, { type: m.spec.type, entries: readMapEntries(m.fd) });
-      return out;
-    },
-    seed(name: string, key: Uint8Array, value: Uint8Array): void {
-      const m = engine.mapsByName.get(name);
-      if (!m) throw new Error(`kernel: program '${program.name}' has no map '${name}'`);
-      const t = mapTypeByName(m.spec.type);
-      let bytes = value;
-      if (t?.perCpu) {
-        const size = userValueSize(t.id, m.spec.valueSize);
-        const stride = size / possibleCpus();
-        bytes = new Uint8Array(size);
-        for (let off = 0; off < size; off += stride) bytes.set(value.subarray(0, m.spec.valueSize), off);
-      }
-      mapUpdate(m.fd, key, bytes);
-    },
-    close: () => engine.close(),
-  } as AgreeEngine & { seed(name: string, key: Uint8Array, value: Uint8Array): void };
+function snapshotMaps(engine: BpfEngine): Map<string, MapSnapshot> {
+  const out = new Map<string, MapSnapshot>();
+  for (const [name, m] of engine.maps) out.set(name, { type: m.type, entries: m.entries() });
+  return out;
 }
 
-type Seedable = AgreeEngine & { seed?(name: string, key: Uint8Array, value: Uint8Array): void };
+function open(choice: EngineChoice, program: Program, options: AgreeOptions): BpfEngine {
+  const others = options.others ?? [];
+  if (typeof choice === "function") return choice(program, others);
+  if (choice === "kernel") return openKernelEngine(program, { ...(options.kernel ?? {}), ...(others.length ? { others } : {}) });
+  // The compiled engine has one mode (fast mode's semantics): a mode given for the interpreter is not its.
+  const { mode, ...local } = options.interpreter ?? {};
+  return openEngine(program, { ...local, ...(choice !== "compiled" && mode ? { mode } : {}), engine: choice, ...(others.length ? { others: [...others] } : {}) });
+}
 
 // ---- comparison ----
 
-function compareMaps(input: number, inputName: string, a: Map<string, MapSnapshot>, b: Map<string, MapSnapshot>, only: readonly string[] | undefined, push: (d: EngineDifference) => void): void {
+function compareMaps(input: number, inputName: string, engines: [string, string], a: Map<string, MapSnapshot>, b: Map<string, MapSnapshot>, only: readonly string[] | undefined, push: (d: EngineDifference) => void): void {
   const names = [...new Set([...a.keys(), ...b.keys()])].filter((n) => (only ? only.includes(n) : true)).sort();
   for (const name of names) {
     const x = a.get(name), y = b.get(name);
     if (!x || !y) {
-      push({ input, inputName, what: "map", map: name, interpreter: x ? "present" : "no such map", kernel: y ? "present" : "no such map" });
+      push({ input, inputName, what: "map", map: name, engines, a: x ? "present" : "no such map", b: y ? "present" : "no such map" });
       continue;
     }
     if (NOT_COMPARED.has(x.type)) continue;
@@ -194,11 +180,7 @@ function compareMaps(input: number, inputName: string, a: Map<string, MapSnapsho
     for (const k of [...new Set([...xa.keys(), ...yb.keys()])].sort()) {
       const u = xa.get(k), v = yb.get(k);
       if (u && v && same(u, v)) continue;
-      push({
-        input, inputName, what: "map", map: name, key: k,
-        interpreter: u ? hex(u) + num(u) : "(no entry)",
-        kernel: v ? hex(v) + num(v) : "(no entry)",
-      });
+      push({ input, inputName, what: "map", map: name, key: k, engines, a: u ? hex(u) + num(u) : "(no entry)", b: v ? hex(v) + num(v) : "(no entry)" });
     }
   }
 }
@@ -206,57 +188,65 @@ function compareMaps(input: number, inputName: string, a: Map<string, MapSnapsho
 function describe(d: EngineDifference): string {
   const where = d.input < 0 ? "before the runs" : d.inputName;
   const what = d.what === "map" ? `map ${d.map}${d.key !== undefined ? ` key [${d.key}]` : ""}` : d.what;
-  if (d.what === "data" && d.kernel.startsWith("first difference")) return `${where}: data: ${d.kernel}`;
-  return `${where}: ${what}: interpreter ${d.interpreter}, kernel ${d.kernel}`;
+  if (d.what === "data" && d.b.startsWith("first difference")) return `${where}: data: ${d.b}`;
+  return `${where}: ${what}: ${d.engines[0]} ${d.a}, ${d.engines[1]} ${d.b}`;
 }
 
-/** Run `program` on every input in both engines and report every difference (nothing thrown for them). */
+/** Run `program` on every input in every engine and report every difference (nothing thrown for them). */
 export function compareEngines(program: Program, inputs: readonly EngineInput[], options: AgreeOptions = {}): AgreeReport {
   const max = options.maxDifferences ?? 50;
   const differences: EngineDifference[] = [];
   const push = (d: EngineDifference): void => { if (differences.length < max) differences.push(d); };
   const results: AgreeReport["results"] = [];
-  const interp: Seedable = (options.engines?.interpreter ?? ((p) => interpreterEngine(p, options)))(program);
-  let kernel: Seedable | undefined;
+  const choices = options.engines ?? ["auto", "kernel"];
+  const engines: BpfEngine[] = [];
+  const labels: string[] = [];
   try {
-    kernel = (options.engines?.kernel ?? ((p) => kernelEngine(p, options)))(program);
-    for (const [name, entries] of Object.entries(options.maps ?? {})) {
-      for (const [key, value] of entries) {
-        interp.seed?.(name, key, value);
-        kernel.seed?.(name, key, value);
-      }
+    for (const c of choices) {
+      const e = open(c, program, options);
+      engines.push(e);
+      const n = labels.filter((l) => l === e.kind || l.startsWith(`${e.kind}#`)).length;
+      labels.push(n ? `${e.kind}#${n + 1}` : e.kind);
     }
+    for (const e of engines) seedMaps(e, options.maps ?? {});
     const only = Array.isArray(options.compareMaps) ? options.compareMaps : undefined;
     const withMaps = options.compareMaps !== false;
     inputs.forEach((input, i) => {
       const inputName = input.name ?? `input #${i}`;
-      const run = (e: AgreeEngine): { r?: EngineRunResult; error?: string } => {
+      const runs = engines.map((e): { r?: EngineRunResult; error?: string } => {
         try {
           return { r: e.run({ ...(input.data ? { data: input.data } : {}), ...(input.ctx ? { ctx: input.ctx } : {}) }) };
         } catch (err) {
-          return { error: err instanceof Error ? err.message.split("\n")[0]! : String(err) };
+          if (!(err instanceof BpfkitError) && !(err instanceof Error)) throw err;
+          return { error: failureKind(err) };
         }
-      };
-      const a = run(interp), b = run(kernel!);
-      results.push({ ...(a.r ? { interpreter: a.r } : {}), ...(b.r ? { kernel: b.r } : {}) });
-      if (!a.r || !b.r) {
-        if (a.error !== b.error) push({ input: i, inputName, what: "error", interpreter: a.error ?? `retval ${a.r!.retval}`, kernel: b.error ?? `retval ${b.r!.retval}` });
-      } else {
-        if ((a.r.retval >>> 0) !== (b.r.retval >>> 0)) push({ input: i, inputName, what: "retval", interpreter: String(a.r.retval), kernel: String(b.r.retval) });
-        if (!same(a.r.data, b.r.data)) push({ input: i, inputName, what: "data", interpreter: hex(a.r.data), kernel: packetDiff(a.r.data, b.r.data) });
-        if (input.ctx && a.r.ctx && b.r.ctx) {
-          const n = Math.min(a.r.ctx.length, b.r.ctx.length);
-          if (!same(a.r.ctx.subarray(0, n), b.r.ctx.subarray(0, n))) push({ input: i, inputName, what: "ctx", interpreter: hex(a.r.ctx.subarray(0, n)), kernel: hex(b.r.ctx.subarray(0, n)) });
+      });
+      const row: Record<string, EngineRunResult | undefined> = {};
+      runs.forEach((x, k) => { row[labels[k]!] = x.r; });
+      results.push(row);
+      const snaps = withMaps ? engines.map(snapshotMaps) : [];
+      for (let k = 1; k < engines.length; k++) {
+        const a = runs[0]!, b = runs[k]!;
+        const names: [string, string] = [labels[0]!, labels[k]!];
+        if (!a.r || !b.r) {
+          if (a.error !== b.error) push({ input: i, inputName, what: "error", engines: names, a: a.error ?? `retval ${a.r!.retval}`, b: b.error ?? `retval ${b.r!.retval}` });
+        } else {
+          if ((a.r.retval >>> 0) !== (b.r.retval >>> 0)) push({ input: i, inputName, what: "retval", engines: names, a: String(a.r.retval >>> 0), b: String(b.r.retval >>> 0) });
+          if (!same(a.r.data, b.r.data)) push({ input: i, inputName, what: "data", engines: names, a: hex(a.r.data), b: packetDiff(a.r.data, b.r.data, names) });
+          if (input.ctx && a.r.ctx && b.r.ctx) {
+            const n = Math.min(a.r.ctx.length, b.r.ctx.length);
+            if (!same(a.r.ctx.subarray(0, n), b.r.ctx.subarray(0, n))) push({ input: i, inputName, what: "ctx", engines: names, a: hex(a.r.ctx.subarray(0, n)), b: hex(b.r.ctx.subarray(0, n)) });
+          }
         }
+        if (withMaps) compareMaps(i, inputName, names, snaps[0]!, snaps[k]!, only, push);
       }
-      if (withMaps) compareMaps(i, inputName, interp.maps(), kernel!.maps(), only, push);
     });
   } finally {
-    interp.close?.();
-    kernel?.close?.();
+    for (const e of engines) e.close();
   }
   return {
     agree: differences.length === 0,
+    engines: labels,
     differences,
     results,
     text: () => differences.map(describe).join("\n"),
@@ -267,7 +257,7 @@ export function compareEngines(program: Program, inputs: readonly EngineInput[],
 export function expectEnginesAgree(program: Program, inputs: readonly EngineInput[], options: AgreeOptions = {}): AgreeReport {
   const report = compareEngines(program, inputs, options);
   if (!report.agree) {
-    const err = new Error(`interpreter and kernel disagree on program '${program.name}' (${report.differences.length} difference${report.differences.length === 1 ? "" : "s"}):\n${report.text()}`);
+    const err = new Error(`engines ${report.engines.join(", ")} disagree on program '${program.name}' (${report.differences.length} difference${report.differences.length === 1 ? "" : "s"}):\n${report.text()}`);
     err.name = "EnginesDisagree";
     throw err;
   }

@@ -16,7 +16,7 @@ const present = existsSync(dir);
     expect(broken).toEqual([]);
     expect(tests.length).toBe(313);
   });
-  for (const mode of ["checked", "fast"] as const) {
+  for (const mode of ["checked", "fast", "compiled"] as const) {
     it(`passes every test in ${mode} mode`, () => {
       const runner = new ConformanceRunner(mode);
       const failures = tests.map((t) => runner.run(t)).filter((o) => !o.pass)

@@ -10,6 +10,7 @@ const EXPECTED: Record<string, string[]> = {
   xdp_lb: ["xdp_lb"],
   tc_policy: ["tc_egress", "tc_ingress"],
   sockops_redir: ["sk_msg_redirect", "sockops_established"],
+  sock_trace: ["trace_bind4", "trace_connect4", "trace_connect6", "trace_getpeername4", "trace_msg", "trace_parser", "trace_recvmsg4", "trace_sendmsg4", "trace_sockops", "trace_verdict"],
   socket_filter: ["socket_filter"],
   xdp_feature_tour: ["xdp_drop_stage", "xdp_feature_tour"],
 };

@@ -6,7 +6,7 @@ import { expectEnginesAgree } from "../../src/testing/agree.js";
 import { buildPacket, parsePacket, verifyChecksums } from "../../src/packet/index.js";
 import type { RuntimeProgram } from "../../src/runtime/runtime.js";
 import { describeKernel } from "../support/kernel.js";
-import { exampleProgram, interpExample, MODES } from "./support/interp.js";
+import { exampleProgram, interpExample, MODES, enginesOf, type RunMode } from "./support/interp.js";
 
 const ETH_HLEN = 14;
 
@@ -75,7 +75,7 @@ describeKernel("socket_filter: interpreter and kernel agree", () => {
   const inputs = [...FRAMES, { name: "ports cut", data: full.subarray(0, ETH_HLEN + 20 + 2) }, { name: "ports whole", data: full.subarray(0, ETH_HLEN + 24) }];
   for (const mode of MODES) {
     it(`agrees on every verdict and output packet (${mode} mode)`, () => {
-      const report = expectEnginesAgree(exampleProgram("socket_filter"), inputs, { interpreter: { mode } });
+      const report = expectEnginesAgree(exampleProgram("socket_filter"), inputs, { ...enginesOf(mode) });
       expect(report.results.filter((r) => r.kernel!.retval !== 0).length).toBe(6);
     });
   }

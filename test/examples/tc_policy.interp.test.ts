@@ -6,7 +6,7 @@ import { compareEngines, expectEnginesAgree } from "../../src/testing/agree.js";
 import { buildPacket, parsePacket } from "../../src/packet/index.js";
 import type { RuntimeProgram } from "../../src/runtime/runtime.js";
 import { describeKernel } from "../support/kernel.js";
-import { exampleProgram, interpExample, mapOf, MODES, perCpuSum, perCpuValues, readU32, readU64, seed, u16be, u64le } from "./support/interp.js";
+import { exampleProgram, interpExample, mapOf, MODES, perCpuSum, perCpuValues, readU32, readU64, seed, u16be, u64le, enginesOf, type RunMode } from "./support/interp.js";
 
 const TC_ACT_OK = 0, TC_ACT_SHOT = 2;
 const MARK_BASE = 0xb0000000;
@@ -19,7 +19,7 @@ type Dir = "tc_ingress" | "tc_egress";
 const portKey = (port: number, proto: number) => Uint8Array.of(...u16be(port), proto, 0);
 const BLOCKED = [[22, 6], [5353, 17]] as const;
 
-function fresh(program: Dir, mode: "checked" | "fast"): RuntimeProgram {
+function fresh(program: Dir, mode: RunMode): RuntimeProgram {
   const rt = interpExample("tc_policy", { program, mode });
   for (const [port, proto] of BLOCKED) seed(rt, "blocked_ports", portKey(port, proto), u64le(0n));
   return rt;
@@ -161,12 +161,12 @@ describeKernel("tc_policy: interpreter and kernel agree", () => {
   for (const program of ["tc_ingress", "tc_egress"] as const) {
     for (const mode of MODES) {
       it(`${program}: agrees on verdicts, packets and maps (${mode} mode)`, () => {
-        const report = expectEnginesAgree(exampleProgram("tc_policy", program), frames, { maps, interpreter: { mode } });
+        const report = expectEnginesAgree(exampleProgram("tc_policy", program), frames, { maps, ...enginesOf(mode) });
         expect(new Set(report.results.map((r) => r.kernel!.retval))).toEqual(new Set([TC_ACT_OK, TC_ACT_SHOT]));
       });
       it(`${program}: writes the same skb->mark (${mode} mode)`, () => {
-        const report = compareEngines(exampleProgram("tc_policy", program), withCtx, { maps, interpreter: { mode } });
-        const marks = report.results.map((r) => [readU32(r.interpreter!.ctx!, MARK_OFFSET), readU32(r.kernel!.ctx!, MARK_OFFSET)]);
+        const report = compareEngines(exampleProgram("tc_policy", program), withCtx, { maps, ...enginesOf(mode) });
+        const marks = report.results.map((r) => [readU32(Object.values(r)[0]!.ctx!, MARK_OFFSET), readU32(r.kernel!.ctx!, MARK_OFFSET)]);
         expect(marks.map(([i]) => i)).toEqual(marks.map(([, k]) => k));
         expect(marks.map(([, k]) => k)).toContain(mark(17));
         expect(report.differences.filter((d) => d.what !== "ctx")).toEqual([]);
@@ -185,6 +185,6 @@ describeKernel("tc_policy: interpreter and kernel agree", () => {
       { name: "v6 header cut", data: buildPacket({ ipv6: {}, tcp: { dstPort: 22 } }).subarray(0, 14 + 39) },
     ], { maps });
     expect(report.results.map((r) => r.kernel)).toEqual([undefined, undefined]); // the kernel refused both
-    expect(report.results.map((r) => r.interpreter)).toEqual([undefined, undefined]);
+    expect(report.results.map((r) => r[report.engines[0]!])).toEqual([undefined, undefined]);
   });
 });

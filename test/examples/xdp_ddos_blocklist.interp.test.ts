@@ -9,7 +9,7 @@ import { expectEnginesAgree } from "../../src/testing/agree.js";
 import { buildPacket, parseIpv4, parseIpv6, parsePacket, readCapture, replayCapture, verifyChecksums } from "../../src/packet/index.js";
 import type { RuntimeProgram } from "../../src/runtime/runtime.js";
 import { describeKernel } from "../support/kernel.js";
-import { cat, exampleProgram, fromHex, PACKETS_DIR, interpExample, mapOf, MODES, perCpuSum, perCpuValues, readU64, seed, u32le, u64le } from "./support/interp.js";
+import { cat, exampleProgram, fromHex, PACKETS_DIR, interpExample, mapOf, MODES, perCpuSum, perCpuValues, readU64, seed, u32le, u64le, enginesOf, type RunMode } from "./support/interp.js";
 
 const XDP_DROP = 1, XDP_PASS = 2;
 const STAT_PASS = 0, STAT_DROP_V4 = 1, STAT_DROP_V6 = 2;
@@ -22,7 +22,7 @@ const v6Key = (addr: string, len: number) => cat(u32le(len), parseIpv6(addr));
 const V4 = [["198.51.100.0", 24], ["10.0.0.0", 8], ["10.1.0.0", 16], ["203.0.113.7", 32]] as const;
 const V6 = [["2001:db8:bad::", 48], ["2001:db8:bad:1::", 64]] as const;
 
-function fresh(mode: "checked" | "fast"): RuntimeProgram {
+function fresh(mode: RunMode): RuntimeProgram {
   const rt = interpExample("xdp_ddos_blocklist", { mode });
   for (const [a, l] of V4) seed(rt, "blocklist_v4", v4Key(a, l), u64le(0n));
   for (const [a, l] of V6) seed(rt, "blocklist_v6", v6Key(a, l), u64le(0n));
@@ -234,7 +234,7 @@ describeKernel("xdp_ddos_blocklist: interpreter and kernel agree", () => {
   };
   for (const mode of MODES) {
     it(`agrees on every frame, and on the maps after each (${mode} mode)`, () => {
-      const report = expectEnginesAgree(exampleProgram("xdp_ddos_blocklist"), inputs, { maps, interpreter: { mode } });
+      const report = expectEnginesAgree(exampleProgram("xdp_ddos_blocklist"), inputs, { maps, ...enginesOf(mode) });
       // The comparison is not vacuous: both actions occur.
       expect(new Set(report.results.map((r) => r.kernel!.retval))).toEqual(new Set([XDP_DROP, XDP_PASS]));
     });

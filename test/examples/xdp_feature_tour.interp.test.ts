@@ -7,7 +7,7 @@ import { buildPacket, verifyChecksums } from "../../src/packet/index.js";
 import type { Program } from "../../src/program/index.js";
 import { loadProgram, type Mode } from "../../src/runtime/runtime.js";
 import { describeKernel } from "../support/kernel.js";
-import { exampleProgram, globals, interpExample, loadExample, mapOf, MODES, u32le } from "./support/interp.js";
+import { exampleProgram, globals, interpExample, loadExample, mapOf, MODES, u32le, enginesOf, type RunMode } from "./support/interp.js";
 
 const XDP_ABORTED = 0, XDP_DROP = 1, XDP_PASS = 2;
 const MAX_SCAN = 64;
@@ -111,7 +111,7 @@ describeKernel("xdp_feature_tour: interpreter and kernel agree", () => {
     it(`agrees on actions and on .data/.bss after each frame (${mode} mode)`, () => {
       const obj = loadExample("xdp_feature_tour");
       const main = exampleProgram("xdp_feature_tour");
-      const report = expectEnginesAgree(main, inputs, { others: obj.programs.filter((p) => p !== main), interpreter: { mode } });
+      const report = expectEnginesAgree(main, inputs, { others: obj.programs.filter((p) => p !== main), ...enginesOf(mode) });
       expect(report.results.map((r) => r.kernel!.retval)).toEqual([XDP_PASS, XDP_PASS, XDP_DROP, XDP_DROP, XDP_PASS, XDP_PASS, XDP_PASS, XDP_PASS]);
     });
   }

@@ -9,7 +9,7 @@ import { expectEnginesAgree } from "../../src/testing/agree.js";
 import { buildPacket, parseIpv4, parseMac, parsePacket, readCapture, replayCapture, verifyChecksums, writePcap } from "../../src/packet/index.js";
 import type { RuntimeProgram } from "../../src/runtime/runtime.js";
 import { describeKernel } from "../support/kernel.js";
-import { cat, exampleProgram, fromHex, PACKETS_DIR, interpExample, MODES, perCpuSum, perCpuValues, seed, u16be, u32le } from "./support/interp.js";
+import { cat, exampleProgram, fromHex, PACKETS_DIR, interpExample, MODES, perCpuSum, perCpuValues, seed, u16be, u32le, enginesOf, type RunMode } from "./support/interp.js";
 
 const XDP_DROP = 1, XDP_PASS = 2, XDP_TX = 3;
 const FORWARDED = 0, PASSED = 1, NO_BACKEND = 2;
@@ -33,7 +33,7 @@ const SERVICES = [
   [serviceKey(VIP_HOLE, 80, 6), cat(u32le(2), u32le(10))],
 ] as const;
 
-function fresh(mode: "checked" | "fast"): RuntimeProgram {
+function fresh(mode: RunMode): RuntimeProgram {
   const rt = interpExample("xdp_lb", { mode });
   BACKENDS.forEach((b, i) => seed(rt, "backends", u32le(i), backendValue(b)));
   for (const [k, v] of SERVICES) seed(rt, "services", k, v);
@@ -221,7 +221,7 @@ describeKernel("xdp_lb: interpreter and kernel agree", () => {
   };
   for (const mode of MODES) {
     it(`agrees on actions, rewritten frames and maps (${mode} mode)`, () => {
-      const report = expectEnginesAgree(exampleProgram("xdp_lb"), inputs, { maps, interpreter: { mode } });
+      const report = expectEnginesAgree(exampleProgram("xdp_lb"), inputs, { maps, ...enginesOf(mode) });
       expect(new Set(report.results.map((r) => r.kernel!.retval))).toEqual(new Set([XDP_TX, XDP_PASS, XDP_DROP]));
       for (const r of report.results) if (r.kernel!.retval === XDP_TX) expect(verifyChecksums(r.kernel!.data).bad).toEqual([]);
     });

@@ -4,7 +4,10 @@
 import { describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { describeKernel } from "../support/kernel.js";
-import { compareEngines, expectEnginesAgree, foldPerCpu, type AgreeEngine, type MapSnapshot } from "../../src/testing/index.js";
+import { compareEngines, expectEnginesAgree, foldPerCpu, failureKind, type MapSnapshot } from "../../src/testing/index.js";
+import type { BpfEngine, EngineKind } from "../../src/engine/index.js";
+import { BpfkitError, diag } from "../../src/diagnostics/index.js";
+import { KernelError } from "../../src/kernel/errors.js";
 import { loadPrograms } from "../../src/load/node.js";
 import { buildPacket } from "../../src/packet/index.js";
 import { assemble } from "../../src/text/index.js";
@@ -41,30 +44,54 @@ describe("foldPerCpu", () => {
 });
 
 describe("compareEngines with injected engines", () => {
-  const fake = (retval: number, data: Uint8Array, maps: Map<string, MapSnapshot>): AgreeEngine => ({ run: () => ({ retval, data }), maps: () => maps });
+  const fake = (kind: EngineKind, retval: number, data: Uint8Array, maps: Map<string, MapSnapshot>, fail?: () => never): BpfEngine => ({
+    kind, program,
+    maps: new Map([...maps].map(([name, m]) => [name, { name, type: m.type, keySize: 4, valueSize: 8, perCpu: m.entries[0]!.values.length > 1, entries: () => m.entries, update: () => {} }])),
+    run: () => (fail ? fail() : { retval, data, trace: [], duration: 0, ringbuf: [], perf: [] }),
+    runBatch: () => [],
+    close: () => {},
+  });
   const program: Program = { name: "p", section: "xdp", insns: [], maps: [], license: "GPL" };
 
   it("reports retval, packet and map differences, with where the packets first differ", () => {
     const a = Uint8Array.from([1, 2, 3, 4, 5, 6]), b = Uint8Array.from([1, 2, 3, 9, 5, 6]);
     const mapsA = new Map([["m", { type: "hash", entries: [{ key: Uint8Array.of(1, 0, 0, 0), values: [Uint8Array.of(5, 0, 0, 0, 0, 0, 0, 0)] }] }]]);
     const mapsB = new Map([["m", { type: "hash", entries: [{ key: Uint8Array.of(2, 0, 0, 0), values: [Uint8Array.of(5, 0, 0, 0, 0, 0, 0, 0)] }] }]]);
-    const r = compareEngines(program, [{ data: a, name: "frame one" }], { engines: { interpreter: () => fake(2, a, mapsA), kernel: () => fake(1, b, mapsB) } });
+    const r = compareEngines(program, [{ data: a, name: "frame one" }], { engines: [() => fake("interp", 2, a, mapsA), () => fake("kernel", 1, b, mapsB)] });
     expect(r.agree).toBe(false);
     expect(r.differences.map((d) => d.what)).toEqual(["retval", "data", "map", "map"]);
     const text = r.text();
-    expect(text).toContain("frame one: retval: interpreter 2, kernel 1");
+    expect(text).toContain("frame one: retval: interp 2, kernel 1");
     expect(text).toContain("first difference at byte 3");
-    expect(text).toContain("map m key [01 00 00 00]: interpreter 05 00 00 00 00 00 00 00 (5), kernel (no entry)");
-    expect(text).toContain("map m key [02 00 00 00]: interpreter (no entry), kernel 05 00 00 00 00 00 00 00 (5)");
-    expect(() => expectEnginesAgree(program, [{ data: a }], { engines: { interpreter: () => fake(2, a, mapsA), kernel: () => fake(1, b, mapsB) } })).toThrow(/disagree.*4 differences/);
+    expect(text).toContain("map m key [01 00 00 00]: interp 05 00 00 00 00 00 00 00 (5), kernel (no entry)");
+    expect(text).toContain("map m key [02 00 00 00]: interp (no entry), kernel 05 00 00 00 00 00 00 00 (5)");
+    expect(() => expectEnginesAgree(program, [{ data: a }], { engines: [() => fake("interp", 2, a, mapsA), () => fake("kernel", 1, b, mapsB)] })).toThrow(/disagree.*4 differences/);
   });
 
   it("agrees when the engines give the same results, and per-CPU values compare by their sums", () => {
     const d = Uint8Array.of(7, 7);
     const perCpu = (vals: number[]) => new Map([["c", { type: "percpu_array", entries: [{ key: Uint8Array.of(0, 0, 0, 0), values: vals.map((n) => Uint8Array.of(n, 0, 0, 0, 0, 0, 0, 0)) }] }]]);
-    const r = compareEngines(program, [{ data: d }], { engines: { interpreter: () => fake(2, d, perCpu([3, 0, 0, 0])), kernel: () => fake(2, d, perCpu([1, 2])) } });
+    const r = compareEngines(program, [{ data: d }], { engines: [() => fake("interp", 2, d, perCpu([3, 0, 0, 0])), () => fake("kernel", 2, d, perCpu([1, 2]))] });
     expect(r.text()).toBe("");
     expect(r.agree).toBe(true);
+  });
+
+  // issue #15 item 8: the same refusal by both engines (the interpreter's input check naming EINVAL, the
+  // kernel's KernelError EINVAL) is agreement; a different errno, or a run against a refusal, is not.
+  it("engines that fail the same way (both EINVAL) agree; different failures do not", () => {
+    const d = Uint8Array.of(1);
+    const none = new Map<string, MapSnapshot>();
+    const einvalLocal = (): never => { throw new BpfkitError(diag("BK5013", { what: "xdp test runs need at least 14 bytes of packet data, got 1 (BPF_PROG_TEST_RUN answers EINVAL)" }), 2); };
+    const einvalKernel = (): never => { throw new KernelError("BPF_PROG_TEST_RUN", 22); };
+    const e2big = (): never => { throw new KernelError("BPF_PROG_TEST_RUN", 7); };
+    expect(failureKind(new KernelError("BPF_PROG_TEST_RUN", 22))).toBe("EINVAL");
+    const same = compareEngines(program, [{ data: d }], { engines: [() => fake("interp", 0, d, none, einvalLocal), () => fake("kernel", 0, d, none, einvalKernel)] });
+    expect(same.text()).toBe("");
+    expect(same.agree).toBe(true);
+    const other = compareEngines(program, [{ data: d }], { engines: [() => fake("interp", 0, d, none, einvalLocal), () => fake("kernel", 0, d, none, e2big)] });
+    expect(other.text()).toBe("input #0: error: interp EINVAL, kernel E2BIG");
+    const ran = compareEngines(program, [{ data: d }], { engines: [() => fake("interp", 2, d, none), () => fake("kernel", 0, d, none, einvalKernel)] });
+    expect(ran.text()).toBe("input #0: error: interp retval 2, kernel EINVAL");
   });
 });
 
@@ -153,6 +180,14 @@ out:
     expect(r.agree).toBe(false);
     expect(r.differences).toHaveLength(1);
     expect(r.differences[0]).toMatchObject({ what: "map", map: "rand", key: "00 00 00 00" });
-    expect(r.text()).toMatch(/^input #0: map rand key \[00 00 00 00\]: interpreter [0-9a-f ]+ \(\d+\), kernel [0-9a-f ]+ \(\d+\)$/);
+    expect(r.text()).toMatch(/^input #0: map rand key \[00 00 00 00\]: compiled [0-9a-f ]+ \(\d+\), kernel [0-9a-f ]+ \(\d+\)$/);
+  });
+
+  // issue #15 item 8, against the real kernel: a frame shorter than an Ethernet header is EINVAL for both.
+  it("a runt frame both engines refuse (EINVAL) is no difference", () => {
+    const xdp = assemble(".section xdp\n  r0 = 2\n  exit\n", { file: "pass.s" });
+    const report = compareEngines(xdp, [{ name: "10 bytes", data: new Uint8Array(10) }, { name: "64 bytes", data: new Uint8Array(64) }]);
+    expect(report.text()).toBe("");
+    expect(report.results.map((r) => r.kernel?.retval)).toEqual([undefined, 2]);
   });
 });

@@ -133,14 +133,14 @@ describeKernel("bpf(2) commands", () => {
       expect(r.retval).toBe(2);
       expect(r.data.length).toBe(60);
       const v = new Uint8Array(8);
-      mapLookup(engine.maps[0]!.fd, u32(0), v);
+      mapLookup(engine.loaded.maps[0]!.fd, u32(0), v);
       expect(readU64(v)).toBe(8n);
-      expect(progInfo(engine.loaded.fd).mapIds).toEqual([engine.maps[0]!.id]);
+      expect(progInfo(engine.loaded.fd).mapIds).toEqual([engine.loaded.maps[0]!.id]);
       let seen = false;
-      for (let id = mapGetNextId(0); id !== undefined; id = mapGetNextId(id)) if (id === engine.maps[0]!.id) seen = true;
+      for (let id = mapGetNextId(0); id !== undefined; id = mapGetNextId(id)) if (id === engine.loaded.maps[0]!.id) seen = true;
       expect(seen).toBe(true);
-      const fd = mapGetFdById(engine.maps[0]!.id);
-      expect(mapInfo(fd).id).toBe(engine.maps[0]!.id);
+      const fd = mapGetFdById(engine.loaded.maps[0]!.id);
+      expect(mapInfo(fd).id).toBe(engine.loaded.maps[0]!.id);
       closeFd(fd);
     } finally {
       engine.close();

@@ -114,7 +114,7 @@ describe("bpfkit run --map", () => {
     const shape = cli(...example.slice(0, 2), "--map", "blocklist_v4");
     expect(shape.status).toBe(2);
     expect(shape.stderr).toMatch(/must be NAME:KEY=VALUE/);
-    expect(cli(...example, "--engine", "jit").stderr).toMatch(/--engine must be interp or kernel/);
+    expect(cli(...example, "--engine", "jit").stderr).toMatch(/--engine must be auto, interp, compiled or kernel/);
   });
 });
 

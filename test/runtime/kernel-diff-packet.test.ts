@@ -3,7 +3,7 @@
 // xdp_load/store_bytes, skb_load/store_bytes, l3/l4_csum_replace and csum_diff on real headers, __sk_buff
 // writes (read back and through ctx_out), array / hash / percpu_array / lru_hash / lpm_trie lookups,
 // updates with every flag and deletes, bpf_redirect / bpf_redirect_map and tail calls through a prog_array.
-// Each program runs on two random packets on the interpreter (checked AND fast mode) and on the kernel
+// Each program runs on two random packets on the interpreter (checked AND fast mode), compiled, and on the kernel
 // (BPF_PROG_TEST_RUN); retval, output packet, ctx_out and every map's contents must agree.
 //
 // The second block pins down, without a kernel, each runtime bug these runs found (values measured on 6.18).
@@ -16,14 +16,16 @@ import { describeKernel } from "../support/kernel.js";
 import { generateCase, minimiseCase, type GeneratedCase, type Kind } from "./support/packet-programs.js";
 
 const PROGRAMS_PER_KIND = 200;
-const MODES = ["checked", "fast"] as const;
+const MODES = ["checked", "fast", "compiled"] as const;
 
 describeKernel("interpreter vs kernel: generated packet, map and helper programs", () => {
-  it(`${PROGRAMS_PER_KIND} XDP + ${PROGRAMS_PER_KIND} tc programs x 2 packets agree in checked and fast mode`, async () => {
+  it(`${PROGRAMS_PER_KIND} XDP + ${PROGRAMS_PER_KIND} tc programs x 2 packets agree in checked and fast mode and compiled`, async () => {
     const { possibleCpus } = await import("../../src/kernel/maps.js");
     const cpus = possibleCpus();
     const compare = (c: GeneratedCase, mode: (typeof MODES)[number]) =>
-      compareEngines(c.programs[0]!, c.inputs, { maps: c.maps, others: c.programs.slice(1), interpreter: { mode, cpus } });
+      compareEngines(c.programs[0]!, c.inputs, mode === "compiled"
+        ? { maps: c.maps, others: c.programs.slice(1), engines: ["compiled", "kernel"], interpreter: { cpus } }
+        : { maps: c.maps, others: c.programs.slice(1), engines: ["interp", "kernel"], interpreter: { mode, cpus } });
     let programs = 0, runs = 0, withTailCalls = 0, resized = 0, rewritten = 0, nonZeroCtx = 0;
     const rejected: string[] = [];
     const mismatches: { c: GeneratedCase; mode: (typeof MODES)[number]; text: string }[] = [];
@@ -78,7 +80,7 @@ describeKernel("interpreter vs kernel: generated packet, map and helper programs
     expect(resized).toBeGreaterThan(50);
     expect(rewritten).toBeGreaterThan(100);
     expect(nonZeroCtx).toBeGreaterThan(100);
-  });
+  }, 300_000);
 });
 
 // ---- regressions (interpreter only; expected values measured with BPF_PROG_TEST_RUN on 6.18) ----

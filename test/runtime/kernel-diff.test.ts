@@ -6,6 +6,7 @@ import { expect, it } from "vitest";
 import { aluImm, aluReg, exit, insn, jmpImm, jmpReg, lddw, load, make, mov64Imm, storeReg, slotCount, type Instruction } from "../../src/isa/index.js";
 import type { Program } from "../../src/program/program.js";
 import { loadProgram } from "../../src/runtime/runtime.js";
+import { openEngine } from "../../src/engine/index.js";
 import { describeKernel } from "../support/kernel.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
 
@@ -77,7 +78,7 @@ function build(init: bigint[], steps: Step[]): Program {
 }
 void jmpImm;
 
-describeKernel("interpreter vs kernel (BPF_PROG_TEST_RUN)", () => {
+describeKernel("interpreter and compiled code vs kernel (BPF_PROG_TEST_RUN)", () => {
   it("generated ALU, jump and stack programs give the same registers on both engines", async () => {
     const { KernelEngine } = await import("../../src/kernel/testrun.js");
     const packet = new Uint8Array(64);
@@ -89,8 +90,8 @@ describeKernel("interpreter vs kernel (BPF_PROG_TEST_RUN)", () => {
       const k = new KernelEngine(prog);
       try {
         const kr = k.run({ data: packet });
-        for (const mode of ["checked", "fast"] as const) {
-          const ir = loadProgram(prog, { mode }).run({ data: packet });
+        for (const mode of ["checked", "fast", "compiled"] as const) {
+          const ir = mode === "compiled" ? openEngine(prog, { engine: "compiled" }).run({ data: packet }) : loadProgram(prog, { mode }).run({ data: packet });
           compared++;
           if (kr.data.some((b) => b !== 0)) nonZero++;
           if (ir.retval !== kr.retval || Buffer.compare(Buffer.from(ir.data), Buffer.from(kr.data)) !== 0) {
@@ -101,7 +102,7 @@ describeKernel("interpreter vs kernel (BPF_PROG_TEST_RUN)", () => {
     }), { numRuns: fuzzRuns(300) });
     console.log(`interpreter vs kernel: ${compared} runs compared, ${mismatches.length} mismatches`);
     expect(mismatches.slice(0, 3)).toEqual([]);
-    expect(compared).toBe(2 * fuzzRuns(300));
+    expect(compared).toBe(3 * fuzzRuns(300));
     expect(nonZero).toBeGreaterThan(compared * 0.8); // the registers really were written out and compared
   });
 });

@@ -14,12 +14,12 @@ export function register(program: Command): void {
     .command("conformance")
     .description("run the BPF conformance suite (a directory of .data files) on the interpreter")
     .argument("<dir>", "directory holding the suite's *.data test files")
-    .option("--mode <mode>", "checked or fast", "checked")
+    .option("--mode <mode>", "checked or fast (the interpreter), or compiled (each test compiled to WebAssembly)", "checked")
     .option("-v, --verbose", "list every test, not only the failures")
     .option("--json", "print one JSON object with every result")
     .action(action((dir: string, opts: Options) => {
-      if (opts.mode !== "checked" && opts.mode !== "fast") {
-        throw new BpfkitError(diag("BK5013", { what: `--mode must be checked or fast, not '${opts.mode}'` }));
+      if (opts.mode !== "checked" && opts.mode !== "fast" && opts.mode !== "compiled") {
+        throw new BpfkitError(diag("BK5013", { what: `--mode must be checked, fast or compiled, not '${opts.mode}'` }));
       }
       if (!existsSync(dir)) throw new BpfkitError(diag("BK5015", { what: `${dir} does not exist` }));
       const { tests, broken } = loadConformanceDir(dir);

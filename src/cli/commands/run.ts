@@ -1,109 +1,57 @@
-// `bpfkit run FILE`: run a program on the interpreter as BPF_PROG_TEST_RUN would, printing the return
-// value and its action, what changed in the packet, trace_printk output and map changes.
-// `--batch FILE.jsonl` runs many bundles, each with "runs": [{"data": hex}], one JSON line out per bundle.
-// `--engine kernel` runs the same through BPF_PROG_TEST_RUN (src/kernel, imported only then), with the same
-// output; `--map NAME:KEY=VALUE` seeds maps before the first run on either engine.
+// `bpfkit run FILE`: run a program as BPF_PROG_TEST_RUN would, printing the return value and its action,
+// what changed in the packet, trace_printk output and map changes. Every engine is opened through the one
+// engine interface (src/engine/types.ts): `--engine auto` (default) runs the program compiled to
+// WebAssembly when the verifier accepts it and on the interpreter (checked mode: clear errors for
+// faults) when it does not; `interp`, `compiled` and `kernel` (BPF_PROG_TEST_RUN, src/kernel, imported
+// only then) choose one. `--batch FILE.jsonl` runs many bundles, each with "runs": [{"data": hex}], one
+// JSON line out per bundle, all runs of a bundle in one batch call; `--map NAME:KEY=VALUE` seeds maps.
 import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
+import type { BpfEngine, EngineMap, EngineRunResult } from "../../engine/types.js";
 import { fromHex, toHex } from "../../isa/index.js";
-import type { RuntimeMap } from "../../maps/runtime/index.js";
 import { parseJson, bundleToProgram } from "../../program/bundle.js";
 import { loadPrograms, pickProgram } from "../../load/node.js";
-import { mapTypeByName } from "../../maps/types.js";
 import type { Program } from "../../program/program.js";
-import { loadProgram, resolveProgType, type Mode } from "../../runtime/runtime.js";
+import { MAX_REPEAT, resolveProgType, type Mode } from "../../runtime/runtime.js";
 import { action } from "../run-command.js";
 
 interface Options {
   type?: string; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
-  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[];
+  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string;
 }
 
-/** What the output needs from a run, whichever engine made it. */
-interface EngineRun {
-  retval: number; data: Uint8Array; ctx?: Uint8Array; trace: string[]; redirect?: object; insnCount?: number; duration: number;
-  ringbuf: { map: string; data: Uint8Array }[]; perf: { map: string; cpu: number; data: Uint8Array }[];
-}
-interface MapView { type: string; keySize: number; valueSize: number; perCpu: boolean; entries(): { key: Uint8Array; values: Uint8Array[] }[] }
-interface CliEngine {
-  maps: Map<string, MapView>;
-  seed(name: string, key: Uint8Array, value: Uint8Array): void;
-  run(input: { data: Uint8Array; ctx?: Uint8Array; repeat: number; cpu: number }): EngineRun;
-  close(): void;
-}
-type EngineName = "interp" | "kernel";
+type EngineName = "auto" | "interp" | "compiled" | "kernel";
 
 function engineName(text: string | undefined): EngineName {
-  if (text === undefined || text === "interp" || text === "interpreter") return "interp";
-  if (text === "kernel") return "kernel";
-  throw new BpfkitError(diag("BK5013", { what: `--engine must be interp or kernel, not '${text}'` }));
+  if (text === undefined || text === "auto") return "auto";
+  if (text === "interp" || text === "interpreter") return "interp";
+  if (text === "compiled" || text === "kernel") return text;
+  throw new BpfkitError(diag("BK5013", { what: `--engine must be auto, interp, compiled or kernel, not '${text}'` }));
 }
 
-function interpEngine(prog: Program, others: Program[], opts: Options): CliEngine {
-  const rt = loadProgram(prog, {
-    mode: mode(opts.mode), others, budget: intOption("budget", opts.budget, 100_000_000, 1),
-    ...(opts.type !== undefined ? { type: opts.type } : {}),
+/** The engine the options name, through the engine interface; the kernel backend is imported only for it. */
+async function engineFor(prog: Program, others: Program[], opts: Options): Promise<BpfEngine> {
+  const name = engineName(opts.engine);
+  const rest = others.filter((p) => p.name !== prog.name);
+  if (name === "kernel") {
+    if (opts.cpu !== undefined) throw new BpfkitError(diag("BK5013", { what: "--cpu works only with the local engines (BPF_PROG_TEST_RUN picks the CPU for these program types)" }), 2);
+    if (opts.budget !== undefined) throw new BpfkitError(diag("BK5013", { what: "--budget works only with the local engines" }), 2);
+    if (opts.mode !== undefined) throw new BpfkitError(diag("BK5013", { what: "--mode works only with the local engines" }), 2);
+    const k = await import("../../kernel/index.js");
+    const typed = opts.type !== undefined ? { ...prog, section: opts.type } : prog;
+    return k.openKernelEngine(typed, rest.length ? { others: rest } : {});
+  }
+  const { openEngine } = await import("../../engine/index.js");
+  const m = mode(opts.mode);
+  return openEngine(prog, {
+    engine: name, others: rest, budget: intOption("budget", opts.budget, 100_000_000, 1),
+    ...(m ? { mode: m } : {}), ...(opts.type !== undefined ? { type: opts.type } : {}),
   });
-  const maps = new Map<string, MapView>();
-  for (const [name, m] of rt.maps) {
-    maps.set(name, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, perCpu: m.perCpu,
-      entries: () => m.entries().map((e) => ({ key: e.key, values: Array.isArray(e.value) ? e.value : [e.value] })) });
-  }
-  return {
-    maps,
-    seed(name, key, value) {
-      const m = rt.maps.get(name)!;
-      const r = m.set(key, m.perCpu ? Array.from({ length: rt.cpus }, () => value) : value);
-      if (r < 0) throw new BpfkitError(diag("BK5014", { map: name, what: `seeding the entry failed (errno ${-r})` }), 2);
-    },
-    run: (input) => rt.run(input),
-    close() { /* nothing held outside the process */ },
-  };
-}
-
-/** The kernel engine, loaded lazily so the interpreter never needs the kernel backend. */
-async function kernelEngine(prog: Program, others: Program[], opts: Options): Promise<CliEngine> {
-  const k = await import("../../kernel/index.js");
-  const problem = k.kernelBackendProblem();
-  if (problem) throw new BpfkitError(diag("BK5013", { what: `--engine kernel is not available here: ${problem}` }, {}, "use --engine interp (the default)"), 2);
-  if (opts.cpu !== undefined) throw new BpfkitError(diag("BK5013", { what: "--cpu works only with --engine interp (BPF_PROG_TEST_RUN picks the CPU for these program types)" }), 2);
-  if (opts.budget !== undefined) throw new BpfkitError(diag("BK5013", { what: "--budget works only with --engine interp" }), 2);
-  const typed = opts.type !== undefined ? { ...prog, section: opts.type } : prog;
-  const engine = new k.KernelEngine(typed, others.length > 1 ? { others: others.filter((p) => p.name !== prog.name) } : {});
-  const cpus = k.possibleCpus();
-  const maps = new Map<string, MapView>();
-  for (const [name, m] of engine.mapsByName) {
-    const perCpu = mapTypeByName(m.spec.type)?.perCpu ?? false;
-    maps.set(name, { type: m.spec.type, keySize: m.spec.keySize, valueSize: m.spec.valueSize, perCpu, entries: () => k.readMapEntries(m.fd) });
-  }
-  return {
-    maps,
-    seed(name, key, value) {
-      const m = engine.mapsByName.get(name)!;
-      let bytes = value;
-      if (maps.get(name)!.perCpu) {
-        const size = k.userValueSize(mapTypeByName(m.spec.type)!.id, m.spec.valueSize);
-        const stride = size / cpus;
-        bytes = new Uint8Array(size);
-        for (let off = 0; off < size; off += stride) bytes.set(value, off);
-      }
-      k.mapUpdate(m.fd, key, bytes);
-    },
-    run(input) {
-      const r = engine.run({ data: input.data, repeat: input.repeat, ...(input.ctx ? { ctx: input.ctx } : {}) });
-      return { retval: r.retval >>> 0, data: r.data, ...(r.ctx ? { ctx: r.ctx } : {}), trace: [], duration: r.duration, ringbuf: [], perf: [] };
-    },
-    close: () => engine.close(),
-  };
-}
-
-async function makeEngine(name: EngineName, prog: Program, others: Program[], opts: Options): Promise<CliEngine> {
-  return name === "kernel" ? kernelEngine(prog, others, opts) : interpEngine(prog, others, opts);
 }
 
 /** `--map NAME:KEY=VALUE`: KEY and VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN (lpm_trie keys). */
-async function seedMaps(engine: CliEngine, specs: string[] | undefined): Promise<void> {
+async function seedMaps(engine: BpfEngine, specs: string[] | undefined): Promise<void> {
   if (!specs?.length) return;
   // The key/value syntax is the kernel map commands' (`bpfkit map update`), so both read the same way.
   const { parseBytes } = await import("../../maps/values.js");
@@ -113,18 +61,15 @@ async function seedMaps(engine: CliEngine, specs: string[] | undefined): Promise
     const [, name, keyText, valueText] = m as unknown as [string, string, string, string];
     const view = engine.maps.get(name);
     if (!view) throw new BpfkitError(diag("BK5014", { map: name, what: `the program has no such map (it has ${[...engine.maps.keys()].join(", ") || "none"})` }), 2);
-    engine.seed(name, parseBytes(keyText, view.keySize, `key of map '${name}'`), parseBytes(valueText, view.valueSize, `value of map '${name}'`));
+    view.update(parseBytes(keyText, view.keySize, `key of map '${name}'`), parseBytes(valueText, view.valueSize, `value of map '${name}'`));
   }
 }
 
-async function engineFor(prog: Program, others: Program[], opts: Options): Promise<CliEngine> {
-  return makeEngine(engineName(opts.engine), prog, others, opts);
-}
-
-function intOption(name: string, text: string | undefined, def: number, min = 0): number {
+function intOption(name: string, text: string | undefined, def: number, min = 0, max = Number.MAX_SAFE_INTEGER): number {
   if (text === undefined) return def;
   const n = Number(text);
   if (!Number.isInteger(n) || n < min) throw new BpfkitError(diag("BK5013", { what: `--${name} must be an integer >= ${min}, not '${text}'` }));
+  if (n > max) throw new BpfkitError(diag("BK5013", { what: `--${name} must be at most ${max}, not '${text}'` }, {}, name === "repeat" ? "BPF_PROG_TEST_RUN's repeat is a u32; every engine keeps that bound" : undefined));
   return n;
 }
 
@@ -134,8 +79,8 @@ function hexOption(name: string, text: string): Uint8Array {
   return b;
 }
 
-function mode(text: string | undefined): Mode {
-  if (text === undefined) return "checked";
+function mode(text: string | undefined): Mode | undefined {
+  if (text === undefined) return undefined;
   if (text !== "checked" && text !== "fast") throw new BpfkitError(diag("BK5013", { what: `--mode must be checked or fast, not '${text}'` }));
   return text;
 }
@@ -169,7 +114,7 @@ function packetSurvives(act: string | undefined, retval: number, prog: Program, 
 
 type Snapshot = Map<string, Map<string, string>>;
 /** Map contents as text; per-CPU values list only the CPUs whose value is not zero (`cpu2:0100...`). */
-function snapshot(maps: Map<string, MapView>): Snapshot {
+function snapshot(maps: ReadonlyMap<string, EngineMap>): Snapshot {
   const out: Snapshot = new Map();
   for (const [name, m] of maps) {
     if (["ringbuf", "perf_event_array", "prog_array", "user_ringbuf"].includes(m.type)) continue;
@@ -225,22 +170,22 @@ async function runBatch(file: string, opts: Options): Promise<number> {
       const { program, extra } = bundleToProgram(obj, { file, line: n + 1 });
       const runs = extra.runs;
       if (!Array.isArray(runs)) throw new BpfkitError(diag("BK5016", { line: n + 1, what: "\"runs\" must be an array of {\"data\": hex}" }, { file, line: n + 1 }));
+      const inputs = runs.map((r: unknown, i) => {
+        const d = (r as { data?: unknown })?.data;
+        if (typeof d !== "string") throw new BpfkitError(diag("BK5016", { line: n + 1, what: `runs[${i}].data must be a hex string` }, { file, line: n + 1 }));
+        const bytes = fromHex(d);
+        if (!bytes) throw new BpfkitError(diag("BK5016", { line: n + 1, what: `runs[${i}].data is not hex` }, { file, line: n + 1 }));
+        return { data: bytes };
+      });
       const engine = await engineFor(program, [program], opts);
       let results;
       try {
         await seedMaps(engine, opts.map);
-        results = runs.map((r: unknown, i) => {
-          const d = (r as { data?: unknown })?.data;
-          if (typeof d !== "string") throw new BpfkitError(diag("BK5016", { line: n + 1, what: `runs[${i}].data must be a hex string` }, { file, line: n + 1 }));
-          const bytes = fromHex(d);
-          if (!bytes) throw new BpfkitError(diag("BK5016", { line: n + 1, what: `runs[${i}].data is not hex` }, { file, line: n + 1 }));
-          try {
-            const res = engine.run({ data: bytes, repeat: 1, cpu: 0 });
-            return { retval: res.retval, data_out: toHex(res.data) };
-          } catch (err) {
-            if (err instanceof BpfkitError) return { error: err.diagnostics.map(formatDiagnostic).join("\n") };
-            throw err;
-          }
+        // One batch call per bundle: the engine pays its per-call costs once.
+        results = engine.runBatch(inputs).map((o) => {
+          if (o.ok) return { retval: o.result.retval, data_out: toHex(o.result.data) };
+          if (o.error instanceof BpfkitError) return { error: o.error.diagnostics.map(formatDiagnostic).join("\n") };
+          throw o.error;
         });
       } finally { engine.close(); }
       process.stdout.write(JSON.stringify({ runs: results }) + "\n");
@@ -260,11 +205,12 @@ function actionName(prog: Program, opts: Options, retval: number): string | unde
 }
 
 const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
+const fmtNs = (ns: number): string => (ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : ns.toFixed(0));
 
 export function register(program: Command): void {
   program
     .command("run")
-    .description("run a program on the interpreter or the kernel (BPF_PROG_TEST_RUN): return value, packet changes, trace output, map changes")
+    .description("run a program (compiled, interpreted or in the kernel's BPF_PROG_TEST_RUN): return value, packet changes, trace output, map changes")
     .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)")
     .option("--type <type>", "program type / section name (xdp, tc, socket, cgroup_skb/ingress, ...)")
     .option("--program <name>", "which program of the file to run")
@@ -272,31 +218,40 @@ export function register(program: Command): void {
     .option("--pcap <file>", "run once per packet of a pcap / pcapng file")
     .option("--pcap-out <file>", "save the packets the program lets through (as it left them) to a pcap file")
     .option("--ctx <hex>", "context struct bytes (ctx_in)")
-    .option("--repeat <n>", "runs per packet (duration is the average)")
-    .option("--mode <mode>", "checked (every access checked, clear faults) or fast", "checked")
+    .option("--repeat <n>", `runs per packet, at most ${MAX_REPEAT} (the first run is timed apart from the steady state)`)
+    .option("--mode <mode>", "interpreter mode: checked (every access checked, clear faults) or fast")
     .option("--budget <n>", "instructions a run may execute before it is stopped")
     .option("--cpu <n>", "virtual CPU the program runs on")
-    .option("--engine <engine>", "interp (the WebAssembly interpreter, default) or kernel (BPF_PROG_TEST_RUN; root on Linux)", "interp")
+    .option("--engine <engine>", "auto (default: compiled to WebAssembly when the verifier accepts the program, else the interpreter), interp, compiled or kernel (BPF_PROG_TEST_RUN; root on Linux)", "auto")
     .option("--map <NAME:KEY=VALUE>", "seed a map entry before running (repeatable); KEY/VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN for lpm_trie keys", collect)
     .option("--json", "print JSON")
     .option("--batch <file>", "JSONL of bundles with \"runs\": [{\"data\": hex}]; one JSON line out per bundle")
+    .option("--scenario <file>", "a socket-world scenario (sockets, connections, sends; docs/sockets.md) for sockops, sk_msg, sk_skb and sock_addr programs")
     .action(action(async (file: string | undefined, opts: Options) => {
+      if (opts.scenario !== undefined) return (await import("./run-scenario.js")).runScenarioCommand(file, { ...opts, scenario: opts.scenario });
       if (opts.batch !== undefined) return runBatch(opts.batch, opts);
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
       const all = await loadPrograms(file, opts.type !== undefined ? { type: opts.type } : {});
       const prog = pickProgram(all, file, opts.program);
-      const repeat = intOption("repeat", opts.repeat, 1, 1);
+      const repeat = intOption("repeat", opts.repeat, 1, 1, MAX_REPEAT);
       const cpu = intOption("cpu", opts.cpu, 0);
       const ctx = opts.ctx !== undefined ? hexOption("ctx", opts.ctx) : undefined;
       const { packets: inputs, capture } = await packets(opts);
       const kept: import("../../packet/capture.js").CapturedPacket[] = [];
       const engine = await engineFor(prog, all, opts);
       const results: object[] = [];
+      // Long --repeat runs say how far they got (on stderr, about once a second).
+      let shown = false;
+      const progress = (done: number, total: number): void => {
+        shown = true;
+        process.stderr.write(`\rrun ${done.toLocaleString("en-US")} of ${total.toLocaleString("en-US")} (${((100 * done) / total).toFixed(1)}%)`);
+      };
       try {
         await seedMaps(engine, opts.map);
         for (const [index, data] of inputs.entries()) {
           const before = snapshot(engine.maps);
-          const r: EngineRun = engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}) });
+          const r: EngineRunResult = engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}), ...(repeat > 1 ? { onProgress: progress } : {}) });
+          if (shown) { process.stderr.write("\n"); shown = false; }
           const changes = mapChanges(before, snapshot(engine.maps));
           const act = actionName(prog, opts, r.retval);
           if (packetSurvives(act, r.retval, prog, opts)) {
@@ -306,7 +261,8 @@ export function register(program: Command): void {
           if (opts.json) {
             results.push({
               retval: r.retval, ...(act ? { action: act } : {}), data_out: toHex(r.data), ...(r.ctx ? { ctx_out: toHex(r.ctx) } : {}),
-              trace: r.trace, ...(r.redirect ? { redirect: r.redirect } : {}), maps: changes, ...(r.insnCount !== undefined ? { insn_count: r.insnCount } : {}), duration_ns: r.duration,
+              trace: r.trace, ...(r.redirect ? { redirect: r.redirect } : {}), maps: changes, ...(r.insnCount !== undefined ? { insn_count: r.insnCount } : {}),
+              engine: engine.kind, duration_ns: r.duration, ...(r.firstRun !== undefined && repeat > 1 ? { first_run_ns: r.firstRun } : {}),
               ringbuf: r.ringbuf.map((x) => ({ map: x.map, data: toHex(x.data) })), perf: r.perf.map((x) => ({ map: x.map, cpu: x.cpu, data: toHex(x.data) })),
             });
             continue;
@@ -320,7 +276,10 @@ export function register(program: Command): void {
           for (const c of changes) out.push(`map ${c.map}[${c.key}]: ${c.before ?? "(none)"} -> ${c.after ?? "(deleted)"}`);
           for (const x of r.ringbuf) out.push(`ringbuf ${x.map}: ${toHex(x.data)}`);
           for (const x of r.perf) out.push(`perf ${x.map} cpu ${x.cpu}: ${toHex(x.data)}`);
-          out.push(`${r.insnCount !== undefined ? `${r.insnCount} instructions, ` : ""}${r.duration.toFixed(0)} ns per run`);
+          const timing = repeat > 1 && r.firstRun !== undefined
+            ? `${fmtNs(r.duration)} ns per run over runs 2-${repeat} (first run ${fmtNs(r.firstRun)} ns)`
+            : `${fmtNs(r.duration)} ns per run`;
+          out.push(`${r.insnCount !== undefined ? `${r.insnCount} instructions, ` : ""}${timing} (${engine.kind})`);
           process.stdout.write(out.join("\n") + "\n");
         }
       } finally { engine.close(); }

@@ -15,10 +15,12 @@ import { ProgArrayMap } from "./prog-array.js";
 import { QueueMap } from "./queue.js";
 import { RedirectTargetMap } from "./redirect-target.js";
 import { RingbufMap } from "./ringbuf.js";
+import { SockMapRuntime } from "./sockmap.js";
 import { StackMap } from "./stack.js";
 
 export * from "./map.js";
 export { ArrayMap, ArrayOfMapsMap, BloomFilterMap, HashMap, HashOfMapsMap, LpmTrieMap, LruHashMap, PerfEventArrayMap, ProgArrayMap, QueueMap, RedirectTargetMap, RingbufMap, StackMap };
+export { SockMapRuntime, type SockRef, type SockMapOwner } from "./sockmap.js";
 
 const FACTORIES: Record<string, (s: MapSpec, h: MapHost) => RuntimeMap> = {
   array: (s, h) => new ArrayMap(s, h),
@@ -40,6 +42,9 @@ const FACTORIES: Record<string, (s: MapSpec, h: MapHost) => RuntimeMap> = {
   devmap_hash: (s, h) => new RedirectTargetMap(s, h),
   cpumap: (s, h) => new RedirectTargetMap(s, h),
   xskmap: (s, h) => new RedirectTargetMap(s, h),
+  // sockets come from the simulated socket world (src/sockets), which owns updates
+  sockmap: (s, h) => new SockMapRuntime(s, h),
+  sockhash: (s, h) => new SockMapRuntime(s, h),
 };
 
 /** Runtime map types this folder implements. */

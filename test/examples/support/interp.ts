@@ -9,12 +9,20 @@ import { BTF_KIND } from "../../../src/btf/index.js";
 import type { MapValue, RuntimeMap } from "../../../src/maps/runtime/index.js";
 import type { Program } from "../../../src/program/index.js";
 import { loadProgram, type Mode, type RuntimeProgram } from "../../../src/runtime/runtime.js";
+import { verifiedForCompile } from "../../../src/engine/index.js";
+import type { AgreeOptions } from "../../../src/testing/agree.js";
 
 export const BPF_DIR = resolve(import.meta.dirname, "../../../bpf");
 export const PACKETS_DIR = join(BPF_DIR, "packets");
 
-/** Both interpreter modes: every behaviour test runs in each. */
-export const MODES: readonly Mode[] = ["checked", "fast"];
+/** Both interpreter modes and the compiled engine: every behaviour test runs in each. */
+export type RunMode = Mode | "compiled";
+export const MODES: readonly RunMode[] = ["checked", "fast", "compiled"];
+
+/** The engines an agreement test compares for `mode`: that local engine, and the kernel. */
+export function enginesOf(mode: RunMode): Pick<AgreeOptions, "engines" | "interpreter"> {
+  return mode === "compiled" ? { engines: ["compiled", "kernel"] } : { engines: ["interp", "kernel"], interpreter: { mode } };
+}
 
 const objects = new Map<string, ElfObject>();
 
@@ -38,11 +46,12 @@ export function exampleProgram(name: string, program = name): Program {
 }
 
 /** A fresh interpreter runtime for one program of an example, with the object's other programs loaded too. */
-export function interpExample(name: string, options: { program?: string; mode?: Mode; cpus?: number } = {}): RuntimeProgram {
+export function interpExample(name: string, options: { program?: string; mode?: RunMode; cpus?: number } = {}): RuntimeProgram {
   const obj = loadExample(name);
   const main = exampleProgram(name, options.program ?? name);
+  const others = obj.programs.filter((p) => p !== main);
   return loadProgram(main, {
-    ...(options.mode ? { mode: options.mode } : {}),
+    ...(options.mode === "compiled" ? { executor: "compiled" as const, verified: verifiedForCompile([main, ...others], undefined).ok } : options.mode ? { mode: options.mode } : {}),
     ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
     others: obj.programs.filter((p) => p !== main),
   });

@@ -1,0 +1,158 @@
+// Structured control flow for one function. Reducible graphs (every loop entered through its header,
+// which is what compilers emit) are laid out as nested WebAssembly blocks and loops following Ramsey,
+// "Beyond Relooper" (ICFP 2022): each block is placed under its immediate dominator, merge points after a
+// `block` that branches to them exit, loop headers inside a `loop` that back edges continue. Anything
+// else falls back to a dispatcher: one `loop` around a `br_table` on the next block's number.
+import { ENTRY, STATUS } from "../runtime/layout.js";
+import type { Block, FunctionCfg, Slot } from "./cfg.js";
+import type { FnFrame } from "./frame.js";
+import { lowerCondition, lowerInsn, lowerMayGoto, mayGotoSpend } from "./lower.js";
+
+
+interface Emit {
+  f: FnFrame;
+  fn: FunctionCfg;
+  slots: readonly Slot[];
+  live: Map<number, number>;
+  /** Slots of the program (for the address of the "ran off the end" sentinel). */
+  end: number;
+}
+
+const ipOf = (e: Emit, b: Block): number => e.f.base + b.start * ENTRY;
+
+/** The block's instructions up to (not including) its terminator; the count for the whole block first. */
+function blockCode(e: Emit, b: Block): void {
+  const f = e.f, body = f.body;
+  const bad = b.term.kind === "bad" || b.term.kind === "off_end";
+  const n = b.pcs.length + (bad ? 1 : 0);
+  if (n) body.get(f.cnt).i64(n).op(0x7c /* i64.add */).set(f.cnt);
+  const plain = b.term.kind === "fall" || bad ? b.pcs.length : b.pcs.length - 1;
+  for (let k = 0; k < plain; k++) {
+    const pc = b.pcs[k]!;
+    lowerInsn(f, e.slots[pc]!, n - k - 1, e.live.get(pc) ?? 0x7ff);
+  }
+}
+
+/**
+ * Emit the terminator of `b`, calling `branch(to, taken)` for each successor edge (inside an if/else for
+ * conditional ones: `inIf` is true then, so the branch knows one more label is open).
+ */
+function terminator(e: Emit, b: Block, branch: (to: number, inIf: boolean) => void): void {
+  const f = e.f, body = f.body;
+  const t = b.term;
+  switch (t.kind) {
+    case "exit": f.ret(); return;
+    case "bad": f.halt(STATUS.BAD_INSN, t.ip, 0); return;
+    case "off_end": f.halt(STATUS.BAD_INSN, f.base + e.end * ENTRY, 0); return;
+    case "fall": branch(b.succs[0]!, false); return;
+    case "jump": {
+      const to = e.fn.blocks[b.succs[0]!]!;
+      f.budgetCheck(ipOf(e, to), 0);
+      branch(to.id, false);
+      return;
+    }
+    case "cond": {
+      const taken = e.fn.blocks[b.succs[0]!]!;
+      lowerCondition(f, e.slots[b.pcs[b.pcs.length - 1]!]!);
+      body.if_();
+      f.budgetCheck(ipOf(e, taken), 0);
+      branch(taken.id, true);
+      body.else_();
+      branch(b.succs[1]!, true);
+      body.end();
+      return;
+    }
+    case "may_goto": {
+      lowerMayGoto(f);
+      body.if_();
+      branch(b.succs[0]!, true);
+      body.else_();
+      mayGotoSpend(f);
+      branch(b.succs[1]!, true);
+      body.end();
+      return;
+    }
+  }
+}
+
+function structured(e: Emit): void {
+  const blocks = e.fn.blocks;
+  const body = e.f.body;
+  // The open labels, innermost last; where each loop header's `loop` and each merge node's `block` sit, so
+  // a branch finds its label depth in constant time (deep dominator trees make searching quadratic).
+  let open = 0;
+  const loopAt = new Int32Array(blocks.length).fill(-1);
+  const followAt = new Int32Array(blocks.length).fill(-1);
+  const doTree = (x: number): void => {
+    const b = blocks[x]!;
+    if (b.loopHeader) {
+      body.loop();
+      loopAt[x] = open++;
+      nodeWithin(x, b.mergeChildren, 0);
+      open--;
+      loopAt[x] = -1;
+      body.end();
+    } else nodeWithin(x, b.mergeChildren, 0);
+  };
+  const nodeWithin = (x: number, ys: readonly number[], from: number): void => {
+    if (from === ys.length) {
+      const b = blocks[x]!;
+      blockCode(e, b);
+      terminator(e, b, (to, inIf) => {
+        if (inIf) open++;
+        doBranch(x, to);
+        if (inIf) open--;
+      });
+      return;
+    }
+    const y = ys[from]!;
+    body.block();
+    followAt[y] = open++;
+    nodeWithin(x, ys, from + 1);
+    open--;
+    followAt[y] = -1;
+    body.end();
+    doTree(y);
+  };
+  const doBranch = (x: number, y: number): void => {
+    if (y <= x) {
+      if (loopAt[y]! < 0) throw new Error("compiler: back edge outside its loop");
+      body.br(open - 1 - loopAt[y]!);
+    } else if (blocks[y]!.merge) {
+      if (followAt[y]! < 0) throw new Error("compiler: branch to a merge node outside its block");
+      body.br(open - 1 - followAt[y]!);
+    } else doTree(y);
+  };
+  doTree(0);
+}
+
+/** Irreducible control flow: loop { block* { br_table } code* } with the next block's number in a local. */
+function dispatcher(e: Emit): void {
+  const blocks = e.fn.blocks;
+  const f = e.f, body = f.body;
+  const n = blocks.length;
+  const next = f.t32[0]!; // free between blocks: only used inside one instruction's lowering
+  const label = body.local(0x7f);
+  body.i32(0).set(label);
+  body.loop();
+  for (let i = 0; i < n; i++) body.block();
+  body.get(label).brTable(blocks.map((_, i) => i), n - 1);
+  for (let i = 0; i < n; i++) {
+    body.end();
+    const b = blocks[i]!;
+    const loopDepth = n - 1 - i;
+    blockCode(e, b);
+    terminator(e, b, (to, inIf) => { body.i32(to).set(label).br(loopDepth + (inIf ? 1 : 0)); });
+  }
+  body.end();
+  void next;
+}
+
+/** The body of one function: prologue, then its blocks. */
+export function emitFunction(f: FnFrame, fn: FunctionCfg, slots: readonly Slot[], live: Map<number, number>, end: number): void {
+  f.prologue();
+  const e: Emit = { f, fn, slots, live, end };
+  if (fn.reducible) structured(e); else dispatcher(e);
+  // Every path above ends in a return or a branch; the function's end is unreachable.
+  f.body.op(0x00);
+}
