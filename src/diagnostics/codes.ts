@@ -107,6 +107,14 @@ export const DIAGNOSTIC_CODES = {
 
   // BK8xxx: command line (src/cli)
 
+  // BK81xx: section names, --type choices and `bpfkit build` (src/elf/type-choice.ts, src/build, cli build/verify listing)
+  BK8101: { severity: "error", message: "invalid --type '{value}': {reason}" },
+  BK8102: { severity: "error", message: "--type {name}={type}: {file} has no program or section named '{name}' (programs: {names})" },
+  BK8103: { severity: "error", message: "{file}: no program is loaded by default ({names} {verb} marked '?', libbpf's \"do not autoload\"); choose one with --prog" },
+  BK8104: { severity: "error", message: "cannot build: {reason}" },
+  BK8105: { severity: "error", message: "clang failed to compile {file} (exit {status})" },
+  BK8106: { severity: "error", message: "cannot generate vmlinux.h: {reason}" },
+
   // BK95xx: packets and pcap (src/packet)
   BK9501: { severity: "error", message: "truncated {layer} header at offset {offset}: need {need} bytes, {have} left" },
   BK9502: { severity: "error", message: "invalid {layer} field {field} = {value} at offset {offset}: {expected}" },

@@ -4,18 +4,23 @@
 import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import { decodeAll, type Instruction } from "../isa/index.js";
 import type { MapSpec, Program } from "../program/index.js";
-import { resolveSection, unknownSectionMessage } from "../progtypes/index.js";
+import { resolveSection, sectionHint, splitAutoload } from "../progtypes/index.js";
 import { type Btf, parseBtf, patchDatasecs } from "../btf/btf.js";
 import { type BtfExt, parseBtfExt } from "../btf/btf-ext.js";
 import { type ElfFunction, type SectionCode, collectFixups, linkProgram } from "./link.js";
 import { collectMaps, objectNameOf, type ObjectMap } from "./maps.js";
+import { chosenType, contextTypeName, normalizeTypeChoice, type TypeOption } from "./type-choice.js";
 import { type ElfFile, readElf, SHF, SHT, STB, STT } from "./reader.js";
 
 export interface LoadObjectOptions {
   /** File name, for messages and for libbpf-style global data map names (`<obj>.rodata`). */
   file?: string;
-  /** Program type (section name such as `xdp`) for programs whose section name says nothing bpfkit knows. */
-  type?: string;
+  /**
+   * Program type (a section name such as `xdp`) chosen by the user: one for every program, or per program
+   * or section name (`--type NAME=xdp`). A program whose section libbpf does not know and that no choice
+   * covers is still returned, with `sectionHint` saying how to choose.
+   */
+  type?: TypeOption;
   /**
    * Return programs that use features bpfkit cannot load (CO-RE, kfuncs, .ksyms) instead of throwing;
    * they are listed in `unsupported` and left out of `programs`. `inspect` uses this.
@@ -72,22 +77,13 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
   const fixups = collectFixups(elf, code, objectMaps, btf, btfExt);
 
   const programs: Program[] = [];
-  const problems: Diagnostic[] = [];
+  const typeChoice = normalizeTypeChoice(options.type);
   const entries = [...code.values()].filter((c) => c.section.name !== ".text").flatMap((c) => c.functions);
   for (const fn of entries) {
-    const sectionName = code.get(fn.sectionIndex)!.section.name;
-    let section = sectionName;
-    if (!resolveSection(sectionName)) {
-      if (options.type !== undefined) {
-        if (!resolveSection(options.type)) {
-          throw new BpfkitError(diag("BK4004", { section: options.type, name: fn.name }, {}, unknownSectionMessage(options.type)));
-        }
-        section = options.type;
-      } else {
-        problems.push(diag("BK4004", { section: sectionName, name: fn.name }, { file, section: sectionName }, unknownSectionMessage(sectionName)));
-        continue;
-      }
-    }
+    // libbpf: SEC("?name") is SEC("name") that is not loaded by default; the `?` is no part of the name.
+    const { name: sectionName, autoload } = splitAutoload(code.get(fn.sectionIndex)!.section.name);
+    const chosen = chosenType(typeChoice, fn.name, sectionName);
+    const section = chosen ?? sectionName;
     const linked = linkProgram(fn, code, fixups, objectMaps, btf, btfExt);
     if (linked.unsupported.length) {
       unsupported.push(...linked.unsupported.map((u) => `program '${fn.name}': ${u}`));
@@ -97,6 +93,9 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
       name: fn.name, section, insns: linked.insns, maps: linked.maps.map((m) => m.spec), license,
       origin: { file, kind: "elf" },
     };
+    if (!autoload) program.autoload = false;
+    if (chosen !== undefined && chosen !== sectionName) program.sectionAsWritten = sectionName;
+    if (chosen === undefined && !resolveSection(sectionName)) program.sectionHint = sectionHint(sectionName, fn.name, contextTypeName(btf, fn.name));
     if (linked.lines.length) program.lines = linked.lines;
     if (btf) {
       program.btf = { raw: btf.raw };
@@ -105,7 +104,6 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
     }
     programs.push(program);
   }
-  if (problems.length) throw new BpfkitError(problems);
   if (unsupported.length && !options.allowUnsupported) {
     throw new BpfkitError(unsupported.map((u) => {
       const m = /^((?:program|section) '[^']*'): (.*)$/.exec(u);

@@ -8,6 +8,7 @@ import { dirname, resolve } from "node:path";
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { loadPrograms, pickProgram } from "../load/node.js";
 import type { Program } from "../program/index.js";
+import type { TypeOption } from "../elf/type-choice.js";
 import { tailCallTargets, type AttachSpec, type DeployProgram } from "./deploy.js";
 
 const TYPES = new Set(["xdp", "tc", "sockops", "sk_msg", "sk_skb", "cgroup", "none"]);
@@ -17,7 +18,7 @@ export interface DeploymentFile {
   programs: DeployProgram[];
 }
 
-export async function readDeploymentFile(path: string, type?: string): Promise<DeploymentFile> {
+export async function readDeploymentFile(path: string, type?: TypeOption): Promise<DeploymentFile> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));

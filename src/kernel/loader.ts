@@ -4,14 +4,11 @@
 import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import { encode, type Instruction, OPCODE_LDDW, PSEUDO } from "../isa/index.js";
 import type { Program } from "../program/index.js";
-import { progTypeId, progTypeName, resolveSection } from "../progtypes/index.js";
+import { loadAttrs, progTypeId, progTypeName, resolveSection } from "../progtypes/index.js";
 import { btfLoad, mapUpdate, progInfo, progLoadRaw, type ProgLoadAttr } from "./commands.js";
 import { ERRNO, KernelError } from "./errors.js";
 import { createMap, type KernelMap, u32Key } from "./maps.js";
 import { closeFd } from "./sys.js";
-
-/** BPF_F_XDP_HAS_FRAGS (prog_flags) for `xdp.frags` sections. */
-const BPF_F_XDP_HAS_FRAGS = 1 << 5;
 
 export interface KernelLoadOptions {
   /**
@@ -59,9 +56,9 @@ export function programKind(program: Program, options: Pick<KernelLoadOptions, "
   const resolved = resolveSection(program.section);
   const progType = options.progType ?? resolved?.progType ?? progTypeId(program.section);
   if (progType === undefined) throw new BpfkitError(diag("BK7005", { name: program.name, section: program.section || "(none)" }, {}, "give the program type with --type (e.g. xdp, tc, socket, sockops, sk_msg)"), 2);
-  // libbpf passes the section's expected attach type at every load; the kernel ignores it where unused.
-  const atLoad = resolved?.attachType ?? 0;
-  return { progType, expectedAttachType: options.expectedAttachType ?? atLoad, progFlags: resolved?.xdpFrags ? BPF_F_XDP_HAS_FRAGS : 0 };
+  // libbpf passes the section's expected attach type and flags (sleepable, XDP frags) at every load.
+  const attrs = resolved ? loadAttrs(resolved) : { expectedAttachType: 0, progFlags: 0 };
+  return { progType, expectedAttachType: options.expectedAttachType ?? attrs.expectedAttachType, progFlags: attrs.progFlags };
 }
 
 /** Replace map indexes in lddw (src=1 map fd, src=2 map value) by the maps' fds. */

@@ -6,16 +6,22 @@ import { decode } from "../isa/index.js";
 import { readBundles, type BundleProgram, type Program } from "../program/index.js";
 import { assemble } from "../text/index.js";
 import { loadObject } from "../elf/index.js";
+import { checkChoiceNames, chosenType, normalizeTypeChoice, type TypeOption } from "../elf/type-choice.js";
 
 export type ProgramFileKind = "asm" | "bundle" | "bin" | "elf";
 
 export interface LoadOptions {
-  /** Program type (libbpf section name) to use, overriding what the file says (or supplying it for .bin). */
-  type?: string;
+  /**
+   * Program type (libbpf section name) to use, overriding what the file says (or supplying it for .bin):
+   * one string for every program, or per program (or ELF section) name, as `--type [NAME=]TYPE` gives it.
+   */
+  type?: TypeOption;
   /** Assembler syntax for text files. */
   syntax?: "llvm" | "mnemonic" | "auto";
   /** Raw bytecode (bundle, .bin): accept invalid encodings and keep the bytes for the verifier (see Program.bytecode). */
   lenient?: boolean;
+  /** ELF: list what bpfkit cannot load in `unsupported` instead of failing (programs using it are left out). */
+  allowUnsupported?: boolean;
 }
 
 export interface LoadedFile {
@@ -49,6 +55,7 @@ export function detectKind(file: string, bytes: Uint8Array): ProgramFileKind {
 /** Load programs from bytes already in memory (the playground and tests use this directly). */
 export async function loadProgramBytes(file: string, bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedFile> {
   const kind = detectKind(file, bytes);
+  const choice = normalizeTypeChoice(options.type);
   const result: LoadedFile = { kind, programs: [], extras: [], unsupported: [] };
   switch (kind) {
     case "bundle": {
@@ -75,25 +82,51 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
       break;
     }
     case "elf": {
-      const obj = loadObject(bytes, { file, ...(options.type !== undefined ? { type: options.type } : {}) });
+      const obj = loadObject(bytes, { file, ...(choice ? { type: choice } : {}), ...(options.allowUnsupported ? { allowUnsupported: true } : {}) });
       result.programs = obj.programs;
       result.unsupported = obj.unsupported;
       break;
     }
   }
-  if (options.type !== undefined) for (const p of result.programs) p.section = options.type;
+  if (kind !== "elf") {
+    for (const p of result.programs) {
+      const chosen = chosenType(choice, p.name, p.section);
+      if (chosen === undefined || chosen === p.section) continue;
+      if (p.section) p.sectionAsWritten = p.section;
+      p.section = chosen;
+    }
+  }
+  checkChoiceNames(choice, file, result.programs);
   if (result.extras.length === 0) result.extras = result.programs.map(() => ({}));
   return result;
 }
 
-export function pickProgram(programs: Program[], file: string, name?: string): Program {
+/**
+ * The program a command works on: the one named, else the only one libbpf would load by default
+ * (`SEC("?...")` programs are left out unless named). With `needType` (verify, run, deploy), a program
+ * whose section names no known type is an error carrying the loader's hint (`--type NAME=xdp`).
+ */
+export function pickProgram(programs: Program[], file: string, name?: string, options: { needType?: boolean } = { needType: true }): Program {
+  const picked = pick(programs, file, name);
+  if (options.needType !== false && picked.sectionHint !== undefined) {
+    throw new BpfkitError(diag("BK4004", { section: picked.section, name: picked.name }, { file }, picked.sectionHint), 2);
+  }
+  return picked;
+}
+
+function pick(programs: Program[], file: string, name: string | undefined): Program {
   if (name !== undefined) {
     const found = programs.find((p) => p.name === name);
     if (!found) throw new BpfkitError(diag("BK3006", { name, file, names: programs.map((p) => p.name).join(", ") || "(none)" }, { file }), 2);
     return found;
   }
-  if (programs.length !== 1) {
-    throw new BpfkitError(diag("BK3007", { file, count: programs.length, names: programs.map((p) => p.name).join(", ") }, { file }), 2);
+  const byDefault = programs.filter((p) => p.autoload !== false);
+  if (byDefault.length === 0 && programs.length > 0) {
+    const names = programs.map((p) => p.name);
+    throw new BpfkitError(diag("BK8103", { file, names: names.join(", "), verb: names.length === 1 ? "is" : "are" }, { file }), 2);
   }
-  return programs[0]!;
+  if (byDefault.length !== 1) {
+    throw new BpfkitError(diag("BK3007", { file, count: byDefault.length, names: byDefault.map((p) => p.name).join(", ") }, { file }), 2);
+  }
+  return byDefault[0]!;
 }

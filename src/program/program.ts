@@ -70,4 +70,17 @@ export interface Program {
   bytecode?: Uint8Array;
   /** Other programs of the same object, by name, for tail-call targets (prog_array initial values). */
   siblings?: string[];
+  /**
+   * False for libbpf's `SEC("?...")` (the `?` is not part of `section`): libbpf does not load it unless
+   * asked, so bpfkit leaves it out of default runs and deploys; naming it (`--prog`) still works.
+   */
+  autoload?: boolean;
+  /** The section as written in the file, when `--type` gave the program another (`section`). */
+  sectionAsWritten?: string;
+  /**
+   * Set by the ELF loader when the section names no type libbpf 1.5 knows and no `--type` chose one:
+   * the closest known section and the `--type` that chooses it. Such a program loads but cannot be
+   * verified, run or deployed until its type is chosen.
+   */
+  sectionHint?: string;
 }

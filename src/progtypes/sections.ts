@@ -1,12 +1,15 @@
 // libbpf's section names (ELF `SEC("...")`) and what they mean: program type, expected attach type,
-// sleepable, XDP frags. The list follows libbpf 1.x `section_defs` (same order: the first match wins, so
-// the more specific `xdp/devmap` comes before `xdp`). Since libbpf 1.0 names without a trailing `+` match
-// exactly; names with `+` match `prefix` or `prefix/anything`. bpfkit also accepts the pre-1.0 "sloppy"
-// form (`xdp/my_prog`, `socket/x`) when asked, because many older sources still use it.
+// sleepable, XDP frags. The list is libbpf 1.5's `section_defs` (tools/lib/bpf/libbpf.c), entry for entry
+// and in the same order: the first match wins, so the more specific `xdp/devmap` comes before `xdp`.
+// test/facts/sections.test.ts holds it to libbpf's own table. Since libbpf 1.0 names without a trailing
+// `+` match exactly; names with `+` match `prefix` or `prefix/anything`. A leading `?` (`SEC("?raw_tp")`)
+// means "do not load by default" and is not part of the name. Names libbpf 1.x does not know (`xdp_auth`,
+// the pre-1.0 forms `xdp/my_prog`, `classifier/foo`) resolve to nothing: the user chooses the type
+// (`--type`), helped by `suggestSection`.
 import { AttachType as A, ProgType as P } from "./numbers.js";
 import type { SectionDef } from "./types.js";
 
-type Extra = Partial<Pick<SectionDef, "attachType" | "targetRequired" | "sleepable" | "xdpFrags" | "legacy">>;
+type Extra = Partial<Pick<SectionDef, "attachType" | "targetRequired" | "sleepable" | "xdpFrags" | "legacy" | "attachBtf" | "usdt">>;
 const exact = (prefix: string, progType: number, extra: Extra = {}): SectionDef => ({ prefix, progType, match: "exact", ...extra });
 const plus = (prefix: string, progType: number, extra: Extra = {}): SectionDef => ({ prefix, progType, match: "plus", ...extra });
 
@@ -29,8 +32,8 @@ export const SECTION_DEFS: readonly SectionDef[] = [
   plus("uretprobe.multi.s", P.KPROBE, { attachType: A.TRACE_UPROBE_MULTI, sleepable: true }),
   plus("ksyscall", P.KPROBE, { targetRequired: true }),
   plus("kretsyscall", P.KPROBE, { targetRequired: true }),
-  plus("usdt", P.KPROBE),
-  plus("usdt.s", P.KPROBE, { sleepable: true }),
+  plus("usdt", P.KPROBE, { usdt: true }),
+  plus("usdt.s", P.KPROBE, { usdt: true, sleepable: true }),
   exact("tc/ingress", P.SCHED_CLS, { attachType: A.TCX_INGRESS }), // alias of tcx/ingress
   exact("tc/egress", P.SCHED_CLS, { attachType: A.TCX_EGRESS }),
   exact("tcx/ingress", P.SCHED_CLS, { attachType: A.TCX_INGRESS }),
@@ -46,19 +49,19 @@ export const SECTION_DEFS: readonly SectionDef[] = [
   plus("raw_tp", P.RAW_TRACEPOINT, { targetRequired: true }),
   plus("raw_tracepoint.w", P.RAW_TRACEPOINT_WRITABLE, { targetRequired: true }),
   plus("raw_tp.w", P.RAW_TRACEPOINT_WRITABLE, { targetRequired: true }),
-  plus("tp_btf", P.TRACING, { attachType: A.TRACE_RAW_TP, targetRequired: true }),
-  plus("fentry", P.TRACING, { attachType: A.TRACE_FENTRY, targetRequired: true }),
-  plus("fmod_ret", P.TRACING, { attachType: A.MODIFY_RETURN, targetRequired: true }),
-  plus("fexit", P.TRACING, { attachType: A.TRACE_FEXIT, targetRequired: true }),
-  plus("fentry.s", P.TRACING, { attachType: A.TRACE_FENTRY, targetRequired: true, sleepable: true }),
-  plus("fmod_ret.s", P.TRACING, { attachType: A.MODIFY_RETURN, targetRequired: true, sleepable: true }),
-  plus("fexit.s", P.TRACING, { attachType: A.TRACE_FEXIT, targetRequired: true, sleepable: true }),
-  plus("freplace", P.EXT, { targetRequired: true }),
-  plus("lsm", P.LSM, { attachType: A.LSM_MAC, targetRequired: true }),
-  plus("lsm.s", P.LSM, { attachType: A.LSM_MAC, targetRequired: true, sleepable: true }),
-  plus("lsm_cgroup", P.LSM, { attachType: A.LSM_CGROUP, targetRequired: true }),
-  plus("iter", P.TRACING, { attachType: A.TRACE_ITER, targetRequired: true }),
-  plus("iter.s", P.TRACING, { attachType: A.TRACE_ITER, targetRequired: true, sleepable: true }),
+  plus("tp_btf", P.TRACING, { attachType: A.TRACE_RAW_TP, targetRequired: true, attachBtf: true }),
+  plus("fentry", P.TRACING, { attachType: A.TRACE_FENTRY, targetRequired: true, attachBtf: true }),
+  plus("fmod_ret", P.TRACING, { attachType: A.MODIFY_RETURN, targetRequired: true, attachBtf: true }),
+  plus("fexit", P.TRACING, { attachType: A.TRACE_FEXIT, targetRequired: true, attachBtf: true }),
+  plus("fentry.s", P.TRACING, { attachType: A.TRACE_FENTRY, targetRequired: true, attachBtf: true, sleepable: true }),
+  plus("fmod_ret.s", P.TRACING, { attachType: A.MODIFY_RETURN, targetRequired: true, attachBtf: true, sleepable: true }),
+  plus("fexit.s", P.TRACING, { attachType: A.TRACE_FEXIT, targetRequired: true, attachBtf: true, sleepable: true }),
+  plus("freplace", P.EXT, { targetRequired: true, attachBtf: true }),
+  plus("lsm", P.LSM, { attachType: A.LSM_MAC, targetRequired: true, attachBtf: true }),
+  plus("lsm.s", P.LSM, { attachType: A.LSM_MAC, targetRequired: true, attachBtf: true, sleepable: true }),
+  plus("lsm_cgroup", P.LSM, { attachType: A.LSM_CGROUP, targetRequired: true, attachBtf: true }),
+  plus("iter", P.TRACING, { attachType: A.TRACE_ITER, targetRequired: true, attachBtf: true }),
+  plus("iter.s", P.TRACING, { attachType: A.TRACE_ITER, targetRequired: true, attachBtf: true, sleepable: true }),
   exact("syscall", P.SYSCALL, { sleepable: true }),
   exact("xdp.frags/devmap", P.XDP, { attachType: A.XDP_DEVMAP, xdpFrags: true }),
   exact("xdp/devmap", P.XDP, { attachType: A.XDP_DEVMAP }),
@@ -114,11 +117,15 @@ export const SECTION_DEFS: readonly SectionDef[] = [
   exact("netfilter", P.NETFILTER, { attachType: A.NETFILTER }),
 ];
 
+/** prog_flags bits libbpf sets from the section (include/uapi/linux/bpf.h). */
+export const BPF_F_SLEEPABLE = 1 << 4;
+export const BPF_F_XDP_HAS_FRAGS = 1 << 5;
+
 export interface ResolvedSection {
-  /** The section name as given. */
+  /** The section name as given, without a leading `?`. */
   section: string;
   progType: number;
-  /** expected_attach_type to pass at load (undefined = 0). */
+  /** expected_attach_type of the table entry (undefined = 0); what goes to BPF_PROG_LOAD is `loadAttrs()`. */
   attachType?: number;
   /** The matching libbpf definition. */
   def: SectionDef;
@@ -126,8 +133,15 @@ export interface ResolvedSection {
   target?: string;
   sleepable: boolean;
   xdpFrags: boolean;
-  /** Matched only by the pre-libbpf-1.0 rule (`xdp/foo`): works, but libbpf 1.x would refuse it. */
+  /** False for `SEC("?name")`: libbpf does not load it unless asked (bpf_program__set_autoload). */
+  autoload: boolean;
+  /** Matched only by the pre-libbpf-1.0 rule (`xdp/foo`, asked for with `sloppy: true`); libbpf 1.x refuses it. */
   sloppy: boolean;
+}
+
+/** A section name without libbpf's "do not autoload" mark: `?raw_tp` -> { name: "raw_tp", autoload: false }. */
+export function splitAutoload(section: string): { name: string; autoload: boolean } {
+  return section.startsWith("?") ? { name: section.slice(1), autoload: false } : { name: section, autoload: true };
 }
 
 function matches(def: SectionDef, name: string): { target?: string } | undefined {
@@ -137,30 +151,42 @@ function matches(def: SectionDef, name: string): { target?: string } | undefined
   return undefined;
 }
 
-function resolved(name: string, def: SectionDef, target: string | undefined, sloppy: boolean): ResolvedSection {
-  const r: ResolvedSection = { section: name, progType: def.progType, def, sleepable: !!def.sleepable, xdpFrags: !!def.xdpFrags, sloppy };
+function resolved(name: string, def: SectionDef, target: string | undefined, sloppy: boolean, autoload: boolean): ResolvedSection {
+  const r: ResolvedSection = { section: name, progType: def.progType, def, sleepable: !!def.sleepable, xdpFrags: !!def.xdpFrags, autoload, sloppy };
   if (def.attachType !== undefined) r.attachType = def.attachType;
   if (target !== undefined) r.target = target;
   return r;
 }
 
 /**
- * What a section name means, by libbpf's rules (first match in SECTION_DEFS order). With `sloppy` (the
- * default), a name that only matches as `<exact prefix>/anything` (libbpf < 1.0 style, `xdp/my_prog`) also
- * resolves, flagged `sloppy: true`. Undefined when nothing matches: report with `knownSectionNames()`.
+ * What a section name means, by libbpf 1.x's rules (first match in SECTION_DEFS order; a leading `?` is
+ * the autoload mark). Undefined when libbpf would not know it either: report it with `sectionHint`.
+ * `sloppy: true` also takes the pre-1.0 form `<exact name>/anything` (`xdp/my_prog`), flagged `sloppy`.
  */
-export function resolveSection(name: string, opts: { sloppy?: boolean } = {}): ResolvedSection | undefined {
+export function resolveSection(section: string, opts: { sloppy?: boolean } = {}): ResolvedSection | undefined {
+  const { name, autoload } = splitAutoload(section);
   for (const def of SECTION_DEFS) {
     const m = matches(def, name);
-    if (m) return resolved(name, def, m.target, false);
+    if (m) return resolved(name, def, m.target, false, autoload);
   }
-  if (opts.sloppy === false) return undefined;
-  // Old libbpf: `xdp_foo` and `xdp/foo` matched the `xdp` prefix. Only the `/` form is accepted here,
-  // longest prefix first so `sk_skb/stream_parser/x` is not taken for `sk_skb`.
+  if (opts.sloppy !== true) return undefined;
+  // Old libbpf: `xdp/foo` matched the `xdp` entry. Longest prefix first so `sk_skb/stream_parser/x` is not `sk_skb`.
   const candidates = SECTION_DEFS.filter((d) => d.match === "exact" && name.startsWith(d.prefix + "/"));
   candidates.sort((a, b) => b.prefix.length - a.prefix.length);
   const def = candidates[0];
-  return def ? resolved(name, def, name.slice(def.prefix.length + 1), true) : undefined;
+  return def ? resolved(name, def, name.slice(def.prefix.length + 1), true, autoload) : undefined;
+}
+
+/**
+ * What libbpf 1.5 passes to BPF_PROG_LOAD for a section (libbpf_prepare_prog_load): the program type, the
+ * expected attach type (a `usdt` program gets BPF_TRACE_UPROBE_MULTI, as on every kernel with uprobe_multi
+ * links, 6.6+) and prog_flags (BPF_F_SLEEPABLE for `.s` sections and `syscall`, BPF_F_XDP_HAS_FRAGS for
+ * `xdp.frags`).
+ */
+export function loadAttrs(r: ResolvedSection): { progType: number; expectedAttachType: number; progFlags: number } {
+  const expectedAttachType = r.def.usdt ? A.TRACE_UPROBE_MULTI : r.attachType ?? 0;
+  const progFlags = (r.sleepable ? BPF_F_SLEEPABLE : 0) | (r.xdpFrags && r.progType === P.XDP ? BPF_F_XDP_HAS_FRAGS : 0);
+  return { progType: r.progType, expectedAttachType, progFlags };
 }
 
 /** Section names for messages ("known: xdp, tc, ..."): `kprobe/<target>` style for `plus` sections. */
@@ -168,7 +194,87 @@ export function knownSectionNames(): string[] {
   return SECTION_DEFS.map((d) => (d.match === "plus" ? (d.targetRequired ? `${d.prefix}/<target>` : `${d.prefix}[/<target>]`) : d.prefix));
 }
 
-/** "unknown section 'foo'; known: ...; use --type" in one place so every stage says the same. */
-export function unknownSectionMessage(name: string): string {
-  return `unknown section '${name}'; known: ${knownSectionNames().join(", ")}; use --type to give the program type`;
+/**
+ * The section a program's context argument points to, after veristat's guess_prog_type_by_ctx_name: the
+ * UAPI struct name and the kernel's own. `__sk_buff` is the most ambiguous; like veristat, take it for tc.
+ */
+const CONTEXT_SECTIONS: readonly [names: readonly string[], section: string][] = [
+  [["__sk_buff", "sk_buff"], "tc"],
+  [["xdp_md", "xdp_buff"], "xdp"],
+  [["bpf_sock", "sock"], "cgroup/sock"],
+  [["bpf_sock_addr", "bpf_sock_addr_kern"], "cgroup/connect4"],
+  [["bpf_sock_ops", "bpf_sock_ops_kern"], "sockops"],
+  [["sk_msg_md", "sk_msg"], "sk_msg"],
+  [["bpf_cgroup_dev_ctx"], "cgroup/dev"],
+  [["bpf_sysctl", "bpf_sysctl_kern"], "cgroup/sysctl"],
+  [["bpf_sockopt", "bpf_sockopt_kern"], "cgroup/setsockopt"],
+  [["sk_reuseport_md", "sk_reuseport_kern"], "sk_reuseport"],
+  [["bpf_sk_lookup", "bpf_sk_lookup_kern"], "sk_lookup"],
+  [["bpf_user_pt_regs_t", "pt_regs"], "kprobe"],
+  [["bpf_perf_event_data", "bpf_perf_event_data_kern"], "perf_event"],
+  [["bpf_raw_tracepoint_args"], "raw_tp"],
+  [["bpf_nf_ctx"], "netfilter"],
+];
+
+export interface SectionSuggestion {
+  /** A section name libbpf 1.5 knows. */
+  section: string;
+  /**
+   * Why: `old-libbpf` (libbpf before 1.0 matched names by prefix: `xdp_auth`, `xdp/foo` were `xdp`),
+   * `context` (the program's context argument type), `spelling` (a small edit away).
+   */
+  why: "old-libbpf" | "context" | "spelling";
+}
+
+/** Edit distance with transpositions (optimal string alignment), for "did you mean". */
+function editDistance(a: string, b: string): number {
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => [i, ...new Array<number>(b.length).fill(0)]);
+  for (let j = 1; j <= b.length; j++) d[0]![j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let v = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, d[i - 2]![j - 2]! + 1);
+      d[i]![j] = v;
+    }
+  }
+  return d[a.length]![b.length]!;
+}
+
+/**
+ * The closest section libbpf 1.5 knows, for a name it does not: the longest known name the section
+ * starts with (what libbpf before 1.0 did: `xdp_auth`, `socket1`, `classifier/foo`), else the section
+ * of the program's context type (`ctxType`: the struct its first argument points to, from BTF), else
+ * the known name fewest edits away (at most a third of its length); `__sk_buff`, the context of a dozen
+ * types, comes after the spelling.
+ */
+export function suggestSection(section: string, ctxType?: string): SectionSuggestion | undefined {
+  const { name } = splitAutoload(section);
+  if (resolveSection(name)) return undefined;
+  let best: string | undefined;
+  for (const d of SECTION_DEFS) if (name.startsWith(d.prefix) && d.prefix.length > (best?.length ?? 0)) best = d.prefix;
+  if (best) return { section: best, why: "old-libbpf" };
+  const byContext = ctxType ? CONTEXT_SECTIONS.find(([names]) => names.includes(ctxType))?.[1] : undefined;
+  // __sk_buff is shared by a dozen types: a near spelling says more than it does
+  if (byContext !== undefined && byContext !== "tc") return { section: byContext, why: "context" };
+  let closest: { s: string; d: number } | undefined;
+  for (const d of SECTION_DEFS) {
+    const dist = editDistance(name, d.prefix);
+    if (dist <= Math.max(1, Math.floor(d.prefix.length / 3)) && (!closest || dist < closest.d)) closest = { s: d.prefix, d: dist };
+  }
+  if (closest) return { section: closest.s, why: "spelling" };
+  return byContext !== undefined ? { section: byContext, why: "context" } : undefined;
+}
+
+/**
+ * The hint for a program whose section libbpf 1.5 does not know: the closest known section and why, and
+ * the `--type` that chooses it for this program (every command that takes a program file has `--type`).
+ */
+export function sectionHint(section: string, program: string, ctxType?: string): string {
+  const s = suggestSection(section, ctxType);
+  if (!s) return `libbpf 1.x would not load it either; choose its type with --type ${program}=TYPE (a section name such as xdp, tc, socket, kprobe, cgroup_skb/ingress)`;
+  const why = s.why === "old-libbpf" ? `libbpf < 1.0 read '${section}' as '${s.section}'; libbpf 1.x refuses it`
+    : s.why === "context" ? `its context argument is struct ${ctxType} *`
+    : "the closest name libbpf knows";
+  return `did you mean '${s.section}'? (${why}) choose with --type ${program}=${s.section}`;
 }

@@ -57,6 +57,16 @@ export interface SectionDef {
   xdpFrags?: boolean;
   /** Deprecated alias, still accepted by libbpf. */
   legacy?: boolean;
+  /**
+   * libbpf SEC_ATTACH_BTF: the load needs attach_btf_id, found from the `/target` part in the target
+   * kernel's BTF (fentry/fexit/fmod_ret/tp_btf/lsm/iter/freplace).
+   */
+  attachBtf?: boolean;
+  /**
+   * libbpf SEC_USDT: loaded with expected_attach_type BPF_TRACE_UPROBE_MULTI on kernels with uprobe_multi
+   * links (6.6+; libbpf probes FEAT_UPROBE_MULTI_LINK), so the table's own attach type stays 0.
+   */
+  usdt?: boolean;
 }
 
 export interface ProgTypeInfo {

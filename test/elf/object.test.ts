@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { BpfkitError } from "../../src/diagnostics/index.js";
 import { encode, toHex } from "../../src/isa/index.js";
 import { loadObject, readElf } from "../../src/elf/index.js";
+import { pickProgram } from "../../src/load/index.js";
 import { BTF_KIND } from "../../src/btf/index.js";
 
 const dir = join(import.meta.dirname, "../fixtures/elf");
@@ -132,7 +133,7 @@ describe("unsupported features and errors", () => {
     expect(e.code).toBe("BK4009");
     expect(e.diagnostics.length).toBe(3);
   });
-  it("an unknown section name is an error listing the known ones and suggesting --type", () => {
+  it("an unknown section name is the program's own status, with a hint naming the closest section and --type", () => {
     const b = bytes("legacy_maps").slice();
     const elf = readElf(b);
     const sec = elf.sections.find((s) => s.name === "socket")!;
@@ -142,11 +143,17 @@ describe("unsupported features and errors", () => {
     const shstr = elf.sections[v.getUint16(62, true)]!;
     const nameAt = shstr.offset + v.getUint32(shoff + sec.index * 64, true);
     b.set(new TextEncoder().encode("sockex"), nameAt);
-    const e = thrown(() => loadObject(b, { file: "x.o" }));
+    const obj = loadObject(b, { file: "x.o" });
+    const p = obj.programs[0]!;
+    expect(p.section).toBe("sockex");
+    expect(p.sectionHint).toMatch(/did you mean 'socket'\?.*--type legacy=socket/);
+    // a command that needs the type says so, with the hint
+    const e = thrown(() => pickProgram(obj.programs, "x.o"));
     expect(e.code).toBe("BK4004");
-    expect(e.diagnostics[0]!.section).toBe("sockex");
-    expect(e.diagnostics[0]!.hint).toMatch(/known: .*xdp.*--type/);
+    expect(e.diagnostics[0]!.hint).toBe(p.sectionHint);
     const typed = loadObject(b, { file: "x.o", type: "socket" });
     expect(typed.programs[0]!.section).toBe("socket");
+    expect(typed.programs[0]!.sectionAsWritten).toBe("sockex");
+    expect(typed.programs[0]!.sectionHint).toBeUndefined();
   });
 });

@@ -3,23 +3,23 @@
 import type { Command } from "commander";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
 import { action } from "../run-command.js";
+import { typeChoice, typeOption } from "../type-option.js";
 
 const XDP_MODES = ["skb", "native", "auto"] as const;
 const TC_DIRECTIONS = ["ingress", "egress"] as const;
 
 interface DeployFlags {
-  name?: string; prog?: string; type?: string; xdp?: string; mode?: string; tc?: string; sockops?: string;
+  name?: string; prog?: string; type?: string[]; xdp?: string; mode?: string; tc?: string; sockops?: string;
   skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  typeOption(program
     .command("deploy")
     .description("load, attach and pin programs so they outlive bpfkit (needs root)")
-    .argument("[object]", "program file (.o, .s, .json, .bin)")
+    .argument("[object]", "program file (.o, .s, .json, .bin)"))
     .option("--name <name>", "deployment name (default: the file name up to its first '.', e.g. x for x.bpf.o)")
-    .option("--prog <name>", "program of the file to deploy")
-    .option("--type <section>", "program type for files that do not say it")
+    .option("--prog <name>", "program of the file to deploy (programs in SEC(\"?...\") sections only when named)")
     .option("--xdp <iface>", "attach XDP to an interface")
     .option("--mode <mode>", "XDP mode: skb, native or auto", "auto")
     .option("--tc <iface[:dir]>", "attach to tcx ingress (default) or egress of an interface")
@@ -38,7 +38,8 @@ export function register(program: Command): void {
       let items: import("../../kernel/index.js").DeployProgram[];
       let name = flags.name;
       if (flags.file) {
-        const file = await readDeploymentFile(flags.file, flags.type);
+        const choice = typeChoice(flags);
+        const file = await readDeploymentFile(flags.file, choice);
         items = file.programs;
         name ??= file.name ?? k.deploymentNameOf(flags.file);
       } else {
@@ -47,7 +48,8 @@ export function register(program: Command): void {
           return 2;
         }
         const { loadPrograms, pickProgram } = await import("../../load/node.js");
-        const progs = await loadPrograms(object, flags.type !== undefined ? { type: flags.type } : {});
+        const choice = typeChoice(flags);
+        const progs = await loadPrograms(object, choice ? { type: choice } : {});
         const prog = pickProgram(progs, object, flags.prog);
         items = [{ program: prog, attach: attachFromFlags(flags) }];
         // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.

@@ -9,23 +9,23 @@ import type { Program } from "../../program/index.js";
 import { loadProgramFile, pickProgram } from "../../load/node.js";
 import { disassemble } from "../../text/index.js";
 import { action } from "../run-command.js";
+import { typeChoice, typeOption } from "../type-option.js";
 
 interface DisasmOptions {
-  syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; program?: string; type?: string;
+  syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; program?: string; type?: string[];
   helperNames?: boolean; source?: boolean;
 }
 
 export function register(program: Command): void {
-  program
+  typeOption(program
     .command("disasm")
     .description("disassemble a BPF program (.s, .bin, .json/.jsonl bundle or .o) in LLVM or mnemonic syntax")
-    .argument("<file>", "program file")
+    .argument("<file>", "program file"), "program type for files that do not say it (.bin)")
     .option("--syntax <syntax>", "llvm (as llvm-objdump prints it) | mnemonic (the conformance suite's dialect)", "llvm")
     .option("--labels", "name jump and call targets instead of printing relative offsets")
     .option("--offsets", "prefix each instruction with its pc, like objdump")
     .option("--bytes", "show each instruction's bytes, like objdump")
     .option("--program <name>", "only this program of the file")
-    .option("--type <section>", "program type (libbpf section name) for files that do not say it (.bin)")
     .option("--no-helper-names", "print helper calls exactly as llvm-objdump does, without the helper's name")
     .option("--no-source", "do not interleave C source lines (ELF objects with BTF line info)")
     .option("--json", "print JSON: each program's instructions with pc, bytes, text and source line")
@@ -36,8 +36,9 @@ export function register(program: Command): void {
       const syntax = opts.syntax;
       let programs: Program[];
       try {
-        const loaded = await loadProgramFile(file, opts.type !== undefined ? { type: opts.type } : {});
-        programs = opts.program !== undefined ? [pickProgram(loaded.programs, file, opts.program)] : loaded.programs;
+        const choice = typeChoice(opts);
+        const loaded = await loadProgramFile(file, choice ? { type: choice } : {});
+        programs = opts.program !== undefined ? [pickProgram(loaded.programs, file, opts.program, { needType: false })] : loaded.programs;
       } catch (err) {
         if (opts.json && err instanceof BpfkitError) {
           process.stdout.write(JSON.stringify({ ok: false, diagnostics: err.diagnostics }, null, 2) + "\n");

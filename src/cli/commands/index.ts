@@ -17,6 +17,7 @@ import { register as deploy } from "./deploy.js";
 import { register as status } from "./status.js";
 import { register as detach } from "./detach.js";
 import { register as map } from "./map.js";
+import { register as build } from "./build.js";
 import { register as playground } from "./playground.js";
 
-const COMMANDS: Register[] = [asm, disasm, inspect, verify, run, conformance, deploy, status, detach, map, playground];
+const COMMANDS: Register[] = [asm, disasm, inspect, verify, run, conformance, deploy, status, detach, map, build, playground];

@@ -5,20 +5,21 @@ import { readFileSync } from "node:fs";
 import { formatDiagnostic } from "../../diagnostics/index.js";
 import { loadObject, type ElfObject } from "../../elf/index.js";
 import { slotCount } from "../../isa/index.js";
-import { progTypeName, resolveSection } from "../../progtypes/index.js";
+import { progTypeId, progTypeName, resolveSection } from "../../progtypes/index.js";
 import { action } from "../run-command.js";
+import { typeChoice, typeOption } from "../type-option.js";
 
-interface InspectOptions { json?: boolean; type?: string }
+interface InspectOptions { json?: boolean; type?: string[] }
 
 export function register(program: Command): void {
-  program
+  typeOption(program
     .command("inspect")
     .description("list the programs, maps and unsupported features of a BPF ELF object")
     .argument("<file>", "ELF object (clang -target bpf)")
-    .option("--json", "print JSON instead of tables")
-    .option("--type <section>", "program type (libbpf section name such as xdp) for sections bpfkit does not know")
+    .option("--json", "print JSON instead of tables"))
     .action(action((file: string, opts: InspectOptions) => {
-      const obj = loadObject(readFileSync(file), { file, allowUnsupported: true, ...(opts.type !== undefined ? { type: opts.type } : {}) });
+      const choice = typeChoice(opts);
+      const obj = loadObject(readFileSync(file), { file, allowUnsupported: true, ...(choice ? { type: choice } : {}) });
       for (const w of obj.warnings) process.stderr.write(formatDiagnostic(w) + "\n");
       process.stdout.write(opts.json ? JSON.stringify(summary(obj), null, 2) + "\n" : render(summary(obj)));
       return 0;
@@ -32,9 +33,12 @@ export function summary(obj: ElfObject) {
     license: obj.license,
     programs: obj.programs.map((p) => {
       const resolved = resolveSection(p.section);
+      const id = resolved?.progType ?? progTypeId(p.section);
       return {
-        name: p.name, section: p.section, type: resolved ? progTypeName(resolved.progType) ?? String(resolved.progType) : "unknown",
+        name: p.name, section: p.section, type: id !== undefined ? progTypeName(id) ?? String(id) : "unknown",
         insns: slotCount(p.insns), source: p.lines?.[0]?.file ?? null, maps: p.maps.map((m) => m.name),
+        ...(p.autoload === false ? { autoload: false } : {}), ...(p.sectionAsWritten !== undefined ? { sectionAsWritten: p.sectionAsWritten } : {}),
+        ...(p.sectionHint !== undefined ? { hint: p.sectionHint } : {}),
       };
     }),
     maps: obj.maps.map((m) => ({
@@ -54,7 +58,15 @@ function table(rows: string[][]): string {
 function render(s: ReturnType<typeof summary>): string {
   let out = `${s.file}: license ${JSON.stringify(s.license)}\n\nprograms (${s.programs.length}):\n`;
   if (s.programs.length) {
-    out += table([["NAME", "SECTION", "TYPE", "INSNS", "SOURCE"], ...s.programs.map((p) => [p.name, p.section, p.type, String(p.insns), p.source ?? "-"])]);
+    // the section as written, `?` included; a type chosen with --type follows it
+    const section = (p: (typeof s.programs)[number]): string =>
+      (p.autoload === false ? "?" : "") + (p.sectionAsWritten !== undefined ? `${p.sectionAsWritten} (--type ${p.section})` : p.section);
+    out += table([["NAME", "SECTION", "TYPE", "INSNS", "SOURCE"], ...s.programs.map((p) => [p.name, section(p), p.type, String(p.insns), p.source ?? "-"])]);
+    const notes = s.programs.flatMap((p) => [
+      ...(p.autoload === false ? [`  ${p.name}: not loaded by default (SEC("?${p.sectionAsWritten ?? p.section}")); name it with --prog to use it\n`] : []),
+      ...(p.hint !== undefined ? [`  ${p.name}: unknown section '${p.section}': ${p.hint}\n`] : []),
+    ]);
+    if (notes.length) out += "\n" + notes.join("");
   }
   out += `\nmaps (${s.maps.length}):\n`;
   if (s.maps.length) {

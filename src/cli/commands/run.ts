@@ -15,9 +15,11 @@ import { loadPrograms, pickProgram } from "../../load/node.js";
 import type { Program } from "../../program/program.js";
 import { MAX_REPEAT, resolveProgType, type Mode } from "../../runtime/runtime.js";
 import { action } from "../run-command.js";
+import { typeChoice, typeOption } from "../type-option.js";
+import { chosenType } from "../../elf/type-choice.js";
 
 interface Options {
-  type?: string; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
+  type?: string[]; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
   program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string;
 }
 
@@ -33,20 +35,20 @@ function engineName(text: string | undefined): EngineName {
 /** The engine the options name, through the engine interface; the kernel backend is imported only for it. */
 async function engineFor(prog: Program, others: Program[], opts: Options): Promise<BpfEngine> {
   const name = engineName(opts.engine);
-  const rest = others.filter((p) => p.name !== prog.name);
+  // the object's other programs come along as libbpf loads them: not SEC("?...") ones, not ones of no known type
+  const rest = others.filter((p) => p.name !== prog.name && p.autoload !== false && p.sectionHint === undefined);
   if (name === "kernel") {
     if (opts.cpu !== undefined) throw new BpfkitError(diag("BK5013", { what: "--cpu works only with the local engines (BPF_PROG_TEST_RUN picks the CPU for these program types)" }), 2);
     if (opts.budget !== undefined) throw new BpfkitError(diag("BK5013", { what: "--budget works only with the local engines" }), 2);
     if (opts.mode !== undefined) throw new BpfkitError(diag("BK5013", { what: "--mode works only with the local engines" }), 2);
     const k = await import("../../kernel/index.js");
-    const typed = opts.type !== undefined ? { ...prog, section: opts.type } : prog;
-    return k.openKernelEngine(typed, rest.length ? { others: rest } : {});
+    return k.openKernelEngine(prog, rest.length ? { others: rest } : {});
   }
   const { openEngine } = await import("../../engine/index.js");
   const m = mode(opts.mode);
   return openEngine(prog, {
     engine: name, others: rest, budget: intOption("budget", opts.budget, 100_000_000, 1),
-    ...(m ? { mode: m } : {}), ...(opts.type !== undefined ? { type: opts.type } : {}),
+    ...(m ? { mode: m } : {}),
   });
 }
 
@@ -108,8 +110,7 @@ async function packets(opts: Options): Promise<Inputs> {
  */
 function packetSurvives(act: string | undefined, retval: number, prog: Program, opts: Options): boolean {
   if (act !== undefined) return !/(DROP|ABORTED|SHOT|STOLEN|TRAP)$/.test(act);
-  const section = opts.type ?? prog.section;
-  return !(section.startsWith("socket") && retval === 0);
+  return !(prog.section.startsWith("socket") && retval === 0);
 }
 
 type Snapshot = Map<string, Map<string, string>>;
@@ -168,6 +169,8 @@ async function runBatch(file: string, opts: Options): Promise<number> {
     try {
       const obj = parseJson(line, file, n) as Record<string, unknown>;
       const { program, extra } = bundleToProgram(obj, { file, line: n + 1 });
+      const chosen = chosenType(typeChoice(opts), program.name, program.section);
+      if (chosen !== undefined) program.section = chosen;
       const runs = extra.runs;
       if (!Array.isArray(runs)) throw new BpfkitError(diag("BK5016", { line: n + 1, what: "\"runs\" must be an array of {\"data\": hex}" }, { file, line: n + 1 }));
       const inputs = runs.map((r: unknown, i) => {
@@ -200,7 +203,7 @@ async function runBatch(file: string, opts: Options): Promise<number> {
 
 /** The return code's name (XDP_DROP, TC_ACT_SHOT...) for the program's type. */
 function actionName(prog: Program, opts: Options, retval: number): string | undefined {
-  const { info } = resolveProgType(opts.type ?? prog.section);
+  const { info } = resolveProgType(prog.section);
   return info.returnCodes.find((c) => (c.value >>> 0) === retval)?.name;
 }
 
@@ -208,11 +211,10 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const fmtNs = (ns: number): string => (ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : ns.toFixed(0));
 
 export function register(program: Command): void {
-  program
+  typeOption(program
     .command("run")
     .description("run a program (compiled, interpreted or in the kernel's BPF_PROG_TEST_RUN): return value, packet changes, trace output, map changes")
-    .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)")
-    .option("--type <type>", "program type / section name (xdp, tc, socket, cgroup_skb/ingress, ...)")
+    .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)"))
     .option("--program <name>", "which program of the file to run")
     .option("--data <hex>", "packet bytes in hex (default: 64 zero bytes)")
     .option("--pcap <file>", "run once per packet of a pcap / pcapng file")
@@ -231,7 +233,8 @@ export function register(program: Command): void {
       if (opts.scenario !== undefined) return (await import("./run-scenario.js")).runScenarioCommand(file, { ...opts, scenario: opts.scenario });
       if (opts.batch !== undefined) return runBatch(opts.batch, opts);
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
-      const all = await loadPrograms(file, opts.type !== undefined ? { type: opts.type } : {});
+      const choice = typeChoice(opts);
+      const all = await loadPrograms(file, choice ? { type: choice } : {});
       const prog = pickProgram(all, file, opts.program);
       const repeat = intOption("repeat", opts.repeat, 1, 1, MAX_REPEAT);
       const cpu = intOption("cpu", opts.cpu, 0);

@@ -1,26 +1,27 @@
-// `bpfkit verify FILE [--type T] [--prog P] [--log-level 1|2] [--json] [--explain] [--compare-kernel]`
+// `bpfkit verify FILE [--type [NAME=]T] [--prog P] [--log-level 1|2] [--json] [--explain] [--compare-kernel]`
 // `bpfkit verify --batch FILE.jsonl`: the verifier emulator (Linux 6.18, privileged loader). Exit 0 when
 // the program is accepted, 1 when rejected, 2 for bad input. The rejection message is the kernel's own.
+// An object (or any file of several programs) without --prog: every program, one line each, like veristat
+// (src/cli/verify-listing.ts); exit 1 when any is rejected.
 import type { Command } from "commander";
 import { readFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
 import { kernelBackendProblem } from "../../kernel/index.js";
-import { progTypeByName, progTypeName, resolveSection } from "../../progtypes/index.js";
-import type { MapSpec, Program } from "../../program/program.js";
-import { loadPrograms } from "../../load/node.js";
+import { progTypeName } from "../../progtypes/index.js";
+import type { Program } from "../../program/program.js";
+import { loadProgramFile, loadPrograms } from "../../load/node.js";
 import { bundleToProgram } from "../../program/bundle.js";
-import { toHex } from "../../isa/index.js";
 import { pickProgram } from "../../load/node.js";
-import type { RawInsn } from "../../verifier/cfg.js";
 import { explain, formatExplanation } from "../../verifier/explain.js";
-import { hexToSlots } from "../../verifier/raw-hex.js";
-import type { MapFields } from "../../verifier/map-fields.js";
-import type { FuncProto } from "../../verifier/global-funcs.js";
-import { toRawSlots, verifySlots, withBtfOptions, type VerifyResult } from "../../verifier/verifier.js";
+import { verifySlots, type VerifyResult } from "../../verifier/verifier.js";
+import { chosenType, type ProgramTypeChoice } from "../../elf/type-choice.js";
 import { action } from "../run-command.js";
+import { typeChoice, typeOption } from "../type-option.js";
+import { formatListing, kernelComparer, listingExitCode, listingJson, verifyListing } from "../verify-listing.js";
+import { fromProgram, programType, type Target } from "../verify-target.js";
 
 interface VerifyOpts {
-  type?: string;
+  type?: string[];
   prog?: string;
   logLevel?: string;
   json?: boolean;
@@ -29,27 +30,12 @@ interface VerifyOpts {
   compareKernel?: boolean;
 }
 
-interface Target {
-  name: string;
-  section: string;
-  insns: RawInsn[];
-  maps: MapSpec[];
-  license: string;
-  lines?: Program["lines"];
-  hasFuncInfo?: boolean;
-  /** bpf_spin_lock / bpf_timer offsets in map values, from the object's BTF. */
-  mapFields?: MapFields[];
-  funcReturnsScalar?: ReadonlyMap<number, boolean>;
-  funcProtos?: ReadonlyMap<number, FuncProto>;
-}
-
 export function register(program: Command): void {
-  program
+  typeOption(program
     .command("verify")
-    .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input")
-    .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o")
-    .option("--type <type>", "program type (libbpf section name such as xdp, tc, socket, cgroup_skb/ingress)")
-    .option("--prog <name>", "which program of a file that holds several")
+    .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input; every program of an object, one line each, without --prog")
+    .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o"))
+    .option("--prog <name>", "only this program, in detail (without it an object's programs are listed one line each)")
     .option("--log-level <n>", "print the verifier log as the kernel writes it: 1 (the failing path) or 2 (every instruction)")
     .option("--json", "print the result as JSON: verdict, error {pc, message, line}, states, stats")
     .option("--explain", "for a rejection: source line, branch path, the register at fault and a fix")
@@ -60,11 +46,22 @@ export function register(program: Command): void {
       if (![0, 1, 2].includes(level)) return usage("--log-level must be 1 or 2");
       if (opts.batch) return runBatch(opts.batch, opts);
       if (!file) return usage("give a program file (or --batch FILE.jsonl)");
+      const choice = typeChoice(opts);
       // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
-      const programs = await loadPrograms(file, { lenient: true, ...(opts.type !== undefined ? { type: opts.type } : {}) });
-      const prog = pickProgram(programs, file, opts.prog);
+      const loaded = await loadProgramFile(file, { lenient: true, allowUnsupported: true, ...(choice ? { type: choice } : {}) });
+      const listing = opts.prog === undefined && level === 0 && !opts.explain && (loaded.kind === "elf" || loaded.programs.length > 1);
+      if (listing) return runListing(file, loaded.programs, loaded.unsupported, opts);
+      // a program the loader left out for a feature bpfkit lacks: say which (the others stay usable)
+      const left = loaded.unsupported.filter((u) => opts.prog !== undefined ? u.startsWith(`program '${opts.prog}':`) : loaded.programs.length === 0);
+      if (left.length) {
+        throw new BpfkitError(left.map((u) => {
+          const m = /^((?:program|section) '[^']*'): (.*)$/.exec(u);
+          return diag("BK4009", { name: m?.[1] ?? "the object", feature: m?.[2] ?? u }, { file });
+        }), 2);
+      }
+      const prog = pickProgram(loaded.programs, file, opts.prog);
       const target = fromProgram(prog);
-      const kind = programType(target.section, opts.type, target.name);
+      const kind = programType(target.section, undefined, target.name);
       const wantStates = opts.json === true;
       const res = verifySlots(target.insns, target.maps, target.license,
         { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true,
@@ -82,28 +79,22 @@ export function register(program: Command): void {
     }));
 }
 
+/** Every program of the file, one line each (or one JSON object per program). */
+async function runListing(file: string, programs: Program[], unsupported: string[], opts: VerifyOpts): Promise<number> {
+  let compare;
+  if (opts.compareKernel) {
+    const problem = kernelBackendProblem();
+    if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
+    compare = await kernelComparer();
+  }
+  const l = verifyListing(file, programs, unsupported, compare ? { compareKernel: compare } : {});
+  process.stdout.write(opts.json ? JSON.stringify(listingJson(l), null, 2) + "\n" : formatListing(l));
+  return listingExitCode(l);
+}
+
 function usage(message: string): number {
   process.stderr.write(`bpfkit verify: ${message}\n`);
   return 2;
-}
-
-function fromProgram(p: Program): Target {
-  // Raw bytecode read leniently is judged slot for slot, as the kernel sees it.
-  const insns = p.bytecode ? hexToSlots(toHex(p.bytecode)) : toRawSlots(p.insns);
-  const t: Target = withBtfOptions<Target>(p, { name: p.name, section: p.section, insns, maps: p.maps, license: p.license });
-  if (p.lines) t.lines = p.lines;
-  if (p.btf?.funcInfo?.length) t.hasFuncInfo = true;
-  return t;
-}
-
-/** Program type and expected attach type from --type or the section name. */
-export function programType(section: string, override: string | undefined, name: string): { progType: number; attachType?: number } {
-  const s = override ?? section;
-  const sec = resolveSection(s);
-  if (sec) return sec.attachType !== undefined ? { progType: sec.progType, attachType: sec.attachType } : { progType: sec.progType };
-  const info = progTypeByName(s);
-  if (info) return { progType: info.id };
-  throw new BpfkitError(diag("BK6001", { name, section: s || "(none)" }, {}, "give the program type with --type (e.g. xdp, tc, socket, cgroup_skb/ingress, kprobe)"), 2);
 }
 
 function printHuman(res: VerifyResult, t: Target, progType: number, withExplain: boolean): void {
@@ -163,8 +154,8 @@ async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
     if (!line) continue;
     let result: Record<string, unknown>;
     try {
-      const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, opts.type);
-      const kind = programType(t.section, typeof t.section === "string" && t.section ? undefined : opts.type, t.name);
+      const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, typeChoice(opts));
+      const kind = programType(t.section, undefined, t.name);
       const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true, ...(t.mapFields ? { mapFields: t.mapFields } : {}),
         ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}) }, t.lines);
       result = { verdict: res.verdict };
@@ -180,7 +171,7 @@ async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
   return worst;
 }
 
-async function batchTarget(obj: Record<string, unknown>, line: number, type?: string): Promise<Target> {
+async function batchTarget(obj: Record<string, unknown>, line: number, type?: ProgramTypeChoice): Promise<Target> {
   if (typeof obj.object === "string") {
     const programs = await loadPrograms(obj.object, type !== undefined ? { type } : {});
     return fromProgram(pickProgram(programs, obj.object, typeof obj.program === "string" ? obj.program : undefined));
@@ -191,6 +182,8 @@ async function batchTarget(obj: Record<string, unknown>, line: number, type?: st
   // The same bundle reader as every command, leniently: malformed encodings get the kernel's verdict.
   const { program } = bundleToProgram(obj, { line }, { lenient: true });
   if (typeof obj.name !== "string") program.name = `line${line}`;
-  if (!program.section && type !== undefined) program.section = type;
+  // --type gives a type to bundles that have none (as before), by name too
+  const chosen = program.section ? type?.byName?.[program.name] : chosenType(type, program.name, "");
+  if (chosen !== undefined) program.section = chosen;
   return fromProgram(program);
 }
