@@ -8,7 +8,7 @@
 import type { Btf } from "../btf/btf.js";
 import { BTF_KIND } from "../btf/btf.js";
 import { type Env, Reject, regs } from "./env.js";
-import { isConst, syncBounds } from "./scalar.js";
+import { isZero, markS32Range } from "./scalar-read.js";
 import { type Reg, TF, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
 import { regTypeStr } from "./log.js";
@@ -71,7 +71,7 @@ export function checkPtrToBtfAccess(env: Env, regno: number, off: number, size: 
   const tname = typeName(btf, reg.btfId);
   if (!env.opts.gpl && !(reg.tflags & TF.LOCAL)) throw new Reject(`Cannot access kernel 'struct ${tname}' from non-GPL compatible program`, 22);
   if (off < 0) throw new Reject(`R${regno} is ptr_${tname} invalid negative access: off=${off}`);
-  if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`R${regno} is ptr_${tname} invalid variable offset: off=${off}, var_off=${tnumStr(reg.varOff)}`);
+  if (!isZero(reg)) throw new Reject(`R${regno} is ptr_${tname} invalid variable offset: off=${off}, var_off=${tnumStr(reg.varOff)}`);
   if (reg.tflags & TF.USER) throw new Reject(`R${regno} is ptr_${tname} access user memory: off=${off}`);
   if (reg.tflags & TF.PERCPU) throw new Reject(`R${regno} is ptr_${tname} access percpu memory: off=${off}`);
   if (write && reg.tflags & TF.UNTRUSTED) throw new Reject("only read is supported");
@@ -283,9 +283,7 @@ const isScalarBtf = (t: { kind: number }): boolean => t.kind === BTF_KIND.INT ||
 function retvalScalar(range: [number, number]): Reg {
   // __mark_reg_s32_range on an unknown scalar
   const r = unknownScalar();
-  r.s32min = BigInt(range[0]); r.s32max = BigInt(range[1]);
-  r.smin = BigInt(range[0]); r.smax = BigInt(range[1]);
-  syncBounds(r);
+  markS32Range(r, range[0], range[1]);
   return r;
 }
 

@@ -7,6 +7,7 @@
 import { type Env, Reject, forEachReg, regs } from "./env.js";
 import { checkMemAccess } from "./memory.js";
 import { isConst } from "./scalar.js";
+import { constOf, isZero } from "./scalar-read.js";
 import { tnumStr } from "./tnum.js";
 import { regTypeStr } from "./log.js";
 import { type DynptrType, type Frame, type Reg, Slot, type SlotObject, type State, TF, growStack, notInit, unknownScalar } from "./state.js";
@@ -22,7 +23,7 @@ const frameOf = (env: Env, reg: Reg): Frame => env.cur.frames[reg.frameno] ?? en
  */
 export function objSpi(env: Env, reg: Reg, kind: string, nrSlots: number): number {
   if (!isConst(reg)) throw new Reject(`${kind} has to be at a constant offset`, 22);
-  const off = reg.off + Number(BigInt.asIntN(64, reg.varOff.value));
+  const off = reg.off + Number(constOf(reg));
   if (off % 8) throw new Reject(`cannot pass in ${kind} at an offset=${off}`, 22);
   const spi = Math.floor((-off - 1) / 8);
   if (spi + 1 < nrSlots) throw new Reject(`cannot pass in ${kind} at an offset=${off}`, 22);
@@ -203,7 +204,7 @@ export function checkHelperDynptrArg(env: Env, regno: number, flags: readonly st
   if (!(release && reg.type === "stack") && reg.type === "dynptr_ptr") {
     if (reg.off < 0) throw new Reject(`negative offset dynptr_ptr ptr R${regno} off=${reg.off} disallowed`);
     if (reg.off) throw new Reject(`dereference of modified dynptr_ptr ptr R${regno} off=${reg.off} disallowed`);
-    if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`variable dynptr_ptr access var_off=${tnumStr(reg.varOff)} disallowed`);
+    if (!isZero(reg)) throw new Reject(`variable dynptr_ptr access var_off=${tnumStr(reg.varOff)} disallowed`);
   }
   if (release) {
     if (reg.type !== "stack") throw new Reject("cannot release unowned const bpf_dynptr", 22);

@@ -18,7 +18,7 @@ import { helperForProgType } from "../helpers/table.js";
 import { type Env, Reject, regs } from "./env.js";
 import { checkPtrOffReg } from "./calls.js";
 import { checkHelperMem } from "./memory.js";
-import { isConst } from "./scalar.js";
+import { isZero } from "./scalar-read.js";
 import { type Reg, type State, TF, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 
 const MAX_ARGS = 5;
@@ -247,7 +247,7 @@ function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: numb
       continue;
     }
     // check_mem_reg: NULL passes; otherwise the memory must be readable and writable for the whole size
-    if (reg.type === "scalar" && isConst(reg) && reg.varOff.value === 0n) continue;
+    if (reg.type === "scalar" && isZero(reg)) continue;
     const saved = { ...reg };
     // the write check clobbers the caller's stack (helper semantics) without marking the slots for the log
     const scratched = new Set(env.scratchedSlots);
@@ -272,7 +272,7 @@ function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: numb
  * a nullable one; otherwise a trusted (or RCU) pointer to the struct, at offset 0.
  */
 function checkTrustedArg(env: Env, regno: number, reg: Reg, id: number, nullable: boolean): void {
-  if (nullable && reg.type === "scalar" && isConst(reg) && reg.varOff.value === 0n) return;
+  if (nullable && reg.type === "scalar" && isZero(reg)) return;
   const t = { ...reg, maybeNull: nullable ? false : reg.maybeNull };
   const name = regTypeStr(t);
   const ok = ["ptr_", "trusted_ptr_", "rcu_ptr_"];

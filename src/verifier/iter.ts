@@ -12,6 +12,7 @@ import { checkMemAccess } from "./memory.js";
 import { inRcuCs } from "./btf-ptr.js";
 import { type Frame, type Reg, Slot, type State, TF, constScalar, growStack, notInit } from "./state.js";
 import { isPtr, skipMods } from "./target-btf.js";
+import { constOf } from "./scalar-read.js";
 
 export interface IterKfunc {
   name: string;
@@ -123,7 +124,7 @@ export function iterActiveAtR1(s: State): boolean {
   const f = s.frames[s.frames.length - 1]!;
   const r1 = f.regs[1]!;
   if (r1.type !== "stack") return false;
-  const off = r1.off + Number(BigInt.asIntN(64, r1.varOff.value));
+  const off = r1.off + Number(constOf(r1));
   const spi = Math.floor((-off - 1) / 8);
   const sp = (s.frames[r1.frameno] ?? f).stack[spi]?.special;
   return sp?.kind === "iter" && sp.state === 1;

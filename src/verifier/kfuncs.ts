@@ -17,12 +17,13 @@ import { regTypeStr } from "./log.js";
 import { checkHelperMem } from "./memory.js";
 import { markChainPrecision } from "./precision.js";
 import { isConst } from "./scalar.js";
+import { constOf, isZero, sminOf, uconstOf, umaxOf } from "./scalar-read.js";
 import { type Reg, type State, TF, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
 import { REG2BTF, btfOf, btfPtr, hasUnsafeModifiers, inRcuCs, isAlloc, isRcuReg, isTrustedReg, targetStructId } from "./btf-ptr.js";
 import { DYNPTR_FLAG, type DynptrArg, dynptrInfo, processDynptrArg } from "./dynptr.js";
 import { type IterRef, processIterArg, processIterNext, untrustRcuIters } from "./iter.js";
-import { findByNameKind, funcProto, progCtxType, isPtr, isScalar, isStruct, isVoid, kindStr, paramHasSuffix, resolveSize, skipMods, structIdsMatch, typeName } from "./target-btf.js";
+import { funcProto, progCtxType, isPtr, isScalar, isStruct, isVoid, kindStr, paramHasSuffix, resolveSize, skipMods, structIdsMatch, typeName } from "./target-btf.js";
 import type { DynptrType } from "./state.js";
 
 const U32_MAX = 0xffffffffn;
@@ -87,7 +88,7 @@ interface Meta {
 const has = (m: Meta, f: KfuncFlag): boolean => m.flags.includes(f);
 const isRelease = (m: Meta): boolean => has(m, "KF_RELEASE");
 const isTrustedArgs = (m: Meta): boolean => has(m, "KF_TRUSTED_ARGS") || isRelease(m);
-const isNullReg = (r: Reg): boolean => r.type === "scalar" && isConst(r) && r.varOff.value === 0n;
+const isNullReg = (r: Reg): boolean => r.type === "scalar" && isZero(r);
 
 /** What the kernel's verifier does not model here: refused with a clear message instead of guessed at. */
 function unmodelled(name: string, what: string): Reject {
@@ -262,7 +263,7 @@ function checkArgRegOff(regno: number, reg: Reg, release: boolean): void {
   const ptrOff = (fixedOk: boolean): void => {
     if (reg.off < 0) throw new Reject(`negative offset ${name} ptr R${regno} off=${reg.off} disallowed`);
     if (!fixedOk && reg.off) throw new Reject(`dereference of modified ${name} ptr R${regno} off=${reg.off} disallowed`);
-    if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`variable ${name} access var_off=${tnumStr(reg.varOff)} disallowed`);
+    if (!isZero(reg)) throw new Reject(`variable ${name} access var_off=${tnumStr(reg.varOff)} disallowed`);
   };
   if (release) {
     if (reg.off) throw new Reject(`R${regno} must have zero offset when passed to release func or trusted arg to kfunc`, 22);
@@ -309,14 +310,14 @@ function checkKfuncArgs(env: Env, m: Meta): void {
         if (m.argConst !== undefined) throw new Reject("verifier internal error: only one constant argument permitted", 14);
         if (!isConst(reg)) throw new Reject(`R${regno} must be a known constant`, 22);
         markChainPrecision(env, regno);
-        m.argConst = reg.varOff.value;
+        m.argConst = uconstOf(reg);
       } else if (p.name === "rdonly_buf_size") { m.r0Rdonly = true; retBufSz = true; }
       else if (p.name === "rdwr_buf_size") retBufSz = true;
       if (retBufSz) {
         if (m.r0Size) throw new Reject("2 or more rdonly/rdwr_buf_size parameters for kfunc", 22, true);
         if (!isConst(reg)) throw new Reject(`R${regno} is not a const`, 22);
-        if (reg.varOff.value > U32_MAX) throw new Reject(`R${regno} rdonly/rdwr_buf_size exceeds u32 max`, 22);
-        m.r0Size = Number(reg.varOff.value);
+        if (uconstOf(reg) > U32_MAX) throw new Reject(`R${regno} rdonly/rdwr_buf_size exceeds u32 max`, 22);
+        m.r0Size = Number(uconstOf(reg));
         markChainPrecision(env, regno);
       }
       continue;
@@ -426,7 +427,7 @@ function checkKfuncArgs(env: Env, m: Meta): void {
         if (paramHasSuffix(sizeParam.name, "__szk")) {
           if (m.argConst !== undefined) throw new Reject("verifier internal error: only one constant argument permitted", 14);
           if (!isConst(sizeReg)) throw new Reject(`R${regno + 1} must be a known constant`, 22);
-          m.argConst = sizeReg.varOff.value;
+          m.argConst = uconstOf(sizeReg);
         }
         i++;
         break;
@@ -486,9 +487,9 @@ function checkKfuncMemSizeReg(env: Env, sizeRegno: number): void {
   if (mem.maybeNull) R[memRegno] = { ...mem, maybeNull: false };
   try {
     for (const write of [false, true]) {
-      if (size.smin < 0n) throw new Reject(`R${sizeRegno} min value is negative, either use unsigned or 'var &= const'`);
-      if (size.umax >= 1n << 29n) throw new Reject(`R${sizeRegno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-      checkHelperMem(env, memRegno, Number(size.umax), write, true, false);
+      if (sminOf(size) < 0n) throw new Reject(`R${sizeRegno} min value is negative, either use unsigned or 'var &= const'`);
+      if (umaxOf(size) >= 1n << 29n) throw new Reject(`R${sizeRegno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+      checkHelperMem(env, memRegno, Number(umaxOf(size)), write, true, false);
       markChainPrecision(env, sizeRegno);
     }
   } finally { R[memRegno] = saved; }
@@ -500,7 +501,7 @@ function checkConstStr(env: Env, regno: number, reg: Reg): void {
   if (!map || !(map.readOnly || (map.flags & 0x80))) throw new Reject(`R${regno} does not point to a readonly map'`, 13);
   if (!isConst(reg)) throw new Reject(`R${regno} is not a constant address'`, 13);
   if (map.type !== "array" || map.maxEntries !== 1) throw new Reject("no direct value access support for this map type", 13);
-  const off = reg.off + Number(reg.varOff.value);
+  const off = reg.off + Number(constOf(reg));
   if (off < 0 || off >= map.valueSize) throw new Reject(`invalid access to map value, value_size=${map.valueSize} off=${off} size=${map.valueSize - off}`, 13);
   const bytes = map.initialValue;
   if (bytes && !bytes.subarray(off, map.valueSize).includes(0)) throw new Reject("string is not zero-terminated", 22);

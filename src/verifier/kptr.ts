@@ -9,6 +9,7 @@ import { type Env, Reject, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import type { KptrField } from "./map-fields.js";
 import { isConst } from "./scalar.js";
+import { constOf, isZero, sminOf, uconstOf, umaxOf } from "./scalar-read.js";
 import { type Reg, TF } from "./state.js";
 import { tnumStr } from "./tnum.js";
 import { btfOf, btfPtr, inRcuCs } from "./btf-ptr.js";
@@ -33,11 +34,11 @@ export function checkKptrOverlap(env: Env, reg: Reg, off: number, size: number, 
   const kptrs = env.opts.fields[reg.map]?.kptrs;
   if (!kptrs) return;
   for (const f of kptrs) {
-    if (!(reg.smin + BigInt(off) < BigInt(f.off + 8) && BigInt(f.off) < reg.umax + BigInt(off + size))) continue;
+    if (!(sminOf(reg) + BigInt(off) < BigInt(f.off + 8) && BigInt(f.off) < umaxOf(reg) + BigInt(off + size))) continue;
     const name = fieldName(f);
     if (!direct) throw new Reject(`${name} cannot be accessed indirectly by helper`);
     if (!isConst(reg)) throw new Reject(`${name} access cannot have variable offset`);
-    const at = BigInt(off) + reg.varOff.value;
+    const at = BigInt(off) + uconstOf(reg);
     if (BigInt(f.off) !== at) throw new Reject(`${name} access misaligned expected=${f.off} off=${at}`);
     if (size !== 8) throw new Reject(`${name} access size must be BPF_DW`);
   }
@@ -77,7 +78,7 @@ export function checkKptrAccess(env: Env, f: KptrField, cls: "ldx" | "stx" | "st
   }
   if (cls === "stx") {
     const v = R[valueRegno]!;
-    if (!(v.type === "scalar" && isConst(v) && v.varOff.value === 0n)) kptrMatchType(env, f, v, valueRegno);
+    if (!(v.type === "scalar" && isZero(v))) kptrMatchType(env, f, v, valueRegno);
     return;
   }
   if (imm) throw new Reject(`BPF_ST imm must be 0 when storing to kptr at off=${f.off}`);
@@ -96,7 +97,7 @@ export function kptrMatchType(env: Env, f: KptrField, reg: Reg, regno: number): 
   const rbtf = btfOf(env, reg);
   const regName = rbtf ? typeName(rbtf, reg.btfId) : "";
   if (reg.off < 0) throw new Reject(`negative offset ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed`);
-  if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+  if (!isZero(reg)) throw new Reject(`variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
   if (!target || !rbtf || rbtf !== target.btf || !structIdsMatch(rbtf, reg.btfId, reg.off, target.id, f.kind !== "unref", true)) throw bad(regName);
 }
 
@@ -106,7 +107,7 @@ export function kptrXchgDest(env: Env, regno: number, reg: Reg): KptrField {
   if (!isConst(reg)) throw new Reject(`R${regno} doesn't have constant offset. kptr has to be at the constant offset`, 22);
   const kptrs = env.opts.fields[reg.map]?.kptrs;
   if (!kptrs?.length) throw new Reject(`R${regno} has no valid kptr`, 22);
-  const off = reg.off + Number(reg.varOff.value);
+  const off = reg.off + Number(constOf(reg));
   const f = kptrs.find((k) => k.off === off);
   if (!f) throw new Reject(`off=${off} doesn't point to kptr`, 13);
   if (f.kind !== "ref" && f.kind !== "percpu") throw new Reject(`off=${off} kptr isn't referenced kptr`, 13);
