@@ -17,6 +17,12 @@ import { loadObject } from "../src/elf/index.js";
 import type { Program } from "../src/program/program.js";
 import { resolveSection } from "../src/progtypes/index.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
+import { bundledTarget } from "../src/load/node.js";
+import { adjustMaps } from "../test/support/corpus.js";
+
+const target = bundledTarget();
+/** Programs whose relocations (CO-RE, externs, kfuncs) all resolved, so bpfkit could go on to verify them. */
+let relocatedFully = 0;
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..");
 const args = process.argv.slice(2);
@@ -44,31 +50,21 @@ interface Row {
 /** Group a bpfkit message into a reason class: the feature named, numbers and names blurred. */
 function reasonOf(message: string): string {
   const m = message.replace(/\s+/g, " ");
+  // first: the unknown-section message lists the known sections (struct_ops, ...)
+  if (/unknown (program )?section|names no program type/i.test(m)) {
+    const sec = /section '([^']*)'/.exec(m)?.[1] ?? "";
+    return `unknown section${sec.startsWith("?") ? " ('?' prefix: not autoloaded by libbpf)" : ""}`;
+  }
   if (/CO-RE relocation/i.test(m)) return "CO-RE relocation";
   if (/kfunc/i.test(m)) return "kfunc or extern function";
   if (/extern variable|\.ksyms|\.kconfig/i.test(m)) return "extern variable (.ksyms/.kconfig)";
   if (/struct_ops/i.test(m)) return "struct_ops";
   if (/arena|addr_space/i.test(m)) return "arena";
-  if (/unknown (program )?section/i.test(m)) {
-    const sec = /section '([^']*)'/.exec(m)?.[1] ?? "";
-    return `unknown section${sec.startsWith("?") ? " ('?' prefix: not autoloaded by libbpf)" : ""}`;
-  }
   return m.replace(/'[^']*'/g, "'…'").replace(/-?\d+/g, "N").slice(0, 100);
 }
 
 function readJson<T>(path: string): T { return JSON.parse(readFileSync(path, "utf8")) as T; }
 
-/** The recorder did to some maps what their loaders do at run time ("map.field=value,..."): do the same. */
-function adjustMaps(p: Program, adjusted: string | undefined): Program {
-  if (!adjusted) return p;
-  const changes = adjusted.split(",").map((kv) => { const [lhs, v] = kv.split("="); const dot = lhs!.lastIndexOf("."); return { map: lhs!.slice(0, dot), field: lhs!.slice(dot + 1), value: Number(v) }; });
-  const field = { max_entries: "maxEntries", value_size: "valueSize", key_size: "keySize" } as const;
-  return { ...p, maps: p.maps.map((m) => {
-    const out = { ...m };
-    for (const c of changes) if (c.map === m.name && c.field in field) out[field[c.field as keyof typeof field]] = c.value;
-    return out;
-  }) };
-}
 
 function measureObject(set: string, dir: string, object: string, project: string, rows: Row[]): boolean {
   const kfile = join(dir, "kernel", object.replace(/\.bpf\.o$/, ".json"));
@@ -78,7 +74,8 @@ function measureObject(set: string, dir: string, object: string, project: string
     kernel: k.result === "refused" && k.refusedOutsideVerifier ? "refused-outside-verifier" : k.result, answered: false });
   let opened;
   try {
-    opened = loadObject(new Uint8Array(readFileSync(join(dir, object))), { file: object.split("/").pop()!, allowUnsupported: true });
+    // relocated against the bundled BTF and configuration, the ones the kernel's results were recorded with
+    opened = loadObject(new Uint8Array(readFileSync(join(dir, object))), { file: object.split("/").pop()!, allowUnsupported: true, target });
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     for (const k of kernel.programs) {
@@ -96,6 +93,9 @@ function measureObject(set: string, dir: string, object: string, project: string
       rows.push({ ...row, reason: reasonOf(why) });
       continue;
     }
+    // what keeps this program from being used (relocation or extern libbpf refuses, something bpfkit lacks)
+    if (p.unsupported?.length) { rows.push({ ...row, reason: reasonOf(p.unsupported[0]!.what) }); continue; }
+    relocatedFully++;
     const secName = p.section.replace(/^\?/, "");
     const sec = resolveSection(secName);
     if (!sec) { rows.push({ ...row, reason: "unknown section" }); continue; }
@@ -131,6 +131,8 @@ function report(set: string, rows: Row[], objects: number, opened: number): void
   const pct = (a: number, b: number): string => `${a}/${b} (${b ? ((100 * a) / b).toFixed(1) : "0.0"}%)`;
   console.log(`\n== ${set}: ${objects} objects, ${opened} opened by bpfkit; ${rows.length} programs`);
   console.log(`kernel: ${n((r) => r.kernel === "loaded")} loaded, ${n((r) => r.kernel === "refused")} refused by the verifier, ${n((r) => r.kernel === "refused-outside-verifier")} refused outside the verifier (empty log), ${n((r) => r.kernel === "not-prepared")} libbpf could not prepare here, ${n((r) => r.kernel === "recorder-failed")} not recorded`);
+  console.log(`programs with no per-program status (relocations, externs and kfuncs resolved; section known): ${pct(relocatedFully, rows.length)}`);
+  relocatedFully = 0;
   console.log(`programs answered by bpfkit: ${pct(n((r) => r.answered), rows.length)}`);
   console.log(`verdict equal to the kernel's (of ${comparable.length} answered with a kernel verdict): ${pct(equal.length, comparable.length)}`);
   console.log(`  unsafe accepts (kernel's verifier refused, bpfkit accepted): ${unsafe.length}`);

@@ -8,7 +8,8 @@ export * from "./isa/index.js";
 export * from "./program/index.js";
 export { assemble, disassemble, type AssembleOptions, type DisassembleOptions, type Syntax } from "./text/index.js";
 export { loadObject, writeObject, type ElfObject } from "./elf/index.js";
-export { detectKind, loadProgramBytes, pickProgram, type LoadedFile, type LoadOptions, type ProgramFileKind } from "./load/index.js";
+export { detectKind, loadProgramBytes, pickProgram, requireUsable, btfFromBytes, gunzipWithStreams, type LoadedFile, type LoadOptions, type ProgramFileKind } from "./load/index.js";
+export { targetFromBtf, type TargetKernel } from "./elf/target.js";
 
 /** BTF: object, split and vmlinux type information. */
 export * as btf from "./btf/index.js";

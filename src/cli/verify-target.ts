@@ -22,12 +22,14 @@ export interface Target {
   mapFields?: MapFields[];
   funcReturnsScalar?: ReadonlyMap<number, boolean>;
   funcProtos?: ReadonlyMap<number, FuncProto>;
+  /** The program as loaded (for notes on poisoned relocations and the target BTF used). */
+  program?: Program;
 }
 
 export function fromProgram(p: Program): Target {
   // Raw bytecode read leniently is judged slot for slot, as the kernel sees it.
   const insns = p.bytecode ? hexToSlots(toHex(p.bytecode)) : toRawSlots(p.insns);
-  const t: Target = withBtfOptions<Target>(p, { name: p.name, section: p.section, insns, maps: p.maps, license: p.license });
+  const t: Target = withBtfOptions<Target>(p, { name: p.name, section: p.section, insns, maps: p.maps, license: p.license, program: p });
   if (p.lines) t.lines = p.lines;
   if (p.btf?.funcInfo?.length) t.hasFuncInfo = true;
   return t;

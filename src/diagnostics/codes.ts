@@ -60,6 +60,11 @@ export const DIAGNOSTIC_CODES = {
   BK4012: { severity: "error", message: "cannot write the object: {reason}" },
   BK4013: { severity: "warning", message: "{what} ignored: {reason}" },
 
+  // BK41xx: target BTF, CO-RE relocation, externs (src/btf, src/elf/core-relocate.ts, src/elf/externs.ts, src/load/target-*.ts)
+  BK4101: { severity: "error", message: "cannot use {file} as target BTF: {reason}" },
+  BK4102: { severity: "error", message: "program '{name}' cannot be used: {reason}" },
+  BK4103: { severity: "error", message: "cannot use {file} as kernel configuration: {reason}" },
+
   // BK5xxx: runtime and interpreter (src/runtime)
   BK5001: { severity: "error", message: "the runtime cannot execute {form}: {why}" },
   BK5002: { severity: "error", message: "jump target {target} is outside the program (pc 0 to {last})" },

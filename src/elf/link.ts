@@ -4,12 +4,19 @@
 // - R_BPF_64_32 on a call: a bpf-to-bpf call; the callee (a .text function) is appended after the
 //   program once, depth first in the order calls are met, and imm becomes pc-relative in the final program.
 // - Calls with src=1 and no relocation target the same section (imm already relative to it).
-// - Externs (.ksyms, kfuncs, .kconfig) and CO-RE relocations are reported by name, never guessed.
+// - Externs (externs.ts): a .kconfig variable is a src=2 lddw into the .kconfig map; a typed .ksyms
+//   variable a src=3 lddw of its target BTF id; a typeless one its address; a kfunc call src=2 with the
+//   target BTF id (a weak kfunc that is missing becomes libbpf's `call 2002000000+N`).
+// - __arena globals (.addr_space.1) are src=2 lddws into the object's arena map.
+// CO-RE relocations were applied to the section code before linking (core-relocate.ts); the linker
+// carries their reports and failures to each program that includes the function.
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { type Instruction, OPCODE_CALL, OPCODE_LDDW } from "../isa/index.js";
-import type { SourceLine } from "../program/index.js";
-import { type Btf, typeById } from "../btf/btf.js";
+import type { ProgramIssue, SourceLine } from "../program/index.js";
+import type { Btf } from "../btf/btf.js";
 import type { BtfExt } from "../btf/btf-ext.js";
+import type { CoreRelocationReport, FunctionCore } from "./core-relocate.js";
+import type { ExternDesc, Externs } from "./externs.js";
 import { isDataSectionName, type ObjectMap } from "./maps.js";
 import { type ElfFile, type ElfSection, R_BPF, SHF, SHN_UNDEF, STT } from "./reader.js";
 
@@ -33,15 +40,16 @@ export type Fixup =
   | { kind: "map"; map: ObjectMap }
   | { kind: "data"; map: ObjectMap; offset: number }
   | { kind: "call" | "func"; sectionIndex: number; slot: number }
-  | { kind: "unsupported"; what: string };
+  | { kind: "extern"; ext: ExternDesc }
+  | { kind: "unsupported"; what: string; refused?: boolean };
 
 /** Fixups by section index, then by slot. */
 export type Fixups = Map<number, Map<number, Fixup>>;
 
-const CORE_KINDS = ["field_byte_offset", "field_byte_size", "field_exists", "field_signed", "field_lshift_u64", "field_rshift_u64",
-  "type_id_local", "type_id_target", "type_exists", "type_size", "enumval_exists", "enumval_value", "type_matches"];
+/** Poisoned call for a weak kfunc the target lacks (libbpf's POISON_CALL_KFUNC_BASE + extern index). */
+export const KFUNC_POISON_BASE = 2002000000;
 
-export function collectFixups(elf: ElfFile, code: Map<number, SectionCode>, maps: ObjectMap[], btf: Btf | undefined, btfExt: BtfExt | undefined): Fixups {
+export function collectFixups(elf: ElfFile, code: Map<number, SectionCode>, maps: ObjectMap[], externs: Externs): Fixups {
   const all: Fixups = new Map();
   for (const [index, sc] of code) {
     const fixups = new Map<number, Fixup>();
@@ -59,7 +67,7 @@ export function collectFixups(elf: ElfFile, code: Map<number, SectionCode>, maps
       const target = sym.shndx < elf.sections.length ? elf.sections[sym.shndx] : undefined;
       if (rel.type === R_BPF.R64_64) {
         if (insn!.opcode !== OPCODE_LDDW) bad(`R_BPF_64_64 at ${sc.section.name}+${rel.offset} is not on an lddw (opcode 0x${insn!.opcode.toString(16)})`);
-        if (sym.shndx === SHN_UNDEF) { fixups.set(slot, { kind: "unsupported", what: `extern variable '${sym.name}' (.ksyms/.kconfig)` }); continue; }
+        if (sym.shndx === SHN_UNDEF) { fixups.set(slot, externFixup(externs, sym.index, sym.name)); continue; }
         if (!target) bad(`symbol '${sym.name}' is in section ${sym.shndx}, which does not exist`);
         if (target!.name === ".maps" || target!.name === "maps") {
           const offset = sym.value + (sym.type === STT.SECTION ? insn!.imm : 0);
@@ -73,6 +81,10 @@ export function collectFixups(elf: ElfFile, code: Map<number, SectionCode>, maps
           const offset = sym.value + insn!.imm;
           if (offset < 0 || offset >= map!.size) bad(`offset ${offset} of '${sym.name}' is outside ${target!.name} (${map!.size} bytes)`);
           fixups.set(slot, { kind: "data", map: map!, offset });
+        } else if (target!.name === ARENA_SEC) {
+          const map = maps.find((m) => m.spec.type === "arena");
+          if (!map) bad(`__arena variable '${sym.name}' is used, but the object declares no arena map in .maps`);
+          fixups.set(slot, { kind: "data", map: map!, offset: sym.value + insn!.imm });
         } else if (target!.flags & SHF.EXECINSTR) {
           fixups.set(slot, { kind: "func", sectionIndex: sym.shndx, slot: (sym.value + insn!.imm) / 8 });
         } else {
@@ -80,7 +92,7 @@ export function collectFixups(elf: ElfFile, code: Map<number, SectionCode>, maps
         }
       } else if (rel.type === R_BPF.R64_32) {
         if (insn!.opcode !== OPCODE_CALL) bad(`R_BPF_64_32 at ${sc.section.name}+${rel.offset} is not on a call (opcode 0x${insn!.opcode.toString(16)})`);
-        if (sym.shndx === SHN_UNDEF) { fixups.set(slot, { kind: "unsupported", what: `kfunc or extern function '${sym.name}'` }); continue; }
+        if (sym.shndx === SHN_UNDEF) { fixups.set(slot, externFixup(externs, sym.index, sym.name)); continue; }
         if (!target || !(target.flags & SHF.EXECINSTR)) bad(`call target '${sym.name}' is not in a code section`);
         fixups.set(slot, { kind: "call", sectionIndex: sym.shndx, slot: sym.value / 8 + insn!.imm + 1 });
       } else if (rel.type === R_BPF.ABS64 || rel.type === R_BPF.ABS32 || rel.type === R_BPF.NODYLD32) {
@@ -93,12 +105,17 @@ export function collectFixups(elf: ElfFile, code: Map<number, SectionCode>, maps
     sc.bySlot.forEach((insn, slot) => {
       if (insn && insn.opcode === OPCODE_CALL && insn.src === 1 && !fixups.has(slot)) fixups.set(slot, { kind: "call", sectionIndex: index, slot: slot + insn.imm + 1 });
     });
-    for (const relo of btfExt?.coreRelos.get(sc.section.name) ?? []) {
-      const type = btf ? typeById(btf, relo.typeId, "CO-RE relocation").name : `#${relo.typeId}`;
-      fixups.set(relo.insnOff / 8, { kind: "unsupported", what: `CO-RE relocation ${CORE_KINDS[relo.kind] ?? relo.kind} of '${type}' (access ${relo.accessStr})` });
-    }
   }
   return all;
+}
+
+/** The section libbpf maps onto the arena map (`__arena` globals). */
+export const ARENA_SEC = ".addr_space.1";
+
+function externFixup(externs: Externs, symIndex: number, name: string): Fixup {
+  const ext = externs.bySymbol.get(symIndex);
+  if (!ext) return { kind: "unsupported", what: `extern '${name}' ${externs.problems[0] ?? "has no BTF description"}`, refused: true };
+  return { kind: "extern", ext };
 }
 
 export interface LinkedProgram {
@@ -107,17 +124,35 @@ export interface LinkedProgram {
   lines: SourceLine[];
   funcInfo?: Uint8Array;
   lineInfo?: Uint8Array;
-  unsupported: string[];
+  /** What keeps this program from loading (pc in the linked program). */
+  unsupported: ProgramIssue[];
+  /** Its CO-RE relocations, pcs rebased to the linked program. */
+  relocations: CoreRelocationReport[];
+  /** The externs it references. */
+  externs: ExternDesc[];
+}
+
+export interface LinkContext {
+  code: Map<number, SectionCode>;
+  fixups: Fixups;
+  objectMaps: ObjectMap[];
+  btf: Btf | undefined;
+  btfExt: BtfExt | undefined;
+  core: Map<ElfFunction, FunctionCore>;
+  /** The .kconfig map (an ObjectMap of kind data), when the object has kconfig externs. */
+  kconfigMap?: ObjectMap;
 }
 
 interface Placed { fn: ElfFunction; at: number /* final slot */; index: number /* in the output array */ }
 
 /** Link one program: its code, then every subprogram it reaches, depth first (libbpf's order). */
-export function linkProgram(main: ElfFunction, code: Map<number, SectionCode>, fixups: Fixups, objectMaps: ObjectMap[], btf: Btf | undefined, btfExt: BtfExt | undefined): LinkedProgram {
+export function linkProgram(main: ElfFunction, ctx: LinkContext): LinkedProgram {
+  const { code, fixups, objectMaps, btf, btfExt } = ctx;
   const out: Instruction[] = [];
   let slots = 0;
   const placed: Placed[] = [];
-  const unsupported: string[] = [];
+  const unsupported: ProgramIssue[] = [];
+  const usedExterns = new Set<ExternDesc>();
   const pendingMaps: { index: number; map: ObjectMap; offset?: number }[] = [];
 
   const place = (fn: ElfFunction): Placed => {
@@ -150,8 +185,12 @@ export function linkProgram(main: ElfFunction, code: Map<number, SectionCode>, f
       if (!insn) continue;
       const f = table.get(s);
       const here = out[index]!;
-      if (f?.kind === "unsupported") unsupported.push(`${f.what} at pc ${finalSlot}`);
-      else if (f?.kind === "map") { here.src = 1; pendingMaps.push({ index, map: f.map }); }
+      if (f?.kind === "unsupported") unsupported.push({ what: f.what, pc: finalSlot, ...(f.refused ? { refusedByLibbpf: true as const } : {}) });
+      else if (f?.kind === "extern") {
+        usedExterns.add(f.ext);
+        const problem = applyExtern(here, f.ext, pendingMaps, index, ctx.kconfigMap);
+        if (problem) unsupported.push({ what: problem, pc: finalSlot, refusedByLibbpf: true });
+      } else if (f?.kind === "map") { here.src = 1; pendingMaps.push({ index, map: f.map }); }
       else if (f?.kind === "data") { here.src = 2; pendingMaps.push({ index, map: f.map, offset: f.offset }); }
       else if (f?.kind === "call" || f?.kind === "func") {
         // A call inside the function itself (hand-written code with one symbol) needs no fixup.
@@ -175,6 +214,17 @@ export function linkProgram(main: ElfFunction, code: Map<number, SectionCode>, f
 
   process(place(main));
 
+  // CO-RE reports and failures of every placed function, at their final pcs.
+  const relocations: CoreRelocationReport[] = [];
+  for (const p of placed) {
+    const c = ctx.core.get(p.fn);
+    if (!c) continue;
+    const pcOf = (slot: number) => slot - p.fn.start + p.at;
+    for (const r of c.reports) relocations.push({ ...r, pc: pcOf(r.pc) });
+    for (const e of c.errors) unsupported.push({ what: e.what, pc: pcOf(e.slot), refusedByLibbpf: true });
+  }
+  relocations.sort((a, b) => a.pc - b.pc);
+
   // Program maps: those referenced, in object order, then the maps their initial slots name.
   const used = new Set(pendingMaps.map((m) => m.map));
   for (const m of [...used]) for (const s of m.spec.initialSlots ?? []) {
@@ -190,9 +240,41 @@ export function linkProgram(main: ElfFunction, code: Map<number, SectionCode>, f
     insn.imm64 = hi | BigInt(idx);
   }
 
-  const result: LinkedProgram = { insns: out, maps, lines: [], unsupported };
+  const result: LinkedProgram = { insns: out, maps, lines: [], unsupported, relocations, externs: [...usedExterns].sort((a, b) => a.index - b.index) };
   if (btf && btfExt) rebaseInfo(result, placed, code, btf, btfExt);
   return result;
+}
+
+/**
+ * Patch one extern reference (bpf_object__relocate_data's RELO_EXTERN_LD64 / RELO_EXTERN_CALL); returns a
+ * problem when the extern cannot be resolved and libbpf would refuse the object.
+ */
+function applyExtern(insn: Instruction, ext: ExternDesc, pendingMaps: { index: number; map: ObjectMap; offset?: number }[], index: number, kconfigMap: ObjectMap | undefined): string | undefined {
+  if (ext.problem) return ext.problem;
+  if (insn.opcode === OPCODE_CALL) {
+    if (ext.type !== "ksym" || !ext.ksym?.isFunc) return `call to extern '${ext.name}', which is not a kfunc`;
+    if (ext.resolved) { insn.src = 2; insn.imm = ext.kernelBtfId!; insn.off = 0; }
+    else { insn.src = 0; insn.dst = 0; insn.off = 0; insn.imm = KFUNC_POISON_BASE + ext.index; }
+    return undefined;
+  }
+  if (ext.type === "kcfg") {
+    if (!kconfigMap) return `extern '${ext.name}' has no .kconfig map`;
+    insn.src = 2;
+    pendingMaps.push({ index, map: kconfigMap, offset: ext.kcfg!.dataOff });
+    return undefined;
+  }
+  if (ext.ksym && (ext.ksym.typeId !== 0 || ext.ksym.isFunc) && ext.resolved) {
+    // typed ksym (or a kfunc's address): BPF_PSEUDO_BTF_ID, imm = BTF id, second imm = BTF object fd (0: vmlinux)
+    insn.src = 3;
+    insn.imm = ext.kernelBtfId!;
+    insn.imm64 = BigInt(ext.kernelBtfId!);
+    return undefined;
+  }
+  const addr = ext.addr ?? 0n;
+  insn.src = 0;
+  insn.imm64 = BigInt.asUintN(64, addr);
+  insn.imm = Number(BigInt.asIntN(32, addr));
+  return undefined;
 }
 
 /** func_info/line_info of each placed function, rebased to final slots (kernel wants insn indexes). */

@@ -55,7 +55,7 @@ export function collectMaps(elf: ElfFile, btf: Btf | undefined, objectName: stri
     const readOnly = !(sec.flags & SHF.WRITE);
     const spec: MapSpec = {
       name: internalMapName(objectName, sec.name), type: "array", keySize: 4, valueSize: sec.size, maxEntries: 1,
-      flags: (readOnly ? BPF_F_RDONLY_PROG : 0) | BPF_F_MMAPABLE, initialValue: sec.data.slice(),
+      flags: (readOnly ? BPF_F_RDONLY_PROG : 0) | BPF_F_MMAPABLE, initialValue: new Uint8Array(sec.data),
     };
     if (readOnly) spec.readOnly = true;
     const datasec = btf?.types.find((t) => t.kind === BTF_KIND.DATASEC && t.name === sec.name);
@@ -100,6 +100,18 @@ function uintField(btf: Btf, t: BtfType, member: string, mapName: string): numbe
   return arr.array!.nelems;
 }
 
+/** `__ulong(name, N)` is a single-value enum (libbpf's get_map_field_long); `__uint()` works too. */
+function longField(btf: Btf, t: BtfType, member: string, mapName: string): number {
+  const e = skipModifiers(btf, t.sizeOrType);
+  if (e.kind === BTF_KIND.PTR) return uintField(btf, t, member, mapName);
+  if ((e.kind !== BTF_KIND.ENUM && e.kind !== BTF_KIND.ENUM64) || e.vlen !== 1) {
+    throw new BpfkitError(diag("BK4006", { name: mapName, reason: `member '${member}' is not declared with __uint() or __ulong()` }, { section: ".maps" }));
+  }
+  const v = e.enumValues![0]!.value;
+  // an enum's 32-bit value is sign-extended to 64 bits, as libbpf reads it
+  return Number(e.kind === BTF_KIND.ENUM ? BigInt.asUintN(64, BigInt.asIntN(32, v)) : BigInt.asUintN(64, v));
+}
+
 /** Parse one BTF map definition struct (libbpf parse_btf_map_def). */
 function btfMapDef(btf: Btf, structId: number, name: string, depth: number): { spec: MapSpec; valuesBitOffset?: number } {
   const st = skipModifiers(btf, structId);
@@ -114,7 +126,7 @@ function btfMapDef(btf: Btf, structId: number, name: string, depth: number): { s
       case "map_flags": spec.flags = uintField(btf, mt, m.name, name); break;
       case "key_size": spec.keySize = uintField(btf, mt, m.name, name); break;
       case "value_size": spec.valueSize = uintField(btf, mt, m.name, name); break;
-      case "map_extra": spec.extra = uintField(btf, mt, m.name, name); break;
+      case "map_extra": spec.extra = longField(btf, mt, m.name, name); break;
       case "numa_node": uintField(btf, mt, m.name, name); break;
       case "pinning": {
         const v = uintField(btf, mt, m.name, name);

@@ -172,6 +172,8 @@ export interface ProgLoadAttr {
   funcInfoRecSize?: number;
   lineInfo?: Uint8Array;
   lineInfoRecSize?: number;
+  /** Kernel BTF id of the attach target (tracing, LSM, iterators). */
+  attachBtfId?: number;
 }
 
 export interface ProgLoadResult {
@@ -217,6 +219,7 @@ export function progLoadRaw(a: ProgLoadAttr): ProgLoadResult {
       u32(v, 104, a.lineInfo.length / (a.lineInfoRecSize ?? 16));
     }
   }
+  u32(v, 108, a.attachBtfId ?? 0);
   const r = callRaw(Cmd.PROG_LOAD);
   const logTrueSize = attrView.getUint32(140, true);
   return { fd: r >= 0 ? r : -1, errno: r >= 0 ? 0 : -r, log: logBuf ? cText(logBuf) : "", logTrueSize };

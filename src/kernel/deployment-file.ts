@@ -6,7 +6,7 @@
 import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { BpfkitError, diag } from "../diagnostics/index.js";
-import { loadPrograms, pickProgram } from "../load/node.js";
+import { loadPrograms, pickProgram, type TargetOptions } from "../load/node.js";
 import type { Program } from "../program/index.js";
 import type { TypeOption } from "../elf/type-choice.js";
 import { tailCallTargets, type AttachSpec, type DeployProgram } from "./deploy.js";
@@ -18,7 +18,7 @@ export interface DeploymentFile {
   programs: DeployProgram[];
 }
 
-export async function readDeploymentFile(path: string, type?: TypeOption): Promise<DeploymentFile> {
+export async function readDeploymentFile(path: string, type?: TypeOption, target: TargetOptions = { forKernel: true }): Promise<DeploymentFile> {
   let json: unknown;
   try {
     json = JSON.parse(readFileSync(path, "utf8"));
@@ -37,7 +37,7 @@ export async function readDeploymentFile(path: string, type?: TypeOption): Promi
     if (!attach || typeof attach !== "object" || !TYPES.has(String(attach.type))) bad(`programs[${i}]: \`attach.type\` must be one of ${[...TYPES].join(", ")}`);
     const file = resolve(dirname(path), e.file as string);
     const t = typeof e.type === "string" ? e.type : type;
-    const programs = await loadPrograms(file, t !== undefined ? { type: t } : {});
+    const programs = await loadPrograms(file, { ...target, ...(t !== undefined ? { type: t } : {}) });
     out.programs.push({ program: pickProgram(programs, file, typeof e.program === "string" ? e.program : undefined), attach: attach!, objectPrograms: programs });
   }
   // Tail-call targets named by prog_array slots (and not listed themselves) are loaded too, unattached.

@@ -9,6 +9,8 @@ import { btfLoad, mapUpdate, progInfo, progLoadRaw, type ProgLoadAttr } from "./
 import { ERRNO, KernelError } from "./errors.js";
 import { createMap, type KernelMap, u32Key } from "./maps.js";
 import { closeFd } from "./sys.js";
+import { attachBtfIdOf, attachTargetOf } from "./attach-btf.js";
+import { resolveTarget } from "../load/target-node.js";
 
 export interface KernelLoadOptions {
   /**
@@ -201,6 +203,16 @@ export interface ProgramLoadAttempt {
 }
 
 /**
+ * attach_btf_id for BTF-attached programs (tp_btf, fentry/fexit, lsm, iter), in the BTF the program was
+ * relocated against (for a deploy, the running kernel's), else the running kernel's own.
+ */
+function attachBtfIdFor(program: Program): number {
+  if (!attachTargetOf(program.section)) return 0;
+  const btf = program.targetBtfSource ? program.targetBtf : undefined;
+  return attachBtfIdOf(program.section, btf ?? resolveTarget({ forKernel: true }).btf());
+}
+
+/**
  * The one way bpfkit hands a Program to the kernel, as libbpf would: the object's BTF (with func and line
  * info, so global functions and bpf_loop callbacks verify and the log carries `; source @ file:line`),
  * maps created with their BTF key/value types and initial contents (`.rodata` frozen), map references
@@ -236,6 +248,9 @@ export function attemptProgramLoad(program: Program, options: KernelLoadOptions 
       progType: kind.progType, insns, license: options.licenseAsWritten ? program.license : program.license || "GPL", name: program.name,
       expectedAttachType: kind.expectedAttachType, progFlags: kind.progFlags,
     };
+    const attachBtfId = attachBtfIdFor(program);
+    if (attachBtfId > 0) attr.attachBtfId = attachBtfId;
+    else if (attachBtfId < 0) warnings.push(`the kernel's BTF has no ${attachTargetOf(program.section)!.name} to attach '${program.section}' to`);
     if (btfFd > 0 && program.btf) {
       attr.btfFd = btfFd;
       if (program.btf.funcInfo) { attr.funcInfo = program.btf.funcInfo; attr.funcInfoRecSize = program.btf.funcInfoRecSize ?? 8; }

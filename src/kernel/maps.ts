@@ -29,6 +29,25 @@ function kernelMapType(spec: MapSpec): number {
   return t;
 }
 
+/**
+ * The max_entries libbpf creates a map with: a perf_event_array of 0 entries gets one per possible CPU
+ * (map_set_def_max_entries); a ring buffer's size is rounded up to a power-of-2 number of pages
+ * (adjust_ringbuf_sz).
+ */
+export function libbpfMaxEntries(spec: MapSpec): number {
+  if (spec.type === "perf_event_array" && spec.maxEntries === 0) return possibleCpus();
+  if ((spec.type === "ringbuf" || spec.type === "user_ringbuf") && spec.maxEntries > 0) {
+    const page = 4096;
+    if (spec.maxEntries % page === 0 && Number.isInteger(Math.log2(spec.maxEntries / page))) return spec.maxEntries;
+    for (let mul = 1; mul * page <= 0xffffffff; mul *= 2) if (mul * page > spec.maxEntries) return mul * page;
+  }
+  return spec.maxEntries;
+}
+
+/** Map types libbpf creates without BTF key/value ids (bpf_object__create_map). */
+export const MAPS_WITHOUT_BTF: ReadonlySet<string> = new Set(["perf_event_array", "cgroup_array", "stack_trace", "array_of_maps", "hash_of_maps", "devmap", "devmap_hash",
+  "cpumap", "xskmap", "sockmap", "sockhash", "queue", "stack", "arena"]);
+
 /** Create one map (and its inner template, closed once the outer map exists). */
 export function createMap(spec: MapSpec, options: CreateMapOptions = {}): KernelMap {
   const mapType = kernelMapType(spec);
@@ -36,12 +55,12 @@ export function createMap(spec: MapSpec, options: CreateMapOptions = {}): Kernel
   try {
     if (spec.inner) innerFd = createMap(spec.inner).fd;
     const base = {
-      mapType, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: spec.maxEntries, flags: spec.flags,
+      mapType, keySize: spec.keySize, valueSize: spec.valueSize, maxEntries: libbpfMaxEntries(spec), flags: spec.flags,
       innerMapFd: innerFd, name: spec.name, ...(spec.extra !== undefined ? { mapExtra: BigInt(spec.extra) } : {}),
     };
     let fd: number;
     let btfRefused: string | undefined;
-    const withBtf = options.btfFd !== undefined && options.btfFd > 0 && (spec.btfKeyTypeId || spec.btfValueTypeId);
+    const withBtf = options.btfFd !== undefined && options.btfFd > 0 && (spec.btfKeyTypeId || spec.btfValueTypeId) && !MAPS_WITHOUT_BTF.has(spec.type);
     try {
       fd = mapCreate(withBtf ? { ...base, btfFd: options.btfFd!, btfKeyTypeId: spec.btfKeyTypeId ?? 0, btfValueTypeId: spec.btfValueTypeId ?? 0 } : base);
     } catch (err) {

@@ -7,6 +7,7 @@ import { readBundles, type BundleProgram, type Program } from "../program/index.
 import { assemble } from "../text/index.js";
 import { loadObject } from "../elf/index.js";
 import { checkChoiceNames, chosenType, normalizeTypeChoice, type TypeOption } from "../elf/type-choice.js";
+import type { TargetKernel } from "../elf/target.js";
 
 export type ProgramFileKind = "asm" | "bundle" | "bin" | "elf";
 
@@ -20,8 +21,10 @@ export interface LoadOptions {
   syntax?: "llvm" | "mnemonic" | "auto";
   /** Raw bytecode (bundle, .bin): accept invalid encodings and keep the bytes for the verifier (see Program.bytecode). */
   lenient?: boolean;
-  /** ELF: list what bpfkit cannot load in `unsupported` instead of failing (programs using it are left out). */
+  /** Kept for compatibility: ELF programs bpfkit cannot load are always returned, each with its `unsupported` list. */
   allowUnsupported?: boolean;
+  /** ELF: the kernel to relocate for (CO-RE, externs); asked only when the object needs one. */
+  target?: TargetKernel | (() => TargetKernel | undefined);
 }
 
 export interface LoadedFile {
@@ -31,6 +34,8 @@ export interface LoadedFile {
   extras: Record<string, unknown>[];
   /** ELF-only: what the object uses that bpfkit does not support (reported, never silently mis-loaded). */
   unsupported: string[];
+  /** ELF-only: the target kernel the object was relocated for, when it needed one. */
+  target?: string;
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -82,9 +87,10 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
       break;
     }
     case "elf": {
-      const obj = loadObject(bytes, { file, ...(choice ? { type: choice } : {}), ...(options.allowUnsupported ? { allowUnsupported: true } : {}) });
+      const obj = loadObject(bytes, { file, ...(choice ? { type: choice } : {}), ...(options.target ? { target: options.target } : {}) });
       result.programs = obj.programs;
       result.unsupported = obj.unsupported;
+      if (obj.target) result.target = obj.target;
       break;
     }
   }
@@ -103,15 +109,27 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
 
 /**
  * The program a command works on: the one named, else the only one libbpf would load by default
- * (`SEC("?...")` programs are left out unless named). With `needType` (verify, run, deploy), a program
- * whose section names no known type is an error carrying the loader's hint (`--type NAME=xdp`).
+ * (`SEC("?...")` programs are left out unless named). With `needType` (verify, run, deploy; the default),
+ * a program whose section names no known type is an error carrying the loader's hint (`--type NAME=xdp`).
+ * A program whose `unsupported` list is not empty is refused with its reasons (BK4102), unless
+ * `allowUnsupported` (disassembly shows any program); its neighbours are not affected.
  */
-export function pickProgram(programs: Program[], file: string, name?: string, options: { needType?: boolean } = { needType: true }): Program {
+export function pickProgram(programs: Program[], file: string, name?: string, options: { needType?: boolean; allowUnsupported?: boolean } = {}): Program {
   const picked = pick(programs, file, name);
   if (options.needType !== false && picked.sectionHint !== undefined) {
     throw new BpfkitError(diag("BK4004", { section: picked.section, name: picked.name }, { file }, picked.sectionHint), 2);
   }
+  if (!options.allowUnsupported) requireUsable(picked, file);
   return picked;
+}
+
+/** BK4102 for each reason a program cannot be used (exit code 1 when libbpf too refuses it, 2 when bpfkit lacks something). */
+export function requireUsable(program: Program, file?: string): void {
+  const issues = program.unsupported ?? [];
+  if (issues.length === 0) return;
+  const exit = issues.every((i) => i.refusedByLibbpf) ? 1 : 2;
+  throw new BpfkitError(issues.map((i) => diag("BK4102", { name: program.name, reason: i.what }, { ...(file !== undefined ? { file } : {}), ...(i.pc !== undefined ? { pc: i.pc } : {}) },
+    i.refusedByLibbpf ? "libbpf refuses this program too: the kernel would never see it" : "bpfkit does not model this yet; the object's other programs are unaffected")), exit);
 }
 
 function pick(programs: Program[], file: string, name: string | undefined): Program {
@@ -120,8 +138,9 @@ function pick(programs: Program[], file: string, name: string | undefined): Prog
     if (!found) throw new BpfkitError(diag("BK3006", { name, file, names: programs.map((p) => p.name).join(", ") || "(none)" }, { file }), 2);
     return found;
   }
+  if (programs.length === 0) throw new BpfkitError(diag("BK4010", {}, { file }), 2);
   const byDefault = programs.filter((p) => p.autoload !== false);
-  if (byDefault.length === 0 && programs.length > 0) {
+  if (byDefault.length === 0) {
     const names = programs.map((p) => p.name);
     throw new BpfkitError(diag("BK8103", { file, names: names.join(", "), verb: names.length === 1 ? "is" : "are" }, { file }), 2);
   }

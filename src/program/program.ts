@@ -1,6 +1,7 @@
 // `Program`: the one object every stage passes on (assembler, ELF loader and bundle reader produce it;
 // verifier, engines, kernel loader and disassembler consume it). Nothing downstream re-reads a file.
 import type { Instruction } from "../isa/index.js";
+import type { Btf } from "../btf/btf.js";
 
 /** A map the program needs, as declared (not yet created anywhere). */
 export interface MapSpec {
@@ -40,6 +41,59 @@ export interface SourceLine {
   col: number;
   /** The line's text, when known (BTF carries it for C sources). */
   text?: string;
+}
+
+/**
+ * Something that keeps one program of an object from being used as the kernel would use it. Each program
+ * carries its own list, so a neighbour's kfunc or unknown section never makes this program unusable.
+ */
+export interface ProgramIssue {
+  /** What, in words: `struct_ops programs are not modelled`, `CO-RE relocation #3 (byte_off of struct x, access 0:2): ...`. */
+  what: string;
+  /** Where in the linked program, when it is one instruction. */
+  pc?: number;
+  /** libbpf itself refuses to load this (an unresolvable strong extern, a malformed relocation), not only bpfkit. */
+  refusedByLibbpf?: true;
+}
+
+/** A CO-RE relocation of a program as it was resolved (src/elf/core-relocate.ts); `inspect` lists them. */
+export interface ProgramRelocation {
+  /** pc in the linked program. */
+  pc: number;
+  /** libbpf's relocation number: the record's index in its section's list (`relo #N`). */
+  index: number;
+  section: string;
+  /** libbpf's kind name: byte_off, byte_sz, field_exists, signed, lshift_u64, rshift_u64, local_type_id, target_type_id, type_exists, type_size, enumval_exists, enumval_value, type_matches. */
+  kind: string;
+  /** The local type, `struct task_struct`. */
+  type: string;
+  /** The raw access string, `0:1:2`. */
+  access: string;
+  /** libbpf's spec print of the local side: `[5] struct task_struct.pid (0:1 @ offset 4)`. */
+  local: string;
+  /** The matching target spec, when one matched. */
+  target?: string;
+  /** The value patched in (decimal), when the relocation resolved. */
+  value?: string;
+  /** For a relocation that resolved to "absent" (field_exists = 0, type_size = 0, ...): what the target lacks. */
+  missing?: string;
+  /** Why the instruction was poisoned (the target lacks the field or type; a load size that cannot change). */
+  poisoned?: string;
+  /** Why libbpf refuses the relocation (and with it the object). */
+  error?: string;
+}
+
+/** An extern a program references and how it was resolved (`.kconfig`, `.ksyms`, kfuncs). */
+export interface ProgramExtern {
+  name: string;
+  /** Position in libbpf's sorted extern list (a poisoned weak kfunc call is `call 2002000000 + index`). */
+  index: number;
+  kind: "kconfig" | "ksym" | "kfunc";
+  weak: boolean;
+  resolved: boolean;
+  /** Target BTF id (typed ksym, kfunc). */
+  btfId?: number;
+  note: string;
 }
 
 export interface Program {
@@ -83,4 +137,23 @@ export interface Program {
    * verified, run or deployed until its type is chosen.
    */
   sectionHint?: string;
+  /**
+   * What keeps this program from being verified, run or loaded as the kernel would (absent or empty: it
+   * can be). Filled by the ELF loader; `pickProgram` refuses such a program, `inspect` and the per-program
+   * `verify` listing show why.
+   */
+  unsupported?: ProgramIssue[];
+  /** Its CO-RE relocations (ELF objects with .BTF.ext CO-RE records). */
+  relocations?: ProgramRelocation[];
+  /** The externs it uses and their values. */
+  externs?: ProgramExtern[];
+  /**
+   * The target BTF the program was relocated against (the running kernel's, a `--btf` file, or the bundled
+   * Linux 6.18 default). Kfunc calls (call src=2) and typed .ksyms (lddw src=3) carry ids into it, so the
+   * verifier finds a kfunc's FUNC -> FUNC_PROTO as `targetBtf.type(insn.imm)`. Opened on first read and not
+   * enumerable (it is 5 MB of types; JSON output and deep comparisons skip it).
+   */
+  targetBtf?: Btf;
+  /** Which target BTF that is, in words (`running kernel (/sys/kernel/btf/vmlinux)`), for reports. */
+  targetBtfSource?: string;
 }

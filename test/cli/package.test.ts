@@ -33,5 +33,7 @@ describe("the published package", () => {
   it("ships both entries, the CLI and the interpreter's Wasm", () => {
     const files = new Set(packed());
     for (const f of ["dist/index.js", "dist/node.js", "dist/cli/main.js", "wasm/interpreter.bytes.js", "README.md"]) expect(files.has(f), f).toBe(true);
+    // the bundled default target: Linux 6.18 x86_64 BTF and kernel configuration (src/load/target-node.ts)
+    for (const f of ["data/btf/vmlinux-6.18-x86_64.btf.gz", "data/kconfig/config-6.18-x86_64.gz"]) expect(files.has(f), f).toBe(true);
   });
 });

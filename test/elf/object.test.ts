@@ -6,8 +6,9 @@ import { join } from "node:path";
 import { BpfkitError } from "../../src/diagnostics/index.js";
 import { encode, toHex } from "../../src/isa/index.js";
 import { loadObject, readElf } from "../../src/elf/index.js";
-import { pickProgram } from "../../src/load/index.js";
 import { BTF_KIND } from "../../src/btf/index.js";
+import { bundledTarget, pickProgram } from "../../src/load/node.js";
+import { KSYM_PLACEHOLDER_ADDR } from "../../src/elf/target.js";
 
 const dir = join(import.meta.dirname, "../fixtures/elf");
 const bytes = (name: string): Uint8Array => readFileSync(join(dir, `${name}.o`));
@@ -122,19 +123,65 @@ describe("BTF and line info", () => {
   });
 });
 
-describe("unsupported features and errors", () => {
-  it("lists CO-RE, kfuncs and .ksyms by name instead of loading", () => {
-    const obj = load("unsupported", { allowUnsupported: true });
-    expect(obj.programs).toEqual([]);
-    expect(obj.unsupported.join("\n")).toMatch(/kfunc or extern function 'bpf_rcu_read_lock'/);
-    expect(obj.unsupported.join("\n")).toMatch(/CO-RE relocation field_byte_offset of 'task_struct'/);
-    expect(obj.unsupported.join("\n")).toMatch(/extern variable 'bpf_prog_active'/);
-    const e = thrown(() => load("unsupported"));
-    expect(e.code).toBe("BK4009");
-    expect(e.diagnostics.length).toBe(3);
+describe("arena and struct_ops maps (libbpf on this machine cannot create an arena map without CAP_SYS_RESOURCE)", () => {
+  it("__arena globals in .addr_space.1 become src=2 lddws of the arena map at the variable's offset (llvm-readelf -s: seen at 0, hits at 32)", () => {
+    const obj = load("arena", { target: bundledTarget() });
+    expect(obj.maps).toEqual([expect.objectContaining({ name: "arena", type: "arena", maxEntries: 4, flags: 0x400, extra: 2 ** 44 })]);
+    const p = obj.programs[0]!;
+    expect(p.unsupported).toBeUndefined();
+    const refs = p.insns.filter((i) => i.opcode === 0x18).map((i) => [i.src, Number(i.imm64! & 0xffffffffn), Number(i.imm64! >> 32n)]);
+    expect(refs).toEqual([[2, 0, 32], [2, 0, 0]]);
+    expect(p.maps.map((m) => m.name)).toEqual(["arena"]);
   });
-  it("an unknown section name is the program's own status, with a hint naming the closest section and --type", () => {
-    const b = bytes("legacy_maps").slice();
+  it("a .struct_ops.link variable is a struct_ops map sized as the kernel's value type; its callbacks say they are not modelled", () => {
+    const obj = load("struct_ops", { target: bundledTarget() });
+    expect(obj.maps).toEqual([expect.objectContaining({ name: "bpfkit_cc", type: "struct_ops", keySize: 4, valueSize: 256, maxEntries: 1, flags: 0x2000 })]);
+    expect(obj.programs.map((p) => p.name)).toEqual(["bpfkit_ssthresh", "bpfkit_undo_cwnd", "bpfkit_cong_avoid"]);
+    for (const p of obj.programs) {
+      expect(p.unsupported!.map((u) => u.what)).toContain("struct_ops programs (callbacks of a kernel struct_ops type) are not modelled");
+      expect(p.unsupported!.every((u) => !u.refusedByLibbpf)).toBe(true);
+    }
+  });
+});
+
+describe("per-program status", () => {
+  it("a program the target cannot satisfy is returned with its reasons; its relocations and kfuncs still resolve", () => {
+    // a kernel symbol table without bpf_prog_active, as on this kernel (CONFIG_KALLSYMS_ALL is off)
+    const obj = load("unsupported", { target: { ...bundledTarget(), kallsyms: () => new Map() } });
+    expect(obj.programs.map((p) => p.name)).toEqual(["core"]);
+    const core = obj.programs[0]!;
+    // typeless bpf_prog_active is in no symbol table (libbpf refuses the object for it too)
+    expect(core.unsupported).toEqual([expect.objectContaining({ what: expect.stringMatching(/extern 'bpf_prog_active' \(strong\) is not resolved/), refusedByLibbpf: true })]);
+    expect(core.relocations).toEqual([expect.objectContaining({ kind: "byte_off", type: "struct task_struct", access: "0:0", value: expect.stringMatching(/^\d+$/) })]);
+    expect(core.externs).toEqual(expect.arrayContaining([expect.objectContaining({ name: "bpf_rcu_read_lock", kind: "kfunc", resolved: true, btfId: expect.any(Number) })]));
+    const call = core.insns.find((i) => i.opcode === 0x85 && i.src === 2)!;
+    expect(call.imm).toBe(core.externs!.find((e) => e.name === "bpf_rcu_read_lock")!.btfId);
+    expect(bundledTarget().btf().type(call.imm).name).toBe("bpf_rcu_read_lock");
+    // picking it says why, naming the program, and exits 1: libbpf refuses it as well
+    const e = thrown(() => pickProgram(obj.programs, "unsupported.o", "core"));
+    expect(e.code).toBe("BK4102");
+    expect(e.exitCode).toBe(1);
+    expect(e.diagnostics[0]!.message).toMatch(/program 'core' cannot be used: extern 'bpf_prog_active'/);
+  });
+  it("with no symbol table at all (the bundled target), a typeless .ksyms gets a placeholder address", () => {
+    const core = load("unsupported", { target: bundledTarget() }).programs[0]!;
+    expect(core.unsupported).toBeUndefined();
+    const lddw = core.insns.find((i) => i.opcode === 0x18 && i.src === 0 && i.imm64 === KSYM_PLACEHOLDER_ADDR);
+    expect(lddw).toBeDefined();
+    expect(core.externs!.find((e) => e.name === "bpf_prog_active")!.note).toMatch(/placeholder/);
+  });
+  it("without a target, CO-RE and kfuncs make only the programs that use them unusable", () => {
+    const obj = load("unsupported");
+    expect(obj.programs[0]!.unsupported!.map((u) => u.what).join("\n")).toMatch(/CO-RE relocation #0 \(byte_off of struct task_struct, access 0:0\): no target BTF/);
+    const xdp = load("core_xdp");
+    expect(xdp.programs.every((p) => p.unsupported?.length)).toBe(true);
+    // an object without CO-RE or externs never asks for a target
+    let asked = false;
+    load("calls", { target: () => { asked = true; return undefined; } });
+    expect(asked).toBe(false);
+  });
+  it("an unknown section is that program's own status, with a hint naming the closest section and --type; its neighbours are unaffected", () => {
+    const b = bytes("calls").slice();
     const elf = readElf(b);
     const sec = elf.sections.find((s) => s.name === "socket")!;
     // Rename the section through its sh_name in .shstrtab: "socket" -> "sockex".
@@ -144,16 +191,22 @@ describe("unsupported features and errors", () => {
     const nameAt = shstr.offset + v.getUint32(shoff + sec.index * 64, true);
     b.set(new TextEncoder().encode("sockex"), nameAt);
     const obj = loadObject(b, { file: "x.o" });
-    const p = obj.programs[0]!;
-    expect(p.section).toBe("sockex");
-    expect(p.sectionHint).toMatch(/did you mean 'socket'\?.*--type legacy=socket/);
-    // a command that needs the type says so, with the hint
-    const e = thrown(() => pickProgram(obj.programs, "x.o"));
+    const sock = obj.programs.find((p) => p.name === "sock")!;
+    expect(sock.section).toBe("sockex");
+    expect(sock.sectionHint).toMatch(/did you mean 'socket'\?.*--type sock=socket/);
+    // its neighbours in the same object are unaffected
+    expect(pickProgram(obj.programs, "x.o", "first").name).toBe("first");
+    // a command that needs the type says so, with the hint (exit 2)
+    const e = thrown(() => pickProgram(obj.programs, "x.o", "sock"));
     expect(e.code).toBe("BK4004");
-    expect(e.diagnostics[0]!.hint).toBe(p.sectionHint);
+    expect(e.exitCode).toBe(2);
+    expect(e.diagnostics[0]!.hint).toBe(sock.sectionHint);
+    // disassembly does not need the type
+    expect(pickProgram(obj.programs, "x.o", "sock", { needType: false }).name).toBe("sock");
     const typed = loadObject(b, { file: "x.o", type: "socket" });
-    expect(typed.programs[0]!.section).toBe("socket");
-    expect(typed.programs[0]!.sectionAsWritten).toBe("sockex");
-    expect(typed.programs[0]!.sectionHint).toBeUndefined();
+    const t = typed.programs.find((p) => p.name === "sock")!;
+    expect(t.section).toBe("socket");
+    expect(t.sectionAsWritten).toBe("sockex");
+    expect(t.sectionHint).toBeUndefined();
   });
 });

@@ -4,17 +4,18 @@ import type { Command } from "commander";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
 import { action } from "../run-command.js";
 import { typeChoice, typeOption } from "../type-option.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
 
 const XDP_MODES = ["skb", "native", "auto"] as const;
 const TC_DIRECTIONS = ["ingress", "egress"] as const;
 
 interface DeployFlags {
   name?: string; prog?: string; type?: string[]; xdp?: string; mode?: string; tc?: string; sockops?: string;
-  skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean;
+  skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean; btf?: string; kconfig?: string;
 }
 
 export function register(program: Command): void {
-  typeOption(program
+  typeOption(addTargetOptions(program
     .command("deploy")
     .description("load, attach and pin programs so they outlive bpfkit (needs root)")
     .argument("[object]", "program file (.o, .s, .json, .bin)"))
@@ -29,7 +30,7 @@ export function register(program: Command): void {
     .option("--netns <name>", "network namespace of the interface (ip netns name)")
     .option("-f, --file <deployment.json>", "deploy several programs sharing maps, as the file says")
     .option("--replace", "replace a deployment of the same name")
-    .option("--log", "print the verifier log of every program")
+    .option("--log", "print the verifier log of every program"))
     .action(action(async (object: string | undefined, flags: DeployFlags) => {
       // Flags first: a bad value is a usage error (exit 2) before anything is read or loaded.
       checkFlags(flags);
@@ -39,7 +40,7 @@ export function register(program: Command): void {
       let name = flags.name;
       if (flags.file) {
         const choice = typeChoice(flags);
-        const file = await readDeploymentFile(flags.file, choice);
+        const file = await readDeploymentFile(flags.file, choice, targetOptions(flags, true));
         items = file.programs;
         name ??= file.name ?? k.deploymentNameOf(flags.file);
       } else {
@@ -49,7 +50,8 @@ export function register(program: Command): void {
         }
         const { loadPrograms, pickProgram } = await import("../../load/node.js");
         const choice = typeChoice(flags);
-        const progs = await loadPrograms(object, choice ? { type: choice } : {});
+        // relocated for this kernel: its BTF ids (kfuncs, .ksyms) and its configuration, never the bundled default
+        const progs = await loadPrograms(object, { ...targetOptions(flags, true), ...(choice ? { type: choice } : {}) });
         const prog = pickProgram(progs, object, flags.prog);
         items = [{ program: prog, attach: attachFromFlags(flags) }];
         // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.

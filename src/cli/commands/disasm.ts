@@ -10,17 +10,18 @@ import { loadProgramFile, pickProgram } from "../../load/node.js";
 import { disassemble } from "../../text/index.js";
 import { action } from "../run-command.js";
 import { typeChoice, typeOption } from "../type-option.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
 
 interface DisasmOptions {
   syntax?: string; labels?: boolean; offsets?: boolean; bytes?: boolean; json?: boolean; program?: string; type?: string[];
-  helperNames?: boolean; source?: boolean;
+  helperNames?: boolean; source?: boolean; btf?: string; kconfig?: string;
 }
 
 export function register(program: Command): void {
-  typeOption(program
+  typeOption(addTargetOptions(program
     .command("disasm")
     .description("disassemble a BPF program (.s, .bin, .json/.jsonl bundle or .o) in LLVM or mnemonic syntax")
-    .argument("<file>", "program file"), "program type for files that do not say it (.bin)")
+    .argument("<file>", "program file")), "program type for files that do not say it (.bin)")
     .option("--syntax <syntax>", "llvm (as llvm-objdump prints it) | mnemonic (the conformance suite's dialect)", "llvm")
     .option("--labels", "name jump and call targets instead of printing relative offsets")
     .option("--offsets", "prefix each instruction with its pc, like objdump")
@@ -37,8 +38,9 @@ export function register(program: Command): void {
       let programs: Program[];
       try {
         const choice = typeChoice(opts);
-        const loaded = await loadProgramFile(file, choice ? { type: choice } : {});
-        programs = opts.program !== undefined ? [pickProgram(loaded.programs, file, opts.program, { needType: false })] : loaded.programs;
+        const loaded = await loadProgramFile(file, { ...targetOptions(opts), ...(choice ? { type: choice } : {}) });
+        // disassembly shows any program, usable or not (relocated as far as bpfkit could), whatever its type
+        programs = opts.program !== undefined ? [pickProgram(loaded.programs, file, opts.program, { needType: false, allowUnsupported: true })] : loaded.programs;
       } catch (err) {
         if (opts.json && err instanceof BpfkitError) {
           process.stdout.write(JSON.stringify({ ok: false, diagnostics: err.diagnostics }, null, 2) + "\n");
@@ -57,11 +59,23 @@ export function register(program: Command): void {
           // Source lines are C from BTF line info; an asm file's own lines would only repeat the text.
           source: opts.source !== false && p.origin?.kind === "elf",
         });
-        return programs.length > 1 ? `# program ${p.name} (${p.section || "no section"})\n${text}` : text;
+        const named = kfuncNames(p, text);
+        return programs.length > 1 ? `# program ${p.name} (${p.section || "no section"})\n${named}` : named;
       });
       process.stdout.write(parts.join("\n"));
       return 0;
     }));
+}
+
+/** `call kfunc(64914)` gets the kfunc's name from the target BTF the program was relocated against, as helper calls do. */
+function kfuncNames(p: Program, text: string): string {
+  if (!p.targetBtfSource || !text.includes("kfunc(")) return text;
+  const btf = p.targetBtf;
+  if (!btf) return text;
+  return text.replace(/^(\s*call kfunc\((\d+)\))$/gm, (line, _call: string, id: string) => {
+    const n = Number(id);
+    return n > 0 && n < btf.count && btf.type(n).name ? `${line}\t# ${btf.type(n).name}` : line;
+  });
 }
 
 /** One program for machines: its header facts and, per instruction, pc, bytes, text and source line. */

@@ -12,6 +12,7 @@ import type { BpfEngine, EngineMap, EngineRunResult } from "../../engine/types.j
 import { fromHex, toHex } from "../../isa/index.js";
 import { parseJson, bundleToProgram } from "../../program/bundle.js";
 import { loadPrograms, pickProgram } from "../../load/node.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
 import type { Program } from "../../program/program.js";
 import { MAX_REPEAT, resolveProgType, type Mode } from "../../runtime/runtime.js";
 import { action } from "../run-command.js";
@@ -20,7 +21,7 @@ import { chosenType } from "../../elf/type-choice.js";
 
 interface Options {
   type?: string[]; data?: string; pcap?: string; pcapOut?: string; repeat?: string; json?: boolean; mode?: string; batch?: string;
-  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string;
+  program?: string; budget?: string; cpu?: string; ctx?: string; engine?: string; map?: string[]; scenario?: string; btf?: string; kconfig?: string;
 }
 
 type EngineName = "auto" | "interp" | "compiled" | "kernel";
@@ -211,7 +212,7 @@ const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 const fmtNs = (ns: number): string => (ns < 10 ? ns.toFixed(2) : ns < 100 ? ns.toFixed(1) : ns.toFixed(0));
 
 export function register(program: Command): void {
-  typeOption(program
+  typeOption(addTargetOptions(program
     .command("run")
     .description("run a program (compiled, interpreted or in the kernel's BPF_PROG_TEST_RUN): return value, packet changes, trace output, map changes")
     .argument("[file]", "program file (.s, .json, .jsonl, .bin, .o)"))
@@ -228,13 +229,13 @@ export function register(program: Command): void {
     .option("--map <NAME:KEY=VALUE>", "seed a map entry before running (repeatable); KEY/VALUE as hex bytes, decimal, dotted IPv4, IPv6 or ADDR/LEN for lpm_trie keys", collect)
     .option("--json", "print JSON")
     .option("--batch <file>", "JSONL of bundles with \"runs\": [{\"data\": hex}]; one JSON line out per bundle")
-    .option("--scenario <file>", "a socket-world scenario (sockets, connections, sends; docs/sockets.md) for sockops, sk_msg, sk_skb and sock_addr programs")
+    .option("--scenario <file>", "a socket-world scenario (sockets, connections, sends; docs/sockets.md) for sockops, sk_msg, sk_skb and sock_addr programs"))
     .action(action(async (file: string | undefined, opts: Options) => {
       if (opts.scenario !== undefined) return (await import("./run-scenario.js")).runScenarioCommand(file, { ...opts, scenario: opts.scenario });
       if (opts.batch !== undefined) return runBatch(opts.batch, opts);
       if (file === undefined) throw new BpfkitError(diag("BK5013", { what: "give a program file (or --batch FILE.jsonl)" }));
       const choice = typeChoice(opts);
-      const all = await loadPrograms(file, choice ? { type: choice } : {});
+      const all = await loadPrograms(file, { ...targetOptions(opts, opts.engine === "kernel"), ...(choice ? { type: choice } : {}) });
       const prog = pickProgram(all, file, opts.program);
       const repeat = intOption("repeat", opts.repeat, 1, 1, MAX_REPEAT);
       const cpu = intOption("cpu", opts.cpu, 0);

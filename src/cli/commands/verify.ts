@@ -19,6 +19,8 @@ import { action } from "../run-command.js";
 import { typeChoice, typeOption } from "../type-option.js";
 import { formatListing, kernelComparer, listingExitCode, listingJson, verifyListing } from "../verify-listing.js";
 import { fromProgram, programType, type Target } from "../verify-target.js";
+import { addTargetOptions, targetOptions } from "../target-options.js";
+import { poisonExplanation, poisonNote } from "../../elf/poison-note.js";
 
 interface VerifyOpts {
   type?: string[];
@@ -28,10 +30,12 @@ interface VerifyOpts {
   explain?: boolean;
   batch?: string;
   compareKernel?: boolean;
+  btf?: string;
+  kconfig?: string;
 }
 
 export function register(program: Command): void {
-  typeOption(program
+  typeOption(addTargetOptions(program
     .command("verify")
     .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input; every program of an object, one line each, without --prog")
     .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o"))
@@ -40,7 +44,7 @@ export function register(program: Command): void {
     .option("--json", "print the result as JSON: verdict, error {pc, message, line}, states, stats")
     .option("--explain", "for a rejection: source line, branch path, the register at fault and a fix")
     .option("--batch <file>", "verify every line of a JSONL file (a bundle, or {\"object\": \"x.o\", \"program\": \"name\"}); one JSON result per line")
-    .option("--compare-kernel", "also load the program into the running kernel and show both verdicts side by side")
+    .option("--compare-kernel", "also load the program into the running kernel and show both verdicts side by side"))
     .action(action(async (file: string | undefined, opts: VerifyOpts) => {
       const level = opts.logLevel === undefined ? 0 : Number(opts.logLevel);
       if (![0, 1, 2].includes(level)) return usage("--log-level must be 1 or 2");
@@ -48,17 +52,10 @@ export function register(program: Command): void {
       if (!file) return usage("give a program file (or --batch FILE.jsonl)");
       const choice = typeChoice(opts);
       // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
-      const loaded = await loadProgramFile(file, { lenient: true, allowUnsupported: true, ...(choice ? { type: choice } : {}) });
+      const loaded = await loadProgramFile(file, { lenient: true, ...targetOptions(opts), ...(choice ? { type: choice } : {}) });
       const listing = opts.prog === undefined && level === 0 && !opts.explain && (loaded.kind === "elf" || loaded.programs.length > 1);
       if (listing) return runListing(file, loaded.programs, loaded.unsupported, opts);
-      // a program the loader left out for a feature bpfkit lacks: say which (the others stay usable)
-      const left = loaded.unsupported.filter((u) => opts.prog !== undefined ? u.startsWith(`program '${opts.prog}':`) : loaded.programs.length === 0);
-      if (left.length) {
-        throw new BpfkitError(left.map((u) => {
-          const m = /^((?:program|section) '[^']*'): (.*)$/.exec(u);
-          return diag("BK4009", { name: m?.[1] ?? "the object", feature: m?.[2] ?? u }, { file });
-        }), 2);
-      }
+      // a program bpfkit cannot use (its `unsupported` reasons) is refused by pickProgram; its neighbours are not
       const prog = pickProgram(loaded.programs, file, opts.prog);
       const target = fromProgram(prog);
       const kind = programType(target.section, undefined, target.name);
@@ -106,21 +103,33 @@ function printHuman(res: VerifyResult, t: Target, progType: number, withExplain:
   const e = res.error!;
   if (withExplain) {
     const ex = explain(res, t.insns, t.maps, progType);
+    const poisoned = t.program && poisonExplanation(t.program, e.pc);
+    if (ex && poisoned) { ex.why = poisoned.why; ex.fix = poisoned.fix; }
     if (ex) { process.stdout.write(`${t.name} (${typeName}): ${formatExplanation(ex)}\n`); return; }
   }
   const where = e.line ? ` (${e.line.file}:${e.line.line})` : "";
   const [first, ...rest] = e.message.split("\n");
   process.stdout.write(`${t.name} (${typeName}): rejected at pc ${e.pc}${where}: ${first}\n`);
   for (const l of rest) process.stdout.write(`  ${l}\n`);
+  const note = t.program && poisonNote(t.program, e.pc);
+  if (note) process.stdout.write(`  note (bpfkit): ${note}\n`);
 }
 
 function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean, withExplain: boolean): Record<string, unknown> {
   const out: Record<string, unknown> = { name: t.name, type: progTypeName(progType) ?? progType, verdict: res.verdict };
+  if (t.program?.targetBtfSource) out.target = t.program.targetBtfSource;
   if (res.error) {
     const err: Record<string, unknown> = { pc: res.error.pc, message: res.error.message };
     if (res.error.line) err.line = res.error.line;
+    const note = t.program && poisonNote(t.program, res.error.pc);
+    if (note) err.note = note;
     out.error = err;
-    if (withExplain) out.explanation = explain(res, t.insns, t.maps, progType);
+    if (withExplain) {
+      const ex = explain(res, t.insns, t.maps, progType);
+      const poisoned = t.program && poisonExplanation(t.program, res.error.pc);
+      if (ex && poisoned) { ex.why = poisoned.why; ex.fix = poisoned.fix; }
+      out.explanation = ex;
+    }
   }
   out.stats = res.stats;
   if (res.states) out.states = res.states.map((s) => ({ pc: s.pc, state: s.text }));
