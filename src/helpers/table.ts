@@ -60,6 +60,8 @@ export interface HelperInfo {
   pktAccess: boolean;
   /** Invalidates packet pointers (bpf_helper_changes_pkt_data): the verifier forgets all pkt ranges. */
   changesPktData: boolean;
+  /** The kernel's `might_sleep`: only a sleepable program may call it, never inside an RCU or non-preemptible section. */
+  mightSleep: boolean;
   /** Capability the kernel wants before it offers the helper (bpf_base_func_proto's gates). */
   capability?: "CAP_BPF" | "CAP_PERFMON";
   /** Program type numbers whose *_func_proto offers the helper (privileged loader). */
@@ -152,6 +154,7 @@ function build(id: number, progType?: number): HelperInfo | undefined {
     id, name, shortName: short, gplOnly: kp?.gplOnly ?? false,
     ret: { type: ret.base as RetBase, flags: ret.flags, text: kp?.ret ?? "RET_INTEGER" },
     args, pktAccess: kp?.pktAccess ?? false, changesPktData: CHANGES_PKT_DATA.has(short),
+    mightSleep: kp?.mightSleep ?? false,
     progTypes: PROGRAM_TYPES.filter((p) => allowedHelperNames(p.id, undefined).includes(short) ||
       (p.helpersByAttachType ?? []).some((h) => h.helpers.includes(short))).map((p) => p.id),
   };

@@ -117,6 +117,18 @@ function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zero
 
 function mapTypeNumber(name: string): number { return mapTypeByName(name)?.id ?? 0; }
 
+/**
+ * A helper whose prototype says might_sleep (src/helpers: bpf_copy_from_user, bpf_ima_inode_hash, ...):
+ * check_helper_call refuses it outside a sleepable program (BPF_F_SLEEPABLE, from a `.s` section) and
+ * inside an RCU read section, a non-preemptible or an IRQ-disabled region, before it looks at an argument.
+ */
+function checkMightSleep(env: Env, name: string, id: number): void {
+  if (!env.opts.sleepable) throw new Reject("helper call might sleep in a non-sleepable prog", 22);
+  if (env.cur.rcuLock) throw new Reject(`sleepable helper ${name}#${id} in rcu_read_lock region`, 22);
+  if (env.cur.preemptLock) throw new Reject(`sleepable helper ${name}#${id} in non-preemptible region`, 22);
+  if (env.cur.irqLock) throw new Reject(`sleepable helper ${name}#${id} in IRQ-disabled region`, 22);
+}
+
 /** Returns the pc to continue at when the helper runs a callback first (bpf_loop), else undefined. */
 export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   const id = insn.imm;
@@ -128,6 +140,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   }
   if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);
+  if (fn.mightSleep) checkMightSleep(env, name, id);
   const meta: Meta = { map: -1, rawMode: false, releaseRegno: 0, refObjId: 0, memSize: 0, msizeMax: 0n };
   const R = regs(env);
   // the dynptr argument (dynptr.ts): released after the other arguments are checked; bpf_dynptr_data's slice refers to it

@@ -55,8 +55,10 @@ export interface VerifyOptions {
   /**
    * The kernel's BTF the program is verified against (the running kernel's /sys/kernel/btf/vmlinux or a
    * bundled one): kfunc calls (imm = a FUNC id in it), BTF-typed pointers and tracing contexts need it.
+   * A function is called the first time the verifier needs the BTF (a vmlinux BTF takes ~0.5 s to parse;
+   * most programs never need it).
    */
-  targetBtf?: Btf;
+  targetBtf?: Btf | (() => Btf | undefined);
   /** The program's own BTF, parsed (verifyProgram takes it from the program). */
   progBtf?: Btf;
   /** attach_btf_id: the attach target's id in the target BTF (tp_btf, fentry/fexit, iter, lsm, struct_ops). */
@@ -143,7 +145,11 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
-  if (opts.targetBtf) envOpts.targetBtf = opts.targetBtf;
+  const tb = opts.targetBtf;
+  if (typeof tb === "function") {
+    let opened: Btf | undefined, asked = false;
+    Object.defineProperty(envOpts, "targetBtf", { enumerable: true, configurable: true, get: () => { if (!asked) { asked = true; opened = tb(); } return opened; } });
+  } else if (tb) envOpts.targetBtf = tb;
   if (opts.progBtf) envOpts.progBtf = opts.progBtf;
   if (opts.attachBtfId) envOpts.attachBtfId = opts.attachBtfId;
   // prog_flags: BPF_F_STRICT_ALIGNMENT (1), BPF_F_ANY_ALIGNMENT (2, no effect here), BPF_F_TEST_STATE_FREQ (8),

@@ -1,0 +1,87 @@
+// Helpers that might sleep (the kernel's `might_sleep` prototypes, in src/helpers) in sleepable and
+// non-sleepable programs. Recorded against Linux 6.18 for uprobe / uprobe.s / tp_btf programs in
+// test/fixtures/verifier/kfuncs/sleep.bpf.c (replayed by kfunc-programs.test.ts); fentry(.s) and lsm(.s)
+// programs are refused with EPERM on the recording machine before the verifier runs, so these cases hold
+// the emulator to the 6.12 sources instead (kernel/bpf/verifier.c check_helper_call: "helper call might
+// sleep in a non-sleepable prog", the RCU / non-preemptible region checks; kernel/trace/bpf_trace.c
+// bpf_tracing_func_proto offers bpf_copy_from_user to every tracing program). The section table gives
+// BPF_F_SLEEPABLE to `.s` sections, and `bpfkit verify` passes it on (src/cli/verify-target.ts).
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { programType } from "../../src/cli/verify-target.js";
+import { verifyListing } from "../../src/cli/verify-listing.js";
+import { loadObject } from "../../src/elf/index.js";
+import { targetFromBtf } from "../../src/elf/target.js";
+import { assemble } from "../../src/text/index.js";
+import { verifyProgram } from "../../src/verifier/verifier.js";
+import { bundledBtf } from "../support/selftests-corpus.js";
+
+const FIXTURES = new URL("../fixtures/verifier/kfuncs/", import.meta.url).pathname;
+
+/** bpf_copy_from_user(fp-16, 16, NULL) in a program of this section. */
+function copyProgram(section: string): string {
+  return `.license "GPL"
+.section ${section}
+  r1 = r10
+  r1 += -16
+  r2 = 16
+  r3 = 0
+  call 148
+  r0 = 0
+  exit`;
+}
+
+function verifyAs(section: string): ReturnType<typeof verifyProgram> {
+  const p = assemble(copyProgram(section), { file: "t.s" });
+  const kind = programType(section, undefined, "t", p, () => bundledBtf());
+  return verifyProgram(p, { ...kind });
+}
+
+describe("helpers that might sleep", () => {
+  it("the helper table carries the kernel's might_sleep flag", async () => {
+    const { helperByName } = await import("../../src/helpers/table.js");
+    expect(helperByName("copy_from_user")!.mightSleep).toBe(true);
+    expect(helperByName("copy_from_user_task")!.mightSleep).toBe(true);
+    expect(helperByName("ima_inode_hash")!.mightSleep).toBe(true);
+    expect(helperByName("probe_read_user")!.mightSleep).toBe(false);
+    expect(helperByName("get_stack")!.mightSleep).toBe(false);
+  });
+
+  it("the section gives BPF_F_SLEEPABLE (`.s`), as libbpf passes it", () => {
+    expect(programType("fentry.s/do_unlinkat", undefined, "t").progFlags).toBe(16);
+    expect(programType("lsm.s/file_open", undefined, "t").progFlags).toBe(16);
+    expect(programType("uprobe.s", undefined, "t").progFlags).toBe(16);
+    expect(programType("fentry/do_unlinkat", undefined, "t").progFlags).toBeUndefined();
+    expect(programType("kprobe/x", undefined, "t").progFlags).toBeUndefined();
+  });
+
+  // fentry / fexit / lsm: held to the 6.12 sources (EPERM here); targets the kernel lets sleep (a syscall is
+  // on the error-injection list; file_open is one of bpf_lsm.c's sleepable_lsm_hooks)
+  for (const [plain, sleepable] of [["fentry/__x64_sys_getpgid", "fentry.s/__x64_sys_getpgid"], ["fexit/__x64_sys_getpgid", "fexit.s/__x64_sys_getpgid"], ["lsm/file_open", "lsm.s/file_open"]] as const) {
+    it(`${plain}: refused; ${sleepable}: accepted`, () => {
+      const r = verifyAs(plain);
+      expect(r.verdict).toBe("reject");
+      expect(r.error?.message).toBe("helper call might sleep in a non-sleepable prog");
+      const s = verifyAs(sleepable);
+      expect(s.verdict, s.error?.message).toBe("accept");
+    });
+  }
+
+  it("kprobe (never sleepable) is refused; uprobe.s is accepted", () => {
+    expect(verifyAs("kprobe/do_unlinkat").error?.message).toBe("helper call might sleep in a non-sleepable prog");
+    expect(verifyAs("uprobe.s").verdict).toBe("accept");
+  });
+
+  it("bpfkit verify's listing gives the kernel's verdict on every recorded sleep.bpf.c program (flags from the section table)", () => {
+    const recorded = JSON.parse(readFileSync(FIXTURES + "sleep.json", "utf8")) as { programs: { name: string; kernel: { verdict: string; error?: string } }[] };
+    const target = targetFromBtf(bundledBtf(), "bundled Linux 6.18");
+    const o = loadObject(new Uint8Array(readFileSync(FIXTURES + "sleep.bpf.o")), { file: "sleep.bpf.o", target });
+    const l = verifyListing("sleep.bpf.o", o.programs, o.unsupported, { target: () => bundledBtf() });
+    expect(recorded.programs.length).toBeGreaterThanOrEqual(10);
+    for (const p of recorded.programs) {
+      const row = l.programs.find((r) => r.name === p.name);
+      expect(row?.verdict, `${p.name}: ${row?.error?.message ?? row?.reason}`).toBe(p.kernel.verdict);
+      if (p.kernel.error) expect(row?.error?.message).toBe(p.kernel.error);
+    }
+  });
+});
