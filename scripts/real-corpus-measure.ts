@@ -18,6 +18,7 @@ import type { Program } from "../src/program/program.js";
 import { resolveSection } from "../src/progtypes/index.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
 import { bundledTarget } from "../src/load/node.js";
+import { programType } from "../src/cli/verify-target.js";
 import { adjustMaps } from "../test/support/corpus.js";
 
 const target = bundledTarget();
@@ -102,8 +103,10 @@ function measureObject(set: string, dir: string, object: string, project: string
     const prog = adjustMaps({ ...p, section: secName }, k.adjustedMaps);
     const t0 = performance.now();
     try {
-      const r = verifyProgram(prog, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
-        hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: LIMIT_MS });
+      // what `bpfkit verify` hands the verifier: type, attach type, prog_flags from the section table, the
+      // target BTF and the attach target's id in it
+      const kind = programType(secName, undefined, p.name, p, () => target.btf(), () => target.kconfig?.()?.text);
+      const r = verifyProgram(prog, { ...kind, hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: LIMIT_MS });
       const ms = performance.now() - t0;
       if (r.verdict === "reject" && /timeout/i.test(r.error?.message ?? "") && ms >= LIMIT_MS * 0.9) {
         rows.push({ ...row, reason: `bpfkit over the time limit (${LIMIT_MS / 1000} s)`, ms });

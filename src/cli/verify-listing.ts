@@ -57,6 +57,8 @@ export interface ListingOptions {
   verify?: Partial<Pick<VerifyOptions, "timeoutMs" | "insnLimit">>;
   /** The target BTF for programs the loader kept none for (kfuncs, BTF-typed pointers, attach targets). */
   target?: () => Btf | undefined;
+  /** The target kernel's .config, for helpers offered only under a kernel option. */
+  kernelConfig?: () => string | undefined;
 }
 
 /** A program's own "cannot answer" status from the loader (wt-core's per-program status), when present. */
@@ -100,7 +102,7 @@ function rowOf(p: WithStatus, options: ListingOptions): ListingRow {
   }
   let kind: ProgramKind;
   try {
-    kind = programType(p.section, undefined, p.name, p, options.target);
+    kind = programType(p.section, undefined, p.name, p, options.target, options.kernelConfig);
   } catch (err) {
     row.reason = errorText(err);
     return row;

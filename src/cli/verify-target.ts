@@ -45,15 +45,21 @@ export function fromProgram(p: Program): Target {
  * `syscall`, from the section table), and, given the program, the target BTF (kfuncs, BTF-typed pointers;
  * opened only when the verifier needs it) with the attach target's id in it (tp_btf, fentry, lsm, iter).
  */
-export interface ProgramKind { progType: number; attachType?: number; progFlags?: number; targetBtf?: () => Btf | undefined; attachBtfId?: number }
+export interface ProgramKind {
+  progType: number; attachType?: number; progFlags?: number; targetBtf?: () => Btf | undefined; attachBtfId?: number;
+  /** The target kernel's .config (helpers offered only under a kernel option). */
+  kernelConfig?: () => string | undefined;
+}
 
 /**
  * `fallbackBtf`: the target for programs the loader did not relocate (an object without CO-RE or externs
  * keeps no target of its own): the same --btf / running kernel / bundled choice.
  */
-export function programType(section: string, override: string | undefined, name: string, program?: Program, fallbackBtf?: () => Btf | undefined): ProgramKind {
+export function programType(section: string, override: string | undefined, name: string, program?: Program, fallbackBtf?: () => Btf | undefined,
+  kernelConfig?: () => string | undefined): ProgramKind {
   const s = override ?? section;
   const kind = baseKind(s, name);
+  if (kernelConfig) kind.kernelConfig = kernelConfig;
   if (!program) return kind;
   const btf = (): Btf | undefined => (program.targetBtfSource !== undefined ? program.targetBtf : undefined) ?? fallbackBtf?.();
   if (program.targetBtfSource !== undefined || fallbackBtf) kind.targetBtf = btf;

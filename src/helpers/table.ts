@@ -62,6 +62,8 @@ export interface HelperInfo {
   changesPktData: boolean;
   /** The kernel's `might_sleep`: only a sleepable program may call it, never inside an RCU or non-preemptible section. */
   mightSleep: boolean;
+  /** The kernel option the program type's func_proto offers the helper under (`#if IS_ENABLED(...)`), when one. */
+  config?: string;
   /** Capability the kernel wants before it offers the helper (bpf_base_func_proto's gates). */
   capability?: "CAP_BPF" | "CAP_PERFMON";
   /** Program type numbers whose *_func_proto offers the helper (privileged loader). */
@@ -159,6 +161,8 @@ function build(id: number, progType?: number): HelperInfo | undefined {
       (p.helpersByAttachType ?? []).some((h) => h.helpers.includes(short))).map((p) => p.id),
   };
   if (protoVar) info.proto = protoVar;
+  const config = HELPER_CONFIG[short];
+  if (config) info.config = config;
   const retBtf = kp?.retBtf ? RET_BTF_STRUCTS[kp.retBtf] : undefined;
   if (retBtf) info.retBtfStruct = retBtf;
   if (CAP_BPF_SET.has(short)) info.capability = "CAP_BPF";
@@ -167,6 +171,11 @@ function build(id: number, progType?: number): HelperInfo | undefined {
   if (maps) info.mapTypes = maps;
   return info;
 }
+
+/** Helpers a func_proto offers only under a kernel option (net/core/filter.c lwt_seg6local_func_proto). */
+const HELPER_CONFIG: Readonly<Record<string, string>> = {
+  lwt_seg6_store_bytes: "CONFIG_IPV6_SEG6_BPF", lwt_seg6_action: "CONFIG_IPV6_SEG6_BPF", lwt_seg6_adjust_srh: "CONFIG_IPV6_SEG6_BPF",
+};
 
 let table: HelperInfo[] | undefined;
 

@@ -4,6 +4,7 @@
 // program type from src/progtypes, unreleased references).
 import { helperForProgType, isHelperAllowed, type ArgSpec, type HelperInfo } from "../helpers/table.js";
 import { helperName, MAX_HELPER_ID } from "../isa/helpers.js";
+import { HELPERS_WITH_ALLOWED, helperAllowedFor } from "../helpers/allowed.js";
 import { isMapHelperCompatible, mapTypeByName } from "../maps/types.js";
 import { progTypeById, returnRange } from "../progtypes/index.js";
 import { BASE } from "../progtypes/helper-sets.js";
@@ -117,6 +118,13 @@ function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zero
 
 function mapTypeNumber(name: string): number { return mapTypeByName(name)?.id ?? 0; }
 
+/** The attach target's FUNC name (fentry/fexit/lsm/iter), for the helpers' `allowed` checks. */
+function attachFuncOf(env: Env): { attachFunc?: string } {
+  if (!env.opts.attachBtfId) return {};
+  const name = env.opts.targetBtf?.types[env.opts.attachBtfId]?.name;
+  return name ? { attachFunc: name } : {};
+}
+
 /**
  * A helper whose prototype says might_sleep (src/helpers: bpf_copy_from_user, bpf_ima_inode_hash, ...):
  * check_helper_call refuses it outside a sleepable program (BPF_F_SLEEPABLE, from a `.s` section) and
@@ -136,10 +144,13 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (id === 0) throw new Reject("program of this type cannot use helper bpf_unspec#0", 22);
   if (id < 0 || id > MAX_HELPER_ID || !name) throw new Reject(`invalid func unknown#${id}`, 22);
   const fn: HelperInfo | undefined = helperForProgType(id, env.opts.progType);
-  if (!fn || !helperAllowed(env.opts.progType, id, env.opts.attachType)) {
+  if (!fn || !helperAllowed(env.opts.progType, id, env.opts.attachType) || (fn.config && env.opts.configEnabled && !env.opts.configEnabled(fn.config))) {
     throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   }
   if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);
+  if (HELPERS_WITH_ALLOWED.has(fn.shortName) && helperAllowedFor(fn.shortName, { progType: env.opts.progType, ...(env.opts.attachType !== undefined ? { attachType: env.opts.attachType } : {}), ...attachFuncOf(env) }) === false) {
+    throw new Reject("helper call is not allowed in probe", 22);
+  }
   if (fn.mightSleep) checkMightSleep(env, name, id);
   const meta: Meta = { map: -1, rawMode: false, releaseRegno: 0, refObjId: 0, memSize: 0, msizeMax: 0n };
   const R = regs(env);

@@ -50,6 +50,8 @@ export interface EnvOptions {
   progBtf?: Btf;
   /** attach_btf_id: the attach target in the target BTF (tracing, LSM, struct_ops programs). */
   attachBtfId?: number;
+  /** Whether the target kernel's configuration sets this option (absent: no configuration given, all set). */
+  configEnabled?: (option: string) => boolean;
   /** BPF_F_SLEEPABLE. */
   sleepable?: boolean;
   /** A device-bound XDP program (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY): may call the XDP metadata kfuncs. */

@@ -59,6 +59,12 @@ export interface VerifyOptions {
    * most programs never need it).
    */
   targetBtf?: Btf | (() => Btf | undefined);
+  /**
+   * The target kernel's configuration (.config text, or a function giving it on first need): helpers a
+   * program type is offered only under a kernel option (the SRv6 helpers) are refused when it is unset.
+   * Without one, every option counts as set.
+   */
+  kernelConfig?: string | (() => string | undefined);
   /** The program's own BTF, parsed (verifyProgram takes it from the program). */
   progBtf?: Btf;
   /** attach_btf_id: the attach target's id in the target BTF (tp_btf, fentry/fexit, iter, lsm, struct_ops). */
@@ -145,6 +151,14 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
+  const kc = opts.kernelConfig;
+  if (kc !== undefined) {
+    let enabled: Set<string> | undefined;
+    envOpts.configEnabled = (option: string): boolean => {
+      enabled ??= configOptions(typeof kc === "function" ? kc() : kc);
+      return enabled === undefined || enabled.has(option) || enabled.size === 0;
+    };
+  }
   const tb = opts.targetBtf;
   if (typeof tb === "function") {
     let opened: Btf | undefined, asked = false;
@@ -161,6 +175,13 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
   if (pf & 128) envOpts.regInvariants = true;
   if (opts.devBound) envOpts.devBound = true;
   return new Walker(insns, envOpts, opts, lines).run();
+}
+
+/** The options a .config text sets (=y or =m); undefined without a text. */
+function configOptions(text: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const m of (text ?? "").matchAll(/^(CONFIG_\w+)=[ym]\s*$/gm)) out.add(m[1]!);
+  return out;
 }
 
 /** license_is_gpl_compatible(). */

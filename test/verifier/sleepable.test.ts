@@ -85,3 +85,41 @@ describe("helpers that might sleep", () => {
     }
   });
 });
+
+describe("helpers offered only under a kernel option", () => {
+  // net/core/filter.c lwt_seg6local_func_proto: the SRv6 helpers exist with CONFIG_IPV6_SEG6_BPF only; the
+  // recording machine's kernel (and the bundled configuration) lacks it, and refused
+  // test_seg6_loop.bpf.o:__add_egr_x with this message (test/fixtures/real)
+  const src = `.license "GPL"
+.section lwt_seg6local
+  r2 = 0
+  r3 = 0
+  r4 = 0
+  call 75
+  r0 = 0
+  exit`;
+  it("refuses bpf_lwt_seg6_adjust_srh when the target's configuration does not set CONFIG_IPV6_SEG6_BPF", () => {
+    const p = assemble(src, { file: "t.s" });
+    const off = verifyProgram(p, { progType: 19, kernelConfig: "CONFIG_IPV6=y\n# CONFIG_IPV6_SEG6_LWTUNNEL is not set\n" });
+    expect(off.error?.message).toBe("program of this type cannot use helper bpf_lwt_seg6_adjust_srh#75");
+    const on = verifyProgram(p, { progType: 19, kernelConfig: () => "CONFIG_IPV6=y\nCONFIG_IPV6_SEG6_BPF=y\n" });
+    expect(on.error?.message ?? "").not.toContain("cannot use helper");
+    expect(verifyProgram(p, { progType: 19 }).error?.message ?? "").not.toContain("cannot use helper");
+  });
+});
+
+describe("helpers with an `allowed` callback (src/helpers/allowed.ts, from the 6.12 sources)", () => {
+  // bpf_d_path(path, buf, size): offered to tracing programs, allowed only on btf_allowlist_d_path's
+  // functions, iterators and sleepable LSM hooks (checked before the arguments)
+  const dPath = (section: string): string | undefined => {
+    const p = assemble(`.license "GPL"\n.section ${section}\n  r1 = 0\n  r2 = r10\n  r2 += -16\n  r3 = 16\n  call 147\n  r0 = 0\n  exit`, { file: "t.s" });
+    return verifyProgram(p, { ...programType(section, undefined, "t", p, () => bundledBtf()) }).error?.message;
+  };
+  it("bpf_d_path: refused in probe on other functions and on LSM hooks that cannot sleep", () => {
+    expect(dPath("fentry/do_unlinkat")).toBe("helper call is not allowed in probe");
+    expect(dPath("lsm/task_free")).toBe("helper call is not allowed in probe");
+    expect(dPath("fentry/vfs_getattr")).not.toBe("helper call is not allowed in probe");
+    expect(dPath("lsm/file_open")).not.toBe("helper call is not allowed in probe");
+    expect(dPath("fentry/vfs_getattr")).toBeDefined();
+  });
+});

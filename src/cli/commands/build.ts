@@ -51,7 +51,7 @@ export function register(program: Command): void {
       }
       const loaded = await loadProgramFile(built.output, { lenient: true, allowUnsupported: true, ...(choice ? { type: choice } : {}) });
       const target = (): Btf | undefined => resolveTarget(flags.btf !== undefined ? { btf: flags.btf } : {}).btf();
-      const listing = verifyListing(built.output, loaded.programs, loaded.unsupported, { target, ...(flags.compareKernel ? { compareKernel: await kernelComparer() } : {}) });
+      const listing = verifyListing(built.output, loaded.programs, loaded.unsupported, { target, kernelConfig: () => resolveTarget(flags.btf !== undefined ? { btf: flags.btf } : {}).kconfig?.()?.text, ...(flags.compareKernel ? { compareKernel: await kernelComparer() } : {}) });
       if (flags.json) {
         process.stdout.write(JSON.stringify({ output: built.output, command: built.command, ...(built.btfOrigin ? { vmlinux: built.btfOrigin } : {}), ...listingJson(listing) }, null, 2) + "\n");
       } else {

@@ -60,7 +60,7 @@ export function register(program: Command): void {
       // a program bpfkit cannot use (its `unsupported` reasons) is refused by pickProgram; its neighbours are not
       const prog = pickProgram(loaded.programs, file, opts.prog);
       const target = fromProgram(prog);
-      const kind = programType(target.section, undefined, target.name, prog, fallbackBtf(opts));
+      const kind = programType(target.section, undefined, target.name, prog, fallbackBtf(opts), kernelConfig(opts));
       const wantStates = opts.json === true;
       const res = verifySlots(target.insns, target.maps, target.license,
         { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true,
@@ -86,7 +86,7 @@ async function runListing(file: string, programs: Program[], unsupported: string
     if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
     compare = await kernelComparer();
   }
-  const l = verifyListing(file, programs, unsupported, { target: fallbackBtf(opts), ...(compare ? { compareKernel: compare } : {}) });
+  const l = verifyListing(file, programs, unsupported, { target: fallbackBtf(opts), kernelConfig: kernelConfig(opts), ...(compare ? { compareKernel: compare } : {}) });
   process.stdout.write(opts.json ? JSON.stringify(listingJson(l), null, 2) + "\n" : formatListing(l));
   return listingExitCode(l);
 }
@@ -94,6 +94,11 @@ async function runListing(file: string, programs: Program[], unsupported: string
 /** The target BTF (--btf, the running kernel's, or the bundled one) for programs the loader kept none for; opened on first need. */
 function fallbackBtf(opts: { btf?: string; kconfig?: string }): () => Btf | undefined {
   return () => resolveTarget(targetOptions(opts)).btf();
+}
+
+/** The target kernel's configuration (--kconfig, the running kernel's, or the bundled one), read on first need. */
+function kernelConfig(opts: { btf?: string; kconfig?: string }): () => string | undefined {
+  return () => resolveTarget(targetOptions(opts)).kconfig?.()?.text;
 }
 
 function usage(message: string): number {
@@ -171,7 +176,7 @@ async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
     let result: Record<string, unknown>;
     try {
       const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, typeChoice(opts));
-      const kind = programType(t.section, undefined, t.name, t.program, fallbackBtf(opts));
+      const kind = programType(t.section, undefined, t.name, t.program, fallbackBtf(opts), kernelConfig(opts));
       const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true, ...(t.mapFields ? { mapFields: t.mapFields } : {}),
         ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}), ...(t.progBtf ? { progBtf: t.progBtf } : {}) }, t.lines);
       result = { verdict: res.verdict };
