@@ -65,9 +65,11 @@ export const PROTO_VARIANTS: Readonly<Record<string, Readonly<Record<number, str
   sk_storage_get: { 26: "bpf_sk_storage_get_tracing_proto", 29: "bpf_sk_storage_get_tracing_proto" },
   sk_storage_delete: { 26: "bpf_sk_storage_delete_tracing_proto", 29: "bpf_sk_storage_delete_tracing_proto" },
   check_mtu: { 6: "bpf_xdp_check_mtu_proto" },
+  // sk_lookup assigns a full socket or NULL (sk_lookup_func_proto)
+  sk_assign: { 30: "bpf_sk_lookup_assign_proto" },
   redirect_map: { 6: "bpf_xdp_redirect_map_proto" },
   get_socket_cookie: { 18: "bpf_get_socket_cookie_sock_addr_proto", 9: "bpf_get_socket_cookie_sock_proto", 13: "bpf_get_socket_cookie_sock_ops_proto",
-    21: "bpf_get_socket_ptr_cookie_proto" },
+    21: "bpf_get_socket_ptr_cookie_proto", 26: "bpf_get_socket_ptr_cookie_proto", 29: "bpf_get_socket_ptr_cookie_proto" },
   setsockopt: { 18: "bpf_sock_addr_setsockopt_proto", 13: "bpf_sock_ops_setsockopt_proto", 25: "bpf_sk_setsockopt_proto" },
   getsockopt: { 18: "bpf_sock_addr_getsockopt_proto", 13: "bpf_sock_ops_getsockopt_proto", 25: "bpf_sk_getsockopt_proto" },
   sk_lookup_tcp: { 6: "bpf_xdp_sk_lookup_tcp_proto", 18: "bpf_sock_addr_sk_lookup_tcp_proto" },
