@@ -58,6 +58,14 @@ export const fieldSize = (name: "spinLock" | "timer"): number => (name === "spin
 function find(btf: Btf, typeId: number, name: string, base: number, depth: number): number {
   if (depth > 8) return -1;
   const t = skipModifiers(btf, typeId);
+  // a global data section (.data.A, .bss): its variables, as btf_find_datasec_var walks them
+  if (t.kind === BTF_KIND.DATASEC) {
+    for (const si of t.secinfos ?? []) {
+      const r = find(btf, btf.types[si.type]!.sizeOrType, name, base + si.offset, depth + 1);
+      if (r >= 0) return r;
+    }
+    return -1;
+  }
   if (t.kind !== BTF_KIND.STRUCT && t.kind !== BTF_KIND.UNION) return -1;
   if (t.name === name) return base;
   for (const m of t.members ?? []) {
