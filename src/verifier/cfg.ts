@@ -31,6 +31,8 @@ export interface KfuncCfgHooks {
   check(pc: number, first: boolean): string | undefined;
   /** The call at `pc` is an iterator's _next: a prune point where a checkpoint is forced. */
   isIterNext(pc: number): boolean;
+  /** check_pseudo_btf_id for the typed-ksym lddw (src 3) at `pc` against the target BTF: the kernel's message when bad. */
+  btfId?(pc: number): string | undefined;
 }
 
 /** `checkMapRef` answers for an lddw of a map (src 1/2/5/6) with the kernel's message when the reference is bad. */
@@ -114,7 +116,13 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
       if (i === n - 1 || !next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) return fail(i, "invalid bpf_ld_imm64 insn");
       if (insn.src === 0 || insn.src === 4) { i++; continue; }
       if (insn.src === 3) {
-        // check_pseudo_btf_id against vmlinux BTF (which this emulator does not load): id 0 is `void`
+        // check_pseudo_btf_id: against the target BTF when the verifier has one (checkMapRef answers)
+        if (kfuncs?.btfId) {
+          const bad = kfuncs.btfId(i);
+          if (bad) return fail(i, bad);
+          i++;
+          continue;
+        }
         const id = insn.imm;
         if (id <= 0 || id > 200000) return fail(i, id === 0 ? "pseudo btf_id 0 in ldimm64 isn't KIND_VAR or KIND_FUNC" : `ldimm64 insn specifies invalid btf_id ${id}.`);
         return fail(i, `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC`);

@@ -21,10 +21,11 @@ import { liveRegisters, liveRegsTable } from "./liveness.js";
 import { StackLiveness, callInsnOf } from "./stack-liveness.js";
 import { loopComponents } from "./scc.js";
 import { type MapFields, cachedBtf, funcReturnsScalar, mapFields } from "./map-fields.js";
-import type { Btf } from "../btf/btf.js";
+import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
+import { findByNameKind, resolveSize } from "./target-btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
-import { type Reg, Slot, type State, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 const mayGotoDepth = (s: State): number => s.mayGotoDepth ?? 0;
@@ -184,6 +185,35 @@ function configOptions(text: string | undefined): Set<string> {
   return out;
 }
 
+/**
+ * check_pseudo_btf_id and check_ld_imm64 for a typed ksym (lddw src 3, imm = a VAR or FUNC id in the target
+ * BTF): a kfunc's address is read-only memory of size 0; a per-CPU variable a per-CPU BTF pointer; a
+ * variable of another type than a struct read-only memory of its size; a struct variable a BTF pointer.
+ * A string is the kernel's refusal (a variable's address needs CONFIG_KALLSYMS_ALL in the target's
+ * configuration, when one is given). (Module BTF, a non-zero fd in the second half, is not modelled.)
+ */
+function pseudoBtfId(btf: Btf, insn: RawInsn, next: RawInsn, configEnabled?: (option: string) => boolean): Reg | string {
+  const id = insn.imm;
+  if (next.imm !== 0) return `bpfkit: typed ksym from a module's BTF (btf fd ${next.imm}) is not modelled`;
+  const t = id > 0 ? btf.types[id] : undefined;
+  if (!t) return `ldimm64 insn specifies invalid btf_id ${id}.`;
+  if (t.kind !== BTF_KIND.VAR && t.kind !== BTF_KIND.FUNC) return `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC`;
+  if (t.kind === BTF_KIND.FUNC) { const r = pointer("mem"); r.rdonly = true; r.memSize = 0; return r; }
+  // kallsyms_lookup_name finds variables only in a kernel built with CONFIG_KALLSYMS_ALL
+  if (configEnabled && !configEnabled("CONFIG_KALLSYMS_ALL")) return `ldimm64 failed to find the address for kernel symbol '${t.name}'.`;
+  const dsec = findByNameKind(btf, ".data..percpu", BTF_KIND.DATASEC);
+  const percpu = dsec > 0 && (btf.types[dsec]!.secinfos ?? []).some((v) => v.type === id);
+  const type = t.sizeOrType;
+  const target = skipModifiers(btf, type);
+  if (percpu) { const r = pointer("btf_id"); r.btfId = type; r.tflags = TF.PERCPU; return r; }
+  if (target.kind !== BTF_KIND.STRUCT && target.kind !== BTF_KIND.UNION) {
+    const size = resolveSize(btf, type);
+    if (!size) return `ldimm64 unable to resolve the size of type '${target.name}': -22`;
+    const r = pointer("mem"); r.rdonly = true; r.memSize = size.size; return r;
+  }
+  const r = pointer("btf_id"); r.btfId = type; return r;
+}
+
 /** license_is_gpl_compatible(). */
 export function isGplCompatible(license: string): boolean {
   return ["GPL", "GPL v2", "GPL and additional rights", "Dual BSD/GPL", "Dual MIT/GPL", "Dual MPL/GPL"].includes(license);
@@ -307,6 +337,7 @@ class Walker {
     const kfuncHooks = {
       check: (pc: number, first: boolean) => kfuncCallCheck(env, env.insns[pc]!, first),
       isIterNext: (pc: number) => { const yes = isIterNextCall(env, env.insns[pc]!); if (yes) this.iterNext.add(pc); return yes; },
+      ...(env.opts.targetBtf ? { btfId: (pc: number) => { const r = pseudoBtfId(env.opts.targetBtf!, env.insns[pc]!, env.insns[pc + 1]!, env.opts.configEnabled); return typeof r === "string" ? r : undefined; } } : {}),
     };
     this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc), this.opts.hasFuncInfo === true, this.opts.funcReturnsScalar, kfuncHooks);
     // add_subprog_and_kfunc prints the sub-programs at level 2 unless it failed itself
@@ -847,6 +878,13 @@ class Walker {
         // an arena map's "value" is an address in the arena's user space: a scalar to the verifier
         if (env.opts.maps[insn.imm]?.type === "arena") { R[insn.dst] = unknownScalar(); break; }
         const r = pointer("map_value"); r.map = insn.imm; r.off = hi >>> 0; R[insn.dst] = r; break;
+      }
+      case 3: {
+        // a typed ksym (check_pseudo_btf_id; checked against the target BTF by checkCfg)
+        const v = env.opts.targetBtf ? pseudoBtfId(env.opts.targetBtf, insn, env.insns[pc + 1]!, env.opts.configEnabled) : "invalid BPF_LD_IMM insn";
+        if (typeof v === "string") throw new Reject(v, 22);
+        R[insn.dst] = v;
+        break;
       }
       case 4: {
         // callbacks need BTF function info (the object's .BTF.ext); bytecode alone has none
