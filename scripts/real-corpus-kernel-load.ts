@@ -11,7 +11,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadObject } from "../src/elf/index.js";
-import { attachBtfIdOf } from "../src/kernel/attach-btf.js";
+import { attachBtfIdOf } from "../src/elf/attach-target.js";
 import { loadProgramIntoKernel } from "../src/kernel/index.js";
 import { resolveTarget } from "../src/load/node.js";
 import type { Program } from "../src/program/index.js";

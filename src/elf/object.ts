@@ -7,6 +7,7 @@ import { BpfkitError, diag, type Diagnostic } from "../diagnostics/index.js";
 import { decodeAll, type Instruction } from "../isa/index.js";
 import type { MapSpec, Program, ProgramExtern, ProgramIssue } from "../program/index.js";
 import { resolveSection, sectionHint, splitAutoload } from "../progtypes/index.js";
+import { attachBtfIdOf, attachTargetOf } from "./attach-target.js";
 import { BTF_KIND, type Btf, describeType, essentialName, parseBtf, patchDatasecs, skipModifiers, sizeOf } from "../btf/btf.js";
 import { type BtfExt, parseBtfExt } from "../btf/btf-ext.js";
 import { applyCoreRelocations, type FunctionCore } from "./core-relocate.js";
@@ -142,9 +143,15 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
   }
   const siblings = programs.map((p) => p.name);
   for (const p of programs) p.siblings = siblings;
+  // A BTF-attached program (tp_btf, fentry, lsm, iter) is verified against its target's prototype even
+  // when nothing in it needed relocating: ask for the target (opened lazily) for such programs too.
+  if (!targetUsed && options.target && programs.some((p) => attachTargetOf(p.section))) target();
   if (targetUsed) {
     const t = targetUsed;
     for (const p of programs) {
+      if (attachTargetOf(p.section)) {
+        Object.defineProperty(p, "attachBtfId", { get: () => attachBtfIdOf(p.section, t.btf()), enumerable: false, configurable: true });
+      }
       p.targetBtfSource = t.description;
       // opened on first read, and kept out of JSON and deep comparisons
       Object.defineProperty(p, "targetBtf", { get: () => t.btf(), enumerable: false, configurable: true });

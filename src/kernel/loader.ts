@@ -9,7 +9,7 @@ import { btfLoad, mapUpdate, progInfo, progLoadRaw, type ProgLoadAttr } from "./
 import { ERRNO, KernelError } from "./errors.js";
 import { createMap, type KernelMap, u32Key } from "./maps.js";
 import { closeFd } from "./sys.js";
-import { attachBtfIdOf, attachTargetOf } from "./attach-btf.js";
+import { attachBtfIdOf, attachTargetOf } from "../elf/attach-target.js";
 import { resolveTarget } from "../load/target-node.js";
 
 export interface KernelLoadOptions {

@@ -156,4 +156,9 @@ export interface Program {
   targetBtf?: Btf;
   /** Which target BTF that is, in words (`running kernel (/sys/kernel/btf/vmlinux)`), for reports. */
   targetBtfSource?: string;
+  /**
+   * BTF-attached programs (tp_btf, fentry/fexit/fmod_ret, lsm, iter): the id in `targetBtf` of what the
+   * section attaches to (libbpf's attach_btf_id), -1 when the target lacks it. Found on first read.
+   */
+  attachBtfId?: number;
 }

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.js";
 import { BTF_KIND, BtfBuilder, parseBtf } from "../../src/btf/index.js";
-import { attachTargetOf } from "../../src/kernel/attach-btf.js";
+import { attachTargetOf } from "../../src/elf/attach-target.js";
 import { kernelVerifyProgram } from "../../src/testing/kernel-verdict.js";
 import { loadPrograms, bundledTarget } from "../../src/load/node.js";
 import { buildPacket, parsePacket, verifyChecksums } from "../../src/packet/index.js";
