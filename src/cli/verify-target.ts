@@ -3,7 +3,7 @@
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import { toHex } from "../isa/index.js";
 import type { Btf } from "../btf/index.js";
-import { attachBtfIdOf, attachTargetOf } from "../kernel/attach-btf.js";
+import { attachBtfIdOf, attachTargetOf } from "../elf/attach-target.js";
 import { loadAttrs, progTypeByName, resolveSection } from "../progtypes/index.js";
 import type { MapSpec, Program } from "../program/program.js";
 import type { RawInsn } from "../verifier/cfg.js";
@@ -66,7 +66,8 @@ export function programType(section: string, override: string | undefined, name:
   const at = attachTargetOf(s);
   const tbtf = at ? btf() : undefined;
   if (at && tbtf) {
-    const id = attachBtfIdOf(s, tbtf);
+    // the loader found it (src/elf/attach-target.ts) when the object had a target and --type did not change the section
+    const id = program.attachBtfId !== undefined && override === undefined ? program.attachBtfId : attachBtfIdOf(s, tbtf);
     if (id <= 0) {
       throw new BpfkitError(diag("BK6005", { name, section: s, symbol: at.name, target: program.targetBtfSource ?? "the target BTF" }, {},
         "give the BTF of a kernel that has it with --btf FILE"), 2);
