@@ -26,6 +26,13 @@ const TRACING_EXTRA = [
 const TRAMPOLINE = ["get_func_arg", "get_func_ret", "get_func_arg_cnt"] as const;
 /** Only for iterators (BPF_TRACE_ITER). */
 const ITER = ["seq_printf", "seq_write", "seq_printf_btf"] as const;
+/**
+ * Helpers an iterator target adds (its bpf_iter_reg get_func_proto, through bpf_iter_get_func_proto), by
+ * the target's BTF function: the tcp and unix socket iterators may get and set socket options.
+ */
+export const ITER_TARGET_HELPERS: Readonly<Record<string, readonly string[]>> = {
+  bpf_iter_tcp: ["setsockopt", "getsockopt"], bpf_iter_unix: ["setsockopt", "getsockopt"],
+};
 const RAW_TP = uniq(TRACING_BASE, TRACING_EVENT);
 const TRACING = uniq(RAW_TP, TRACING_EXTRA);
 

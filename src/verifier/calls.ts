@@ -7,6 +7,7 @@ import { helperName, MAX_HELPER_ID } from "../isa/helpers.js";
 import { HELPERS_WITH_ALLOWED, helperAllowedFor } from "../helpers/allowed.js";
 import { isMapHelperCompatible, mapTypeByName } from "../maps/types.js";
 import { progTypeById, returnRange } from "../progtypes/index.js";
+import { ITER_TARGET_HELPERS } from "../progtypes/tracing.js";
 import { BASE } from "../progtypes/helper-sets.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, checkRegRead, forEachReg, frame, regs } from "./env.js";
@@ -118,6 +119,13 @@ function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zero
 
 function mapTypeNumber(name: string): number { return mapTypeByName(name)?.id ?? 0; }
 
+/** A helper the program's iterator target adds (bpf_iter_get_func_proto): iter/tcp and iter/unix socket options. */
+function iterTargetHelper(env: Env, short: string): boolean {
+  if (env.opts.progType !== 26 || env.opts.attachType !== 28) return false;
+  const f = attachFuncOf(env).attachFunc;
+  return f !== undefined && (ITER_TARGET_HELPERS[f] ?? []).includes(short);
+}
+
 /** The attach target's FUNC name (fentry/fexit/lsm/iter), for the helpers' `allowed` checks. */
 function attachFuncOf(env: Env): { attachFunc?: string } {
   if (!env.opts.attachBtfId) return {};
@@ -144,7 +152,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (id === 0) throw new Reject("program of this type cannot use helper bpf_unspec#0", 22);
   if (id < 0 || id > MAX_HELPER_ID || !name) throw new Reject(`invalid func unknown#${id}`, 22);
   const fn: HelperInfo | undefined = helperForProgType(id, env.opts.progType);
-  if (!fn || !helperAllowed(env.opts.progType, id, env.opts.attachType) || (fn.config && env.opts.configEnabled && !env.opts.configEnabled(fn.config))) {
+  if (!fn || !(helperAllowed(env.opts.progType, id, env.opts.attachType) || iterTargetHelper(env, fn.shortName)) || (fn.config && env.opts.configEnabled && !env.opts.configEnabled(fn.config))) {
     throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   }
   if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);

@@ -123,3 +123,17 @@ describe("helpers with an `allowed` callback (src/helpers/allowed.ts, from the 6
     expect(dPath("fentry/vfs_getattr")).toBeDefined();
   });
 });
+
+describe("helpers an iterator target adds (bpf_iter_get_func_proto)", () => {
+  // net/ipv4/tcp_ipv4.c and net/unix/af_unix.c: the tcp and unix iterators get and set socket options
+  // (seen on bpftune's probe.bpf.o, iter/tcp, which the kernel loads)
+  const getsockopt = (section: string): string | undefined => {
+    const p = assemble(`.license "GPL"\n.section ${section}\n  r1 = 0\n  r2 = 6\n  r3 = 13\n  r4 = r10\n  r4 += -8\n  r5 = 4\n  call 57\n  r0 = 0\n  exit`, { file: "t.s" });
+    return verifyProgram(p, { ...programType(section, undefined, "t", p, () => bundledBtf()) }).error?.message;
+  };
+  it("iter/tcp and iter/unix may call bpf_getsockopt; iter/bpf_map may not", () => {
+    expect(getsockopt("iter/bpf_map")).toBe("program of this type cannot use helper bpf_getsockopt#57");
+    expect(getsockopt("iter/tcp")).toMatch(/^R1 type=scalar expected=/);
+    expect(getsockopt("iter/unix")).toMatch(/^R1 type=scalar expected=/);
+  });
+});
