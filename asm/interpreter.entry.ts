@@ -14,7 +14,7 @@ import {
   REGS, CTRL, FRAMES, FRAME_SAVE, REGIONS, STACK, STACK_FRAME, MAX_FRAMES, ENTRY, NULL_GUARD_END, REGION_MAX, CTX, CTX_MAX,
   C_STOP, C_TAIL, C_FAULT_KIND, C_FAULT_IP, C_FAULT_ADDR, C_FAULT_SIZE, C_FAULT_WRITE, C_COUNT, C_BUDGET,
   C_NREGIONS, C_PKT, C_PKT_LEN, C_DEPTH, C_MAY_GOTO, C_CODE, C_CPU,
-  D_TYPE, D_MAX_ENTRIES, D_VALUES, D_SLOT, D_STRIDE, D_MAGIC, DESC_MAGIC,
+  D_KEY_SIZE, D_VALUE_SIZE, D_MAGIC, DESC_MAGIC, DESC_SIZE,
   S_EXIT, S_BUDGET, S_FAULT, S_DEPTH, S_BAD_INSN, S_STOPPED, S_STEP, R_READ, R_WRITE,
 } from "./layout";
 
@@ -41,6 +41,18 @@ declare function hostHelper(id: i32, ip: u32): u64;
 // @ts-ignore: decorator
 @external("env", "ctxStore")
 declare function hostCtxStore(addr: u32, size: u32, v: u64, imm: u32): void;
+
+// Map operations in WebAssembly (asm/maps.entry.ts, one instance per memory): -1 (lookup) or 1 (update,
+// delete) when the host must answer.
+// @ts-ignore: decorator
+@external("env", "mapLookup")
+declare function mapLookup(m: u64, key: u64, cpu: u32): i64;
+// @ts-ignore: decorator
+@external("env", "mapUpdate")
+declare function mapUpdate(m: u64, key: u64, value: u64, flags: u64, cpu: u32): i64;
+// @ts-ignore: decorator
+@external("env", "mapDelete")
+declare function mapDelete(m: u64, key: u64): i64;
 
 // @ts-ignore: decorator
 @inline function rg(o: u32): u64 { return load<u64>(REGS + o); }
@@ -88,6 +100,13 @@ function allowed(addr: u64, size: u32, need: u32, depth: u32): bool {
     if (addr >= <u64>load<u32>(e) && end <= <u64>load<u32>(e, 4)) return (load<u32>(e, 8) & need) != 0;
   }
   return false;
+}
+
+/** Checked mode: whether a map helper's key (and update's value) may be read, when r1 is a map descriptor. */
+function mapArgsReadable(id: i32, m: u64, key: u64, value: u64, depth: u32): bool {
+  if (m < <u64>NULL_GUARD_END || m + <u64>DESC_SIZE > (<u64>memory.size() << 16) || load<u32>(<usize>m, D_MAGIC) != DESC_MAGIC) return true;
+  if (!allowed(key, load<u32>(<usize>m, D_KEY_SIZE), R_READ, depth)) return false;
+  return id != 2 || allowed(value, load<u32>(<usize>m, D_VALUE_SIZE), R_READ, depth);
 }
 
 // @ts-ignore: decorator
@@ -331,23 +350,19 @@ function execute(entry: u32, checked: bool, base: u32, start: u32, step: bool): 
         }
         // Helper call (callx: the register holds the helper number, as the conformance suite expects).
         const id: i32 = op == 0x85 ? <i32>load<i64>(ip, 8) : <i32>rg(d);
-        // Hot path: bpf_map_lookup_elem on an array / percpu_array is answered here, without leaving Wasm.
-        if (id == 1) {
-          const m = rg(8);
-          const kp = rg(16);
-          if (m >= <u64>NULL_GUARD_END && m < <u64>0xffff0000 && load<u32>(<usize>m, D_MAGIC) == DESC_MAGIC &&
-              (!checked || allowed(kp, 4, R_READ, depth))) {
-            const t = load<u32>(<usize>m, D_TYPE);
-            if (t == 2 || t == 6) {
-              const key = load<u32>(<usize>kp);
-              let v: u64 = 0;
-              if (key < load<u32>(<usize>m, D_MAX_ENTRIES)) {
-                v = <u64>(load<u32>(<usize>m, D_VALUES) + key * load<u32>(<usize>m, D_SLOT));
-                if (t == 6) v += <u64>(load<u32>(CTRL + C_CPU) * load<u32>(<usize>m, D_STRIDE));
-              }
-              sg(0, v);
-              break;
-            }
+        // bpf_map_lookup_elem / update_elem / delete_elem on the map types asm/maps/ implements never
+        // leave WebAssembly. Checked mode first checks that the key (and value) may be read; if not, the
+        // host answers, as it does for every other map type.
+        if (id >= 1 && id <= 3 && (!checked || mapArgsReadable(id, rg(8), rg(16), rg(24), depth))) {
+          if (id == 1) {
+            const r = mapLookup(rg(8), rg(16), load<u32>(CTRL + C_CPU));
+            if (r != -1) { sg(0, <u64>r); break; }
+          } else if (id == 2) {
+            const r = mapUpdate(rg(8), rg(16), rg(24), rg(32), load<u32>(CTRL + C_CPU));
+            if (r != 1) { sg(0, <u64>r); break; }
+          } else {
+            const r = mapDelete(rg(8), rg(16));
+            if (r != 1) { sg(0, <u64>r); break; }
           }
         }
         store<u64>(CTRL + C_COUNT, count);

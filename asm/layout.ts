@@ -43,15 +43,60 @@ export const C_DEPTH: u32 = 60; // u32 out: call depth when the program stopped
 export const C_MAY_GOTO: u32 = 64; // u32: may_goto loop budget left
 export const C_CODE: u32 = 68; // u32 in: start of the code region (for pc computation by the host)
 export const C_CPU: u32 = 72; // u32 in: the CPU the program runs on (per-CPU array lookups)
+export const C_HOST: u32 = 76; // u32: compiled repeat loop only (src/compiler/module.ts): a helper ran on the host
+export const C_REPEATED: u32 = 80; // u32 out: compiled repeat loop only: runs done
 
-// Map descriptor (src/maps/runtime/map.ts DESC): fields the in-Wasm array lookup reads.
+// Map descriptor (src/maps/runtime/map.ts DESC): the handle `lddw map_fd` yields. Map operations in
+// WebAssembly (asm/maps/) read everything they need from it; the host writes it once at creation.
 export const D_TYPE: u32 = 0;
+export const D_KEY_SIZE: u32 = 4;
+export const D_VALUE_SIZE: u32 = 8;
 export const D_MAX_ENTRIES: u32 = 12;
-export const D_VALUES: u32 = 16;
-export const D_SLOT: u32 = 20;
-export const D_STRIDE: u32 = 28;
+export const D_VALUES: u32 = 16; // address of value slot 0
+export const D_SLOT: u32 = 20; // bytes of one slot (every CPU's copy)
+export const D_CPUS: u32 = 24;
+export const D_STRIDE: u32 = 28; // bytes between CPUs' copies of one value
 export const D_MAGIC: u32 = 32;
+export const D_IMPL: u32 = 36; // which WebAssembly implementation answers (IMPL_*), 0: the host
+export const D_FLAGS: u32 = 40; // MF_PERCPU | MF_LRU
+export const D_COUNT: u32 = 44; // entries in use (hash, lpm)
+export const D_TABLE: u32 = 48; // hash: entry records; lpm: node pool; array_of_maps: inner handles
+export const D_ESIZE: u32 = 52; // bytes of one entry record / trie node
+export const D_BUCKETS: u32 = 56; // hash: bucket heads (entry index + 1)
+export const D_MASK: u32 = 60; // hash: buckets - 1
+export const D_FREE: u32 = 64; // hash: free entries (index + 1, linked); lpm: free nodes
+export const D_HEAD: u32 = 68; // hash: oldest entry of the insertion / recency order (index + 1)
+export const D_TAIL: u32 = 72; // hash: newest
+export const D_ROOT: u32 = 76; // lpm: root node (index + 1)
+export const D_VFREE: u32 = 80; // lpm: stack of free value slots (u32 each)
+export const D_VTOP: u32 = 84; // lpm: free value slots on that stack
+export const D_EVICTIONS: u32 = 88; // lru: entries evicted so far
+export const D_MAXBITS: u32 = 92; // lpm: bits of key data
+export const DESC_SIZE: u32 = 128;
 export const DESC_MAGIC: u32 = 0x4d465042;
+
+export const IMPL_HOST: u32 = 0;
+export const IMPL_ARRAY: u32 = 1;
+export const IMPL_HASH: u32 = 2;
+export const IMPL_LPM: u32 = 3;
+export const IMPL_ARRAY_OF_MAPS: u32 = 4;
+export const IMPL_HASH_OF_MAPS: u32 = 5;
+export const MF_PERCPU: u32 = 1;
+export const MF_LRU: u32 = 2;
+export const MF_INDEXED: u32 = 4; // devmap, cpumap, xskmap: keys are indexes below max_entries
+
+// Hash entry record: chain link, hash, order links (entry index + 1), then the key (8-byte aligned).
+export const E_NEXT: u32 = 0;
+export const E_HASH: u32 = 4;
+export const E_PREV_ORDER: u32 = 8;
+export const E_NEXT_ORDER: u32 = 12;
+export const E_KEY: u32 = 16;
+// LPM trie node: children (node index + 1), prefix length, value slot + 1 (0: intermediate node), data.
+export const N_CHILD0: u32 = 0;
+export const N_CHILD1: u32 = 4;
+export const N_PREFIXLEN: u32 = 8;
+export const N_SLOT: u32 = 12;
+export const N_DATA: u32 = 16;
 
 // Run statuses.
 export const S_EXIT: i32 = 0;

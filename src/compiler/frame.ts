@@ -13,8 +13,10 @@ export interface ModuleIds {
   ctxStore: number;
   /** Internal: record a stop (status, ip, depth, r0, count) in the globals and control block. */
   halt: number;
-  /** Internal: the fast bpf_map_lookup_elem on array maps (returns -1 when the host must answer). */
-  arrayLookup: number;
+  /** Imported from the map module: bpf_map_lookup_elem (-1: the host answers), update_elem, delete_elem (1: the host answers). */
+  mapLookup: number;
+  mapUpdate: number;
+  mapDelete: number;
   /** Internal: run another program's entry (bpf_tail_call) with the current registers. */
   tail: number;
   g: { cnt: number; budget: number; halted: number };

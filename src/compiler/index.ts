@@ -5,7 +5,7 @@
 //   liveness.ts   live registers (dead results are not computed)
 //   structure.ts  structured control flow (Ramsey's algorithm; a br_table dispatcher for irreducible graphs)
 //   lower.ts      instructions
-//   calls.ts      helper calls, the in-Wasm array lookup, tail calls, bpf-to-bpf calls
+//   calls.ts      helper calls, map operations in WebAssembly, tail calls, bpf-to-bpf calls
 //   frame.ts      registers as locals, the calling convention, stopping a run
 //   module.ts     the module and its `run` export; wasm.ts writes the bytes
 // Nothing here imports Node: the browser playground compiles programs the same way.

@@ -1,9 +1,8 @@
 // One WebAssembly module for all programs loaded into one runtime (a program and its tail-call targets):
-// a function per BPF function, the shared internal functions (stop, array lookup, tail call) and `run`,
+// a function per BPF function, the shared internal functions (stop, tail call) and `run`,
 // the export with the interpreter's own calling protocol (`runFast(entry, depth)`: registers in the
 // register area, status returned, count/depth/fault in the control block), so the host side is shared.
-import { C, CTRL, CTX, ENTRY, REGS, STATUS } from "../runtime/layout.js";
-import { arrayLookupBody } from "./calls.js";
+import { C, CTRL, CTX, ENTRY, MAY_GOTO_BUDGET, REGS, STATUS } from "../runtime/layout.js";
 import { buildProgram, readSlots, type CodeImage } from "./cfg.js";
 import { FnFrame, convention, fnParams, fnResults, type ModuleIds } from "./frame.js";
 import { liveness } from "./liveness.js";
@@ -56,9 +55,12 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
   const conv = convention(options.verified);
   const helper = m.importFunc("env", "helper", [I32, I32], [I64]);
   const ctxStore = m.importFunc("env", "ctxStore", [I32, I32, I64, I32], []);
+  // The map module's program-side operations (asm/maps.entry.ts), imported as they are (no JavaScript between).
+  const mapLookup = m.importFunc("env", "mapLookup", [I64, I64, I32], [I64]);
+  const mapUpdate = m.importFunc("env", "mapUpdate", [I64, I64, I64, I64, I32], [I64]);
+  const mapDelete = m.importFunc("env", "mapDelete", [I64, I64], [I64]);
   const g = { cnt: m.global(I64), budget: m.global(I64), halted: m.global(I32), status: m.global(I32), r0: m.global(I64), depth: m.global(I32) };
   const halt = m.func([I32, I32, I32, I64, I64], []);
-  const arrayLookup = m.func([I64, I64], [I64]);
   const tail = m.func([I32, ...fnParams(conv)], fnResults(conv));
   const run = m.func([I32, I32], [I32]);
   m.export("run", run);
@@ -71,7 +73,7 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
     return { code, slots, entries, functions, index };
   });
   const ids: ModuleIds = {
-    helper, ctxStore, halt, arrayLookup, tail, g,
+    helper, ctxStore, mapLookup, mapUpdate, mapDelete, halt, tail, g,
     funcAt: (p, pc) => {
       const i = progs[p]!.index.get(pc);
       if (i === undefined) throw new Error(`compiler: no function at pc ${pc}`);
@@ -86,7 +88,6 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
     b.i32(CTRL + C.FAULT_IP).get(1).mem(OP.i32_store, 2, 0);
     m.define(halt, b);
   }
-  m.define(arrayLookup, arrayLookupBody());
   // tail(target, registers..., depth): the program whose first entry is `target`.
   {
     const params = fnParams(conv);
@@ -142,6 +143,35 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
     m.define(run, b);
   }
 
+  // repeat(entry, n) -> status: `run` up to n times with the argument registers the host set for the first
+  // (Engine.begin), each time with the control block as begin() resets it; stops after a run that did not
+  // exit or that called a host helper (the host's per-run bookkeeping, tail-call count and locks, is then
+  // the caller's). Runs done go to the control block. BPF_PROG_TEST_RUN's repeat loop, without JavaScript.
+  {
+    const repeat = m.func([I32, I32], [I32]);
+    m.export("repeat", repeat);
+    const b = new Body([I32, I32]);
+    const ENTRY_ = 0, N = 1;
+    const i = b.local(I32), status = b.local(I32);
+    const saved = conv.params.map(() => b.local(I64));
+    conv.params.forEach((r, k) => { b.i32(REGS + r * 8).mem(OP.i64_load, 3, 0).set(saved[k]!); });
+    const ctrl = (field: keyof typeof C, value: number): void => { b.i32(CTRL + C[field]).i32(value).mem(OP.i32_store, 2, 0); };
+    b.i32(STATUS.EXIT).set(status);
+    b.block().loop();
+    b.get(i).get(N).op(OP.i32_ge_u).brIf(1);
+    conv.params.forEach((r, k) => { b.i32(REGS + r * 8).get(saved[k]!).mem(OP.i64_store, 3, 0); });
+    ctrl("STOP", 0); ctrl("TAIL", 0); ctrl("FAULT_KIND", 0); ctrl("MAY_GOTO", MAY_GOTO_BUDGET); ctrl("HOST", 0);
+    b.get(ENTRY_).i32(0).call(run).set(status);
+    b.get(i).i32(1).op(OP.i32_add).set(i);
+    b.get(status).i32(STATUS.EXIT).op(OP.i32_ne).brIf(1);
+    b.i32(CTRL + C.HOST).mem(OP.i32_load, 2, 0).brIf(1);
+    b.br(0);
+    b.end().end();
+    b.i32(CTRL + C.REPEATED).get(i).mem(OP.i32_store, 2, 0);
+    b.get(status);
+    m.define(repeat, b);
+  }
+
   if (options.batch) {
     const batch = m.func([I32, I32, I32], [I32]);
     m.export("batch", batch);
@@ -163,6 +193,31 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
 }
 
 /**
+ * Copy `len` bytes from `src` to `dst` (locals; the areas never overlap): a word loop inline for packets up
+ * to 256 bytes, memory.copy beyond (in V8 memory.copy is a call into the engine's runtime, which costs
+ * more than the whole copy of a short packet). `i` is a scratch i32 local.
+ */
+function emitCopy(b: Body, dst: number, src: number, len: number, i: number): void {
+  b.get(len).i32(256).op(OP.i32_le_u).if_();
+  b.i32(0).set(i);
+  b.block().loop();
+  b.get(i).i32(8).op(OP.i32_add).get(len).op(OP.i32_gt_u).brIf(1);
+  b.get(dst).get(i).op(OP.i32_add).get(src).get(i).op(OP.i32_add).mem(OP.i64_load, 0, 0).mem(OP.i64_store, 0, 0);
+  b.get(i).i32(8).op(OP.i32_add).set(i);
+  b.br(0);
+  b.end().end();
+  b.block().loop();
+  b.get(i).get(len).op(OP.i32_ge_u).brIf(1);
+  b.get(dst).get(i).op(OP.i32_add).get(src).get(i).op(OP.i32_add).mem(OP.i32_load8_u, 0, 0).mem(OP.i32_store8, 0, 0);
+  b.get(i).i32(1).op(OP.i32_add).set(i);
+  b.br(0);
+  b.end().end();
+  b.else_();
+  b.get(dst).get(src).get(len).memoryCopy();
+  b.end();
+}
+
+/**
  * batch(desc, from, to) -> index: run XDP packets from..to-1 (input records in the descriptor), each set up
  * as the host's single run sets one up without ctx_in (packet at the headroom of a zeroed buffer, xdp_md
  * data/data_end/data_meta and the loopback ingress device), its output packet appended to the output arena.
@@ -174,6 +229,7 @@ function batchBody(x: XdpBatchLayout, params: readonly number[], main: number, g
   const b = new Body([I32, I32, I32]);
   const DESC = 0, I = 1, TO = 2;
   const start = b.local(I32), len = b.local(I32), rec = b.local(I32), r0 = b.local(I64), status = b.local(I32), meta = b.local(I32), pos = b.local(I32), out = b.local(I32), prev = b.local(I32);
+  const src = b.local(I32), dst = b.local(I32), k = b.local(I32);
   const d = (field: number): void => { b.get(DESC).mem(OP.i32_load, 2, field); };
   const setD = (field: number, value: () => void): void => { b.get(DESC); value(); b.mem(OP.i32_store, 2, field); };
   const ctrl = (field: keyof typeof C, value: () => void): void => { b.i32(CTRL + C[field]); value(); b.mem(OP.i32_store, 2, 0); };
@@ -194,10 +250,13 @@ function batchBody(x: XdpBatchLayout, params: readonly number[], main: number, g
   b.get(start).get(len).op(OP.i32_add).i32(0).get(prev).get(len).op(OP.i32_sub).memoryFill();
   b.end();
   b.end();
-  b.get(start).get(rec).mem(OP.i32_load, 2, 0).get(len).memoryCopy();
+  b.get(rec).mem(OP.i32_load, 2, 0).set(src);
+  emitCopy(b, start, src, len, k);
   setD(BATCH.PREV_LEN, () => b.get(len));
   // xdp_md
-  b.i32(CTX).i32(0).i32(x.ctxSize).memoryFill();
+  // (a few zero stores for a small struct: memory.fill is a call into the engine's runtime in V8)
+  if (x.ctxSize % 8 === 0 && x.ctxSize <= 64) for (let o = 0; o < x.ctxSize; o += 8) b.i32(CTX).i64(0).mem(OP.i64_store, 3, o);
+  else b.i32(CTX).i32(0).i32(x.ctxSize).memoryFill();
   b.i32(CTX + x.data).get(start).mem(OP.i32_store, 2, 0);
   b.i32(CTX + x.dataEnd).get(start).get(len).op(OP.i32_add).mem(OP.i32_store, 2, 0);
   b.i32(CTX + x.dataMeta).get(start).mem(OP.i32_store, 2, 0);
@@ -232,7 +291,8 @@ function batchBody(x: XdpBatchLayout, params: readonly number[], main: number, g
   d(BATCH.OUT_POS); b.set(pos);
   b.get(out).get(pos).mem(OP.i32_store, 2, 16);
   b.get(out).get(len).mem(OP.i32_store, 2, 20);
-  d(BATCH.OUT_ARENA); b.get(pos).op(OP.i32_add).get(meta).get(len).memoryCopy();
+  d(BATCH.OUT_ARENA); b.get(pos).op(OP.i32_add).set(dst);
+  emitCopy(b, dst, meta, len, k);
   setD(BATCH.OUT_POS, () => b.get(pos).get(len).op(OP.i32_add));
   b.get(I).i32(1).op(OP.i32_add).set(I);
   b.br(0);

@@ -9,6 +9,7 @@ import { RuntimeMemory, type Region } from "./memory.js";
 import { entriesNeeded, predecode, type LddwResolver } from "./predecode.js";
 import { buildModule, type ModuleInfo, type XdpBatchLayout } from "../compiler/index.js";
 import { PSEUDO } from "../isa/index.js";
+import { mapOps } from "../maps/runtime/wasm-ops.js";
 
 export type Mode = "checked" | "fast";
 
@@ -49,6 +50,7 @@ export interface ExecOptions { mode: Mode; budget: number; regions: Region[]; pk
 
 const S_EXIT = STATUS.EXIT, S_STOPPED = STATUS.STOPPED;
 const FRAME0_TOP = BigInt(STACK + STACK_FRAME);
+const I_HOST = (CTRL + C.HOST) >> 2, I_REPEATED = (CTRL + C.REPEATED) >> 2;
 const I_STOP = (CTRL + C.STOP) >> 2, I_TAIL = (CTRL + C.TAIL) >> 2, I_FAULT_KIND = (CTRL + C.FAULT_KIND) >> 2;
 const I_PKT = (CTRL + C.PKT) >> 2, I_PKT_LEN = (CTRL + C.PKT_LEN) >> 2, I_MAY_GOTO = (CTRL + C.MAY_GOTO) >> 2;
 const I_CODE = (CTRL + C.CODE) >> 2, I_BUDGET64 = (CTRL + C.BUDGET) >> 3, I_COUNT64 = (CTRL + C.COUNT) >> 3;
@@ -96,10 +98,12 @@ export class Engine {
 
   constructor(mem = new RuntimeMemory()) {
     this.mem = mem;
+    const ops = mapOps(mem);
     this.imports = {
       env: {
         memory: mem.memory,
         helper: (id: number, ip: number): bigint => {
+          this.mem.u32[I_HOST] = 1; // compiled code's repeat loop hands the next run back to the host
           try {
             return this.dispatch(id, this.locate(ip));
           } catch (err) {
@@ -117,6 +121,8 @@ export class Engine {
           }
         },
         abort: () => { throw new Error("interpreter abort"); },
+        // Map operations stay in WebAssembly: the map module's exports are imported as they are.
+        mapLookup: ops.exports.lookup, mapUpdate: ops.exports.update, mapDelete: ops.exports.remove,
       },
     };
     const instance = new WebAssembly.Instance(interpreterModule(), this.imports);
@@ -157,6 +163,7 @@ export class Engine {
     const instance = new WebAssembly.Instance(module, this.imports);
     const t2 = now();
     this.runFast = instance.exports.run as (entry: number, depth: number) => number;
+    this.repeatFast = instance.exports.repeat as (entry: number, n: number) => number;
     this.batch = instance.exports.batch as ((desc: number, from: number, to: number) => number) | undefined;
     const { bytes, ...rest } = info;
     this.compiledBytes = bytes;
@@ -179,6 +186,23 @@ export class Engine {
   exec(code: LoadedCode, args: bigint[], opts: ExecOptions): ExecResult {
     this.begin(code, args, opts);
     return this.finishRun(opts.budget, () => (opts.mode === "checked" ? this.runChecked(code.base, 0) : this.runFast(code.base, 0)));
+  }
+
+  /** Compiled code's repeat loop (src/compiler/module.ts), once compile() ran. */
+  private repeatFast: ((entry: number, n: number) => number) | undefined;
+  /** Whether repeatRuns() can run repeated runs inside WebAssembly (compiled code, fast mode). */
+  get canRepeat(): boolean { return this.repeatFast !== undefined; }
+
+  /**
+   * Run `code` up to `n` times as exec() would run it n times, inside WebAssembly (compiled code, fast mode),
+   * stopping early after a run that called a host helper (the caller does its per-run bookkeeping and goes
+   * on). Returns the runs done and the last run's result; throws as exec() does when a run fails.
+   */
+  repeatRuns(code: LoadedCode, args: bigint[], opts: ExecOptions, n: number): { done: number; res: ExecResult } {
+    this.begin(code, args, opts);
+    const go = this.repeatFast!;
+    const res = this.finishRun(opts.budget, () => go(code.base, n));
+    return { done: this.mem.u32[I_REPEATED]!, res };
   }
 
   /**

@@ -28,6 +28,8 @@ export const ENTRY = 24;
 export const C = {
   STOP: 0, TAIL: 4, FAULT_KIND: 8, FAULT_IP: 12, FAULT_ADDR: 16, FAULT_SIZE: 24, FAULT_WRITE: 28,
   COUNT: 32, BUDGET: 40, NREGIONS: 48, PKT: 52, PKT_LEN: 56, DEPTH: 60, MAY_GOTO: 64, CODE: 68, CPU: 72,
+  // Compiled code's repeat loop (src/compiler/module.ts): set by the host on every helper call; runs done.
+  HOST: 76, REPEATED: 80,
 } as const;
 
 /** What runChecked / runFast / stepChecked return. */
@@ -45,6 +47,11 @@ export function checkLayout(exports: Record<string, unknown>): string[] {
     L_REGS: REGS, L_CTRL: CTRL, L_FRAMES: FRAMES, L_REGIONS: REGIONS, L_REGION_MAX: REGION_MAX, L_STACK: STACK,
     L_STACK_FRAME: STACK_FRAME, L_MAX_FRAMES: MAX_FRAMES, L_ENTRY: ENTRY, L_NULL_GUARD_END: NULL_GUARD_END, L_CTX: CTX, L_CTX_MAX: CTX_MAX,
   };
+  return globalMismatches(exports, expected);
+}
+
+/** The exported globals of a built module that differ from what the host expects (name -> value). */
+export function globalMismatches(exports: Record<string, unknown>, expected: Record<string, number>): string[] {
   const bad: string[] = [];
   for (const [k, v] of Object.entries(expected)) {
     const g = exports[k];

@@ -501,20 +501,28 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
     let res: ExecResult = { r0: 0n, insnCount: 0, stopped: false };
     let t0 = now(), firstRun = 0, lastReport = t0; // now(), not process.hrtime: the runtime also runs in browsers
     const pkt = { addr: 0, len: 0 };
-    for (let i = 0; i < repeat; i++) {
+    // Compiled code repeats runs inside WebAssembly (in chunks, so progress is still reported) for as long
+    // as they stay there; a run that calls a host helper hands the next one back to this loop.
+    const inWasm = this.engine.canRepeat && exec.mode === "fast";
+    for (let i = 0, sinceReport = 0; i < repeat; ) {
       // Repeated runs see the packet as the previous run left it (as the kernel's test-run loop does).
       this.capture.tailCalls = 0;
       if (this.capture.locks.size) this.capture.locks.clear();
       exec.regions = this.regions;
       if (this.packet) { pkt.addr = this.packet.data; pkt.len = this.packet.dataEnd - this.packet.data; exec.pkt = pkt; }
-      res = this.engine.exec(this.main, RUN_ARGS, exec);
-      if (i === 0) {
+      let done = 1;
+      if (i > 0 && inWasm) ({ done, res } = this.engine.repeatRuns(this.main, RUN_ARGS, exec, Math.min(repeat - i, 4096)));
+      else res = this.engine.exec(this.main, RUN_ARGS, exec);
+      i += done;
+      sinceReport += done;
+      if (i === 1) {
         const t = now();
         firstRun = (t - t0) * 1e6;
         t0 = t;
-      } else if ((i & 0xfff) === 0 && options.onProgress) {
+      } else if (sinceReport >= 4096 && options.onProgress) {
+        sinceReport = 0;
         const t = now();
-        if (t - lastReport >= (options.progressEveryMs ?? 1000)) { lastReport = t; options.onProgress(i + 1, repeat); }
+        if (t - lastReport >= (options.progressEveryMs ?? 1000)) { lastReport = t; options.onProgress(i, repeat); }
       }
     }
     const duration = repeat > 1 ? ((now() - t0) * 1e6) / (repeat - 1) : firstRun;
@@ -662,7 +670,7 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
     u32[d + BATCH.OUT_ARENA / 4] = b.outArena;
     u32[d + BATCH.MAY_GOTO / 4] = MAY_GOTO_BUDGET;
     u32[d + BATCH.DIRTY / 4] = 1;
-    const out: BatchResult[] = [];
+    const out = new Array<BatchResult>(inputs.length);
     const layout = this.layout!;
     for (let from = 0; from < inputs.length; from += CHUNK) {
       const n = Math.min(CHUNK, inputs.length - from);
@@ -710,12 +718,11 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
       // Records and output bytes are copied out once per chunk; each result reads its part lazily.
       const arena = mem.read(b.outArena, u32[d + BATCH.OUT_POS / 4]!);
       const recs = new Uint32Array(mem.read(b.outRecs, n * BATCH.OUT_REC).buffer);
-      const names = this.actionNames;
+      const chunk: BatchChunk = { recs, arena, ctxSize: layout.size, duration: per, names: this.actionNames };
+      const caps = b.captures.size ? b.captures : undefined, errs = errors.size ? errors : undefined;
       for (let k = 0; k < n; k++) {
-        const err = errors.get(k);
-        if (err) { out.push({ ok: false, error: err }); continue; }
-        const cap = b.captures.get(k);
-        out.push({ ok: true, result: new BatchRun(recs, k * (BATCH.OUT_REC / 4), arena, layout.size, per, names, cap?.capture, cap?.nested ?? 0) });
+        const err = errs?.get(k);
+        out[from + k] = err ? { ok: false, error: err } : { ok: true, result: new BatchRun(chunk, k * (BATCH.OUT_REC / 4), caps?.get(k)) };
       }
     }
     return out;
@@ -772,26 +779,35 @@ export class RuntimeProgram implements RuntimeHost, StepHost {
 export type BatchResult = { ok: true; result: RunResult } | { ok: false; error: Error };
 
 const NO_TRACE: string[] = [];
-/** One packet's result of a WebAssembly batch, materialised on access (a batch can be millions of packets). */
+/** What the packets of one WebAssembly batch chunk share: their output records and bytes, copied out once. */
+interface BatchChunk {
+  readonly recs: Uint32Array;
+  readonly arena: Uint8Array;
+  readonly ctxSize: number;
+  readonly duration: number;
+  readonly names: Map<number, string>;
+}
+/**
+ * One packet's result of a WebAssembly batch, materialised on access (a batch can be millions of packets):
+ * one small object per packet (its chunk, its record, the host's capture when a helper ran), since
+ * allocating and keeping per-packet objects is most of a batch's cost in JavaScript.
+ */
 class BatchRun implements RunResult {
-  readonly perf: RunResult["perf"] = [];
-  readonly ringbuf: RunResult["ringbuf"] = [];
-  readonly redirect?: Redirect;
-  constructor(
-    private readonly recs: Uint32Array, private readonly at: number, private readonly arena: Uint8Array, private readonly ctxSize: number,
-    readonly duration: number, private readonly names: Map<number, string>, private readonly capture: RunCapture | undefined, private readonly nested: number,
-  ) {
-    if (capture?.redirect) this.redirect = capture.redirect;
-  }
-  get retval(): number { return this.recs[this.at + 1]!; }
-  get r0(): bigint { return (BigInt(this.recs[this.at + 2]!) << 32n) | BigInt(this.recs[this.at + 1]!); }
-  get action(): string | undefined { return this.names.get(this.retval); }
-  get data(): Uint8Array { const off = this.recs[this.at + 4]!; return this.arena.subarray(off, off + this.recs[this.at + 5]!); }
+  constructor(private readonly chunk: BatchChunk, private readonly at: number, private readonly cap: { capture: RunCapture; nested: number } | undefined) {}
+  get retval(): number { return this.chunk.recs[this.at + 1]!; }
+  get r0(): bigint { const r = this.chunk.recs; return (BigInt(r[this.at + 2]!) << 32n) | BigInt(r[this.at + 1]!); }
+  get action(): string | undefined { return this.chunk.names.get(this.retval); }
+  get data(): Uint8Array { const r = this.chunk.recs, off = r[this.at + 4]!; return this.chunk.arena.subarray(off, off + r[this.at + 5]!); }
   /** XDP without ctx_in: BPF_PROG_TEST_RUN gives back no context fields. */
-  get ctx(): Uint8Array { return new Uint8Array(this.ctxSize); }
-  get trace(): string[] { return this.capture?.trace ?? NO_TRACE; }
-  get firstRun(): number { return this.duration; }
-  get insnCount(): number { return this.recs[this.at + 3]! + this.nested; }
+  get ctx(): Uint8Array { return new Uint8Array(this.chunk.ctxSize); }
+  get trace(): string[] { return this.cap?.capture.trace ?? NO_TRACE; }
+  get redirect(): Redirect | undefined { return this.cap?.capture.redirect; }
+  get duration(): number { return this.chunk.duration; }
+  get firstRun(): number { return this.chunk.duration; }
+  get insnCount(): number { return this.chunk.recs[this.at + 3]! + (this.cap?.nested ?? 0); }
+  /** Batches run only when no map produces perf or ring buffer output (canBatchInWasm): always empty. */
+  get perf(): RunResult["perf"] { return []; }
+  get ringbuf(): RunResult["ringbuf"] { return []; }
   toJSON(): object {
     return { retval: this.retval, r0: this.r0.toString(), action: this.action, data: this.data, ctx: this.ctx, trace: this.trace, redirect: this.redirect, duration: this.duration, insnCount: this.insnCount };
   }

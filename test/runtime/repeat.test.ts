@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { openEngine } from "../../src/engine/index.js";
 import { loadProgram, MAX_REPEAT } from "../../src/runtime/runtime.js";
+import type { ProgArrayMap } from "../../src/maps/runtime/prog-array.js";
 import { assemble } from "../../src/text/assembler.js";
 import { describeKernel } from "../support/kernel.js";
 
@@ -43,6 +44,98 @@ describe("--repeat bounds", () => {
     expect(seen.map(([d]) => d)).toEqual([...seen.map(([d]) => d)].sort((a, b) => a - b));
     expect(r.firstRun).toBeGreaterThan(0);
     expect(r.duration).toBeGreaterThan(0);
+  });
+  it("compiled code's repeat loop in WebAssembly gives what the interpreter's run-by-run loop gives", () => {
+    // Each run bumps an array counter and a hash counter (map helpers in WebAssembly), rewrites a packet
+    // byte from the previous run's value, and every 1000th run calls a host helper (bpf_trace_printk), which
+    // hands the next run back to the host's loop: more than one 4096-run chunk, and runs in both loops.
+    const src = `.section xdp
+.map cnt, type=array, key=4, value=8, max_entries=1
+.map h, type=hash, key=4, value=8, max_entries=4
+      r6 = r1
+      *(u32 *)(r10 - 4) = 0
+      r1 = cnt ll
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r7 = *(u64 *)(r0 + 0)
+      r7 += 1
+      *(u64 *)(r0 + 0) = r7
+      *(u32 *)(r10 - 8) = 3
+      *(u64 *)(r10 - 16) = r7
+      r1 = h ll
+      r2 = r10
+      r2 += -8
+      r3 = r10
+      r3 += -16
+      r4 = 0
+      call bpf_map_update_elem
+      r2 = *(u32 *)(r6 + 0)
+      r3 = *(u32 *)(r6 + 4)
+      r1 = r2
+      r1 += 14
+      if r1 > r3 goto out
+      r1 = *(u8 *)(r2 + 0)
+      r1 += 3
+      *(u8 *)(r2 + 0) = r1
+      r1 = r7
+      r1 %= 1000
+      if r1 != 0 goto done
+      *(u32 *)(r10 - 24) = 0x0a7825
+      *(u64 *)(r10 - 32) = 0
+      r1 = r10
+      r1 += -24
+      r2 = 4
+      r3 = r7
+      call bpf_trace_printk
+    done:
+      r0 = r7
+    out:
+      exit`;
+    const prog = assemble(src, { file: "counter.s" });
+    const runs = 10_007;
+    const results = (["interp", "compiled"] as const).map((engine) => {
+      const rt = loadProgram(prog, { executor: engine, verified: true, ...(engine === "interp" ? { mode: "fast" as const } : {}) });
+      const r = rt.run({ data: new Uint8Array(64), repeat: runs });
+      return { r0: r.r0, data: Buffer.from(r.data).toString("hex"), trace: r.trace.length, insns: r.insnCount,
+        cnt: Buffer.from(rt.maps.get("cnt")!.get(new Uint8Array(4)) as Uint8Array).toString("hex"),
+        h: Buffer.from(rt.maps.get("h")!.get(Uint8Array.of(3, 0, 0, 0)) as Uint8Array).toString("hex") };
+    });
+    expect(results[0]!.r0).toBe(BigInt(runs));
+    expect(results[0]!.trace).toBe(10);
+    expect(results[1]).toEqual(results[0]);
+  });
+  it("each repeated run of compiled code gets its own 33 tail calls (the host's per-run count is reset)", () => {
+    // The program tail-calls itself, counting invocations in an array: 34 per run (the first and 33 tail
+    // calls), but only if the host resets its tail-call count between runs, so a repeat loop inside
+    // WebAssembly must hand runs that called the host back to it.
+    const main = assemble(`.section xdp
+.name entry
+.map jmp, type=prog_array, key=4, value=4, max_entries=4
+.map cnt, type=array, key=4, value=8, max_entries=1
+      r6 = r1
+      *(u32 *)(r10 - 4) = 0
+      r1 = cnt ll
+      r2 = r10
+      r2 += -4
+      call bpf_map_lookup_elem
+      if r0 == 0 goto out
+      r1 = 1
+      lock *(u64 *)(r0 + 0) += r1
+      r1 = r6
+      r2 = jmp ll
+      r3 = 1
+      call bpf_tail_call
+    out:
+      r0 = 2
+      exit`, { file: "self_tail.s" });
+    for (const engine of ["interp", "compiled"] as const) {
+      const rt = loadProgram(main, { executor: engine, verified: true, ...(engine === "interp" ? { mode: "fast" as const } : {}) });
+      (rt.maps.get("jmp") as ProgArrayMap).setProgram(1, "entry");
+      expect(rt.run({ data: new Uint8Array(64), repeat: 50 }).retval).toBe(2);
+      expect(new DataView((rt.maps.get("cnt")!.get(new Uint8Array(4)) as Uint8Array).buffer).getUint32(0, true), engine).toBe(34 * 50);
+    }
   });
   it("the CLI prints the steady state and the first run of a --repeat", () => {
     const r = cli("run", example, "--repeat", "5", "--data", "00".repeat(64));

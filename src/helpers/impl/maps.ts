@@ -15,7 +15,8 @@ export const map_update_elem: HelperImpl = (c) => {
   const m = c.rt.map(c.args[0], c.name);
   const key = keyOf(c, c.args[1], m.spec.keySize);
   const value = c.rt.mem.read(addr(c.args[2]), m.spec.valueSize);
-  const r = m.update(key, value, Number(c.args[3] & 0xffffffffn), true);
+  // flags is a u64: anything past BPF_F_LOCK's bits is -EINVAL, as in the kernel (no truncation to 32 bits).
+  const r = m.update(key, value, Number(c.args[3]), true);
   return r < 0 ? err(-r) : ok;
 };
 

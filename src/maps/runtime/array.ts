@@ -2,12 +2,13 @@
 // zero-initialised; elements cannot be deleted (-EINVAL); BPF_NOEXIST is always -EEXIST; an index past the
 // end is -E2BIG on update and NULL on lookup.
 import type { MapSpec } from "../../program/program.js";
-import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, ERRNO, RuntimeMap, u32Bytes, u32Key, type MapEntry, type MapHost, type MapValue } from "./map.js";
+import { BPF_EXIST, BPF_F_LOCK, BPF_NOEXIST, ERRNO, IMPL, RuntimeMap, u32Bytes, u32Key, type MapEntry, type MapHost, type MapValue } from "./map.js";
 
 export class ArrayMap extends RuntimeMap {
   constructor(spec: MapSpec, host: MapHost, perCpu = false) {
     super(spec, host, perCpu ? 6 : 2, perCpu);
     this.allocValues(spec.maxEntries);
+    this.setImpl(IMPL.ARRAY);
     if (spec.initialValue) this.host.mem.write(this.slotAddr(0, 0), spec.initialValue.subarray(0, spec.valueSize));
   }
   lookup(key: Uint8Array): number {
@@ -20,6 +21,7 @@ export class ArrayMap extends RuntimeMap {
     // The bpf(2) command refuses BPF_F_LOCK without a bpf_spin_lock before the map sees it; a program's
     // update goes straight to array_map_update_elem, whose order is: unknown flags, index, NOEXIST, then
     // BPF_F_LOCK (the runtime's maps have no bpf_spin_lock in their values). Both checked against the kernel.
+    if (flags >= 2 ** 32) return -ERRNO.EINVAL; // a u64 flag past the known ones (the bit operations below are 32-bit)
     if (!fromProgram && flags & BPF_F_LOCK) return -ERRNO.EINVAL;
     if ((flags & ~BPF_F_LOCK) > BPF_EXIST) return -ERRNO.EINVAL;
     const i = u32Key(key);

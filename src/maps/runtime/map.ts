@@ -3,6 +3,7 @@
 // kernel's update flags and error numbers, and the user-side API tests and the CLI use.
 import type { MapSpec } from "../../program/program.js";
 import type { RuntimeMemory } from "../../runtime/memory.js";
+import { mapOps, type MapOps } from "./wasm-ops.js";
 
 /** Kernel errno values the map operations return negated. */
 export const ERRNO = { EPERM: 1, ENOENT: 2, E2BIG: 7, EAGAIN: 11, EFAULT: 14, EACCES: 13, ENOMEM: 12, EBUSY: 16, EEXIST: 17, EINVAL: 22, ENOSPC: 28, ENOTSUPP: 524 } as const;
@@ -20,10 +21,8 @@ export interface MapHost {
   cpu(): number;
 }
 
-/** Descriptor layout at `handle` (for hot paths compiled to Wasm later): type id, sizes, value base, stride. */
-export const DESC = { TYPE: 0, KEY_SIZE: 4, VALUE_SIZE: 8, MAX_ENTRIES: 12, VALUES: 16, SLOT: 20, CPUS: 24, STRIDE: 28, MAGIC: 32, SIZE: 64 } as const;
-/** Marks a real descriptor, so the interpreter's in-Wasm array lookup never trusts a stray pointer ("BPFM"). */
-export const DESC_MAGIC = 0x4d465042;
+export { DESC, DESC_MAGIC, IMPL, MF, ENTRY_FIELDS, NODE_FIELDS } from "./layout.js";
+import { DESC, DESC_MAGIC, MF } from "./layout.js";
 
 export const keyString = (key: Uint8Array): string => String.fromCharCode(...key);
 export const keyBytes = (s: string): Uint8Array => Uint8Array.from(s, (c) => c.charCodeAt(0));
@@ -61,7 +60,33 @@ export abstract class RuntimeMap {
     dv.setUint32(this.handle + DESC.CPUS, perCpu ? host.cpus : 1, true);
     dv.setUint32(this.handle + DESC.STRIDE, this.stride, true);
     dv.setUint32(this.handle + DESC.MAGIC, DESC_MAGIC, true);
+    dv.setUint32(this.handle + DESC.FLAGS, perCpu ? MF.PERCPU : 0, true);
   }
+
+  /** The WebAssembly map operations of this map's memory. */
+  protected get ops(): MapOps { return (this.opsCache ??= mapOps(this.host.mem)); }
+  private opsCache: MapOps | undefined;
+  /** Hand the map's operations to WebAssembly (asm/maps/): `impl` (IMPL) and more DESC.FLAGS bits. */
+  protected setImpl(impl: number, flags = 0): void {
+    const dv = this.host.mem.dv;
+    dv.setUint32(this.handle + DESC.IMPL, impl, true);
+    dv.setUint32(this.handle + DESC.FLAGS, dv.getUint32(this.handle + DESC.FLAGS, true) | flags, true);
+  }
+  protected descField(off: number): number { return this.host.mem.dv.getUint32(this.handle + off, true); }
+  protected setDescField(off: number, v: number): void { this.host.mem.dv.setUint32(this.handle + off, v >>> 0, true); }
+  /**
+   * The key (key_size bytes; shorter ones zero-padded) in this map's scratch area in the shared memory,
+   * for the WebAssembly operations: returns its address.
+   */
+  protected keyIn(key: Uint8Array): number {
+    const size = this.spec.keySize;
+    this.io ||= this.host.mem.alloc(Math.max(size, 8), 8, `key scratch of map ${this.spec.name}`);
+    const u8 = this.host.mem.u8;
+    if (key.length >= size) u8.set(key.length === size ? key : key.subarray(0, size), this.io);
+    else { u8.set(key, this.io); u8.fill(0, this.io + key.length, this.io + size); }
+    return this.io;
+  }
+  private io = 0;
 
   get name(): string { return this.spec.name; }
 
