@@ -13,6 +13,7 @@ import { resolveSection } from "../src/progtypes/index.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
 import { C_DIR } from "./record-verifier-c.js";
 import { liveStackLines } from "./record-verifier-stack-liveness.js";
+import { possibleCpus } from "../src/kernel/maps.js";
 
 const args = process.argv.slice(2);
 const showIdx = args.indexOf("--show");
@@ -42,7 +43,7 @@ for (const obj of readdirSync(C_DIR).filter((f) => f.endsWith(".bpf.o")).sort())
     const sec = resolveSection(p.section);
     if (!sec) continue;
     const k = kernelLog(p);
-    const ours = verifyProgram(p, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}), logLevel: level,
+    const ours = verifyProgram(p, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}), logLevel: level, nrCpus: possibleCpus(),
       hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0 }).log;
     n++;
     if (stats(k) === stats(ours)) sameStats++;

@@ -10,6 +10,7 @@ import { compareEntry, entryMaps, type CorpusEntry } from "../test/support/verif
 import { hexToSlots } from "../test/support/verifier-gen.js";
 import { kernelVerify } from "../src/testing/kernel-verdict.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
+import { possibleCpus } from "../src/kernel/maps.js";
 
 const args = process.argv.slice(2);
 const opt = (name: string): string | undefined => { const i = args.indexOf(name); return i >= 0 ? args[i + 1] : undefined; };
@@ -44,7 +45,7 @@ if (!args.includes("--no-corpus")) {
     if (kp === undefined) continue; // rejected before the walk (no statistics line)
     const c = compareEntry(e, 1);
     // the emulator's wall-clock guard (60 s) depends on the machine's load: not a count to compare
-    if (c.ours.error?.message === "timeout") { timeouts.push(e.id); continue; }
+    if (c.ours.verdict === "timeout") { timeouts.push(e.id); continue; }
     const op = processedOf(c.ours.log) ?? c.ours.stats.processed;
     rows.push({ name: `${e.id} (${e.kernel.verdict})`, kernel: kp, ours: op, verdictAgrees: c.ours.verdict === k.verdict });
   }
@@ -63,7 +64,7 @@ if (!args.includes("--no-corpus")) {
     if (!obj) { obj = loadObject(new Uint8Array(readFileSync(`test/fixtures/verifier/c/${r.object}`)), { file: r.object }); objects.set(r.object, obj); }
     const p = obj.programs.find((x) => x.name === r.program)!;
     const sec = resolveSection(p.section)!;
-    const ours = verifyProgram(p, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
+    const ours = verifyProgram(p, { progType: sec.progType, nrCpus: possibleCpus(), ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
       hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: 60_000 });
     rows.push({ name: `${r.object}:${r.program} (${r.verdict})`, kernel: r.processed, ours: ours.stats.processed, verdictAgrees: ours.verdict === r.verdict });
   }

@@ -156,7 +156,7 @@ export class App {
       const e = r.error!;
       const first = e.message.split("\n")[0]!;
       const at = e.line ? h("a", { href: "#", class: "line-link", onclick: (ev: Event) => { ev.preventDefault(); this.editor.goto(e.line!); } }, `line ${e.line}`) : `pc ${e.pc}`;
-      fill(v, h("b", {}, "✗ rejected"), " at ", at, ` (pc ${e.pc}): ${first === "timeout" ? "the verifier gave up after 20 s (the kernel would go on up to 1M instructions)" : first} · ${ms}`);
+      fill(v, h("b", {}, "✗ rejected"), " at ", at, ` (pc ${e.pc}): ${first.startsWith("timeout") ? "the verifier gave up after 20 s (the kernel would go on up to 1M instructions)" : first} · ${ms}`);
     }
   }
 

@@ -16,7 +16,7 @@ export interface VerifyRequest {
    * value layouts). The text only gives the pc -> line mapping then.
    */
   program?: Program;
-  /** Give up after this long (default 20 s): the verdict is then "reject" with the message "timeout". */
+  /** Give up after this long (default 20 s): the verdict is then "reject" with the message "timeout after N s, ...". */
   timeoutMs?: number;
 }
 
@@ -150,7 +150,8 @@ export function analyze(req: VerifyRequest): VerifyReport {
     return done();
   }
   const lineOf = (pc: number): number | undefined => report.pcLines[pc] || undefined;
-  report.verdict = res.verdict;
+  // (a timeout is shown as a rejection whose message says so)
+  report.verdict = res.verdict === "timeout" ? "reject" : res.verdict;
   report.log = res.log;
   report.processed = res.stats.processed;
   report.totalStates = res.stats.totalStates;

@@ -1,140 +1,148 @@
-// Verifier emulator speed next to the kernel's own verifier on the same programs: the recorded corpus
-// (test/fixtures/verifier/corpus.jsonl), grouped by family, then the real objects (bpf/*.bpf.o and the
-// C fixtures), one row per object. Emulator: wall time per program (median of
-// 5 runs, warm). Kernel (root only): the "verification time N usec" the kernel reports in its log with
-// BPF_LOG_STATS (log_level 4), in the same run.
-// Reproduce: npm run bench verifier   (VERIFIER_BENCH=objects npm run bench verifier: the real objects only)
-import { readFileSync } from "node:fs";
+// `npm run bench verifier`: the verifier emulator's time next to the kernel's own "verification time"
+// (BPF_LOG_STATS), measured in one run, per group of programs:
+//   corpus     the generated differential corpus (test/fixtures/verifier/corpus.jsonl)
+//   bpf        the example objects (bpf/*.bpf.o)
+//   c          the C fixtures (test/fixtures/verifier/c/*.bpf.o)
+//   real       the committed real-program corpus (test/fixtures/real/**.o), when present
+//   selftests  the kernel's progs/verifier_*.c selftests (test/fixtures/selftests when committed, else built
+//              with clang-19 from /work/kernel-src/linux-source-6.12 into the temp directory), when present
+//   loop       verifier_search_pruning.c short_loop1 alone (1M instructions walked, then refused)
+// Per program the emulator's time is the fastest of its runs (warm: every group is walked up to 20 times
+// first; at least VERIFIER_BENCH_RUNS runs, up to 30 for short programs) and the kernel's the smallest
+// verification time of 5 loads (log level 4), so that the machine's load inflates neither.
+// Per group: programs, both totals, the median and worst ratio (with the worst program), the geometric mean
+// of the ratios and how many programs are over 5x. Goals (issue #11): geometric mean <= 2x per group, no
+// program over 5x, short_loop1 under 5 s.
+//   VERIFIER_BENCH=corpus,bpf,c,real,selftests,loop   the groups (default all)
+//   VERIFIER_BENCH_RUNS=5                              emulator runs per program at least (kernel: 5 loads)
+// Needs root for the kernel's side (without it the emulator's times are printed alone).
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { tsImport } from "tsx/esm/api";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const imp = (p) => tsImport(join(root, p), import.meta.url);
 
 export default async function () {
-  if (process.env.VERIFIER_BENCH === "objects") return exampleObjects();
-  const { verifySlots } = await tsImport(join(root, "src/verifier/verifier.ts"), import.meta.url);
-  const { hexToSlots } = await tsImport(join(root, "src/verifier/raw-hex.ts"), import.meta.url);
-  const { entryMaps, entryProgType } = await tsImport(join(root, "src/verifier/differential.ts"), import.meta.url);
-  let kernelVerify;
+  const groups = (process.env.VERIFIER_BENCH ?? "corpus,bpf,c,real,selftests,loop").split(",");
+  const runs = Number(process.env.VERIFIER_BENCH_RUNS ?? 5);
+  const { verifySlots, verifyProgram } = await imp("src/verifier/verifier.ts");
+  const { loadObject } = await imp("src/elf/index.ts");
+  const { resolveSection } = await imp("src/progtypes/index.ts");
+  const { possibleCpus } = await imp("src/kernel/maps.ts");
+  // CO-RE relocations, externs and kfuncs resolved against the bundled target BTF (the running kernel's)
+  const { bundledTarget } = await imp("src/load/node.ts");
+  const target = bundledTarget();
+  const nrCpus = possibleCpus();
+  let kv;
   if (process.getuid?.() === 0) {
-    try { ({ kernelVerify } = await tsImport(join(root, "src/testing/kernel-verdict.ts"), import.meta.url)); } catch { kernelVerify = undefined; }
+    try { kv = await imp("src/testing/kernel-verdict.ts"); } catch { kv = undefined; }
   }
-  const entries = readFileSync(join(root, "test/fixtures/verifier/corpus.jsonl"), "utf8").split("\n").filter(Boolean).map((l) => JSON.parse(l));
-  const byFamily = new Map();
-  for (const e of entries) {
-    const insns = hexToSlots(e.insns);
-    const maps = entryMaps(e);
-    const pt = entryProgType(e.type);
-    const times = [];
-    for (let i = 0; i < 5; i++) {
-      const t0 = process.hrtime.bigint();
-      verifySlots(insns, maps, e.license, pt);
-      times.push(Number(process.hrtime.bigint() - t0) / 1000);
+
+  /** A program to time: how to run the emulator once, and the kernel once (its verification time in usec). */
+  const fromObject = (path, name) => {
+    let programs;
+    try { programs = loadObject(new Uint8Array(readFileSync(path)), { file: basename(path), allowUnsupported: true, target }).programs; } catch { return []; }
+    const out = [];
+    for (const p of programs) {
+      const section = p.section.replace(/^\?/, "");
+      const sec = resolveSection(section);
+      // BTF-typed program types load only with an attach target: no kernel time to compare with
+      if (!sec || [26, 27, 28, 29].includes(sec.progType)) continue;
+      if (name && p.name !== name) continue;
+      // a program bpfkit cannot use (an unresolved relocation, a feature it lacks) has nothing to time
+      if (p.unsupported?.length) continue;
+      const prog = { ...p, section };
+      const opts = { progType: sec.progType, hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, nrCpus };
+      if (sec.attachType !== undefined) opts.attachType = sec.attachType;
+      out.push({ name: `${basename(path)}:${p.name}`, emu: () => verifyProgram(prog, opts), kern: () => kv?.kernelVerifyProgram(prog, 4).verificationUsec });
     }
-    times.sort((a, b) => a - b);
-    let kus;
-    if (kernelVerify) {
-      const k = kernelVerify(e.type, insns, maps, e.license, 4);
-      kus = k.verificationUsec;
+    return out;
+  };
+  const objectsIn = (dir) => {
+    if (!existsSync(dir)) return [];
+    const out = [];
+    for (const f of readdirSync(dir).sort()) {
+      const full = join(dir, f);
+      if (statSync(full).isDirectory()) out.push(...objectsIn(full));
+      else if (f.endsWith(".o")) out.push(...fromObject(full));
     }
-    const f = byFamily.get(e.family) ?? { n: 0, emu: [], kern: [] };
-    f.n++;
-    f.emu.push(times[2]);
-    if (kus !== undefined) f.kern.push(kus);
-    byFamily.set(e.family, f);
-  }
-  const med = (xs) => { if (!xs.length) return undefined; const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
+    return out;
+  };
+
   const rows = [];
-  const all = { n: 0, emu: [], kern: [] };
-  for (const [family, f] of [...byFamily].sort()) {
-    all.n += f.n; all.emu.push(...f.emu); all.kern.push(...f.kern);
-    rows.push({ family, programs: f.n, "emulator median us": med(f.emu)?.toFixed(1), "kernel median us (log stats)": med(f.kern)?.toFixed(0) ?? "n/a",
-      ratio: f.kern.length ? (med(f.emu) / Math.max(1, med(f.kern))).toFixed(1) : "n/a" });
+  for (const group of groups) {
+    let progs = [];
+    if (group === "corpus") {
+      const { entryMaps, entryProgType } = await imp("test/support/verifier-differential.ts");
+      const { hexToSlots } = await imp("test/support/verifier-gen.ts");
+      const lines = readFileSync(join(root, "test/fixtures/verifier/corpus.jsonl"), "utf8").split("\n").filter(Boolean);
+      progs = lines.map((l) => JSON.parse(l)).map((e) => {
+        const insns = hexToSlots(e.insns), maps = entryMaps(e), pt = entryProgType(e.type);
+        return { name: `corpus ${e.id}`, emu: () => verifySlots(insns, maps, e.license, { ...pt, nrCpus }), kern: () => kv?.kernelVerify(e.type, insns, maps, e.license, 4).verificationUsec };
+      });
+    } else if (group === "bpf") progs = objectsIn(join(root, "bpf"));
+    else if (group === "c") progs = objectsIn(join(root, "test/fixtures/verifier/c"));
+    else if (group === "real") progs = objectsIn(join(root, "test/fixtures/real"));
+    else if (group === "selftests" || group === "loop") {
+      let objs = [];
+      if (existsSync(join(root, "test/fixtures/selftests"))) objs = objectsIn(join(root, "test/fixtures/selftests"));
+      else {
+        const { buildSelftestObjects } = await imp("scripts/verifier-selftests-measure.ts");
+        const built = buildSelftestObjects();
+        if (built) for (const { obj } of built.objects) objs.push(...fromObject(obj));
+      }
+      progs = group === "loop" ? objs.filter((p) => /search_pruning\.[a-z.]*:short_loop1$/.test(p.name)) : objs.filter((p) => !/:short_loop1$/.test(p.name));
+    }
+    if (!progs.length) { rows.push({ group, programs: 0, note: "none here" }); continue; }
+    rows.push(measure(group, progs, runs, kv !== undefined));
   }
-  rows.push({ family: "ALL", programs: all.n, "emulator median us": med(all.emu)?.toFixed(1), "kernel median us (log stats)": med(all.kern)?.toFixed(0) ?? "n/a",
-    ratio: all.kern.length ? (med(all.emu) / Math.max(1, med(all.kern))).toFixed(1) : "n/a" });
-  rows.push(...(await exampleObjects()));
   return rows;
 }
 
-/**
- * The same comparison on real objects: every program of bpf/*.bpf.o and of the C fixtures
- * (test/fixtures/verifier/c/*.bpf.o), one row per object: the emulator's time (median of 5 runs per
- * program, 1 run when a program takes over 200 ms) summed over its programs, next to the kernel's
- * verification time for the same programs loaded with their maps and BTF (src/kernel loader), in the
- * same run (median of 3 loads). A rejected program counts too: the kernel prints its statistics on failure as well.
- */
-async function exampleObjects() {
-  const { readdirSync } = await import("node:fs");
-  const { loadObject } = await tsImport(join(root, "src/elf/index.ts"), import.meta.url);
-  const { verifyProgram } = await tsImport(join(root, "src/verifier/verifier.ts"), import.meta.url);
-  const { resolveSection } = await tsImport(join(root, "src/progtypes/index.ts"), import.meta.url);
-  let kernel;
-  if (process.getuid?.() === 0) {
-    try { kernel = await tsImport(join(root, "src/kernel/index.ts"), import.meta.url); } catch { kernel = undefined; }
+function measure(group, progs, runs, withKernel) {
+  // warm-up: V8 optimises the emulator's code paths before anything is timed (up to 20 passes over the
+  // group's first 400 programs, at most about 2 s)
+  if (group !== "loop") {
+    const t0 = Date.now();
+    for (let pass = 0; pass < 20 && Date.now() - t0 < 2000; pass++) for (const p of progs.slice(0, 400)) p.emu();
   }
-  const objects = [];
-  for (const dir of ["bpf", "test/fixtures/verifier/c"]) {
-    for (const file of readdirSync(join(root, dir)).filter((f) => f.endsWith(".bpf.o")).sort()) {
-      objects.push({ dir, file, obj: loadObject(new Uint8Array(readFileSync(join(root, dir, file))), { file }) });
+  const res = [];
+  for (const p of progs) {
+    // at least `runs` runs, more for short programs (up to 30 runs or 50 ms): the fastest is the one the
+    // machine's other load disturbed least
+    let emu = Infinity, spent = 0;
+    for (let i = 0; i < 30 && (i < runs || spent < 50_000); i++) {
+      const t0 = process.hrtime.bigint();
+      p.emu();
+      const us = Number(process.hrtime.bigint() - t0) / 1000;
+      emu = Math.min(emu, us);
+      spent += us;
+      if (emu > 200_000) break;
     }
+    let kern;
+    if (withKernel) {
+      for (let i = 0; i < 5; i++) {
+        let us;
+        try { us = p.kern(); } catch { us = undefined; }
+        if (us === undefined) break;
+        kern = kern === undefined ? us : Math.min(kern, us);
+        if (kern > 200_000) break;
+      }
+    }
+    res.push({ name: p.name, emu, kern });
   }
-  const optionsOf = (p) => {
-    const sec = resolveSection(p.section);
-    // the options test/verifier/c-programs.test.ts verifies with (callbacks need the BTF func info)
-    return { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}), hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0 };
+  const timed = res.filter((r) => r.kern !== undefined);
+  const row = { group, programs: res.length, "emulator s": (res.reduce((a, r) => a + r.emu, 0) / 1e6).toFixed(3) };
+  if (!timed.length) return { ...row, "kernel s": "n/a" };
+  const ratio = (r) => r.emu / Math.max(1, r.kern);
+  const sorted = [...timed].sort((a, b) => ratio(a) - ratio(b));
+  const worst = sorted[sorted.length - 1];
+  const gm = Math.exp(timed.reduce((a, r) => a + Math.log(ratio(r)), 0) / timed.length);
+  return {
+    ...row, "kernel s": (timed.reduce((a, r) => a + r.kern, 0) / 1e6).toFixed(3),
+    "median ratio": ratio(sorted[sorted.length >> 1]).toFixed(2), "geomean ratio": gm.toFixed(2),
+    "worst ratio": `${ratio(worst).toFixed(1)} (${worst.name})`, "over 5x": timed.filter((r) => ratio(r) > 5).length,
   };
-  // warm-up: the first object measured should not pay for compiling the emulator
-  for (const { dir, obj } of objects) if (dir === "bpf") for (const p of obj.programs) verifyProgram(p, optionsOf(p));
-  const rows = [];
-  const all = { emu: 0, kern: 0, kernKnown: true, logRatios: [] };
-  for (const { dir, file, obj } of objects) {
-    let emu = 0, kern = 0, kernKnown = kernel !== undefined, accepted = 0, kernelNote = "";
-    for (const p of obj.programs) {
-      const opts = optionsOf(p);
-      const times = [];
-      let verdict = "";
-      for (let i = 0; i < 5 && !(i === 1 && times[0] > 200_000); i++) {
-        const t0 = process.hrtime.bigint();
-        verdict = verifyProgram(p, opts).verdict;
-        times.push(Number(process.hrtime.bigint() - t0) / 1000);
-      }
-      times.sort((a, b) => a - b);
-      emu += times[Math.floor(times.length / 2)];
-      if (verdict === "accept") accepted++;
-      if (!kernel) continue;
-      const kTimes = [];
-      for (let i = 0; i < 3 && !(i === 1 && kTimes[0] > 200_000); i++) {
-        let log = "";
-        try {
-          // log_level 4 (BPF_LOG_STATS): the kernel reports its own "verification time N usec".
-          const loaded = kernel.loadProgramIntoKernel(p, { logLevel: 4 });
-          log = loaded.log ?? "";
-          loaded.close();
-        } catch (err) {
-          log = err?.log ?? "";
-          if (!log) kernelNote = `load failed: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}`;
-        }
-        const m = /verification time (\d+) usec/.exec(log);
-        if (!m) break;
-        kTimes.push(Number(m[1]));
-      }
-      kTimes.sort((a, b) => a - b);
-      if (kTimes.length) kern += kTimes[Math.floor(kTimes.length / 2)]; else kernKnown = false;
-    }
-    all.emu += emu;
-    if (kernKnown) { all.kern += kern; all.logRatios.push(Math.log(emu / Math.max(1, kern))); } else all.kernKnown = false;
-    rows.push({ family: `${dir === "bpf" ? "bpf/" : "c/"}${file} (${obj.programs.length} progs, ${accepted} accepted)`, programs: obj.programs.length,
-      "emulator median us": emu.toFixed(1), "kernel median us (log stats)": kernKnown ? String(kern) : kernelNote || "n/a",
-      ratio: kernKnown ? (emu / Math.max(1, kern)).toFixed(1) : "n/a" });
-  }
-  rows.push({ family: "ALL objects (sum)", programs: rows.reduce((n, r) => n + r.programs, 0), "emulator median us": all.emu.toFixed(1),
-    "kernel median us (log stats)": all.kernKnown ? String(all.kern) : "n/a", ratio: all.kernKnown ? (all.emu / Math.max(1, all.kern)).toFixed(1) : "n/a" });
-  // the sum is the slowest program's figure (loops.bpf.o walks 1M instructions): the typical object's ratio is the geometric mean
-  if (all.logRatios.length) {
-    rows.push({ family: "geometric mean of the object ratios", programs: rows.length - 1, "emulator median us": "", "kernel median us (log stats)": "",
-      ratio: Math.exp(all.logRatios.reduce((a, b) => a + b, 0) / all.logRatios.length).toFixed(1) });
-  }
-  return rows;
 }

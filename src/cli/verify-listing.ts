@@ -31,7 +31,8 @@ export interface ListingRow {
   typeChosen?: string;
   /** False for `SEC("?...")`: answered, but libbpf would not load it by default. */
   autoload: boolean;
-  verdict: "accept" | "reject" | "unanswered";
+  /** timeout: `--timeout` ran out first (no verdict). */
+  verdict: "accept" | "reject" | "timeout" | "unanswered";
   /** Why bpfkit cannot answer (unanswered only). */
   reason?: string;
   processed?: number;
@@ -47,14 +48,15 @@ export interface Listing {
   programs: ListingRow[];
   /** Object-level features bpfkit does not model (struct_ops maps, arenas), one line each. */
   notes: string[];
-  summary: { accepted: number; rejected: number; unanswered: number };
+  /** timedOut only when some program ran out of `--timeout`. */
+  summary: { accepted: number; rejected: number; unanswered: number; timedOut?: number };
 }
 
 export interface ListingOptions {
   /** Load each answerable program into the running kernel too (needs root; the caller checks first). */
   compareKernel?: (program: Program, kind: { progType: number; attachType?: number }) => KernelColumn;
   /** Passed to every verification (`timeoutMs`, `insnLimit`, ...). */
-  verify?: Partial<Pick<VerifyOptions, "timeoutMs" | "insnLimit">>;
+  verify?: Partial<Pick<VerifyOptions, "timeoutMs" | "insnLimit" | "nrCpus">>;
   /** The target BTF for programs the loader kept none for (kfuncs, BTF-typed pointers, attach targets). */
   target?: () => Btf | undefined;
   /** The target kernel's .config, for helpers offered only under a kernel option. */
@@ -136,7 +138,7 @@ function rowOf(p: WithStatus, options: ListingOptions): ListingRow {
   if (options.compareKernel) {
     try {
       const k = options.compareKernel(p, kind);
-      if (k.verdict !== "error" && row.verdict !== "unanswered") {
+      if (k.verdict !== "error" && row.verdict !== "unanswered" && row.verdict !== "timeout") {
         k.same = k.verdict === row.verdict && (k.verdict === "accept" || k.error === row.error?.message);
       }
       row.kernel = k;
@@ -161,10 +163,12 @@ export function verifyListing(file: string, programs: readonly Program[], unsupp
     rows.push({ name, section: "-", autoload: true, verdict: "unanswered", reason: unsupportedReason(features) });
   }
   const count = (v: ListingRow["verdict"]): number => rows.filter((r) => r.verdict === v).length;
-  return { file, programs: rows, notes, summary: { accepted: count("accept"), rejected: count("reject"), unanswered: count("unanswered") } };
+  const summary: Listing["summary"] = { accepted: count("accept"), rejected: count("reject"), unanswered: count("unanswered") };
+  if (count("timeout")) summary.timedOut = count("timeout");
+  return { file, programs: rows, notes, summary };
 }
 
-const VERDICT_WORD = { accept: "accepted", reject: "rejected", unanswered: "not answered" } as const;
+const VERDICT_WORD = { accept: "accepted", reject: "rejected", timeout: "timed out", unanswered: "not answered" } as const;
 
 function fmtTime(ms: number | undefined): string {
   if (ms === undefined) return "-";
@@ -208,7 +212,7 @@ export function formatListing(l: Listing): string {
   for (const n of l.notes) notes.push(`not modelled: ${n}`);
   if (notes.length) out += "\n" + notes.map((n) => `note: ${n}\n`).join("");
   const s = l.summary;
-  out += `\n${l.file}: ${l.programs.length} program${l.programs.length === 1 ? "" : "s"}: ${s.accepted} accepted, ${s.rejected} rejected, ${s.unanswered} not answered`;
+  out += `\n${l.file}: ${l.programs.length} program${l.programs.length === 1 ? "" : "s"}: ${s.accepted} accepted, ${s.rejected} rejected, ${s.unanswered} not answered${s.timedOut ? `, ${s.timedOut} timed out` : ""}`;
   if (compare) {
     const asked = l.programs.filter((r) => r.kernel?.same !== undefined);
     out += `; kernel agrees on ${asked.filter((r) => r.kernel!.same).length} of ${asked.length}`;
@@ -232,8 +236,9 @@ export function listingJson(l: Listing): Record<string, unknown> {
   };
 }
 
-/** Exit code of a listing: 1 when any program is rejected, else 0 (not answered is said, not failed). */
-export const listingExitCode = (l: Listing): number => (l.summary.rejected > 0 ? 1 : 0);
+/** Exit code of a listing: 3 when any program timed out (verify --timeout), else 1 when any is rejected,
+ * else 0 (not answered is said, not failed). */
+export const listingExitCode = (l: Listing): number => ((l.summary.timedOut ?? 0) > 0 ? 3 : l.summary.rejected > 0 ? 1 : 0);
 
 /**
  * The kernel column's source: each program loaded into the running kernel the way libbpf loads it

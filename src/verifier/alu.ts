@@ -4,11 +4,11 @@
 import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, checkRegRead, checkRegWrite, regs, sanityCheckBounds } from "./env.js";
 import { regTypeStr } from "./log.js";
-import { type Bounds, S64_MAX, S64_MIN, coerceToSize, copyBounds, mark32Known, mark32Unbounded, markKnown, markUnknown, scalarAlu,
-  syncBounds, zext32, isConst } from "./scalar.js";
+import { type Bounds, assignBounds, coerceToSize, mark32Known, mark32Unbounded, markKnownHL, scalarAlu, sext32, sminNum, sminOf, syncBounds,
+  umaxFits, zext32 } from "./scalar.js";
 import { markChainPrecision } from "./precision.js";
-import { type Reg, assignScalarIdBeforeMov, clearScalarId, constScalar, copyReg, isPktPointer, unknownScalar } from "./state.js";
-import { U64, tAdd, tSub, tIsConst, tSubreg, tnumRange, tnumStr } from "./tnum.js";
+import { type Reg, assignScalarIdBeforeMov, clearScalarId, constScalarHL, copyReg, isPktPointer, unknownScalar } from "./state.js";
+import { add64, big, rh, rl, sub64, tAdd, tIsConst, tSub, tnumRangeHL, tnumStr, ult64 } from "./tnum.js";
 
 const OPS = ["add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "neg", "mod", "xor", "mov", "arsh", "end"];
 export const ALU_STR = ["+=", "-=", "*=", "/=", "|=", "&=", "<<=", ">>=", "neg", "%=", "^=", "=", "s>>=", "endian"];
@@ -39,21 +39,15 @@ function checkAluOp(env: Env, insn: RawInsn): void {
     const d = R[insn.dst]!;
     if (d.type !== "scalar") { setReg(env, insn.dst, unknownScalar()); return; }
     if (op === 8) {
-      const zero = constScalar(0n);
-      scalarAlu("sub", !alu64, zero, d);
-      setReg(env, insn.dst, { ...unknownScalar(), ...copyBounds(zero) });
+      const out = unknownScalar();
+      assignBounds(out, constScalarHL(0, 0));
+      scalarAlu("sub", !alu64, out, d);
+      setReg(env, insn.dst, out);
     } else {
       // byte swaps act on the tnum byte by byte: le on this little-endian host only truncates, be and
       // bswap reverse the low imm/8 bytes; the ranges are then rebuilt from the tnum
       const bytes = insn.imm / 8;
       const swap = alu64 || srcX;
-      const mask = bytes === 8 ? (1n << 64n) - 1n : (1n << BigInt(bytes * 8)) - 1n;
-      const perm = (v: bigint): bigint => {
-        if (!swap) return v & mask;
-        let out = 0n;
-        for (let b = 0; b < bytes; b++) out |= ((v >> BigInt(8 * b)) & 0xffn) << BigInt(8 * (bytes - 1 - b));
-        return out;
-      };
       if (!swap) {
         // le64 is a no-op here; le16/le32 truncate like a narrow load
         const out = copyReg(d);
@@ -63,7 +57,8 @@ function checkAluOp(env: Env, insn: RawInsn): void {
         return;
       }
       const out = unknownScalar();
-      out.varOff = { value: perm(d.varOff.value), mask: perm(d.varOff.mask) };
+      const t = d.varOff;
+      out.varOff = { vh: swapHi(t.vh, t.vl, bytes), vl: swapLo(t.vh, t.vl, bytes), mh: swapHi(t.mh, t.ml, bytes), ml: swapLo(t.mh, t.ml, bytes) };
       syncBounds(out);
       setReg(env, insn.dst, out);
     }
@@ -98,7 +93,7 @@ function checkAluOp(env: Env, insn: RawInsn): void {
           setReg(env, insn.dst, r);
         } else {
           if (s.type !== "scalar") { setReg(env, insn.dst, unknownScalar()); return; }
-          const noSext = s.umax < 1n << BigInt(insn.off - 1);
+          const noSext = umaxFits(s, insn.off - 1);
           if (noSext) assignScalarIdBeforeMov(s, () => ++env.idGen);
           const r = copyReg(s);
           if (!noSext) clearScalarId(r);
@@ -116,7 +111,7 @@ function checkAluOp(env: Env, insn: RawInsn): void {
         }
         if (insn.off === 0) {
           // a copy of a value that fits in 32 bits stays linked to its source (same id)
-          const fits = s.umax <= 0xffffffffn;
+          const fits = s.umaxHi === 0;
           if (fits) assignScalarIdBeforeMov(s, () => ++env.idGen);
           const r = copyReg(s);
           if (!fits) clearScalarId(r);
@@ -124,7 +119,7 @@ function checkAluOp(env: Env, insn: RawInsn): void {
           syncBounds(r);
           setReg(env, insn.dst, r);
         } else {
-          const noSext = s.umax < 1n << BigInt(insn.off - 1);
+          const noSext = umaxFits(s, insn.off - 1);
           if (noSext) assignScalarIdBeforeMov(s, () => ++env.idGen);
           const r = copyReg(s);
           if (!noSext) clearScalarId(r);
@@ -135,7 +130,7 @@ function checkAluOp(env: Env, insn: RawInsn): void {
         }
       }
     } else {
-      setReg(env, insn.dst, constScalar(alu64 ? BigInt(insn.imm) : BigInt(insn.imm >>> 0)));
+      setReg(env, insn.dst, constScalarHL(alu64 && insn.imm < 0 ? -1 : 0, insn.imm));
     }
     return;
   }
@@ -158,48 +153,65 @@ function checkAluOp(env: Env, insn: RawInsn): void {
   adjustRegMinMax(env, insn, op, alu64, srcX);
 }
 
+/** Byte-reversed low `bytes` bytes of the 64-bit word (h, l): its high half, then its low half. */
+function swapHi(h: number, l: number, bytes: number): number {
+  return bytes === 8 ? bswap32(l) : 0;
+}
+function swapLo(h: number, l: number, bytes: number): number {
+  if (bytes === 8) return bswap32(h);
+  if (bytes === 4) return bswap32(l);
+  return ((l & 0xff) << 8) | ((l >>> 8) & 0xff);
+}
+const bswap32 = (x: number): number => ((x & 0xff) << 24) | ((x & 0xff00) << 8) | ((x >>> 8) & 0xff00) | ((x >>> 24) & 0xff);
+
 /** coerce_reg_to_size_sx: sign-extend the low `size` bytes; a range that stays on one side of zero is kept. */
 export function coerceToSizeSx(r: Bounds, size: number): void {
   const bits = size * 8;
-  if (tIsConst(r.varOff)) { markKnown(r, BigInt.asIntN(bits, r.varOff.value)); return; }
-  const top = (v: bigint): bigint => (BigInt.asUintN(64, v) >> BigInt(bits)) << BigInt(bits);
-  if (top(r.smax) === top(r.smin)) {
-    const a = BigInt.asIntN(bits, r.smax), b = BigInt.asIntN(bits, r.smin);
+  if (tIsConst(r.varOff)) {
+    const l = sext32(r.varOff.vl, bits);
+    markKnownHL(r, l < 0 ? -1 : 0, l);
+    return;
+  }
+  // the bits above `bits` equal in smin and smax (top(smax) === top(smin))
+  const sameTop = bits === 32 ? r.smaxHi === r.sminHi : r.smaxHi === r.sminHi && r.smaxLo >>> bits === r.sminLo >>> bits;
+  if (sameTop) {
+    const a = sext32(r.smaxLo, bits), b = sext32(r.sminLo, bits);
     const hi = a > b ? a : b, lo = a > b ? b : a;
-    if ((hi >= 0n) === (lo >= 0n)) {
-      r.smin = lo; r.smax = hi; r.s32min = BigInt.asIntN(32, lo); r.s32max = BigInt.asIntN(32, hi);
-      r.umin = BigInt.asUintN(64, lo); r.umax = BigInt.asUintN(64, hi); r.u32min = BigInt.asUintN(32, lo); r.u32max = BigInt.asUintN(32, hi);
-      r.varOff = tnumRange(BigInt.asUintN(64, lo), BigInt.asUintN(64, hi));
+    if ((hi >= 0) === (lo >= 0)) {
+      const loH = lo < 0 ? -1 : 0, hiH = hi < 0 ? -1 : 0;
+      r.sminHi = r.uminHi = loH; r.sminLo = r.uminLo = lo; r.smaxHi = r.umaxHi = hiH; r.smaxLo = r.umaxLo = hi;
+      r.s32min = r.u32min = lo; r.s32max = r.u32max = hi;
+      r.varOff = tnumRangeHL(loH, lo, hiH, hi);
       return;
     }
   }
-  const lo = -(1n << BigInt(bits - 1)), hi = (1n << BigInt(bits - 1)) - 1n;
-  r.smin = lo; r.smax = hi; r.s32min = lo; r.s32max = hi;
-  r.umin = 0n; r.umax = (1n << 64n) - 1n; r.u32min = 0n; r.u32max = 0xffffffffn;
-  r.varOff = { value: 0n, mask: (1n << 64n) - 1n };
+  const lo = -(2 ** (bits - 1)), hi = 2 ** (bits - 1) - 1;
+  r.sminHi = -1; r.sminLo = lo | 0; r.smaxHi = 0; r.smaxLo = hi | 0; r.s32min = lo | 0; r.s32max = hi | 0;
+  r.uminHi = 0; r.uminLo = 0; r.umaxHi = -1; r.umaxLo = -1; r.u32min = 0; r.u32max = -1;
+  r.varOff = { vh: 0, vl: 0, mh: -1, ml: -1 };
 }
 
 /** coerce_subreg_to_size_sx: the same on the low 32 bits (32-bit movsx). */
-function coerceSubregToSizeSx(r: Bounds, size: number): void {
+export function coerceSubregToSizeSx(r: Bounds, size: number): void {
   const bits = size * 8;
-  if (tSubreg(r.varOff).mask === 0n) {
-    const v = BigInt.asUintN(32, BigInt.asIntN(bits, r.varOff.value));
-    r.varOff = { value: v, mask: 0n };
-    r.s32min = r.s32max = BigInt.asIntN(32, v); r.u32min = r.u32max = v;
+  if (r.varOff.ml === 0) {
+    const v = sext32(r.varOff.vl, bits);
+    r.varOff = { vh: 0, vl: v, mh: 0, ml: 0 };
+    r.s32min = r.s32max = r.u32min = r.u32max = v;
     return;
   }
-  const top = (v: bigint): bigint => (BigInt.asUintN(32, v) >> BigInt(bits)) << BigInt(bits);
-  if (top(r.s32max) === top(r.s32min)) {
-    const a = BigInt.asIntN(bits, r.s32max), b = BigInt.asIntN(bits, r.s32min);
+  if (r.s32max >>> bits === r.s32min >>> bits) {
+    const a = sext32(r.s32max, bits), b = sext32(r.s32min, bits);
     const hi = a > b ? a : b, lo = a > b ? b : a;
-    if ((hi >= 0n) === (lo >= 0n)) {
-      r.s32min = lo; r.s32max = hi; r.u32min = BigInt.asUintN(32, lo); r.u32max = BigInt.asUintN(32, hi);
-      r.varOff = tSubreg(tnumRange(BigInt.asUintN(64, lo), BigInt.asUintN(64, hi)));
+    if ((hi >= 0) === (lo >= 0)) {
+      r.s32min = r.u32min = lo; r.s32max = r.u32max = hi;
+      const t = tnumRangeHL(lo < 0 ? -1 : 0, lo, hi < 0 ? -1 : 0, hi);
+      r.varOff = { vh: 0, vl: t.vl, mh: 0, ml: t.ml };
       return;
     }
   }
-  r.s32min = -(1n << BigInt(bits - 1)); r.s32max = (1n << BigInt(bits - 1)) - 1n; r.u32min = 0n; r.u32max = 0xffffffffn;
-  r.varOff = { value: 0n, mask: 0xffffffffn };
+  r.s32min = -(2 ** (bits - 1)) | 0; r.s32max = (2 ** (bits - 1) - 1) | 0; r.u32min = 0; r.u32max = -1;
+  r.varOff = { vh: 0, vl: 0, mh: 0, ml: -1 };
 }
 
 function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, srcX: boolean): void {
@@ -228,14 +240,14 @@ function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, sr
     if (dst.type !== "scalar") { markChainPrecision(env, insn.src); adjustPtr(env, insn, op, alu64, dst, src, false); return; }
     if (dst.precise) markChainPrecision(env, insn.src);
   } else {
-    src = constScalar(BigInt(insn.imm));
+    src = constScalarHL(insn.imm < 0 ? -1 : 0, insn.imm);
     if (dst.type !== "scalar") { adjustPtr(env, insn, op, alu64, dst, src, false); return; }
   }
   if ((op === 4 || op === 5) && tIsConst(src.varOff)) maybeForkScalars(env, insn, dst);
   const before = regs(env)[insn.dst]!;
   const out = copyReg(before);
-  scalarAlu(opName, !alu64, out, copyBounds(src));
-  linkAfterAlu(out, insn, op, alu64, src, before.umax);
+  scalarAlu(opName, !alu64, out, src);
+  linkAfterAlu(out, insn, op, alu64, src, before.umaxHi !== 0);
   R[insn.dst] = out;
 }
 
@@ -243,15 +255,15 @@ function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, sr
  * After `dst op src` on scalars: adding or subtracting a constant keeps the link with dst's copies as a
  * delta (BPF_ADD_CONST64/32, at most one per link, within s32); any other operation breaks it.
  */
-function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: Reg, umaxBefore: bigint): void {
+function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: Reg, wideBefore: boolean): void {
   const srcX = (insn.code & 8) !== 0;
-  const srcConst = alu64 ? tIsConst(src.varOff) : tSubreg(src.varOff).mask === 0n;
+  const srcConst = alu64 ? tIsConst(src.varOff) : src.varOff.ml === 0;
   if (!((op === 0 || op === 1) && dst.id && srcConst && !(srcX && insn.src === insn.dst))) { clearScalarId(dst); return; }
   // a 32-bit operation is a delta of the linked value only when that value has no upper bits
-  if (!alu64 && umaxBefore > 0xffffffffn) { clearScalarId(dst); return; }
-  const val = alu64 ? BigInt.asIntN(64, src.varOff.value) : BigInt.asUintN(32, src.varOff.value);
-  if (alu64 && (val < -0x80000000n || val > 0x7fffffffn)) { clearScalarId(dst); return; }
-  let off = Number(BigInt.asIntN(32, val));
+  if (!alu64 && wideBefore) { clearScalarId(dst); return; }
+  // a 64-bit delta must be an s32 (its high half the sign extension of its low half)
+  if (alu64 && src.varOff.vh !== src.varOff.vl >> 31) { clearScalarId(dst); return; }
+  let off = src.varOff.vl;
   if (op === 1) {
     if (off === -0x80000000) { clearScalarId(dst); return; }
     off = -off;
@@ -267,24 +279,26 @@ function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: 
  */
 function maybeForkScalars(env: Env, insn: RawInsn, dst: Reg): void {
   let alu32: boolean;
-  if (dst.smin === -1n && dst.smax === 0n) alu32 = false;
-  else if (dst.s32min === -1n && dst.s32max === 0n) alu32 = true;
+  if (dst.sminHi === -1 && dst.sminLo === -1 && dst.smaxHi === 0 && dst.smaxLo === 0) alu32 = false;
+  else if (dst.s32min === -1 && dst.s32max === 0) alu32 = true;
   else return;
   const branch = env.clone(env.cur);
   const bdst = branch.frames[branch.frames.length - 1]!.regs[insn.dst]!;
-  if (alu32) { mark32Known(bdst, 0n); mark32Known(dst, -1n); }
-  else { markKnown(bdst, 0n); markKnown(dst, -1n); }
+  if (alu32) { mark32Known(bdst, 0); mark32Known(dst, -1); }
+  else { markKnownHL(bdst, 0, 0); markKnownHL(dst, -1, -1); }
   env.push(branch, env.insnIdx);
 }
 
-function saneOffset(reg: Bounds & { off?: number }, type: string, isOffReg: boolean): void {
-  const known = tIsConst(reg.varOff);
-  const val = reg.smin;
-  const name = type;
-  if (known && (val >= BigInt(MAX_VAR_OFF) || val <= -BigInt(MAX_VAR_OFF))) throw new Reject(`math between ${name} pointer and ${val} is not allowed`, 22);
-  if (!isOffReg && reg.off !== undefined && (reg.off >= MAX_VAR_OFF || reg.off <= -MAX_VAR_OFF)) throw new Reject(`${name} pointer offset ${reg.off} is not allowed`, 22);
-  if (reg.smin === S64_MIN) throw new Reject(`math between ${name} pointer and register with unbounded min value is not allowed`, 22);
-  if (reg.smin >= BigInt(MAX_VAR_OFF) || reg.smin <= -BigInt(MAX_VAR_OFF)) throw new Reject(`value ${reg.smin} makes ${name} pointer be out of bounds`, 22);
+/** -MAX_VAR_OFF < x < MAX_VAR_OFF for the s64 (h, l). */
+const inVarOffRange = (h: number, l: number): boolean => (h === 0 && l >>> 0 < MAX_VAR_OFF) || (h === -1 && l > -MAX_VAR_OFF && l < 0);
+
+/** check_reg_sane_offset. `off` is the pointer's fixed offset (undefined for the scalar operand). */
+function saneOffset(reg: Bounds, off: number | undefined, name: string): void {
+  const v = reg.varOff;
+  if (tIsConst(v) && !inVarOffRange(v.vh, v.vl)) throw new Reject(`math between ${name} pointer and ${BigInt.asIntN(64, big(v.vh, v.vl))} is not allowed`, 22);
+  if (off !== undefined && (off >= MAX_VAR_OFF || off <= -MAX_VAR_OFF)) throw new Reject(`${name} pointer offset ${off} is not allowed`, 22);
+  if (reg.sminHi === -0x80000000 && reg.sminLo === 0) throw new Reject(`math between ${name} pointer and register with unbounded min value is not allowed`, 22);
+  if (!inVarOffRange(reg.sminHi, reg.sminLo)) throw new Reject(`value ${sminOf(reg)} makes ${name} pointer be out of bounds`, 22);
 }
 
 const ARITH_OK = new Set(["ctx", "map_value", "map_key", "stack", "pkt_meta", "pkt", "tp_buffer", "mem", "buf", "func", "btf_id", "dynptr_ptr"]);
@@ -294,7 +308,6 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
   const R = regs(env);
   const d = insn.dst;
   const known = tIsConst(offReg.varOff);
-  const smin = offReg.smin, smax = offReg.smax, umin = offReg.umin, umax = offReg.umax;
   if (!alu64) {
     if (op === 1) { R[d] = unknownScalar(); return; }
     throw new Reject(`R${d} 32-bit pointer arithmetic prohibited`);
@@ -302,46 +315,57 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
   if (ptr.maybeNull) throw new Reject(`R${d} pointer arithmetic on ${regTypeStr(ptr)} prohibited, null-check it first`);
   const tname = regTypeStr(ptr);
   if (!ARITH_OK.has(ptr.type)) {
-    const okMap = (ptr.type === "map_ptr" && known && smin === 0n && op === 0) || (ptr.type === "flow_keys" && known);
+    const okMap = (ptr.type === "map_ptr" && known && offReg.sminHi === 0 && offReg.sminLo === 0 && op === 0) || (ptr.type === "flow_keys" && known);
     if (!okMap) throw new Reject(`R${d} pointer arithmetic on ${tname} prohibited`);
   }
   const out = copyReg(ptr);
-  out.id = ptr.id;
-  saneOffset(offReg, tname, true);
-  saneOffset({ ...copyBounds(ptr), off: ptr.off }, tname, false);
+  saneOffset(offReg, undefined, tname);
+  saneOffset(ptr, ptr.off, tname);
   mark32Unbounded(out);
+  // the operand's smin as a number (exact: saneOffset bounded it to +-2^29)
+  const smin = sminNum(offReg);
   switch (op) {
     case 0: { // add
-      if (known && fitsS32(ptr.off + Number(smin))) {
-        Object.assign(out, copyBounds(ptr));
-        mark32Unbounded(out);
-        out.off = ptr.off + Number(smin);
+      if (known && fitsS32(ptr.off + smin)) {
+        out.off = ptr.off + smin;
         break;
       }
-      const a = ptr.smin + smin, b = ptr.smax + smax;
-      if (a < S64_MIN || a > S64_MAX || b < S64_MIN || b > S64_MAX) { out.smin = S64_MIN; out.smax = S64_MAX; } else { out.smin = a; out.smax = b; }
-      const umn = ptr.umin + umin, umx = ptr.umax + umax;
-      if (umn > U64 || umx > U64) { out.umin = 0n; out.umax = U64; } else { out.umin = umn; out.umax = umx; }
+      add64(ptr.sminHi, ptr.sminLo, offReg.sminHi, offReg.sminLo);
+      const ah = rh(), al = rl(), ovA = ((ptr.sminHi ^ ah) & (offReg.sminHi ^ ah)) < 0;
+      add64(ptr.smaxHi, ptr.smaxLo, offReg.smaxHi, offReg.smaxLo);
+      const bh = rh(), bl = rl(), ovB = ((ptr.smaxHi ^ bh) & (offReg.smaxHi ^ bh)) < 0;
+      if (ovA || ovB) { out.sminHi = -0x80000000; out.sminLo = 0; out.smaxHi = 0x7fffffff; out.smaxLo = -1; }
+      else { out.sminHi = ah; out.sminLo = al; out.smaxHi = bh; out.smaxLo = bl; }
+      add64(ptr.uminHi, ptr.uminLo, offReg.uminHi, offReg.uminLo);
+      const ch = rh(), cl = rl(), ovC = ult64(ch, cl, ptr.uminHi, ptr.uminLo);
+      add64(ptr.umaxHi, ptr.umaxLo, offReg.umaxHi, offReg.umaxLo);
+      const eh = rh(), el = rl(), ovE = ult64(eh, el, ptr.umaxHi, ptr.umaxLo);
+      if (ovC || ovE) { out.uminHi = 0; out.uminLo = 0; out.umaxHi = -1; out.umaxLo = -1; }
+      else { out.uminHi = ch; out.uminLo = cl; out.umaxHi = eh; out.umaxLo = el; }
       out.varOff = tAdd(ptr.varOff, offReg.varOff);
-      out.off = ptr.off;
       if (isPktPointer(ptr)) { out.id = ++env.idGen; out.range = 0; }
       break;
     }
     case 1: { // sub
       if (scalarIsDst) throw new Reject(`R${d} tried to subtract pointer from scalar`);
       if (ptr.type === "stack") throw new Reject(`R${d} subtraction from stack pointer prohibited`);
-      if (known && fitsS32(ptr.off - Number(smin))) {
-        Object.assign(out, copyBounds(ptr));
-        mark32Unbounded(out);
-        out.off = ptr.off - Number(smin);
+      if (known && fitsS32(ptr.off - smin)) {
+        out.off = ptr.off - smin;
         break;
       }
-      const a = ptr.smin - smax, b = ptr.smax - smin;
-      if (a < S64_MIN || b > S64_MAX) { out.smin = S64_MIN; out.smax = S64_MAX; } else { out.smin = a; out.smax = b; }
-      if (ptr.umin < umax) { out.umin = 0n; out.umax = U64; } else { out.umin = ptr.umin - umax; out.umax = ptr.umax - umin; }
+      sub64(ptr.sminHi, ptr.sminLo, offReg.smaxHi, offReg.smaxLo);
+      const ah = rh(), al = rl(), ovA = ((ptr.sminHi ^ offReg.smaxHi) & (ptr.sminHi ^ ah)) < 0;
+      sub64(ptr.smaxHi, ptr.smaxLo, offReg.sminHi, offReg.sminLo);
+      const bh = rh(), bl = rl(), ovB = ((ptr.smaxHi ^ offReg.sminHi) & (ptr.smaxHi ^ bh)) < 0;
+      if (ovA || ovB) { out.sminHi = -0x80000000; out.sminLo = 0; out.smaxHi = 0x7fffffff; out.smaxLo = -1; }
+      else { out.sminHi = ah; out.sminLo = al; out.smaxHi = bh; out.smaxLo = bl; }
+      if (ult64(ptr.uminHi, ptr.uminLo, offReg.umaxHi, offReg.umaxLo)) { out.uminHi = 0; out.uminLo = 0; out.umaxHi = -1; out.umaxLo = -1; }
+      else {
+        sub64(ptr.uminHi, ptr.uminLo, offReg.umaxHi, offReg.umaxLo); out.uminHi = rh(); out.uminLo = rl();
+        sub64(ptr.umaxHi, ptr.umaxLo, offReg.uminHi, offReg.uminLo); out.umaxHi = rh(); out.umaxLo = rl();
+      }
       out.varOff = tSub(ptr.varOff, offReg.varOff);
-      out.off = ptr.off;
-      if (isPktPointer(ptr)) { out.id = ++env.idGen; if (smin < 0n) out.range = 0; }
+      if (isPktPointer(ptr)) { out.id = ++env.idGen; if (offReg.sminHi < 0) out.range = 0; }
       break;
     }
     case 4: case 5: case 10:
@@ -349,7 +373,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
     default:
       throw new Reject(`R${d} pointer arithmetic with ${ALU_STR[op]} operator prohibited`);
   }
-  saneOffset({ ...copyBounds(out), off: out.off }, tname, false);
+  saneOffset(out, out.off, tname);
   syncBounds(out);
   R[d] = out;
 }

@@ -5,10 +5,10 @@
 import { isTrustedReg } from "./btf-ptr.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
-import { type Bounds, knownBounds, markUnbounded, s32, s64, scalarAlu, syncBounds, u32 } from "./scalar.js";
+import { type Bounds, knownBoundsHL, markUnbounded, scalarAlu, smaxNum, sminNum, syncBounds } from "./scalar.js";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
-import { type LinkedReg, type Reg, type State, constScalar, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
-import { U32, U64, tAnd, tIntersect, tOr, tSubreg, tWithSubreg, tconst } from "./tnum.js";
+import { type LinkedReg, type Reg, type State, assignReg, constScalarHL, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
+import { add64, rh, rl, slt64, sub64, tIntersect, ult64 } from "./tnum.js";
 
 export const JEQ = 1, JGT = 2, JGE = 3, JSET = 4, JNE = 5, JSGT = 6, JSGE = 7, JLT = 10, JLE = 11, JSLT = 12, JSLE = 13;
 const JSET_X = 0x14; // the kernel's "reverse of JSET" pseudo opcode (op index form)
@@ -17,25 +17,34 @@ const AT_PKT_END = -1, BEYOND_PKT_END = -2;
 const FLIP: Record<number, number> = { [JGT]: JLT, [JLT]: JGT, [JGE]: JLE, [JLE]: JGE, [JSGT]: JSLT, [JSLT]: JSGT, [JSGE]: JSLE, [JSLE]: JSGE, [JEQ]: JEQ, [JNE]: JNE, [JSET]: JSET };
 const REV: Record<number, number> = { [JEQ]: JNE, [JNE]: JEQ, [JSET]: JSET_X, [JGE]: JLT, [JGT]: JLE, [JLE]: JGT, [JLT]: JGE, [JSGE]: JSLT, [JSGT]: JSLE, [JSLE]: JSGT, [JSLT]: JSGE };
 
-const isRegConst = (r: Reg, is32: boolean): boolean => r.type === "scalar" && (is32 ? tSubreg(r.varOff).mask === 0n : r.varOff.mask === 0n);
-const constVal = (r: Reg, is32: boolean): bigint => (is32 ? u32(r.varOff.value) : r.varOff.value);
+const isRegConst = (r: Reg, is32: boolean): boolean => r.type === "scalar" && (is32 ? r.varOff.ml === 0 : (r.varOff.mh | r.varOff.ml) === 0);
+/** The constant (at the comparison's width) is zero. */
+const constIsZero = (r: Reg, is32: boolean): boolean => (is32 ? r.varOff.vl === 0 : (r.varOff.vh | r.varOff.vl) === 0);
 
+/**
+ * reg_not_null: pointer types that are never NULL, unless an unbounded variable offset could wrap them to 0.
+ */
 function notNull(r: Reg): boolean {
   if (r.maybeNull) return false;
-  // reg_not_null: a trusted BTF pointer is never NULL either
-  return ["sock", "tcp_sock", "map_value", "map_key", "sock_common", "mem"].includes(r.type) || (r.type === "btf_id" && isTrustedReg(r));
+  if (sminNum(r) <= -MAX_VAR_OFF || smaxNum(r) >= MAX_VAR_OFF) return false;
+  // a trusted BTF pointer is never NULL either
+  return NOT_NULL_TYPES.has(r.type) || (r.type === "btf_id" && isTrustedReg(r));
 }
+const NOT_NULL_TYPES = new Set(["sock", "tcp_sock", "xdp_sock", "buf", "map_value", "map_key", "sock_common", "mem", "map_ptr"]);
+const MAX_VAR_OFF = 1 << 29;
 
 /** 1 = always taken, 0 = never, -1 = unknown. */
 export function isBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
   if (isPktPointer(r1) && r2.type === "pkt_end" && !is32) return pktBranchTaken(r1, r2, op);
   if (r1.type === "pkt_end" && isPktPointer(r2) && !is32) return pktBranchTaken(r1, r2, op);
   if (isPointer(r1) || isPointer(r2)) {
+    // the low 32 bits of a valid pointer may well be zero: nothing is known of a 32-bit comparison
+    if (is32) return -1;
     let a = r1, b = r2, o = op;
     if (!isRegConst(b, is32)) { o = FLIP[o]!; a = r2; b = r1; }
     if (!isRegConst(b, is32)) return -1;
     if (!notNull(a)) return -1;
-    if (constVal(b, is32) !== 0n) return -1;
+    if (!constIsZero(b, is32)) return -1;
     return o === JEQ ? 0 : o === JNE ? 1 : -1;
   }
   return scalarBranchTaken(r1, r2, op, is32);
@@ -58,49 +67,111 @@ function pktBranchTaken(dst: Reg, src: Reg, op: number): number {
   return -1;
 }
 
+/** unsigned a > b for 32-bit bit patterns */
+const ugt32 = (a: number, b: number): boolean => a >>> 0 > b >>> 0;
+
 function scalarBranchTaken(r1: Reg, r2: Reg, op: number, is32: boolean): number {
-  const t1 = is32 ? tSubreg(r1.varOff) : r1.varOff, t2 = is32 ? tSubreg(r2.varOff) : r2.varOff;
-  const umin1 = is32 ? r1.u32min : r1.umin, umax1 = is32 ? r1.u32max : r1.umax;
-  const smin1 = is32 ? r1.s32min : r1.smin, smax1 = is32 ? r1.s32max : r1.smax;
-  const umin2 = is32 ? r2.u32min : r2.umin, umax2 = is32 ? r2.u32max : r2.umax;
-  const smin2 = is32 ? r2.s32min : r2.smin, smax2 = is32 ? r2.s32max : r2.smax;
+  return is32 ? branchTaken32(r1, r2, op) : branchTaken64(r1, r2, op);
+}
+
+function branchTaken32(r1: Reg, r2: Reg, op: number): number {
+  const t1 = r1.varOff, t2 = r2.varOff;
+  const umin1 = r1.u32min, umax1 = r1.u32max, smin1 = r1.s32min, smax1 = r1.s32max;
+  const umin2 = r2.u32min, umax2 = r2.u32max, smin2 = r2.s32min, smax2 = r2.s32max;
   switch (op) {
     case JEQ: case JNE: {
       const eq = op === JEQ;
-      if (t1.mask === 0n && t2.mask === 0n) return (t1.value === t2.value) === eq ? 1 : 0;
-      let disjoint = umin1 > umax2 || umax1 < umin2 || smin1 > smax2 || smax1 < smin2;
-      if (!is32 && !disjoint) {
-        disjoint = r1.u32min > r2.u32max || r1.u32max < r2.u32min || r1.s32min > r2.s32max || r1.s32max < r2.s32min;
-      }
+      if (t1.ml === 0 && t2.ml === 0) return (t1.vl === t2.vl) === eq ? 1 : 0;
+      let disjoint = ugt32(umin1, umax2) || ugt32(umin2, umax1) || smin1 > smax2 || smax1 < smin2;
       // tnums with a known bit that differs can never be equal
-      if (!disjoint && ((t1.value ^ t2.value) & ~(t1.mask | t2.mask)) !== 0n) disjoint = true;
+      if (!disjoint && ((t1.vl ^ t2.vl) & ~(t1.ml | t2.ml)) !== 0) disjoint = true;
       if (disjoint) return eq ? 0 : 1;
       break;
     }
     case JSET: {
       let a = t1, b = t2, bReg = r2;
-      if (!isRegConst(bReg, is32)) { a = t2; b = t1; bReg = r1; }
-      if (!isRegConst(bReg, is32)) return -1;
-      if (((~a.mask & a.value) & b.value) !== 0n) return 1;
-      if (((a.mask | a.value) & b.value) === 0n) return 0;
+      if (!isRegConst(bReg, true)) { a = t2; b = t1; bReg = r1; }
+      if (!isRegConst(bReg, true)) return -1;
+      if (((~a.ml & a.vl) & b.vl) !== 0) return 1;
+      if (((a.ml | a.vl) & b.vl) === 0) return 0;
       break;
     }
-    case JGT: if (umin1 > umax2) return 1; if (umax1 <= umin2) return 0; break;
+    case JGT: if (ugt32(umin1, umax2)) return 1; if (!ugt32(umax1, umin2)) return 0; break;
     case JSGT: if (smin1 > smax2) return 1; if (smax1 <= smin2) return 0; break;
-    case JLT: if (umax1 < umin2) return 1; if (umin1 >= umax2) return 0; break;
+    case JLT: if (ugt32(umin2, umax1)) return 1; if (!ugt32(umax2, umin1)) return 0; break;
     case JSLT: if (smax1 < smin2) return 1; if (smin1 >= smax2) return 0; break;
-    case JGE: if (umin1 >= umax2) return 1; if (umax1 < umin2) return 0; break;
+    case JGE: if (!ugt32(umax2, umin1)) return 1; if (ugt32(umin2, umax1)) return 0; break;
     case JSGE: if (smin1 >= smax2) return 1; if (smax1 < smin2) return 0; break;
-    case JLE: if (umax1 <= umin2) return 1; if (umin1 > umax2) return 0; break;
+    case JLE: if (!ugt32(umax1, umin2)) return 1; if (ugt32(umin1, umax2)) return 0; break;
     case JSLE: if (smax1 <= smin2) return 1; if (smin1 > smax2) return 0; break;
   }
   return -1;
 }
 
-const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
-const min = (a: bigint, b: bigint): bigint => (a < b ? a : b);
+function branchTaken64(r1: Reg, r2: Reg, op: number): number {
+  const t1 = r1.varOff, t2 = r2.varOff;
+  switch (op) {
+    case JEQ: case JNE: {
+      const eq = op === JEQ;
+      if ((t1.mh | t1.ml) === 0 && (t2.mh | t2.ml) === 0) return (t1.vh === t2.vh && t1.vl === t2.vl) === eq ? 1 : 0;
+      let disjoint = ult64(r2.umaxHi, r2.umaxLo, r1.uminHi, r1.uminLo) || ult64(r1.umaxHi, r1.umaxLo, r2.uminHi, r2.uminLo) ||
+        slt64(r2.smaxHi, r2.smaxLo, r1.sminHi, r1.sminLo) || slt64(r1.smaxHi, r1.smaxLo, r2.sminHi, r2.sminLo);
+      if (!disjoint) {
+        disjoint = ugt32(r1.u32min, r2.u32max) || ugt32(r2.u32min, r1.u32max) || r1.s32min > r2.s32max || r1.s32max < r2.s32min;
+      }
+      if (!disjoint && (((t1.vh ^ t2.vh) & ~(t1.mh | t2.mh)) !== 0 || ((t1.vl ^ t2.vl) & ~(t1.ml | t2.ml)) !== 0)) disjoint = true;
+      if (disjoint) return eq ? 0 : 1;
+      break;
+    }
+    case JSET: {
+      let a = t1, b = t2, bReg = r2;
+      if (!isRegConst(bReg, false)) { a = t2; b = t1; bReg = r1; }
+      if (!isRegConst(bReg, false)) return -1;
+      if (((~a.mh & a.vh) & b.vh) !== 0 || ((~a.ml & a.vl) & b.vl) !== 0) return 1;
+      if (((a.mh | a.vh) & b.vh) === 0 && ((a.ml | a.vl) & b.vl) === 0) return 0;
+      break;
+    }
+    case JGT:
+      if (ult64(r2.umaxHi, r2.umaxLo, r1.uminHi, r1.uminLo)) return 1;
+      if (!ult64(r2.uminHi, r2.uminLo, r1.umaxHi, r1.umaxLo)) return 0;
+      break;
+    case JSGT:
+      if (slt64(r2.smaxHi, r2.smaxLo, r1.sminHi, r1.sminLo)) return 1;
+      if (!slt64(r2.sminHi, r2.sminLo, r1.smaxHi, r1.smaxLo)) return 0;
+      break;
+    case JLT:
+      if (ult64(r1.umaxHi, r1.umaxLo, r2.uminHi, r2.uminLo)) return 1;
+      if (!ult64(r1.uminHi, r1.uminLo, r2.umaxHi, r2.umaxLo)) return 0;
+      break;
+    case JSLT:
+      if (slt64(r1.smaxHi, r1.smaxLo, r2.sminHi, r2.sminLo)) return 1;
+      if (!slt64(r1.sminHi, r1.sminLo, r2.smaxHi, r2.smaxLo)) return 0;
+      break;
+    case JGE:
+      if (!ult64(r1.uminHi, r1.uminLo, r2.umaxHi, r2.umaxLo)) return 1;
+      if (ult64(r1.umaxHi, r1.umaxLo, r2.uminHi, r2.uminLo)) return 0;
+      break;
+    case JSGE:
+      if (!slt64(r1.sminHi, r1.sminLo, r2.smaxHi, r2.smaxLo)) return 1;
+      if (slt64(r1.smaxHi, r1.smaxLo, r2.sminHi, r2.sminLo)) return 0;
+      break;
+    case JLE:
+      if (!ult64(r2.uminHi, r2.uminLo, r1.umaxHi, r1.umaxLo)) return 1;
+      if (ult64(r2.umaxHi, r2.umaxLo, r1.uminHi, r1.uminLo)) return 0;
+      break;
+    case JSLE:
+      if (!slt64(r2.sminHi, r2.sminLo, r1.smaxHi, r1.smaxLo)) return 1;
+      if (slt64(r2.smaxHi, r2.smaxLo, r1.sminHi, r1.sminLo)) return 0;
+      break;
+  }
+  return -1;
+}
 
-/** regs_refine_cond_op: what `r1 op r2` being true says about both. */
+/** max/min at u32 / s32 / u64 / s64 on halves. */
+const umax32 = (a: number, b: number): number => (a >>> 0 > b >>> 0 ? a : b);
+const umin32 = (a: number, b: number): number => (a >>> 0 < b >>> 0 ? a : b);
+
+/** regs_refine_cond_op: what `r1 op r2` being true says about both (C arithmetic: bounds wrap, never trap). */
 function refine(r1: Bounds, r2: Bounds, op: number, is32: boolean, r1Const: boolean, r2Const: boolean): void {
   if (op === JGE || op === JGT || op === JSGE || op === JSGT) {
     op = FLIP[op]!;
@@ -110,72 +181,92 @@ function refine(r1: Bounds, r2: Bounds, op: number, is32: boolean, r1Const: bool
   switch (op) {
     case JEQ:
       if (is32) {
-        r1.u32min = max(r1.u32min, r2.u32min); r1.u32max = min(r1.u32max, r2.u32max);
-        r1.s32min = max(r1.s32min, r2.s32min); r1.s32max = min(r1.s32max, r2.s32max);
+        r1.u32min = umax32(r1.u32min, r2.u32min); r1.u32max = umin32(r1.u32max, r2.u32max);
+        r1.s32min = Math.max(r1.s32min, r2.s32min); r1.s32max = Math.min(r1.s32max, r2.s32max);
         r2.u32min = r1.u32min; r2.u32max = r1.u32max; r2.s32min = r1.s32min; r2.s32max = r1.s32max;
-        const t = tIntersect(tSubreg(r1.varOff), tSubreg(r2.varOff));
-        r1.varOff = tWithSubreg(r1.varOff, t); r2.varOff = tWithSubreg(r2.varOff, t);
+        const a = r1.varOff, b = r2.varOff, ml = a.ml & b.ml, vl = (a.vl | b.vl) & ~ml;
+        r1.varOff = { vh: a.vh, vl, mh: a.mh, ml }; r2.varOff = { vh: b.vh, vl, mh: b.mh, ml };
       } else {
-        r1.umin = max(r1.umin, r2.umin); r1.umax = min(r1.umax, r2.umax);
-        r1.smin = max(r1.smin, r2.smin); r1.smax = min(r1.smax, r2.smax);
-        r2.umin = r1.umin; r2.umax = r1.umax; r2.smin = r1.smin; r2.smax = r1.smax;
+        if (ult64(r1.uminHi, r1.uminLo, r2.uminHi, r2.uminLo)) { r1.uminHi = r2.uminHi; r1.uminLo = r2.uminLo; }
+        if (ult64(r2.umaxHi, r2.umaxLo, r1.umaxHi, r1.umaxLo)) { r1.umaxHi = r2.umaxHi; r1.umaxLo = r2.umaxLo; }
+        if (slt64(r1.sminHi, r1.sminLo, r2.sminHi, r2.sminLo)) { r1.sminHi = r2.sminHi; r1.sminLo = r2.sminLo; }
+        if (slt64(r2.smaxHi, r2.smaxLo, r1.smaxHi, r1.smaxLo)) { r1.smaxHi = r2.smaxHi; r1.smaxLo = r2.smaxLo; }
+        r2.uminHi = r1.uminHi; r2.uminLo = r1.uminLo; r2.umaxHi = r1.umaxHi; r2.umaxLo = r1.umaxLo;
+        r2.sminHi = r1.sminHi; r2.sminLo = r1.sminLo; r2.smaxHi = r1.smaxHi; r2.smaxLo = r1.smaxLo;
         r1.varOff = tIntersect(r1.varOff, r2.varOff); r2.varOff = r1.varOff;
       }
       break;
     case JNE: {
       if (!r2Const) { [r1, r2] = [r2, r1]; [r1Const, r2Const] = [r2Const, r1Const]; }
       if (!r2Const) break;
-      const val = is32 ? u32(r2.varOff.value) : r2.varOff.value;
+      const vh = r2.varOff.vh, vl = r2.varOff.vl;
       if (is32) {
-        if (r1.u32min === u32(val)) r1.u32min++;
-        if (r1.u32max === u32(val)) r1.u32max--;
-        if (r1.s32min === s32(val)) r1.s32min++;
-        if (r1.s32max === s32(val)) r1.s32max--;
+        if (r1.u32min === vl) r1.u32min = (r1.u32min + 1) | 0;
+        if (r1.u32max === vl) r1.u32max = (r1.u32max - 1) | 0;
+        if (r1.s32min === vl) r1.s32min = (r1.s32min + 1) | 0;
+        if (r1.s32max === vl) r1.s32max = (r1.s32max - 1) | 0;
       } else {
-        if (r1.umin === val) r1.umin++;
-        if (r1.umax === val) r1.umax--;
-        if (r1.smin === s64(val)) r1.smin++;
-        if (r1.smax === s64(val)) r1.smax--;
+        if (r1.uminHi === vh && r1.uminLo === vl) { add64(vh, vl, 0, 1); r1.uminHi = rh(); r1.uminLo = rl(); }
+        if (r1.umaxHi === vh && r1.umaxLo === vl) { sub64(vh, vl, 0, 1); r1.umaxHi = rh(); r1.umaxLo = rl(); }
+        if (r1.sminHi === vh && r1.sminLo === vl) { add64(vh, vl, 0, 1); r1.sminHi = rh(); r1.sminLo = rl(); }
+        if (r1.smaxHi === vh && r1.smaxLo === vl) { sub64(vh, vl, 0, 1); r1.smaxHi = rh(); r1.smaxLo = rl(); }
       }
       break;
     }
     case JSET: case JSET_X: {
       if (!r2Const) { [r1, r2] = [r2, r1]; [r1Const, r2Const] = [r2Const, r1Const]; }
       if (!r2Const) break;
-      const val = is32 ? u32(r2.varOff.value) : r2.varOff.value;
+      const vh = is32 ? 0 : r2.varOff.vh, vl = r2.varOff.vl;
+      const t = r1.varOff;
       if (op === JSET) {
-        if (val === 0n || (val & (val - 1n)) !== 0n) break; // one bit set: that bit is known 1
-        if (is32) r1.varOff = tWithSubreg(r1.varOff, tOr(tSubreg(r1.varOff), tconst(val)));
-        else r1.varOff = tOr(r1.varOff, tconst(val));
+        // one bit set: that bit is known 1
+        const oneBit = vh === 0 ? vl !== 0 && (vl & (vl - 1)) === 0 : vl === 0 && (vh & (vh - 1)) === 0;
+        if (!oneBit) break;
+        r1.varOff = { vh: t.vh | vh, vl: t.vl | vl, mh: t.mh & ~vh, ml: t.ml & ~vl };
       } else {
         // 6.17+: forget the ranges before narrowing the tnum, so a dead branch cannot violate invariants
         markUnbounded(r1);
-        if (is32) r1.varOff = tWithSubreg(r1.varOff, tAnd(tSubreg(r1.varOff), tconst(~val & U32)));
-        else r1.varOff = tAnd(r1.varOff, tconst(~val & U64));
+        r1.varOff = is32 ? { vh: t.vh, vl: t.vl & ~vl, mh: t.mh, ml: t.ml & ~vl } : { vh: t.vh & ~vh, vl: t.vl & ~vl, mh: t.mh & ~vh, ml: t.ml & ~vl };
       }
       break;
     }
     case JLE:
-      if (is32) { r1.u32max = min(r1.u32max, r2.u32max); r2.u32min = max(r1.u32min, r2.u32min); }
-      else { r1.umax = min(r1.umax, r2.umax); r2.umin = max(r1.umin, r2.umin); }
+      if (is32) { r1.u32max = umin32(r1.u32max, r2.u32max); r2.u32min = umax32(r1.u32min, r2.u32min); }
+      else {
+        if (ult64(r2.umaxHi, r2.umaxLo, r1.umaxHi, r1.umaxLo)) { r1.umaxHi = r2.umaxHi; r1.umaxLo = r2.umaxLo; }
+        if (ult64(r2.uminHi, r2.uminLo, r1.uminHi, r1.uminLo)) { r2.uminHi = r1.uminHi; r2.uminLo = r1.uminLo; }
+      }
       break;
     case JLT:
-      if (is32) { r1.u32max = min(r1.u32max, r2.u32max - 1n); r2.u32min = max(r1.u32min + 1n, r2.u32min); }
-      else { r1.umax = min(r1.umax, r2.umax - 1n); r2.umin = max(r1.umin + 1n, r2.umin); }
+      if (is32) { r1.u32max = umin32(r1.u32max, (r2.u32max - 1) | 0); r2.u32min = umax32((r1.u32min + 1) | 0, r2.u32min); }
+      else {
+        sub64(r2.umaxHi, r2.umaxLo, 0, 1);
+        if (ult64(rh(), rl(), r1.umaxHi, r1.umaxLo)) { r1.umaxHi = rh(); r1.umaxLo = rl(); }
+        add64(r1.uminHi, r1.uminLo, 0, 1);
+        if (ult64(r2.uminHi, r2.uminLo, rh(), rl())) { r2.uminHi = rh(); r2.uminLo = rl(); }
+      }
       break;
     case JSLE:
-      if (is32) { r1.s32max = min(r1.s32max, r2.s32max); r2.s32min = max(r1.s32min, r2.s32min); }
-      else { r1.smax = min(r1.smax, r2.smax); r2.smin = max(r1.smin, r2.smin); }
+      if (is32) { r1.s32max = Math.min(r1.s32max, r2.s32max); r2.s32min = Math.max(r1.s32min, r2.s32min); }
+      else {
+        if (slt64(r2.smaxHi, r2.smaxLo, r1.smaxHi, r1.smaxLo)) { r1.smaxHi = r2.smaxHi; r1.smaxLo = r2.smaxLo; }
+        if (slt64(r2.sminHi, r2.sminLo, r1.sminHi, r1.sminLo)) { r2.sminHi = r1.sminHi; r2.sminLo = r1.sminLo; }
+      }
       break;
     case JSLT:
-      if (is32) { r1.s32max = min(r1.s32max, r2.s32max - 1n); r2.s32min = max(r1.s32min + 1n, r2.s32min); }
-      else { r1.smax = min(r1.smax, r2.smax - 1n); r2.smin = max(r1.smin + 1n, r2.smin); }
+      if (is32) { r1.s32max = Math.min(r1.s32max, (r2.s32max - 1) | 0); r2.s32min = Math.max((r1.s32min + 1) | 0, r2.s32min); }
+      else {
+        sub64(r2.smaxHi, r2.smaxLo, 0, 1);
+        if (slt64(rh(), rl(), r1.smaxHi, r1.smaxLo)) { r1.smaxHi = rh(); r1.smaxLo = rl(); }
+        add64(r1.sminHi, r1.sminLo, 0, 1);
+        if (slt64(r2.sminHi, r2.sminLo, rh(), rl())) { r2.sminHi = rh(); r2.sminLo = rl(); }
+      }
       break;
   }
 }
 
-/** regs_refine_cond_op then reg_bounds_sync on both operands: what `r1 op r2` being true says about them. */
-function refineAndSync(r1: Reg, r2: Reg, op: number, is32: boolean): void {
+/** (exported for the domain tests) regs_refine_cond_op then reg_bounds_sync on both operands: what `r1 op r2` being true says about them. */
+export function refineAndSync(r1: Reg, r2: Reg, op: number, is32: boolean): void {
   refine(r1, r2, op, is32, isRegConst(r1, is32), isRegConst(r2, is32));
   syncBounds(r1); syncBounds(r2);
 }
@@ -200,25 +291,25 @@ function syncLinked(env: Env, s: State, r: Reg): void {
 /** One register of sync_linked_regs: the known register's state, moved by the difference of their deltas. */
 function syncOne(o: Reg, known: Reg): void {
   if (o === known || o.type !== "scalar" || o.id !== known.id) return;
-  if ((!o.addConst && !known.addConst) || o.off === known.off) { Object.assign(o, copyReg(known)); return; }
-  const { off, id, addConst } = o;
-  Object.assign(o, copyReg(known));
+  if ((!o.addConst && !known.addConst) || o.off === known.off) { assignReg(o, known); return; }
+  const off = o.off, id = o.id, addConst = o.addConst;
+  assignReg(o, known);
   o.off = off; o.id = id; o.addConst = addConst;
-  // reg = known + (delta of reg - delta of known); a 32-bit delta zero-extends
-  scalarAlu("add", addConst === 32, o, knownBounds(BigInt(off) - BigInt(known.off)));
+  // reg = known + (delta of reg - delta of known); a 32-bit delta zero-extends (both deltas are s32)
+  const delta = off - known.off;
+  scalarAlu("add", addConst === 32, o, knownBoundsHL(delta < 0 ? -1 : 0, delta));
 }
 
 /**
- * mark_ptr_not_null_reg: a map lookup's result becomes what the map holds once it is known not NULL (the
- * inner map of a map-in-map, a socket of a sockmap/sockhash/xskmap); other types just lose the NULL.
+ * mark_ptr_not_null_reg: a map lookup's result becomes what the map holds once it is known not NULL (a
+ * socket of a sockmap/sockhash/xskmap); other types just lose the NULL (a map-in-map lookup is already
+ * the inner map).
  */
 export function markNotNull(r: Reg, opts: EnvOptions): void {
   r.maybeNull = false;
   if (r.type !== "map_value") return;
   const m = opts.maps[r.map];
-  const inner = opts.innerMap[r.map] ?? -1;
-  if (inner >= 0) { r.type = "map_ptr"; r.map = inner; }
-  else if (m?.type === "xskmap") r.type = "xdp_sock";
+  if (m?.type === "xskmap") r.type = "xdp_sock";
   else if (m?.type === "sockmap" || m?.type === "sockhash") r.type = "sock";
 }
 
@@ -230,7 +321,7 @@ function markPtrOrNull(s: State, regno: number, isNull: boolean, opts: EnvOption
   forEachReg(s, (r) => {
     if (!r.maybeNull || r.id !== id) return;
     if (isNull) {
-      Object.assign(r, constScalar(0n));
+      assignReg(r, constScalarHL(0, 0));
       return;
     }
     markNotNull(r, opts);
@@ -241,8 +332,8 @@ function markPtrOrNull(s: State, regno: number, isNull: boolean, opts: EnvOption
 
 function findGoodPkt(s: State, reg: Reg, rightOpen: boolean): void {
   if (reg.off < 0 || (reg.off === 0 && rightOpen)) return;
-  const MAX_PACKET_OFF = 0xffffn;
-  if (reg.umax > MAX_PACKET_OFF || reg.umax + BigInt(reg.off) > MAX_PACKET_OFF) return;
+  // umax > MAX_PACKET_OFF (0xffff) or umax + off past it
+  if (reg.umaxHi !== 0 || reg.umaxLo >>> 0 > 0xffff || (reg.umaxLo >>> 0) + reg.off > 0xffff) return;
   const newRange = reg.off + (rightOpen ? 1 : 0);
   const type = reg.type, id = reg.id;
   forEachReg(s, (r) => { if (r.type === type && r.id === id) r.range = Math.max(r.range, newRange); });
@@ -254,7 +345,7 @@ function markPktEnd(s: State, regno: number, open: boolean): void {
   r.range = open ? BEYOND_PKT_END : AT_PKT_END;
 }
 
-const initPkt = (r: Reg, t: string): boolean => r.type === t && r.off === 0 && r.varOff.mask === 0n && r.varOff.value === 0n;
+const initPkt = (r: Reg, t: string): boolean => r.type === t && r.off === 0 && (r.varOff.mh | r.varOff.ml | r.varOff.vh | r.varOff.vl) === 0;
 
 /** Register `no` of the state's current frame (module level: tsx wraps a named closure in a costly __name() on every call). */
 const regIn = (s: State, no: number): Reg => curFrame(s).regs[no]!;
@@ -318,8 +409,8 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     src = R[insn.src]!;
   } else {
     if (insn.src !== 0) throw new Reject("BPF_JMP/JMP32 uses reserved fields", 22);
-    src = constScalar(is32 ? BigInt(insn.imm) & U32 : BigInt(insn.imm));
-    if (!is32) src = constScalar(BigInt(insn.imm));
+    // the kernel's fake register holds the immediate sign-extended, for JMP32 too (__mark_reg_known(imm))
+    src = constScalarHL(insn.imm < 0 ? -1 : 0, insn.imm);
   }
   const dst = R[insn.dst]!;
   // a stack pointer compared is not a scalar to back-track through
@@ -344,8 +435,8 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     // immediate operand is a fake register of its own on each side. A refinement that leaves no possible
     // value (a branch no value can take, which is_branch_taken did not see) is reported and its ranges
     // forgotten, as 6.18 does, rather than treated as a dead branch.
-    const trueSrc = insn.code & 8 ? oR[insn.src]! : { ...src };
-    const falseSrc = insn.code & 8 ? src : { ...src };
+    const trueSrc = insn.code & 8 ? oR[insn.src]! : copyReg(src);
+    const falseSrc = insn.code & 8 ? src : copyReg(src);
     refineAndSync(dst, falseSrc, REV[op]!, is32);
     refineAndSync(oR[insn.dst]!, trueSrc, op, is32);
     sanityCheckBounds(env, oR[insn.dst]!, "true_reg1");
@@ -357,10 +448,11 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     if (insn.code & 8) { syncLinked(env, env.cur, src); syncLinked(env, other, oR[insn.src]!); }
     syncLinked(env, env.cur, dst); syncLinked(env, other, oR[insn.dst]!);
   }
-  // two pointers compared for (in)equality, one possibly NULL and the other not: equal means not NULL
-  if (!is32 && (insn.code & 8) && (op === JEQ || op === JNE) && isPtr(src) && isPtr(dst) && src.maybeNull !== dst.maybeNull) {
-    const eq = op === JEQ ? other : env.cur;
-    markNotNull(curFrame(eq).regs[src.maybeNull ? insn.src : insn.dst]!, env.opts);
+  // two pointers compared for (in)equality, one possibly NULL and the other never: equal means not NULL
+  if (!is32 && (insn.code & 8) && (op === JEQ || op === JNE) && isPtr(src) && isPtr(dst)) {
+    const eq = curFrame(op === JEQ ? other : env.cur).regs;
+    if (notNull(dst) && src.maybeNull) markNotNull(eq[insn.src]!, env.opts);
+    if (notNull(src) && dst.maybeNull) markNotNull(eq[insn.dst]!, env.opts);
   }
   if (!is32 && !(insn.code & 8) && insn.imm === 0 && (op === JEQ || op === JNE) && dst.maybeNull) {
     markPtrOrNull(env.cur, insn.dst, op === JNE, env.opts);

@@ -10,12 +10,12 @@ import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, frame, regs } from "./env.js";
 import { checkCallbackArgs } from "./global-funcs.js";
 import type { Checkpoint } from "./prune.js";
-import { type Frame, type Reg, type State, TF, copyReg, newFrame, pointer, unknownScalar } from "./state.js";
+import { boundsEqual } from "./scalar.js";
+import { type Frame, type Reg, type State, TF, assignReg, copyReg, newFrame, pointer, unknownScalar } from "./state.js";
 import { findByNameKind } from "./target-btf.js";
 
 /** The struct vm_area_struct id in the target BTF (btf_tracing_ids[BTF_TRACING_TYPE_VMA]). */
 const vmaStructId = (env: Env): number => (env.opts.targetBtf ? Math.max(0, findByNameKind(env.opts.targetBtf, "vm_area_struct", 4)) : 0);
-import { tEquals } from "./tnum.js";
 
 const MAX_CALL_FRAMES = 8;
 const BPF_FUNC_LOOP = 181;
@@ -52,7 +52,8 @@ export function pushCallback(env: Env, helperId: number): void {
   if (!target) return;
   const { cb, start } = target;
   const caller = frame(env);
-  if (helperId === BPF_FUNC_LOOP && BigInt(depthOf(caller)) >= R[1]!.umax) {
+  const count = R[1]!;
+  if (helperId === BPF_FUNC_LOOP && count.umaxHi === 0 && depthOf(caller) >= count.umaxLo >>> 0) {
     caller.callbackDepth = 0;
     if (env.log.level >= 2) env.log.write(`frame${env.cur.frames.length - 1} bpf_loop iteration limit reached\n`);
     return;
@@ -164,16 +165,14 @@ class IdPairs {
 }
 
 function regsExact(o: Reg, c: Reg, ids: IdPairs): boolean {
-  return o.type === c.type && o.off === c.off && tEquals(o.varOff, c.varOff) && o.umin === c.umin && o.umax === c.umax &&
-    o.smin === c.smin && o.smax === c.smax && o.u32min === c.u32min && o.u32max === c.u32max && o.s32min === c.s32min &&
-    o.s32max === c.s32max && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+  return o.type === c.type && o.off === c.off && boundsEqual(o, c) && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
 }
 
 /** maybe_widen_reg: a scalar that changed between iterations and no check relies on (not precise) becomes unknown. */
 function maybeWiden(o: Reg, c: Reg, ids: IdPairs): void {
   if (o.type !== "scalar" || c.type !== "scalar") return;
   if (o.precise || c.precise || regsExact(o, c, ids)) return;
-  Object.assign(c, unknownScalar());
+  assignReg(c, unknownScalar());
 }
 
 /**

@@ -10,13 +10,13 @@ import { progTypeById, returnRange } from "../progtypes/index.js";
 import { ITER_TARGET_HELPERS } from "../progtypes/tracing.js";
 import { BASE } from "../progtypes/helper-sets.js";
 import type { RawInsn } from "./cfg.js";
-import { type Env, Reject, checkRegRead, forEachReg, frame, regs } from "./env.js";
+import { type Env, Reject, checkRegRead, forEachReg, frame, regs, sanityCheckBounds } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { checkAlignment, checkHelperMem, checkMemRegion } from "./memory.js";
 import { markChainPrecision, markSlotPrecision } from "./precision.js";
-import { isConst, syncBounds } from "./scalar.js";
-import { type Reg, type State, TF, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
-import { tnumStr } from "./tnum.js";
+import { constNum, isConst, isZero, setSmax, smaxNum, smaxOf, sminNum, sminOf, syncBounds, umaxOf, uminOf } from "./scalar.js";
+import { type Reg, type State, TF, assignReg, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { big, loOf, tnumStr } from "./tnum.js";
 import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
 import { checkHelperDynptrArg, dynptrInfo, unmarkSlotsDynptr } from "./dynptr.js";
 import { checkHelperBtfArg, helperReturnBtf, lsmExitRange } from "./btf-ptr.js";
@@ -55,7 +55,7 @@ interface Meta {
 function constantMapKey(env: Env, key: Reg, keySize: number): bigint | undefined {
   if (key.type !== "stack" || !isConst(key)) return undefined;
   const f = env.cur.frames[key.frameno] ?? frame(env);
-  const stackOff = key.off + Number(BigInt.asIntN(64, key.varOff.value));
+  const stackOff = key.off + constNum(key);
   const slot = -stackOff - 1;
   const st = f.stack[Math.floor(slot / 8)];
   if (!st) return undefined;
@@ -69,17 +69,17 @@ function constantMapKey(env: Env, key: Reg, keySize: number): bigint | undefined
   if (spill !== keySize || !isConst(st.spilled)) return undefined;
   // the lookup's result relies on this constant
   markSlotPrecision(env, key.frameno, Math.floor(slot / 8));
-  return st.spilled.varOff.value;
+  return big(st.spilled.varOff.vh, st.spilled.varOff.vl);
 }
 
-const isNullConst = (r: Reg): boolean => r.type === "scalar" && isConst(r) && r.varOff.value === 0n;
+const isNullConst = (r: Reg): boolean => r.type === "scalar" && isZero(r);
 const has = (a: ArgSpec, f: string): boolean => (a.flags as readonly string[]).includes(f);
 
 /** __check_ptr_off_reg: pointers passed unmodified. */
 export function checkPtrOffReg(regno: number, reg: Reg, fixedOffOk: boolean): void {
   if (reg.off < 0) throw new Reject(`negative offset ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed`);
   if (!fixedOffOk && reg.off) throw new Reject(`dereference of modified ${regTypeStr(reg)} ptr R${regno} off=${reg.off} disallowed`);
-  if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
+  if (!isZero(reg)) throw new Reject(`variable ${regTypeStr(reg)} access var_off=${tnumStr(reg.varOff)} disallowed`);
 }
 
 function checkRegType(regno: number, reg: Reg, arg: ArgSpec): void {
@@ -107,13 +107,13 @@ function checkArgRegOff(regno: number, reg: Reg, arg: ArgSpec): void {
 }
 
 function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zeroOk: boolean, meta: Meta): void {
-  meta.msizeMax = reg.umax;
+  meta.msizeMax = umaxOf(reg);
   let raw = meta.rawMode;
   if (!isConst(reg)) raw = false;
-  if (reg.smin < 0n) throw new Reject(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
-  if (reg.umin === 0n && !zeroOk) throw new Reject(`R${regno} invalid zero-sized read: u64=[${reg.umin},${BigInt.asIntN(64, reg.umax)}]`);
-  if (reg.umax >= BigInt(MAX_VAR_SIZ)) throw new Reject(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
-  checkHelperMem(env, regno - 1, Number(reg.umax), write, zeroOk, raw);
+  if (reg.sminHi < 0) throw new Reject(`R${regno} min value is negative, either use unsigned or 'var &= const'`);
+  if ((reg.uminHi | reg.uminLo) === 0 && !zeroOk) throw new Reject(`R${regno} invalid zero-sized read: u64=[${uminOf(reg)},${BigInt.asIntN(64, umaxOf(reg))}]`);
+  if (reg.umaxHi !== 0 || reg.umaxLo >>> 0 >= MAX_VAR_SIZ) throw new Reject(`R${regno} unbounded memory access, use 'var &= const' or 'if (var < const)'`);
+  checkHelperMem(env, regno - 1, reg.umaxLo >>> 0, write, zeroOk, raw);
   markChainPrecision(env, regno);
 }
 
@@ -241,7 +241,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
         break;
       case "ARG_CONST_ALLOC_SIZE_OR_ZERO":
         if (!isConst(reg)) throw new Reject(`R${regno} is not a known constant'`);
-        meta.memSize = Number(reg.varOff.value);
+        meta.memSize = Number(big(reg.varOff.vh, reg.varOff.vl));
         markChainPrecision(env, regno);
         break;
       default:
@@ -266,7 +266,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   // record_func_key: a constant tail-call index inside the map is relied upon
   if (id === 12 && meta.map >= 0) {
     const r3 = R[3]!;
-    if (r3.type === "scalar" && isConst(r3) && r3.varOff.value < BigInt(env.opts.maps[meta.map]?.maxEntries ?? 0)) markChainPrecision(env, 3);
+    if (r3.type === "scalar" && isConst(r3) && r3.varOff.vh === 0 && r3.varOff.vl >>> 0 < (env.opts.maps[meta.map]?.maxEntries ?? 0)) markChainPrecision(env, 3);
   }
   if (id === 197 /* dynptr_from_mem */ && R[1]!.type !== "map_value") throw new Reject(`Unsupported reg type ${regTypeStr(R[1]!)} for bpf_dynptr_from_mem data`, 13);
   if (releaseDynptr) unmarkSlotsDynptr(env, R[dynptrRegno]!);
@@ -304,6 +304,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     case "RET_VOID": r0 = notInit(); break;
     case "RET_PTR_TO_MAP_VALUE":
       if (meta.map < 0) throw new Reject("kernel subsystem misconfigured verifier", 22);
+      // a map-in-map lookup gives the inner map (its template) or NULL (6.18: map_ptr_or_null at once)
+      if ((env.opts.innerMap[meta.map] ?? -1) >= 0) { r0 = pointer("map_ptr"); r0.map = env.opts.innerMap[meta.map]!; break; }
       r0 = pointer("map_value"); r0.map = meta.map;
       if (id === 1 && meta.constKey !== undefined && meta.constKey < BigInt(env.opts.maps[meta.map]?.maxEntries ?? 0)) {
         // a value holding a bpf_spin_lock gets an id of its own even when it cannot be NULL
@@ -335,19 +337,30 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : name === "bpf_kptr_xchg" ? "ptr" : "sock" });
     r0.id = refId;
     r0.refObjId = refId;
-  } else if (meta.refObjId && ["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_skc_to_tcp_sock", "bpf_skc_to_tcp6_sock",
-    "bpf_skc_to_udp6_sock", "bpf_skc_to_mptcp_sock", "bpf_skc_to_tcp_timewait_sock", "bpf_skc_to_tcp_request_sock"].includes(name)) {
+  } else if (meta.refObjId && PTR_CAST_HELPERS.has(name)) {
     r0.refObjId = meta.refObjId;
   }
-  // do_refine_retval_range: helpers returning a length or -errno are bounded by the buffer size
+  // do_refine_retval_range: helpers returning a length or -errno are bounded by the buffer size, the CPU
+  // number by nr_cpu_ids; then reg_bounds_sanity_check
   if (r0.type === "scalar" && [45 /* probe_read_str */, 67 /* get_stack */, 114, 115 /* probe_read_{user,kernel}_str */, 141 /* get_task_stack */].includes(id)) {
-    r0.smax = meta.msizeMax; r0.s32max = meta.msizeMax; r0.smin = -4095n; r0.s32min = -4095n;
+    setSmax(r0, meta.msizeMax); r0.s32max = loOf(meta.msizeMax); r0.sminHi = -1; r0.sminLo = -4095; r0.s32min = -4095;
     syncBounds(r0);
+    sanityCheckBounds(env, r0, "retval");
+  } else if (r0.type === "scalar" && id === 8 /* get_smp_processor_id */) {
+    const top = (env.opts.nrCpus - 1) | 0;
+    r0.uminHi = r0.uminLo = r0.u32min = r0.sminHi = r0.sminLo = r0.s32min = 0;
+    r0.umaxHi = r0.smaxHi = 0; r0.umaxLo = r0.u32max = r0.smaxLo = r0.s32max = top;
+    syncBounds(r0);
+    sanityCheckBounds(env, r0, "retval");
   }
   R[0] = r0;
   if (fn.changesPktData || writesSkb) clearPacketPointers(env.cur);
   return undefined;
 }
+
+/** is_ptr_cast_function: the result is the argument's socket seen as another type, so it shares its reference. */
+const PTR_CAST_HELPERS = new Set(["bpf_tcp_sock", "bpf_sk_fullsock", "bpf_skc_to_tcp_sock", "bpf_skc_to_tcp6_sock", "bpf_skc_to_udp6_sock",
+  "bpf_skc_to_mptcp_sock", "bpf_skc_to_tcp_timewait_sock", "bpf_skc_to_tcp_request_sock"]);
 
 /**
  * The program type's helper list (src/progtypes). Types bpfkit knows by name only have none: for them the
@@ -370,7 +383,7 @@ function processSpinLock(env: Env, regno: number, reg: Reg, isLock: boolean): vo
   const m = env.opts.maps[reg.map];
   const at = env.opts.fields[reg.map]?.spinLock ?? -1;
   if (at < 0) throw new Reject(`map '${m?.name.slice(0, 15) ?? ""}' has no valid bpf_spin_lock`, 22);
-  const off = Number(reg.varOff.value) + reg.off;
+  const off = constNum(reg) + reg.off;
   if (off !== at) throw new Reject(`off ${off} doesn't point to 'struct bpf_spin_lock' that is at ${at}`, 22);
   const s = env.cur;
   if (isLock) {
@@ -393,12 +406,12 @@ function maySockmapUpdate(progType: number, id: number, attachType?: number): bo
 /** release_reference: every copy of the released pointer becomes an unknown scalar (privileged). */
 function releaseReference(s: State, refId: number): void {
   s.refs = s.refs.filter((r) => r.id !== refId);
-  forEachReg(s, (r) => { if (r.refObjId === refId) Object.assign(r, unknownScalar()); });
+  forEachReg(s, (r) => { if (r.refObjId === refId) assignReg(r, unknownScalar()); });
 }
 
 /** Helpers that may move packet data make every packet pointer (and skb/xdp dynptr slice) unusable (clear_all_pkt_pointers). */
 export function clearPacketPointers(s: State): void {
-  forEachReg(s, (r) => { if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end" || isPacketSlice(r)) Object.assign(r, unknownScalar()); });
+  forEachReg(s, (r) => { if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end" || isPacketSlice(r)) assignReg(r, unknownScalar()); });
 }
 
 /** reg_is_dynptr_slice_pkt: a slice of an skb or xdp dynptr. */
@@ -407,7 +420,8 @@ const isPacketSlice = (r: Reg): boolean => r.type === "mem" && (r.tflags & (TF.D
 /** bpf-to-bpf call: a new frame with r1-r5 passed on; the caller's r0-r5 are gone after the call. */
 export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {
   const s = env.cur;
-  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep !`, 7);
+  // setup_func_entry's message (check_max_stack_depth's, after the walk, ends in " !")
+  if (s.frames.length >= MAX_CALL_FRAMES) throw new Reject(`the call stack of ${s.frames.length + 1} frames is too deep`, 7);
   const caller = frame(env);
   const sub = env.subprogs.indexOf(target);
   const callee = newFrame(s.frames.length, env.insnIdx + 1, sub);
@@ -444,11 +458,11 @@ export function checkExit(env: Env, insn: RawInsn): number {
       if (r0.type !== "scalar") throw new Reject("R0 not a scalar value");
       markChainPrecision(env, 0);
       const [lo, hi] = callee.callbackRet ?? [0, 1];
-      if (r0.smin < BigInt(lo) || r0.smax > BigInt(hi)) {
+      if (sminNum(r0) < lo || smaxNum(r0) > hi) {
         let m = "At callback return the register R0 has";
         let unknown = true;
-        if (r0.smin > -(1n << 63n)) { m += ` smin=${r0.smin}`; unknown = false; }
-        if (r0.smax < (1n << 63n) - 1n) { m += ` smax=${r0.smax}`; unknown = false; }
+        if (sminOf(r0) > -(1n << 63n)) { m += ` smin=${sminOf(r0)}`; unknown = false; }
+        if (smaxOf(r0) < (1n << 63n) - 1n) { m += ` smax=${smaxOf(r0)}`; unknown = false; }
         if (unknown) m += " unknown scalar value";
         throw new Reject(`${m} should have been in [${lo}, ${hi}]`, 22);
       }
@@ -486,12 +500,13 @@ export function checkExit(env: Env, insn: RawInsn): number {
   const exitCtx = asyncCb ? "At async callback return" : "At program exit";
   if (r0.type !== "scalar") throw new Reject(`${exitCtx} the register R0 is not a known value (${regTypeStr(r0)})`, 22);
   markChainPrecision(env, 0);
-  const outside = lsm ? r0.s32min < BigInt(range[0]) || r0.s32max > BigInt(range[1]) : r0.smin < BigInt(range[0]) || r0.smax > BigInt(range[1]);
+  // LSM programs: checked on the low 32 bits (retval_range_within with return_32bit)
+  const outside = lsm ? r0.s32min < range[0]! || r0.s32max > range[1]! : sminNum(r0) < range[0]! || smaxNum(r0) > range[1]!;
   if (outside) {
     let m = `${exitCtx} the register R0 has`;
     let unknown = true;
-    if (r0.smin > -(1n << 63n)) { m += ` smin=${r0.smin}`; unknown = false; }
-    if (r0.smax < (1n << 63n) - 1n) { m += ` smax=${r0.smax}`; unknown = false; }
+    if (sminOf(r0) > -(1n << 63n)) { m += ` smin=${sminOf(r0)}`; unknown = false; }
+    if (smaxOf(r0) < (1n << 63n) - 1n) { m += ` smax=${smaxOf(r0)}`; unknown = false; }
     if (unknown) m += " unknown scalar value";
     throw new Reject(`${m} should have been in [${range[0]}, ${range[1]}]`, 22);
   }

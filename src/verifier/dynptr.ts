@@ -10,7 +10,7 @@ import { isConst } from "./scalar.js";
 import { constOf, isZero } from "./scalar-read.js";
 import { tnumStr } from "./tnum.js";
 import { regTypeStr } from "./log.js";
-import { type DynptrType, type Frame, type Reg, Slot, type SlotObject, type State, TF, growStack, notInit, unknownScalar } from "./state.js";
+import { type DynptrType, type Frame, type Reg, Slot, type SlotObject, type State, TF, assignReg, growStack, notInit, unknownScalar } from "./state.js";
 
 export const DYNPTR_SLOTS = 2;
 
@@ -101,7 +101,7 @@ function invalidateSlots(f: Frame, first: number): void {
 
 /** Slices (PTR_TO_MEM with this dynptr id) become unknown scalars: mark_reg_invalid for a privileged loader. */
 function invalidateSlices(s: State, dynptrId: number): void {
-  forEachReg(s, (r) => { if (r.type === "mem" && r.dynptrId === dynptrId && dynptrId) Object.assign(r, unknownScalar()); });
+  forEachReg(s, (r) => { if (r.type === "mem" && r.dynptrId === dynptrId && dynptrId) assignReg(r, unknownScalar()); });
 }
 
 /** mark_stack_slots_dynptr: the 16 bytes become a dynptr of `type` (a new reference for ring buffer records, or the clone's parent's). */
@@ -139,7 +139,7 @@ export function unmarkSlotsDynptr(env: Env, reg: Reg): void {
   if (!d || !refcounted(d.type)) { invalidateSlots(f, spi); return; }
   const ref = f.stack[spi]!.spilled.refObjId;
   env.cur.refs = env.cur.refs.filter((r) => r.id !== ref);
-  forEachReg(env.cur, (r) => { if (r.refObjId === ref) Object.assign(r, unknownScalar()); });
+  forEachReg(env.cur, (r) => { if (r.refObjId === ref) assignReg(r, unknownScalar()); });
   for (let i = 1; i < f.stack.length; i++) {
     const st = f.stack[i]!;
     if (st.spilled.refObjId !== ref || st.kinds[0] !== Slot.DYNPTR) continue;

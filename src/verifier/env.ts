@@ -31,6 +31,19 @@ export class Reject extends Error {
   }
 }
 
+/**
+ * The time limit (VerifyOptions.timeoutMs) ran out before the walk ended: no verdict. Thrown from the walk
+ * loop and turned into the "timeout" verdict by the driver, never shown to the user as an error.
+ */
+export class VerifyTimeout extends Error {
+  constructor(readonly seconds: number, readonly processed: number) {
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
+    super(`timeout after ${seconds} s, ${processed} insns processed`);
+    Error.stackTraceLimit = limit;
+  }
+}
+
 export interface EnvOptions {
   progType: number;
   attachType?: number;
@@ -41,6 +54,8 @@ export interface EnvOptions {
   /** For each map index: where its value holds a bpf_spin_lock / bpf_timer (from BTF). */
   fields: MapFields[];
   gpl: boolean;
+  /** nr_cpu_ids of the target machine: bpf_get_smp_processor_id() returns [0, nrCpus - 1]. */
+  nrCpus: number;
   logLevel: number;
   /** Keep every state seen at every instruction (for --json states / --explain). */
   recordStates?: boolean;
@@ -56,12 +71,10 @@ export interface EnvOptions {
   sleepable?: boolean;
   /** A device-bound XDP program (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY): may call the XDP metadata kfuncs. */
   devBound?: boolean;
-  /** BPF_F_STRICT_ALIGNMENT: every access aligned, as on a machine without efficient unaligned access. */
+  /** env->strict_alignment, env->test_state_freq, env->test_reg_invariants (VerifyOptions.progFlags). */
   strictAlignment?: boolean;
-  /** BPF_F_TEST_STATE_FREQ: a checkpoint at every prune point. */
-  stateFreq?: boolean;
-  /** BPF_F_TEST_REG_INVARIANTS: contradictory register bounds are an error, not forgotten. */
-  regInvariants?: boolean;
+  testStateFreq?: boolean;
+  testRegInvariants?: boolean;
 }
 
 export interface Env {
@@ -141,8 +154,8 @@ export function sanityCheckBounds(env: Env, r: Reg, where: string): void {
   const msg = invariantViolation(r);
   if (msg === undefined) return;
   const line = `verifier bug: REG INVARIANTS VIOLATION (${where}): ${msg} ${invariantReport(r)}`;
-  // the selftests' loader asks for this to be fatal (BPF_F_TEST_REG_INVARIANTS)
-  if (env.opts.regInvariants) throw new Reject(line, 14);
-  if (env.log.level) env.log.write(line + "\n");
+  // BPF_F_TEST_REG_INVARIANTS: the load fails (-EFAULT) instead
+  if (env.opts.testRegInvariants) throw new Reject(line, 14);
+  if (env.log.level) env.log.write(`${line}\n`);
   markUnbounded(r);
 }

@@ -18,8 +18,8 @@ import { helperForProgType } from "../helpers/table.js";
 import { type Env, Reject, regs } from "./env.js";
 import { checkPtrOffReg } from "./calls.js";
 import { checkHelperMem } from "./memory.js";
-import { isZero } from "./scalar-read.js";
-import { type Reg, type State, TF, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { isZero } from "./scalar.js";
+import { type Reg, type State, TF, assignReg, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 
 const MAX_ARGS = 5;
 
@@ -248,10 +248,10 @@ function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: numb
     }
     // check_mem_reg: NULL passes; otherwise the memory must be readable and writable for the whole size
     if (reg.type === "scalar" && isZero(reg)) continue;
-    const saved = { ...reg };
+    const saved = copyReg(reg);
     // the write check clobbers the caller's stack (helper semantics) without marking the slots for the log
     const scratched = new Set(env.scratchedSlots);
-    if (reg.maybeNull) R[regno] = { ...reg, maybeNull: false };
+    if (reg.maybeNull) { R[regno] = copyReg(reg); R[regno]!.maybeNull = false; }
     try {
       checkHelperMem(env, regno, arg.size, false, true, false);
       checkHelperMem(env, regno, arg.size, true, true, false);
@@ -438,7 +438,7 @@ function clearPacketPointers(s: State): void {
     const all = [...f.regs, ...f.stack.filter((x) => x.kinds[7] === 1).map((x) => x.spilled)];
     for (const r of all) {
       const slice = r.type === "mem" && (r.tflags & (TF.DYN_SKB | TF.DYN_XDP)) !== 0;
-      if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end" || slice) Object.assign(r, unknownScalar());
+      if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end" || slice) assignReg(r, unknownScalar());
     }
   }
 }

@@ -18,7 +18,7 @@ import { checkHelperMem } from "./memory.js";
 import { markChainPrecision } from "./precision.js";
 import { isConst } from "./scalar.js";
 import { constOf, isZero, sminOf, uconstOf, umaxOf } from "./scalar-read.js";
-import { type Reg, type State, TF, notInit, pointer, unknownScalar } from "./state.js";
+import { type Reg, type State, TF, assignReg, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
 import { REG2BTF, btfOf, btfPtr, hasUnsafeModifiers, inRcuCs, isAlloc, isRcuReg, isTrustedReg, targetStructId } from "./btf-ptr.js";
 import { DYNPTR_FLAG, type DynptrArg, dynptrInfo, processDynptrArg } from "./dynptr.js";
@@ -151,7 +151,7 @@ export function checkKfuncCall(env: Env, insn: RawInsn, queue: (s: State) => voi
 function releaseReference(env: Env, ref: number): boolean {
   if (!ref || !env.cur.refs.some((r) => r.id === ref)) return false;
   env.cur.refs = env.cur.refs.filter((r) => r.id !== ref);
-  forEachReg(env.cur, (r) => { if (r.refObjId === ref) Object.assign(r, unknownScalar()); });
+  forEachReg(env.cur, (r) => { if (r.refObjId === ref) assignReg(r, unknownScalar()); });
   return true;
 }
 

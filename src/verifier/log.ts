@@ -3,7 +3,7 @@
 // print_verifier_state() format, instructions in print_bpf_insn() format, the final statistics line.
 import { helperName } from "../isa/helpers.js";
 import type { RawInsn } from "./cfg.js";
-import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, u32 } from "./scalar.js";
+import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, constOf, s32maxOf, s32minOf, smaxOf, sminOf, u32, u32maxOf, u32minOf, umaxOf, uminOf } from "./scalar.js";
 import { type Frame, type Reg, Slot, type State, TF } from "./state.js";
 import { U32, U64, tIsConst, tIsUnknown, tnumStr } from "./tnum.js";
 
@@ -80,8 +80,11 @@ export function setBtfTypeNamer(fn: (r: Reg) => string): void { btfTypeName = fn
 const DYNPTR_TYPE_NAME = (f: number): string =>
   f & TF.DYN_LOCAL ? "local" : f & TF.DYN_RINGBUF ? "ringbuf" : f & TF.DYN_SKB ? "skb" : f & TF.DYN_XDP ? "xdp" : "<invalid>";
 
-function scalarRanges(r: Reg, parts: string[]): void {
+function scalarRanges(reg: Reg, parts: string[]): void {
   const s32print = (v: bigint): bigint => (v >= -32768n && v <= 32767n ? v : u32(v));
+  // the bounds as bigints (printing is the log's cold path)
+  const r = { smin: sminOf(reg), smax: smaxOf(reg), umin: uminOf(reg), umax: umaxOf(reg), s32min: s32minOf(reg), s32max: s32maxOf(reg),
+    u32min: u32minOf(reg), u32max: u32maxOf(reg) };
   const m = [
     { name: "smin", val: BigInt.asUintN(64, r.smin), sval: r.smin, omit: r.smin === S64_MIN, signed: true },
     { name: "smax", val: BigInt.asUintN(64, r.smax), sval: r.smax, omit: r.smax === S64_MAX, signed: true },
@@ -114,13 +117,13 @@ function scalarRanges(r: Reg, parts: string[]): void {
 export function regStr(r: Reg, frameno: number, mapName: (i: number) => { name: string; ks: number; vs: number } | undefined): string {
   let out = "";
   if (r.type === "scalar" && r.precise) out += "P";
-  if (r.type === "scalar" && tIsConst(r.varOff)) return out + snum(BigInt.asIntN(64, r.varOff.value));
+  if (r.type === "scalar" && tIsConst(r.varOff)) return out + snum(constOf(r));
   out += regTypeStr(r);
   if (r.type === "arena") return out;
   if (r.type === "btf_id" || r.type === "percpu_btf_id") out += btfTypeName(r);
   if (r.type === "stack") {
     if (frameno !== r.frameno) out += `[${r.frameno}]`;
-    if (tIsConst(r.varOff)) return out + snum(BigInt.asIntN(64, r.varOff.value) + BigInt(r.off));
+    if (tIsConst(r.varOff)) return out + snum(constOf(r) + BigInt(r.off));
   }
   const parts: string[] = [];
   if (r.id) parts.push(`id=${r.id}` + (r.type === "scalar" && r.addConst ? (r.off >= 0 ? `+${r.off}` : `${r.off}`) : ""));
@@ -138,7 +141,7 @@ export function regStr(r: Reg, frameno: number, mapName: (i: number) => { name: 
   if (r.type === "mem") parts.push(`sz=${unum(BigInt(r.memSize))}`);
   if (r.type === "dynptr_ptr") parts.push(`type=${DYNPTR_TYPE_NAME(r.tflags)}`);
   if (tIsConst(r.varOff)) {
-    if (r.varOff.value) parts.push(`imm=${snum(BigInt.asIntN(64, r.varOff.value))}`);
+    if (r.varOff.vh | r.varOff.vl) parts.push(`imm=${snum(constOf(r))}`);
   } else {
     scalarRanges(r, parts);
     if (!tIsUnknown(r.varOff)) parts.push(`var_off=${tnumStr(r.varOff)}`);

@@ -7,10 +7,16 @@ import { BPF_FLOW_KEYS_SIZE, BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess
 import { coerceToSizeSx } from "./alu.js";
 import { type Env, Reject, frame, mapInfo, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
-import { coerceToSize, isConst, markKnown, syncBounds } from "./scalar.js";
+import { coerceToSize, constNum, isConst, isZero, smaxNum, sminNum, umaxFits } from "./scalar.js";
 import { markChainPrecision, pushHist, stackAccessFlags } from "./precision.js";
-import { type Frame, type Reg, Slot, type StackSlot, assignScalarIdBeforeMov, clearScalarId, constScalar, copyReg, growStack, notInit, pointer, unknownScalar } from "./state.js";
-import { tAdd, tIsAligned, tconst, tnumStr } from "./tnum.js";
+import { type Frame, NO_SPILL, type Reg, Slot, type StackSlot, assignScalarIdBeforeMov, clearScalarId, constScalar, constScalarHL, copyReg, growStack,
+  pointer, unknownScalar } from "./state.js";
+import { add64, rh, rl, tAdd, tIsAligned, tconstHL, tnumStr } from "./tnum.js";
+
+/** A small constant as a tnum (sign-extended). */
+const tconstN = (n: number) => tconstHL(n < 0 ? -1 : 0, n);
+/** umax as a number (exact below 2^53, ordered right beyond). */
+const umaxNum = (r: Reg): number => (r.umaxHi >>> 0) * 0x100000000 + (r.umaxLo >>> 0);
 import { destroyIfDynptrSlot, isSpecialSlotKind, scrubSpecialSlot } from "./dynptr.js";
 import { btfCtxAccess, checkPtrToBtfAccess, checkPtrToMapAccess, netfilterCtxAccess } from "./btf-ptr.js";
 import { checkKptrAccess, checkKptrOverlap, kptrAt } from "./kptr.js";
@@ -51,14 +57,14 @@ export function checkMemAccess(env: Env, a: Access): void {
       checkMemRegion(env, a.regno, reg, off, a.size, m?.valueSize ?? 0, false);
       checkMapFields(env, reg, off, a.size);
       checkKptrOverlap(env, reg, off, a.size, true);
-      const kptr = isConst(reg) ? kptrAt(env, reg.map, off + Number(reg.varOff.value)) : undefined;
+      const kptr = isConst(reg) ? kptrAt(env, reg.map, off + constNum(reg)) : undefined;
       if (kptr) {
         checkKptrAccess(env, kptr, a.write ? (a.valueRegno >= 0 ? "stx" : "st") : "ldx", a.valueRegno, a.imm, a.strict ? 0xc0 : 0x60);
         break;
       }
       if (!a.write && a.valueRegno >= 0) {
-        // a frozen read-only map (.rodata): its contents are known constants (bpf_map_direct_read)
-        const known = m && isConst(reg) ? rodataValue(m, off + Number(BigInt.asIntN(64, reg.varOff.value)), a.size, a.ldsx === true) : undefined;
+        // a frozen read-only map (.rodata) is read at verification time: the value is a known constant
+        const known = isConst(reg) && m ? directRead(m, off + constNum(reg), a.size, a.ldsx === true) : undefined;
         R[a.valueRegno] = known === undefined ? unknownScalar() : constScalar(known);
       }
       break;
@@ -73,7 +79,7 @@ export function checkMemAccess(env: Env, a: Access): void {
     case "ctx": {
       if (reg.off < 0) throw new Reject(`negative offset ctx ptr R${a.regno} off=${reg.off} disallowed`);
       if (reg.off !== 0) throw new Reject(`dereference of modified ctx ptr R${a.regno} off=${reg.off} disallowed`);
-      if (!isConst(reg) || reg.varOff.value !== 0n) throw new Reject(`variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
+      if (!isZero(reg)) throw new Reject(`variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
       if (env.opts.progType === 32 && env.opts.targetBtf) {
         const r = netfilterCtxAccess(env, off, a.size, a.write);
         if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = r;
@@ -147,30 +153,23 @@ export function checkMemAccess(env: Env, a: Access): void {
 
 /**
  * bpf_sock_is_valid_access (struct bpf_sock, src/progtypes) for sock; bpf_sock_common_is_valid_access also
- * refuses type..priority. tcp_sock / xdp_sock field tables are not modelled: aligned reads inside the struct.
+ * refuses type..priority. bpf_tcp_sock_is_valid_access: aligned reads below the end of icsk_retransmits
+ * (112), of 8 bytes at bytes_received and bytes_acked (80, 88) and of 4 bytes anywhere else;
+ * bpf_xdp_sock_is_valid_access: a 4-byte read of queue_id.
  */
 function sockFieldOk(type: Reg["type"], off: number, size: number): boolean {
   if (type === "sock" || type === "sock_common") {
     if (type === "sock_common" && off >= 8 && off < 24) return false;
     return checkContextAccess0(BPF_SOCK_LAYOUT, off, size);
   }
-  if (type === "tcp_sock") {
-    // bpf_tcp_sock_is_valid_access: u32 fields, but bytes_received and bytes_acked (80, 88) are u64
-    if (off < 0 || off >= 112 || off % size !== 0) return false;
-    return off === 80 || off === 88 ? size === 8 : size === 4;
-  }
-  return off >= 0 && off + size <= 4 && off % size === 0;
+  const end = type === "tcp_sock" ? TCP_SOCK_END : 4;
+  if (off < 0 || off >= end || off % size !== 0) return false;
+  return size === (type === "tcp_sock" && TCP_SOCK_U64.includes(off) ? 8 : 4);
 }
+/** offsetofend(struct bpf_tcp_sock, icsk_retransmits), and the offsets of its two __u64 fields. */
+const TCP_SOCK_END = 112;
+const TCP_SOCK_U64 = [80, 88];
 const checkContextAccess0 = (layout: typeof BPF_SOCK_LAYOUT, off: number, size: number): boolean => checkContextAccess(layout, { off, size, write: false }).ok;
-
-function signExtendLoad(r: Reg, size: number): void {
-  const bits = size * 8;
-  if (isConst(r)) { markKnown(r, BigInt.asIntN(bits, r.varOff.value)); return; }
-  const fresh = unknownScalar();
-  fresh.smin = -(1n << BigInt(bits - 1)); fresh.smax = (1n << BigInt(bits - 1)) - 1n;
-  syncBounds(fresh);
-  Object.assign(r, { ...fresh, type: r.type });
-}
 
 const ALIGN_DESC: Record<string, string> = { flow_keys: "flow keys ", map_key: "key ", map_value: "value ", ctx: "context ", stack: "stack ",
   sock: "sock ", sock_common: "sock_common ", tcp_sock: "tcp_sock ", xdp_sock: "xdp_sock " };
@@ -183,24 +182,26 @@ export function checkAlignment(reg: Reg, off: number, size: number, strict: bool
   if (reg.type === "stack") strict = true;
   if (!strict || size === 1) return;
   if (reg.type === "pkt" || reg.type === "pkt_meta") {
-    const t = tAdd(reg.varOff, tconst(BigInt(2 + reg.off + off)));
+    const t = tAdd(reg.varOff, tconstN(2 + reg.off + off));
     if (!tIsAligned(t, size)) throw new Reject(`misaligned packet access off 2+${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
     return;
   }
-  const t = tAdd(reg.varOff, tconst(BigInt(reg.off + off)));
+  const t = tAdd(reg.varOff, tconstN(reg.off + off));
   if (!tIsAligned(t, size)) throw new Reject(`misaligned ${ALIGN_DESC[reg.type] ?? ""}access off ${tnumStr(reg.varOff)}+${reg.off}+${off} size ${size}`);
 }
 
 /**
- * The value a load reads from a frozen BPF_F_RDONLY_PROG array (global `const` data), little-endian, sign-extended
- * for ldsx; undefined when the map is not such a map or has no known contents.
+ * bpf_map_is_rdonly + bpf_map_direct_read: a map the program cannot write and nobody else may (libbpf
+ * freezes `.rodata` after writing its contents) holds known bytes; an array map with one entry gives them
+ * to the verifier (array_map_direct_value_addr), little-endian, sign-extended for a sign-extending load.
  */
-function rodataValue(m: MapSpec, off: number, size: number, ldsx: boolean): bigint | undefined {
-  if (!m.readOnly || !(m.flags & 0x80) || m.type !== "array" || !m.initialValue) return undefined;
-  if (off < 0 || off + size > m.valueSize) return undefined;
+function directRead(m: MapSpec, off: number, size: number, ldsx: boolean): bigint | undefined {
+  if (m.readOnly !== true || m.type !== "array" || m.maxEntries !== 1 || off < 0 || off + size > m.valueSize) return undefined;
+  if (size !== 1 && size !== 2 && size !== 4 && size !== 8) return undefined;
+  const bytes = m.initialValue;
   let v = 0n;
-  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(m.initialValue[off + i] ?? 0);
-  return ldsx ? BigInt.asUintN(64, BigInt.asIntN(size * 8, v)) : v;
+  for (let i = size - 1; i >= 0; i--) v = (v << 8n) | BigInt(bytes?.[off + i] ?? 0);
+  return ldsx ? BigInt.asIntN(size * 8, v) : v;
 }
 
 /** check_map_access_type: BPF_F_RDONLY_PROG maps (and .rodata) take no writes, BPF_F_WRONLY_PROG maps no reads. */
@@ -226,39 +227,42 @@ function checkMapFields(env: Env, reg: Reg, off: number, size: number): void {
   if (!f) return;
   for (const [name, p, fsize] of [["bpf_spin_lock", f.spinLock, 4], ["bpf_timer", f.timer, 16]] as const) {
     if (p < 0) continue;
-    if (reg.smin + BigInt(off) < BigInt(p + fsize) && BigInt(p) < reg.umax + BigInt(off + size)) {
+    if (sminNum(reg) + off < p + fsize && p < umaxNum(reg) + off + size) {
       throw new Reject(`${name} cannot be accessed directly by load/store`);
     }
   }
 }
 
-/** __check_mem_access: [off, off+size) inside [0, memSize). */
-function inRegion(off: bigint, size: number, memSize: number, zeroOk: boolean): boolean {
+/** __check_mem_access: [off, off+size) inside [0, memSize) (`off` is the kernel's int). */
+function inRegion(off: number, size: number, memSize: number, zeroOk: boolean): boolean {
   const sizeOk = size > 0 || (size === 0 && zeroOk);
-  return off >= 0n && sizeOk && off + BigInt(size) <= BigInt(memSize);
+  return off >= 0 && sizeOk && off + size <= memSize;
 }
 
 /** check_mem_region_access: both ends of the variable offset must stay inside the region. */
 export function checkMemRegion(env: Env, regno: number, reg: Reg, off: number, size: number, memSize: number, zeroOk: boolean): void {
-  const offB = BigInt(off);
-  if (reg.smin < 0n && (reg.smin === -(1n << 63n) || !fitsS32(offB + reg.smin) || reg.smin + offB < 0n)) {
+  add64(reg.sminHi, reg.sminLo, off < 0 ? -1 : 0, off);
+  const h = rh(), minOff = rl();
+  // smin < 0 and (smin == S64_MIN, or smin + off is not an s32, or it is negative)
+  if (reg.sminHi < 0 && ((reg.sminHi === -0x80000000 && reg.sminLo === 0) || h !== minOff >> 31 || h < 0)) {
     throw new Reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   }
-  if (!inRegion(reg.smin + offB, size, memSize, zeroOk)) {
-    throw new Reject(`${memErr(env, regno, reg, Number(reg.smin + offB), size, memSize)}\nR${regno} min value is outside of the allowed memory range`);
+  // smin + off is passed to __check_mem_access as an int: its low 32 bits
+  if (!inRegion(minOff, size, memSize, zeroOk)) {
+    throw new Reject(`${memErr(env, regno, reg, minOff, size, memSize)}\nR${regno} min value is outside of the allowed memory range`);
   }
-  if (reg.umax >= BigInt(MAX_VAR_OFF)) throw new Reject(`R${regno} unbounded memory access, make sure to bounds check any such access`);
-  if (!inRegion(reg.umax + offB, size, memSize, zeroOk)) {
-    throw new Reject(`${memErr(env, regno, reg, Number(reg.umax + offB), size, memSize)}\nR${regno} max value is outside of the allowed memory range`);
+  if (reg.umaxHi !== 0 || reg.umaxLo >>> 0 >= MAX_VAR_OFF) throw new Reject(`R${regno} unbounded memory access, make sure to bounds check any such access`);
+  const maxOff = (reg.umaxLo >>> 0) + off;
+  if (!inRegion(maxOff, size, memSize, zeroOk)) {
+    throw new Reject(`${memErr(env, regno, reg, maxOff, size, memSize)}\nR${regno} max value is outside of the allowed memory range`);
   }
 }
-const fitsS32 = (v: bigint): boolean => v >= -0x80000000n && v <= 0x7fffffffn;
 
 export function checkPacketAccess(env: Env, regno: number, reg: Reg, off: number, size: number, zeroOk = false): void {
-  if (reg.smin < 0n) throw new Reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
+  if (reg.sminHi < 0) throw new Reject(`R${regno} min value is negative, either use unsigned index or do a if (index >=0) check.`);
   const range = reg.range;
   if (range < 0) throw new Reject(`R${regno} offset is outside of the packet`);
-  if (!inRegion(BigInt(off), size, range, zeroOk)) {
+  if (!inRegion(off, size, range, zeroOk)) {
     throw new Reject(`${memErr(env, regno, reg, off, size, range)}\nR${regno} offset is outside of the packet`);
   }
 }
@@ -300,22 +304,23 @@ function stackFrame(env: Env, reg: Reg): Frame {
 
 /** check_stack_access_within_bounds. */
 export function checkStackBounds(env: Env, regno: number, reg: Reg, off: number, size: number, extra: string): void {
-  let minOff: bigint, maxOff: bigint;
+  // s64 offsets as numbers: exact below 2^53, and beyond that still ordered right against the small limits
+  let minOff: number, maxOff: number;
   if (isConst(reg)) {
-    minOff = BigInt.asIntN(64, reg.varOff.value) + BigInt(off);
-    maxOff = minOff + BigInt(size);
+    minOff = constNum(reg) + off;
+    maxOff = minOff + size;
   } else {
-    if (reg.smax >= BigInt(MAX_VAR_OFF) || reg.smin <= -BigInt(MAX_VAR_OFF)) throw new Reject(`invalid unbounded variable-offset${extra} stack R${regno}`);
-    minOff = reg.smin + BigInt(off);
-    maxOff = reg.smax + BigInt(off) + BigInt(size);
+    if (smaxNum(reg) >= MAX_VAR_OFF || sminNum(reg) <= -MAX_VAR_OFF) throw new Reject(`invalid unbounded variable-offset${extra} stack R${regno}`);
+    minOff = sminNum(reg) + off;
+    maxOff = smaxNum(reg) + off + size;
   }
-  const bad = minOff < -BigInt(MAX_BPF_STACK) || minOff >= 0n || maxOff > 0n || size < 0;
+  const bad = minOff < -MAX_BPF_STACK || minOff >= 0 || maxOff > 0 || size < 0;
   if (bad) {
     if (isConst(reg)) throw new Reject(`invalid${extra} stack R${regno} off=${off} size=${size}`);
     throw new Reject(`invalid variable-offset${extra} stack R${regno} var_off=${tnumStr(reg.varOff)} off=${off} size=${size}`);
   }
   const f = stackFrame(env, reg);
-  growStack(f, Number(-minOff));
+  growStack(f, -minOff);
   const depth = f.stack.length * 8;
   env.stackDepth[f.subprog] = Math.max(env.stackDepth[f.subprog] ?? 0, depth);
 }
@@ -325,7 +330,7 @@ const isSpill = (f: Frame, spi: number): boolean => f.stack[spi]?.kinds[7] === S
 function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
   const f = stackFrame(env, ptr);
   if (!isConst(ptr)) { stackWriteVar(env, f, ptr, off, size, value, imm); return; }
-  const fpOff = Number(BigInt.asIntN(64, ptr.varOff.value)) + off;
+  const fpOff = constNum(ptr) + off;
   const slot = -fpOff - 1;
   const spi = Math.floor(slot / 8);
   const st = f.stack[spi]!;
@@ -337,10 +342,10 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   if (aligned && size === 8) env.stackLive?.markWrite(f.frameno, spi);
   if (value && aligned && value.type === "scalar") {
     // spilling links the stack copy and the register (assign_scalar_id_before_mov) when the value fits
-    if (value.umax < (size >= 8 ? 1n << 64n : 1n << BigInt(size * 8))) assignScalarIdBeforeMov(value, () => ++env.idGen);
+    if (umaxFits(value, size * 8)) assignScalarIdBeforeMov(value, () => ++env.idGen);
     saveSpill(st, value, size);
   } else if (!value && aligned && imm !== undefined) {
-    saveSpill(st, constScalar(BigInt(imm)), size);
+    saveSpill(st, constScalarHL(imm < 0 ? -1 : 0, imm), size);
   } else if (value && value.type !== "scalar") {
     if (size !== 8) throw new Reject("invalid size of register spill");
     if (value.type === "stack" && ptr.frameno !== env.cur.frames.length - 1 && value.frameno > ptr.frameno) {
@@ -349,9 +354,9 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
     saveSpill(st, value, size);
   } else {
     let kind = Slot.MISC;
-    st.spilled = notInit();
+    st.spilled = NO_SPILL;
     scrubSpecialSlot(st);
-    if ((value && value.type === "scalar" && isConst(value) && value.varOff.value === 0n) || (!value && imm === 0)) {
+    if ((value && value.type === "scalar" && isZero(value)) || (!value && imm === 0)) {
       // STACK_ZERO relies on the register being zero
       if (value) markChainPrecision(env, valueRegno(env, value));
       kind = Slot.ZERO;
@@ -372,7 +377,7 @@ function saveSpill(st: StackSlot, value: Reg, size: number): void {
   st.spilled = copyReg(value);
   if (size < 8 && value.type === "scalar") {
     // a narrowing spill keeps the value only when it fits
-    const fits = value.umax < (1n << BigInt(size * 8));
+    const fits = umaxFits(value, size * 8);
     if (!fits) { st.spilled.id = 0; st.spilled.addConst = 0; }
   }
   let i = 8;
@@ -383,8 +388,8 @@ function saveSpill(st: StackSlot, value: Reg, size: number): void {
 }
 
 function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
-  const minOff = Number(ptr.smin) + off, maxOff = Number(ptr.smax) + off + size;
-  const zero = (value && value.type === "scalar" && isConst(value) && value.varOff.value === 0n) || (!value && imm === 0);
+  const minOff = sminNum(ptr) + off, maxOff = smaxNum(ptr) + off + size;
+  const zero = (value && value.type === "scalar" && isZero(value)) || (!value && imm === 0);
   let zeroUsed = false;
   for (let i = minOff; i < maxOff; i++) destroyIfDynptrSlot(env, f, Math.floor((-i - 1) / 8));
   for (let i = minOff; i < maxOff; i++) {
@@ -392,7 +397,7 @@ function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, 
     const spi = Math.floor(slot / 8);
     const st = f.stack[spi]!;
     env.scratchedSlots.add(spi);
-    if (st.kinds[7] === Slot.SPILL || isSpecialSlotKind(st.kinds[7]!)) { st.spilled = notInit(); scrubSpecialSlot(st); }
+    if (st.kinds[7] === Slot.SPILL || isSpecialSlotKind(st.kinds[7]!)) { st.spilled = NO_SPILL; scrubSpecialSlot(st); }
     const k = st.kinds[slot % 8]!;
     if (!(zero && k === Slot.ZERO)) st.kinds[slot % 8] = Slot.MISC;
     else zeroUsed = true;
@@ -407,7 +412,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
     // variable offset: the result is zero only when every byte in range is known zero. Like
     // mark_reg_stack_read, stop at the first byte that is not: slots above it are not scratched
     // (the kernel does not print them after the instruction).
-    const minOff = Number(ptr.smin) + off, maxOff = Number(ptr.smax) + off + size;
+    const minOff = sminNum(ptr) + off, maxOff = smaxNum(ptr) + off + size;
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
       const st = f.stack[Math.floor(slot / 8)]!;
@@ -425,10 +430,10 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
       if (st.kinds[slot % 8] !== Slot.ZERO) break;
       zeros++;
     }
-    if (dstRegno >= 0) R[dstRegno] = zeros === maxOff - minOff ? constScalar(0n) : unknownScalar();
+    if (dstRegno >= 0) R[dstRegno] = zeros === maxOff - minOff ? constScalarHL(0, 0) : unknownScalar();
     return;
   }
-  const fpOff = Number(BigInt.asIntN(64, ptr.varOff.value)) + off;
+  const fpOff = constNum(ptr) + off;
   const slot = -fpOff - 1;
   const spi = Math.floor(slot / 8);
   const st = f.stack[spi]!;
@@ -444,7 +449,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
       const narrowOk = size <= spillSize && (fpOff % 8 === 0 || fpOff % 8 === -(8 - spillSize) || true) && narrowAccessOk(fpOff, size, spillSize);
       if (narrowOk) {
         const r = copyReg(sp);
-        if (sp.umax >= (1n << BigInt(size * 8))) clearScalarId(r);
+        if (!umaxFits(sp, size * 8)) clearScalarId(r);
         R[dstRegno] = r;
       } else {
         let spillCnt = 0, zeroCnt = 0;
@@ -453,8 +458,8 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
           if (k === Slot.SPILL) spillCnt++;
           else if (k === Slot.ZERO) zeroCnt++;
         }
-        if (spillCnt === size && isConst(sp) && sp.varOff.value === 0n) R[dstRegno] = constScalar(0n);
-        else if (zeroCnt === size) { R[dstRegno] = constScalar(0n); return; }
+        if (spillCnt === size && isZero(sp)) R[dstRegno] = constScalarHL(0, 0);
+        else if (zeroCnt === size) { R[dstRegno] = constScalarHL(0, 0); return; }
         else { R[dstRegno] = unknownScalar(); return; }
       }
     } else if (dstRegno >= 0) {
@@ -470,7 +475,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
   if (dstRegno < 0) return;
   let zeros = 0;
   for (let i = 0; i < size; i++) if (st.kinds[(slot - i) % 8] === Slot.ZERO) zeros++;
-  R[dstRegno] = zeros === size ? constScalar(0n) : unknownScalar();
+  R[dstRegno] = zeros === size ? constScalarHL(0, 0) : unknownScalar();
 }
 
 /** The register number of a pointer register of the current frame (for messages). */
@@ -526,8 +531,8 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       if (size === 0 && !zeroOk) throw new Reject("invalid zero-sized read");
       checkStackBounds(env, regno, reg, reg.off, size, write || rawMode ? " write to" : " read from");
       const f = stackFrame(env, reg);
-      const minOff = (isConst(reg) ? Number(BigInt.asIntN(64, reg.varOff.value)) : Number(reg.smin)) + reg.off;
-      const maxOff = (isConst(reg) ? minOff : Number(reg.smax) + reg.off);
+      const minOff = (isConst(reg) ? constNum(reg) : sminNum(reg)) + reg.off;
+      const maxOff = (isConst(reg) ? minOff : smaxNum(reg) + reg.off);
       // check_stack_range_initialized: a raw (write-only) range may not touch a dynptr; a read one may not
       // read the bytes of a dynptr or an iterator
       for (let i = minOff; i < maxOff + size; i++) {
@@ -566,7 +571,7 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       }
       throw new Reject(`R${regno} type=${regTypeStr(reg)} expected=fp`);
     default:
-      if (zeroOk && size === 0 && reg.type === "scalar" && isConst(reg) && reg.varOff.value === 0n) return;
+      if (zeroOk && size === 0 && reg.type === "scalar" && isZero(reg)) return;
       throw new Reject(`R${regno} type=${regTypeStr(reg)} expected=fp`);
   }
 }

@@ -14,6 +14,7 @@ import type { RawInsn } from "./cfg.js";
 import type { Env } from "./env.js";
 import { frameStr, insnStr, printedRefIds } from "./log.js";
 import type { Checkpoint } from "./prune.js";
+import { isGlobalSubprog } from "./global-funcs.js";
 import { type HistEntry, type LinkedReg, type Reg, type State, Slot, curFrame } from "./state.js";
 
 /** insn_stack_access_flags: INSN_F_STACK_ACCESS | spi << 3 | frameno. */
@@ -87,23 +88,30 @@ export function collectLinkedRegs(s: State, id: number, live: number, out: Linke
   }
 }
 
-/** struct backtrack_state: per frame, the registers and stack slots still to be explained. */
+/** struct backtrack_state: per frame, the registers and stack slots still to be explained (slot masks as
+ * two int32 halves per frame, slots 0-31 then 32-63). One instance is reset and reused: back-tracking does
+ * not nest. */
 class Backtrack {
   frame = 0;
-  regs: number[] = new Array<number>(MAX_CALL_FRAMES).fill(0);
-  stack: bigint[] = new Array<bigint>(MAX_CALL_FRAMES).fill(0n);
-  reset(): void { this.frame = 0; this.regs.fill(0); this.stack.fill(0n); }
+  regs = new Int32Array(MAX_CALL_FRAMES);
+  stack = new Int32Array(2 * MAX_CALL_FRAMES);
+  reset(frame: number): this { this.frame = frame; this.regs.fill(0); this.stack.fill(0); return this; }
   empty(): boolean {
-    for (let i = 0; i <= this.frame; i++) if (this.regs[i] || this.stack[i]) return false;
+    for (let i = 0; i <= this.frame; i++) if (this.regs[i] || this.stack[2 * i] || this.stack[2 * i + 1]) return false;
     return true;
   }
   isReg(r: number): boolean { return (this.regs[this.frame]! & (1 << r)) !== 0; }
   setReg(r: number): void { this.regs[this.frame]! |= 1 << r; }
   clearReg(r: number): void { this.regs[this.frame]! &= ~(1 << r); }
-  setSlot(fr: number, spi: number): void { this.stack[fr] = this.stack[fr]! | (1n << BigInt(spi)); }
-  clearSlot(fr: number, spi: number): void { this.stack[fr] = this.stack[fr]! & ~(1n << BigInt(spi)); }
-  isSlot(fr: number, spi: number): boolean { return (this.stack[fr]! & (1n << BigInt(spi))) !== 0n; }
+  setSlot(fr: number, spi: number): void { if (spi < 32) this.stack[2 * fr]! |= 1 << spi; else this.stack[2 * fr + 1]! |= 1 << (spi - 32); }
+  clearSlot(fr: number, spi: number): void { if (spi < 32) this.stack[2 * fr]! &= ~(1 << spi); else this.stack[2 * fr + 1]! &= ~(1 << (spi - 32)); }
+  isSlot(fr: number, spi: number): boolean { return ((spi < 32 ? this.stack[2 * fr]! >>> spi : this.stack[2 * fr + 1]! >>> (spi - 32)) & 1) !== 0; }
+  /** Any slot of frame `fr` to explain. */
+  anySlot(fr: number): boolean { return (this.stack[2 * fr]! | this.stack[2 * fr + 1]!) !== 0; }
+  /** The slot mask of frame `fr` as a bigint (messages). */
+  slotMask(fr: number): bigint { return (BigInt(this.stack[2 * fr + 1]! >>> 0) << 32n) | BigInt(this.stack[2 * fr]! >>> 0); }
 }
+const BT = new Backtrack();
 
 /** fmt_reg_mask / fmt_stack_mask: "r1,r6" and "-8,-24". */
 const regList = (mask: number): string => { const o: string[] = []; for (let i = 0; i < 32; i++) if (mask & (1 << i)) o.push(`r${i}`); return o.join(","); };
@@ -131,7 +139,7 @@ function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | und
   const insn = insns[idx]!;
   if (insn.code === 0) return 0;
   if (env.log.level >= 2) {
-    env.log.write(`mark_precise: frame${bt.frame}: regs=${regList(bt.regs[bt.frame]!)} stack=${slotList(bt.stack[bt.frame]!)} before ${idx}: ${insnStr(insn, insns[idx + 1])}\n`);
+    env.log.write(`mark_precise: frame${bt.frame}: regs=${regList(bt.regs[bt.frame]!)} stack=${slotList(bt.slotMask(bt.frame))} before ${idx}: ${insnStr(insn, insns[idx + 1])}\n`);
   }
   syncLinked(bt, h);
   const cls = insn.code & 7, op = insn.code & 0xf0, srcX = (insn.code & 8) !== 0;
@@ -162,10 +170,17 @@ function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | und
     bt.clearSlot(fr, spi);
     if (cls === 3) bt.setReg(sreg);
   } else if (cls === 5 || cls === 6) {
+    if (insn.code === 0x85 && sreg === 1 && isGlobalSubprog(env, env.subprogs.indexOf(idx + insn.imm + 1))) {
+      // a global function was not walked here: it sets r0 and r1-r5 are dead after it
+      if (idx + 1 !== subseq) return bug(env, "BUG extra insn from subprog");
+      if (bt.regs[bt.frame]! & REGMASK_ARGS) return bug(env, `BUG global subprog unexpected regs ${bt.regs[bt.frame]!.toString(16)}`);
+      bt.clearReg(0);
+      return 0;
+    }
     if (insn.code === 0x85 && sreg === 1) {
       // leaving the callee backwards: only its arguments can still be wanted, in the caller
       if (bt.regs[bt.frame]! & ~REGMASK_ARGS) return bug(env, `BUG regs ${bt.regs[bt.frame]!.toString(16)}`);
-      if (bt.stack[bt.frame]) return bug(env, `BUG stack slots ${bt.stack[bt.frame]!.toString(16)}`);
+      if (bt.anySlot(bt.frame)) return bug(env, `BUG stack slots ${bt.slotMask(bt.frame).toString(16)}`);
       if (bt.frame === 0) return bug(env, "BUG subprog exit from frame 0");
       for (let i = 1; i <= 5; i++) {
         if (bt.isReg(i)) { bt.clearReg(i); bt.regs[bt.frame - 1]! |= 1 << i; }
@@ -176,7 +191,7 @@ function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | und
     if (insn.code === 0x85 && sreg === 0 && SYNC_CALLBACK_HELPERS.has(insn.imm) && idx !== subseq - 1) {
       // the callback returned to the helper call: its r1-r5 are not the helper's arguments
       if (bt.regs[bt.frame]! & ~REGMASK_ARGS) return bug(env, `BUG regs ${bt.regs[bt.frame]!.toString(16)}`);
-      if (bt.stack[bt.frame]) return bug(env, `BUG stack slots ${bt.stack[bt.frame]!.toString(16)}`);
+      if (bt.anySlot(bt.frame)) return bug(env, `BUG stack slots ${bt.slotMask(bt.frame).toString(16)}`);
       for (let i = 1; i <= 5; i++) bt.clearReg(i);
       if (bt.frame === 0) return bug(env, "BUG subprog exit from frame 0");
       bt.frame--;
@@ -279,7 +294,7 @@ function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | u
   let subseq = -1;
   let skipFirst = true;
   const n = env.insns.length;
-  const giveUp = (): void => { markAllScalarsPrecise(env, parent, start.frames.length - 1); bt.reset(); };
+  const giveUp = (): void => { markAllScalarsPrecise(env, parent, start.frames.length - 1); bt.reset(0); };
   for (;;) {
     if (env.log.level >= 2) env.log.write(`mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
     if (lastIdx < 0) { giveUp(); return; }
@@ -310,11 +325,11 @@ function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | u
         if (!bt.isSlot(fr, i)) continue;
         const slot = f.stack[i];
         if (!slot) { bug(env, `BUG backtracking (stack slot ${i}, total slots ${f.stack.length})`); giveUp(); return; }
-        if (slot.kinds[0] !== Slot.SPILL || slot.spilled.type !== "scalar" || slot.spilled.precise) bt.clearSlot(fr, i);
+        if (slot.kinds[7] !== Slot.SPILL || slot.spilled.type !== "scalar" || slot.spilled.precise) bt.clearSlot(fr, i);
         else slot.spilled.precise = true;
       }
       if (env.log.level >= 2) {
-        env.log.write(`mark_precise: frame${fr}: parent state regs=${regList(bt.regs[fr]!)} stack=${slotList(bt.stack[fr]!)}: ` +
+        env.log.write(`mark_precise: frame${fr}: parent state regs=${regList(bt.regs[fr]!)} stack=${slotList(bt.slotMask(fr))}: ` +
           frameStr(f, true, new Set(), new Set(), (m) => mapName(env, m), printedRefIds(st)));
       }
     }
@@ -335,8 +350,7 @@ function mapName(env: Env, i: number): { name: string; ks: number; vs: number } 
 
 /** mark_chain_precision(regno): the current value of scalar `regno` (current frame) was relied upon. */
 export function markChainPrecision(env: Env, regno: number): void {
-  const bt = new Backtrack();
-  bt.frame = env.cur.frames.length - 1;
+  const bt = BT.reset(env.cur.frames.length - 1);
   if (regno < 0 || curFrame(env.cur).regs[regno]?.type !== "scalar") return;
   bt.setReg(regno);
   markChain(env, bt, env.cur, env.parentCp, env.insnIdx);
@@ -344,8 +358,7 @@ export function markChainPrecision(env: Env, regno: number): void {
 
 /** The same for a spilled scalar of frame `frameno` (get_constant_map_key: a constant key on the stack). */
 export function markSlotPrecision(env: Env, frameno: number, spi: number): void {
-  const bt = new Backtrack();
-  bt.frame = env.cur.frames.length - 1;
+  const bt = BT.reset(env.cur.frames.length - 1);
   bt.setSlot(frameno, spi);
   markChain(env, bt, env.cur, env.parentCp, env.insnIdx);
 }
@@ -355,8 +368,7 @@ export function markSlotPrecision(env: Env, frameno: number, spi: number): void 
  * on after this point, so the current path must provide it too.
  */
 export function propagatePrecision(env: Env, old: State): void {
-  const bt = new Backtrack();
-  bt.frame = env.cur.frames.length - 1;
+  const bt = BT.reset(env.cur.frames.length - 1);
   for (let fr = old.frames.length - 1; fr >= 0; fr--) {
     const f = old.frames[fr]!;
     const names: string[] = [];

@@ -7,7 +7,8 @@
 // Scalars are compared by range only where the old state marked them precise (precision.ts): any
 // other scalar of the old state was never relied upon after this point, so any scalar matches it.
 // Registers dead at the checkpoint are forgotten first (liveness.ts, clean_live_states).
-import { tEquals, tIn } from "./tnum.js";
+import { boundsEqual, rangeWithin } from "./scalar.js";
+import { tIn } from "./tnum.js";
 import { type Frame, type Reg, type StackSlot, type State, Slot, unknownScalar } from "./state.js";
 
 export interface Checkpoint {
@@ -25,6 +26,12 @@ export interface Checkpoint {
   loopHit?: boolean;
   /** The loop hit was an open-coded iterator's convergence (the states below compare by range until it finishes). */
   iterLoopHit?: boolean;
+  /** Its explored_states hash bucket (insn ^ callsite of its innermost frame, modulo the program length):
+   *  is_state_visited only looks at the current state's bucket, so states of the same instruction reached
+   *  through another call site are neither compared, nor counted as misses, nor stop a new state. */
+  bucket: number;
+  /** Evicted from its instruction's list while unfinished (freed, and uncounted, when it finishes). */
+  evicted?: boolean;
 }
 
 /**
@@ -74,18 +81,13 @@ function scalarId(r: Reg): number {
   return r.id + (r.addConst === 64 ? 2 ** 31 : r.addConst === 32 ? 2 ** 30 : 0);
 }
 
-function rangeWithin(o: Reg, c: Reg): boolean {
-  return o.umin <= c.umin && o.umax >= c.umax && o.smin <= c.smin && o.smax >= c.smax &&
-    o.u32min <= c.u32min && o.u32max >= c.u32max && o.s32min <= c.s32min && o.s32max >= c.s32max;
-}
+
 
 /** The fields regs_exact compares (everything before `id` in struct bpf_reg_state). */
 function sameFields(o: Reg, c: Reg): boolean {
   return o.type === c.type && o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly && o.off === c.off &&
     o.range === c.range && o.map === c.map && o.memSize === c.memSize && o.btfId === c.btfId && o.tflags === c.tflags &&
-    o.dynptrId === c.dynptrId && tEquals(o.varOff, c.varOff) && o.umin === c.umin &&
-    o.umax === c.umax && o.smin === c.smin && o.smax === c.smax && o.u32min === c.u32min && o.u32max === c.u32max &&
-    o.s32min === c.s32min && o.s32max === c.s32max;
+    o.dynptrId === c.dynptrId && boundsEqual(o, c);
 }
 
 // module level, not a closure per call: tsx (keepNames) wraps every named closure in a costly __name() call

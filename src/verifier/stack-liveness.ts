@@ -21,15 +21,19 @@
 import type { RawInsn } from "./cfg.js";
 import type { State } from "./state.js";
 
-const ALL = (1n << 64n) - 1n;
+// A mask of the 64 slots is two int32 halves: slots 0-31 in `lo`, 32-63 in `hi`. In the per-instruction
+// arrays instruction i's mask sits at [2i] (lo) and [2i+1] (hi).
 
 /** Per frame, per instruction of the function instance: the four masks of liveness.c's per_frame_masks. */
 interface FrameMasks {
-  mayRead: BigUint64Array;
-  mustWrite: BigUint64Array;
-  mustWriteAcc: BigUint64Array;
-  liveBefore: BigUint64Array;
+  mayRead: Int32Array;
+  mustWrite: Int32Array;
+  mustWriteAcc: Int32Array;
+  liveBefore: Int32Array;
 }
+
+/** A slot mask as a bigint (printing). */
+const maskBig = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 
 /** One sub-program reached through one call chain (func_instance). */
 interface Instance {
@@ -113,7 +117,8 @@ export class StackLiveness {
   private readonly instances = new Map<string, Instance>();
   /** liveness->cur_instance: the instance of the state being walked, dropped at calls and returns. */
   private cur: Instance | undefined;
-  private writeMasks: bigint[] = [];
+  /** Per frame of the current instance: the slots the instruction wrote whole (lo, hi pairs). */
+  private writeMasks: number[] = [];
   private writeInsn = 0;
   private readonly order: number[];
   private readonly poStarts: number[];
@@ -154,7 +159,8 @@ export class StackLiveness {
   private masks(inst: Instance, frame: number): FrameMasks {
     let m = inst.frames[frame];
     if (!m) {
-      m = { mayRead: new BigUint64Array(inst.len), mustWrite: new BigUint64Array(inst.len), mustWriteAcc: new BigUint64Array(inst.len), liveBefore: new BigUint64Array(inst.len) };
+      const n = 2 * inst.len;
+      m = { mayRead: new Int32Array(n), mustWrite: new Int32Array(n), mustWriteAcc: new Int32Array(n), liveBefore: new Int32Array(n) };
       inst.frames[frame] = m;
     }
     return m;
@@ -173,29 +179,33 @@ export class StackLiveness {
 
   private resetWrites(inst: Instance, pc: number): void {
     this.writeInsn = pc;
-    this.writeMasks = new Array<bigint>(inst.callsites.length).fill(0n);
+    const n = 2 * inst.callsites.length;
+    if (this.writeMasks.length !== n) this.writeMasks = new Array<number>(n);
+    this.writeMasks.fill(0);
   }
 
   /** bpf_mark_stack_read: the instruction being checked reads slot `spi` of frame `frameno`. */
   markRead(st: State, frameno: number, pc: number, spi: number): void {
     if (spi < 0 || spi >= 64) return;
     this.cur ??= this.instanceOf(st, st.frames.length - 1);
-    this.addRead(this.cur, frameno, pc, 1n << BigInt(spi));
+    this.addRead(this.cur, frameno, pc, spi < 32 ? 1 << spi : 0, spi >= 32 ? 1 << (spi - 32) : 0);
   }
 
-  private addRead(inst: Instance, frame: number, pc: number, mask: bigint): void {
+  private addRead(inst: Instance, frame: number, pc: number, lo: number, hi: number): void {
     const i = pc - inst.start;
     if (i < 0 || i >= inst.len) return; // not an instruction of this function: nothing to record
     const m = this.masks(inst, frame);
-    const now = m.mayRead[i]! | mask;
-    if (now !== m.mayRead[i] && (now | m.liveBefore[i]!) !== m.liveBefore[i]) inst.updated = true;
-    m.mayRead[i] = now;
+    const r = m.mayRead, l = m.liveBefore, j = 2 * i;
+    const nlo = r[j]! | lo, nhi = r[j + 1]! | hi;
+    if ((nlo !== r[j] || nhi !== r[j + 1]) && ((nlo | l[j]!) !== l[j] || (nhi | l[j + 1]!) !== l[j + 1])) inst.updated = true;
+    r[j] = nlo; r[j + 1] = nhi;
   }
 
   /** bpf_mark_stack_write: the instruction being checked writes all 8 bytes of slot `spi` of frame `frameno`. */
   markWrite(frameno: number, spi: number): void {
-    if (spi < 0 || spi >= 64 || frameno >= this.writeMasks.length) return;
-    this.writeMasks[frameno] = this.writeMasks[frameno]! | (1n << BigInt(spi));
+    if (spi < 0 || spi >= 64 || 2 * frameno >= this.writeMasks.length) return;
+    if (spi < 32) this.writeMasks[2 * frameno]! |= 1 << spi;
+    else this.writeMasks[2 * frameno + 1]! |= 1 << (spi - 32);
   }
 
   /** bpf_commit_stack_write_marks after the instruction was checked (nothing when a call or return intervened). */
@@ -207,14 +217,15 @@ export class StackLiveness {
     const idx = this.writeInsn - inst.start;
     if (idx < 0 || idx >= inst.len) return;
     for (let frame = 0; frame < inst.callsites.length; frame++) {
-      let mask = this.writeMasks[frame] ?? 0n;
-      if (mask === 0n && !inst.mustWriteSet[idx]) continue;
+      let lo = this.writeMasks[2 * frame] ?? 0, hi = this.writeMasks[2 * frame + 1] ?? 0;
+      if ((lo | hi) === 0 && !inst.mustWriteSet[idx]) continue;
       const m = this.masks(inst, frame);
-      const old = m.mustWrite[idx]!;
+      const j = 2 * idx;
+      const oldLo = m.mustWrite[j]!, oldHi = m.mustWrite[j + 1]!;
       // the first walk of the instruction sets mustWrite, later ones intersect
-      if (inst.mustWriteSet[idx]) mask &= old;
-      if (old !== mask) { m.mustWrite[idx] = mask; inst.updated = true; }
-      if (old & ~mask) inst.mustWriteDropped = true;
+      if (inst.mustWriteSet[idx]) { lo &= oldLo; hi &= oldHi; }
+      if (oldLo !== lo || oldHi !== hi) { m.mustWrite[j] = lo; m.mustWrite[j + 1] = hi; inst.updated = true; }
+      if ((oldLo & ~lo) | (oldHi & ~hi)) inst.mustWriteDropped = true;
     }
     inst.mustWriteSet[idx] = 1;
     this.writeInsn = 0;
@@ -239,11 +250,12 @@ export class StackLiveness {
     return `(${inst.callsites.join(",")})`;
   }
 
-  private logChange(inst: Instance, what: string, frame: number, pc: number, old: bigint, now: bigint): void {
+  private logChange(inst: Instance, what: string, frame: number, pc: number, oldLo: number, oldHi: number, nowLo: number, nowHi: number): void {
+    if (oldLo === nowLo && oldHi === nowHi) return;
+    const old = maskBig(oldLo, oldHi), now = maskBig(nowLo, nowHi);
     const changed = old ^ now;
-    if (!changed) return;
     let line = `${this.fmtChain(inst)} frame ${frame} insn ${pc} `;
-    const ones = now & changed, zeros = ~now & changed & ALL;
+    const ones = now & changed, zeros = ~now & changed & ((1n << 64n) - 1n);
     if (ones) line += `+${what} ${fmtStackMask(ones)} `;
     if (zeros) line += `-${what} ${fmtStackMask(zeros)}`;
     this.log(line + "\n");
@@ -254,27 +266,31 @@ export class StackLiveness {
     const succ = insnSuccessors(this.prog.insns, pc);
     if (succ.length === 0) return false;
     const m = inst.frames[frame]!;
-    const i = pc - inst.start;
-    let after = 0n, acc = ALL;
+    const j = 2 * (pc - inst.start);
+    let afterLo = 0, afterHi = 0, accLo = -1, accHi = -1;
     for (const s of succ) {
-      after |= m.liveBefore[s - inst.start] ?? 0n;
-      acc &= m.mustWriteAcc[s - inst.start] ?? 0n;
+      const k = 2 * (s - inst.start);
+      // (a successor outside the function reads and writes nothing)
+      const inRange = k >= 0 && k < m.liveBefore.length;
+      afterLo |= inRange ? m.liveBefore[k]! : 0; afterHi |= inRange ? m.liveBefore[k + 1]! : 0;
+      accLo &= inRange ? m.mustWriteAcc[k]! : 0; accHi &= inRange ? m.mustWriteAcc[k + 1]! : 0;
     }
-    acc |= m.mustWrite[i]!;
-    const before = (after & ~m.mustWrite[i]! & ALL) | m.mayRead[i]!;
-    const changed = before !== m.liveBefore[i] || acc !== m.mustWriteAcc[i];
-    if (logging && (m.mayRead[i] || m.mustWrite[i] || pc === inst.start || this.prog.prunePoints[pc])) {
-      this.logChange(inst, "live", frame, pc, m.liveBefore[i]!, before);
-      this.logChange(inst, "written", frame, pc, m.mustWriteAcc[i]!, acc);
+    const wLo = m.mustWrite[j]!, wHi = m.mustWrite[j + 1]!, rLo = m.mayRead[j]!, rHi = m.mayRead[j + 1]!;
+    accLo |= wLo; accHi |= wHi;
+    const beforeLo = (afterLo & ~wLo) | rLo, beforeHi = (afterHi & ~wHi) | rHi;
+    const changed = beforeLo !== m.liveBefore[j] || beforeHi !== m.liveBefore[j + 1] || accLo !== m.mustWriteAcc[j] || accHi !== m.mustWriteAcc[j + 1];
+    if (logging && ((rLo | rHi | wLo | wHi) !== 0 || pc === inst.start || this.prog.prunePoints[pc])) {
+      this.logChange(inst, "live", frame, pc, m.liveBefore[j]!, m.liveBefore[j + 1]!, beforeLo, beforeHi);
+      this.logChange(inst, "written", frame, pc, m.mustWriteAcc[j]!, m.mustWriteAcc[j + 1]!, accLo, accHi);
     }
-    m.liveBefore[i] = before;
-    m.mustWriteAcc[i] = acc;
+    m.liveBefore[j] = beforeLo; m.liveBefore[j + 1] = beforeHi;
+    m.mustWriteAcc[j] = accLo; m.mustWriteAcc[j + 1] = accHi;
     return changed;
   }
 
   /** update_instance: the fixed point over the sub-program's post-order, then the callee-to-caller transfer. */
   private solve(inst: Instance): void {
-    if (inst.mustWriteDropped) for (const m of inst.frames) m?.mustWriteAcc.fill(0n);
+    if (inst.mustWriteDropped) for (const m of inst.frames) m?.mustWriteAcc.fill(0);
     const k = this.subStarts.indexOf(inst.start);
     const from = this.poStarts[k]!, to = this.poStarts[k + 1]!;
     const logging = this.logging();
@@ -300,8 +316,9 @@ export class StackLiveness {
       const m = inst.frames[frame];
       if (!m) continue;
       // index 0: the callee's first instruction
-      this.writeMasks[frame] = this.writeMasks[frame]! | m.mustWriteAcc[0]!;
-      this.addRead(outer, frame, callsite, m.liveBefore[0]!);
+      this.writeMasks[2 * frame]! |= m.mustWriteAcc[0]!;
+      this.writeMasks[2 * frame + 1]! |= m.mustWriteAcc[1]!;
+      this.addRead(outer, frame, callsite, m.liveBefore[0]!, m.liveBefore[1]!);
     }
     this.commitWrites(outer);
   }
@@ -320,21 +337,24 @@ export class StackLiveness {
    * state's instruction in the innermost frame's instance, or, for each caller frame at or above
    * `frameno`, live after its call instruction (before it, when the call runs a callback that may run again).
    */
-  liveSlots(st: State, pc: number, frameno: number): bigint {
+  liveSlots(st: State, pc: number, frameno: number): { lo: number; hi: number } {
     const depth = st.frames.length - 1;
     const innermost = this.instanceOf(st, depth);
-    let live = this.liveBeforeAt(innermost, pc, frameno);
+    const live = { lo: 0, hi: 0 };
+    this.addLiveBeforeAt(live, innermost, pc, frameno);
     for (let i = frameno; i < depth; i++) {
       const callsite = innermost.callsites[i]!;
       const inst = this.instanceOf(st, i);
-      live |= this.prog.callsCallback(callsite) ? this.liveBeforeAt(inst, callsite, frameno) : this.liveBeforeAt(inst, callsite + 1, frameno);
+      this.addLiveBeforeAt(live, inst, this.prog.callsCallback(callsite) ? callsite : callsite + 1, frameno);
     }
     return live;
   }
 
-  private liveBeforeAt(inst: Instance, pc: number, frame: number): bigint {
+  private addLiveBeforeAt(live: { lo: number; hi: number }, inst: Instance, pc: number, frame: number): void {
     const m = inst.frames[frame];
     const i = pc - inst.start;
-    return m && i >= 0 && i < inst.len ? m.liveBefore[i]! : 0n;
+    if (!m || i < 0 || i >= inst.len) return;
+    live.lo |= m.liveBefore[2 * i]!;
+    live.hi |= m.liveBefore[2 * i + 1]!;
   }
 }

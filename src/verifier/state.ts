@@ -2,7 +2,8 @@
 // stack of 8-byte slots, per path the call frames and the acquired references. Registers carry a type,
 // the scalar domain (used for a pointer's variable offset too), a fixed offset, ids for null checks and
 // packet ranges, and type-specific data (map, range, memory size).
-import { type Bounds, knownBounds, unboundedBounds } from "./scalar.js";
+import type { Bounds } from "./scalar.js";
+import { TNUM_UNKNOWN, type Tnum, hiOf, loOf } from "./tnum.js";
 
 export type RegType =
   | "not_init" | "scalar" | "ctx" | "map_ptr" | "map_value" | "map_key" | "stack" | "pkt" | "pkt_meta" | "pkt_end"
@@ -55,17 +56,52 @@ export interface Reg extends Bounds {
   dynptrId: number;
 }
 
-export function notInit(): Reg {
-  return { type: "not_init", maybeNull: false, ringbuf: false, rdonly: false, off: 0, range: 0, id: 0, refObjId: 0, map: -1,
-    frameno: 0, memSize: 0, precise: false, addConst: 0, btfId: 0, tflags: 0, dynptrId: 0, ...unboundedBounds() };
+/**
+ * Every register object is built here, with the same fields in the same order, so that V8 gives them all
+ * one shape (monomorphic property access on the hot path): a register with unbounded scalar bounds.
+ */
+function makeReg(type: RegType, varOff: Tnum): Reg {
+  return { type, maybeNull: false, ringbuf: false, rdonly: false, off: 0, range: 0, id: 0, refObjId: 0, map: -1, frameno: 0, memSize: 0,
+    precise: false, addConst: 0, btfId: 0, tflags: 0, dynptrId: 0, varOff, sminHi: -0x80000000, sminLo: 0, smaxHi: 0x7fffffff, smaxLo: -1,
+    uminHi: 0, uminLo: 0, umaxHi: -1, umaxLo: -1, s32min: -0x80000000, s32max: 0x7fffffff, u32min: 0, u32max: -1 };
 }
-export function unknownScalar(): Reg { const r = notInit(); r.type = "scalar"; return r; }
-export function constScalar(v: bigint): Reg { const r = notInit(); r.type = "scalar"; Object.assign(r, knownBounds(v)); return r; }
+/** A register whose bounds are all the constant (hi, lo): __mark_reg_known. */
+function makeKnown(type: RegType, h: number, l: number): Reg {
+  return { type, maybeNull: false, ringbuf: false, rdonly: false, off: 0, range: 0, id: 0, refObjId: 0, map: -1, frameno: 0, memSize: 0,
+    precise: false, addConst: 0, btfId: 0, tflags: 0, dynptrId: 0, varOff: { vh: h, vl: l, mh: 0, ml: 0 }, sminHi: h, sminLo: l, smaxHi: h, smaxLo: l, uminHi: h, uminLo: l,
+    umaxHi: h, umaxLo: l, s32min: l, s32max: l, u32min: l, u32max: l };
+}
+export const notInit = (): Reg => makeReg("not_init", TNUM_UNKNOWN);
+/**
+ * The register of every stack slot that holds no spill: one shared, frozen object (never written: a slot
+ * gets a register of its own when something is spilled into it), so that copying a state copies no
+ * register for such slots.
+ */
+export const NO_SPILL: Reg = Object.freeze(notInit());
+export const unknownScalar = (): Reg => makeReg("scalar", TNUM_UNKNOWN);
+/** A scalar known to be the 64-bit value with halves (hi, lo). */
+export const constScalarHL = (h: number, l: number): Reg => makeKnown("scalar", h | 0, l | 0);
+/** A scalar known to be `v` (taken modulo 2^64). */
+export const constScalar = (v: bigint | number): Reg =>
+  typeof v === "number" && Number.isSafeInteger(v) ? constScalarHL(Math.floor(v / 0x100000000), v) : constScalarHL(hiOf(BigInt(v)), loOf(BigInt(v)));
 /** A pointer with a known-zero variable offset (mark_reg_known_zero). */
-export function pointer(type: RegType): Reg { const r = notInit(); r.type = type; Object.assign(r, knownBounds(0n)); return r; }
-// Bounds are immutable values (bigints, and tnums are never mutated in place), so one spread copies a
-// register completely; a single spread of a same-shaped object is also V8's fast clone path.
-export const copyReg = (r: Reg): Reg => ({ ...r });
+export const pointer = (type: RegType): Reg => makeKnown(type, 0, 0);
+/** A full copy (tnums are immutable values, so sharing varOff is a copy). */
+export const copyReg = (r: Reg): Reg => ({ type: r.type, maybeNull: r.maybeNull, ringbuf: r.ringbuf, rdonly: r.rdonly, off: r.off, range: r.range,
+  id: r.id, refObjId: r.refObjId, map: r.map, frameno: r.frameno, memSize: r.memSize, precise: r.precise, addConst: r.addConst,
+  btfId: r.btfId, tflags: r.tflags, dynptrId: r.dynptrId, varOff: r.varOff,
+  sminHi: r.sminHi, sminLo: r.sminLo, smaxHi: r.smaxHi, smaxLo: r.smaxLo, uminHi: r.uminHi, uminLo: r.uminLo, umaxHi: r.umaxHi, umaxLo: r.umaxLo,
+  s32min: r.s32min, s32max: r.s32max, u32min: r.u32min, u32max: r.u32max });
+/** Overwrite every field of `dst` with `src`'s (the kernel's `*dst = *src` on a register in place). */
+export function assignReg(dst: Reg, src: Reg): void {
+  dst.type = src.type; dst.maybeNull = src.maybeNull; dst.ringbuf = src.ringbuf; dst.rdonly = src.rdonly; dst.off = src.off; dst.range = src.range;
+  dst.id = src.id; dst.refObjId = src.refObjId; dst.map = src.map; dst.frameno = src.frameno; dst.memSize = src.memSize; dst.precise = src.precise;
+  dst.addConst = src.addConst; dst.btfId = src.btfId; dst.tflags = src.tflags; dst.dynptrId = src.dynptrId; dst.varOff = src.varOff; dst.sminHi = src.sminHi; dst.sminLo = src.sminLo; dst.smaxHi = src.smaxHi;
+  dst.smaxLo = src.smaxLo; dst.uminHi = src.uminHi; dst.uminLo = src.uminLo; dst.umaxHi = src.umaxHi; dst.umaxLo = src.umaxLo;
+  dst.s32min = src.s32min; dst.s32max = src.s32max; dst.u32min = src.u32min; dst.u32max = src.u32max;
+}
+/** A copy of `r` that no longer holds a value (its type is not_init): what clean_verifier_state leaves. */
+export const deadReg = (r: Reg): Reg => { const c = copyReg(r); c.type = "not_init"; return c; };
 
 /** clear_scalar_id: the scalar is linked to no other. */
 export function clearScalarId(r: Reg): void { r.id = 0; r.off = 0; r.addConst = 0; }
@@ -77,7 +113,7 @@ export function clearScalarId(r: Reg): void { r.id = 0; r.off = 0; r.addConst = 
 export function assignScalarIdBeforeMov(r: Reg, newId: () => number): void {
   if (r.type !== "scalar") return;
   if (r.addConst) clearScalarId(r);
-  if (!r.id && r.varOff.mask !== 0n) r.id = newId();
+  if (!r.id && (r.varOff.mh | r.varOff.ml) !== 0) r.id = newId();
 }
 
 export const isPointer = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
@@ -101,9 +137,11 @@ export type SlotObject =
 
 export interface StackSlot {
   /** One kind per byte as the kernel indexes them: byte fp+off lives at index (-off-1)%8, so index 0 is the
-   * highest address of the slot and index 7 (fp-8*(i+1)) the lowest. */
-  kinds: Uint8Array;
-  /** The register spilled here (valid when kinds contain SPILL); for dynptr/iter slots their id and ref_obj_id. */
+   * highest address of the slot and index 7 (fp-8*(i+1)) the lowest. (A plain array of 8 small integers:
+   * cheaper to copy than a typed array.) */
+  kinds: number[];
+  /** The register spilled here (valid when kinds contain SPILL; for dynptr/iter slots their id and ref_obj_id);
+   *  NO_SPILL (shared, frozen) otherwise. */
   spilled: Reg;
   /** The dynptr, iterator or irq flag of a special slot. */
   special: SlotObject | undefined;
@@ -189,10 +227,13 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
   return { regs, stack: [], frameno, callsite, subprog, inCallback: false };
 }
 
+const copySlot = (s: StackSlot): StackSlot =>
+  ({ kinds: s.kinds.slice(), spilled: s.spilled === NO_SPILL ? NO_SPILL : copyReg(s.spilled), special: s.special });
+
 function cloneFrame(f: Frame): Frame {
   const out: Frame = {
     regs: f.regs.map(copyReg),
-    stack: f.stack.map((s) => ({ kinds: s.kinds.slice(), spilled: copyReg(s.spilled), special: s.special })),
+    stack: f.stack.map(copySlot),
     frameno: f.frameno, callsite: f.callsite, subprog: f.subprog, inCallback: f.inCallback,
   };
   if (f.callbackRet) out.callbackRet = f.callbackRet;
@@ -215,7 +256,7 @@ export function cloneState(s: State): State {
 /** Make sure the frame has slots down to `bytes` below fp (grow_stack_state). */
 export function growStack(f: Frame, bytes: number): void {
   const n = Math.ceil(bytes / 8);
-  while (f.stack.length < n) f.stack.push({ kinds: new Uint8Array(8), spilled: notInit(), special: undefined });
+  while (f.stack.length < n) f.stack.push({ kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, special: undefined });
 }
 
 export const stackDepth = (f: Frame): number => f.stack.length * 8;

@@ -9,7 +9,7 @@ import { checkCondJmp } from "./branch.js";
 import { callbackDepthsOk, callsCallback, isAsyncCallback, sameCallsites, widenAfterCallback, widenAfterMayGoto } from "./callbacks.js";
 import { checkExit, checkHelperCall, checkLocalCall, helperAllowed, setFramePrinter } from "./calls.js";
 import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
-import { type Env, type EnvOptions, Reject, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds } from "./env.js";
+import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds } from "./env.js";
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
@@ -25,9 +25,11 @@ import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
 import { findByNameKind, resolveSize } from "./target-btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
-import { type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
+/** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
+export const DEFAULT_NR_CPUS = 8192;
 const mayGotoDepth = (s: State): number => s.mayGotoDepth ?? 0;
 const COMPLEXITY_LIMIT_JMP_SEQ = 8192;
 const COMPLEXITY_LIMIT_STATES = 64;
@@ -41,12 +43,31 @@ export interface VerifyOptions {
   insnLimit?: number;
   /** Keep the state at every instruction of the path that failed (for explanations and --json). */
   recordStates?: boolean;
-  /** Wall-clock guard for fuzzing: give up (verdict "reject", message "timeout") after this many ms. */
+  /**
+   * Time limit: after this many ms of wall time the walk stops with the verdict "timeout" (error message
+   * "timeout after N s, M insns processed"), so a batch always ends. The kernel has no such limit (only the
+   * 1M-instruction one), so a timeout is no verdict on the program.
+   */
   timeoutMs?: number;
   /** Keep the registers before the failing instruction (for explanations). */
   captureRegs?: boolean;
+  /**
+   * nr_cpu_ids of the machine the program is for: bpf_get_smp_processor_id() returns [0, nrCpus - 1], as
+   * the kernel refines it. Default 8192, the largest count an x86_64 distribution kernel allows
+   * (CONFIG_NR_CPUS), so no program is accepted for fewer CPUs than a machine may have; `bpfkit verify`
+   * passes the running machine's count (/sys/devices/system/cpu/possible).
+   */
+  nrCpus?: number;
   /** The program comes with BTF function info (ELF objects): needed for callbacks (bpf_loop). */
   hasFuncInfo?: boolean;
+  /**
+   * BPF_PROG_LOAD's prog_flags where they change the verifier's walk: BPF_F_STRICT_ALIGNMENT (1; every
+   * pointer access aligned, packets with NET_IP_ALIGN), BPF_F_ANY_ALIGNMENT (2; overrides it),
+   * BPF_F_TEST_STATE_FREQ (8; a checkpoint at every prune point), BPF_F_TEST_REG_INVARIANTS (128; a bounds
+   * invariant violation rejects instead of forgetting the bounds). The kernel's selftests load with them.
+   * BPF_F_SLEEPABLE (16) makes the program sleepable (might-sleep helpers and kfuncs, `.s` sections).
+   */
+  progFlags?: number;
   /** Special fields (bpf_spin_lock, bpf_timer) of each map's value; verifyProgram finds them in the BTF. */
   mapFields?: MapFields[];
   /** Sub-program start -> its BTF return type is a scalar (check_btf_func); verifyProgram reads it from the BTF. */
@@ -70,8 +91,6 @@ export interface VerifyOptions {
   progBtf?: Btf;
   /** attach_btf_id: the attach target's id in the target BTF (tp_btf, fentry/fexit, iter, lsm, struct_ops). */
   attachBtfId?: number;
-  /** prog_flags: BPF_F_SLEEPABLE (16) makes the program sleepable. */
-  progFlags?: number;
   /** Device-bound XDP program (prog_ifindex set with BPF_F_XDP_DEV_BOUND_ONLY). */
   devBound?: boolean;
 }
@@ -92,7 +111,8 @@ export interface VerifyStats {
 }
 
 export interface VerifyResult {
-  verdict: "accept" | "reject";
+  /** "timeout": VerifyOptions.timeoutMs ran out first (no verdict; `error.message` says when). */
+  verdict: "accept" | "reject" | "timeout";
   error?: { pc: number; message: string; line?: SourceLine; errno: number };
   log: string;
   stats: VerifyStats;
@@ -146,9 +166,13 @@ export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResu
 export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, opts: VerifyOptions, lines?: SourceLine[]): VerifyResult {
   // map-in-map lookups return a pointer to the inner map: its template gets an index of its own
   const allMaps = [...maps];
-  const innerMap = maps.map((m) => (m.inner ? allMaps.push({ ...m.inner, name: m.inner.name || `${m.name}.inner` }) - 1 : -1));
+  // (the kernel's inner_map_meta has no name: the log prints none)
+  const innerMap = maps.map((m) => (m.inner ? allMaps.push({ ...m.inner, name: "" }) - 1 : -1));
   const envOpts: EnvOptions = {
-    progType: opts.progType, maps: allMaps, innerMap, fields: allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }), gpl: isGplCompatible(license), logLevel: opts.logLevel ?? 0,
+    progType: opts.progType, maps: allMaps, innerMap, fields: allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }), gpl: isGplCompatible(license),
+    nrCpus: opts.nrCpus ?? DEFAULT_NR_CPUS, logLevel: opts.logLevel ?? 0,
+    strictAlignment: ((opts.progFlags ?? 0) & 3) === 1, testStateFreq: ((opts.progFlags ?? 0) & 8) !== 0,
+    testRegInvariants: ((opts.progFlags ?? 0) & 128) !== 0,
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
@@ -167,13 +191,8 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
   } else if (tb) envOpts.targetBtf = tb;
   if (opts.progBtf) envOpts.progBtf = opts.progBtf;
   if (opts.attachBtfId) envOpts.attachBtfId = opts.attachBtfId;
-  // prog_flags: BPF_F_STRICT_ALIGNMENT (1), BPF_F_ANY_ALIGNMENT (2, no effect here), BPF_F_TEST_STATE_FREQ (8),
-  // BPF_F_SLEEPABLE (16), BPF_F_TEST_REG_INVARIANTS (128)
-  const pf = opts.progFlags ?? 0;
-  if (pf & 16) envOpts.sleepable = true;
-  if ((pf & 1) && !(pf & 2)) envOpts.strictAlignment = true;
-  if (pf & 8) envOpts.stateFreq = true;
-  if (pf & 128) envOpts.regInvariants = true;
+  // prog_flags beyond the three above: BPF_F_SLEEPABLE (16)
+  if ((opts.progFlags ?? 0) & 16) envOpts.sleepable = true;
   if (opts.devBound) envOpts.devBound = true;
   return new Walker(insns, envOpts, opts, lines).run();
 }
@@ -245,9 +264,9 @@ class Walker {
   private doPrintState = false;
   private totalStates = 0;
   private curStates = 0;
-  /** Evicted checkpoints whose paths are still being walked: the kernel cannot free them yet (they stay
-   *  on its free list), so they still count toward peak_states until their last branch finishes. */
-  private evictedLive: Checkpoint[] = [];
+  /** Evicted checkpoints (Checkpoint.evicted) whose last branch finished since the last new state: the
+   *  kernel keeps an evicted state on its free list, counted toward peak_states, until its paths end. */
+  private evictedFinished = 0;
   /** Some loop iteration was pruned against an unfinished checkpoint (Checkpoint.loopHit). */
   private loopHits = false;
   /** The loop (SCC) number of each instruction, computed for level-2 logs (scc.ts). */
@@ -290,11 +309,11 @@ class Walker {
     return `processed ${s.processed} insns (limit ${COMPLEXITY_LIMIT_INSNS}) max_states_per_insn ${s.maxStatesPerInsn} total_states ${s.totalStates} peak_states ${s.peakStates} mark_read 0\n`;
   }
 
-  private result(error?: { pc: number; message: string; errno: number }, noNewline = false): VerifyResult {
+  private result(error?: { pc: number; message: string; errno: number }, noNewline = false, timedOut = false): VerifyResult {
     const env = this.env;
     if (error) env.log.write(error.message + (noNewline ? "" : "\n"));
     env.log.write(this.statsLine());
-    const res: VerifyResult = { verdict: error ? "reject" : "accept", log: env.log.text, stats: this.stats() };
+    const res: VerifyResult = { verdict: timedOut ? "timeout" : error ? "reject" : "accept", log: env.log.text, stats: this.stats() };
     if (error) {
       res.error = { ...error };
       const line = this.lineFor(error.pc);
@@ -378,6 +397,7 @@ class Walker {
       return this.result();
     } catch (e) {
       if (e instanceof Reject) return this.result({ pc: env.insnIdx, message: e.message, errno: e.errno }, e.noNewline);
+      if (e instanceof VerifyTimeout) return this.result({ pc: env.insnIdx, message: e.message, errno: 62 /* ETIME */ }, false, true);
       throw e;
     }
   }
@@ -400,6 +420,8 @@ class Walker {
       this.explored.clear();
       this.bucketSizes.clear();
       for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
+      // do_check starts every function with do_print_state false (a last path pruned as "from X to Y: safe" left it set)
+      this.doPrintState = false;
       this.walk();
       markGlobalVerified(env, sub);
       if (env.log.level === 1) env.log.reset(0);
@@ -439,38 +461,55 @@ class Walker {
 
   /**
    * check_max_stack_depth: walk the static call graph (calls and callback references, in instruction
-   * order, recursion included) from the main program; each frame rounded up to 16 bytes, the chain within
-   * 512 bytes and 8 frames.
+   * order, recursion included) from each asynchronous callback (last first), then from the main program.
+   * Each frame is rounded up to 16 bytes as the kernel does for a JIT-compiled program (round_up(depth,
+   * 16): a frame without stack adds nothing; only the interpreter rounds to 32 with at least 1); the chain
+   * stays within 512 bytes and 8 frames. Tracing programs give a frame of 64 bytes or more a private stack
+   * (6.13+), unless some sub-program tail-calls: such a frame is checked on its own and adds nothing.
    */
   private checkStackDepth(): string | undefined {
     const env = this.env;
+    const n = env.subprogs.length;
     const calls = env.subprogs.map(() => [] as number[]);
+    const hasTailCall = env.subprogs.map(() => false);
     for (let i = 0; i < env.insns.length; i++) {
       const insn = env.insns[i]!;
+      if (insn.code === 0x85 && insn.src === 0 && insn.imm === 12) hasTailCall[this.subprogOf(i)] = true;
       if ((insn.code === 0x85 && insn.src === 1) || (insn.code === 0x18 && insn.src === 4)) {
         const from = this.subprogOf(i), to = env.subprogs.indexOf(i + insn.imm + 1);
         // a timer callback runs on its own stack: only a direct call adds it to the caller's
         if (to >= 0 && !(insn.code === 0x18 && isAsyncCallback(env, to))) calls[from]!.push(to);
       }
+      if (insn.code === 0x18) i++;
     }
-    const round = (d: number): number => Math.ceil(Math.max(d, 1) / 16) * 16;
-    // Tracing programs get a private stack per sub-program once a frame needs 64 bytes or more (6.13+),
-    // so those frames do not add up.
-    const privStack = [2, 5, 7, 17].includes(env.opts.progType);
-    const dfs = (sp: number, depth: number, frame: number): string | undefined => {
+    const round = (d: number): number => Math.ceil(d / 16) * 16;
+    // bpf_enable_priv_stack: the running 6.18 kernel gives a sub-program of 64 bytes or more a private stack
+    // for perf_event programs only (kprobe, tracepoint and raw_tracepoint programs are refused with the
+    // combined size: corpus entry 13-338, re-recorded), and none when a tail call is made
+    const privSupported = env.opts.progType === 7 && !hasTailCall.includes(true);
+    // priv_stack_mode per sub-program: undefined (unknown), "adaptive" or "none"
+    const mode: ("adaptive" | "none" | undefined)[] = new Array(n).fill(undefined);
+    const dfs = (sp: number, depth: number, frame: number, priv: boolean): string | undefined => {
+      if (!priv) mode[sp] = "none";
+      if (sp && hasTailCall[sp] && depth >= 256) return `tail_calls are not allowed when call stack of previous frames is ${depth} bytes. Too large`;
       const own = round(env.stackDepth[sp] ?? 0);
-      const d = privStack && own >= 64 ? own : depth + own;
-      if (d > 512) return `combined stack size of ${frame + 1} calls is ${d}. Too large`;
+      if (priv && mode[sp] === undefined && own >= 64) mode[sp] = "adaptive";
+      if (mode[sp] === "adaptive") {
+        if (own > 512) return `stack size of subprog ${sp} is ${own}. Too large`;
+      } else {
+        depth += own;
+        if (depth > 512) return `combined stack size of ${frame + 1} calls is ${depth}. Too large`;
+      }
       for (const c of calls[sp]!) {
         if (frame + 1 >= 8) return `the call stack of ${frame + 1} frames is too deep !`;
-        const r = dfs(c, d, frame + 1);
+        const r = dfs(c, depth, frame + 1, priv);
         if (r) return r;
       }
       return undefined;
     };
-    const roots = [0, ...env.subprogs.map((_, k) => k).filter((k) => isAsyncCallback(env, k))];
-    for (const root of roots) {
-      const err = dfs(root, 0, 0);
+    for (let root = n - 1; root >= 0; root--) {
+      if (root && !isAsyncCallback(env, root)) continue;
+      const err = dfs(root, 0, 0, root === 0 && privSupported);
       if (err) return err;
     }
     return undefined;
@@ -520,7 +559,7 @@ class Walker {
   /** A path ended: continue with the most recently pushed branch; false when none is left. */
   private popBranch(): boolean {
     const env = this.env;
-    finishPath(env.parentCp, (cp) => this.maybeExitLoop(cp));
+    finishPath(env.parentCp, (cp) => { if (cp.evicted) this.evictedFinished++; this.maybeExitLoop(cp); });
     // the finished path's reads and writes are solved before any checkpoint is cleaned with them
     env.stackLive?.update(env.cur);
     const p = this.pending.pop();
@@ -550,7 +589,9 @@ class Walker {
     const mayGoto = at.code === 0xe5;
     const iterNext = this.iterNext.has(pc);
     const force = mayGoto || iterNext || callsCallback(at);
-    let addNew = force || env.opts.stateFreq === true || env.cur.histLen > 40 || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
+    // force_new_state: a forced checkpoint, or a history too long to keep walking
+    const forceNew = force || env.opts.testStateFreq === true || env.cur.histLen > 40;
+    let addNew = forceNew || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
     const statesCnt = this.bucketSizes.get(bucket) ?? 0;
@@ -560,7 +601,7 @@ class Walker {
     // clean_live_states: finished states of the same call chain forget what is dead, once
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
-      if (pruned) { keep.push(cp); continue; }
+      if (pruned || cp.bucket !== bucket) { keep.push(cp); continue; }
       if (cp.branches > 0 && iterNext) {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
@@ -581,7 +622,7 @@ class Walker {
           callbackDepthsOk(cp.state, env.cur) && !iterDepthsDiffer(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
-        if (!force && !env.opts.stateFreq && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
+        if (!forceNew && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
         // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
@@ -591,7 +632,7 @@ class Walker {
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
-      if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) this.evictedLive.push(cp); else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
+      if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) cp.evicted = true; else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
       keep.push(cp);
     }
     list = keep;
@@ -606,7 +647,7 @@ class Walker {
     this.maxStatesPerInsn = Math.max(this.maxStatesPerInsn, statesCnt);
     if (!addNew) return false;
     markAllScalarsImprecise(env.cur);
-    const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false };
+    const cp: Checkpoint = { state: cloneState(env.cur), insn: pc, branches: 1, parent: env.parentCp, hit: 0, miss: 0, cleaned: false, bucket };
     // the current path's history restarts at the checkpoint (insn_hist_start = insn_hist_end)
     env.cur.hist = undefined;
     env.cur.histLen = 0;
@@ -617,11 +658,8 @@ class Walker {
     env.parentCp = cp;
     this.totalStates++;
     this.curStates++;
-    if (this.evictedLive.length) {
-      const before = this.evictedLive.length;
-      this.evictedLive = this.evictedLive.filter((c) => c.branches > 0);
-      this.curStates -= before - this.evictedLive.length;
-    }
+    this.curStates -= this.evictedFinished;
+    this.evictedFinished = 0;
     this.peakStates = Math.max(this.peakStates, this.curStates);
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
@@ -700,7 +738,7 @@ class Walker {
       const callee = frames[i + 1];
       const at = callee ? callInsnOf(callee) : cp.insn;
       const mask = live[at]!;
-      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = { ...fr.regs[r]!, type: "not_init" };
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = deadReg(fr.regs[r]!);
     });
     const stackLive = this.env.stackLive;
     if (!stackLive) return true;
@@ -709,9 +747,9 @@ class Walker {
     frames.forEach((fr, i) => {
       const alive = stackLive.liveSlots(cp.state, cp.insn, i);
       fr.stack.forEach((slot, spi) => {
-        if (spi < 64 && (alive >> BigInt(spi)) & 1n) return;
+        if (spi < 64 && ((spi < 32 ? alive.lo >>> spi : alive.hi >>> (spi - 32)) & 1)) return;
         slot.kinds.fill(Slot.INVALID);
-        slot.spilled = notInit();
+        slot.spilled = NO_SPILL;
       });
     });
     return true;
@@ -731,7 +769,7 @@ class Walker {
       const insn = env.insns[pc]!;
       if (++this.processed > limit) throw new Reject(`BPF program is too large. Processed ${this.processed} insn`, 7);
       if ((this.processed & 1023) === 0 && this.opts.timeoutMs !== undefined && Date.now() - this.started > this.opts.timeoutMs) {
-        throw new Reject("timeout", 62);
+        throw new VerifyTimeout(this.opts.timeoutMs / 1000, this.processed);
       }
       env.curHist = undefined;
       env.cur.lastInsnIdx = env.prevInsnIdx;
@@ -913,7 +951,7 @@ class Walker {
       throw new Reject([...env.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_LD_[ABS|IND] cannot be mixed with socket references"].join("\n"), 22);
     }
     if (env.cur.activeLock) throw new Reject("BPF_LD_[ABS|IND] cannot be used inside bpf_spin_lock-ed region", 22);
-    for (let i = 0; i <= 5; i++) { R[i] = { ...R[i]!, type: "not_init" }; env.scratchedRegs.add(i); }
+    for (let i = 0; i <= 5; i++) { R[i] = deadReg(R[i]!); env.scratchedRegs.add(i); }
     R[0] = unknownScalar();
     if (env.cur.frames.length > 1) {
       // the rewritten LD_ABS may leave the sub-program with r0 = 0: that exit is walked first
@@ -955,6 +993,13 @@ class Walker {
       }
       const cbStart = checkHelperCall(env, insn);
       if (cbStart !== undefined) { this.doPrintState = false; return cbStart; }
+      if (insn.imm === 12 /* tail_call */ && env.cur.frames.length > 1) {
+        // a tail call from a sub-program may leave it (6.18): that exit, with any r0, is walked first
+        this.pushBranch(cloneState(env.cur), pc + 1, pc);
+        regs(env)[0] = unknownScalar();
+        // (the kernel then prints only the scratched registers, not the whole state)
+        return checkExit(env, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 });
+      }
       return pc + 1;
     }
     if (op === 0x00) {

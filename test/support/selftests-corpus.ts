@@ -88,6 +88,7 @@ export function runObject(name: string, timeoutMs = 20_000): CorpusRow[] {
     const at = attach.get(k.name);
     if (at) opts.attachBtfId = at;
     const r = verifyProgram(p, opts);
+    if (r.verdict === "timeout") { row.unanswered = `bpfkit over the time limit (${timeoutMs} ms)`; rows.push(row); continue; }
     row.ours = r.verdict;
     if (r.error) row.oursError = r.error.message.split("\n")[0]!;
     row.oProcessed = r.stats.processed;

@@ -4,6 +4,7 @@ import { progTypeByName, resolveSection } from "../../src/progtypes/index.js";
 import type { MapSpec } from "../../src/program/program.js";
 import { hexToSlots } from "../../src/verifier/raw-hex.js";
 import { type VerifyResult, verifySlots } from "../../src/verifier/verifier.js";
+import { possibleCpus } from "../../src/kernel/maps.js";
 
 export interface CorpusEntry {
   id: string;
@@ -49,7 +50,7 @@ export function entryMaps(e: CorpusEntry): MapSpec[] {
 
 export function compareEntry(e: CorpusEntry, logLevel = 0): Comparison {
   const pt = entryProgType(e.type);
-  const ours = verifySlots(hexToSlots(e.insns), entryMaps(e), e.license, { ...pt, logLevel, timeoutMs: 60000 });
+  const ours = verifySlots(hexToSlots(e.insns), entryMaps(e), e.license, { ...pt, logLevel, timeoutMs: 60000, nrCpus: possibleCpus() });
   const verdictAgrees = ours.verdict === e.kernel.verdict;
   const ourFirst = ours.error?.message.split("\n")[0];
   const sameError = e.kernel.verdict === "reject" && ours.verdict === "reject" && ourFirst === e.kernel.error;

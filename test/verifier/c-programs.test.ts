@@ -13,6 +13,8 @@ import { describeKernel } from "../support/kernel.js";
 interface Rec { object: string; program: string; section: string; verdict: "accept" | "reject"; errno: number; error?: string; processed?: number }
 
 const DIR = new URL("../fixtures/verifier/c/", import.meta.url);
+/** Possible CPUs of the machine the kernel verdicts were recorded on: bpf_get_smp_processor_id's bound. */
+const RECORDED_CPUS = 2;
 const records: Rec[] = JSON.parse(readFileSync(new URL("../fixtures/verifier/c-programs.json", import.meta.url), "utf8")) as Rec[];
 
 const objects = new Map<string, Program[]>();
@@ -30,8 +32,8 @@ function programOf(r: Rec): Program {
 export function emulate(p: Program): VerifyResult {
   const sec = resolveSection(p.section);
   if (!sec) throw new Error(`unknown section ${p.section}`);
-  return verifyProgram(p, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
-    hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: 60_000 });
+  return verifyProgram(p, { progType: sec.progType, nrCpus: RECORDED_CPUS, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
+    hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: 180_000 });
 }
 
 describe("verifier on real C programs (recorded kernel verdicts)", () => {

@@ -27,8 +27,18 @@ out:
         exit
 `;
 const GOOD = BAD.replace("r2 + 8", "r2 + 7");
+// a loop whose bound the verifier walks to its 1M-instruction limit (seconds of work, never a quick answer)
+const SLOW = `        .section xdp
+        r0 = 0
+loop:
+        r0 += 1
+        if r0 != 0x7fffffff goto loop
+        r0 = 2
+        exit
+`;
 writeFileSync(join(dir, "bad.s"), BAD);
 writeFileSync(join(dir, "good.s"), GOOD);
+writeFileSync(join(dir, "slow.s"), SLOW);
 
 describe("bpfkit verify", () => {
   it("exit 0 and a summary for an accepted program", () => {
@@ -80,6 +90,44 @@ describe("bpfkit verify", () => {
       { verdict: "reject", error: { pc: 0, message: "R0 !read_ok" } },
       { verdict: "reject", error: { pc: 0, message: "unknown opcode ff" } },
     ]);
+  });
+});
+
+describe("bpfkit verify --timeout", () => {
+  it("stops a long walk with the verdict timeout and exit 3", () => {
+    const r = cli(join(dir, "slow.s"), "--timeout", "0.2");
+    expect(r.code).toBe(3);
+    expect(r.out).toMatch(/^prog \(xdp\): no verdict: timeout after 0\.2 s, \d+ insns processed/);
+  });
+  it("--json reports it as its own verdict", () => {
+    const j = JSON.parse(cli(join(dir, "slow.s"), "--timeout", "0.2", "--json").out) as { verdict: string; error: { message: string }; stats: { processed: number } };
+    expect(j.verdict).toBe("timeout");
+    expect(j.error.message).toBe(`timeout after 0.2 s, ${j.stats.processed} insns processed`);
+    expect(j.stats.processed).toBeGreaterThan(0);
+    expect(j.stats.processed).toBeLessThan(1_000_000);
+  });
+  it("a batch goes on after a timeout and ends with exit 3", () => {
+    writeFileSync(join(dir, "t.jsonl"), [join(dir, "slow.s"), join(dir, "good.s"), join(dir, "bad.s")].map((object) => JSON.stringify({ object })).join("\n") + "\n");
+    const r = cli("--batch", join(dir, "t.jsonl"), "--timeout", "0.2");
+    expect(r.code).toBe(3);
+    const rows = r.out.trim().split("\n").map((l) => JSON.parse(l) as { verdict: string; error?: { message: string } });
+    expect(rows.map((x) => x.verdict)).toEqual(["timeout", "accept", "reject"]);
+    expect(rows[0]!.error!.message).toMatch(/^timeout after 0\.2 s, \d+ insns processed$/);
+  });
+  it("the listing of several programs reports a timeout as its own verdict, goes on and exits 3", async () => {
+    const { loadProgramFile } = await import("../../src/load/node.js");
+    const { formatListing, listingExitCode, verifyListing } = await import("../../src/cli/verify-listing.js");
+    const slow = (await loadProgramFile(join(dir, "slow.s"))).programs;
+    const good = (await loadProgramFile(join(dir, "good.s"))).programs;
+    const l = verifyListing("x", [...slow, { ...good[0]!, name: "good" }], [], { verify: { timeoutMs: 200 } });
+    expect(l.programs.map((r) => r.verdict)).toEqual(["timeout", "accept"]);
+    expect(l.summary).toEqual({ accepted: 1, rejected: 0, unanswered: 0, timedOut: 1 });
+    expect(listingExitCode(l)).toBe(3);
+    expect(formatListing(l)).toMatch(/1 accepted, 0 rejected, 0 not answered, 1 timed out/);
+  });
+  it("exit 2 for a timeout that is not a positive number", () => {
+    expect(cli(join(dir, "good.s"), "--timeout", "0").code).toBe(2);
+    expect(cli(join(dir, "good.s"), "--timeout", "soon").code).toBe(2);
   });
 });
 

@@ -2,8 +2,9 @@
 // result (tnum arithmetic, range transfer functions, branch refinement). Property tests with fast-check.
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { type Bounds, knownBounds, scalarAlu, syncBounds, unboundedBounds, u64, s64, u32, s32 } from "../../src/verifier/scalar.js";
-import { tAdd, tAnd, tMul, tOr, tStep, tSub, tXor, tIn, tconst, tnum, tnumRange, tnumStr, type Tnum } from "../../src/verifier/tnum.js";
+import { type Bounds, copyBounds, knownBounds, scalarAlu, setSmax, setSmin, setUmax, setUmin, s32maxOf, s32minOf, smaxOf, sminOf, syncBounds,
+  u32maxOf, u32minOf, umaxOf, uminOf, unboundedBounds, u64, s64, u32, s32 } from "../../src/verifier/scalar.js";
+import { tAdd, tAnd, tMul, tOr, tStep, tSub, tValue, tXor, tIn, tconst, tnum, tnumRange, tnumStr, type Tnum } from "../../src/verifier/tnum.js";
 import { isBranchTaken } from "../../src/verifier/branch.js";
 import { constScalar, unknownScalar, type Reg } from "../../src/verifier/state.js";
 import { fuzzRuns } from "../support/fuzz-runs.js";
@@ -54,17 +55,17 @@ describe("tnum", () => {
 /** A scalar with random bounds and a concrete value inside them (or undefined if the sync found none). */
 const scalarArb = fc.tuple(fc.bigInt({ min: -300n, max: 300n }), fc.nat(600), fc.boolean(), fc.nat(1 << 20)).map(([lo, width, wide, pick]) => {
   const b = unboundedBounds();
-  if (wide) { b.smin = lo << 33n; b.smax = (lo << 33n) + (BigInt(width) << 30n); } else { b.smin = lo; b.smax = lo + BigInt(width); }
+  if (wide) { setSmin(b, lo << 33n); setSmax(b, (lo << 33n) + (BigInt(width) << 30n)); } else { setSmin(b, lo); setSmax(b, lo + BigInt(width)); }
   syncBounds(b);
-  const span = b.smax - b.smin;
-  const x = b.smin + (span === 0n ? 0n : BigInt(pick) % (span + 1n));
+  const span = smaxOf(b) - sminOf(b);
+  const x = sminOf(b) + (span === 0n ? 0n : BigInt(pick) % (span + 1n));
   return { b, x };
 });
 
 function inBounds(b: Bounds, x: bigint): boolean {
   const ux = u64(x), sx = s64(x);
-  return b.umin <= ux && ux <= b.umax && b.smin <= sx && sx <= b.smax && b.u32min <= u32(x) && u32(x) <= b.u32max &&
-    b.s32min <= s32(x) && s32(x) <= b.s32max && contains(b.varOff, ux);
+  return uminOf(b) <= ux && ux <= umaxOf(b) && sminOf(b) <= sx && sx <= smaxOf(b) && u32minOf(b) <= u32(x) && u32(x) <= u32maxOf(b) &&
+    s32minOf(b) <= s32(x) && s32(x) <= s32maxOf(b) && contains(b.varOff, ux);
 }
 
 const CONCRETE: Record<string, (a: bigint, b: bigint) => bigint> = {
@@ -77,7 +78,7 @@ describe("scalar ranges", () => {
       it(`${op}${alu32 ? "32" : ""} keeps every concrete result inside the bounds`, () => {
         fc.assert(fc.property(scalarArb, scalarArb, (a, c) => {
           if (!inBounds(a.b, a.x) || !inBounds(c.b, c.x)) return true;
-          const dst = { ...a.b };
+          const dst = copyBounds(a.b);
           scalarAlu(op, alu32, dst, c.b);
           const r = alu32 ? u32(CONCRETE[op]!(u32(a.x), u32(c.x))) : CONCRETE[op]!(a.x, c.x);
           return inBounds(dst, r);
@@ -88,13 +89,13 @@ describe("scalar ranges", () => {
   it("shifts by constants are exact on constants", () => {
     const d = knownBounds(0x1234n);
     scalarAlu("lsh", false, d, knownBounds(4n));
-    expect(d.varOff.value).toBe(0x12340n);
-    expect(d.umin).toBe(0x12340n);
+    expect(tValue(d.varOff)).toBe(0x12340n);
+    expect(uminOf(d)).toBe(0x12340n);
   });
 });
 
 describe("branch decisions", () => {
-  const reg = (lo: bigint, hi: bigint): Reg => { const r = unknownScalar(); r.umin = lo; r.umax = hi; syncBounds(r); return r; };
+  const reg = (lo: bigint, hi: bigint): Reg => { const r = unknownScalar(); setUmin(r, lo); setUmax(r, hi); syncBounds(r); return r; };
   it("decides ranges that do not overlap", () => {
     expect(isBranchTaken(reg(0n, 10n), constScalar(11n), 2 /* JGT */, false)).toBe(0);
     expect(isBranchTaken(reg(20n, 30n), constScalar(11n), 2, false)).toBe(1);

@@ -11,6 +11,7 @@ import { resolveSection } from "../../src/progtypes/index.js";
 import { formatKernelComparison, kernelVerify, kernelVerifyProgram, type KernelVerdict } from "../../src/testing/kernel-verdict.js";
 import { toRawSlots, verifyProgram, type VerifyResult } from "../../src/verifier/verifier.js";
 import { describeKernel } from "../support/kernel.js";
+import { possibleCpus } from "../../src/kernel/maps.js";
 
 const DIR = new URL("../fixtures/verifier/c/", import.meta.url);
 const programOf = (object: string, name: string): Program => {
@@ -20,7 +21,7 @@ const programOf = (object: string, name: string): Program => {
 };
 const emulate = (p: Program): VerifyResult => {
   const sec = resolveSection(p.section)!;
-  return verifyProgram(p, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}), hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0 });
+  return verifyProgram(p, { progType: sec.progType, nrCpus: possibleCpus(), ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}), hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0 });
 };
 const firstLine = (r: VerifyResult): string | undefined => r.error?.message.split("\n")[0];
 

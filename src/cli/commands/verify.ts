@@ -1,12 +1,14 @@
 // `bpfkit verify FILE [--type [NAME=]T] [--prog P] [--log-level 1|2] [--json] [--explain] [--compare-kernel]`
 // `bpfkit verify --batch FILE.jsonl`: the verifier emulator (Linux 6.18, privileged loader). Exit 0 when
-// the program is accepted, 1 when rejected, 2 for bad input. The rejection message is the kernel's own.
+// the program is accepted, 1 when rejected, 2 for bad input, 3 when `--timeout SECONDS` ran out first (no
+// verdict). The rejection message is the kernel's own.
 // An object (or any file of several programs) without --prog: every program, one line each, like veristat
 // (src/cli/verify-listing.ts); exit 1 when any is rejected.
 import type { Command } from "commander";
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
-import { kernelBackendProblem } from "../../kernel/index.js";
+import { kernelBackendProblem, possibleCpus } from "../../kernel/index.js";
 import { progTypeName } from "../../progtypes/index.js";
 import type { Program } from "../../program/program.js";
 import { loadProgramFile, loadPrograms } from "../../load/node.js";
@@ -32,6 +34,7 @@ interface VerifyOpts {
   explain?: boolean;
   batch?: string;
   compareKernel?: boolean;
+  timeout?: string;
   btf?: string;
   kconfig?: string;
 }
@@ -39,24 +42,30 @@ interface VerifyOpts {
 export function register(program: Command): void {
   typeOption(addTargetOptions(program
     .command("verify")
-    .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input; every program of an object, one line each, without --prog")
+    .description("check a program the way the Linux 6.18 verifier does (privileged loader); exit 0 accepted, 1 rejected, 2 bad input, 3 timed out; every program of an object, one line each, without --prog")
     .argument("[file]", "program file: .s, .json/.jsonl bundle, .bin, .o"))
     .option("--prog <name>", "only this program, in detail (without it an object's programs are listed one line each)")
     .option("--log-level <n>", "print the verifier log as the kernel writes it: 1 (the failing path) or 2 (every instruction)")
     .option("--json", "print the result as JSON: verdict, error {pc, message, line}, states, stats")
     .option("--explain", "for a rejection: source line, branch path, the register at fault and a fix")
     .option("--batch <file>", "verify every line of a JSONL file (a bundle, or {\"object\": \"x.o\", \"program\": \"name\"}); one JSON result per line")
-    .option("--compare-kernel", "also load the program into the running kernel and show both verdicts side by side"))
+    .option("--compare-kernel", "also load the program into the running kernel and show both verdicts side by side")
+    .option("--timeout <seconds>", "give up on a program after this many seconds: verdict \"timeout\" (exit 3), so a batch always ends"))
     .action(action(async (file: string | undefined, opts: VerifyOpts) => {
       const level = opts.logLevel === undefined ? 0 : Number(opts.logLevel);
       if (![0, 1, 2].includes(level)) return usage("--log-level must be 1 or 2");
-      if (opts.batch) return runBatch(opts.batch, opts);
+      const timeoutMs = opts.timeout === undefined ? undefined : Number(opts.timeout) * 1000;
+      // bpf_get_smp_processor_id() is bounded by this machine's CPU count, as its kernel would bound it
+      const nrCpus = hostCpus();
+      if (timeoutMs !== undefined && !(timeoutMs > 0)) return usage("--timeout must be a positive number of seconds");
+      const limits = { ...(timeoutMs !== undefined ? { timeoutMs } : {}), ...(nrCpus !== undefined ? { nrCpus } : {}) };
+      if (opts.batch) return runBatch(opts.batch, opts, limits);
       if (!file) return usage("give a program file (or --batch FILE.jsonl)");
       const choice = typeChoice(opts);
       // Leniently: bytecode the kernel would refuse gets the kernel's verdict, not a decode error.
       const loaded = await loadProgramFile(file, { lenient: true, ...targetOptions(opts), ...(choice ? { type: choice } : {}) });
       const listing = opts.prog === undefined && level === 0 && !opts.explain && (loaded.kind === "elf" || loaded.programs.length > 1);
-      if (listing) return runListing(file, loaded.programs, loaded.unsupported, opts);
+      if (listing) return runListing(file, loaded.programs, loaded.unsupported, opts, limits);
       // a program bpfkit cannot use (its `unsupported` reasons) is refused by pickProgram; its neighbours are not
       const prog = pickProgram(loaded.programs, file, opts.prog);
       const target = fromProgram(prog);
@@ -64,6 +73,7 @@ export function register(program: Command): void {
       const wantStates = opts.json === true;
       const res = verifySlots(target.insns, target.maps, target.license,
         { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true,
+          ...limits,
           ...(target.mapFields ? { mapFields: target.mapFields } : {}),
           ...(target.funcReturnsScalar ? { funcReturnsScalar: target.funcReturnsScalar } : {}),
           ...(target.funcProtos ? { funcProtos: target.funcProtos } : {}), ...(target.progBtf ? { progBtf: target.progBtf } : {}) }, target.lines);
@@ -74,19 +84,34 @@ export function register(program: Command): void {
         printHuman(res, target, kind.progType, opts.explain === true);
       }
       if (opts.compareKernel) await compareKernel(prog, kind, res);
-      return res.verdict === "accept" ? 0 : 1;
+      return exitCodeOf(res.verdict);
     }));
 }
 
+/** The running machine's possible CPUs, where /sys says (else the emulator's conservative default). */
+function hostCpus(): number | undefined {
+  return existsSync("/sys/devices/system/cpu/possible") ? possibleCpus() : undefined;
+}
+
+/** What every verification of this command gets: `--timeout` and the host's CPU count. */
+type Limits = { timeoutMs?: number; nrCpus?: number };
+
+/** 0 accepted, 1 rejected, 3 timed out (no verdict). */
+const exitCodeOf = (verdict: VerifyResult["verdict"]): number => (verdict === "accept" ? 0 : verdict === "timeout" ? 3 : 1);
+/** A batch's exit code is its most severe line's: bad input (2) over a timeout (3) over a rejection (1). */
+const SEVERITY = [0, 1, 3, 2];
+const worse = (a: number, b: number): number => (SEVERITY.indexOf(b) > SEVERITY.indexOf(a) ? b : a);
+
 /** Every program of the file, one line each (or one JSON object per program). */
-async function runListing(file: string, programs: Program[], unsupported: string[], opts: VerifyOpts): Promise<number> {
+async function runListing(file: string, programs: Program[], unsupported: string[], opts: VerifyOpts, limits: Limits): Promise<number> {
   let compare;
   if (opts.compareKernel) {
     const problem = kernelBackendProblem();
     if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
     compare = await kernelComparer();
   }
-  const l = verifyListing(file, programs, unsupported, { target: fallbackBtf(opts), kernelConfig: kernelConfig(opts), ...(compare ? { compareKernel: compare } : {}) });
+  const l = verifyListing(file, programs, unsupported, { verify: limits, target: fallbackBtf(opts), kernelConfig: kernelConfig(opts),
+    ...(compare ? { compareKernel: compare } : {}) });
   process.stdout.write(opts.json ? JSON.stringify(listingJson(l), null, 2) + "\n" : formatListing(l));
   return listingExitCode(l);
 }
@@ -113,6 +138,10 @@ function printHuman(res: VerifyResult, t: Target, progType: number, withExplain:
     return;
   }
   const e = res.error!;
+  if (res.verdict === "timeout") {
+    process.stdout.write(`${t.name} (${typeName}): no verdict: ${e.message} (the kernel's own limit is 1,000,000 insns; raise --timeout to go on)\n`);
+    return;
+  }
   if (withExplain) {
     const ex = explain(res, t.insns, t.maps, progType);
     const poisoned = t.program && poisonExplanation(t.program, e.pc);
@@ -136,7 +165,7 @@ function toJson(res: VerifyResult, t: Target, progType: number, withLog: boolean
     const note = t.program && poisonNote(t.program, res.error.pc);
     if (note) err.note = note;
     out.error = err;
-    if (withExplain) {
+    if (withExplain && res.verdict === "reject") {
       const ex = explain(res, t.insns, t.maps, progType);
       const poisoned = t.program && poisonExplanation(t.program, res.error.pc);
       if (ex && poisoned) { ex.why = poisoned.why; ex.fix = poisoned.fix; }
@@ -163,7 +192,7 @@ async function compareKernel(prog: Program, kind: { progType: number; attachType
   process.stdout.write("\n" + formatKernelComparison(ours, k));
 }
 
-async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
+async function runBatch(file: string, opts: VerifyOpts, limits: Limits): Promise<number> {
   let text: string;
   try { text = await readFile(file, "utf8"); } catch (err) {
     return usage(`cannot read ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`);
@@ -178,14 +207,15 @@ async function runBatch(file: string, opts: VerifyOpts): Promise<number> {
       const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, typeChoice(opts));
       const kind = programType(t.section, undefined, t.name, t.program, fallbackBtf(opts), kernelConfig(opts));
       const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true, ...(t.mapFields ? { mapFields: t.mapFields } : {}),
-        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}), ...(t.progBtf ? { progBtf: t.progBtf } : {}) }, t.lines);
+        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}),
+        ...(t.progBtf ? { progBtf: t.progBtf } : {}), ...limits }, t.lines);
       result = { verdict: res.verdict };
       if (res.error) result.error = { pc: res.error.pc, message: res.error.message.split("\n")[0] };
-      worst = Math.max(worst, res.verdict === "accept" ? 0 : 1);
+      worst = worse(worst, exitCodeOf(res.verdict));
     } catch (err) {
       const message = err instanceof BpfkitError ? err.diagnostics.map(formatDiagnostic).join("; ") : err instanceof SyntaxError ? `not JSON: ${err.message}` : String(err);
       result = { verdict: "invalid", error: { pc: -1, message } };
-      worst = 2;
+      worst = worse(worst, 2);
     }
     process.stdout.write(JSON.stringify(result) + "\n");
   }
