@@ -18,6 +18,7 @@ import type { Program } from "../src/program/program.js";
 import { resolveSection } from "../src/progtypes/index.js";
 import { verifyProgram } from "../src/verifier/verifier.js";
 import { bundledTarget } from "../src/load/node.js";
+import { programType } from "../src/cli/verify-target.js";
 import { adjustMaps } from "../test/support/corpus.js";
 import { possibleCpus } from "../src/kernel/maps.js";
 
@@ -106,10 +107,13 @@ function measureObject(set: string, dir: string, object: string, project: string
     const prog = adjustMaps({ ...p, section: secName }, k.adjustedMaps);
     const t0 = performance.now();
     try {
-      const r = verifyProgram(prog, { progType: sec.progType, ...(sec.attachType !== undefined ? { attachType: sec.attachType } : {}),
-        hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: LIMIT_MS, ...(nrCpus !== undefined ? { nrCpus } : {}),
-        // the flags it was loaded with (the selftests': BPF_F_TEST_STATE_FREQ, BPF_F_STRICT_ALIGNMENT, ...)
-        ...(k.progFlags ? { progFlags: k.progFlags } : {}) });
+      // what `bpfkit verify` hands the verifier: type, attach type, prog_flags from the section table, the
+      // target BTF and the attach target's id in it; plus the flags the recording loaded it with (the
+      // selftests': BPF_F_TEST_STATE_FREQ, BPF_F_STRICT_ALIGNMENT, ...)
+      const kind = programType(secName, undefined, p.name, p, () => target.btf(), () => target.kconfig?.()?.text);
+      const progFlags = (kind.progFlags ?? 0) | (k.progFlags ?? 0);
+      const r = verifyProgram(prog, { ...kind, hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, timeoutMs: LIMIT_MS,
+        ...(nrCpus !== undefined ? { nrCpus } : {}), ...(progFlags ? { progFlags } : {}) });
       const ms = performance.now() - t0;
       if (r.verdict === "timeout") {
         rows.push({ ...row, reason: `bpfkit over the time limit (${LIMIT_MS / 1000} s)`, ms });

@@ -1,6 +1,6 @@
 // linux/filter.h as far as the BPF selftests use it (BPF_RAW_INSN and friends, through __imm_insn):
-// a linux-source tree has no tools/include/linux/filter.h. Used by scripts/real-corpus/build.mjs and
-// scripts/verifier-selftests-measure.ts.
+// a linux-source tree has no tools/include/linux/filter.h. Used by scripts/real-corpus/build.mjs,
+// scripts/verifier-selftests-measure.ts and scripts/verifier-selftests/record.ts.
 #pragma once
 #include <linux/bpf.h>
 #define BPF_RAW_INSN(CODE, DST, SRC, OFF, IMM) ((struct bpf_insn){ .code = (CODE), .dst_reg = (DST), .src_reg = (SRC), .off = (OFF), .imm = (IMM) })

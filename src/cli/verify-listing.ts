@@ -6,8 +6,9 @@
 import { BpfkitError, formatDiagnostic } from "../diagnostics/index.js";
 import { progTypeName } from "../progtypes/index.js";
 import type { Program } from "../program/program.js";
+import type { Btf } from "../btf/index.js";
 import { verifySlots, type VerifyOptions } from "../verifier/verifier.js";
-import { fromProgram, programType } from "./verify-target.js";
+import { fromProgram, programType, type ProgramKind } from "./verify-target.js";
 
 /** What the kernel said of one program (compare mode). */
 export interface KernelColumn {
@@ -56,6 +57,10 @@ export interface ListingOptions {
   compareKernel?: (program: Program, kind: { progType: number; attachType?: number }) => KernelColumn;
   /** Passed to every verification (`timeoutMs`, `insnLimit`, ...). */
   verify?: Partial<Pick<VerifyOptions, "timeoutMs" | "insnLimit" | "nrCpus">>;
+  /** The target BTF for programs the loader kept none for (kfuncs, BTF-typed pointers, attach targets). */
+  target?: () => Btf | undefined;
+  /** The target kernel's .config, for helpers offered only under a kernel option. */
+  kernelConfig?: () => string | undefined;
 }
 
 /** A program's own "cannot answer" status from the loader (wt-core's per-program status), when present. */
@@ -97,9 +102,9 @@ function rowOf(p: WithStatus, options: ListingOptions): ListingRow {
     row.reason = `unknown section '${p.section}': ${p.sectionHint}`;
     return row;
   }
-  let kind: { progType: number; attachType?: number };
+  let kind: ProgramKind;
   try {
-    kind = programType(p.section, undefined, p.name);
+    kind = programType(p.section, undefined, p.name, p, options.target, options.kernelConfig);
   } catch (err) {
     row.reason = errorText(err);
     return row;
@@ -114,7 +119,7 @@ function rowOf(p: WithStatus, options: ListingOptions): ListingRow {
       const res = verifySlots(t.insns, t.maps, t.license, {
         ...kind, ...options.verify, hasFuncInfo: t.hasFuncInfo === true,
         ...(t.mapFields ? { mapFields: t.mapFields } : {}), ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}),
-        ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}),
+        ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}), ...(t.progBtf ? { progBtf: t.progBtf } : {}),
       }, t.lines);
       row.timeMs = performance.now() - t0;
       row.verdict = res.verdict;

@@ -89,6 +89,7 @@ export const DIAGNOSTIC_CODES = {
   BK6002: { severity: "error", message: "batch line {line}: {problem}" },
   BK6003: { severity: "error", message: "cannot compare with the kernel: {reason}" },
   BK6004: { severity: "error", message: "rejected by the verifier: {message}" },
+  BK6005: { severity: "error", message: "program '{name}' (section '{section}'): {target} has no '{symbol}' to attach to" },
 
   // BK7xxx: kernel backend (src/kernel)
   BK7001: { severity: "error", message: "the kernel backend is unavailable: {reason}" },

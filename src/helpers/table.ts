@@ -60,6 +60,10 @@ export interface HelperInfo {
   pktAccess: boolean;
   /** Invalidates packet pointers (bpf_helper_changes_pkt_data): the verifier forgets all pkt ranges. */
   changesPktData: boolean;
+  /** The kernel's `might_sleep`: only a sleepable program may call it, never inside an RCU or non-preemptible section. */
+  mightSleep: boolean;
+  /** The kernel option the program type's func_proto offers the helper under (`#if IS_ENABLED(...)`), when one. */
+  config?: string;
   /** Capability the kernel wants before it offers the helper (bpf_base_func_proto's gates). */
   capability?: "CAP_BPF" | "CAP_PERFMON";
   /** Program type numbers whose *_func_proto offers the helper (privileged loader). */
@@ -67,7 +71,17 @@ export interface HelperInfo {
   /** Map types (lower-case names) the helper's map argument may be; undefined = no map argument or any map
    * not restricted the other way round (see src/maps/types.ts). */
   mapTypes?: readonly string[];
+  /** RET_PTR_TO_BTF_ID helpers: the struct the returned pointer points to (ret_btf_id), by name. */
+  retBtfStruct?: string;
 }
+
+/** ret_btf_id as the kernel sources write it -> the struct it names (btf_sock_ids, btf_tracing_ids, ...). */
+const RET_BTF_STRUCTS: Record<string, string> = {
+  "&btf_sock_ids[BTF_SOCK_TYPE_TCP]": "tcp_sock", "&btf_sock_ids[BTF_SOCK_TYPE_TCP6]": "tcp6_sock", "&btf_sock_ids[BTF_SOCK_TYPE_UDP6]": "udp6_sock",
+  "&btf_sock_ids[BTF_SOCK_TYPE_TCP_TW]": "tcp_timewait_sock", "&btf_sock_ids[BTF_SOCK_TYPE_TCP_REQ]": "tcp_request_sock",
+  "&btf_sock_ids[BTF_SOCK_TYPE_UNIX]": "unix_sock", "&btf_sock_ids[BTF_SOCK_TYPE_MPTCP]": "mptcp_sock",
+  "&btf_tracing_ids[BTF_TRACING_TYPE_TASK]": "task_struct", "&bpf_sock_from_file_btf_ids[0]": "socket", "&bpf_task_pt_regs_ids[0]": "pt_regs",
+};
 
 const ARG_ALIASES: Record<string, string> = {
   ARG_PTR_TO_MAP_VALUE_OR_NULL: "PTR_MAYBE_NULL | ARG_PTR_TO_MAP_VALUE",
@@ -163,15 +177,25 @@ function build(id: number, progType?: number): HelperInfo | undefined {
     id, name, shortName: short, gplOnly: kp?.gplOnly ?? false,
     ret: { type: ret.base as RetBase, flags: ret.flags, text: kp?.ret ?? "RET_INTEGER" },
     args, pktAccess: kp?.pktAccess ?? false, changesPktData: CHANGES_PKT_DATA.has(short),
+    mightSleep: kp?.mightSleep ?? false,
     progTypes: progTypesOf(short),
   };
   if (protoVar) info.proto = protoVar;
+  const config = HELPER_CONFIG[short];
+  if (config) info.config = config;
+  const retBtf = kp?.retBtf ? RET_BTF_STRUCTS[kp.retBtf] : undefined;
+  if (retBtf) info.retBtfStruct = retBtf;
   if (CAP_BPF_SET.has(short)) info.capability = "CAP_BPF";
   else if (CAP_PERFMON_SET.has(short)) info.capability = "CAP_PERFMON";
   const maps = mapTypesForHelper(short);
   if (maps) info.mapTypes = maps;
   return info;
 }
+
+/** Helpers a func_proto offers only under a kernel option (net/core/filter.c lwt_seg6local_func_proto). */
+const HELPER_CONFIG: Readonly<Record<string, string>> = {
+  lwt_seg6_store_bytes: "CONFIG_IPV6_SEG6_BPF", lwt_seg6_action: "CONFIG_IPV6_SEG6_BPF", lwt_seg6_adjust_srh: "CONFIG_IPV6_SEG6_BPF",
+};
 
 let table: HelperInfo[] | undefined;
 

@@ -1,6 +1,10 @@
-// Program types bpfkit knows by name and number only (no context layout, no helper list): BTF tracing
-// (fentry/fexit/iter), LSM, struct_ops, ... Their context is typed by BTF, which the fact tables do not model.
-import { PROG_TYPE_NAMES, ProgType } from "./numbers.js";
+// The BTF-typed program types: BTF tracing (tp_btf, fentry/fexit/fmod_ret, iter), LSM, syscall, netfilter,
+// and the writable raw tracepoint. Their context is the attach target's arguments, typed by the target BTF
+// (the verifier reads it there: src/verifier/btf-ptr.ts); here are their helper lists (tracing_prog_func_proto,
+// bpf_lsm_func_proto, syscall_prog_func_proto, raw_tp_prog_func_proto, bpf_nf_func_proto). struct_ops and ext
+// (freplace) are known by name and number only.
+import { AttachType as A, PROG_TYPE_NAMES, ProgType } from "./numbers.js";
+import { BASE, TRACING_BASE, TRACING_EVENT, uniq } from "./helper-sets.js";
 import type { ProgTypeInfo } from "./types.js";
 
 function namesOnly(id: number, summary: string, range?: readonly [number, number]): ProgTypeInfo {
@@ -12,11 +16,43 @@ function namesOnly(id: number, summary: string, range?: readonly [number, number
   };
 }
 
+/** tracing_prog_func_proto's own helpers on top of raw_tp_prog_func_proto (CONFIG_NET ones included). */
+const TRACING_EXTRA = [
+  "skb_output", "xdp_output", "skc_to_tcp6_sock", "skc_to_tcp_sock", "skc_to_tcp_timewait_sock", "skc_to_tcp_request_sock",
+  "skc_to_udp6_sock", "skc_to_unix_sock", "skc_to_mptcp_sock", "sk_storage_get", "sk_storage_delete", "sock_from_file",
+  "get_socket_cookie", "xdp_get_buff_len", "d_path",
+] as const;
+/** Only for programs attached through a BPF trampoline (fentry, fexit, fmod_ret, LSM). */
+const TRAMPOLINE = ["get_func_arg", "get_func_ret", "get_func_arg_cnt"] as const;
+/** Only for iterators (BPF_TRACE_ITER). */
+const ITER = ["seq_printf", "seq_write", "seq_printf_btf"] as const;
+/**
+ * Helpers an iterator target adds (its bpf_iter_reg get_func_proto, through bpf_iter_get_func_proto), by
+ * the target's BTF function: the tcp and unix socket iterators may get and set socket options.
+ */
+export const ITER_TARGET_HELPERS: Readonly<Record<string, readonly string[]>> = {
+  bpf_iter_tcp: ["setsockopt", "getsockopt"], bpf_iter_unix: ["setsockopt", "getsockopt"],
+};
+const RAW_TP = uniq(TRACING_BASE, TRACING_EVENT);
+const TRACING = uniq(RAW_TP, TRACING_EXTRA);
+
+function btfTyped(id: number, summary: string, helpers: readonly string[], byAttach?: ProgTypeInfo["helpersByAttachType"], range?: readonly [number, number]): ProgTypeInfo {
+  const info = namesOnly(id, summary, range);
+  const out: ProgTypeInfo = { ...info, helpers, namesOnly: false };
+  if (byAttach) out.helpersByAttachType = byAttach;
+  return out;
+}
+
 export const NAMES_ONLY: readonly ProgTypeInfo[] = [
-  namesOnly(ProgType.RAW_TRACEPOINT_WRITABLE, "writable raw tracepoint"),
-  namesOnly(ProgType.TRACING, "BTF tracing: fentry/fexit/fmod_ret/tp_btf/iter"),
-  namesOnly(ProgType.LSM, "BPF LSM hook"),
+  btfTyped(ProgType.RAW_TRACEPOINT_WRITABLE, "writable raw tracepoint", RAW_TP),
+  btfTyped(ProgType.TRACING, "BTF tracing: fentry/fexit/fmod_ret/tp_btf/iter", TRACING, [
+    { attachTypes: [A.TRACE_ITER], helpers: ITER },
+    { attachTypes: [A.TRACE_FENTRY, A.TRACE_FEXIT, A.MODIFY_RETURN], helpers: TRAMPOLINE },
+  ]),
+  btfTyped(ProgType.LSM, "BPF LSM hook", uniq(TRACING, ["inode_storage_get", "inode_storage_delete", "spin_lock", "spin_unlock", "bprm_opts_set",
+    "ima_inode_hash", "ima_file_hash", "setsockopt", "getsockopt"], TRAMPOLINE)),
   namesOnly(ProgType.STRUCT_OPS, "struct_ops implementation"),
-  namesOnly(ProgType.EXT, "freplace extension"), namesOnly(ProgType.SYSCALL, "syscall program (BPF_PROG_RUN from user space)"),
-  namesOnly(ProgType.NETFILTER, "netfilter hook", [0, 1]),
+  namesOnly(ProgType.EXT, "freplace extension"),
+  btfTyped(ProgType.SYSCALL, "syscall program (BPF_PROG_RUN from user space)", uniq(TRACING, ["sys_bpf", "btf_find_by_name_kind", "sys_close", "kallsyms_lookup_name"])),
+  btfTyped(ProgType.NETFILTER, "netfilter hook", BASE, undefined, [0, 1]),
 ];

@@ -87,7 +87,10 @@ function checkAluOp(env: Env, insn: RawInsn): void {
           assignScalarIdBeforeMov(s, () => ++env.idGen);
           setReg(env, insn.dst, copyReg(s));
         } else if (insn.off === 1) {
-          setReg(env, insn.dst, unknownScalar());
+          // addr_space_cast: from the arena's user address space (1) to the kernel's (0) gives an arena pointer
+          const r = unknownScalar();
+          if (insn.imm === 1) r.type = "arena";
+          setReg(env, insn.dst, r);
         } else {
           if (s.type !== "scalar") { setReg(env, insn.dst, unknownScalar()); return; }
           const noSext = umaxFits(s, insn.off - 1);
@@ -215,6 +218,11 @@ function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, sr
   const R = regs(env);
   const dst = R[insn.dst]!;
   const opName = OPS[op]!;
+  // an arena pointer on either side: any arithmetic, and the result is an arena pointer (arena.ts)
+  if (dst.type === "arena" || (srcX && R[insn.src]!.type === "arena")) {
+    if (dst.type !== "arena") R[insn.dst] = copyReg(R[insn.src]!);
+    return;
+  }
   let src: Reg;
   if (srcX) {
     src = R[insn.src]!;
@@ -293,7 +301,7 @@ function saneOffset(reg: Bounds, off: number | undefined, name: string): void {
   if (!inVarOffRange(reg.sminHi, reg.sminLo)) throw new Reject(`value ${sminOf(reg)} makes ${name} pointer be out of bounds`, 22);
 }
 
-const ARITH_OK = new Set(["ctx", "map_value", "map_key", "stack", "pkt_meta", "pkt", "tp_buffer", "mem", "buf", "func"]);
+const ARITH_OK = new Set(["ctx", "map_value", "map_key", "stack", "pkt_meta", "pkt", "tp_buffer", "mem", "buf", "func", "btf_id", "dynptr_ptr"]);
 
 /** Pointer arithmetic (adjust_ptr_min_max_vals): `ptr op scalar` or, with `scalarIsDst`, `scalar += ptr`. */
 function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg, offReg: Reg, scalarIsDst: boolean): void {

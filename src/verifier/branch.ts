@@ -2,6 +2,7 @@
 // (is_branch_taken), otherwise refine both successors: scalar bounds (reg_set_min_max, then the same
 // bounds for every register sharing the id), null checks of *_or_null pointers (mark_ptr_or_null_regs)
 // and packet ranges from comparisons with data_end (try_match_pkt_pointers / find_good_pkt_pointers).
+import { isTrustedReg } from "./btf-ptr.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
 import { type Bounds, knownBoundsHL, markUnbounded, scalarAlu, smaxNum, sminNum, syncBounds } from "./scalar.js";
@@ -26,7 +27,8 @@ const constIsZero = (r: Reg, is32: boolean): boolean => (is32 ? r.varOff.vl === 
 function notNull(r: Reg): boolean {
   if (r.maybeNull) return false;
   if (sminNum(r) <= -MAX_VAR_OFF || smaxNum(r) >= MAX_VAR_OFF) return false;
-  return NOT_NULL_TYPES.has(r.type);
+  // a trusted BTF pointer is never NULL either
+  return NOT_NULL_TYPES.has(r.type) || (r.type === "btf_id" && isTrustedReg(r));
 }
 const NOT_NULL_TYPES = new Set(["sock", "tcp_sock", "xdp_sock", "buf", "map_value", "map_key", "sock_common", "mem", "map_ptr"]);
 const MAX_VAR_OFF = 1 << 29;

@@ -10,23 +10,30 @@ import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, frame, regs } from "./env.js";
 import { checkCallbackArgs } from "./global-funcs.js";
 import type { Checkpoint } from "./prune.js";
-import { type Frame, type Reg, type State, assignReg, copyReg, newFrame, pointer, unknownScalar } from "./state.js";
 import { boundsEqual } from "./scalar.js";
+import { type Frame, type Reg, type State, TF, assignReg, copyReg, newFrame, pointer, unknownScalar } from "./state.js";
+import { findByNameKind } from "./target-btf.js";
+
+/** The struct vm_area_struct id in the target BTF (btf_tracing_ids[BTF_TRACING_TYPE_VMA]). */
+const vmaStructId = (env: Env): number => (env.opts.targetBtf ? Math.max(0, findByNameKind(env.opts.targetBtf, "vm_area_struct", 4)) : 0);
 
 const MAX_CALL_FRAMES = 8;
 const BPF_FUNC_LOOP = 181;
 const BPF_FUNC_FOR_EACH_MAP_ELEM = 164;
+const BPF_FUNC_FIND_VMA = 180;
+const BPF_FUNC_USER_RINGBUF_DRAIN = 209;
 
-/** The instruction calls a helper that runs a callback synchronously (calls_callback). */
+/** The instruction calls a helper that runs a callback synchronously (calls_callback, is_sync_callback_calling_function). */
 export const callsCallback = (insn: RawInsn | undefined): boolean =>
-  !!insn && insn.code === 0x85 && insn.src === 0 && (insn.imm === BPF_FUNC_LOOP || insn.imm === BPF_FUNC_FOR_EACH_MAP_ELEM);
+  !!insn && insn.code === 0x85 && insn.src === 0 &&
+  (insn.imm === BPF_FUNC_LOOP || insn.imm === BPF_FUNC_FOR_EACH_MAP_ELEM || insn.imm === BPF_FUNC_FIND_VMA || insn.imm === BPF_FUNC_USER_RINGBUF_DRAIN);
 
 /** The per-frame iteration count (bpf_func_state.callback_depth). */
 const depthOf = (f: Frame): number => f.callbackDepth ?? 0;
 
-/** The callback a helper call passes in r2 and its first instruction, its arguments checked; none if r2 is no function. */
-function callbackTarget(env: Env): { cb: Reg; start: number } | undefined {
-  const cb = regs(env)[2]!;
+/** The callback a helper call passes (in r2, or `regno`) and its first instruction, its arguments checked; none if it is no function. */
+function callbackTarget(env: Env, regno = 2): { cb: Reg; start: number } | undefined {
+  const cb = regs(env)[regno]!;
   if (cb.type !== "func") return undefined;
   const start = env.subprogs[cb.range];
   if (start === undefined) return undefined;
@@ -41,7 +48,7 @@ function callbackTarget(env: Env): { cb: Reg; start: number } | undefined {
  */
 export function pushCallback(env: Env, helperId: number): void {
   const R = regs(env);
-  const target = callbackTarget(env);
+  const target = callbackTarget(env, helperId === BPF_FUNC_FIND_VMA ? 3 : 2);
   if (!target) return;
   const { cb, start } = target;
   const caller = frame(env);
@@ -57,6 +64,18 @@ export function pushCallback(env: Env, helperId: number): void {
   if (helperId === BPF_FUNC_LOOP) {
     // set_loop_callback_state: r1 = the index, r2 = the context argument
     callee.regs[1] = unknownScalar();
+    callee.regs[2] = copyReg(R[3]!);
+  } else if (helperId === BPF_FUNC_FIND_VMA) {
+    // set_find_vma_callback_state: r1 = the task, r2 = the vma (a BTF pointer), r3 = the context argument
+    callee.regs[1] = copyReg(R[1]!);
+    callee.regs[2] = pointer("btf_id");
+    callee.regs[2].btfId = vmaStructId(env);
+    callee.regs[3] = copyReg(R[4]!);
+  } else if (helperId === BPF_FUNC_USER_RINGBUF_DRAIN) {
+    // set_user_ringbuf_callback_state: r1 = a const local dynptr of the sample, r2 = the context argument
+    callee.regs[1] = pointer("dynptr_ptr");
+    callee.regs[1].tflags = TF.DYN_LOCAL;
+    callee.regs[1].id = ++env.idGen;
     callee.regs[2] = copyReg(R[3]!);
   } else {
     // set_map_elem_callback_state: r1 = the map, r2 = a key, r3 = its value, r4 = the context argument

@@ -4,8 +4,10 @@
 // program type from src/progtypes, unreleased references).
 import { helperForProgType, isHelperAllowed, type ArgSpec, type HelperInfo } from "../helpers/table.js";
 import { helperName, MAX_HELPER_ID } from "../isa/helpers.js";
+import { HELPERS_WITH_ALLOWED, helperAllowedFor } from "../helpers/allowed.js";
 import { isMapHelperCompatible, mapTypeByName } from "../maps/types.js";
 import { progTypeById, returnRange } from "../progtypes/index.js";
+import { ITER_TARGET_HELPERS } from "../progtypes/tracing.js";
 import { BASE } from "../progtypes/helper-sets.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, checkRegRead, forEachReg, frame, regs, sanityCheckBounds } from "./env.js";
@@ -13,9 +15,13 @@ import { regTypeStr } from "./log.js";
 import { checkAlignment, checkHelperMem, checkMemRegion } from "./memory.js";
 import { markChainPrecision, markSlotPrecision } from "./precision.js";
 import { constNum, isConst, isZero, setSmax, smaxNum, smaxOf, sminNum, sminOf, syncBounds, umaxOf, uminOf } from "./scalar.js";
-import { type Reg, type State, assignReg, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { type Reg, type State, TF, assignReg, constScalar, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 import { big, loOf, tnumStr } from "./tnum.js";
 import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
+import { checkHelperDynptrArg, dynptrInfo, unmarkSlotsDynptr } from "./dynptr.js";
+import { checkHelperBtfArg, helperReturnBtf, lsmExitRange } from "./btf-ptr.js";
+import { kptrMatchType, kptrXchgDest, kptrXchgReturn } from "./kptr.js";
+import type { KptrField } from "./map-fields.js";
 
 const MAX_CALL_FRAMES = 8;
 const MAX_VAR_SIZ = 1 << 29;
@@ -93,8 +99,11 @@ function checkArgRegOff(regno: number, reg: Reg, arg: ArgSpec): void {
     checkPtrOffReg(regno, reg, false);
     return;
   }
-  if (["stack", "pkt", "pkt_meta", "map_key", "map_value", "mem", "buf", "scalar"].includes(reg.type)) return;
-  checkPtrOffReg(regno, reg, false);
+  if (["stack", "pkt", "pkt_meta", "map_key", "map_value", "mem", "buf", "scalar", "arena"].includes(reg.type)) return;
+  // PTR_TO_BTF_ID (plain, trusted, RCU, allocated) may carry a fixed offset
+  const f = reg.tflags & ~TF.LOCAL;
+  const btfFixedOk = reg.type === "btf_id" && !reg.maybeNull && [0, TF.ALLOC, TF.TRUSTED, TF.RCU, TF.ALLOC | TF.NON_OWN, TF.ALLOC | TF.NON_OWN | TF.RCU].includes(f);
+  checkPtrOffReg(regno, reg, btfFixedOk);
 }
 
 function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zeroOk: boolean, meta: Meta): void {
@@ -110,6 +119,32 @@ function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zero
 
 function mapTypeNumber(name: string): number { return mapTypeByName(name)?.id ?? 0; }
 
+/** A helper the program's iterator target adds (bpf_iter_get_func_proto): iter/tcp and iter/unix socket options. */
+function iterTargetHelper(env: Env, short: string): boolean {
+  if (env.opts.progType !== 26 || env.opts.attachType !== 28) return false;
+  const f = attachFuncOf(env).attachFunc;
+  return f !== undefined && (ITER_TARGET_HELPERS[f] ?? []).includes(short);
+}
+
+/** The attach target's FUNC name (fentry/fexit/lsm/iter), for the helpers' `allowed` checks. */
+function attachFuncOf(env: Env): { attachFunc?: string } {
+  if (!env.opts.attachBtfId) return {};
+  const name = env.opts.targetBtf?.types[env.opts.attachBtfId]?.name;
+  return name ? { attachFunc: name } : {};
+}
+
+/**
+ * A helper whose prototype says might_sleep (src/helpers: bpf_copy_from_user, bpf_ima_inode_hash, ...):
+ * check_helper_call refuses it outside a sleepable program (BPF_F_SLEEPABLE, from a `.s` section) and
+ * inside an RCU read section, a non-preemptible or an IRQ-disabled region, before it looks at an argument.
+ */
+function checkMightSleep(env: Env, name: string, id: number): void {
+  if (!env.opts.sleepable) throw new Reject("helper call might sleep in a non-sleepable prog", 22);
+  if (env.cur.rcuLock) throw new Reject(`sleepable helper ${name}#${id} in rcu_read_lock region`, 22);
+  if (env.cur.preemptLock) throw new Reject(`sleepable helper ${name}#${id} in non-preemptible region`, 22);
+  if (env.cur.irqLock) throw new Reject(`sleepable helper ${name}#${id} in IRQ-disabled region`, 22);
+}
+
 /** Returns the pc to continue at when the helper runs a callback first (bpf_loop), else undefined. */
 export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   const id = insn.imm;
@@ -117,17 +152,38 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (id === 0) throw new Reject("program of this type cannot use helper bpf_unspec#0", 22);
   if (id < 0 || id > MAX_HELPER_ID || !name) throw new Reject(`invalid func unknown#${id}`, 22);
   const fn: HelperInfo | undefined = helperForProgType(id, env.opts.progType);
-  if (!fn || !helperAllowed(env.opts.progType, id, env.opts.attachType)) {
+  if (!fn || !(helperAllowed(env.opts.progType, id, env.opts.attachType) || iterTargetHelper(env, fn.shortName)) || (fn.config && env.opts.configEnabled && !env.opts.configEnabled(fn.config))) {
     throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   }
   if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);
+  if (HELPERS_WITH_ALLOWED.has(fn.shortName) && helperAllowedFor(fn.shortName, { progType: env.opts.progType, ...(env.opts.attachType !== undefined ? { attachType: env.opts.attachType } : {}), ...attachFuncOf(env) }) === false) {
+    throw new Reject("helper call is not allowed in probe", 22);
+  }
+  if (fn.mightSleep) checkMightSleep(env, name, id);
   const meta: Meta = { map: -1, rawMode: false, releaseRegno: 0, refObjId: 0, memSize: 0, msizeMax: 0n };
   const R = regs(env);
+  // the dynptr argument (dynptr.ts): released after the other arguments are checked; bpf_dynptr_data's slice refers to it
+  let dynptrRegno = 0, releaseDynptr = false;
+  let kptrField: KptrField | undefined;
   for (let i = 0; i < 5; i++) {
     const arg = fn.args[i];
     if (!arg || arg.type === "ARG_DONTCARE") continue;
     const regno = i + 1;
     const reg = checkRegRead(env, regno);
+    if (arg.type === "ARG_PTR_TO_DYNPTR") {
+      releaseDynptr = checkHelperDynptrArg(env, regno, arg.flags) || releaseDynptr;
+      dynptrRegno = regno;
+      continue;
+    }
+    // bpf_kptr_xchg (kptr.ts): a referenced kptr field, and a pointer of its type (or NULL) to put there
+    if (arg.type === "ARG_KPTR_XCHG_DEST") { kptrField = kptrXchgDest(env, regno, reg); continue; }
+    if (id === 194 && i === 1 && kptrField) {
+      if (!isNullConst(reg)) kptrMatchType(env, kptrField, reg, regno);
+      if (!reg.refObjId && !isNullConst(reg)) throw new Reject(`R${regno} must be referenced when passed to release function`, 22);
+      meta.releaseRegno = regno;
+      if (reg.refObjId) meta.refObjId = reg.refObjId;
+      continue;
+    }
     // ARG_SCALAR (bpf_loop's count): 6.18 lets any initialised register through the argument checks (a
     // pointer fails later, when the count is marked precise: see below)
     if (arg.type === "ARG_ANYTHING" || arg.type === "ARG_SCALAR") continue;
@@ -144,6 +200,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     if (!skipType) {
       checkRegType(regno, reg, arg);
       checkArgRegOff(regno, reg, arg);
+      if (reg.type === "btf_id") checkHelperBtfArg(env, regno, reg, name, i, arg.type, arg.flags);
     }
     if (has(arg, "OBJ_RELEASE")) {
       if (!reg.refObjId && !isNullConst(reg)) throw new Reject(`R${regno} must be referenced when passed to release function`, 22);
@@ -211,6 +268,13 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     const r3 = R[3]!;
     if (r3.type === "scalar" && isConst(r3) && r3.varOff.vh === 0 && r3.varOff.vl >>> 0 < (env.opts.maps[meta.map]?.maxEntries ?? 0)) markChainPrecision(env, 3);
   }
+  if (id === 197 /* dynptr_from_mem */ && R[1]!.type !== "map_value") throw new Reject(`Unsupported reg type ${regTypeStr(R[1]!)} for bpf_dynptr_from_mem data`, 13);
+  if (releaseDynptr) unmarkSlotsDynptr(env, R[dynptrRegno]!);
+  const slice = id === 203 /* dynptr_data */ && dynptrRegno ? dynptrInfo(env, R[dynptrRegno]!) : undefined;
+  // bpf_dynptr_write into an skb dynptr may move packet data: its slices and packet pointers die
+  const writesSkb = id === 202 && dynptrRegno ? dynptrInfo(env, R[dynptrRegno]!).type === "skb" : false;
+  if (env.cur.rcuLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_rcu_read_lock-ed region", 22);
+  if (env.cur.preemptLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_preempt_disable-ed region", 22);
   if (meta.releaseRegno) {
     const rel = R[meta.releaseRegno]!;
     if (rel.refObjId) releaseReference(env.cur, rel.refObjId);
@@ -229,7 +293,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     if (isNullConst(R[4]!)) markChainPrecision(env, 4);
     markChainPrecision(env, 1);
   }
-  if (id === 181 || id === 164 /* for_each_map_elem */) pushCallback(env, id);
+  if (id === 181 || id === 164 /* for_each_map_elem */ || id === 180 /* find_vma */ || id === 209 /* user_ringbuf_drain */) pushCallback(env, id);
   if (id === 170 /* timer_set_callback */) pushAsyncCallback(env);
   for (let i = 0; i <= 5; i++) { R[i] = notInit(); env.scratchedRegs.add(i); }
   const ret = fn.ret;
@@ -257,16 +321,20 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     case "RET_PTR_TO_MEM":
       r0 = pointer("mem"); r0.memSize = meta.memSize;
       r0.ringbuf = (ret.flags as readonly string[]).includes("MEM_RINGBUF");
+      if (slice) { r0.dynptrId = slice.id; r0.refObjId = slice.refObjId; }
+      break;
+    case "RET_PTR_TO_BTF_ID":
+      r0 = id === 194 && kptrField ? kptrXchgReturn(env, kptrField) : helperReturnBtf(env, fn);
       break;
     default: r0 = unknownScalar(); break;
   }
   if (maybeNull && r0.type !== "scalar" && r0.type !== "not_init") { r0.maybeNull = true; r0.id = ++env.idGen; }
   const mapType = meta.map >= 0 ? env.opts.maps[meta.map]?.type : undefined;
-  const acquires = ["bpf_sk_lookup_tcp", "bpf_sk_lookup_udp", "bpf_skc_lookup_tcp", "bpf_ringbuf_reserve"].includes(name) ||
+  const acquires = ["bpf_sk_lookup_tcp", "bpf_sk_lookup_udp", "bpf_skc_lookup_tcp", "bpf_ringbuf_reserve", "bpf_kptr_xchg"].includes(name) ||
     (id === 1 && (mapType === "sockmap" || mapType === "sockhash")); // is_acquire_function
   if (acquires) {
     const refId = ++env.idGen;
-    env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : "sock" });
+    env.cur.refs.push({ id: refId, insn: env.insnIdx, kind: name === "bpf_ringbuf_reserve" ? "ringbuf" : name === "bpf_kptr_xchg" ? "ptr" : "sock" });
     r0.id = refId;
     r0.refObjId = refId;
   } else if (meta.refObjId && PTR_CAST_HELPERS.has(name)) {
@@ -286,7 +354,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
     sanityCheckBounds(env, r0, "retval");
   }
   R[0] = r0;
-  if (fn.changesPktData) clearPacketPointers(env.cur);
+  if (fn.changesPktData || writesSkb) clearPacketPointers(env.cur);
   return undefined;
 }
 
@@ -341,10 +409,13 @@ function releaseReference(s: State, refId: number): void {
   forEachReg(s, (r) => { if (r.refObjId === refId) assignReg(r, unknownScalar()); });
 }
 
-/** Helpers that may move packet data make every packet pointer unusable (clear_all_pkt_pointers). */
-function clearPacketPointers(s: State): void {
-  forEachReg(s, (r) => { if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") assignReg(r, unknownScalar()); });
+/** Helpers that may move packet data make every packet pointer (and skb/xdp dynptr slice) unusable (clear_all_pkt_pointers). */
+export function clearPacketPointers(s: State): void {
+  forEachReg(s, (r) => { if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end" || isPacketSlice(r)) assignReg(r, unknownScalar()); });
 }
+
+/** reg_is_dynptr_slice_pkt: a slice of an skb or xdp dynptr. */
+const isPacketSlice = (r: Reg): boolean => r.type === "mem" && (r.tflags & (TF.DYN_SKB | TF.DYN_XDP)) !== 0;
 
 /** bpf-to-bpf call: a new frame with r1-r5 passed on; the caller's r0-r5 are gone after the call. */
 export function checkLocalCall(env: Env, insn: RawInsn, target: number): void {
@@ -412,20 +483,26 @@ export function checkExit(env: Env, insn: RawInsn): number {
     // check_resource_leak names the exit after listing the references (6.18)
     throw new Reject([...s.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_EXIT instruction in main prog would lead to reference leak"].join("\n"), 22);
   }
+  if (s.rcuLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region", 22);
+  if (s.preemptLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_preempt_disable-ed region", 22);
   const r0 = checkRegRead(env, 0);
-  // a timer callback's own walk ends here too, and must return 0
-  const asyncCb = frame(env).inAsyncCallback === true;
-  // a global function's own walk: its return value only has to be a scalar (no range, nothing made precise)
-  if (!asyncCb && s.frames[0]!.subprog !== 0) {
+  // a global function verified on its own (frame 0 of another sub-program) returns any scalar
+  if (frame(env).subprog !== 0 && !frame(env).inAsyncCallback) {
     if (r0.type !== "scalar") throw new Reject(`At subprogram exit the register R0 is not a scalar value (${regTypeStr(r0)})`, 22);
     return -1;
   }
-  const range = asyncCb ? [0, 0] : returnRange(env.opts.progType, env.opts.attachType);
+  // a timer callback's own walk ends here too, and must return 0
+  const asyncCb = frame(env).inAsyncCallback === true;
+  // LSM programs: the hook's return value range, checked on the low 32 bits (bpf_lsm_get_retval_range)
+  const lsm = env.opts.progType === 29 ? lsmExitRange(env) : undefined;
+  const range = asyncCb ? [0, 0] : lsm ? lsm.range : returnRange(env.opts.progType, env.opts.attachType);
   if (!range) return -1;
   const exitCtx = asyncCb ? "At async callback return" : "At program exit";
   if (r0.type !== "scalar") throw new Reject(`${exitCtx} the register R0 is not a known value (${regTypeStr(r0)})`, 22);
   markChainPrecision(env, 0);
-  if (sminNum(r0) < range[0] || smaxNum(r0) > range[1]) {
+  // LSM programs: checked on the low 32 bits (retval_range_within with return_32bit)
+  const outside = lsm ? r0.s32min < range[0]! || r0.s32max > range[1]! : sminNum(r0) < range[0]! || smaxNum(r0) > range[1]!;
+  if (outside) {
     let m = `${exitCtx} the register R0 has`;
     let unknown = true;
     if (sminOf(r0) > -(1n << 63n)) { m += ` smin=${sminOf(r0)}`; unknown = false; }

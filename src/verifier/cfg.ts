@@ -25,9 +25,19 @@ const isPseudoCall = (i: RawInsn): boolean => i.code === 0x85 && i.src === 1;
 const isPseudoFunc = (i: RawInsn): boolean => i.code === OPCODE_LDDW && i.src === 4;
 const isKfuncCall = (i: RawInsn): boolean => i.code === 0x85 && i.src === 2;
 
+/** What the verifier knows about kfunc calls before the walk (kfuncs.ts): add_kfunc_call's checks, and which are iterator _next calls. */
+export interface KfuncCfgHooks {
+  /** The kernel's message when add_kfunc_call refuses the call at `pc` (`first`: the program's first kfunc call). */
+  check(pc: number, first: boolean): string | undefined;
+  /** The call at `pc` is an iterator's _next: a prune point where a checkpoint is forced. */
+  isIterNext(pc: number): boolean;
+  /** check_pseudo_btf_id for the typed-ksym lddw (src 3) at `pc` against the target BTF: the kernel's message when bad. */
+  btfId?(pc: number): string | undefined;
+}
+
 /** `checkMapRef` answers for an lddw of a map (src 1/2/5/6) with the kernel's message when the reference is bad. */
 export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) => string | undefined, hasFuncInfo = false,
-  returnsScalar?: ReadonlyMap<number, boolean>): CfgResult {
+  returnsScalar?: ReadonlyMap<number, boolean>, kfuncs?: KfuncCfgHooks): CfgResult {
   const n = insns.length;
   const prunePoints = new Uint8Array(n + 1);
   const jumpTargets = new Uint8Array(n + 1);
@@ -35,6 +45,7 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
 
   // add_subprog_and_kfunc: every pseudo call / pseudo func lddw starts a sub-program.
   const starts = new Set<number>([0]);
+  let firstKfunc = true;
   for (let i = 0; i < n; i++) {
     const insn = insns[i]!;
     if (isPseudoCall(insn) || isPseudoFunc(insn)) {
@@ -42,8 +53,10 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
       if (t < 0 || t >= n) return fail(i, "call to invalid destination");
       starts.add(t);
     } else if (isKfuncCall(insn)) {
-      // kfuncs need BTF this emulator does not have; the kernel resolves them here.
-      return fail(i, `kernel btf_id ${insn.imm >>> 0} is not a function`);
+      // the kernel resolves kfuncs here (add_kfunc_call): without a target BTF none can be
+      const err = kfuncs ? kfuncs.check(i, firstKfunc) : `kernel btf_id ${insn.imm >>> 0} is not a function`;
+      firstKfunc = false;
+      if (err) return fail(i, err);
     }
   }
   const subprogs = [...starts].sort((a, b) => a - b);
@@ -103,7 +116,13 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
       if (i === n - 1 || !next || next.code !== 0 || next.dst !== 0 || next.src !== 0 || next.off !== 0) return fail(i, "invalid bpf_ld_imm64 insn");
       if (insn.src === 0 || insn.src === 4) { i++; continue; }
       if (insn.src === 3) {
-        // check_pseudo_btf_id against vmlinux BTF (which this emulator does not load): id 0 is `void`
+        // check_pseudo_btf_id: against the target BTF when the verifier has one (checkMapRef answers)
+        if (kfuncs?.btfId) {
+          const bad = kfuncs.btfId(i);
+          if (bad) return fail(i, bad);
+          i++;
+          continue;
+        }
         const id = insn.imm;
         if (id <= 0 || id > 200000) return fail(i, id === 0 ? "pseudo btf_id 0 in ldimm64 isn't KIND_VAR or KIND_FUNC" : `ldimm64 insn specifies invalid btf_id ${id}.`);
         return fail(i, `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC`);
@@ -153,7 +172,9 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
       const op = OP(insn.code);
       if (op === 0x90) r = 0;
       else if (op === 0x80) {
-        if (insn.src === 0 && [181 /* bpf_loop */, 164 /* for_each_map_elem */, 170 /* timer_set_callback */].includes(insn.imm)) prunePoints[t] = 1;
+        if (insn.src === 0 && [181 /* bpf_loop */, 164 /* for_each_map_elem */, 170 /* timer_set_callback */, 180 /* find_vma */,
+          209 /* user_ringbuf_drain */].includes(insn.imm)) prunePoints[t] = 1;
+        if (insn.src === 2 && kfuncs?.isIterNext(t)) prunePoints[t] = 1;
         r = push(t, t + 1, FALLTHROUGH);
         if (r === 0 && insn.src === 1) {
           // visit_func_call_insn(visit_callee): the call itself is a prune point too

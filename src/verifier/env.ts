@@ -1,6 +1,7 @@
 // What every stage of the emulated verifier shares: the program as raw slots, its maps and type, the
 // current state, id generator, the log, and the rejection error type. Stages are plain functions of
 // `Env` (alu.ts, memory.ts, branch.ts, calls.ts), driven by verifier.ts.
+import type { Btf } from "../btf/btf.js";
 import type { MapSpec } from "../program/program.js";
 import type { MapFields } from "./map-fields.js";
 import type { RawInsn } from "./cfg.js";
@@ -58,6 +59,18 @@ export interface EnvOptions {
   logLevel: number;
   /** Keep every state seen at every instruction (for --json states / --explain). */
   recordStates?: boolean;
+  /** The kernel's BTF (kfunc prototypes, BTF-typed pointers, attach targets); kfunc calls need it. */
+  targetBtf?: Btf;
+  /** The program's own BTF (local object types of bpf_obj_new, global function prototypes). */
+  progBtf?: Btf;
+  /** attach_btf_id: the attach target in the target BTF (tracing, LSM, struct_ops programs). */
+  attachBtfId?: number;
+  /** Whether the target kernel's configuration sets this option (absent: no configuration given, all set). */
+  configEnabled?: (option: string) => boolean;
+  /** BPF_F_SLEEPABLE. */
+  sleepable?: boolean;
+  /** A device-bound XDP program (prog_ifindex with BPF_F_XDP_DEV_BOUND_ONLY): may call the XDP metadata kfuncs. */
+  devBound?: boolean;
   /** env->strict_alignment, env->test_state_freq, env->test_reg_invariants (VerifyOptions.progFlags). */
   strictAlignment?: boolean;
   testStateFreq?: boolean;

@@ -9,21 +9,32 @@
 // but a mismatch only makes their BTF "unreliable" (it is logged, not fatal).
 import { BTF_KIND, BTF_KIND_NAMES, type Btf, type BtfType, sizeOf, skipModifiers } from "../btf/btf.js";
 import { cachedBtf, funcInfoRecords } from "./map-fields.js";
+import { coreCandidates, declTags, progCtxType, structIdsMatch, typeName } from "./target-btf.js";
+import { checkHelperDynptrArg } from "./dynptr.js";
+import { btfOf, isRcuReg, isTrustedReg } from "./btf-ptr.js";
+import { regTypeStr } from "./log.js";
+import { PROG_TYPE_NAMES } from "../progtypes/numbers.js";
 import { helperForProgType } from "../helpers/table.js";
 import { type Env, Reject, regs } from "./env.js";
 import { checkPtrOffReg } from "./calls.js";
 import { checkHelperMem } from "./memory.js";
-import { isConst, isZero } from "./scalar.js";
-import { type Reg, type State, assignReg, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { isZero } from "./scalar.js";
+import { type Reg, type State, TF, assignReg, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
 
 const MAX_ARGS = 5;
 
 /** One parameter as BTF describes it (before the program type decides what a context pointer is). */
-export type BtfParamKind =
-  | { kind: "scalar" }
-  /** Pointer: the pointee's struct name (modifiers skipped), a kprobe's bpf_user_pt_regs_t typedef, its size or why none. */
-  | { kind: "ptr"; structName?: string; ptRegsTypedef: boolean; size?: number; sizeError?: string }
-  | { kind: "other"; kindName: string };
+export type BtfParamKind = ({ kind: "scalar" }
+  /**
+   * Pointer: the pointee's struct name (modifiers skipped), a kprobe's bpf_user_pt_regs_t typedef, its size or
+   * why none; the pointee's kind, name, int size and id (for `arg:ctx` and `arg:trusted`), a struct bpf_dynptr.
+   */
+  | { kind: "ptr"; structName?: string; ptRegsTypedef: boolean; size?: number; sizeError?: string; pointeeKind: number; pointeeName: string;
+    pointeeIntSize: number; isDynptr: boolean }
+  | { kind: "other"; kindName: string }) & {
+  /** The `arg:<tag>` decl tags on this parameter (__arg_ctx, __arg_nonnull, __arg_nullable, __arg_trusted, __arg_arena). */
+  tags?: string[];
+};
 
 export interface FuncProto {
   name: string;
@@ -33,7 +44,13 @@ export interface FuncProto {
 }
 
 /** What btf_prepare_func_args makes of an argument. */
-export type SubprogArg = { type: "ctx" } | { type: "scalar" } | { type: "mem"; size: number };
+export type SubprogArg = { type: "ctx" } | { type: "scalar" } | { type: "mem"; size: number; nullable: boolean }
+  /** arg:trusted: a trusted BTF pointer to the target type matching the parameter's struct. */
+  | { type: "btf_id"; id: number; nullable: boolean }
+  /** A `struct bpf_dynptr *` parameter: an initialized dynptr (read-only). */
+  | { type: "dynptr" }
+  /** arg:arena: an arena pointer or a scalar. */
+  | { type: "arena" };
 
 const kindStr = (t: BtfType): string => (t.kind === 0 ? "UNKNOWN" : (BTF_KIND_NAMES[t.kind] ?? "UNKNOWN").toUpperCase());
 const isModifier = (t: BtfType): boolean => [BTF_KIND.TYPEDEF, BTF_KIND.VOLATILE, BTF_KIND.CONST, BTF_KIND.RESTRICT, BTF_KIND.TYPE_TAG].includes(t.kind as 8);
@@ -48,7 +65,8 @@ function paramKind(btf: Btf, typeId: number): BtfParamKind {
   for (let guard = 0; guard < 64 && isModifier(p) && p.kind !== BTF_KIND.TYPEDEF; guard++) p = btf.types[p.sizeOrType]!;
   const ptRegsTypedef = p.kind === BTF_KIND.TYPEDEF && p.name === "bpf_user_pt_regs_t";
   const pointee = skipModifiers(btf, t.sizeOrType);
-  const out: BtfParamKind = { kind: "ptr", ptRegsTypedef };
+  const out: BtfParamKind = { kind: "ptr", ptRegsTypedef, pointeeKind: pointee.kind, pointeeName: pointee.name === "void" && pointee.id === 0 ? "" : pointee.name,
+    pointeeIntSize: pointee.kind === BTF_KIND.INT ? pointee.sizeOrType : 0, isDynptr: pointee.kind === BTF_KIND.STRUCT && pointee.name === "bpf_dynptr" };
   if (pointee.kind === BTF_KIND.STRUCT) out.structName = pointee.name;
   // btf_resolve_size: void, forward declarations and functions have none (-EINVAL)
   const sized = [BTF_KIND.INT, BTF_KIND.PTR, BTF_KIND.ARRAY, BTF_KIND.STRUCT, BTF_KIND.UNION, BTF_KIND.ENUM, BTF_KIND.ENUM64, BTF_KIND.FLOAT] as number[];
@@ -71,7 +89,11 @@ export function readFuncProtos(rawBtf: Uint8Array, funcInfo: Uint8Array, recSize
       out.set(pc, {
         name: fn.name, global: fn.linkage === 1,
         returnsScalar: proto.sizeOrType !== 0 && isScalarType(skipModifiers(btf, proto.sizeOrType)),
-        params: (proto.params ?? []).map((p) => paramKind(btf, p.type)),
+        params: (proto.params ?? []).map((p, i) => {
+          const k = paramKind(btf, p.type);
+          const tags = declTags(btf, typeId, i).filter((t) => t.startsWith("arg:")).map((t) => t.slice(4));
+          return tags.length ? { ...k, tags } : k;
+        }),
       });
     } catch { /* malformed: the kernel's BTF checks refuse the load before the verifier runs */ }
   }
@@ -139,14 +161,50 @@ function prepareArgs(env: Env, subprog: number): { args: SubprogArg[] } | { erro
   const args: SubprogArg[] = [];
   for (let i = 0; i < proto.params.length; i++) {
     const p = proto.params[i]!;
-    if (p.kind === "scalar") { args.push({ type: "scalar" }); continue; }
+    // 'arg:<tag>' decl tags take precedence over what the type alone says (global functions only)
+    const tags = new Set<string>();
+    for (const t of p.tags ?? []) {
+      if (!global) return { error: `arg#${i} type tag is not supported in static functions` };
+      if (!["ctx", "trusted", "nonnull", "nullable", "arena"].includes(t)) return fail(`arg#${i} has unsupported set of tags`);
+      tags.add(t);
+    }
     if (p.kind === "ptr") {
-      if (isCtxArg(p, env.opts.progType)) { args.push({ type: "ctx" }); continue; }
+      if (tags.has("ctx") || isCtxArg(p, env.opts.progType)) {
+        if ([...tags].some((t) => t !== "ctx")) return fail(`arg#${i} has invalid combination of tags`);
+        if (tags.has("ctx")) {
+          const bad = validateCtxArg(env, p, i);
+          if (bad) return fail(bad);
+        }
+        args.push({ type: "ctx" });
+        continue;
+      }
+      if (p.isDynptr) {
+        if (tags.size) return fail(`arg#${i} has invalid combination of tags`);
+        args.push({ type: "dynptr" });
+        continue;
+      }
+      if (tags.has("trusted")) {
+        if (tags.has("nonnull")) return fail(`arg#${i} has invalid combination of tags`);
+        const target = env.opts.targetBtf;
+        const kindName = p.pointeeKind === BTF_KIND.UNION ? "UNION" : "STRUCT";
+        const cands = target ? coreCandidates(target, p.pointeeName, p.pointeeKind) : [];
+        if (cands.length !== 1) return fail(`arg#${i} reference type('${kindName} ${p.pointeeName}') ${cands.length === 0 ? "has no matches" : "is ambiguous"}`);
+        args.push({ type: "btf_id", id: cands[0]!, nullable: tags.has("nullable") });
+        continue;
+      }
+      if (tags.has("arena")) {
+        if (tags.size > 1) return fail(`arg#${i} arena cannot be combined with any other tags`);
+        args.push({ type: "arena" });
+        continue;
+      }
       if (!global) return fail("");
+      if (tags.has("nullable")) return fail(`arg#${i} has invalid combination of tags`);
       if (p.size === undefined) return fail(`arg#${i} ${p.sizeError ?? "reference type('UNKNOWN ') size cannot be determined: -22"}`);
-      args.push({ type: "mem", size: p.size });
+      args.push({ type: "mem", size: p.size, nullable: !tags.has("nonnull") });
       continue;
     }
+    if (tags.size) return fail(`arg#${i} has pointer tag, but is not a pointer type`);
+    if (p.kind === "scalar") { args.push({ type: "scalar" }); continue; }
     return fail(`Arg#${i} type ${p.kindName} in ${proto.name}() is not supported yet.`);
   }
   info.args = args;
@@ -162,6 +220,20 @@ function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: numb
     const arg = args[i]!;
     if (arg.type === "scalar") {
       if (reg.type !== "scalar") return { message: `R${regno} is not a scalar`, errno: 22 };
+      continue;
+    }
+    if (arg.type === "arena") {
+      if (reg.type !== "arena" && reg.type !== "scalar") return { message: `R${regno} is not a pointer to arena or scalar.`, errno: 22 };
+      continue;
+    }
+    if (arg.type === "dynptr" || arg.type === "btf_id") {
+      try {
+        if (arg.type === "dynptr") checkHelperDynptrArg(env, regno, ["MEM_RDONLY"]);
+        else checkTrustedArg(env, regno, reg, arg.id, arg.nullable);
+      } catch (e) {
+        if (e instanceof Reject) return { message: e.message, errno: e.errno };
+        throw e;
+      }
       continue;
     }
     try {
@@ -190,7 +262,54 @@ function matchArgs(env: Env, args: SubprogArg[]): { message: string; errno: numb
       R[regno] = saved;
       env.scratchedSlots = scratched;
     }
+    if (!arg.nullable && reg.maybeNull) return { message: `arg#${i} is expected to be non-NULL`, errno: 22 };
   }
+  return undefined;
+}
+
+/**
+ * A trusted BTF pointer argument (check_reg_type for ARG_PTR_TO_BTF_ID | PTR_TRUSTED, maybe NULL): NULL passes
+ * a nullable one; otherwise a trusted (or RCU) pointer to the struct, at offset 0.
+ */
+function checkTrustedArg(env: Env, regno: number, reg: Reg, id: number, nullable: boolean): void {
+  if (nullable && reg.type === "scalar" && isZero(reg)) return;
+  const t = { ...reg, maybeNull: nullable ? false : reg.maybeNull };
+  const name = regTypeStr(t);
+  const ok = ["ptr_", "trusted_ptr_", "rcu_ptr_"];
+  if (reg.type !== "btf_id" || !ok.includes(name)) throw new Reject(`R${regno} type=${regTypeStr(reg)} expected=${ok.join(", ")}`);
+  // ARG_PTR_TO_BTF_ID | PTR_TRUSTED: a plain (walked) BTF pointer is not enough
+  if (!isTrustedReg(t) && !isRcuReg(t)) throw new Reject(`R${regno} must be referenced or trusted`);
+  const btf = btfOf(env, reg);
+  if (btf && !structIdsMatch(btf, reg.btfId, reg.off, id, false, true)) {
+    throw new Reject(`R${regno} is of type ${typeName(btf, reg.btfId)} but ${typeName(env.opts.targetBtf!, id)} is expected`);
+  }
+  checkPtrOffReg(regno, reg, true);
+}
+
+/** btf_validate_prog_ctx_type for an `arg:ctx` parameter: `void *`, or the type the program's context is. */
+function validateCtxArg(env: Env, p: Extract<BtfParamKind, { kind: "ptr" }>, i: number): string | undefined {
+  const t = env.opts.progType, at = env.opts.attachType;
+  if ((t === 2 || t === 7) && p.ptRegsTypedef) return undefined;
+  if (p.pointeeKind === 0) return undefined;
+  if (!p.pointeeName) return `arg#${i} type doesn't have a name`;
+  const isStructP = p.pointeeKind === BTF_KIND.STRUCT || p.pointeeKind === BTF_KIND.UNION;
+  const u64 = p.pointeeKind === BTF_KIND.INT && p.pointeeIntSize === 8;
+  if (t === 2 && isStructP && p.pointeeName === "pt_regs") return undefined;
+  if (t === 7 && isStructP && p.pointeeName === "pt_regs") return undefined;
+  if ((t === 17 || t === 24) && u64) return undefined;
+  if (t === 26) {
+    if (at === 23 && ((isStructP && p.pointeeName === "bpf_raw_tracepoint_args") || u64)) return undefined;
+    if (at === 28 && isStructP && p.pointeeName.startsWith("bpf_iter__")) return undefined;
+    if ((at === 24 || at === 25 || at === 26) && u64) return undefined;
+  }
+  if ((t === 29 || t === 27) && u64) return undefined;
+  if (t === 5 || t === 31 || t === 28) return undefined;
+  const target = env.opts.targetBtf;
+  let ctx = target ? progCtxType(target, PROG_TYPE_NAMES[t] ?? "", "prog") : undefined;
+  if (!ctx) return undefined;
+  while (ctx && [BTF_KIND.TYPEDEF, BTF_KIND.VOLATILE, BTF_KIND.CONST, BTF_KIND.RESTRICT, BTF_KIND.TYPE_TAG].includes(ctx.kind as 8)) ctx = target!.types[ctx.sizeOrType];
+  if (!ctx || (ctx.kind !== BTF_KIND.STRUCT && ctx.kind !== BTF_KIND.UNION)) return `arg#${i} should be void pointer`;
+  if (!isStructP || ctx.name !== p.pointeeName) return `arg#${i} should be \`struct ${ctx.name} *\``;
   return undefined;
 }
 
@@ -272,8 +391,13 @@ export function globalEntryState(env: Env, subprog: number): State {
   prep.args.forEach((a, i) => {
     let r: Reg;
     if (a.type === "ctx") r = pointer("ctx");
-    else if (a.type === "scalar") r = unknownScalar();
-    else { r = pointer("mem"); r.maybeNull = true; r.memSize = a.size; r.id = ++env.idGen; }
+    else if (a.type === "scalar" || a.type === "arena") r = unknownScalar();
+    else if (a.type === "dynptr") {
+      // an unspecified LOCAL dynptr
+      r = pointer("dynptr_ptr"); r.tflags = TF.DYN_LOCAL; r.id = ++env.idGen;
+    } else if (a.type === "btf_id") {
+      r = pointer("btf_id"); r.btfId = a.id; r.tflags = TF.TRUSTED; r.maybeNull = a.nullable; r.id = ++env.idGen;
+    } else { r = pointer("mem"); r.maybeNull = a.nullable; r.memSize = a.size; r.id = ++env.idGen; }
     f.regs[i + 1] = r;
   });
   return { frames: [f], refs: [], path: undefined, callbackDepth: 0, hist: undefined, histLen: 0, firstInsnIdx: env.subprogs[subprog]!, lastInsnIdx: -1 };
@@ -312,7 +436,10 @@ function changesPktData(env: Env, subprog: number): boolean {
 function clearPacketPointers(s: State): void {
   for (const f of s.frames) {
     const all = [...f.regs, ...f.stack.filter((x) => x.kinds[7] === 1).map((x) => x.spilled)];
-    for (const r of all) if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end") assignReg(r, unknownScalar());
+    for (const r of all) {
+      const slice = r.type === "mem" && (r.tflags & (TF.DYN_SKB | TF.DYN_XDP)) !== 0;
+      if (r.type === "pkt" || r.type === "pkt_meta" || r.type === "pkt_end" || slice) assignReg(r, unknownScalar());
+    }
   }
 }
 

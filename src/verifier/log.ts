@@ -4,7 +4,7 @@
 import { helperName } from "../isa/helpers.js";
 import type { RawInsn } from "./cfg.js";
 import { S32_MAX, S32_MIN, S64_MAX, S64_MIN, constOf, s32maxOf, s32minOf, smaxOf, sminOf, u32, u32maxOf, u32minOf, umaxOf, uminOf } from "./scalar.js";
-import { type Frame, type Reg, Slot, type State } from "./state.js";
+import { type Frame, type Reg, Slot, type State, TF } from "./state.js";
 import { U32, U64, tIsConst, tIsUnknown, tnumStr } from "./tnum.js";
 
 export class VLog {
@@ -57,15 +57,28 @@ export function printedRefIds(s: State): number[] {
   return ids;
 }
 
-export function regTypeStr(r: { type: string; maybeNull?: boolean; ringbuf?: boolean; rdonly?: boolean }): string {
-  const base: Record<string, string> = { not_init: "?", stack: "fp", sock_common: "sock_common" };
+/** reg_type_str(): flags as prefixes, `_or_null` (`or_null_` after `ptr_`), no BTF type name. */
+export function regTypeStr(r: { type: string; maybeNull?: boolean; ringbuf?: boolean; rdonly?: boolean; tflags?: number }): string {
+  const base: Record<string, string> = { not_init: "?", stack: "fp", sock_common: "sock_common", btf_id: "ptr_", percpu_btf_id: "percpu_ptr_" };
   let s = base[r.type] ?? r.type;
-  if (r.maybeNull) s += "_or_null";
+  if (r.maybeNull) s += r.type === "btf_id" ? "or_null_" : "_or_null";
+  const f = r.tflags ?? 0;
   let prefix = "";
   if (r.rdonly) prefix += "rdonly_";
   if (r.ringbuf) prefix += "ringbuf_";
+  if (f & TF.USER) prefix += "user_";
+  if (f & TF.PERCPU) prefix += "percpu_";
+  if (f & TF.RCU) prefix += "rcu_";
+  if (f & TF.UNTRUSTED) prefix += "untrusted_";
+  if (f & TF.TRUSTED) prefix += "trusted_";
   return prefix + s;
 }
+
+/** The name a PTR_TO_BTF_ID register's type is printed with (set per verification: it needs the BTFs). */
+let btfTypeName: (r: Reg) => string = () => "";
+export function setBtfTypeNamer(fn: (r: Reg) => string): void { btfTypeName = fn; }
+const DYNPTR_TYPE_NAME = (f: number): string =>
+  f & TF.DYN_LOCAL ? "local" : f & TF.DYN_RINGBUF ? "ringbuf" : f & TF.DYN_SKB ? "skb" : f & TF.DYN_XDP ? "xdp" : "<invalid>";
 
 function scalarRanges(reg: Reg, parts: string[]): void {
   const s32print = (v: bigint): bigint => (v >= -32768n && v <= 32767n ? v : u32(v));
@@ -106,6 +119,8 @@ export function regStr(r: Reg, frameno: number, mapName: (i: number) => { name: 
   if (r.type === "scalar" && r.precise) out += "P";
   if (r.type === "scalar" && tIsConst(r.varOff)) return out + snum(constOf(r));
   out += regTypeStr(r);
+  if (r.type === "arena") return out;
+  if (r.type === "btf_id" || r.type === "percpu_btf_id") out += btfTypeName(r);
   if (r.type === "stack") {
     if (frameno !== r.frameno) out += `[${r.frameno}]`;
     if (tIsConst(r.varOff)) return out + snum(constOf(r) + BigInt(r.off));
@@ -113,6 +128,7 @@ export function regStr(r: Reg, frameno: number, mapName: (i: number) => { name: 
   const parts: string[] = [];
   if (r.id) parts.push(`id=${r.id}` + (r.type === "scalar" && r.addConst ? (r.off >= 0 ? `+${r.off}` : `${r.off}`) : ""));
   if (r.refObjId) parts.push(`ref_obj_id=${r.refObjId}`);
+  if (r.tflags & TF.NON_OWN) parts.push("non_own_ref");
   if (r.type === "map_ptr" || r.type === "map_value" || r.type === "map_key") {
     const m = mapName(r.map);
     if (m) {
@@ -123,6 +139,7 @@ export function regStr(r: Reg, frameno: number, mapName: (i: number) => { name: 
   if (r.type !== "scalar" && r.off) parts.push(`off=${snum(BigInt(r.off))}`);
   if (r.type === "pkt" || r.type === "pkt_meta") parts.push(`r=${unum(BigInt.asUintN(64, BigInt(r.range)))}`);
   if (r.type === "mem") parts.push(`sz=${unum(BigInt(r.memSize))}`);
+  if (r.type === "dynptr_ptr") parts.push(`type=${DYNPTR_TYPE_NAME(r.tflags)}`);
   if (tIsConst(r.varOff)) {
     if (r.varOff.vh | r.varOff.vl) parts.push(`imm=${snum(constOf(r))}`);
   } else {
@@ -132,7 +149,7 @@ export function regStr(r: Reg, frameno: number, mapName: (i: number) => { name: 
   return `${out}(${parts.join(",")})`;
 }
 
-const SLOT_CHAR = ["?", "r", "m", "0"];
+const SLOT_CHAR = ["?", "r", "m", "0", "d", "i", "f"];
 
 /** print_verifier_state(): registers (all or only scratched ones) and stack slots. */
 export function frameStr(f: Frame, all: boolean, scratchedRegs: ReadonlySet<number>, scratchedSlots: ReadonlySet<number>,
@@ -154,6 +171,23 @@ export function frameStr(f: Frame, all: boolean, scratchedRegs: ReadonlySet<numb
       types += SLOT_CHAR[slot.kinds[j]!];
     }
     if (!valid) continue;
+    if (slot.kinds[7] === Slot.DYNPTR && slot.special?.kind === "dynptr") {
+      // printed once, at the dynptr's first (higher) slot
+      if (!slot.special.first) continue;
+      const sp = slot.spilled;
+      const p: string[] = [];
+      if (sp.id) p.push(`id=${sp.id}`);
+      if (sp.refObjId) p.push(`ref_id=${sp.refObjId}`);
+      if (sp.dynptrId) p.push(`dynptr_id=${sp.dynptrId}`);
+      s += ` fp${-(i + 1) * 8}=dynptr_${slot.special.type}(${p.join(",")})`;
+      continue;
+    }
+    if (slot.kinds[7] === Slot.ITER && slot.special?.kind === "iter") {
+      if (!slot.spilled.refObjId) continue;
+      const st = ["invalid", "active", "drained"][slot.special.state];
+      s += ` fp${-(i + 1) * 8}=iter_${iterTypeName(slot.special.btfId)}(ref_id=${slot.spilled.refObjId},state=${st},depth=${slot.special.depth})`;
+      continue;
+    }
     if (slot.kinds[7] === Slot.SPILL) {
       let j = 0;
       while (j < 8 && slot.kinds[j] !== Slot.SPILL) j++;
@@ -167,6 +201,10 @@ export function frameStr(f: Frame, all: boolean, scratchedRegs: ReadonlySet<numb
   if (f.inAsyncCallback) s += " async_cb";
   return s + "\n";
 }
+
+/** iter_type_str: the iterator struct's name without `bpf_iter_` (set per verification with the target BTF). */
+let iterTypeName: (btfId: number) => string = () => "<invalid>";
+export function setIterTypeNamer(fn: (btfId: number) => string): void { iterTypeName = fn; }
 
 /** Column of the `;` that joins an instruction and the state after it (vlog_alignment). */
 export function alignPad(lineLen: number): string {

@@ -1,7 +1,7 @@
 // Special fields of map values (btf_parse_fields): where a map's value holds a struct bpf_spin_lock or a
 // struct bpf_timer, found from the object's BTF (the value type of a BTF-defined map). The verifier needs
 // them for bpf_spin_lock/unlock, the "cannot be accessed directly" rule and the per-type restrictions.
-import { BTF_KIND, parseBtf, skipModifiers, type Btf } from "../btf/btf.js";
+import { BTF_KIND, parseBtf, sizeOf, skipModifiers, type Btf } from "../btf/btf.js";
 import type { MapSpec } from "../program/program.js";
 
 export interface MapFields {
@@ -9,6 +9,47 @@ export interface MapFields {
   spinLock: number;
   /** Byte offset of the struct bpf_timer, or -1. */
   timer: number;
+  /** kptr fields (`__kptr`, `__kptr_untrusted`, `__percpu_kptr` pointers), in nested structs, arrays and global variables too. */
+  kptrs?: KptrField[];
+}
+
+/** A kptr in a map value: where, which kind, and the struct it points to (by name, and its id in the program's BTF). */
+export interface KptrField { off: number; kind: "ref" | "unref" | "percpu"; name: string; localId: number }
+
+/** The most special fields (kptrs, locks, ...) a map value may have (include/linux/bpf.h). */
+const BTF_FIELDS_MAX = 11;
+
+const KPTR_TAGS: Record<string, KptrField["kind"]> = { kptr: "ref", kptr_untrusted: "unref", percpu_kptr: "percpu" };
+
+/** btf_parse_fields for kptrs: every tagged pointer in the value type, at its byte offset. */
+function findKptrs(btf: Btf, typeId: number, base: number, out: KptrField[], depth: number): void {
+  if (depth > 8 || out.length > 64) return;
+  const t = skipModifiers(btf, typeId);
+  if (t.kind === BTF_KIND.DATASEC) {
+    for (const si of t.secinfos ?? []) findKptrs(btf, btf.types[si.type]!.sizeOrType, base + si.offset, out, depth + 1);
+    return;
+  }
+  if (t.kind === BTF_KIND.ARRAY) {
+    const elem = sizeOfSafe(btf, t.array!.type);
+    if (!elem) return;
+    for (let i = 0; i < t.array!.nelems && out.length <= 64; i++) findKptrs(btf, t.array!.type, base + i * elem, out, depth + 1);
+    return;
+  }
+  if (t.kind === BTF_KIND.PTR) {
+    const tag = btf.types[t.sizeOrType];
+    const kind = tag?.kind === BTF_KIND.TYPE_TAG ? KPTR_TAGS[tag.name] : undefined;
+    if (kind) {
+      const pointee = skipModifiers(btf, tag!.sizeOrType);
+      out.push({ off: base, kind, name: pointee.name, localId: pointee.id });
+    }
+    return;
+  }
+  if (t.kind !== BTF_KIND.STRUCT && t.kind !== BTF_KIND.UNION) return;
+  for (const m of t.members ?? []) findKptrs(btf, m.type, base + (t.kflag ? m.offset & 0xffffff : m.offset) / 8, out, depth + 1);
+}
+
+function sizeOfSafe(btf: Btf, id: number): number {
+  try { return sizeOf(btf, id); } catch { return 0; }
 }
 
 const SIZES: Record<string, number> = { bpf_spin_lock: 4, bpf_timer: 16 };
@@ -17,6 +58,14 @@ export const fieldSize = (name: "spinLock" | "timer"): number => (name === "spin
 function find(btf: Btf, typeId: number, name: string, base: number, depth: number): number {
   if (depth > 8) return -1;
   const t = skipModifiers(btf, typeId);
+  // a global data section (.data.A, .bss): its variables, as btf_find_datasec_var walks them
+  if (t.kind === BTF_KIND.DATASEC) {
+    for (const si of t.secinfos ?? []) {
+      const r = find(btf, btf.types[si.type]!.sizeOrType, name, base + si.offset, depth + 1);
+      if (r >= 0) return r;
+    }
+    return -1;
+  }
   if (t.kind !== BTF_KIND.STRUCT && t.kind !== BTF_KIND.UNION) return -1;
   if (t.name === name) return base;
   for (const m of t.members ?? []) {
@@ -48,7 +97,12 @@ export function mapFields(maps: readonly MapSpec[], rawBtf: Uint8Array | undefin
   return maps.map((m) => {
     if (!btf || !m.btfValueTypeId) return { spinLock: -1, timer: -1 };
     try {
-      return { spinLock: find(btf, m.btfValueTypeId, "bpf_spin_lock", 0, 0), timer: find(btf, m.btfValueTypeId, "bpf_timer", 0, 0) };
+      const out: MapFields = { spinLock: find(btf, m.btfValueTypeId, "bpf_spin_lock", 0, 0), timer: find(btf, m.btfValueTypeId, "bpf_timer", 0, 0) };
+      const kptrs: KptrField[] = [];
+      findKptrs(btf, m.btfValueTypeId, 0, kptrs, 0);
+      // more special fields than BTF_FIELDS_MAX: btf_parse_fields fails and the map's record has none
+      if (kptrs.length && kptrs.length <= BTF_FIELDS_MAX) out.kptrs = kptrs;
+      return out;
     } catch { return { spinLock: -1, timer: -1 }; }
   });
 }

@@ -17,6 +17,9 @@ import { add64, rh, rl, tAdd, tIsAligned, tconstHL, tnumStr } from "./tnum.js";
 const tconstN = (n: number) => tconstHL(n < 0 ? -1 : 0, n);
 /** umax as a number (exact below 2^53, ordered right beyond). */
 const umaxNum = (r: Reg): number => (r.umaxHi >>> 0) * 0x100000000 + (r.umaxLo >>> 0);
+import { destroyIfDynptrSlot, isSpecialSlotKind, scrubSpecialSlot } from "./dynptr.js";
+import { btfCtxAccess, checkPtrToBtfAccess, checkPtrToMapAccess, netfilterCtxAccess } from "./btf-ptr.js";
+import { checkKptrAccess, checkKptrOverlap, kptrAt } from "./kptr.js";
 
 const MAX_VAR_OFF = 1 << 29;
 const MAX_BPF_STACK = 512;
@@ -53,6 +56,12 @@ export function checkMemAccess(env: Env, a: Access): void {
       checkMapAccessType(m, a.write, off, a.size);
       checkMemRegion(env, a.regno, reg, off, a.size, m?.valueSize ?? 0, false);
       checkMapFields(env, reg, off, a.size);
+      checkKptrOverlap(env, reg, off, a.size, true);
+      const kptr = isConst(reg) ? kptrAt(env, reg.map, off + constNum(reg)) : undefined;
+      if (kptr) {
+        checkKptrAccess(env, kptr, a.write ? (a.valueRegno >= 0 ? "stx" : "st") : "ldx", a.valueRegno, a.imm, a.strict ? 0xc0 : 0x60);
+        break;
+      }
       if (!a.write && a.valueRegno >= 0) {
         // a frozen read-only map (.rodata) is read at verification time: the value is a known constant
         const known = isConst(reg) && m ? directRead(m, off + constNum(reg), a.size, a.ldsx === true) : undefined;
@@ -71,6 +80,17 @@ export function checkMemAccess(env: Env, a: Access): void {
       if (reg.off < 0) throw new Reject(`negative offset ctx ptr R${a.regno} off=${reg.off} disallowed`);
       if (reg.off !== 0) throw new Reject(`dereference of modified ctx ptr R${a.regno} off=${reg.off} disallowed`);
       if (!isZero(reg)) throw new Reject(`variable ctx access var_off=${tnumStr(reg.varOff)} disallowed`);
+      if (env.opts.progType === 32 && env.opts.targetBtf) {
+        const r = netfilterCtxAccess(env, off, a.size, a.write);
+        if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = r;
+        break;
+      }
+      if (btfContext(env)) {
+        // tracing, LSM and struct_ops programs: the context is the attach target's arguments (btf_ctx_access)
+        const r = btfCtxAccess(env, off, a.size, a.write);
+        if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = r;
+        break;
+      }
       const res = ctxAccess(env, off, a.size, a.write, a.ldsx === true);
       if (!res.ok) throw new Reject(`invalid bpf_context access off=${off} size=${a.size}`);
       if (!a.write && a.valueRegno >= 0) {
@@ -99,6 +119,20 @@ export function checkMemAccess(env: Env, a: Access): void {
       // loader may store pointers: no "leaks addr" check)
       if (off < 0 || off + a.size > BPF_FLOW_KEYS_SIZE) throw new Reject(`invalid access to flow keys off=${off} size=${a.size}`);
       if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      break;
+    }
+    case "btf_id": {
+      checkPtrToBtfAccess(env, a.regno, off, a.size, a.write, a.write ? -1 : a.valueRegno);
+      break;
+    }
+    case "arena":
+      // arena memory is the program's own: the JIT guards every access, the verifier checks none
+      if (!a.write && a.valueRegno >= 0) R[a.valueRegno] = unknownScalar();
+      break;
+    case "map_ptr": {
+      // reads of the kernel's map struct need the target BTF; without it the kernel's refusal stands
+      if (!env.opts.targetBtf) throw new Reject(`R${a.regno} invalid mem access '${regTypeStr(reg)}'`);
+      checkPtrToMapAccess(env, a.regno, off, a.size, a.write, a.write ? -1 : a.valueRegno);
       break;
     }
     case "sock": case "sock_common": case "tcp_sock": case "xdp_sock": {
@@ -240,6 +274,12 @@ function packetWritable(env: Env): boolean {
 
 interface CtxResult { ok: boolean; pointer?: Reg["type"]; maybeNull?: boolean }
 
+/** The program's context is its attach target's arguments, read through BTF (tracing, struct_ops, LSM). */
+function btfContext(env: Env): boolean {
+  const t = env.opts.progType;
+  return (t === 26 || t === 27 || t === 29) && env.opts.targetBtf !== undefined && env.opts.attachBtfId !== undefined;
+}
+
 const CTX_POINTER: Record<string, [Reg["type"], boolean]> = {
   pkt: ["pkt", false], pkt_end: ["pkt_end", false], pkt_meta: ["pkt_meta", false], sock: ["sock", false],
   sock_or_null: ["sock", true], sock_common_or_null: ["sock_common", true], flow_keys: ["flow_keys", false],
@@ -294,6 +334,8 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   const slot = -fpOff - 1;
   const spi = Math.floor(slot / 8);
   const st = f.stack[spi]!;
+  // a write into a dynptr destroys it (or is refused for a referenced one)
+  destroyIfDynptrSlot(env, f, spi);
   env.scratchedSlots.add(spi);
   const aligned = fpOff % 8 === 0;
   // only a store of all 8 bytes screens the slot's earlier value from later reads
@@ -313,7 +355,7 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   } else {
     let kind = Slot.MISC;
     st.spilled = NO_SPILL;
-    if (st.kinds.some((k) => k === Slot.SPILL)) for (let i = 0; i < 8; i++) if (st.kinds[i] !== Slot.INVALID) st.kinds[i] = Slot.MISC;
+    scrubSpecialSlot(st);
     if ((value && value.type === "scalar" && isZero(value)) || (!value && imm === 0)) {
       // STACK_ZERO relies on the register being zero
       if (value) markChainPrecision(env, valueRegno(env, value));
@@ -340,19 +382,22 @@ function saveSpill(st: StackSlot, value: Reg, size: number): void {
   }
   let i = 8;
   for (; i > 8 - size; i--) st.kinds[i - 1] = Slot.SPILL;
-  for (; i > 0; i--) if (st.kinds[i - 1] === Slot.SPILL) st.kinds[i - 1] = Slot.MISC; // bytes above a narrow spill keep their kind
+  // bytes above a narrow spill keep their kind, unless they belonged to a spill, dynptr or iterator (mark_stack_slot_misc)
+  for (; i > 0; i--) if (st.kinds[i - 1] === Slot.SPILL || isSpecialSlotKind(st.kinds[i - 1]!)) st.kinds[i - 1] = Slot.MISC;
+  st.special = undefined;
 }
 
 function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
   const minOff = sminNum(ptr) + off, maxOff = smaxNum(ptr) + off + size;
   const zero = (value && value.type === "scalar" && isZero(value)) || (!value && imm === 0);
   let zeroUsed = false;
+  for (let i = minOff; i < maxOff; i++) destroyIfDynptrSlot(env, f, Math.floor((-i - 1) / 8));
   for (let i = minOff; i < maxOff; i++) {
     const slot = -i - 1;
     const spi = Math.floor(slot / 8);
     const st = f.stack[spi]!;
     env.scratchedSlots.add(spi);
-    if (st.kinds[7] === Slot.SPILL) { st.spilled = NO_SPILL; for (let j = 0; j < 8; j++) if (st.kinds[j] === Slot.SPILL) st.kinds[j] = Slot.MISC; }
+    if (st.kinds[7] === Slot.SPILL || isSpecialSlotKind(st.kinds[7]!)) { st.spilled = NO_SPILL; scrubSpecialSlot(st); }
     const k = st.kinds[slot % 8]!;
     if (!(zero && k === Slot.ZERO)) st.kinds[slot % 8] = Slot.MISC;
     else zeroUsed = true;
@@ -368,6 +413,14 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
     // mark_reg_stack_read, stop at the first byte that is not: slots above it are not scratched
     // (the kernel does not print them after the instruction).
     const minOff = sminNum(ptr) + off, maxOff = smaxNum(ptr) + off + size;
+    for (let i = minOff; i < maxOff; i++) {
+      const slot = -i - 1;
+      const st = f.stack[Math.floor(slot / 8)]!;
+      const k = st.kinds[slot % 8]!;
+      if (isSpecialSlotKind(k)) {
+        throw new Reject(`invalid read from stack R${valueRegnoOf(env, ptr)} var_off ${tnumStr(ptr.varOff)}+${i - minOff} size ${size}`);
+      }
+    }
     markStackRangeRead(env, f, minOff, maxOff);
     let zeros = 0;
     for (let i = minOff; i < maxOff; i++) {
@@ -417,6 +470,9 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
     pushHist(env, stackAccessFlags(f.frameno, spi));
     return;
   }
+  for (let i = 0; i < size; i++) {
+    if (isSpecialSlotKind(st.kinds[(slot - i) % 8]!)) throw new Reject(`invalid read from stack off ${fpOff}+${i} size ${size}`);
+  }
   noteUninit(env, f, fpOff, fpOff + size);
   if (dstRegno < 0) return;
   let zeros = 0;
@@ -434,6 +490,11 @@ function noteUninit(env: Env, f: Frame, minOff: number, maxOff: number, helper =
     if (!st || st.kinds[slot % 8] === Slot.INVALID) { if (!n) first = i; n++; }
   }
   noteUninitRead(env, n, first, f.frameno, helper);
+}
+
+/** The register number of a pointer register of the current frame (for messages). */
+function valueRegnoOf(env: Env, r: Reg): number {
+  return regs(env).indexOf(r);
 }
 
 /** Every slot touched by the bytes [minOff, maxOff) below fp is read by this instruction. */
@@ -473,6 +534,7 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       checkMapAccessType(m, write, reg.off, size);
       checkMemRegion(env, regno, reg, reg.off, size, m?.valueSize ?? 0, zeroOk);
       checkMapFields(env, reg, reg.off, size);
+      checkKptrOverlap(env, reg, reg.off, size, false);
       return;
     }
     case "mem":
@@ -485,8 +547,18 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       const f = stackFrame(env, reg);
       const minOff = (isConst(reg) ? constNum(reg) : sminNum(reg)) + reg.off;
       const maxOff = (isConst(reg) ? minOff : smaxNum(reg) + reg.off);
-      // check_stack_range_initialized: memory the helper reads (or may partly write) counts as read;
-      // raw (write-only) memory does not
+      // check_stack_range_initialized: a raw (write-only) range may not touch a dynptr; a read one may not
+      // read the bytes of a dynptr or an iterator
+      for (let i = minOff; i < maxOff + size; i++) {
+        const slot = -i - 1;
+        const k = f.stack[Math.floor(slot / 8)]?.kinds[slot % 8] ?? Slot.INVALID;
+        if (rawMode && k === Slot.DYNPTR) throw new Reject(`potential write to dynptr at off=${i} disallowed`);
+        if (!rawMode && isSpecialSlotKind(k)) {
+          const where = isConst(reg) ? `off ${minOff}` : `var_off ${tnumStr(reg.varOff)}`;
+          throw new Reject(`invalid indirect read from stack R${regno} ${where}+${i - minOff} size ${size}`);
+        }
+      }
+      // memory the helper reads (or may partly write) counts as read; raw (write-only) memory does not
       if (!rawMode) markStackRangeRead(env, f, minOff, maxOff + size);
       // a helper that reads the memory (a map key, data to copy) reads uninitialized bytes too
       if (!write && !rawMode) noteUninit(env, f, minOff, maxOff + size, true);
@@ -498,10 +570,22 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
           env.scratchedSlots.add(spi);
           if (st.kinds[7] === Slot.SPILL) { st.spilled = unknownScalar(); for (let j = 0; j < 8; j++) if (st.kinds[j] !== Slot.INVALID) st.kinds[j] = Slot.MISC; }
           st.kinds[slot % 8] = Slot.MISC;
+          if (st.special && !isSpecialSlotKind(st.kinds[7]!)) st.special = undefined;
         }
       }
       return;
     }
+    case "btf_id":
+      checkPtrToBtfAccess(env, regno, reg.off, size, false, -1);
+      return;
+    case "ctx":
+      // a syscall program's context has no fixed layout: any byte within U16_MAX
+      if (env.opts.progType === 31) {
+        if (size === 0) { if (zeroOk) return; throw new Reject(`invalid bpf_context access off=-1 size=1`); }
+        checkMemAccess(env, { regno, off: size - 1, size: 1, write, valueRegno: -1 });
+        return;
+      }
+      throw new Reject(`R${regno} type=${regTypeStr(reg)} expected=fp`);
     default:
       if (zeroOk && size === 0 && reg.type === "scalar" && isZero(reg)) return;
       throw new Reject(`R${regno} type=${regTypeStr(reg)} expected=fp`);

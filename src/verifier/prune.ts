@@ -24,6 +24,8 @@ export interface Checkpoint {
   /** A later iteration of a loop (may_goto, a callback-calling helper) was pruned against this state
    *  while it was unfinished: its subtree's stack reads are incomplete until it finishes. */
   loopHit?: boolean;
+  /** The loop hit was an open-coded iterator's convergence (the states below compare by range until it finishes). */
+  iterLoopHit?: boolean;
   /** Its explored_states hash bucket (insn ^ callsite of its innermost frame, modulo the program length):
    *  is_state_visited only looks at the current state's bucket, so states of the same instruction reached
    *  through another call site are neither compared, nor counted as misses, nor stop a new state. */
@@ -84,7 +86,8 @@ function scalarId(r: Reg): number {
 /** The fields regs_exact compares (everything before `id` in struct bpf_reg_state). */
 function sameFields(o: Reg, c: Reg): boolean {
   return o.type === c.type && o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly && o.off === c.off &&
-    o.range === c.range && o.map === c.map && o.memSize === c.memSize && boundsEqual(o, c);
+    o.range === c.range && o.map === c.map && o.memSize === c.memSize && o.btfId === c.btfId && o.tflags === c.tflags &&
+    o.dynptrId === c.dynptrId && boundsEqual(o, c);
 }
 
 // module level, not a closure per call: tsx (keepNames) wraps every named closure in a costly __name() call
@@ -102,7 +105,8 @@ function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
 function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exactness): boolean {
   if (exact === "exact") return o.type === "not_init" && c.type === "not_init" ? true : regsExact(o, c, ids);
   if (o.type === "not_init") return true;
-  if (o.type !== c.type) return false;
+  // the kernel's type includes its flags
+  if (o.type !== c.type || o.tflags !== c.tflags) return false;
   switch (o.type) {
     case "scalar":
       if (!o.precise && exact === "not_exact") return true;
@@ -112,9 +116,11 @@ function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exactness): boolean {
       if (o.addConst && o.off !== c.off) return false;
       if (!ids.checkScalar(o, c)) return false;
       return rangeWithin(o, c) && tIn(o.varOff, c.varOff);
+    case "arena":
+      return true;
     case "map_key": case "map_value": case "mem": case "buf": case "tp_buffer":
       return o.maybeNull === c.maybeNull && o.ringbuf === c.ringbuf && o.rdonly === c.rdonly && o.off === c.off && o.map === c.map &&
-        o.memSize === c.memSize && rangeWithin(o, c) && tIn(o.varOff, c.varOff) && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
+        o.memSize === c.memSize && o.dynptrId === c.dynptrId && rangeWithin(o, c) && tIn(o.varOff, c.varOff) && ids.check(o.id, c.id) && ids.check(o.refObjId, c.refObjId);
     case "pkt": case "pkt_meta":
       // at least the old verified range (or the same beyond/at-end marker), same offset and id, narrower variable part
       if (o.range < 0 || c.range < 0) { if (o.range !== c.range) return false; } else if (o.range > c.range) return false;
@@ -161,8 +167,40 @@ function stacksafe(o: Frame, c: Frame, ids: IdMap, exact: Exactness): boolean {
     if (ok !== cs!.kinds[j]) return false;
     if (j !== 7) continue;
     if (ok === Slot.SPILL && !regsafe(os.spilled, cs!.spilled, ids, exact)) return false;
+    if ((ok === Slot.DYNPTR || ok === Slot.ITER || ok === Slot.IRQ_FLAG) && !specialSlotSafe(os, cs!, ids)) return false;
   }
   return true;
+}
+
+/**
+ * stacksafe for STACK_DYNPTR (type, first slot, ref_obj_id) and STACK_ITER (flags, iterator type and
+ * state, ref_obj_id; never the depth, which only keeps the infinite-loop check from firing).
+ */
+function specialSlotSafe(os: StackSlot, cs: StackSlot, ids: IdMap): boolean {
+  const a = os.special, b = cs.special;
+  if (!a || !b || a.kind !== b.kind) return a === b;
+  if (a.kind === "dynptr" && b.kind === "dynptr") {
+    if (a.type !== b.type || a.first !== b.first) return false;
+  } else if (a.kind === "iter" && b.kind === "iter") {
+    if (os.spilled.tflags !== cs.spilled.tflags || a.btfId !== b.btfId || a.state !== b.state) return false;
+  } else if (a.kind === "irq" && b.kind === "irq") {
+    if (a.kfuncClass !== b.kfuncClass) return false;
+  }
+  return ids.check(os.spilled.refObjId, cs.spilled.refObjId);
+}
+
+/** iter_active_depths_differ: an active iterator at another depth is another loop iteration, not an infinite loop. */
+export function iterDepthsDiffer(o: State, c: State): boolean {
+  for (let f = 0; f < o.frames.length; f++) {
+    const os = o.frames[f]!.stack, cs = c.frames[f]?.stack ?? [];
+    for (let i = 0; i < os.length; i++) {
+      const a = os[i]!.special;
+      if (a?.kind !== "iter" || a.state !== 1) continue;
+      const b = cs[i]?.special;
+      if (b?.kind === "iter" && b.depth !== a.depth) return true;
+    }
+  }
+  return false;
 }
 
 /**
@@ -179,6 +217,7 @@ export function statesEqual(o: State, c: State, exact: Exactness): boolean {
   if (o.frames.length !== c.frames.length) return false;
   const ids = sharedIds.reset();
   if (!o.activeLock !== !c.activeLock) return false;
+  if (!o.rcuLock !== !c.rcuLock || (o.preemptLock ?? 0) !== (c.preemptLock ?? 0) || (o.irqLock ?? 0) !== (c.irqLock ?? 0)) return false;
   if (o.activeLock && (o.activeLock.map !== c.activeLock!.map || !ids.check(o.activeLock.id, c.activeLock!.id))) return false;
   for (let f = 0; f < o.frames.length; f++) {
     const of = o.frames[f]!, cf = c.frames[f]!;

@@ -7,7 +7,22 @@ import { TNUM_UNKNOWN, type Tnum, hiOf, loOf } from "./tnum.js";
 
 export type RegType =
   | "not_init" | "scalar" | "ctx" | "map_ptr" | "map_value" | "map_key" | "stack" | "pkt" | "pkt_meta" | "pkt_end"
-  | "flow_keys" | "sock" | "sock_common" | "tcp_sock" | "xdp_sock" | "mem" | "func" | "tp_buffer" | "buf";
+  | "flow_keys" | "sock" | "sock_common" | "tcp_sock" | "xdp_sock" | "mem" | "func" | "tp_buffer" | "buf"
+  /** PTR_TO_BTF_ID (btfId in the target BTF, or in the program's BTF with TF.LOCAL), CONST_PTR_TO_DYNPTR, PTR_TO_ARENA, PTR_TO_PERCPU_BTF_ID. */
+  | "btf_id" | "dynptr_ptr" | "arena" | "percpu_btf_id";
+
+/**
+ * Type flags of enum bpf_type_flag beyond PTR_MAYBE_NULL / MEM_RDONLY / MEM_RINGBUF (which have fields of
+ * their own): the trust of a BTF pointer, allocated objects, per-CPU memory, and the dynptr kind of a
+ * dynptr slice or CONST_PTR_TO_DYNPTR.
+ */
+export const enum TF {
+  UNTRUSTED = 1, TRUSTED = 2, RCU = 4, ALLOC = 8, PERCPU = 16, NON_OWN = 32, USER = 64,
+  /** btfId names a type of the program's own BTF (local kptrs), not the target BTF. */
+  LOCAL = 128,
+  DYN_LOCAL = 256, DYN_RINGBUF = 512, DYN_SKB = 1024, DYN_XDP = 2048,
+}
+export const TF_DYNPTR_MASK = 256 | 512 | 1024 | 2048;
 
 export interface Reg extends Bounds {
   type: RegType;
@@ -33,6 +48,12 @@ export interface Reg extends Bounds {
    * (a 64- or 32-bit add or sub of a constant after a copy), so a bound learnt on one is moved to the other.
    */
   addConst: number;
+  /** PTR_TO_BTF_ID: the pointee's type id (see TF.LOCAL); CONST_PTR_TO_DYNPTR: 0. */
+  btfId: number;
+  /** TF flags. */
+  tflags: number;
+  /** Slices of a dynptr (PTR_TO_MEM): the dynptr's id, so that destroying the dynptr invalidates them. */
+  dynptrId: number;
 }
 
 /**
@@ -41,13 +62,13 @@ export interface Reg extends Bounds {
  */
 function makeReg(type: RegType, varOff: Tnum): Reg {
   return { type, maybeNull: false, ringbuf: false, rdonly: false, off: 0, range: 0, id: 0, refObjId: 0, map: -1, frameno: 0, memSize: 0,
-    precise: false, addConst: 0, varOff, sminHi: -0x80000000, sminLo: 0, smaxHi: 0x7fffffff, smaxLo: -1, uminHi: 0, uminLo: 0,
-    umaxHi: -1, umaxLo: -1, s32min: -0x80000000, s32max: 0x7fffffff, u32min: 0, u32max: -1 };
+    precise: false, addConst: 0, btfId: 0, tflags: 0, dynptrId: 0, varOff, sminHi: -0x80000000, sminLo: 0, smaxHi: 0x7fffffff, smaxLo: -1,
+    uminHi: 0, uminLo: 0, umaxHi: -1, umaxLo: -1, s32min: -0x80000000, s32max: 0x7fffffff, u32min: 0, u32max: -1 };
 }
 /** A register whose bounds are all the constant (hi, lo): __mark_reg_known. */
 function makeKnown(type: RegType, h: number, l: number): Reg {
   return { type, maybeNull: false, ringbuf: false, rdonly: false, off: 0, range: 0, id: 0, refObjId: 0, map: -1, frameno: 0, memSize: 0,
-    precise: false, addConst: 0, varOff: { vh: h, vl: l, mh: 0, ml: 0 }, sminHi: h, sminLo: l, smaxHi: h, smaxLo: l, uminHi: h, uminLo: l,
+    precise: false, addConst: 0, btfId: 0, tflags: 0, dynptrId: 0, varOff: { vh: h, vl: l, mh: 0, ml: 0 }, sminHi: h, sminLo: l, smaxHi: h, smaxLo: l, uminHi: h, uminLo: l,
     umaxHi: h, umaxLo: l, s32min: l, s32max: l, u32min: l, u32max: l };
 }
 export const notInit = (): Reg => makeReg("not_init", TNUM_UNKNOWN);
@@ -67,14 +88,15 @@ export const constScalar = (v: bigint | number): Reg =>
 export const pointer = (type: RegType): Reg => makeKnown(type, 0, 0);
 /** A full copy (tnums are immutable values, so sharing varOff is a copy). */
 export const copyReg = (r: Reg): Reg => ({ type: r.type, maybeNull: r.maybeNull, ringbuf: r.ringbuf, rdonly: r.rdonly, off: r.off, range: r.range,
-  id: r.id, refObjId: r.refObjId, map: r.map, frameno: r.frameno, memSize: r.memSize, precise: r.precise, addConst: r.addConst, varOff: r.varOff,
+  id: r.id, refObjId: r.refObjId, map: r.map, frameno: r.frameno, memSize: r.memSize, precise: r.precise, addConst: r.addConst,
+  btfId: r.btfId, tflags: r.tflags, dynptrId: r.dynptrId, varOff: r.varOff,
   sminHi: r.sminHi, sminLo: r.sminLo, smaxHi: r.smaxHi, smaxLo: r.smaxLo, uminHi: r.uminHi, uminLo: r.uminLo, umaxHi: r.umaxHi, umaxLo: r.umaxLo,
   s32min: r.s32min, s32max: r.s32max, u32min: r.u32min, u32max: r.u32max });
 /** Overwrite every field of `dst` with `src`'s (the kernel's `*dst = *src` on a register in place). */
 export function assignReg(dst: Reg, src: Reg): void {
   dst.type = src.type; dst.maybeNull = src.maybeNull; dst.ringbuf = src.ringbuf; dst.rdonly = src.rdonly; dst.off = src.off; dst.range = src.range;
   dst.id = src.id; dst.refObjId = src.refObjId; dst.map = src.map; dst.frameno = src.frameno; dst.memSize = src.memSize; dst.precise = src.precise;
-  dst.addConst = src.addConst; dst.varOff = src.varOff; dst.sminHi = src.sminHi; dst.sminLo = src.sminLo; dst.smaxHi = src.smaxHi;
+  dst.addConst = src.addConst; dst.btfId = src.btfId; dst.tflags = src.tflags; dst.dynptrId = src.dynptrId; dst.varOff = src.varOff; dst.sminHi = src.sminHi; dst.sminLo = src.sminLo; dst.smaxHi = src.smaxHi;
   dst.smaxLo = src.smaxLo; dst.uminHi = src.uminHi; dst.uminLo = src.uminLo; dst.umaxHi = src.umaxHi; dst.umaxLo = src.umaxLo;
   dst.s32min = src.s32min; dst.s32max = src.s32max; dst.u32min = src.u32min; dst.u32max = src.u32max;
 }
@@ -98,15 +120,31 @@ export const isPointer = (r: Reg): boolean => r.type !== "scalar" && r.type !== 
 export const isPktPointer = (r: Reg): boolean => r.type === "pkt" || r.type === "pkt_meta";
 
 /** Stack byte kinds (enum bpf_stack_slot_type). */
-export const enum Slot { INVALID = 0, SPILL = 1, MISC = 2, ZERO = 3 }
+export const enum Slot { INVALID = 0, SPILL = 1, MISC = 2, ZERO = 3, DYNPTR = 4, ITER = 5, IRQ_FLAG = 6 }
+
+/** enum bpf_dynptr_type. */
+export type DynptrType = "local" | "ringbuf" | "skb" | "xdp" | "skb_meta" | "file";
+
+/**
+ * What a STACK_DYNPTR / STACK_ITER / STACK_IRQ_FLAG slot holds beyond its spilled register's id and
+ * ref_obj_id (reg->dynptr, reg->iter, reg->irq). Never mutated: replaced when it changes, so states share it.
+ */
+export type SlotObject =
+  | { kind: "dynptr"; type: DynptrType; first: boolean }
+  /** state: 0 invalid, 1 active, 2 drained (enum bpf_iter_state); btfId: the iterator struct in the target BTF. */
+  | { kind: "iter"; btfId: number; state: 0 | 1 | 2; depth: number }
+  | { kind: "irq"; kfuncClass: "native" | "lock" };
 
 export interface StackSlot {
   /** One kind per byte as the kernel indexes them: byte fp+off lives at index (-off-1)%8, so index 0 is the
    * highest address of the slot and index 7 (fp-8*(i+1)) the lowest. (A plain array of 8 small integers:
    * cheaper to copy than a typed array.) */
   kinds: number[];
-  /** The register spilled here (valid when kinds contain SPILL); NO_SPILL (shared, frozen) otherwise. */
+  /** The register spilled here (valid when kinds contain SPILL; for dynptr/iter slots their id and ref_obj_id);
+   *  NO_SPILL (shared, frozen) otherwise. */
   spilled: Reg;
+  /** The dynptr, iterator or irq flag of a special slot. */
+  special: SlotObject | undefined;
 }
 
 export interface Frame {
@@ -135,7 +173,7 @@ export function pathOf(s: State): [number, boolean][] {
   return out.reverse();
 }
 
-export interface RefState { id: number; insn: number; kind: "sock" | "ringbuf" }
+export interface RefState { id: number; insn: number; kind: "sock" | "ringbuf" | "ptr" | "irq" }
 
 /** A register or stack slot sharing a scalar id at a conditional jump (struct linked_reg). */
 export interface LinkedReg { frameno: number; isReg: boolean; no: number }
@@ -171,6 +209,12 @@ export interface State {
   /** first_insn_idx / last_insn_idx: where this state's segment of the path starts and (for a checkpoint) ends. */
   firstInsnIdx: number;
   lastInsnIdx: number;
+  /** bpf_rcu_read_lock held (active_rcu_lock). */
+  rcuLock?: boolean;
+  /** bpf_preempt_disable depth (active_preempt_locks). */
+  preemptLock?: number;
+  /** bpf_local_irq_save depth (active_irq_id != 0). */
+  irqLock?: number;
 }
 
 export const curFrame = (s: State): Frame => s.frames[s.frames.length - 1]!;
@@ -183,7 +227,8 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
   return { regs, stack: [], frameno, callsite, subprog, inCallback: false };
 }
 
-const copySlot = (s: StackSlot): StackSlot => ({ kinds: s.kinds.slice(), spilled: s.spilled === NO_SPILL ? NO_SPILL : copyReg(s.spilled) });
+const copySlot = (s: StackSlot): StackSlot =>
+  ({ kinds: s.kinds.slice(), spilled: s.spilled === NO_SPILL ? NO_SPILL : copyReg(s.spilled), special: s.special });
 
 function cloneFrame(f: Frame): Frame {
   const out: Frame = {
@@ -202,13 +247,16 @@ export function cloneState(s: State): State {
     hist: s.hist, histLen: s.histLen, firstInsnIdx: s.firstInsnIdx, lastInsnIdx: s.lastInsnIdx };
   if (s.activeLock) out.activeLock = { ...s.activeLock };
   if (s.mayGotoDepth) out.mayGotoDepth = s.mayGotoDepth;
+  if (s.rcuLock) out.rcuLock = true;
+  if (s.preemptLock) out.preemptLock = s.preemptLock;
+  if (s.irqLock) out.irqLock = s.irqLock;
   return out;
 }
 
 /** Make sure the frame has slots down to `bytes` below fp (grow_stack_state). */
 export function growStack(f: Frame, bytes: number): void {
   const n = Math.ceil(bytes / 8);
-  while (f.stack.length < n) f.stack.push({ kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL });
+  while (f.stack.length < n) f.stack.push({ kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, special: undefined });
 }
 
 export const stackDepth = (f: Frame): number => f.stack.length * 8;

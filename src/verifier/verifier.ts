@@ -12,15 +12,20 @@ import { type CfgResult, type RawInsn, checkCfg } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRegWrite, frame, mapInfo, regs, sanityCheckBounds, type UninitStackRead } from "./env.js";
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
-import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr } from "./log.js";
+import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
+import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
+import { btfName } from "./btf-ptr.js";
+import { iterActiveAtR1, iterTypeStr } from "./iter.js";
 import { checkMemAccess } from "./memory.js";
 import { liveRegisters, liveRegsTable } from "./liveness.js";
 import { StackLiveness, callInsnOf } from "./stack-liveness.js";
 import { loopComponents } from "./scc.js";
-import { type MapFields, funcReturnsScalar, mapFields } from "./map-fields.js";
+import { type MapFields, cachedBtf, funcReturnsScalar, mapFields } from "./map-fields.js";
+import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
+import { findByNameKind, resolveSize } from "./target-btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
-import { type Checkpoint, finishPath, statesEqual } from "./prune.js";
-import { NO_SPILL, type Reg, Slot, type State, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
+import { NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
@@ -60,6 +65,7 @@ export interface VerifyOptions {
    * pointer access aligned, packets with NET_IP_ALIGN), BPF_F_ANY_ALIGNMENT (2; overrides it),
    * BPF_F_TEST_STATE_FREQ (8; a checkpoint at every prune point), BPF_F_TEST_REG_INVARIANTS (128; a bounds
    * invariant violation rejects instead of forgetting the bounds). The kernel's selftests load with them.
+   * BPF_F_SLEEPABLE (16) makes the program sleepable (might-sleep helpers and kfuncs, `.s` sections).
    */
   progFlags?: number;
   /** Special fields (bpf_spin_lock, bpf_timer) of each map's value; verifyProgram finds them in the BTF. */
@@ -68,6 +74,25 @@ export interface VerifyOptions {
   funcReturnsScalar?: ReadonlyMap<number, boolean>;
   /** Sub-program start -> its BTF prototype (global functions, argument types); verifyProgram reads it from the BTF. */
   funcProtos?: ReadonlyMap<number, FuncProto>;
+  /**
+   * The kernel's BTF the program is verified against (the running kernel's /sys/kernel/btf/vmlinux or a
+   * bundled one): kfunc calls (imm = a FUNC id in it), BTF-typed pointers and tracing contexts need it.
+   * A function is called the first time the verifier needs the BTF (a vmlinux BTF takes ~0.5 s to parse;
+   * most programs never need it).
+   */
+  targetBtf?: Btf | (() => Btf | undefined);
+  /**
+   * The target kernel's configuration (.config text, or a function giving it on first need): helpers a
+   * program type is offered only under a kernel option (the SRv6 helpers) are refused when it is unset.
+   * Without one, every option counts as set.
+   */
+  kernelConfig?: string | (() => string | undefined);
+  /** The program's own BTF, parsed (verifyProgram takes it from the program). */
+  progBtf?: Btf;
+  /** attach_btf_id: the attach target's id in the target BTF (tp_btf, fentry/fexit, iter, lsm, struct_ops). */
+  attachBtfId?: number;
+  /** Device-bound XDP program (prog_ifindex set with BPF_F_XDP_DEV_BOUND_ONLY). */
+  devBound?: boolean;
 }
 
 export interface InsnState {
@@ -119,7 +144,7 @@ export function toRawSlots(insns: readonly Instruction[]): RawInsn[] {
 
 interface Pending { state: State; insn: number; prev: number; logPos: number; parentCp: Checkpoint | undefined }
 
-type BtfOptions = Pick<VerifyOptions, "mapFields" | "funcReturnsScalar" | "funcProtos">;
+type BtfOptions = Pick<VerifyOptions, "mapFields" | "funcReturnsScalar" | "funcProtos" | "progBtf">;
 
 /**
  * What the verifier reads from a program's BTF (map special fields, sub-program return types and
@@ -130,6 +155,7 @@ export function withBtfOptions<T extends BtfOptions>(program: Program, opts: T):
   if (!btf) return opts;
   const out: T = { ...opts };
   out.mapFields ??= mapFields(program.maps, btf.raw);
+  if (!out.progBtf) { const parsed = cachedBtf(btf.raw); if (parsed) out.progBtf = parsed; }
   if (btf.funcInfo) {
     out.funcReturnsScalar ??= funcReturnsScalar(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
     out.funcProtos ??= readFuncProtos(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
@@ -155,7 +181,61 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
     recordStates: opts.recordStates ?? false,
   };
   if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
+  const kc = opts.kernelConfig;
+  if (kc !== undefined) {
+    let enabled: Set<string> | undefined;
+    envOpts.configEnabled = (option: string): boolean => {
+      enabled ??= configOptions(typeof kc === "function" ? kc() : kc);
+      return enabled === undefined || enabled.has(option) || enabled.size === 0;
+    };
+  }
+  const tb = opts.targetBtf;
+  if (typeof tb === "function") {
+    let opened: Btf | undefined, asked = false;
+    Object.defineProperty(envOpts, "targetBtf", { enumerable: true, configurable: true, get: () => { if (!asked) { asked = true; opened = tb(); } return opened; } });
+  } else if (tb) envOpts.targetBtf = tb;
+  if (opts.progBtf) envOpts.progBtf = opts.progBtf;
+  if (opts.attachBtfId) envOpts.attachBtfId = opts.attachBtfId;
+  // prog_flags beyond the three above: BPF_F_SLEEPABLE (16)
+  if ((opts.progFlags ?? 0) & 16) envOpts.sleepable = true;
+  if (opts.devBound) envOpts.devBound = true;
   return new Walker(insns, envOpts, opts, lines).run();
+}
+
+/** The options a .config text sets (=y or =m); undefined without a text. */
+function configOptions(text: string | undefined): Set<string> {
+  const out = new Set<string>();
+  for (const m of (text ?? "").matchAll(/^(CONFIG_\w+)=[ym]\s*$/gm)) out.add(m[1]!);
+  return out;
+}
+
+/**
+ * check_pseudo_btf_id and check_ld_imm64 for a typed ksym (lddw src 3, imm = a VAR or FUNC id in the target
+ * BTF): a kfunc's address is read-only memory of size 0; a per-CPU variable a per-CPU BTF pointer; a
+ * variable of another type than a struct read-only memory of its size; a struct variable a BTF pointer.
+ * A string is the kernel's refusal (a variable's address needs CONFIG_KALLSYMS_ALL in the target's
+ * configuration, when one is given). (Module BTF, a non-zero fd in the second half, is not modelled.)
+ */
+function pseudoBtfId(btf: Btf, insn: RawInsn, next: RawInsn, configEnabled?: (option: string) => boolean): Reg | string {
+  const id = insn.imm;
+  if (next.imm !== 0) return `bpfkit: typed ksym from a module's BTF (btf fd ${next.imm}) is not modelled`;
+  const t = id > 0 ? btf.types[id] : undefined;
+  if (!t) return `ldimm64 insn specifies invalid btf_id ${id}.`;
+  if (t.kind !== BTF_KIND.VAR && t.kind !== BTF_KIND.FUNC) return `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC`;
+  if (t.kind === BTF_KIND.FUNC) { const r = pointer("mem"); r.rdonly = true; r.memSize = 0; return r; }
+  // kallsyms_lookup_name finds variables only in a kernel built with CONFIG_KALLSYMS_ALL
+  if (configEnabled && !configEnabled("CONFIG_KALLSYMS_ALL")) return `ldimm64 failed to find the address for kernel symbol '${t.name}'.`;
+  const dsec = findByNameKind(btf, ".data..percpu", BTF_KIND.DATASEC);
+  const percpu = dsec > 0 && (btf.types[dsec]!.secinfos ?? []).some((v) => v.type === id);
+  const type = t.sizeOrType;
+  const target = skipModifiers(btf, type);
+  if (percpu) { const r = pointer("btf_id"); r.btfId = type; r.tflags = TF.PERCPU; return r; }
+  if (target.kind !== BTF_KIND.STRUCT && target.kind !== BTF_KIND.UNION) {
+    const size = resolveSize(btf, type);
+    if (!size) return `ldimm64 unable to resolve the size of type '${target.name}': -22`;
+    const r = pointer("mem"); r.rdonly = true; r.memSize = size.size; return r;
+  }
+  const r = pointer("btf_id"); r.btfId = type; return r;
 }
 
 /** license_is_gpl_compatible(). */
@@ -217,7 +297,12 @@ class Walker {
       clone: cloneState,
     };
     setFramePrinter((env, f) => frameStr(f, true, new Set(), new Set(), (i) => mapInfo(env, i), printedRefIds(env.cur)));
+    setBtfTypeNamer((r) => btfName(this.env, r));
+    setIterTypeNamer((id) => iterTypeStr(this.env.opts.targetBtf, id));
   }
+
+  /** Iterator _next calls (forced checkpoints where a loop converges), found before the walk. */
+  private iterNext = new Set<number>();
 
   private stats(): VerifyStats {
     return { processed: this.processed, maxStatesPerInsn: this.maxStatesPerInsn, totalStates: this.totalStates, peakStates: this.peakStates,
@@ -274,7 +359,12 @@ class Walker {
 
   run(): VerifyResult {
     const env = this.env;
-    this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc), this.opts.hasFuncInfo === true, this.opts.funcReturnsScalar);
+    const kfuncHooks = {
+      check: (pc: number, first: boolean) => kfuncCallCheck(env, env.insns[pc]!, first),
+      isIterNext: (pc: number) => { const yes = isIterNextCall(env, env.insns[pc]!); if (yes) this.iterNext.add(pc); return yes; },
+      ...(env.opts.targetBtf ? { btfId: (pc: number) => { const r = pseudoBtfId(env.opts.targetBtf!, env.insns[pc]!, env.insns[pc + 1]!, env.opts.configEnabled); return typeof r === "string" ? r : undefined; } } : {}),
+    };
+    this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc), this.opts.hasFuncInfo === true, this.opts.funcReturnsScalar, kfuncHooks);
     // add_subprog_and_kfunc prints the sub-programs at level 2 unless it failed itself
     const cfgErr = this.cfg.error?.message ?? "";
     if (env.log.level >= 2 && !/^call to invalid destination|^kernel btf_id/.test(cfgErr)) {
@@ -290,6 +380,8 @@ class Walker {
       }
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
+    const unmodelled = exceptionCallbackNote(env);
+    if (unmodelled) return this.result({ pc: 0, message: unmodelled, errno: 95 });
     env.subprogs = this.cfg.subprogs;
     env.jmpPoints = jmpPoints(env.insns, this.cfg.jumpTargets);
     env.stackLive = new StackLiveness(
@@ -355,14 +447,22 @@ class Walker {
     if (fld.spinLock >= 0 && env.opts.progType === 1) return "socket filter progs cannot use bpf_spin_lock yet";
     if (fld.spinLock >= 0 && tracing) return "tracing progs cannot use bpf_spin_lock yet";
     if (fld.timer >= 0 && tracing) return "tracing progs cannot use bpf_timer yet";
+    if (env.opts.maps[insn.imm]?.type === "arena" && env.opts.maps.some((m, j) => m.type === "arena" && j !== insn.imm && this.usesMapBefore(j, i))) return "Only one arena per program";
     if (insn.src === 2) {
       const m = env.opts.maps[insn.imm]!;
       const off = env.insns[i + 1]!.imm >>> 0;
       if (off >= 1 << 29) return `direct value offset of ${off} is not allowed`;
       if (!["array", "arena"].includes(m.type)) return "no direct value access support for this map type";
-      if (off >= m.valueSize) return `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`;
+      // arena_map_direct_value_addr: any offset within the arena's user-space range (max_entries pages)
+      const bad = m.type === "arena" ? off > m.maxEntries * 4096 : off >= m.valueSize;
+      if (bad) return `invalid access to map value pointer, value_size=${m.valueSize} off=${off}`;
     }
     return undefined;
+  }
+
+  /** An lddw before `pc` names map `j` (the second arena a program names is the one refused). */
+  private usesMapBefore(j: number, pc: number): boolean {
+    return this.env.insns.some((x, k) => k < pc && x.code === 0x18 && [1, 2, 5, 6].includes(x.src) && x.imm === j);
   }
 
   /**
@@ -493,7 +593,8 @@ class Walker {
     // iterations are compared against it); so does a state with a long history, walked on every precision request
     const at = env.insns[pc]!;
     const mayGoto = at.code === 0xe5;
-    const force = mayGoto || callsCallback(at);
+    const iterNext = this.iterNext.has(pc);
+    const force = mayGoto || iterNext || callsCallback(at);
     // force_new_state: a forced checkpoint, or a history too long to keep walking
     const forceNew = force || env.opts.testStateFreq === true || env.cur.histLen > 40;
     let addNew = forceNew || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
@@ -507,7 +608,13 @@ class Walker {
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
       if (pruned || cp.bucket !== bucket) { keep.push(cp); continue; }
-      if (cp.branches > 0) {
+      if (cp.branches > 0 && iterNext) {
+        // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
+        // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
+        if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
+          cp.hit++; cp.loopHit = true; cp.iterLoopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+        }
+      } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
         // RANGE_WITHIN: every scalar compared by range, precise or not
         // (may_goto: only an iteration that spent more of the loop budget can have converged)
@@ -518,12 +625,15 @@ class Walker {
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
-          callbackDepthsOk(cp.state, env.cur)) {
+          callbackDepthsOk(cp.state, env.cur) && !iterDepthsDiffer(cp.state, env.cur)) {
           throw new Reject(`infinite loop detected at insn ${pc}\ncur state:${this.printStateAll(env.cur)}old state:${this.printStateAll(cp.state).replace(/\n$/, "")}`, 22);
         }
         if (!forceNew && this.jmpsProcessed - this.prevJmpsProcessed < 20 && this.processed - this.prevInsnProcessed < 100) addNew = false;
       } else {
-        if (statesEqual(cp.state, env.cur, "not_exact") && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
+        // it) has incomplete precision marks: it is compared by range, not by precise registers only
+        const exactness = this.loopHits && this.inOpenLoop(cp) ? "range_within" : "not_exact";
+        if (statesEqual(cp.state, env.cur, exactness) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
       }
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
@@ -559,6 +669,12 @@ class Walker {
     this.peakStates = Math.max(this.peakStates, this.curStates);
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
+    return false;
+  }
+
+  /** Some unfinished ancestor of the checkpoint had a later iterator-loop iteration pruned against it. */
+  private inOpenLoop(cp: Checkpoint): boolean {
+    for (let p = cp.parent; p; p = p.parent) if (p.branches > 0 && p.iterLoopHit) return true;
     return false;
   }
 
@@ -803,7 +919,16 @@ class Walker {
         const r = pointer("map_ptr"); r.map = insn.imm; R[insn.dst] = r; break;
       }
       case 2: case 6: {
+        // an arena map's "value" is an address in the arena's user space: a scalar to the verifier
+        if (env.opts.maps[insn.imm]?.type === "arena") { R[insn.dst] = unknownScalar(); break; }
         const r = pointer("map_value"); r.map = insn.imm; r.off = hi >>> 0; R[insn.dst] = r; break;
+      }
+      case 3: {
+        // a typed ksym (check_pseudo_btf_id; checked against the target BTF by checkCfg)
+        const v = env.opts.targetBtf ? pseudoBtfId(env.opts.targetBtf, insn, env.insns[pc + 1]!, env.opts.configEnabled) : "invalid BPF_LD_IMM insn";
+        if (typeof v === "string") throw new Reject(v, 22);
+        R[insn.dst] = v;
+        break;
       }
       case 4: {
         // callbacks need BTF function info (the object's .BTF.ext); bytecode alone has none
@@ -863,6 +988,14 @@ class Walker {
         this.markAllScratched();
         this.doPrintState = false;
         return pc + insn.imm + 1;
+      }
+      if (insn.src === 2) {
+        // the forked state of an iterator's _next is widened against the previous iteration's (find_prev_entry)
+        checkKfuncCall(env, insn, (queued) => {
+          widenAfterMayGoto(env, this.explored.get(pc), queued);
+          this.pushBranch(queued, pc + 1, pc);
+        });
+        return pc + 1;
       }
       const cbStart = checkHelperCall(env, insn);
       if (cbStart !== undefined) { this.doPrintState = false; return cbStart; }

@@ -5,7 +5,8 @@
 // or a program is rejected, 2 bad usage (clang missing, no target BTF for vmlinux.h).
 import type { Command } from "commander";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
-import { loadProgramFile } from "../../load/node.js";
+import { loadProgramFile, resolveTarget } from "../../load/node.js";
+import type { Btf } from "../../btf/index.js";
 import { buildObject } from "../../build/clang.js";
 import { action } from "../run-command.js";
 import { typeChoice, typeOption } from "../type-option.js";
@@ -49,7 +50,8 @@ export function register(program: Command): void {
         return 0;
       }
       const loaded = await loadProgramFile(built.output, { lenient: true, allowUnsupported: true, ...(choice ? { type: choice } : {}) });
-      const listing = verifyListing(built.output, loaded.programs, loaded.unsupported, flags.compareKernel ? { compareKernel: await kernelComparer() } : {});
+      const target = (): Btf | undefined => resolveTarget(flags.btf !== undefined ? { btf: flags.btf } : {}).btf();
+      const listing = verifyListing(built.output, loaded.programs, loaded.unsupported, { target, kernelConfig: () => resolveTarget(flags.btf !== undefined ? { btf: flags.btf } : {}).kconfig?.()?.text, ...(flags.compareKernel ? { compareKernel: await kernelComparer() } : {}) });
       if (flags.json) {
         process.stdout.write(JSON.stringify({ output: built.output, command: built.command, ...(built.btfOrigin ? { vmlinux: built.btfOrigin } : {}), ...listingJson(listing) }, null, 2) + "\n");
       } else {

@@ -23,6 +23,8 @@ import { typeChoice, typeOption } from "../type-option.js";
 import { formatListing, kernelComparer, listingExitCode, listingJson, verifyListing } from "../verify-listing.js";
 import { fromProgram, programType, type Target } from "../verify-target.js";
 import { addTargetOptions, targetOptions } from "../target-options.js";
+import { resolveTarget } from "../../load/target-node.js";
+import type { Btf } from "../../btf/index.js";
 import { poisonExplanation, poisonNote } from "../../elf/poison-note.js";
 
 interface VerifyOpts {
@@ -69,14 +71,14 @@ export function register(program: Command): void {
       // a program bpfkit cannot use (its `unsupported` reasons) is refused by pickProgram; its neighbours are not
       const prog = pickProgram(loaded.programs, file, chosen);
       const target = fromProgram(prog);
-      const kind = programType(target.section, undefined, target.name);
+      const kind = programType(target.section, undefined, target.name, prog, fallbackBtf(opts), kernelConfig(opts));
       const wantStates = opts.json === true;
       const res = verifySlots(target.insns, target.maps, target.license,
         { ...kind, logLevel: level || (opts.explain ? 1 : 0), recordStates: wantStates, captureRegs: opts.explain === true, hasFuncInfo: target.hasFuncInfo === true,
           ...limits,
           ...(target.mapFields ? { mapFields: target.mapFields } : {}),
           ...(target.funcReturnsScalar ? { funcReturnsScalar: target.funcReturnsScalar } : {}),
-          ...(target.funcProtos ? { funcProtos: target.funcProtos } : {}) }, target.lines);
+          ...(target.funcProtos ? { funcProtos: target.funcProtos } : {}), ...(target.progBtf ? { progBtf: target.progBtf } : {}) }, target.lines);
       if (opts.json) {
         process.stdout.write(JSON.stringify(toJson(res, target, kind.progType, level > 0, opts.explain === true), null, 2) + "\n");
       } else {
@@ -106,9 +108,20 @@ async function runListing(file: string, programs: Program[], unsupported: string
     if (problem) throw new BpfkitError(diag("BK6003", { reason: problem }), 2);
     compare = await kernelComparer();
   }
-  const l = verifyListing(file, programs, unsupported, { verify: limits, ...(compare ? { compareKernel: compare } : {}) });
+  const l = verifyListing(file, programs, unsupported, { verify: limits, target: fallbackBtf(opts), kernelConfig: kernelConfig(opts),
+    ...(compare ? { compareKernel: compare } : {}) });
   process.stdout.write(opts.json ? JSON.stringify(listingJson(l), null, 2) + "\n" : formatListing(l));
   return listingExitCode(l);
+}
+
+/** The target BTF (--btf, the running kernel's, or the bundled one) for programs the loader kept none for; opened on first need. */
+function fallbackBtf(opts: { btf?: string; kconfig?: string }): () => Btf | undefined {
+  return () => resolveTarget(targetOptions(opts)).btf();
+}
+
+/** The target kernel's configuration (--kconfig, the running kernel's, or the bundled one), read on first need. */
+function kernelConfig(opts: { btf?: string; kconfig?: string }): () => string | undefined {
+  return () => resolveTarget(targetOptions(opts)).kconfig?.()?.text;
 }
 
 function usage(message: string): number {
@@ -197,9 +210,10 @@ async function runBatch(file: string, opts: VerifyOpts, limits: Limits): Promise
     let result: Record<string, unknown>;
     try {
       const t = await batchTarget(JSON.parse(line) as Record<string, unknown>, i + 1, typeChoice(opts));
-      const kind = programType(t.section, undefined, t.name);
+      const kind = programType(t.section, undefined, t.name, t.program, fallbackBtf(opts), kernelConfig(opts));
       const res = verifySlots(t.insns, t.maps, t.license, { ...kind, hasFuncInfo: t.hasFuncInfo === true, ...(t.mapFields ? { mapFields: t.mapFields } : {}),
-        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}), ...limits }, t.lines);
+        ...(t.funcReturnsScalar ? { funcReturnsScalar: t.funcReturnsScalar } : {}), ...(t.funcProtos ? { funcProtos: t.funcProtos } : {}),
+        ...(t.progBtf ? { progBtf: t.progBtf } : {}), ...limits }, t.lines);
       result = { verdict: res.verdict };
       if (res.error) result.error = { pc: res.error.pc, message: res.error.message.split("\n")[0] };
       worst = worse(worst, exitCodeOf(res.verdict));
