@@ -400,6 +400,7 @@ function fdById(cmd: number, id: number, command: string): number {
 export const progGetFdById = (id: number): number => fdById(Cmd.PROG_GET_FD_BY_ID, id, "BPF_PROG_GET_FD_BY_ID");
 export const mapGetFdById = (id: number): number => fdById(Cmd.MAP_GET_FD_BY_ID, id, "BPF_MAP_GET_FD_BY_ID");
 export const linkGetFdById = (id: number): number => fdById(Cmd.LINK_GET_FD_BY_ID, id, "BPF_LINK_GET_FD_BY_ID");
+export const btfGetFdById = (id: number): number => fdById(Cmd.BTF_GET_FD_BY_ID, id, "BPF_BTF_GET_FD_BY_ID");
 
 /** BPF_OBJ_GET_INFO_BY_FD into `info` (zeroed, possibly with pointers set by the caller); returns info_len. */
 export function objGetInfoByFd(fd: number, info: Uint8Array): number {
@@ -443,6 +444,24 @@ export function progInfo(fd: number): ProgInfo {
     mapIds, name: zName(info, 64, 16), gplCompatible: (v.getUint32(84, true) & 1) === 1, btfId: v.getUint32(128, true),
     runTimeNs: v.getBigUint64(192, true), runCnt: v.getBigUint64(200, true), verifiedInsns: v.getUint32(216, true),
   };
+}
+
+/**
+ * The raw BTF (header, types, strings) of a BTF object fd, as bpf_btf_info gives it: asked once for its
+ * size, then into a buffer of that size.
+ */
+export function btfData(fd: number): Uint8Array {
+  const info = new Uint8Array(32); // struct bpf_btf_info: btf (u64), btf_size, id, name (u64), name_len, kernel_btf
+  objGetInfoByFd(fd, info);
+  const size = new DataView(info.buffer).getUint32(8, true);
+  const raw = new Uint8Array(size);
+  if (size === 0) return raw;
+  info.fill(0);
+  const v = new DataView(info.buffer);
+  v.setBigUint64(0, addressOf(raw), true);
+  v.setUint32(8, size, true);
+  objGetInfoByFd(fd, info);
+  return raw;
 }
 
 export interface MapInfo {

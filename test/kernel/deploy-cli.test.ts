@@ -46,7 +46,7 @@ describeKernel("bpfkit deploy, status, map, detach", () => {
   let net: ReturnType<typeof vethPair>;
   let dir = "";
   let cgroup = "";
-  const names = { xdp: uniq("cli-xdp-"), pair: uniq("cli-pair-"), bad: uniq("cli-bad-") };
+  const names = { typed: uniq("cli-typed-"), xdp: uniq("cli-xdp-"), pair: uniq("cli-pair-"), bad: uniq("cli-bad-") };
   beforeAll(() => {
     addNetns(nsA);
     addNetns(nsB);
@@ -63,6 +63,40 @@ describeKernel("bpfkit deploy, status, map, detach", () => {
     delNetns(nsA);
     delNetns(nsB);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("map dump/lookup/update/delete read and write keys and values by the map's BTF type (issue #15 item 10)", () => {
+    const d = bpfkit("deploy", "bpf/xdp_ddos_blocklist.bpf.o", "--name", names.typed, "--xdp", net.ifB, "--mode", "skb", "--netns", nsB);
+    expect(d.err).toBe("");
+    expect(d.code).toBe(0);
+    try {
+      const v4 = `${names.typed}/blocklist_v4`;
+      // an lpm_trie key typed {prefixlen, addr} by BTF: written and read as ADDR/LEN, the value a __u64
+      expect(bpfkit("map", "update", v4, "192.0.2.0/24", "7").code).toBe(0);
+      expect(bpfkit("map", "update", v4, "{prefixlen: 16, addr: 198.51.0.0}", "9").code).toBe(0);
+      const look = bpfkit("map", "lookup", v4, "192.0.2.0/24");
+      expect(look.code).toBe(0);
+      expect(look.out.trim()).toBe("7");
+      const dump = bpfkit("map", "dump", v4);
+      expect(dump.out).toContain("key: 192.0.2.0/24  value: 7");
+      expect(dump.out).toContain("key: 198.51.0.0/16  value: 9");
+      const json = JSON.parse(bpfkit("map", "dump", v4, "--json").out) as { key: string; formatted: { key: unknown; value: unknown } }[];
+      const row = json.find((r) => r.key === "18 00 00 00 c0 00 02 00")!;
+      expect(row.formatted.value).toBe(7);
+      expect(String(row.formatted.key)).toContain("192.0.2.0");
+      // a value that does not fit the type: a located reason, exit 2
+      const bad = bpfkit("map", "update", v4, "192.0.2.0/24", "{nope: 1}");
+      expect(bad.code).toBe(2);
+      expect(bad.err).toMatch(/BK9803/);
+      expect(bpfkit("map", "delete", v4, "192.0.2.0/24").code).toBe(0);
+      expect(bpfkit("map", "lookup", v4, "192.0.2.0/24").code).toBe(1);
+      // a per-CPU array of __u64 counters: every CPU's value by type, and their sum
+      const stats = bpfkit("map", "lookup", `${names.typed}/stats`, "0");
+      expect(stats.code).toBe(0);
+      expect(stats.out).toMatch(/^per-CPU \[cpu0: \d+.*\] sum \d+$/m);
+    } finally {
+      expect(bpfkit("detach", names.typed).code).toBe(0);
+    }
   });
 
   it("deploys XDP, stays attached after the process exits, map and status work, detach removes it", async () => {
