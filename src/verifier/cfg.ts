@@ -32,7 +32,8 @@ export interface KfuncCfgHooks {
   /** The call at `pc` is an iterator's _next: a prune point where a checkpoint is forced. */
   isIterNext(pc: number): boolean;
   /** check_pseudo_btf_id for the typed-ksym lddw (src 3) at `pc` against the target BTF: the kernel's message when bad. */
-  btfId?(pc: number): string | undefined;
+  /** check_pseudo_btf_id: the error, undefined when fine, null when there is no target BTF to check against. */
+  btfId?(pc: number): string | undefined | null;
 }
 
 /** `checkMapRef` answers for an lddw of a map (src 1/2/5/6) with the kernel's message when the reference is bad. */
@@ -117,12 +118,9 @@ export function checkCfg(insns: readonly RawInsn[], checkMapRef?: (pc: number) =
       if (insn.src === 0 || insn.src === 4) { i++; continue; }
       if (insn.src === 3) {
         // check_pseudo_btf_id: against the target BTF when the verifier has one (checkMapRef answers)
-        if (kfuncs?.btfId) {
-          const bad = kfuncs.btfId(i);
-          if (bad) return fail(i, bad);
-          i++;
-          continue;
-        }
+        const bad = kfuncs?.btfId?.(i);
+        if (bad !== null && bad !== undefined) return fail(i, bad);
+        if (bad === undefined && kfuncs?.btfId) { i++; continue; }
         const id = insn.imm;
         if (id <= 0 || id > 200000) return fail(i, id === 0 ? "pseudo btf_id 0 in ldimm64 isn't KIND_VAR or KIND_FUNC" : `ldimm64 insn specifies invalid btf_id ${id}.`);
         return fail(i, `pseudo btf_id ${id} in ldimm64 isn't KIND_VAR or KIND_FUNC`);

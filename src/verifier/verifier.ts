@@ -362,7 +362,13 @@ class Walker {
     const kfuncHooks = {
       check: (pc: number, first: boolean) => kfuncCallCheck(env, env.insns[pc]!, first),
       isIterNext: (pc: number) => { const yes = isIterNextCall(env, env.insns[pc]!); if (yes) this.iterNext.add(pc); return yes; },
-      ...(env.opts.targetBtf ? { btfId: (pc: number) => { const r = pseudoBtfId(env.opts.targetBtf!, env.insns[pc]!, env.insns[pc + 1]!, env.opts.configEnabled); return typeof r === "string" ? r : undefined; } } : {}),
+      // only a program with a BTF-id lddw opens the target BTF (reading env.opts.targetBtf opens it: 5 MB)
+      btfId: (pc: number) => {
+        const target = env.opts.targetBtf;
+        if (!target) return null;
+        const r = pseudoBtfId(target, env.insns[pc]!, env.insns[pc + 1]!, env.opts.configEnabled);
+        return typeof r === "string" ? r : undefined;
+      },
     };
     this.cfg = checkCfg(env.insns, (pc) => this.checkMapRef(pc), this.opts.hasFuncInfo === true, this.opts.funcReturnsScalar, kfuncHooks);
     // add_subprog_and_kfunc prints the sub-programs at level 2 unless it failed itself
