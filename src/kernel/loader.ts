@@ -203,13 +203,13 @@ export interface ProgramLoadAttempt {
 }
 
 /**
- * attach_btf_id for BTF-attached programs (tp_btf, fentry/fexit, lsm, iter), in the BTF the program was
- * relocated against (for a deploy, the running kernel's), else the running kernel's own.
+ * attach_btf_id for BTF-attached programs (tp_btf, fentry/fexit, lsm, iter): the one the ELF loader found
+ * in the BTF the program was loaded against (for a deploy, the running kernel's), else looked up in the
+ * running kernel's own (programs from bundles or assembly).
  */
 function attachBtfIdFor(program: Program): number {
   if (!attachTargetOf(program.section)) return 0;
-  const btf = program.targetBtfSource ? program.targetBtf : undefined;
-  return attachBtfIdOf(program.section, btf ?? resolveTarget({ forKernel: true }).btf());
+  return program.attachBtfId ?? attachBtfIdOf(program.section, resolveTarget({ forKernel: true }).btf());
 }
 
 /**
