@@ -58,12 +58,19 @@ function openBtf(file: string): Btf {
   return btf;
 }
 
+/** Kernel configurations read, by file: like the BTF, read and decompressed once per process whoever asks. */
+const kconfigCache = new Map<string, string>();
+
 function textOf(file: string): string {
-  const b = readOrFail(file, "BK4103", "give a kernel .config file (plain or gzip-compressed)");
-  if (!isGzip(b)) return new TextDecoder().decode(b);
-  try { return new TextDecoder().decode(gunzip(b)); } catch (err) {
-    throw new BpfkitError(diag("BK4103", { file, reason: `gzip data is corrupt (${(err as Error).message})` }, { file }), 2);
+  let text = kconfigCache.get(file);
+  if (text === undefined) {
+    const b = readOrFail(file, "BK4103", "give a kernel .config file (plain or gzip-compressed)");
+    try { text = new TextDecoder().decode(isGzip(b) ? gunzip(b) : b); } catch (err) {
+      throw new BpfkitError(diag("BK4103", { file, reason: `gzip data is corrupt (${(err as Error).message})` }, { file }), 2);
+    }
+    kconfigCache.set(file, text);
   }
+  return text;
 }
 
 /** The running kernel's configuration, as libbpf looks for it: /boot/config-$(uname -r), then /proc/config.gz. */
