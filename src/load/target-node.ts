@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
+import { createRequire } from "node:module";
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Btf } from "../btf/btf.js";
 import type { TargetKernel } from "../elf/target.js";
@@ -35,7 +35,8 @@ export const BUNDLED = {
 } as const;
 export const KERNEL_BTF = "/sys/kernel/btf/vmlinux";
 
-const gunzip = (b: Uint8Array): Uint8Array => new Uint8Array(gunzipSync(b));
+// node:zlib on first use: most commands never open a compressed target (start-up time, issue #15 item 9)
+const gunzip = (b: Uint8Array): Uint8Array => new Uint8Array((createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib")).gunzipSync(b));
 
 function readOrFail(file: string, code: "BK4101" | "BK4103", hint: string): Uint8Array {
   try { return new Uint8Array(readFileSync(file)); } catch (err) {
