@@ -57,5 +57,9 @@ if (useCache && (!cached || script.cachedDataRejected)) {
     } catch { /* not writable here: run without a cache */ }
   });
 }
+// Once the event loop is empty, nothing is left to write (stdout and stderr to files, pipes and terminals are
+// synchronous on Linux): end there instead of tearing down the heap first, which took 7-15 ms. 'exit'
+// handlers, the cache's among them, still run.
+process.once("beforeExit", () => process.exit());
 const module = { exports: {} };
 (script.runInThisContext() as (...args: unknown[]) => void)(module.exports, createRequire(bundle), module, bundle, dir);
