@@ -67,7 +67,11 @@ const unbundled = Object.values(cli.metafile.outputs).flatMap((o) => o.imports).
 if (unbundled.length) throw new Error(`bundle-cli: dynamic imports left unbundled: ${unbundled.map((i) => i.path).join(", ")}`);
 // main.ts's `#!` line would be a syntax error inside the launcher's function wrapper (same line count kept)
 const cjs = join(outdir, "bpfkit.cjs");
-writeFileSync(cjs, readFileSync(cjs, "utf8").replace(/^#!.*/, "// bpfkit command line: run by bpfkit.js (src/cli/launch.ts)"));
+const text = readFileSync(cjs, "utf8").replace(/^#!.*/, "// bpfkit command line: run by bpfkit.js (src/cli/launch.ts)");
+// the launcher reads it as latin1, which is only the same text for ASCII (esbuild's default charset)
+const nonAscii = /[^\x00-\x7f]/.exec(text);
+if (nonAscii) throw new Error(`bundle-cli: dist/bin/bpfkit.cjs is not ASCII at offset ${nonAscii.index}`);
+writeFileSync(cjs, text);
 writeFileSync(join(outdir, "meta.json"), JSON.stringify(cli.metafile));
 
 await build({ ...common, entryPoints: ["src/cli/launch.ts"], outfile: join(outdir, "bpfkit.js"), format: "esm", sourcemap: false });
