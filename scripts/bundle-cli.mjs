@@ -57,7 +57,10 @@ const cli = await build({
   format: "cjs",
   // koffi is a native addon: required where the kernel backend needs it (src/kernel/sys.ts)
   external: ["koffi"],
-  banner: { js: `var __bpfkitBundleUrl = require("node:url").pathToFileURL(__filename).href;` },
+  // the CommonJS function wrapper is in the file: the launcher compiles the text as it is read, with no
+  // 1.5 MB string to concatenate and flatten first
+  banner: { js: `(function (exports, require, module, __filename, __dirname) {\n"use strict"; // ES modules are strict: the whole bundle is (esbuild's own "use strict" comes after this banner)\nvar __bpfkitBundleUrl = require("node:url").pathToFileURL(__filename).href;` },
+  footer: { js: "})" },
   metafile: true,
   plugins: [metaUrlAsInDist, lazyChildProcess],
 });
@@ -65,7 +68,7 @@ const cli = await build({
 // there at run time: refuse it here.
 const unbundled = Object.values(cli.metafile.outputs).flatMap((o) => o.imports).filter((i) => i.kind === "dynamic-import");
 if (unbundled.length) throw new Error(`bundle-cli: dynamic imports left unbundled: ${unbundled.map((i) => i.path).join(", ")}`);
-// main.ts's `#!` line would be a syntax error inside the launcher's function wrapper (same line count kept)
+// main.ts's `#!` line would be a syntax error inside the function wrapper (same line count kept)
 const cjs = join(outdir, "bpfkit.cjs");
 const text = readFileSync(cjs, "utf8").replace(/^#!.*/, "// bpfkit command line: run by bpfkit.js (src/cli/launch.ts)");
 // the launcher reads it as latin1, which is only the same text for ASCII (esbuild's default charset)

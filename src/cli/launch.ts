@@ -44,7 +44,8 @@ const cacheFile = `${bundle}.${command}.${process.versions.v8}-${arch()}-${stamp
 let cached: Buffer | undefined;
 if (useCache) try { cached = readFileSync(cacheFile); } catch { /* first run */ }
 
-const script = new Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
+// the bundle is a CommonJS function wrapper around the CLI: (function (exports, require, module, ...) {...})
+const script = new Script(source, {
   filename: bundle,
   ...(cached ? { cachedData: cached } : {}),
 });

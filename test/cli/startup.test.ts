@@ -58,6 +58,11 @@ describe.skipIf(!existsSync(bin))("start-up: a command loads only what it uses (
     expect(ran).toContain("src/runtime/runtime.ts");
     expect(ran.filter((m) => NOT_FOR_RUN.test(m))).toEqual([]);
   });
+  it("the bundle is strict code, as the ES modules it is made of", () => {
+    const text = readFileSync(join(repo, "dist/bin/bpfkit.cjs"), "latin1");
+    // the directive must be the function's first statement to count
+    expect(text).toMatch(/^(\/\/[^\n]*\n)*\(function \(exports, require, module, __filename, __dirname\) \{\n"use strict";/);
+  });
   it("--help still lists every command", () => {
     const r = spawnSync(process.execPath, [bin, "--help"], { cwd: repo, encoding: "utf8" });
     for (const c of ["asm", "disasm", "inspect", "verify", "run", "conformance", "deploy", "status", "detach", "map", "build", "playground"]) {
