@@ -39,7 +39,8 @@ describe("packet batches", () => {
     for (let seed = 1; seed <= fuzzRuns(60); seed++) {
       const c = generateCase(seed, "xdp");
       // Packets of several lengths, repeated.
-      const inputs = [...c.inputs, ...c.inputs.map((x) => x.data!.subarray(0, Math.max(14, x.data!.length - 7))), ...c.inputs].map((x) => ("data" in x ? x.data! : x));
+      const first = c.inputs.map((x) => x.data!);
+      const inputs: Uint8Array[] = [...first, ...first.map((d) => d.subarray(0, Math.max(14, d.length - 7))), ...first];
       const single = openEngine(c.programs[0]!, { engine: "interp", mode: "fast", others: c.programs.slice(1) });
       const compiled = openEngine(c.programs[0]!, { engine: "compiled", others: c.programs.slice(1) });
       for (const e of [single, compiled]) for (const [name, entries] of Object.entries(c.maps)) for (const [k, v] of entries) e.maps.get(name)!.update(k, v);
