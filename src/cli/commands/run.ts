@@ -9,6 +9,7 @@ import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
 import type { BpfEngine, EngineMap, EngineRunResult } from "../../engine/types.js";
+import { runPackets } from "../../engine/batch.js";
 import { fromHex, toHex } from "../../isa/index.js";
 import { parseJson, bundleToProgram } from "../../program/bundle.js";
 import { loadPrograms, pickProgram } from "../../load/node.js";
@@ -196,10 +197,14 @@ async function runBatch(file: string, opts: Options): Promise<number> {
       try {
         await seedMaps(engine, opts.map);
         // One batch call per bundle: the engine pays its per-call costs once.
-        results = engine.runBatch(inputs).map((o) => {
-          if (o.ok) return { retval: o.result.retval, data_out: toHex(o.result.data) };
-          if (o.error instanceof BpfkitError) return { error: o.error.diagnostics.map(formatDiagnostic).join("\n") };
-          throw o.error;
+        // One batch per bundle (src/engine/batch.ts): per-call costs paid once, and the compiled engine runs
+        // XDP packets in place with no record object per packet.
+        const sum = runPackets(engine, inputs.map((x) => x.data));
+        results = Array.from({ length: sum.count }, (_, i) => {
+          const error = sum.errors.get(i);
+          if (!error) return { retval: sum.retval[i]!, data_out: toHex(sum.data(i)) };
+          if (error instanceof BpfkitError) return { error: error.diagnostics.map(formatDiagnostic).join("\n") };
+          throw error;
         });
       } finally { engine.close(); }
       process.stdout.write(JSON.stringify({ runs: results }) + "\n");
