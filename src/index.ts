@@ -21,7 +21,7 @@ export * as verifier from "./verifier/index.js";
  * engine (`kernel.openKernelEngine`, Node entry) implements the same interface.
  */
 export { openEngine, seedMaps, typedEngineMap, type BpfEngine, type EngineKind, type EngineMap, type EngineOptions, type EngineRunInput, type EngineRunResult, type BatchOutcome, type MapInput, type MapPrimitives } from "./engine/index.js";
-export { loadPacketBatch, runPackets, type BatchSummary, type BatchRunOptions, type PacketBatch, type PacketList, type PacketSpans } from "./engine/index.js";
+export { loadPacketBatch, runPackets, replayCaptureBatch, type BatchSummary, type BatchRunOptions, type PacketBatch, type PacketList, type PacketSpans } from "./engine/index.js";
 /** The BPF-to-WebAssembly compiler (used by the compiled engine; exposed for tools that show its output). */
 export * as compiler from "./compiler/index.js";
 /** The interpreter and test-run API: `runtime.loadProgram(program).run({ data })`. */

@@ -7,6 +7,7 @@
 import type { RuntimeProgram } from "../runtime/runtime.js";
 import { packetAt, packetCount, type ArenaRun, type PacketArena, type PacketList } from "../runtime/packet-batch.js";
 import type { BatchOutcome, BpfEngine, EngineRunResult } from "./types.js";
+import type { Capture, CapturedPacket } from "../packet/capture.js";
 
 export type { PacketList, PacketSpans } from "../runtime/packet-batch.js";
 
@@ -60,6 +61,24 @@ export function loadPacketBatch(engine: BpfEngine, packets: PacketList, options:
 /** Load and run once: the summary of `packets` through `engine`. */
 export function runPackets(engine: BpfEngine, packets: PacketList, options: { cpu?: number } = {}): BatchSummary {
   return loadPacketBatch(engine, packets, options).run();
+}
+
+/**
+ * Replay a capture through `engine` as one packet batch: the summary, and the packets `keep` accepts by
+ * retval (e.g. XDP_TX / XDP_PASS) as the program left them, timestamps kept, ready for writePcap. Only
+ * the kept packets' bytes are read back; a packet whose run failed is not kept.
+ */
+export function replayCaptureBatch(engine: BpfEngine, capture: Capture | readonly CapturedPacket[],
+  keep: (retval: number) => boolean = () => true, options: { cpu?: number } = {}): { summary: BatchSummary; packets: CapturedPacket[] } {
+  const input = Array.isArray(capture) ? capture as readonly CapturedPacket[] : (capture as Capture).packets;
+  const summary = runPackets(engine, input.map((p) => p.data), options);
+  const packets: CapturedPacket[] = [];
+  for (let i = 0; i < summary.count; i++) {
+    if (summary.errors.has(i) || !keep(summary.retval[i]!)) continue;
+    const data = summary.data(i);
+    packets.push({ timestamp: input[i]!.timestamp, data, originalLength: data.length, ...(input[i]!.interface !== undefined ? { interface: input[i]!.interface! } : {}) });
+  }
+  return { summary, packets };
 }
 
 /** The compiled engine's batch: packets laid out once in the runtime's memory and run in place. */

@@ -149,3 +149,46 @@ exit
     expect([...b.run({ restore: false }).retval]).toEqual([3, 7, 252]);
   });
 });
+
+describe("bpf/ XDP examples as batches", () => {
+  const ip = (s: string): number[] => s.split(".").map(Number);
+  const u32 = (v: number): Uint8Array => { const b = new Uint8Array(4); new DataView(b.buffer).setUint32(0, v, true); return b; };
+  const cat = (...xs: Uint8Array[]): Uint8Array => Uint8Array.from(xs.flatMap((x) => [...x]));
+  const cases: [string, Record<string, [Uint8Array, Uint8Array][]>][] = [
+    ["xdp_lb", {
+      services: [[cat(Uint8Array.from(ip("10.0.0.100")), Uint8Array.of(0, 80, 6, 0)), cat(u32(3), u32(0))]],
+      backends: [0, 1, 2].map((i) => [u32(i), cat(Uint8Array.from(ip(`192.168.1.${10 + i}`)), Uint8Array.of(2, 0, 0, 0, 1, 16 + i), new Uint8Array(2))]),
+    }],
+    ["xdp_ddos_blocklist", { blocklist_v4: [[cat(u32(24), Uint8Array.of(192, 0, 2, 0)), new Uint8Array(8)]] }],
+    ["xdp_feature_tour", {}],
+  ];
+  for (const [name, maps] of cases) {
+    it(`${name}: a capture replayed as one compiled batch keeps what single interpreter runs keep`, async () => {
+      const { loadPrograms } = await import("../../src/load/node.js");
+      const { readCapture, replayCapture } = await import("../../src/packet/index.js");
+      const { replayCaptureBatch } = await import("../../src/engine/index.js");
+      const { readFileSync, readdirSync } = await import("node:fs");
+      const dir = new URL("../../bpf/packets/", import.meta.url);
+      const capture = readCapture(readFileSync(new URL("mixed.pcap", dir)));
+      const hexPackets = readdirSync(dir).filter((f) => f.endsWith(".hex")).map((f) => Buffer.from(readFileSync(new URL(f, dir), "utf8").replace(/\s+/g, ""), "hex"));
+      const packets = [...capture.packets, ...hexPackets.map((d, i) => ({ timestamp: BigInt(i), data: new Uint8Array(d), originalLength: d.length }))];
+      const all = await loadPrograms(new URL(`../../bpf/${name}.bpf.o`, import.meta.url).pathname);
+      const open = (engine: "interp" | "compiled"): BpfEngine => {
+        const e = openEngine(all[0]!, { engine, others: all.slice(1), ...(engine === "interp" ? { mode: "fast" as const } : {}) });
+        for (const [m, es] of Object.entries(maps)) for (const [k, v] of es) e.maps.get(m)!.update(k, v);
+        return e;
+      };
+      const interp = open("interp"), compiled = open("compiled");
+      const keep = (rv: number | bigint): boolean => Number(rv) !== 1; // all but XDP_DROP
+      const a = await replayCapture(packets, (d) => interp.run({ data: d }), keep);
+      const batch = loadPacketBatch(compiled, packets.map((p) => p.data));
+      expect(batch.inPlace).toBe(true);
+      const b = replayCaptureBatch(compiled, packets, keep);
+      expect([...b.summary.retval]).toEqual(a.results.map((r) => Number(r.retval)));
+      expect(b.packets.map((p) => [p.timestamp, hex(p.data)])).toEqual(a.packets.map((p) => [p.timestamp, hex(p.data)]));
+      expect(mapsOf(compiled)).toBe(mapsOf(interp));
+      // the packets take different paths through the program
+      expect(new Set(name === "xdp_feature_tour" ? b.summary.insnCount : b.summary.retval).size).toBeGreaterThan(1);
+    });
+  }
+});
