@@ -3,6 +3,7 @@
 // the export with the interpreter's own calling protocol (`runFast(entry, depth)`: registers in the
 // register area, status returned, count/depth/fault in the control block), so the host side is shared.
 import { C, CTRL, CTX, ENTRY, MAY_GOTO_BUDGET, REGS, STATUS } from "../runtime/layout.js";
+import { DESC, DESC_MAGIC, IMPL, MF } from "../maps/runtime/layout.js";
 import { buildProgram, readSlots, type CodeImage } from "./cfg.js";
 import { FnFrame, convention, fnParams, fnResults, type ModuleIds } from "./frame.js";
 import { liveness } from "./liveness.js";
@@ -82,6 +83,15 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
   });
   const ids: ModuleIds = {
     helper, ctxStore, mapLookup, mapUpdate, mapDelete, halt, tail, g,
+    arrayMap: (handle) => {
+      // A descriptor of an array or per-CPU array answered in WebAssembly (src/maps/runtime/array.ts).
+      const h = Number(handle);
+      if (handle < 0x1000n || handle > BigInt(u8.length - DESC.SIZE)) return undefined;
+      const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+      const f = (off: number): number => dv.getUint32(h + off, true);
+      if (f(DESC.MAGIC) !== DESC_MAGIC || f(DESC.IMPL) !== IMPL.ARRAY || (f(DESC.TYPE) !== 2 && f(DESC.TYPE) !== 6) || f(DESC.FLAGS) & MF.LRU) return undefined;
+      return { maxEntries: f(DESC.MAX_ENTRIES), values: f(DESC.VALUES), slot: f(DESC.SLOT), stride: f(DESC.STRIDE), perCpu: (f(DESC.FLAGS) & MF.PERCPU) !== 0 };
+    },
     funcAt: (p, pc) => {
       const i = progs[p]!.index.get(pc);
       if (i === undefined) throw new Error(`compiler: no function at pc ${pc}`);
