@@ -51,6 +51,16 @@ function r1After(s: Slot, known: bigint | undefined): bigint | undefined {
 }
 
 /**
+ * Whether a taken jump from `from` to `to` checks the budget. The interpreter checks on every taken jump,
+ * and unverified code keeps exactly that. In a verified program laid out as structured code, a forward
+ * jump cannot repeat work: only back edges (and calls, checked at the call) can make a run long, so only
+ * they check. Such a run over its budget stops at its next back edge or call instead of its next taken jump.
+ */
+function needsBudgetCheck(e: Emit, from: Block, to: Block): boolean {
+  return !e.f.verified || !e.fn.reducible || to.id <= from.id;
+}
+
+/**
  * Emit the terminator of `b`, calling `branch(to, taken)` for each successor edge (inside an if/else for
  * conditional ones: `inIf` is true then, so the branch knows one more label is open).
  */
@@ -64,7 +74,7 @@ function terminator(e: Emit, b: Block, branch: (to: number, inIf: boolean) => vo
     case "fall": branch(b.succs[0]!, false); return;
     case "jump": {
       const to = e.fn.blocks[b.succs[0]!]!;
-      f.budgetCheck(ipOf(e, to), 0);
+      if (needsBudgetCheck(e, b, to)) f.budgetCheck(ipOf(e, to), 0);
       branch(to.id, false);
       return;
     }
@@ -72,7 +82,7 @@ function terminator(e: Emit, b: Block, branch: (to: number, inIf: boolean) => vo
       const taken = e.fn.blocks[b.succs[0]!]!;
       lowerCondition(f, e.slots[b.pcs[b.pcs.length - 1]!]!);
       body.if_();
-      f.budgetCheck(ipOf(e, taken), 0);
+      if (needsBudgetCheck(e, b, taken)) f.budgetCheck(ipOf(e, taken), 0);
       branch(taken.id, true);
       body.else_();
       branch(b.succs[1]!, true);

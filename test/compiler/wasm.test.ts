@@ -140,3 +140,33 @@ out:
     });
   }
 });
+
+describe("budget checks", () => {
+  const fwd = `.section xdp
+  r2 = *(u32 *)(r1 + 0)
+  r3 = *(u32 *)(r1 + 4)
+  r4 = r2
+  r4 += 14
+  r0 = 1
+  if r4 > r3 goto out
+  r0 = 2
+  r5 = *(u8 *)(r2 + 0)
+  if r5 == 7 goto out
+  r0 = 3
+out:
+  exit
+`;
+  it("a verified program checks its budget only where a run can repeat work (back edges, calls)", () => {
+    const p = assemble(fwd, { file: "fwd.s" });
+    // the budget is compared with i64.ge_u; the program itself has no >= comparison
+    expect(compiledWat(p, [], true)).not.toMatch(/i64\.ge_u/);
+    expect(compiledWat(p, [], false)).toMatch(/i64\.ge_u/);
+    const loop = assemble(".section xdp\n  r0 = 0\n  r1 = 0\nl:\n  r1 += 1\n  r0 += r1\n  if r1 < 100 goto l\n  exit\n", { file: "bounded.s" });
+    expect(compiledWat(loop, [], true)).toMatch(/i64\.ge_u/);
+    // the bounded loop verifies, and still stops on its budget when compiled
+    const e = openEngine(loop, { engine: "compiled", budget: 50 });
+    expect(e.info.verified).toBe(true);
+    expect(() => e.run({ data: new Uint8Array(20) })).toThrow(/budget|instructions/i);
+    expect(openEngine(loop, { engine: "compiled" }).run({ data: new Uint8Array(20) }).retval).toBe(5050);
+  });
+});
