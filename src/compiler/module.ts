@@ -42,8 +42,8 @@ export interface XdpBatchLayout {
 /** The batch descriptor the host fills (u32 fields, byte offsets). */
 export const BATCH = {
   PKT_BUF: 0, IN_RECS: 4, OUT_RECS: 8, OUT_ARENA: 12, OUT_POS: 16, DIRTY: 20, PREV_LEN: 24, CURRENT: 28, MAY_GOTO: 32,
-  /** batchInPlace: where retvals (u32 per packet) and instruction counts (u32 per packet) go. */
-  RETS: 36, COUNTS: 40, STATUS: 44, SIZE: 48,
+  /** batchInPlace: where retvals (r0's low 32 bits), r0's high 32 bits and instruction counts go (u32 per packet each). */
+  RETS: 36, COUNTS: 40, STATUS: 44, HIGHS: 48, SIZE: 56,
   /** Input record: address, length. */
   IN_REC: 8,
   /** Output record: status, r0 (low, high 32 bits), instruction count (low 32 bits), output offset, output length. */
@@ -326,7 +326,8 @@ function batchBody(x: XdpBatchLayout, params: readonly number[], main: number, g
 
 /**
  * batchInPlace(desc, from, to) -> index: run XDP packets from..to-1 where they lie (input records: address,
- * length), writing each one's r0 (u64) and instruction count (u32) to the descriptor's RETS and COUNTS arrays.
+ * length), writing each one's r0 (low and high 32 bits) and instruction count to the descriptor's RETS,
+ * HIGHS and COUNTS arrays (u32 each).
  * Nothing is copied per packet: the host lays the packets out once (the batch arena) and reads back only
  * what it is asked for. Valid only for verified programs that cannot move the packet (ModuleOptions.inPlace):
  * such a program reads and writes only data..data_end, cannot write xdp_md, and sees data_meta == data, so
@@ -337,11 +338,12 @@ function batchBody(x: XdpBatchLayout, params: readonly number[], main: number, g
 function inPlaceBody(x: XdpBatchLayout, params: readonly number[], main: number, g: { cnt: number; budget: number; halted: number; status: number; r0: number; depth: number }): Body {
   const b = new Body([I32, I32, I32]);
   const DESC = 0, I = 1, TO = 2;
-  const rec = b.local(I32), start = b.local(I32), r0 = b.local(I64), status = b.local(I32), rets = b.local(I32), counts = b.local(I32), mayGoto = b.local(I32);
+  const rec = b.local(I32), start = b.local(I32), r0 = b.local(I64), status = b.local(I32), rets = b.local(I32), counts = b.local(I32), mayGoto = b.local(I32), highs = b.local(I32), at = b.local(I32);
   const ctrl = (field: keyof typeof C, value: () => void): void => { b.i32(CTRL + C[field]); value(); b.mem(OP.i32_store, 2, 0); };
   b.i32(CTRL + C.BUDGET).mem(OP.i64_load, 3, 0).gset(g.budget);
   b.get(DESC).mem(OP.i32_load, 2, BATCH.RETS).set(rets);
   b.get(DESC).mem(OP.i32_load, 2, BATCH.COUNTS).set(counts);
+  b.get(DESC).mem(OP.i32_load, 2, BATCH.HIGHS).set(highs);
   b.get(DESC).mem(OP.i32_load, 2, BATCH.MAY_GOTO).set(mayGoto);
   b.get(DESC).mem(OP.i32_load, 2, BATCH.IN_RECS).get(I).i32(BATCH.IN_REC).op(OP.i32_mul).op(OP.i32_add).set(rec);
   // xdp_md as a single run without ctx_in has it; the program cannot write it (xdp_is_valid_access).
@@ -375,8 +377,10 @@ function inPlaceBody(x: XdpBatchLayout, params: readonly number[], main: number,
   b.end();
   b.gget(g.r0).set(r0);
   b.end();
-  b.get(rets).get(I).i32(3).op(OP.i32_shl).op(OP.i32_add).get(r0).mem(OP.i64_store, 3, 0);
-  b.get(counts).get(I).i32(2).op(OP.i32_shl).op(OP.i32_add).gget(g.cnt).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, 0);
+  b.get(I).i32(2).op(OP.i32_shl).set(at);
+  b.get(rets).get(at).op(OP.i32_add).get(r0).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, 0);
+  b.get(highs).get(at).op(OP.i32_add).get(r0).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, 0);
+  b.get(counts).get(at).op(OP.i32_add).gget(g.cnt).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, 0);
   b.get(rec).i32(BATCH.IN_REC).op(OP.i32_add).set(rec);
   b.get(I).i32(1).op(OP.i32_add).set(I);
   b.br(0);

@@ -11,7 +11,11 @@ import type { Capture, CapturedPacket } from "../packet/capture.js";
 
 export type { PacketList, PacketSpans } from "../runtime/packet-batch.js";
 
-/** One run of a packet batch: per-packet figures in typed arrays, full records on demand. */
+/**
+ * One run of a packet batch: per-packet figures in typed arrays, full records on demand. A summary answers
+ * until its batch runs again: the arrays belong to the batch and each run overwrites them (a large batch
+ * would otherwise allocate more than it runs), so copy (`.slice()`) what must outlive the next run.
+ */
 export interface BatchSummary {
   readonly count: number;
   /** r0 truncated to 32 bits per packet (0 for a packet whose run ended in an error). */
@@ -84,31 +88,37 @@ export function replayCaptureBatch(engine: BpfEngine, capture: Capture | readonl
 /** The compiled engine's batch: packets laid out once in the runtime's memory and run in place. */
 export class ArenaPacketBatch implements PacketBatch {
   readonly inPlace = true;
+  /** Without restore: the packets as the previous run left them (the next run's input), kept for changed(). */
+  private before: Uint8Array | undefined;
   constructor(private readonly rt: RuntimeProgram, private readonly arena: PacketArena, private readonly packets: PacketList, private readonly cpu: number | undefined) {}
   get count(): number { return this.arena.count; }
   run(options: BatchRunOptions = {}): BatchSummary {
     const restore = options.restore ?? true;
-    // Without restore, packets come in as the previous run left them: that run's output is the input.
-    const before = restore || this.arena.runs === 0 ? undefined : this.rt.mem.read(this.arena.work, this.arena.bytes);
+    let input = (i: number): Uint8Array => packetAt(this.packets, i);
+    if (!restore && this.arena.runs > 0) {
+      const a = this.arena, before = (this.before ??= new Uint8Array(a.bytes));
+      before.set(this.rt.mem.u8.subarray(a.work, a.work + a.bytes));
+      input = (i) => spanOf(before, a, i);
+    }
     const run = this.rt.runArena(this.arena, { restore, ...(this.cpu !== undefined ? { cpu: this.cpu } : {}) });
-    return new ArenaSummary(this.rt, this.arena, run, before ? (i) => spanOf(before, this.arena, i) : (i) => packetAt(this.packets, i));
+    return new ArenaSummary(this.rt, this.arena, run, input);
   }
 }
 
 const spanOf = (bytes: Uint8Array, arena: PacketArena, i: number): Uint8Array => bytes.subarray(arena.offsets[i]!, arena.offsets[i]! + arena.lengths[i]!);
 
 class ArenaSummary implements BatchSummary {
-  readonly retval: Uint32Array;
   readonly length: Uint32Array;
   constructor(private readonly rt: RuntimeProgram, private readonly arena: PacketArena, private readonly run: ArenaRun, private readonly input: (i: number) => Uint8Array) {
-    const n = arena.count;
-    this.retval = new Uint32Array(n);
-    this.length = arena.lengths.slice();
-    const r0 = run.r0;
-    for (let i = 0; i < n; i++) this.retval[i] = r0[2 * i]!;
-    for (const k of run.errors.keys()) this.length[k] = 0;
+    // Packets cannot change length in place: the loaded lengths, but 0 for packets with an error.
+    this.length = arena.lengths;
+    if (run.errors.size) {
+      this.length = arena.lengths.slice();
+      for (const k of run.errors.keys()) this.length[k] = 0;
+    }
   }
   get count(): number { return this.arena.count; }
+  get retval(): Uint32Array { return this.run.retval; }
   get insnCount(): Uint32Array { return this.run.insnCount; }
   get errors(): ReadonlyMap<number, Error> { return this.run.errors; }
   get duration(): number { return this.run.duration; }
@@ -117,8 +127,7 @@ class ArenaSummary implements BatchSummary {
   changed(i: number): boolean {
     this.check(i);
     if (this.run.errors.has(i)) return false;
-    const a = spanOf(this.run.output(), this.arena, i), b = this.input(i);
-    return !sameBytes(a, b);
+    return !sameBytes(spanOf(this.run.output(), this.arena, i), this.input(i));
   }
   result(i: number): BatchOutcome {
     this.check(i);
@@ -136,6 +145,9 @@ class ArenaSummary implements BatchSummary {
   }
   private check(i: number): void {
     if (!Number.isInteger(i) || i < 0 || i >= this.arena.count) throw new RangeError(`packet ${i} is not in this batch of ${this.arena.count}`);
+    if (this.arena.runs !== this.run.run) {
+      throw new Error("this batch ran again: a summary answers only until its batch's next run (its arrays and packets are reused; copy what you keep)");
+    }
   }
 }
 

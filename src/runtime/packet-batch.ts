@@ -29,13 +29,21 @@ export interface PacketArena {
   /** Byte offset of each packet in the loaded (and working) area. */
   readonly offsets: Uint32Array;
   readonly lengths: Uint32Array;
-  /** Addresses: loaded bytes, working copy (same layout), their size; input records, r0 (u64 each), counts (u32 each). */
+  /** Addresses: loaded bytes, working copy (same layout), their size; input records; r0 low, r0 high, counts (u32 each). */
   readonly orig: number;
   readonly work: number;
   readonly bytes: number;
   readonly recs: number;
   readonly rets: number;
+  readonly highs: number;
   readonly counts: number;
+  /**
+   * Each run's per-packet results, copied here from the runtime's memory: arrays made once per batch and
+   * overwritten by every run (allocating fresh typed arrays of a large batch costs more than the run).
+   */
+  readonly retval: Uint32Array;
+  readonly r0high: Uint32Array;
+  readonly insnCount: Uint32Array;
   /** Which load of the runtime's arena this is (a later load replaces it). */
   readonly generation: number;
   /** Runs of this batch so far. */
@@ -44,9 +52,12 @@ export interface PacketArena {
 
 /** What one run of an arena gives back (RuntimeProgram.runArena), copied out of the runtime's memory. */
 export interface ArenaRun {
-  /** r0 of each packet: low and high 32 bits (0 for packets with an error). */
-  readonly r0: Uint32Array;
+  /** The arena's arrays (overwritten by its next run): r0's low and high 32 bits (0 for packets with an error), instructions. */
+  readonly retval: Uint32Array;
+  readonly r0high: Uint32Array;
   readonly insnCount: Uint32Array;
+  /** Which run of the arena this is. */
+  readonly run: number;
   readonly errors: ReadonlyMap<number, Error>;
   /** Host state of packets that called a host helper (trace lines, redirect), by index. */
   readonly captures: ReadonlyMap<number, { capture: RunCapture; nested: number }>;

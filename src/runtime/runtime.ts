@@ -495,7 +495,7 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
       // The output records the copy driver writes (status, r0, count, offset, length), so results share BatchRun.
       const recs = new Uint32Array(n * (BATCH.OUT_REC / 4));
       for (let k = 0, r = 0; k < n; k++, r += BATCH.OUT_REC / 4) {
-        recs[r + 1] = run.r0[2 * k]!; recs[r + 2] = run.r0[2 * k + 1]!; recs[r + 3] = run.insnCount[k]!;
+        recs[r + 1] = run.retval[k]!; recs[r + 2] = run.r0high[k]!; recs[r + 3] = run.insnCount[k]!;
         recs[r + 4] = arena.offsets[k]!; recs[r + 5] = arena.lengths[k]!;
       }
       const chunk: BatchChunk = { recs, arena: run.output(), ctxSize: this.layout!.size, duration: run.duration, names: this.actionNames };
@@ -625,20 +625,23 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     }
     for (let i = 0; i < n; i++) if (lengths[i]! < min || lengths[i]! > max) return undefined;
     const area = ((bytes + 7) & ~7) || 8;
-    const need = 2 * area + n * (BATCH.IN_REC + 8 + 4);
+    const need = 2 * area + n * (BATCH.IN_REC + 12);
     const mem = this.mem;
     if (!this.arenaArea || this.arenaArea.cap < need) {
       // The bump allocator never frees: grow by at least half, so a growing series of batches wastes little.
       const cap = Math.max(need, Math.floor((this.arenaArea?.cap ?? 0) * 1.5), 1 << 16);
       this.arenaArea = { addr: mem.alloc(cap, 8, "packet batch"), cap };
     }
-    const orig = this.arenaArea.addr, work = orig + area, recs = work + area, rets = recs + n * BATCH.IN_REC, counts = rets + n * 8;
+    const orig = this.arenaArea.addr, work = orig + area, recs = work + area, rets = recs + n * BATCH.IN_REC, highs = rets + n * 4, counts = highs + n * 4;
     if (isSpans(packets)) mem.u8.set(packets.bytes, orig);
     else for (let i = 0; i < n; i++) mem.u8.set(packets[i]!, orig + offsets[i]!);
     mem.u8.copyWithin(work, orig, orig + bytes);
     const u32 = mem.u32;
     for (let i = 0, r = recs >> 2; i < n; i++, r += 2) { u32[r] = work + offsets[i]!; u32[r + 1] = lengths[i]!; }
-    return { count: n, offsets, lengths, orig, work, bytes, recs, rets, counts, generation: ++this.arenaGeneration, runs: 0 };
+    return {
+      count: n, offsets, lengths, orig, work, bytes, recs, rets, highs, counts, generation: ++this.arenaGeneration, runs: 0,
+      retval: new Uint32Array(n), r0high: new Uint32Array(n), insnCount: new Uint32Array(n),
+    };
   }
 
   /**
@@ -662,6 +665,7 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     u32[d + BATCH.IN_RECS / 4] = arena.recs;
     u32[d + BATCH.RETS / 4] = arena.rets;
     u32[d + BATCH.COUNTS / 4] = arena.counts;
+    u32[d + BATCH.HIGHS / 4] = arena.highs;
     u32[d + BATCH.MAY_GOTO / 4] = MAY_GOTO_BUDGET;
     b.active = true;
     b.current = -1;
@@ -683,14 +687,12 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
           const e = this.engine.trapError(err);
           if (!(e instanceof Error)) throw e;
           errors.set(at, e);
-          u32[(arena.rets >> 2) + at * 2] = 0; u32[(arena.rets >> 2) + at * 2 + 1] = 0;
           this.engine.clearHostError();
           i = at + 1;
           continue;
         }
         if (stop >= n) break;
         errors.set(stop, this.engine.statusError(u32[d + BATCH.STATUS / 4]!, this.budget, Number(mem.ctrl64("COUNT")) + this.engine.nested));
-        u32[(arena.rets >> 2) + stop * 2] = 0; u32[(arena.rets >> 2) + stop * 2 + 1] = 0;
         this.engine.clearHostError();
         i = stop + 1;
       }
@@ -699,8 +701,11 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
       b.active = false;
     }
     const duration = ((now() - t0) * 1e6) / n;
-    const r0 = u32.slice(arena.rets >> 2, (arena.rets >> 2) + 2 * n);
-    const insnCount = u32.slice(arena.counts >> 2, (arena.counts >> 2) + n);
+    const { retval, r0high, insnCount } = arena;
+    retval.set(u32.subarray(arena.rets >> 2, (arena.rets >> 2) + n));
+    r0high.set(u32.subarray(arena.highs >> 2, (arena.highs >> 2) + n));
+    insnCount.set(u32.subarray(arena.counts >> 2, (arena.counts >> 2) + n));
+    for (const k of errors.keys()) { retval[k] = 0; r0high[k] = 0; }
     for (const [k, c] of captures) insnCount[k] = insnCount[k]! + c.nested;
     const generation = arena.generation, runs = arena.runs;
     let out: Uint8Array | undefined;
@@ -711,7 +716,7 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
       }
       return (out = mem.read(arena.work, arena.bytes));
     };
-    return { r0, insnCount, errors, captures, duration, output };
+    return { retval, r0high, insnCount, run: runs, errors, captures, duration, output };
   }
 
   /** The batch descriptor (and the host's per-batch state), made once. */
