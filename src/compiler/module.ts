@@ -351,6 +351,8 @@ function inPlaceBody(x: XdpBatchLayout, params: readonly number[], main: number,
   else b.i32(CTX).i32(0).i32(x.ctxSize).memoryFill();
   b.i32(CTX + x.ingressIfindex).i32(x.ifindex).mem(OP.i32_store, 2, 0);
   ctrl("PKT", () => b.i32(0)); ctrl("PKT_LEN", () => b.i32(0));
+  const resetHost = (): void => { ctrl("STOP", () => b.i32(0)); ctrl("TAIL", () => b.i32(0)); ctrl("FAULT_KIND", () => b.i32(0)); ctrl("HOST", () => b.i32(0)); };
+  resetHost();
   b.block().loop();
   b.get(I).get(TO).op(OP.i32_ge_u).brIf(1);
   b.get(DESC).get(I).mem(OP.i32_store, 2, BATCH.CURRENT);
@@ -358,8 +360,10 @@ function inPlaceBody(x: XdpBatchLayout, params: readonly number[], main: number,
   b.i32(CTX + x.data).get(start).mem(OP.i32_store, 2, 0);
   b.i32(CTX + x.dataMeta).get(start).mem(OP.i32_store, 2, 0);
   b.i32(CTX + x.dataEnd).get(start).get(rec).mem(OP.i32_load, 2, 4).op(OP.i32_add).mem(OP.i32_store, 2, 0);
-  // control block, as Engine.exec sets it
-  ctrl("STOP", () => b.i32(0)); ctrl("TAIL", () => b.i32(0)); ctrl("FAULT_KIND", () => b.i32(0));
+  // control block, as Engine.exec sets it: what only the host's helpers set is reset after a packet that called one
+  b.i32(CTRL + C.HOST).mem(OP.i32_load, 2, 0).if_();
+  resetHost();
+  b.end();
   ctrl("MAY_GOTO", () => b.get(mayGoto));
   b.i32(0).gset(g.halted).i64(0).gset(g.cnt);
   for (const r of params) { if (r === 1) b.i64(CTX); else b.i64(0); }

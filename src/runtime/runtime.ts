@@ -610,20 +610,22 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     if (n === 0) return undefined;
     for (const m of this.maps.values()) if (m instanceof PerfEventArrayMap || m instanceof RingbufMap) return undefined;
     const min = this.progType.testRun.minDataSize ?? ETH_HLEN, max = PAGE - XDP_HEADROOM - SHINFO;
-    const lengths = new Uint32Array(n), offsets = new Uint32Array(n);
-    let bytes: number;
-    if (isSpans(packets)) {
-      for (let i = 0; i < n; i++) {
-        lengths[i] = packets.lengths[i]!;
-        offsets[i] = packets.offsets[i]!;
-        if (offsets[i]! + lengths[i]! > packets.bytes.length) throw new BpfkitError(diag("BK5013", { what: `packet ${i} (offset ${offsets[i]}, ${lengths[i]} bytes) is past the end of the ${packets.bytes.length}-byte buffer` }), 2);
-      }
-      bytes = packets.bytes.length;
-    } else {
-      bytes = 0;
-      for (let i = 0; i < n; i++) { offsets[i] = bytes; lengths[i] = packets[i]!.length; bytes += (packets[i]!.length + 7) & ~7; }
+    // One allocation for every per-packet array of the batch (a large typed array costs more to make than
+    // a short program costs to run).
+    const all = new Uint32Array(5 * n);
+    const lengths = all.subarray(0, n), offsets = all.subarray(n, 2 * n);
+    const spans = isSpans(packets) ? packets : undefined, list = spans ? undefined : packets as readonly Uint8Array[];
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const len = spans ? spans.lengths[i]! : list![i]!.length;
+      if (len < min || len > max) return undefined;
+      lengths[i] = len;
+      if (spans) {
+        const off = (offsets[i] = spans.offsets[i]!);
+        if (off + len > spans.bytes.length) throw new BpfkitError(diag("BK5013", { what: `packet ${i} (offset ${off}, ${len} bytes) is past the end of the ${spans.bytes.length}-byte buffer` }), 2);
+      } else bytes += (len + 7) & ~7;
     }
-    for (let i = 0; i < n; i++) if (lengths[i]! < min || lengths[i]! > max) return undefined;
+    if (spans) bytes = spans.bytes.length;
     const area = ((bytes + 7) & ~7) || 8;
     const need = 2 * area + n * (BATCH.IN_REC + 12);
     const mem = this.mem;
@@ -633,14 +635,23 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
       this.arenaArea = { addr: mem.alloc(cap, 8, "packet batch"), cap };
     }
     const orig = this.arenaArea.addr, work = orig + area, recs = work + area, rets = recs + n * BATCH.IN_REC, highs = rets + n * 4, counts = highs + n * 4;
-    if (isSpans(packets)) mem.u8.set(packets.bytes, orig);
-    else for (let i = 0; i < n; i++) mem.u8.set(packets[i]!, orig + offsets[i]!);
-    mem.u8.copyWithin(work, orig, orig + bytes);
-    const u32 = mem.u32;
-    for (let i = 0, r = recs >> 2; i < n; i++, r += 2) { u32[r] = work + offsets[i]!; u32[r + 1] = lengths[i]!; }
+    const u8 = mem.u8, u32 = mem.u32;
+    if (spans) {
+      u8.set(spans.bytes, orig);
+      for (let i = 0, r = recs >> 2; i < n; i++, r += 2) { u32[r] = work + offsets[i]!; u32[r + 1] = lengths[i]!; }
+    } else {
+      for (let i = 0, r = recs >> 2, off = 0; i < n; i++, r += 2) {
+        const p = list![i]!;
+        offsets[i] = off;
+        u8.set(p, orig + off);
+        u32[r] = work + off; u32[r + 1] = p.length;
+        off += (p.length + 7) & ~7;
+      }
+    }
+    u8.copyWithin(work, orig, orig + bytes);
     return {
       count: n, offsets, lengths, orig, work, bytes, recs, rets, highs, counts, generation: ++this.arenaGeneration, runs: 0,
-      retval: new Uint32Array(n), r0high: new Uint32Array(n), insnCount: new Uint32Array(n),
+      retval: all.subarray(2 * n, 3 * n), r0high: all.subarray(3 * n, 4 * n), insnCount: all.subarray(4 * n),
     };
   }
 
