@@ -2,9 +2,11 @@
 //  - ns per instruction on the shared programs (../shared/bench): compiled (first run and steady state),
 //    interpreter (fast mode), and uBPF's x86-64 JIT when a harness for it is given (see below);
 //  - compile time per 1,000 instructions (BPF -> WebAssembly bytes, and V8 -> machine code);
-//  - ns per packet for parse_udp as XDP and the bpf/ XDP examples: compiled single runs (repeat), compiled
-//    batches (runBatch: packets run inside WebAssembly; end to end, and the part inside WebAssembly), the interpreter, and the kernel's BPF_PROG_TEST_RUN
-//    with repeat when bpf(2) works here;
+//  - ns per packet for parse_udp as XDP and the bpf/ XDP examples: compiled single runs (run with repeat: one
+//    packet run again and again inside WebAssembly, as the kernel's repeat), packet batches of 20,000 packets
+//    (src/engine/batch.ts: end to end from Uint8Arrays; replay of a loaded batch, total and the part inside
+//    WebAssembly; and as the kernel's repeat, each packet as the previous run left it), runBatch with a record
+//    object per packet, the interpreter, and the kernel's BPF_PROG_TEST_RUN with repeat when bpf(2) works here;
 //  - `bpfkit run sum_loop.s --engine compiled --repeat 3` from the command line against the steady state.
 // Reproduce: npm run build && npm run bench compiler
 // uBPF (optional): BPFKIT_UBPF_HARNESS names a program linked against uBPF (not part of this repository)
