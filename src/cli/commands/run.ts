@@ -9,7 +9,6 @@ import type { Command } from "commander";
 import { readFile, writeFile } from "node:fs/promises";
 import { BpfkitError, diag, formatDiagnostic } from "../../diagnostics/index.js";
 import type { BpfEngine, EngineMap, EngineRunResult } from "../../engine/types.js";
-import { runPackets } from "../../engine/batch.js";
 import { fromHex, toHex } from "../../isa/index.js";
 import { parseJson, bundleToProgram } from "../../program/bundle.js";
 import { loadPrograms, pickProgram } from "../../load/node.js";
@@ -199,6 +198,7 @@ async function runBatch(file: string, opts: Options): Promise<number> {
         // One batch call per bundle: the engine pays its per-call costs once.
         // One batch per bundle (src/engine/batch.ts): per-call costs paid once, and the compiled engine runs
         // XDP packets in place with no record object per packet.
+        const { runPackets } = await import("../../engine/batch.js"); // loaded by the commands that run packets only
         const sum = runPackets(engine, inputs.map((x) => x.data));
         results = Array.from({ length: sum.count }, (_, i) => {
           const error = sum.errors.get(i);
