@@ -13,7 +13,7 @@ import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRe
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
-import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
+import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncArgCount, kfuncCallCheck } from "./kfuncs.js";
 import { checkStructOpsAttach } from "./struct-ops.js";
 import { btfName } from "./btf-ptr.js";
 import { iterActiveAtR1, iterTypeStr } from "./iter.js";
@@ -379,7 +379,7 @@ class Walker {
       subs.forEach((s, i) => env.log.write(`func#${i} @${s}\n`));
     }
     if (!this.cfg.error) {
-      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
+      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType), (i) => kfuncArgCount(env, i));
       env.liveRegs = this.live;
       if (env.log.level >= 2) {
         this.loops = loopComponents(env.insns);
