@@ -125,7 +125,8 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
     const issues: ProgramIssue[] = [];
     // struct_ops: the kernel struct and member it implements (attach_btf_id, expected_attach_type)
     const stOps = isStructOpsProgram(section) ? resolveStructOps(structOps.get(fn) ?? [], target()?.btf(), fn.name) : undefined;
-    if (typeof stOps === "string") issues.push({ what: stOps });
+    // (without a target BTF bpfkit cannot tell; with one, what fails is what makes libbpf refuse the object)
+    if (typeof stOps === "string") issues.push({ what: stOps, ...(target()?.btf() ? { refusedByLibbpf: true as const } : {}) });
     const linked = linkProgram(fn, { code, fixups, objectMaps, btf, btfExt, core, ...(kconfigMap ? { kconfigMap } : {}) });
     issues.push(...linked.unsupported);
     const program: Program = {
