@@ -16,7 +16,7 @@ import { type ElfFunction, type SectionCode, collectFixups, linkProgram } from "
 import { collectMaps, objectNameOf, type ObjectMap } from "./maps.js";
 import { chosenType, contextTypeName, normalizeTypeChoice, type TypeOption } from "./type-choice.js";
 import { type ElfFile, readElf, SHF, SHT, STB, STT } from "./reader.js";
-import { collectStructOpsBindings, isStructOpsProgram, resolveStructOps } from "./struct-ops.js";
+import { collectStructOpsBindings, isStructOpsProgram, resolveStructOps, structOpsMapData, type StructOpsMapData } from "./struct-ops.js";
 import type { TargetKernel } from "./target.js";
 
 export interface LoadObjectOptions {
@@ -57,6 +57,8 @@ export interface ElfObject {
   target?: string;
   /** Every extern of the object, in libbpf's order, with how it was resolved. */
   externs?: ProgramExtern[];
+  /** struct_ops maps: the local struct's bytes and the programs its members name (for registering it). */
+  structOps?: StructOpsMapData[];
 }
 
 /** Load a BPF ELF object into Programs. Throws BpfkitError (BK4xxx) naming the section or offset for a malformed object. */
@@ -180,6 +182,8 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
   if (btfExt) obj.btfExt = btfExt;
   if (targetUsed) obj.target = targetUsed.description;
   if (externs.list.length) obj.externs = externs.list.map(externReport);
+  const stOpsMaps = structOpsMapData(elf, btf, structOps);
+  if (stOpsMaps.length) obj.structOps = stOpsMaps;
   return obj;
 }
 

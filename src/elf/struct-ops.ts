@@ -122,3 +122,37 @@ export function resolveStructOps(bindings: readonly StructOpsBinding[], target: 
   if (!found) return `SEC("struct_ops") program isn't referenced anywhere, did you forget to use it?`;
   return found;
 }
+
+/**
+ * A struct_ops map as the object defines it: the local struct's bytes (its `.struct_ops` variable) and which
+ * program each function-pointer member names. What `registerStructOps` (src/kernel/struct-ops.ts) turns
+ * into the kernel's `struct bpf_struct_ops_<name>` value.
+ */
+export interface StructOpsMapData {
+  map: string;
+  section: string;
+  /** The local struct's id in the object's BTF. */
+  typeId: number;
+  /** The variable's bytes (the local struct's layout). */
+  data: Uint8Array;
+  /** Function-pointer members bound to programs. */
+  members: { member: string; program: string }[];
+}
+
+/** Every struct_ops map of the object with its bytes and bound programs. */
+export function structOpsMapData(elf: ElfFile, btf: Btf | undefined, bindings: ReadonlyMap<ElfFunction, readonly StructOpsBinding[]>): StructOpsMapData[] {
+  const out: StructOpsMapData[] = [];
+  if (!btf) return out;
+  for (const sec of elf.sections) {
+    if (!isStructOpsSection(sec.name)) continue;
+    const datasec = btf.types.find((t) => t.kind === BTF_KIND.DATASEC && t.name === sec.name);
+    for (const vs of datasec?.secinfos ?? []) {
+      const v = btf.type(vs.type);
+      if (v.kind !== BTF_KIND.VAR) continue;
+      const st = skipModifiers(btf, v.sizeOrType);
+      const members = [...bindings].flatMap(([fn, list]) => list.filter((b) => b.map === v.name && b.section === sec.name).map((b) => ({ member: b.member, program: fn.name })));
+      out.push({ map: v.name, section: sec.name, typeId: st.id, data: sec.data.slice(vs.offset, vs.offset + vs.size), members });
+    }
+  }
+  return out;
+}
