@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { loadObject } from "../../src/elf/index.js";
 import { resolveTarget } from "../../src/load/node.js";
-import { loadObjectIntoKernel, mapLookup, registerStructOps, u32Key } from "../../src/kernel/index.js";
+import { deploy, deploymentStatus, detachDeployment, loadObjectIntoKernel, mapLookup, registerStructOps, u32Key } from "../../src/kernel/index.js";
 import type { ElfObject } from "../../src/elf/object.js";
 import { describeKernel } from "../support/kernel.js";
 import { addNetns, delNetns, nodeInNetns, nsExec, uniq } from "./net.js";
@@ -38,6 +38,27 @@ describeKernel("struct_ops: a TCP congestion control registered by bpfkit", () =
   afterAll(() => delNetns(ns));
 
   for (const map of ["cc_link", "cc_plain"]) {
+    it(`${map}: deployed (pinned, outliving the process that registered it) and detached again`, () => {
+      const target = resolveTarget({ forKernel: true });
+      const obj = loadObject(new Uint8Array(readFileSync(FILE)), { file: "structops_cc.bpf.o", target });
+      const name = uniq(`bk_d${map.slice(3)}`).slice(0, 15);
+      rename(obj, map, name);
+      const m = obj.structOps!.find((x) => x.map === map)!;
+      const items = m.members.map((b) => ({ program: obj.programs.find((p) => p.name === b.program)!, attach: { type: "struct_ops" as const, target: map } }));
+      const dep = uniq("bkso_dep");
+      const manifest = deploy(dep, items, { object: obj });
+      try {
+        expect(available()).toContain(name);
+        expect(manifest.maps.find((x) => x.name === map)?.type).toBe("struct_ops");
+        const st = deploymentStatus(dep);
+        expect(st.programs.map((p) => p.attached)).toEqual(items.map(() => true));
+        if (map === "cc_link") expect(st.programs[0]!.linkType).toBe("struct_ops");
+      } finally {
+        detachDeployment(dep);
+      }
+      expect(available()).not.toContain(name);
+    });
+
     it(`${map}: registers, becomes a namespace's default, runs on its connections, unregisters`, async () => {
       const target = resolveTarget({ forKernel: true });
       const obj = loadObject(new Uint8Array(readFileSync(FILE)), { file: "structops_cc.bpf.o", target });
