@@ -25,7 +25,7 @@ const REAL = new URL("../fixtures/real/", import.meta.url).pathname;
 
 interface Recorded { name: string; expectedAttachType?: number; attachBtfId?: number; kernel: { verdict: "accept" | "reject"; error?: string; processed?: number } }
 
-function open(path: string, bytes = new Uint8Array(readFileSync(path))) {
+function open(path: string, bytes: Uint8Array = new Uint8Array(readFileSync(path))) {
   return loadObject(bytes, { file: path.split("/").pop()!, target });
 }
 
