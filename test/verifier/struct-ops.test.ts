@@ -18,6 +18,7 @@ import { verifyProgram } from "../../src/verifier/verifier.js";
 import { loadProgramIntoKernel } from "../../src/kernel/index.js";
 import type { Program } from "../../src/program/index.js";
 import { describeKernel } from "../support/kernel.js";
+import { liveRegisters } from "../../src/verifier/liveness.js";
 
 const target = bundledTarget();
 const FIX = new URL("../fixtures/verifier/kfuncs/", import.meta.url).pathname;
@@ -145,5 +146,17 @@ describeKernel("struct_ops programs through bpfkit's kernel loader", () => {
       }
     }
     expect(loaded).toBe(10 + 18);
+  });
+});
+
+describe("live registers before a kfunc call (compute_insn_live_regs: its prototype's arguments)", () => {
+  // r1..r5 = 1; call kfunc; exit: with a two-argument kfunc only r1 and r2 are live at the call
+  const mov = (dst: number) => ({ code: 0xb7, dst, src: 0, off: 0, imm: 1 });
+  const insns = [mov(1), mov(2), mov(3), mov(4), mov(5), { code: 0x85, dst: 0, src: 2, off: 0, imm: 4242 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }];
+  it("reads only r1-r2 of a two-argument kfunc (bpf_cubic_cong_avoid's processed count depends on it)", () => {
+    expect(liveRegisters(insns, () => true, (i) => (i.imm === 4242 ? 2 : undefined))[5]).toBe(0b110);
+  });
+  it("reads r1-r5 of a kfunc whose prototype is unknown", () => {
+    expect(liveRegisters(insns, () => true, () => undefined)[5]).toBe(0b111110);
   });
 });
