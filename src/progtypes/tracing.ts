@@ -1,11 +1,12 @@
 // The BTF-typed program types: BTF tracing (tp_btf, fentry/fexit/fmod_ret, iter), LSM, syscall, netfilter,
 // and the writable raw tracepoint. Their context is the attach target's arguments, typed by the target BTF
 // (the verifier reads it there: src/verifier/btf-ptr.ts); here are their helper lists (tracing_prog_func_proto,
-// bpf_lsm_func_proto, syscall_prog_func_proto, raw_tp_prog_func_proto, bpf_nf_func_proto). struct_ops and ext
-// (freplace) are known by name and number only.
+// bpf_lsm_func_proto, syscall_prog_func_proto, raw_tp_prog_func_proto, bpf_nf_func_proto). struct_ops' helpers are its
+// types' (struct-ops.ts); ext (freplace) is known by name and number only.
 import { AttachType as A, PROG_TYPE_NAMES, ProgType } from "./numbers.js";
 import { BASE, TRACING_BASE, TRACING_EVENT, uniq } from "./helper-sets.js";
 import type { ProgTypeInfo } from "./types.js";
+import { STRUCT_OPS_HELPERS } from "./struct-ops.js";
 
 function namesOnly(id: number, summary: string, range?: readonly [number, number]): ProgTypeInfo {
   const name = PROG_TYPE_NAMES[id]!;
@@ -51,7 +52,8 @@ export const NAMES_ONLY: readonly ProgTypeInfo[] = [
   ]),
   btfTyped(ProgType.LSM, "BPF LSM hook", uniq(TRACING, ["inode_storage_get", "inode_storage_delete", "spin_lock", "spin_unlock", "bprm_opts_set",
     "ima_inode_hash", "ima_file_hash", "setsockopt", "getsockopt"], TRAMPOLINE)),
-  namesOnly(ProgType.STRUCT_OPS, "struct_ops implementation"),
+  // every helper some struct_ops type offers; the verifier narrows it to the type and member (struct-ops.ts)
+  btfTyped(ProgType.STRUCT_OPS, "struct_ops implementation (a member of a kernel struct such as tcp_congestion_ops)", STRUCT_OPS_HELPERS),
   namesOnly(ProgType.EXT, "freplace extension"),
   btfTyped(ProgType.SYSCALL, "syscall program (BPF_PROG_RUN from user space)", uniq(TRACING, ["sys_bpf", "btf_find_by_name_kind", "sys_close", "kallsyms_lookup_name"])),
   btfTyped(ProgType.NETFILTER, "netfilter hook", BASE, undefined, [0, 1]),

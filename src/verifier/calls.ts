@@ -20,6 +20,7 @@ import { big, loOf, tnumStr } from "./tnum.js";
 import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
 import { checkHelperDynptrArg, dynptrInfo, unmarkSlotsDynptr } from "./dynptr.js";
 import { checkHelperBtfArg, helperReturnBtf, lsmExitRange } from "./btf-ptr.js";
+import { structOpsHelper, structOpsReturnsVoid } from "./struct-ops.js";
 import { kptrMatchType, kptrXchgDest, kptrXchgReturn } from "./kptr.js";
 import type { KptrField } from "./map-fields.js";
 
@@ -155,6 +156,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (!fn || !(helperAllowed(env.opts.progType, id, env.opts.attachType) || iterTargetHelper(env, fn.shortName)) || (fn.config && env.opts.configEnabled && !env.opts.configEnabled(fn.config))) {
     throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   }
+  // struct_ops: the helpers of the program's struct_ops type and member (its get_func_proto)
+  if (env.opts.progType === 27 && !structOpsHelper(env, fn.shortName)) throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);
   if (HELPERS_WITH_ALLOWED.has(fn.shortName) && helperAllowedFor(fn.shortName, { progType: env.opts.progType, ...(env.opts.attachType !== undefined ? { attachType: env.opts.attachType } : {}), ...attachFuncOf(env) }) === false) {
     throw new Reject("helper call is not allowed in probe", 22);
@@ -485,6 +488,8 @@ export function checkExit(env: Env, insn: RawInsn): number {
   }
   if (s.rcuLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region", 22);
   if (s.preemptLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_preempt_disable-ed region", 22);
+  // a struct_ops member returning void: check_return_code returns before it reads R0
+  if (env.opts.progType === 27 && frame(env).subprog === 0 && structOpsReturnsVoid(env)) return -1;
   const r0 = checkRegRead(env, 0);
   // a global function verified on its own (frame 0 of another sub-program) returns any scalar
   if (frame(env).subprog !== 0 && !frame(env).inAsyncCallback) {

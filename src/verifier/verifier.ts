@@ -13,7 +13,8 @@ import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRe
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
-import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
+import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncArgCount, kfuncCallCheck } from "./kfuncs.js";
+import { checkStructOpsAttach } from "./struct-ops.js";
 import { btfName } from "./btf-ptr.js";
 import { iterActiveAtR1, iterTypeStr } from "./iter.js";
 import { checkMemAccess } from "./memory.js";
@@ -378,7 +379,7 @@ class Walker {
       subs.forEach((s, i) => env.log.write(`func#${i} @${s}\n`));
     }
     if (!this.cfg.error) {
-      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
+      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType), (i) => kfuncArgCount(env, i));
       env.liveRegs = this.live;
       if (env.log.level >= 2) {
         this.loops = loopComponents(env.insns);
@@ -386,6 +387,9 @@ class Walker {
       }
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
+    // check_attach_btf_id for struct_ops: the member the program implements (struct-ops.ts)
+    const attachErr = checkStructOpsAttach(env);
+    if (attachErr) return this.result({ pc: 0, message: attachErr.message, errno: attachErr.errno });
     const unmodelled = exceptionCallbackNote(env);
     if (unmodelled) return this.result({ pc: 0, message: unmodelled, errno: 95 });
     env.subprogs = this.cfg.subprogs;
