@@ -110,9 +110,8 @@ function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exactness): boolean {
   switch (o.type) {
     case "scalar":
       if (!o.precise && exact === "not_exact") return true;
-      // linked with a delta on one side only: different links; both: same delta
-      if (o.addConst && !c.addConst) return false;
-      if (o.id && !o.addConst && c.addConst) return false;
+      // linked with a delta on one side only, or alu32 on one side and alu64 on the other: different links; both: same delta
+      if (o.id && o.addConst !== c.addConst) return false;
       if (o.addConst && o.off !== c.off) return false;
       if (!ids.checkScalar(o, c)) return false;
       return rangeWithin(o, c) && tIn(o.varOff, c.varOff);
