@@ -12,6 +12,7 @@ import { BTF_KIND } from "../btf/btf.js";
 import { type KfuncFlag, hasKfuncFlag, kfuncForProgType, kfuncRefusedAtCall } from "../helpers/kfuncs.js";
 import { PROG_TYPE_NAMES } from "../progtypes/numbers.js";
 import type { RawInsn } from "./cfg.js";
+import { type FastcallCallee, helperClobbers } from "./fastcall.js";
 import { type Env, Reject, forEachReg, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { checkHelperMem } from "./memory.js";
@@ -60,6 +61,19 @@ const kfuncName = (env: Env, insn: RawInsn): string | undefined => {
   const fn = env.opts.targetBtf?.types[insn.imm];
   return fn?.kind === BTF_KIND.FUNC ? fn.name : undefined;
 };
+
+/**
+ * A kfunc call as mark_fastcall_pattern_for_call sees it: r0 (unless void) and one register per parameter
+ * clobbered; bpf_cast_to_kern_ctx and bpf_rdonly_cast (KF_FASTCALL) are rewritten inline. Undefined for a
+ * kfunc the program may not call (fetch_kfunc_meta fails: no pattern).
+ */
+export function kfuncFastcall(env: Env, insn: RawInsn): FastcallCallee | undefined {
+  const name = kfuncName(env, insn);
+  const btf = env.opts.targetBtf;
+  const fp = name && btf ? funcProto(btf, insn.imm) : undefined;
+  if (!name || !fp || !kfuncForProgType(name, env.opts.progType, env.opts.attachType, { hasArena: hasArena(env) })) return undefined;
+  return { clobbers: helperClobbers(fp.proto.sizeOrType === 0, fp.proto.params?.length ?? 0), inlined: name === "bpf_cast_to_kern_ctx" || name === "bpf_rdonly_cast" };
+}
 
 /** The number of arguments a kfunc takes (the live-registers pass reads only those). */
 export function kfuncArgCount(env: Env, insn: RawInsn): number | undefined {

@@ -13,7 +13,9 @@ import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRe
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
-import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
+import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck, kfuncFastcall } from "./kfuncs.js";
+import { type FastcallCallee, fastcallStackDepths, markFastcallPatterns } from "./fastcall.js";
+import { helperForProgType } from "../helpers/table.js";
 import { btfName } from "./btf-ptr.js";
 import { iterActiveAtR1, iterTypeStr } from "./iter.js";
 import { checkMemAccess } from "./memory.js";
@@ -394,6 +396,7 @@ class Walker {
       { insns: env.insns, subprogs: env.subprogs, prunePoints: this.cfg.prunePoints, callsCallback: (pc) => callsCallback(env.insns[pc]!) },
       (line) => env.log.write(line), () => env.log.level >= 2);
     env.stackDepth = env.subprogs.map(() => 0);
+    env.fastcall = markFastcallPatterns(env.insns, env.subprogs, this.cfg.jumpTargets, (pc) => this.fastcallCallee(pc));
     initSubprogProtos(env, this.opts.funcProtos);
     const f0 = frame(env);
     f0.regs[1] = pointer("ctx");
@@ -404,6 +407,8 @@ class Walker {
       // do_check_common rewinds a level-1 log after each function that verified; then the global ones
       if (env.log.level === 1) env.log.reset(0);
       this.checkGlobalFunctions();
+      // remove_fastcall_spills_fills may shrink a sub-program's stack before check_max_stack_depth
+      if (env.fastcall) fastcallStackDepths(env.fastcall, env.stackDepth);
       const depthErr = this.checkStackDepth();
       if (depthErr) return this.result({ pc: 0, message: depthErr, errno: 13 });
       return this.result();
@@ -525,6 +530,19 @@ class Walker {
       if (err) return err;
     }
     return undefined;
+  }
+
+  /** A helper or kfunc call as mark_fastcall_pattern_for_call sees it (undefined: one the program may not call). */
+  private fastcallCallee(pc: number): FastcallCallee | undefined {
+    const env = this.env;
+    const insn = env.insns[pc]!;
+    if (insn.src === 2) return kfuncFastcall(env, insn);
+    const fn = helperForProgType(insn.imm, env.opts.progType);
+    if (!fn || !helperAllowed(env.opts.progType, insn.imm, env.opts.attachType)) return undefined;
+    let clobbers = fn.ret.type === "RET_VOID" ? 0 : 1;
+    fn.args.forEach((a, i) => { if (a.type !== "ARG_DONTCARE") clobbers |= 1 << (i + 1); });
+    // allow_fastcall and inlined by the x86-64 JIT: bpf_get_smp_processor_id only (checked on the running 6.18)
+    return { clobbers, inlined: insn.imm === 8 };
   }
 
   private subprogOf(pc: number): number {
