@@ -7,7 +7,7 @@ import { helperName, MAX_HELPER_ID } from "../isa/helpers.js";
 import { HELPERS_WITH_ALLOWED, helperAllowedFor } from "../helpers/allowed.js";
 import { isMapHelperCompatible, mapTypeByName } from "../maps/types.js";
 import { progTypeById, returnRange } from "../progtypes/index.js";
-import { ITER_TARGET_HELPERS } from "../progtypes/tracing.js";
+import { ITER_TARGET_HELPERS, LSM_CGROUP_HOOK_HELPERS } from "../progtypes/tracing.js";
 import { BASE } from "../progtypes/helper-sets.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, checkRegRead, forEachReg, frame, regs, sanityCheckBounds } from "./env.js";
@@ -119,11 +119,13 @@ function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zero
 
 function mapTypeNumber(name: string): number { return mapTypeByName(name)?.id ?? 0; }
 
-/** A helper the program's iterator target adds (bpf_iter_get_func_proto): iter/tcp and iter/unix socket options. */
+/** A helper the attach target adds: an iterator's (bpf_iter_get_func_proto: iter/tcp and iter/unix socket options), an lsm_cgroup socket hook's. */
 function iterTargetHelper(env: Env, short: string): boolean {
-  if (env.opts.progType !== 26 || env.opts.attachType !== 28) return false;
+  const table = env.opts.progType === 26 && env.opts.attachType === 28 ? ITER_TARGET_HELPERS
+    : env.opts.progType === 29 && env.opts.attachType === 43 ? LSM_CGROUP_HOOK_HELPERS : undefined;
+  if (!table) return false;
   const f = attachFuncOf(env).attachFunc;
-  return f !== undefined && (ITER_TARGET_HELPERS[f] ?? []).includes(short);
+  return f !== undefined && (table[f] ?? []).includes(short);
 }
 
 /** The attach target's FUNC name (fentry/fexit/lsm/iter), for the helpers' `allowed` checks. */
