@@ -15,6 +15,7 @@ import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, m
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
 import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck, kfuncFastcall } from "./kfuncs.js";
 import { type FastcallCallee, fastcallStackDepths, markFastcallPatterns } from "./fastcall.js";
+import { attachSleepableError } from "./attach.js";
 import { helperForProgType } from "../helpers/table.js";
 import { btfName } from "./btf-ptr.js";
 import { iterActiveAtR1, iterTypeStr } from "./iter.js";
@@ -379,6 +380,9 @@ class Walker {
       const subs = this.cfg.error ? subprogStarts(env.insns) : this.cfg.subprogs;
       subs.forEach((s, i) => env.log.write(`func#${i} @${s}\n`));
     }
+    // check_attach_btf_id runs after the sub-programs are found, before the maps and the CFG are checked
+    const attachErr = /^call to invalid destination|^kernel btf_id/.test(cfgErr) ? undefined : attachSleepableError(env.opts);
+    if (attachErr) return this.result({ pc: 0, message: attachErr, errno: 22 });
     if (!this.cfg.error) {
       this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
       env.liveRegs = this.live;
