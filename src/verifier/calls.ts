@@ -275,6 +275,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   const slice = id === 203 /* dynptr_data */ && dynptrRegno ? dynptrInfo(env, R[dynptrRegno]!) : undefined;
   // bpf_dynptr_write into an skb dynptr may move packet data: its slices and packet pointers die
   const writesSkb = id === 202 && dynptrRegno ? dynptrInfo(env, R[dynptrRegno]!).type === "skb" : false;
+  if (env.cur.irqLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_local_irq_save-ed region", 22);
   if (env.cur.rcuLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_rcu_read_lock-ed region", 22);
   if (env.cur.preemptLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_preempt_disable-ed region", 22);
   if (meta.releaseRegno) {
@@ -285,8 +286,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (id === 81 /* get_local_storage */ && !isNullConst(R[2]!)) throw new Reject("get_local_storage() doesn't support non-zero flags", 22);
   if (id === 81) markChainPrecision(env, 2);
   // check_reference_leak names every unreleased reference before the tail-call message
-  if (id === 12 /* tail_call */ && env.cur.refs.length) {
-    throw new Reject([...env.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "tail_call would lead to reference leak"].join("\n"), 22);
+  if (id === 12 /* tail_call */ && env.cur.refs.some((r) => r.kind !== "irq")) {
+    throw new Reject([...env.cur.refs.filter((r) => r.kind !== "irq").map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "tail_call would lead to reference leak"].join("\n"), 22);
   }
   // bpf_loop: mark_chain_precision(R1) on a pointer is the kernel's internal-error path (EFAULT)
   if (id === 181 && R[1]!.type !== "scalar") throw new Reject("verifier bug: backtracking misuse", 14);
@@ -481,10 +482,12 @@ export function checkExit(env: Env, insn: RawInsn): number {
     }
     return callee.callsite;
   }
-  if (s.refs.length) {
-    // check_resource_leak names the exit after listing the references (6.18)
-    throw new Reject([...s.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_EXIT instruction in main prog would lead to reference leak"].join("\n"), 22);
+  // check_resource_leak names the exit after listing the references (6.18); a saved IRQ flag is no leak but its own error
+  const leaked = s.refs.filter((r) => r.kind !== "irq");
+  if (leaked.length) {
+    throw new Reject([...leaked.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_EXIT instruction in main prog would lead to reference leak"].join("\n"), 22);
   }
+  if (s.irqLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_local_irq_save-ed region", 22);
   if (s.rcuLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region", 22);
   if (s.preemptLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_preempt_disable-ed region", 22);
   const r0 = checkRegRead(env, 0);

@@ -5,7 +5,7 @@
 // type decide how), trusted and RCU arguments, references acquired and released, RCU and preemption
 // sections, and the return value (scalar, memory, a BTF pointer, the kfunc-specific ones such as
 // bpf_obj_new, bpf_rdonly_cast, bpf_dynptr_slice). Kfuncs whose objects bpfkit does not model (BPF lists,
-// rbtrees, refcounts, work queues, exceptions, IRQ and resilient locks, callbacks) are refused with a
+// rbtrees, refcounts, work queues, exceptions, resilient locks, callbacks) are refused with a
 // message saying so: a conservative verdict, never an unsafe accept.
 import type { Btf, BtfType } from "../btf/btf.js";
 import { BTF_KIND } from "../btf/btf.js";
@@ -24,6 +24,7 @@ import { tnumStr } from "./tnum.js";
 import { REG2BTF, btfOf, btfPtr, hasUnsafeModifiers, inRcuCs, isAlloc, isRcuReg, isTrustedReg, targetStructId } from "./btf-ptr.js";
 import { DYNPTR_FLAG, type DynptrArg, dynptrInfo, processDynptrArg } from "./dynptr.js";
 import { type IterRef, processIterArg, processIterNext, untrustRcuIters } from "./iter.js";
+import { processIrqFlag } from "./irq.js";
 import { funcProto, progCtxType, isPtr, isScalar, isStruct, isVoid, kindStr, paramHasSuffix, resolveSize, skipMods, structIdsMatch, typeName } from "./target-btf.js";
 import type { DynptrType } from "./state.js";
 
@@ -112,7 +113,7 @@ function unmodelled(name: string, what: string): Reject {
 const UNMODELLED: ReadonlyArray<[RegExp, string]> = [
   [/^bpf_(list|rbtree)_/, "BPF lists and rbtrees"], [/^bpf_refcount_acquire/, "refcounted objects"], [/^bpf_throw$/, "exceptions"],
   [/^bpf_wq_/, "BPF work queues"], [/^bpf_task_work_/, "task work callbacks"], [/^bpf_res_spin_/, "resilient spin locks"],
-  [/^bpf_local_irq_/, "IRQ flags"], [/^bpf_arena_/, "arena pages"], [/^bpf_iter_css_task_new$/, "css task iterators"],
+  [/^bpf_arena_/, "arena pages"], [/^bpf_iter_css_task_new$/, "css task iterators"],
   [/^bpf_crypto_/, "crypto contexts"], [/^bpf_stream_/, "BPF streams"],
 ];
 
@@ -150,6 +151,7 @@ export function checkKfuncCall(env: Env, insn: RawInsn, queue: (s: State) => voi
     else if (sleepable) throw new Reject(`kernel func ${name} is sleepable within non-preemptible region`, 13);
   } else if (preemptDisable) s.preemptLock = 1;
   else if (preemptEnable) throw new Reject(`unmatched attempt to enable preemption (kernel function ${name})`, 22);
+  if (s.irqLock && sleepable) throw new Reject(`kernel func ${name} is sleepable within IRQ-disabled region`, 13);
 
   const R = regs(env);
   if (meta.releaseRegno) {
@@ -363,7 +365,7 @@ function checkKfuncArgs(env: Env, m: Meta): void {
       case "refcounted": throw unmodelled(m.name, "refcounted objects");
       case "callback": throw unmodelled(m.name, "callbacks");
       case "wq": throw unmodelled(m.name, "BPF work queues");
-      case "irq_flag": throw unmodelled(m.name, "IRQ flags");
+      case "irq_flag": if (m.name !== "bpf_local_irq_save" && m.name !== "bpf_local_irq_restore") throw unmodelled(m.name, "IRQ flags"); break;
       case "res_lock": throw unmodelled(m.name, "resilient spin locks");
       default: break;
     }
@@ -446,6 +448,9 @@ function checkKfuncArgs(env: Env, m: Meta): void {
         i++;
         break;
       }
+      case "irq_flag":
+        processIrqFlag(env, regno, i, m.name === "bpf_local_irq_save");
+        break;
       case "const_str":
         if (reg.type !== "map_value") throw new Reject(`arg#${i} doesn't point to a const string`, 22);
         checkConstStr(env, regno, reg);

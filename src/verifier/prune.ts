@@ -216,7 +216,7 @@ export function statesEqual(o: State, c: State, exact: Exactness): boolean {
   if (o.frames.length !== c.frames.length) return false;
   const ids = sharedIds.reset();
   if (!o.activeLock !== !c.activeLock) return false;
-  if (!o.rcuLock !== !c.rcuLock || (o.preemptLock ?? 0) !== (c.preemptLock ?? 0) || (o.irqLock ?? 0) !== (c.irqLock ?? 0)) return false;
+  if (!o.rcuLock !== !c.rcuLock || (o.preemptLock ?? 0) !== (c.preemptLock ?? 0) || !ids.check(o.irqLock ?? 0, c.irqLock ?? 0)) return false;
   if (o.activeLock && (o.activeLock.map !== c.activeLock!.map || !ids.check(o.activeLock.id, c.activeLock!.id))) return false;
   for (let f = 0; f < o.frames.length; f++) {
     const of = o.frames[f]!, cf = c.frames[f]!;
@@ -226,7 +226,7 @@ export function statesEqual(o: State, c: State, exact: Exactness): boolean {
     // refsafe (the references are per state here, compared with the innermost frame)
     if (f === o.frames.length - 1) {
       if (o.refs.length !== c.refs.length) return false;
-      for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]!.id, c.refs[i]!.id)) return false;
+      for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]!.id, c.refs[i]!.id) || (o.refs[i]!.kind === "irq") !== (c.refs[i]!.kind === "irq")) return false;
     }
   }
   return true;
