@@ -24,14 +24,14 @@ export interface Checkpoint {
   /** A later iteration of a loop (may_goto, a callback-calling helper) was pruned against this state
    *  while it was unfinished: its subtree's stack reads are incomplete until it finishes. */
   loopHit?: boolean;
-  /** The loop hit was an open-coded iterator's convergence (the states below compare by range until it finishes). */
-  iterLoopHit?: boolean;
   /** Its explored_states hash bucket (insn ^ callsite of its innermost frame, modulo the program length):
    *  is_state_visited only looks at the current state's bucket, so states of the same instruction reached
    *  through another call site are neither compared, nor counted as misses, nor stop a new state. */
   bucket: number;
   /** Evicted from its instruction's list while unfinished (freed, and uncounted, when it finishes). */
   evicted?: boolean;
+  /** Its loop visit's key (compute_scc_callchain), once asked; "" outside loops. */
+  loopKey?: string;
 }
 
 /**

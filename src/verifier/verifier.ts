@@ -281,6 +281,8 @@ class Walker {
   private loops: Uint32Array | undefined;
   /** bpf_scc_visit entry states: the first checkpoint of each loop visit, per call chain, until it finishes. */
   private readonly loopVisits = new Map<string, Checkpoint | undefined>();
+  /** Loop visits that have a backedge (a loop hit, or a hit against a state of the visit): incomplete_read_marks. */
+  private readonly visitBackedges = new Set<string>();
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -386,10 +388,8 @@ class Walker {
     if (!this.cfg.error) {
       this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
       env.liveRegs = this.live;
-      if (env.log.level >= 2) {
-        this.loops = loopComponents(env.insns);
-        env.log.write(liveRegsTable(env.insns, this.live, this.loops));
-      }
+      this.loops = loopComponents(env.insns);
+      if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live, this.loops));
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
     const unmodelled = exceptionCallbackNote(env);
@@ -640,7 +640,7 @@ class Walker {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
         if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
-          cp.hit++; cp.loopHit = true; cp.iterLoopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; keep.push(cp); continue;
         }
       } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
@@ -649,7 +649,7 @@ class Walker {
         const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
         const mayConverge = mayGoto ? !sameDepth : force;
         if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; keep.push(cp); continue;
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
@@ -660,8 +660,10 @@ class Walker {
       } else {
         // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
-        const exactness = this.loopHits && this.inOpenLoop(cp) ? "range_within" : "not_exact";
-        if (statesEqual(cp.state, env.cur, exactness) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        const loop = this.incompleteReadMarks(cp);
+        if (statesEqual(cp.state, env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
+          cp.hit++; if (loop) this.addBackedge(cp); pruned = true; prunedBy = cp; keep.push(cp); continue;
+        }
       }
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
@@ -700,12 +702,6 @@ class Walker {
     return false;
   }
 
-  /** Some unfinished ancestor of the checkpoint had a later iterator-loop iteration pruned against it. */
-  private inOpenLoop(cp: Checkpoint): boolean {
-    for (let p = cp.parent; p; p = p.parent) if (p.branches > 0 && p.iterLoopHit) return true;
-    return false;
-  }
-
   /**
    * compute_scc_callchain: the loop a checkpoint is in, seen from the outermost frame (a call made
    * inside a caller's loop belongs to that loop), with the call instructions leading to it; printed
@@ -732,6 +728,19 @@ class Walker {
     return undefined;
   }
 
+  /** incomplete_read_marks: the checkpoint's loop visit is open and has a backedge (its states compare by range). */
+  private incompleteReadMarks(cp: Checkpoint): boolean {
+    if (!this.visitBackedges.size) return false;
+    if (cp.loopKey === undefined) cp.loopKey = this.loopChain(cp)?.key ?? "";
+    return cp.loopKey !== "" && this.visitBackedges.has(cp.loopKey);
+  }
+
+  /** add_scc_backedge: the hit is a backedge of the pruning state's loop visit. */
+  private addBackedge(cp: Checkpoint): void {
+    if (cp.loopKey === undefined) cp.loopKey = this.loopChain(cp)?.key ?? "";
+    if (cp.loopKey !== "" && this.loopVisits.get(cp.loopKey)) this.visitBackedges.add(cp.loopKey);
+  }
+
   /** maybe_enter_scc: a new checkpoint in a loop nobody is visiting yet starts a visit (level 2 prints it). */
   private maybeEnterLoop(cp: Checkpoint): void {
     const chain = this.loopChain(cp);
@@ -745,6 +754,7 @@ class Walker {
     const chain = this.loopChain(cp);
     if (!chain || this.loopVisits.get(chain.key) !== cp) return;
     this.loopVisits.set(chain.key, undefined);
+    this.visitBackedges.delete(chain.key);
     this.env.log.write(`SCC exit ${chain.text}\n`);
   }
 
