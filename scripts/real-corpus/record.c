@@ -481,7 +481,10 @@ int main(int argc, char **argv) {
   unsigned flags = 0;
   int err = load_one(argv[1], prog, selftest, 4, log, stats_size, &obj, &flags);
   printf("{\"name\":"); jstr(prog);
-  printf(",\"progFlags\":%u", flags);
+  // the prog_flags BPF_PROG_LOAD received: libbpf adds the section's (BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS)
+  // only then, so bpf_program__flags() (the loader's own, --selftest's test flags) is the answer only when
+  // the syscall was never reached
+  printf(",\"progFlags\":%u", cap.seen ? cap.prog_flags : flags);
   if (adjusted[0]) { printf(",\"adjustedMaps\":"); jstr(adjusted); }
   if (!obj) { printf(",\"result\":\"not-prepared\",\"prepareError\":"); jstr(libbpf_msgs ? libbpf_msgs : "bpf_object__open failed"); printf("}\n"); return 0; }
   find_typeless_ksyms(obj);
