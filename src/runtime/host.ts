@@ -173,8 +173,8 @@ export class ProgramHost implements RuntimeHost {
    * and results, fast mode's semantics. `verified`: every program passed the verifier (the compiler may
    * rely on it). `ctxHook`: context stores go through the engine's `ctxStore`.
    */
-  compile(options: { verified: boolean; ctxHook?: boolean; batch?: XdpBatchLayout }): CompileStats {
-    this.compileStats = this.engine.compile({ verified: options.verified, ctxHook: options.ctxHook ?? false, ...(options.batch ? { batch: options.batch } : {}) });
+  compile(options: { verified: boolean; ctxHook?: boolean; batch?: XdpBatchLayout; inPlace?: boolean }): CompileStats {
+    this.compileStats = this.engine.compile({ verified: options.verified, ctxHook: options.ctxHook ?? false, ...(options.batch ? { batch: options.batch, inPlace: options.inPlace ?? false } : {}) });
     return this.compileStats;
   }
   /** The programs run compiled (`compile` ran). */
