@@ -15,6 +15,8 @@
 // program over 5x, short_loop1 under 5 s.
 //   VERIFIER_BENCH=corpus,bpf,c,real,selftests,loop   the groups (default all)
 //   VERIFIER_BENCH_RUNS=5                              emulator runs per program at least (kernel: 5 loads)
+//   VERIFIER_BENCH_WORST=N                             also list each group's N programs of highest ratio
+//   VERIFIER_BENCH_ONLY=REGEX                          time only the programs whose name matches
 // Needs root for the kernel's side (without it the emulator's times are printed alone).
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
@@ -30,6 +32,7 @@ export default async function () {
   const { verifySlots, verifyProgram } = await imp("src/verifier/verifier.ts");
   const { loadObject } = await imp("src/elf/index.ts");
   const { resolveSection } = await imp("src/progtypes/index.ts");
+  const { programType } = await imp("src/cli/verify-target.ts");
   const { possibleCpus } = await imp("src/kernel/maps.ts");
   // CO-RE relocations, externs and kfuncs resolved against the bundled target BTF (the running kernel's)
   const { bundledTarget } = await imp("src/load/node.ts");
@@ -54,8 +57,12 @@ export default async function () {
       // a program bpfkit cannot use (an unresolved relocation, a feature it lacks) has nothing to time
       if (p.unsupported?.length) continue;
       const prog = { ...p, section };
-      const opts = { progType: sec.progType, hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, nrCpus };
-      if (sec.attachType !== undefined) opts.attachType = sec.attachType;
+      // what `bpfkit verify` hands the verifier (and the corpus measure): type, attach type and prog_flags of
+      // the section, the target BTF and its configuration (helpers gated by a kernel option are refused as the
+      // kernel refuses them, e.g. the SRv6 helpers, instead of walking the rest of the program)
+      let kind;
+      try { kind = programType(section, undefined, p.name, p, () => target.btf(), () => target.kconfig?.()?.text); } catch { continue; }
+      const opts = { ...kind, hasFuncInfo: (p.btf?.funcInfo?.length ?? 0) > 0, nrCpus };
       out.push({ name: `${basename(path)}:${p.name}`, emu: () => verifyProgram(prog, opts), kern: () => kv?.kernelVerifyProgram(prog, 4).verificationUsec });
     }
     return out;
@@ -95,6 +102,7 @@ export default async function () {
       }
       progs = group === "loop" ? objs.filter((p) => /search_pruning\.[a-z.]*:short_loop1$/.test(p.name)) : objs.filter((p) => !/:short_loop1$/.test(p.name));
     }
+    if (process.env.VERIFIER_BENCH_ONLY) progs = progs.filter((p) => new RegExp(process.env.VERIFIER_BENCH_ONLY).test(p.name));
     if (!progs.length) { rows.push({ group, programs: 0, note: "none here" }); continue; }
     rows.push(measure(group, progs, runs, kv !== undefined));
   }
@@ -139,6 +147,10 @@ function measure(group, progs, runs, withKernel) {
   const ratio = (r) => r.emu / Math.max(1, r.kern);
   const sorted = [...timed].sort((a, b) => ratio(a) - ratio(b));
   const worst = sorted[sorted.length - 1];
+  const listWorst = Number(process.env.VERIFIER_BENCH_WORST ?? 0);
+  for (const r of sorted.slice(-listWorst).reverse().slice(0, listWorst)) {
+    console.log(`${group} ${ratio(r).toFixed(1)}x  emulator ${(r.emu / 1000).toFixed(3)} ms  kernel ${(r.kern / 1000).toFixed(3)} ms  ${r.name}`);
+  }
   const gm = Math.exp(timed.reduce((a, r) => a + Math.log(ratio(r)), 0) / timed.length);
   return {
     ...row, "kernel s": (timed.reduce((a, r) => a + r.kern, 0) / 1e6).toFixed(3),

@@ -204,10 +204,14 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
 
 /** The options a .config text sets (=y or =m); undefined without a text. */
 function configOptions(text: string | undefined): Set<string> {
+  // one target configuration serves a whole batch: parse each text once (a 6.18 .config is ~200 KB)
+  if (text !== undefined && text === lastConfig?.text) return lastConfig.set;
   const out = new Set<string>();
   for (const m of (text ?? "").matchAll(/^(CONFIG_\w+)=[ym]\s*$/gm)) out.add(m[1]!);
+  if (text !== undefined) lastConfig = { text, set: out };
   return out;
 }
+let lastConfig: { text: string; set: Set<string> } | undefined;
 
 /**
  * check_pseudo_btf_id and check_ld_imm64 for a typed ksym (lddw src 3, imm = a VAR or FUNC id in the target
@@ -323,7 +327,11 @@ class Walker {
       res.error = { ...error };
       const line = this.lineFor(error.pc);
       if (line) res.error.line = line;
-      res.path = pathOf(env.cur);
+      // built when read (--explain, --json): a path that reached the 1M-insn limit holds ~10^5 decisions
+      const st = env.cur;
+      let path: [number, boolean][] | undefined;
+      Object.defineProperty(res, "path", { enumerable: true, configurable: true, get: () => (path ??= pathOf(st)),
+        set: (v: [number, boolean][]) => { path = v; } });
       if (this.failRegs) res.failRegs = this.failRegs;
     }
     if (this.opts.recordStates) res.states = this.states;
