@@ -7,7 +7,7 @@ import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
 import { type Bounds, knownBoundsHL, markUnbounded, scalarAlu, smaxNum, sminNum, syncBounds } from "./scalar.js";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
-import { type LinkedReg, type Reg, type State, assignReg, constScalarHL, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
+import { type LinkedReg, type Reg, type State, assignReg, constScalarHL, copyReg, curFrame, isPointer, isPktPointer, ownSlot } from "./state.js";
 import { add64, rh, rl, slt64, sub64, tIntersect, ult64 } from "./tnum.js";
 
 export const JEQ = 1, JGT = 2, JGE = 3, JSET = 4, JNE = 5, JSGT = 6, JSGE = 7, JLT = 10, JLE = 11, JSLT = 12, JSLE = 13;
@@ -284,7 +284,11 @@ function syncLinked(env: Env, s: State, r: Reg): void {
       if (inner && !(live & (1 << j))) return;
       syncOne(o, r);
     });
-    for (const slot of f.stack) if (slot.kinds[7] === 1 || slot.spilled.type !== "not_init") syncOne(slot.spilled, r);
+    for (let i = 0; i < f.stack.length; i++) {
+      const slot = f.stack[i]!;
+      // (syncOne changes only a scalar linked to r: only its slot is owned)
+      if ((slot.kinds[7] === 1 || slot.spilled.type !== "not_init") && slot.spilled.type === "scalar" && slot.spilled.id === r.id) syncOne(ownSlot(f, i).spilled, r);
+    }
   });
 }
 
@@ -319,7 +323,6 @@ function markPtrOrNull(s: State, regno: number, isNull: boolean, opts: EnvOption
   const id = reg.id;
   if (reg.refObjId && reg.refObjId === id && isNull) s.refs = s.refs.filter((r) => r.id !== id);
   forEachReg(s, (r) => {
-    if (!r.maybeNull || r.id !== id) return;
     if (isNull) {
       assignReg(r, constScalarHL(0, 0));
       return;
@@ -327,7 +330,7 @@ function markPtrOrNull(s: State, regno: number, isNull: boolean, opts: EnvOption
     markNotNull(r, opts);
     // the id stays on values holding a bpf_spin_lock: it names the lock (reg_may_point_to_spin_lock)
     if (!(r.type === "map_value" && (opts.fields[r.map]?.spinLock ?? -1) >= 0)) r.id = 0;
-  });
+  }, (r) => r.maybeNull && r.id === id);
 }
 
 function findGoodPkt(s: State, reg: Reg, rightOpen: boolean): void {
@@ -336,7 +339,7 @@ function findGoodPkt(s: State, reg: Reg, rightOpen: boolean): void {
   if (reg.umaxHi !== 0 || reg.umaxLo >>> 0 > 0xffff || (reg.umaxLo >>> 0) + reg.off > 0xffff) return;
   const newRange = reg.off + (rightOpen ? 1 : 0);
   const type = reg.type, id = reg.id;
-  forEachReg(s, (r) => { if (r.type === type && r.id === id) r.range = Math.max(r.range, newRange); });
+  forEachReg(s, (r) => { r.range = Math.max(r.range, newRange); }, (r) => r.type === type && r.id === id);
 }
 
 function markPktEnd(s: State, regno: number, open: boolean): void {

@@ -25,7 +25,7 @@ import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
 import { findByNameKind, resolveSize } from "./target-btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
-import { NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { BLANK_SLOT, NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
@@ -201,6 +201,9 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
   if (opts.devBound) envOpts.devBound = true;
   return new Walker(insns, envOpts, opts, lines).run();
 }
+
+/** BPF_SIZE (bits 3-4 of a load or store opcode) in bytes. */
+const SIZE_OF = [4, 2, 1, 8] as const;
 
 /** The options a .config text sets (=y or =m); undefined without a text. */
 function configOptions(text: string | undefined): Set<string> {
@@ -602,7 +605,8 @@ class Walker {
    */
   private isStateVisited(pc: number): boolean {
     const env = this.env;
-    let list = this.explored.get(pc) ?? [];
+    let list = this.explored.get(pc);
+    if (!list) this.explored.set(pc, (list = []));
     // is_force_checkpoint: may_goto and helper calls that run a callback always get a checkpoint (the
     // iterations are compared against it); so does a state with a long history, walked on every precision request
     const at = env.insns[pc]!;
@@ -615,18 +619,19 @@ class Walker {
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
     const statesCnt = this.bucketSizes.get(bucket) ?? 0;
-    const keep: Checkpoint[] = [];
+    // the states kept are compacted in place (w: how many so far)
+    let w = 0;
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
     // clean_live_states: finished states of the same call chain forget what is dead, once
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
-      if (pruned || cp.bucket !== bucket) { keep.push(cp); continue; }
+      if (pruned || cp.bucket !== bucket) { list[w++] = cp; continue; }
       if (cp.branches > 0 && iterNext) {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
         if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
-          cp.hit++; cp.loopHit = true; cp.iterLoopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; cp.loopHit = true; cp.iterLoopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
@@ -635,7 +640,7 @@ class Walker {
         const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
         const mayConverge = mayGoto ? !sameDepth : force;
         if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
@@ -647,16 +652,15 @@ class Walker {
         // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
         const exactness = this.loopHits && this.inOpenLoop(cp) ? "range_within" : "not_exact";
-        if (statesEqual(cp.state, env.cur, exactness) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        if (statesEqual(cp.state, env.cur, exactness) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; list[w++] = cp; continue; }
       }
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
       if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) cp.evicted = true; else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
-      keep.push(cp);
+      list[w++] = cp;
     }
-    list = keep;
-    this.explored.set(pc, list);
+    list.length = w;
     if (pruned) {
       // what the old state needed precise, the pruned path must provide precisely too
       if (env.jmpPoints[pc]) pushHist(env, 0);
@@ -768,8 +772,9 @@ class Walker {
       const alive = stackLive.liveSlots(cp.state, cp.insn, i);
       fr.stack.forEach((slot, spi) => {
         if (spi < 64 && ((spi < 32 ? alive.lo >>> spi : alive.hi >>> (spi - 32)) & 1)) return;
-        slot.kinds.fill(Slot.INVALID);
-        slot.spilled = NO_SPILL;
+        if (slot === BLANK_SLOT || (slot.spilled === NO_SPILL && slot.kinds.every((k) => k === Slot.INVALID))) return;
+        // (a dynptr, iterator or irq flag slot keeps what it is)
+        fr.stack[spi] = slot.special ? { kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, special: slot.special, shared: false } : BLANK_SLOT;
       });
     });
     return true;
@@ -834,7 +839,7 @@ class Walker {
   private step(insn: RawInsn, pc: number): number {
     const env = this.env;
     const cls = insn.code & 7;
-    const size = [4, 2, 1, 8][(insn.code >> 3) & 3]!;
+    const size = SIZE_OF[(insn.code >> 3) & 3]!;
     switch (cls) {
       case 4: case 7:
         checkAlu(env, insn);
