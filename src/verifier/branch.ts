@@ -7,7 +7,7 @@ import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
 import { type Bounds, knownBoundsHL, markUnbounded, scalarAlu, smaxNum, sminNum, syncBounds } from "./scalar.js";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
-import { type LinkedReg, type Reg, type State, assignReg, constScalarHL, copyReg, curFrame, isPointer, isPktPointer, ownSlot } from "./state.js";
+import { type LinkedReg, type Reg, type State, assignReg, constScalarHL, copyReg, curFrame, isPointer, isPktPointer, knownInto, ownSlot } from "./state.js";
 import { add64, rh, rl, slt64, sub64, tIntersect, ult64 } from "./tnum.js";
 
 export const JEQ = 1, JGT = 2, JGE = 3, JSET = 4, JNE = 5, JSGT = 6, JSGE = 7, JLT = 10, JLE = 11, JSLT = 12, JSLE = 13;
@@ -399,6 +399,11 @@ export interface JumpOutcome {
 
 const isPtr = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
 
+const IMM_FALSE: Reg = constScalarHL(0, 0), IMM_TRUE: Reg = constScalarHL(0, 0);
+function copyInto(dst: Reg, src: Reg): Reg { assignReg(dst, src); return dst; }
+const ALWAYS_TAKEN: JumpOutcome = Object.freeze({ only: true });
+const NEVER_TAKEN: JumpOutcome = Object.freeze({ only: false });
+
 export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State): JumpOutcome {
   const op = insn.code >> 4;
   const is32 = (insn.code & 7) === 6;
@@ -412,8 +417,9 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     src = R[insn.src]!;
   } else {
     if (insn.src !== 0) throw new Reject("BPF_JMP/JMP32 uses reserved fields", 22);
-    // the kernel's fake register holds the immediate sign-extended, for JMP32 too (__mark_reg_known(imm))
-    src = constScalarHL(insn.imm < 0 ? -1 : 0, insn.imm);
+    // the kernel's fake register holds the immediate sign-extended, for JMP32 too (__mark_reg_known(imm));
+    // a scratch register (never kept by a state: refined and read by this call only)
+    src = knownInto(IMM_FALSE, insn.imm < 0 ? -1 : 0, insn.imm);
   }
   const dst = R[insn.dst]!;
   // a stack pointer compared is not a scalar to back-track through
@@ -421,15 +427,18 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
   if (stackFlags) pushHist(env, stackFlags);
   const pred = isBranchTaken(dst, src, op, is32);
   if (pred >= 0) markBranchOperands(env, insn, dst, src);
-  if (pred === 1) return { only: true };
-  if (pred === 0) return { only: false };
+  if (pred === 1) return ALWAYS_TAKEN;
+  if (pred === 0) return NEVER_TAKEN;
 
   // scalars linked with the operands get their bounds from this jump too: remember them for back-tracking
-  const linked: LinkedReg[] = [];
-  const live = env.liveRegs?.[env.insnIdx] ?? 0xffff;
-  if (insn.code & 8 && src.type === "scalar" && src.id) collectLinkedRegs(env.cur, src.id, live, linked);
-  if (dst.type === "scalar" && dst.id) collectLinkedRegs(env.cur, dst.id, live, linked);
-  if (linked.length > 1) pushHist(env, 0, linked);
+  const srcLinked = (insn.code & 8) !== 0 && src.type === "scalar" && src.id !== 0, dstLinked = dst.type === "scalar" && dst.id !== 0;
+  if (srcLinked || dstLinked) {
+    const linked: LinkedReg[] = [];
+    const live = env.liveRegs?.[env.insnIdx] ?? 0xffff;
+    if (srcLinked) collectLinkedRegs(env.cur, src.id, live, linked);
+    if (dstLinked) collectLinkedRegs(env.cur, dst.id, live, linked);
+    if (linked.length > 1) pushHist(env, 0, linked);
+  }
 
   const other = clone(env.cur);
   const oR = curFrame(other).regs;
@@ -438,8 +447,9 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     // immediate operand is a fake register of its own on each side. A refinement that leaves no possible
     // value (a branch no value can take, which is_branch_taken did not see) is reported and its ranges
     // forgotten, as 6.18 does, rather than treated as a dead branch.
-    const trueSrc = insn.code & 8 ? oR[insn.src]! : copyReg(src);
-    const falseSrc = insn.code & 8 ? src : copyReg(src);
+    const trueSrc = insn.code & 8 ? oR[insn.src]! : copyInto(IMM_TRUE, src);
+    // (the immediate's fake register is this call's own: the fall-through refines it in place)
+    const falseSrc = src;
     refineAndSync(dst, falseSrc, REV[op]!, is32);
     refineAndSync(oR[insn.dst]!, trueSrc, op, is32);
     sanityCheckBounds(env, oR[insn.dst]!, "true_reg1");

@@ -323,13 +323,14 @@ function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | u
     for (let fr = bt.frame; fr >= 0; fr--) {
       const f = st.frames[fr];
       if (!f) { giveUp(); return; }
-      for (let i = 0; i < 32; i++) {
-        if (!(bt.regs[fr]! & (1 << i))) continue;
+      // (the set bits only: this runs for every checkpoint up the chain of every precision request)
+      for (let m = bt.regs[fr]!; m !== 0; m &= m - 1) {
+        const i = 31 - Math.clz32(m & -m);
         const r = f.regs[i]!;
         if (r.type !== "scalar" || r.precise) bt.regs[fr]! &= ~(1 << i);
         else r.precise = true;
       }
-      for (let i = 0; i < 64; i++) {
+      for (let i = 0; i < 64 && bt.anySlot(fr); i++) {
         if (!bt.isSlot(fr, i)) continue;
         const slot = f.stack[i];
         if (!slot) { bug(env, `BUG backtracking (stack slot ${i}, total slots ${f.stack.length})`); giveUp(); return; }

@@ -86,6 +86,18 @@ export const constScalar = (v: bigint | number): Reg =>
   typeof v === "number" && Number.isSafeInteger(v) ? constScalarHL(Math.floor(v / 0x100000000), v) : constScalarHL(hiOf(BigInt(v)), loOf(BigInt(v)));
 /** A pointer with a known-zero variable offset (mark_reg_known_zero). */
 export const pointer = (type: RegType): Reg => makeKnown(type, 0, 0);
+/**
+ * A scratch scalar `r` made the known 64-bit constant (hi, lo), every bound included (__mark_reg_known):
+ * the fake register of an instruction's immediate, read by that instruction only and kept by no state.
+ */
+export function knownInto(r: Reg, h: number, l: number): Reg {
+  r.id = 0; r.off = 0; r.addConst = 0; r.precise = false;
+  r.varOff = { vh: h, vl: l, mh: 0, ml: 0 };
+  r.sminHi = r.smaxHi = r.uminHi = r.umaxHi = h;
+  r.sminLo = r.smaxLo = r.uminLo = r.umaxLo = l;
+  r.s32min = r.s32max = r.u32min = r.u32max = l;
+  return r;
+}
 /** A full copy (tnums are immutable values, so sharing varOff is a copy). */
 export const copyReg = (r: Reg): Reg => ({ type: r.type, maybeNull: r.maybeNull, ringbuf: r.ringbuf, rdonly: r.rdonly, off: r.off, range: r.range,
   id: r.id, refObjId: r.refObjId, map: r.map, frameno: r.frameno, memSize: r.memSize, precise: r.precise, addConst: r.addConst,

@@ -762,7 +762,9 @@ class Walker {
       const callee = frames[i + 1];
       const at = callee ? callInsnOf(callee) : cp.insn;
       const mask = live[at]!;
-      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = deadReg(fr.regs[r]!);
+      // (a checkpoint's registers are compared and printed, never changed but for precision marks on scalars:
+      // its dead ones are all the one frozen not_init register)
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = NO_SPILL;
     });
     const stackLive = this.env.stackLive;
     if (!stackLive) return true;
