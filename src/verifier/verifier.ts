@@ -157,11 +157,20 @@ export function withBtfOptions<T extends BtfOptions>(program: Program, opts: T):
   out.mapFields ??= mapFields(program.maps, btf.raw);
   if (!out.progBtf) { const parsed = cachedBtf(btf.raw); if (parsed) out.progBtf = parsed; }
   if (btf.funcInfo) {
-    out.funcReturnsScalar ??= funcReturnsScalar(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
-    out.funcProtos ??= readFuncProtos(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
+    // read once per program's func info (each verify of the program asks again; the verifier only reads them)
+    const funcInfo = btf.funcInfo;
+    let known = funcInfoCache.get(funcInfo);
+    if (!known || known.raw !== btf.raw) {
+      known = { raw: btf.raw, returnsScalar: funcReturnsScalar(btf.raw, funcInfo, btf.funcInfoRecSize ?? 8),
+        protos: readFuncProtos(btf.raw, funcInfo, btf.funcInfoRecSize ?? 8) };
+      funcInfoCache.set(funcInfo, known);
+    }
+    out.funcReturnsScalar ??= known.returnsScalar;
+    out.funcProtos ??= known.protos;
   }
   return out;
 }
+const funcInfoCache = new WeakMap<Uint8Array, { raw: Uint8Array; returnsScalar: ReadonlyMap<number, boolean>; protos: ReadonlyMap<number, FuncProto> }>();
 
 export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResult {
   return verifySlots(toRawSlots(program.insns), program.maps, program.license, withBtfOptions(program, opts), program.lines);
