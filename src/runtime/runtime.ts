@@ -151,8 +151,16 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     const all = [program, ...(options.others ?? []).filter((p) => p !== program)];
     this.addMaps(all);
     const problems: Diagnostic[] = [];
-    const loaded: (HostProgram | undefined)[] = all.map((p) => this.addProgram(p, type, problems));
+    const loaded: (HostProgram | undefined)[] = [this.addProgram(program, type, problems)];
     if (problems.length) throw new BpfkitError(problems, 1);
+    // The object's other programs come along only as tail-call targets: one the runtime cannot load (a
+    // kfunc, a helper it lacks) is set aside with its reasons, raised if a tail call ever reaches it,
+    // instead of failing a run of a neighbour that never calls it.
+    for (const p of all.slice(1)) {
+      const own: Diagnostic[] = [];
+      try { this.addProgram(p, type, own); } catch (e) { if (e instanceof BpfkitError) own.push(...e.diagnostics); else throw e; }
+      if (own.length) this.unloadable.set(p.name, own);
+    }
     this.running = loaded[0]!;
     this.layout = this.running.layout;
     this.main = this.running.code;

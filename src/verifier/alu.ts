@@ -279,6 +279,15 @@ function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: 
 }
 
 /**
+ * A packet pointer compared with pkt_end carries AT_PKT_END / BEYOND_PKT_END (a negative range); any
+ * arithmetic on it, even `+= 0`, drops that mark (6.18 stable clears it: the moved pointer may be back
+ * inside the packet, so a later `if r <= pkt_end` is no longer decided).
+ */
+function clearPktEndMark(r: Reg): void {
+  if (isPktPointer(r) && r.range < 0) r.range = 0;
+}
+
+/**
  * maybe_fork_scalars: `x & K` / `x | K` where x is -1 or 0 (typically a sign mask) is explored as two
  * states, x = 0 (queued, re-running this instruction) and x = -1 (continuing), so both results are exact.
  */
@@ -333,6 +342,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
     case 0: { // add
       if (known && fitsS32(ptr.off + smin)) {
         out.off = ptr.off + smin;
+        clearPktEndMark(out);
         break;
       }
       add64(ptr.sminHi, ptr.sminLo, offReg.sminHi, offReg.sminLo);
@@ -356,6 +366,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
       if (ptr.type === "stack") throw new Reject(`R${d} subtraction from stack pointer prohibited`);
       if (known && fitsS32(ptr.off - smin)) {
         out.off = ptr.off - smin;
+        clearPktEndMark(out);
         break;
       }
       sub64(ptr.sminHi, ptr.sminLo, offReg.smaxHi, offReg.smaxLo);
@@ -370,7 +381,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
         sub64(ptr.umaxHi, ptr.umaxLo, offReg.uminHi, offReg.uminLo); out.umaxHi = rh(); out.umaxLo = rl();
       }
       out.varOff = tSub(ptr.varOff, offReg.varOff);
-      if (isPktPointer(ptr)) { out.id = ++env.idGen; if (offReg.sminHi < 0) out.range = 0; }
+      if (isPktPointer(ptr)) { out.id = ++env.idGen; if (offReg.sminHi < 0) out.range = 0; else clearPktEndMark(out); }
       break;
     }
     case 4: case 5: case 10:

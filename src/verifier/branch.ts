@@ -295,13 +295,15 @@ function syncLinked(env: Env, s: State, r: Reg): void {
 /** One register of sync_linked_regs: the known register's state, moved by the difference of their deltas. */
 function syncOne(o: Reg, known: Reg): void {
   if (o === known || o.type !== "scalar" || o.id !== known.id) return;
+  // an alu32 delta on one and an alu64 delta on the other: no relation holds across the widths
+  if (o.addConst && known.addConst && o.addConst !== known.addConst) return;
   if ((!o.addConst && !known.addConst) || o.off === known.off) { assignReg(o, known); return; }
   const off = o.off, id = o.id, addConst = o.addConst;
   assignReg(o, known);
   o.off = off; o.id = id; o.addConst = addConst;
-  // reg = known + (delta of reg - delta of known); a 32-bit delta zero-extends (both deltas are s32)
+  // reg = known + (delta of reg - delta of known); an alu32 delta on either side zero-extends (both deltas are s32)
   const delta = off - known.off;
-  scalarAlu("add", addConst === 32, o, knownBoundsHL(delta < 0 ? -1 : 0, delta));
+  scalarAlu("add", addConst === 32 || known.addConst === 32, o, knownBoundsHL(Math.floor(delta / 2 ** 32), delta | 0));
 }
 
 /**

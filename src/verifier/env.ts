@@ -1,6 +1,7 @@
 // What every stage of the emulated verifier shares: the program as raw slots, its maps and type, the
 // current state, id generator, the log, and the rejection error type. Stages are plain functions of
 // `Env` (alu.ts, memory.ts, branch.ts, calls.ts), driven by verifier.ts.
+import type { Fastcall } from "./fastcall.js";
 import type { Btf } from "../btf/btf.js";
 import type { MapSpec } from "../program/program.js";
 import type { MapFields } from "./map-fields.js";
@@ -96,6 +97,8 @@ export interface Env {
   prevInsnPrintLen: number;
   /** Max stack depth used per sub-program. */
   stackDepth: number[];
+  /** bpf_fastcall patterns found before the walk (fastcall.ts); stack accesses may turn them off. */
+  fastcall?: Fastcall;
   /** Sub-programs whose code changes packet data (helpers that invalidate packet pointers). */
   changesPktData: boolean;
   /** The history entry of the instruction being checked, once one was recorded (cur_hist_ent). */

@@ -2,6 +2,7 @@
 // messages. Context fields come from src/progtypes (the per-type access rules), map value/key sizes
 // from the program's MapSpecs, packet ranges from the comparisons against data_end (branch.ts), and
 // the stack model (slot kinds, spills and fills) from state.ts.
+import { checkFastcallContract } from "./fastcall.js";
 import type { MapSpec } from "../program/program.js";
 import { BPF_FLOW_KEYS_SIZE, BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess } from "../progtypes/index.js";
 import { coerceToSizeSx } from "./alu.js";
@@ -331,6 +332,7 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   const f = stackFrame(env, ptr);
   if (!isConst(ptr)) { stackWriteVar(env, f, ptr, off, size, value, imm); return; }
   const fpOff = constNum(ptr) + off;
+  checkFastcallContract(env.fastcall, f.subprog, env.insnIdx, fpOff);
   const slot = -fpOff - 1;
   const spi = Math.floor(slot / 8);
   // a write into a dynptr destroys it (or is refused for a referenced one)
@@ -389,6 +391,7 @@ function saveSpill(st: StackSlot, value: Reg, size: number): void {
 
 function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
   const minOff = sminNum(ptr) + off, maxOff = smaxNum(ptr) + off + size;
+  checkFastcallContract(env.fastcall, f.subprog, env.insnIdx, minOff);
   const zero = (value && value.type === "scalar" && isZero(value)) || (!value && imm === 0);
   let zeroUsed = false;
   for (let i = minOff; i < maxOff; i++) destroyIfDynptrSlot(env, f, Math.floor((-i - 1) / 8));
@@ -413,6 +416,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
     // mark_reg_stack_read, stop at the first byte that is not: slots above it are not scratched
     // (the kernel does not print them after the instruction).
     const minOff = sminNum(ptr) + off, maxOff = smaxNum(ptr) + off + size;
+    checkFastcallContract(env.fastcall, f.subprog, env.insnIdx, minOff);
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
       const st = f.stack[Math.floor(slot / 8)]!;
@@ -439,6 +443,8 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
   const spi = Math.floor(slot / 8);
   const st = f.stack[spi]!;
   env.scratchedSlots.add(spi);
+  // (the reading function's sub-program, not the one whose stack is read, as check_stack_read_fixed_off passes)
+  checkFastcallContract(env.fastcall, frame(env).subprog, env.insnIdx, fpOff);
   env.stackLive?.markRead(env.cur, f.frameno, env.insnIdx, spi);
   if (isSpill(f, spi)) {
     let spillSize = 1;

@@ -13,7 +13,11 @@ import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRe
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
-import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
+import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncArgCount, kfuncCallCheck, kfuncFastcall } from "./kfuncs.js";
+import { checkStructOpsAttach } from "./struct-ops.js";
+import { type FastcallCallee, fastcallStackDepths, markFastcallPatterns } from "./fastcall.js";
+import { attachSleepableError } from "./attach.js";
+import { helperForProgType } from "../helpers/table.js";
 import { btfName } from "./btf-ptr.js";
 import { iterActiveAtR1, iterTypeStr } from "./iter.js";
 import { checkMemAccess } from "./memory.js";
@@ -294,6 +298,8 @@ class Walker {
   private loops: Uint32Array | undefined;
   /** bpf_scc_visit entry states: the first checkpoint of each loop visit, per call chain, until it finishes. */
   private readonly loopVisits = new Map<string, Checkpoint | undefined>();
+  /** Loop visits that have a backedge (a loop hit, or a hit against a state of the visit): incomplete_read_marks. */
+  private readonly visitBackedges = new Set<string>();
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -397,15 +403,19 @@ class Walker {
       const subs = this.cfg.error ? subprogStarts(env.insns) : this.cfg.subprogs;
       subs.forEach((s, i) => env.log.write(`func#${i} @${s}\n`));
     }
+    // check_attach_btf_id runs after the sub-programs are found, before the maps and the CFG are checked
+    const attachErr = /^call to invalid destination|^kernel btf_id/.test(cfgErr) ? undefined : attachSleepableError(env.opts);
+    if (attachErr) return this.result({ pc: 0, message: attachErr, errno: 22 });
     if (!this.cfg.error) {
-      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
+      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType), (i) => kfuncArgCount(env, i));
       env.liveRegs = this.live;
-      if (env.log.level >= 2) {
-        this.loops = loopComponents(env.insns);
-        env.log.write(liveRegsTable(env.insns, this.live, this.loops));
-      }
+      this.loops = loopComponents(env.insns);
+      if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live, this.loops));
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
+    // check_attach_btf_id for struct_ops: the member the program implements (struct-ops.ts)
+    const structOpsErr = checkStructOpsAttach(env);
+    if (structOpsErr) return this.result({ pc: 0, message: structOpsErr.message, errno: structOpsErr.errno });
     const unmodelled = exceptionCallbackNote(env);
     if (unmodelled) return this.result({ pc: 0, message: unmodelled, errno: 95 });
     env.subprogs = this.cfg.subprogs;
@@ -414,6 +424,7 @@ class Walker {
       { insns: env.insns, subprogs: env.subprogs, prunePoints: this.cfg.prunePoints, callsCallback: (pc) => callsCallback(env.insns[pc]!) },
       (line) => env.log.write(line), () => env.log.level >= 2);
     env.stackDepth = env.subprogs.map(() => 0);
+    env.fastcall = markFastcallPatterns(env.insns, env.subprogs, this.cfg.jumpTargets, (pc) => this.fastcallCallee(pc));
     initSubprogProtos(env, this.opts.funcProtos);
     const f0 = frame(env);
     f0.regs[1] = pointer("ctx");
@@ -424,6 +435,8 @@ class Walker {
       // do_check_common rewinds a level-1 log after each function that verified; then the global ones
       if (env.log.level === 1) env.log.reset(0);
       this.checkGlobalFunctions();
+      // remove_fastcall_spills_fills may shrink a sub-program's stack before check_max_stack_depth
+      if (env.fastcall) fastcallStackDepths(env.fastcall, env.stackDepth);
       const depthErr = this.checkStackDepth();
       if (depthErr) return this.result({ pc: 0, message: depthErr, errno: 13 });
       return this.result();
@@ -547,6 +560,19 @@ class Walker {
     return undefined;
   }
 
+  /** A helper or kfunc call as mark_fastcall_pattern_for_call sees it (undefined: one the program may not call). */
+  private fastcallCallee(pc: number): FastcallCallee | undefined {
+    const env = this.env;
+    const insn = env.insns[pc]!;
+    if (insn.src === 2) return kfuncFastcall(env, insn);
+    const fn = helperForProgType(insn.imm, env.opts.progType);
+    if (!fn || !helperAllowed(env.opts.progType, insn.imm, env.opts.attachType)) return undefined;
+    let clobbers = fn.ret.type === "RET_VOID" ? 0 : 1;
+    fn.args.forEach((a, i) => { if (a.type !== "ARG_DONTCARE") clobbers |= 1 << (i + 1); });
+    // allow_fastcall and inlined by the x86-64 JIT: bpf_get_smp_processor_id only (checked on the running 6.18)
+    return { clobbers, inlined: insn.imm === 8 };
+  }
+
   private subprogOf(pc: number): number {
     let k = 0;
     for (let i = 0; i < this.env.subprogs.length; i++) if (this.env.subprogs[i]! <= pc) k = i;
@@ -640,7 +666,7 @@ class Walker {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
         if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
-          cp.hit++; cp.loopHit = true; cp.iterLoopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
@@ -649,7 +675,7 @@ class Walker {
         const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
         const mayConverge = mayGoto ? !sameDepth : force;
         if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
@@ -660,8 +686,10 @@ class Walker {
       } else {
         // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
-        const exactness = this.loopHits && this.inOpenLoop(cp) ? "range_within" : "not_exact";
-        if (statesEqual(cp.state, env.cur, exactness) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; list[w++] = cp; continue; }
+        const loop = this.incompleteReadMarks(cp);
+        if (statesEqual(cp.state, env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
+          cp.hit++; if (loop) this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
+        }
       }
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
@@ -699,12 +727,6 @@ class Walker {
     return false;
   }
 
-  /** Some unfinished ancestor of the checkpoint had a later iterator-loop iteration pruned against it. */
-  private inOpenLoop(cp: Checkpoint): boolean {
-    for (let p = cp.parent; p; p = p.parent) if (p.branches > 0 && p.iterLoopHit) return true;
-    return false;
-  }
-
   /**
    * compute_scc_callchain: the loop a checkpoint is in, seen from the outermost frame (a call made
    * inside a caller's loop belongs to that loop), with the call instructions leading to it; printed
@@ -731,6 +753,19 @@ class Walker {
     return undefined;
   }
 
+  /** incomplete_read_marks: the checkpoint's loop visit is open and has a backedge (its states compare by range). */
+  private incompleteReadMarks(cp: Checkpoint): boolean {
+    if (!this.visitBackedges.size) return false;
+    if (cp.loopKey === undefined) cp.loopKey = this.loopChain(cp)?.key ?? "";
+    return cp.loopKey !== "" && this.visitBackedges.has(cp.loopKey);
+  }
+
+  /** add_scc_backedge: the hit is a backedge of the pruning state's loop visit. */
+  private addBackedge(cp: Checkpoint): void {
+    if (cp.loopKey === undefined) cp.loopKey = this.loopChain(cp)?.key ?? "";
+    if (cp.loopKey !== "" && this.loopVisits.get(cp.loopKey)) this.visitBackedges.add(cp.loopKey);
+  }
+
   /** maybe_enter_scc: a new checkpoint in a loop nobody is visiting yet starts a visit (level 2 prints it). */
   private maybeEnterLoop(cp: Checkpoint): void {
     const chain = this.loopChain(cp);
@@ -744,6 +779,7 @@ class Walker {
     const chain = this.loopChain(cp);
     if (!chain || this.loopVisits.get(chain.key) !== cp) return;
     this.loopVisits.set(chain.key, undefined);
+    this.visitBackedges.delete(chain.key);
     this.env.log.write(`SCC exit ${chain.text}\n`);
   }
 
