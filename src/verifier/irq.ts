@@ -7,7 +7,7 @@
 import { type Env, Reject, regs } from "./env.js";
 import { objSpi } from "./dynptr.js";
 import { checkMemAccess } from "./memory.js";
-import { type Frame, type Reg, Slot, growStack, notInit } from "./state.js";
+import { type Frame, type Reg, Slot, growStack, notInit, ownSlot } from "./state.js";
 
 const frameOf = (env: Env, reg: Reg): Frame => env.cur.frames[reg.frameno] ?? env.cur.frames[env.cur.frames.length - 1]!;
 
@@ -27,7 +27,7 @@ export function processIrqFlag(env: Env, regno: number, arg: number, save: boole
     const id = ++env.idGen;
     env.cur.refs.push({ id, insn: env.insnIdx, kind: "irq" });
     env.cur.irqLock = id;
-    const st = f.stack[spi]!;
+    const st = ownSlot(f, spi);
     const sp = notInit();
     sp.type = "stack";
     sp.refObjId = id;
@@ -49,9 +49,11 @@ export function processIrqFlag(env: Env, regno: number, arg: number, save: boole
     throw new Reject(`irq flag acquired by ${st.special.kfuncClass} kfuncs cannot be restored with native kfuncs`, 22);
   }
   releaseIrqState(env, st.spilled.refObjId);
-  st.spilled = notInit();
-  st.kinds.fill(Slot.INVALID);
-  st.special = undefined;
+  // (stack slots are copy-on-write: owned before the change)
+  const own = ownSlot(f, spi);
+  own.spilled = notInit();
+  own.kinds.fill(Slot.INVALID);
+  own.special = undefined;
   env.stackLive?.markWrite(reg.frameno, spi);
   env.scratchedSlots.add(spi);
 }

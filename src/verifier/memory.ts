@@ -10,7 +10,7 @@ import { type Env, Reject, frame, mapInfo, noteUninitRead, regs } from "./env.js
 import { regTypeStr } from "./log.js";
 import { coerceToSize, constNum, isConst, isZero, smaxNum, sminNum, umaxFits } from "./scalar.js";
 import { markChainPrecision, pushHist, stackAccessFlags } from "./precision.js";
-import { type Frame, NO_SPILL, type Reg, Slot, type StackSlot, assignScalarIdBeforeMov, clearScalarId, constScalar, constScalarHL, copyReg, growStack,
+import { type Frame, NO_SPILL, type Reg, Slot, type StackSlot, assignScalarIdBeforeMov, ownSlot, clearScalarId, constScalar, constScalarHL, copyReg, growStack,
   pointer, unknownScalar } from "./state.js";
 import { add64, rh, rl, tAdd, tIsAligned, tconstHL, tnumStr } from "./tnum.js";
 
@@ -335,9 +335,9 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   checkFastcallContract(env.fastcall, f.subprog, env.insnIdx, fpOff);
   const slot = -fpOff - 1;
   const spi = Math.floor(slot / 8);
-  const st = f.stack[spi]!;
   // a write into a dynptr destroys it (or is refused for a referenced one)
   destroyIfDynptrSlot(env, f, spi);
+  const st = ownSlot(f, spi);
   env.scratchedSlots.add(spi);
   const aligned = fpOff % 8 === 0;
   // only a store of all 8 bytes screens the slot's earlier value from later reads
@@ -398,7 +398,7 @@ function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, 
   for (let i = minOff; i < maxOff; i++) {
     const slot = -i - 1;
     const spi = Math.floor(slot / 8);
-    const st = f.stack[spi]!;
+    const st = ownSlot(f, spi);
     env.scratchedSlots.add(spi);
     if (st.kinds[7] === Slot.SPILL || isSpecialSlotKind(st.kinds[7]!)) { st.spilled = NO_SPILL; scrubSpecialSlot(st); }
     const k = st.kinds[slot % 8]!;
@@ -571,8 +571,8 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       for (let i = minOff; i < maxOff + size; i++) {
         const slot = -i - 1;
         const spi = Math.floor(slot / 8);
-        const st = f.stack[spi]!;
         if (write || rawMode) {
+          const st = ownSlot(f, spi);
           env.scratchedSlots.add(spi);
           if (st.kinds[7] === Slot.SPILL) { st.spilled = unknownScalar(); for (let j = 0; j < 8; j++) if (st.kinds[j] !== Slot.INVALID) st.kinds[j] = Slot.MISC; }
           st.kinds[slot % 8] = Slot.MISC;

@@ -29,7 +29,7 @@ import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
 import { findByNameKind, resolveSize } from "./target-btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
-import { NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { BLANK_SLOT, NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
@@ -161,11 +161,20 @@ export function withBtfOptions<T extends BtfOptions>(program: Program, opts: T):
   out.mapFields ??= mapFields(program.maps, btf.raw);
   if (!out.progBtf) { const parsed = cachedBtf(btf.raw); if (parsed) out.progBtf = parsed; }
   if (btf.funcInfo) {
-    out.funcReturnsScalar ??= funcReturnsScalar(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
-    out.funcProtos ??= readFuncProtos(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
+    // read once per program's func info (each verify of the program asks again; the verifier only reads them)
+    const funcInfo = btf.funcInfo;
+    let known = funcInfoCache.get(funcInfo);
+    if (!known || known.raw !== btf.raw) {
+      known = { raw: btf.raw, returnsScalar: funcReturnsScalar(btf.raw, funcInfo, btf.funcInfoRecSize ?? 8),
+        protos: readFuncProtos(btf.raw, funcInfo, btf.funcInfoRecSize ?? 8) };
+      funcInfoCache.set(funcInfo, known);
+    }
+    out.funcReturnsScalar ??= known.returnsScalar;
+    out.funcProtos ??= known.protos;
   }
   return out;
 }
+const funcInfoCache = new WeakMap<Uint8Array, { raw: Uint8Array; returnsScalar: ReadonlyMap<number, boolean>; protos: ReadonlyMap<number, FuncProto> }>();
 
 export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResult {
   return verifySlots(toRawSlots(program.insns), program.maps, program.license, withBtfOptions(program, opts), program.lines);
@@ -206,12 +215,19 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
   return new Walker(insns, envOpts, opts, lines).run();
 }
 
+/** BPF_SIZE (bits 3-4 of a load or store opcode) in bytes. */
+const SIZE_OF = [4, 2, 1, 8] as const;
+
 /** The options a .config text sets (=y or =m); undefined without a text. */
 function configOptions(text: string | undefined): Set<string> {
+  // one target configuration serves a whole batch: parse each text once (a 6.18 .config is ~200 KB)
+  if (text !== undefined && text === lastConfig?.text) return lastConfig.set;
   const out = new Set<string>();
   for (const m of (text ?? "").matchAll(/^(CONFIG_\w+)=[ym]\s*$/gm)) out.add(m[1]!);
+  if (text !== undefined) lastConfig = { text, set: out };
   return out;
 }
+let lastConfig: { text: string; set: Set<string> } | undefined;
 
 /**
  * check_pseudo_btf_id and check_ld_imm64 for a typed ksym (lddw src 3, imm = a VAR or FUNC id in the target
@@ -329,7 +345,11 @@ class Walker {
       res.error = { ...error };
       const line = this.lineFor(error.pc);
       if (line) res.error.line = line;
-      res.path = pathOf(env.cur);
+      // built when read (--explain, --json): a path that reached the 1M-insn limit holds ~10^5 decisions
+      const st = env.cur;
+      let path: [number, boolean][] | undefined;
+      Object.defineProperty(res, "path", { enumerable: true, configurable: true, get: () => (path ??= pathOf(st)),
+        set: (v: [number, boolean][]) => { path = v; } });
       if (this.failRegs) res.failRegs = this.failRegs;
     }
     if (this.opts.recordStates) res.states = this.states;
@@ -620,7 +640,8 @@ class Walker {
    */
   private isStateVisited(pc: number): boolean {
     const env = this.env;
-    let list = this.explored.get(pc) ?? [];
+    let list = this.explored.get(pc);
+    if (!list) this.explored.set(pc, (list = []));
     // is_force_checkpoint: may_goto and helper calls that run a callback always get a checkpoint (the
     // iterations are compared against it); so does a state with a long history, walked on every precision request
     const at = env.insns[pc]!;
@@ -633,18 +654,19 @@ class Walker {
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
     const statesCnt = this.bucketSizes.get(bucket) ?? 0;
-    const keep: Checkpoint[] = [];
+    // the states kept are compacted in place (w: how many so far)
+    let w = 0;
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
     // clean_live_states: finished states of the same call chain forget what is dead, once
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
-      if (pruned || cp.bucket !== bucket) { keep.push(cp); continue; }
+      if (pruned || cp.bucket !== bucket) { list[w++] = cp; continue; }
       if (cp.branches > 0 && iterNext) {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
         if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
@@ -653,7 +675,7 @@ class Walker {
         const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
         const mayConverge = mayGoto ? !sameDepth : force;
         if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
@@ -666,17 +688,16 @@ class Walker {
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
         const loop = this.incompleteReadMarks(cp);
         if (statesEqual(cp.state, env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; if (loop) this.addBackedge(cp); pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; if (loop) this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       }
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
       if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) cp.evicted = true; else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
-      keep.push(cp);
+      list[w++] = cp;
     }
-    list = keep;
-    this.explored.set(pc, list);
+    list.length = w;
     if (pruned) {
       // what the old state needed precise, the pruned path must provide precisely too
       if (env.jmpPoints[pc]) pushHist(env, 0);
@@ -786,7 +807,9 @@ class Walker {
       const callee = frames[i + 1];
       const at = callee ? callInsnOf(callee) : cp.insn;
       const mask = live[at]!;
-      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = deadReg(fr.regs[r]!);
+      // (a checkpoint's registers are compared and printed, never changed but for precision marks on scalars:
+      // its dead ones are all the one frozen not_init register)
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = NO_SPILL;
     });
     const stackLive = this.env.stackLive;
     if (!stackLive) return true;
@@ -796,8 +819,9 @@ class Walker {
       const alive = stackLive.liveSlots(cp.state, cp.insn, i);
       fr.stack.forEach((slot, spi) => {
         if (spi < 64 && ((spi < 32 ? alive.lo >>> spi : alive.hi >>> (spi - 32)) & 1)) return;
-        slot.kinds.fill(Slot.INVALID);
-        slot.spilled = NO_SPILL;
+        if (slot === BLANK_SLOT || (slot.spilled === NO_SPILL && slot.kinds.every((k) => k === Slot.INVALID))) return;
+        // (a dynptr, iterator or irq flag slot keeps what it is)
+        fr.stack[spi] = slot.special ? { kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, special: slot.special, shared: false } : BLANK_SLOT;
       });
     });
     return true;
@@ -862,7 +886,7 @@ class Walker {
   private step(insn: RawInsn, pc: number): number {
     const env = this.env;
     const cls = insn.code & 7;
-    const size = [4, 2, 1, 8][(insn.code >> 3) & 3]!;
+    const size = SIZE_OF[(insn.code >> 3) & 3]!;
     switch (cls) {
       case 4: case 7:
         checkAlu(env, insn);
