@@ -17,10 +17,11 @@ export * as btf from "./btf/index.js";
 export * as verifier from "./verifier/index.js";
 /**
  * The one engine interface: `openEngine(program, { engine: "auto" | "interp" | "compiled" })` -> load, seed
- * maps (`engine.maps.get(name).update`), run / runBatch, read maps, close. The kernel's BPF_PROG_TEST_RUN
+ * maps (`engine.maps.get(name).update`), run / runBatch (or loadPacketBatch / runPackets: packet batches with summary results), read maps, close. The kernel's BPF_PROG_TEST_RUN
  * engine (`kernel.openKernelEngine`, Node entry) implements the same interface.
  */
 export { openEngine, seedMaps, typedEngineMap, type BpfEngine, type EngineKind, type EngineMap, type EngineOptions, type EngineRunInput, type EngineRunResult, type BatchOutcome, type MapInput, type MapPrimitives } from "./engine/index.js";
+export { loadPacketBatch, runPackets, replayCaptureBatch, type BatchSummary, type BatchRunOptions, type PacketBatch, type PacketList, type PacketSpans } from "./engine/index.js";
 /** The BPF-to-WebAssembly compiler (used by the compiled engine; exposed for tools that show its output). */
 export * as compiler from "./compiler/index.js";
 /** The interpreter and test-run API: `runtime.loadProgram(program).run({ data })`. */

@@ -64,6 +64,9 @@ static int on_print(enum libbpf_print_level level, const char *fmt, va_list args
 // ---------- the bpf() syscall, interposed ----------
 static struct bpf_object *cur_obj;
 static const char *target_name; // the program whose BPF_PROG_LOAD is captured
+// ... told apart by its log buffer (only it has one): a name is cut to 15 bytes in bpf_attr, and libbpf also
+// loads every program a struct_ops map binds, so write_sk_pacing_init and write_sk_pacing_undo_cwnd both match
+static const char *target_log;
 static struct {
   bool seen;
   long ret;
@@ -82,7 +85,8 @@ long syscall(long nr, ...) {
   if (!real) real = (long (*)(long, ...))dlsym(RTLD_NEXT, "syscall");
   union bpf_attr *attr = (union bpf_attr *)b;
   bool mine = nr == __NR_bpf && a == BPF_PROG_LOAD && target_name && (unsigned long)c >= offsetof(union bpf_attr, prog_name) + 16 &&
-              strncmp(attr->prog_name, target_name, BPF_OBJ_NAME_LEN - 1) == 0 && attr->prog_name[0];
+              strncmp(attr->prog_name, target_name, BPF_OBJ_NAME_LEN - 1) == 0 && attr->prog_name[0] &&
+              (!target_log || attr->log_buf == (unsigned long)target_log);
   if (mine) {
     free(cap.insns);
     free(cap.mapname);
@@ -255,10 +259,12 @@ static int load_one(const char *path, const char *prog_name, bool selftest, unsi
   bpf_program__set_log_buf(target, log, log_size);
   bpf_program__set_log_level(target, log_level);
   target_name = prog_name;
+  target_log = log;
   memset(&cap, 0, sizeof cap);
   free(libbpf_msgs); libbpf_msgs = NULL; libbpf_msgs_len = 0;
   int err = bpf_object__load(obj);
   target_name = NULL;
+  target_log = NULL;
   return err;
 }
 
@@ -475,7 +481,10 @@ int main(int argc, char **argv) {
   unsigned flags = 0;
   int err = load_one(argv[1], prog, selftest, 4, log, stats_size, &obj, &flags);
   printf("{\"name\":"); jstr(prog);
-  printf(",\"progFlags\":%u", flags);
+  // the prog_flags BPF_PROG_LOAD received: libbpf adds the section's (BPF_F_SLEEPABLE, BPF_F_XDP_HAS_FRAGS)
+  // only then, so bpf_program__flags() (the loader's own, --selftest's test flags) is the answer only when
+  // the syscall was never reached
+  printf(",\"progFlags\":%u", cap.seen ? cap.prog_flags : flags);
   if (adjusted[0]) { printf(",\"adjustedMaps\":"); jstr(adjusted); }
   if (!obj) { printf(",\"result\":\"not-prepared\",\"prepareError\":"); jstr(libbpf_msgs ? libbpf_msgs : "bpf_object__open failed"); printf("}\n"); return 0; }
   find_typeless_ksyms(obj);

@@ -179,7 +179,18 @@ static void load_one(const char *path, const char *prog_name, int index) {
     if (me) target = p;
   }
   struct bpf_map *m;
-  bpf_object__for_each_map(m, obj) bpf_map__set_pin_path(m, NULL);
+  bpf_object__for_each_map(m, obj) {
+    bpf_map__set_pin_path(m, NULL);
+    // struct_ops maps: only those that bind the target are created (libbpf loads every program a created
+    // struct_ops map binds); a map's initial value holds the bound programs' pointers at their members
+    if (bpf_map__type(m) == BPF_MAP_TYPE_STRUCT_OPS) {
+      size_t sz = 0;
+      const char *v = bpf_map__initial_value(m, &sz);
+      int binds = 0;
+      for (size_t o = 0; v && target && o + sizeof(void *) <= sz; o += sizeof(void *)) binds |= *(void *const *)(v + o) == (void *)target;
+      bpf_map__set_autocreate(m, binds);
+    }
+  }
   logbuf[0] = 0;
   if (target) {
     // `devbound_*` programs are bound to the device $DEVBOUND_IFINDEX (a veth: the XDP metadata kfuncs

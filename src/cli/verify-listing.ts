@@ -64,7 +64,7 @@ export interface ListingOptions {
 }
 
 /** A program's own "cannot answer" status from the loader (wt-core's per-program status), when present. */
-type WithStatus = Program & { unsupported?: { what: string; pc?: number }[] };
+type WithStatus = Program & { unsupported?: { what: string; pc?: number; refusedByLibbpf?: true }[] };
 
 /**
  * `unsupported` lines of today's ELF loader (`program 'NAME': feature`), grouped by program: programs the
@@ -111,7 +111,9 @@ function rowOf(p: WithStatus, options: ListingOptions): ListingRow {
   }
   row.type = progTypeName(kind.progType) ?? String(kind.progType);
   if (p.unsupported?.length) {
-    row.reason = unsupportedReason(p.unsupported.map((u) => (u.pc !== undefined ? `${u.what} (pc ${u.pc})` : u.what)));
+    const what = p.unsupported.map((u) => (u.pc !== undefined ? `${u.what} (pc ${u.pc})` : u.what));
+    // what libbpf itself refuses (a struct_ops type the kernel lacks, an unresolvable extern) is no gap of bpfkit's
+    row.reason = p.unsupported.every((u) => u.refusedByLibbpf) ? `libbpf refuses it, the kernel would never see it: ${what.slice(0, 3).join("; ")}` : unsupportedReason(what);
   } else {
     try {
       const t = fromProgram(p);

@@ -63,6 +63,12 @@ export function programType(section: string, override: string | undefined, name:
   if (!program) return kind;
   const btf = (): Btf | undefined => (program.targetBtfSource !== undefined ? program.targetBtf : undefined) ?? fallbackBtf?.();
   if (program.targetBtfSource !== undefined || fallbackBtf) kind.targetBtf = btf;
+  // struct_ops: the kernel struct's id and the member's index, as the ELF loader bound them (src/elf/struct-ops.ts)
+  if (program.structOps && kind.progType === 27 && program.attachBtfId) {
+    kind.attachType = program.structOps.memberIndex;
+    kind.attachBtfId = program.attachBtfId;
+    return kind;
+  }
   const at = attachTargetOf(s);
   const tbtf = at ? btf() : undefined;
   if (at && tbtf) {

@@ -4,7 +4,7 @@
 // makes bpf-to-bpf calls as WebAssembly calls with the frame depth checked.
 import { MAX_FRAMES, REGS, STATUS } from "./layout-facts.js";
 import type { Slot } from "./cfg.js";
-import { CTRL_ADDR, type FnFrame } from "./frame.js";
+import { CTRL_ADDR, type ArrayMapFacts, type FnFrame } from "./frame.js";
 import { OP } from "./wasm.js";
 
 /** A helper call (0x85 src 0) or callx (0x8d: the helper number is in dst). */
@@ -12,6 +12,10 @@ function lowerHelperCall(f: FnFrame, s: Slot, adj: number): void {
   const b = f.body;
   f.budgetCheck(s.ip, adj);
   const staticId = s.op === 0x85 ? s.imm32 : undefined;
+  if (staticId === 1 && f.verified && f.knownR1 !== undefined) {
+    const a = f.ids.arrayMap(f.knownR1);
+    if (a) { inlineArrayLookup(f, a); return; }
+  }
   const pushId = (): void => { if (staticId !== undefined) b.i32(staticId); else b.get(f.reg[s.dst]!).op(OP.i32_wrap_i64); };
   const r0 = f.reg[0]!;
   // bpf_map_lookup_elem / update_elem / delete_elem go to the map module's WebAssembly (asm/maps.entry.ts),
@@ -65,6 +69,21 @@ function lowerHelperCall(f: FnFrame, s: Slot, adj: number): void {
   b.call(f.ids.tail).ret();
   b.end();
   if (fastOpen) b.end();
+}
+
+/**
+ * bpf_map_lookup_elem on an array map known at compile time, as the verifier inlines it in the kernel
+ * (array_map_gen_lookup): r0 = index < max_entries ? the slot's address (this CPU's copy) : NULL. The key
+ * pointer is readable (the verifier checked it), so its u32 is read directly; r1-r5 keep their values (a
+ * verified program never reads them after a call).
+ */
+function inlineArrayLookup(f: FnFrame, a: ArrayMapFacts): void {
+  const b = f.body, i = f.t32[1]!;
+  b.get(f.reg[2]!).op(OP.i32_wrap_i64).mem(OP.i32_load, 0, 0).set(i);
+  b.get(i).i32(a.slot).op(OP.i32_mul).i32(a.values).op(OP.i32_add);
+  if (a.perCpu) b.i32(CTRL_ADDR("CPU")).mem(OP.i32_load, 2, 0).i32(a.stride).op(OP.i32_mul).op(OP.i32_add);
+  b.op(OP.i64_extend_i32_u).i64(0).get(i).i32(a.maxEntries).op(OP.i32_lt_u).op(OP.select);
+  b.set(f.reg[0]!);
 }
 
 /** A bpf-to-bpf call: a new frame one level deeper (at most MAX_FRAMES), r6-r9 kept by the caller's locals. */

@@ -22,6 +22,19 @@ export interface ModuleIds {
   g: { cnt: number; budget: number; halted: number };
   /** Function index of the function starting at `pc` of program `prog`. */
   funcAt(prog: number, pc: number): number;
+  /** The array (or per-CPU array) map whose handle is `handle`, for lookups inlined as the kernel inlines them. */
+  arrayMap(handle: bigint): ArrayMapFacts | undefined;
+}
+
+/** Where an array map's values are (its descriptor never changes once the map exists). */
+export interface ArrayMapFacts {
+  maxEntries: number;
+  values: number;
+  /** Bytes of one slot (every CPU's copy of one value). */
+  slot: number;
+  /** Per-CPU arrays: bytes between CPUs' copies of one value. */
+  stride: number;
+  perCpu: boolean;
 }
 
 /** The register calling convention of a module (see signature()). */
@@ -55,6 +68,8 @@ export class FnFrame {
   readonly fpb: number;
   readonly t64: number[];
   readonly t32: number[];
+  /** r1's value before the instruction being lowered when its block set it from a constant (an lddw of a map handle). */
+  knownR1: bigint | undefined;
 
   constructor(
     readonly ids: ModuleIds,

@@ -3,6 +3,7 @@
 // the export with the interpreter's own calling protocol (`runFast(entry, depth)`: registers in the
 // register area, status returned, count/depth/fault in the control block), so the host side is shared.
 import { C, CTRL, CTX, ENTRY, MAY_GOTO_BUDGET, REGS, STATUS } from "../runtime/layout.js";
+import { DESC, DESC_MAGIC, IMPL, MF } from "../maps/runtime/layout.js";
 import { buildProgram, readSlots, type CodeImage } from "./cfg.js";
 import { FnFrame, convention, fnParams, fnResults, type ModuleIds } from "./frame.js";
 import { liveness } from "./liveness.js";
@@ -16,6 +17,12 @@ export interface ModuleOptions {
   ctxHook: boolean;
   /** Emit `batch` for the first program (XDP): many packets per call, see batchBody(). */
   batch?: XdpBatchLayout;
+  /**
+   * Also emit `batchInPlace` (see inPlaceBody()): the host asks for it only when no loaded program can move
+   * the packet (no bpf_xdp_adjust_* call) and the verifier accepted them all, so every packet access stays
+   * between data and data_end and a packet can run where it lies in the batch arena.
+   */
+  inPlace?: boolean;
 }
 
 /** Where the XDP context fields are (xdp_md), for the batch driver's per-packet setup. */
@@ -34,7 +41,9 @@ export interface XdpBatchLayout {
 
 /** The batch descriptor the host fills (u32 fields, byte offsets). */
 export const BATCH = {
-  PKT_BUF: 0, IN_RECS: 4, OUT_RECS: 8, OUT_ARENA: 12, OUT_POS: 16, DIRTY: 20, PREV_LEN: 24, CURRENT: 28, MAY_GOTO: 32, SIZE: 40,
+  PKT_BUF: 0, IN_RECS: 4, OUT_RECS: 8, OUT_ARENA: 12, OUT_POS: 16, DIRTY: 20, PREV_LEN: 24, CURRENT: 28, MAY_GOTO: 32,
+  /** batchInPlace: where retvals (r0's low 32 bits), r0's high 32 bits and instruction counts go (u32 per packet each). */
+  RETS: 36, COUNTS: 40, STATUS: 44, HIGHS: 48, SIZE: 56,
   /** Input record: address, length. */
   IN_REC: 8,
   /** Output record: status, r0 (low, high 32 bits), instruction count (low 32 bits), output offset, output length. */
@@ -74,6 +83,15 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
   });
   const ids: ModuleIds = {
     helper, ctxStore, mapLookup, mapUpdate, mapDelete, halt, tail, g,
+    arrayMap: (handle) => {
+      // A descriptor of an array or per-CPU array answered in WebAssembly (src/maps/runtime/array.ts).
+      const h = Number(handle);
+      if (handle < 0x1000n || handle > BigInt(u8.length - DESC.SIZE)) return undefined;
+      const dv = new DataView(u8.buffer, u8.byteOffset, u8.byteLength);
+      const f = (off: number): number => dv.getUint32(h + off, true);
+      if (f(DESC.MAGIC) !== DESC_MAGIC || f(DESC.IMPL) !== IMPL.ARRAY || (f(DESC.TYPE) !== 2 && f(DESC.TYPE) !== 6) || f(DESC.FLAGS) & MF.LRU) return undefined;
+      return { maxEntries: f(DESC.MAX_ENTRIES), values: f(DESC.VALUES), slot: f(DESC.SLOT), stride: f(DESC.STRIDE), perCpu: (f(DESC.FLAGS) & MF.PERCPU) !== 0 };
+    },
     funcAt: (p, pc) => {
       const i = progs[p]!.index.get(pc);
       if (i === undefined) throw new Error(`compiler: no function at pc ${pc}`);
@@ -176,6 +194,11 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
     const batch = m.func([I32, I32, I32], [I32]);
     m.export("batch", batch);
     m.define(batch, batchBody(options.batch, conv.params, progs[0]!.index.get(0)!, g));
+    if (options.inPlace) {
+      const inPlace = m.func([I32, I32, I32], [I32]);
+      m.export("batchInPlace", inPlace);
+      m.define(inPlace, inPlaceBody(options.batch, conv.params, progs[0]!.index.get(0)!, g));
+    }
   }
 
   let functions = 0, slots = 0, dispatched = 0;
@@ -294,6 +317,75 @@ function batchBody(x: XdpBatchLayout, params: readonly number[], main: number, g
   d(BATCH.OUT_ARENA); b.get(pos).op(OP.i32_add).set(dst);
   emitCopy(b, dst, meta, len, k);
   setD(BATCH.OUT_POS, () => b.get(pos).get(len).op(OP.i32_add));
+  b.get(I).i32(1).op(OP.i32_add).set(I);
+  b.br(0);
+  b.end().end();
+  b.get(TO);
+  return b;
+}
+
+/**
+ * batchInPlace(desc, from, to) -> index: run XDP packets from..to-1 where they lie (input records: address,
+ * length), writing each one's r0 (low and high 32 bits) and instruction count to the descriptor's RETS,
+ * HIGHS and COUNTS arrays (u32 each).
+ * Nothing is copied per packet: the host lays the packets out once (the batch arena) and reads back only
+ * what it is asked for. Valid only for verified programs that cannot move the packet (ModuleOptions.inPlace):
+ * such a program reads and writes only data..data_end, cannot write xdp_md, and sees data_meta == data, so
+ * the buffer around the packet (zeroed headroom and tailroom in a single run) is never observed.
+ * The context is set up once per call; per packet only data, data_meta and data_end change.
+ * Returns `to`, or the index of a packet whose run ended in an error (the host reports it and goes on).
+ */
+function inPlaceBody(x: XdpBatchLayout, params: readonly number[], main: number, g: { cnt: number; budget: number; halted: number; status: number; r0: number; depth: number }): Body {
+  const b = new Body([I32, I32, I32]);
+  const DESC = 0, I = 1, TO = 2;
+  const rec = b.local(I32), start = b.local(I32), r0 = b.local(I64), status = b.local(I32), rets = b.local(I32), counts = b.local(I32), mayGoto = b.local(I32), highs = b.local(I32), at = b.local(I32);
+  const ctrl = (field: keyof typeof C, value: () => void): void => { b.i32(CTRL + C[field]); value(); b.mem(OP.i32_store, 2, 0); };
+  b.i32(CTRL + C.BUDGET).mem(OP.i64_load, 3, 0).gset(g.budget);
+  b.get(DESC).mem(OP.i32_load, 2, BATCH.RETS).set(rets);
+  b.get(DESC).mem(OP.i32_load, 2, BATCH.COUNTS).set(counts);
+  b.get(DESC).mem(OP.i32_load, 2, BATCH.HIGHS).set(highs);
+  b.get(DESC).mem(OP.i32_load, 2, BATCH.MAY_GOTO).set(mayGoto);
+  b.get(DESC).mem(OP.i32_load, 2, BATCH.IN_RECS).get(I).i32(BATCH.IN_REC).op(OP.i32_mul).op(OP.i32_add).set(rec);
+  // xdp_md as a single run without ctx_in has it; the program cannot write it (xdp_is_valid_access).
+  if (x.ctxSize % 8 === 0 && x.ctxSize <= 64) for (let o = 0; o < x.ctxSize; o += 8) b.i32(CTX).i64(0).mem(OP.i64_store, 3, o);
+  else b.i32(CTX).i32(0).i32(x.ctxSize).memoryFill();
+  b.i32(CTX + x.ingressIfindex).i32(x.ifindex).mem(OP.i32_store, 2, 0);
+  ctrl("PKT", () => b.i32(0)); ctrl("PKT_LEN", () => b.i32(0));
+  const resetHost = (): void => { ctrl("STOP", () => b.i32(0)); ctrl("TAIL", () => b.i32(0)); ctrl("FAULT_KIND", () => b.i32(0)); ctrl("HOST", () => b.i32(0)); };
+  resetHost();
+  b.block().loop();
+  b.get(I).get(TO).op(OP.i32_ge_u).brIf(1);
+  b.get(DESC).get(I).mem(OP.i32_store, 2, BATCH.CURRENT);
+  b.get(rec).mem(OP.i32_load, 2, 0).set(start);
+  b.i32(CTX + x.data).get(start).mem(OP.i32_store, 2, 0);
+  b.i32(CTX + x.dataMeta).get(start).mem(OP.i32_store, 2, 0);
+  b.i32(CTX + x.dataEnd).get(start).get(rec).mem(OP.i32_load, 2, 4).op(OP.i32_add).mem(OP.i32_store, 2, 0);
+  // control block, as Engine.exec sets it: what only the host's helpers set is reset after a packet that called one
+  b.i32(CTRL + C.HOST).mem(OP.i32_load, 2, 0).if_();
+  resetHost();
+  b.end();
+  ctrl("MAY_GOTO", () => b.get(mayGoto));
+  b.i32(0).gset(g.halted).i64(0).gset(g.cnt);
+  for (const r of params) { if (r === 1) b.i64(CTX); else b.i64(0); }
+  b.i32(0).call(main);
+  for (let i = 1; i < (params.length === 5 ? 1 : 6); i++) b.op(OP.drop);
+  b.set(r0);
+  b.gget(g.halted).if_();
+  b.gget(g.status).set(status);
+  b.get(status).i32(STATUS.EXIT).op(OP.i32_ne).get(status).i32(STATUS.STOPPED).op(OP.i32_ne).op(OP.i32_and).if_();
+  b.i32(CTRL + C.COUNT).gget(g.cnt).mem(OP.i64_store, 3, 0);
+  b.i32(CTRL + C.DEPTH).gget(g.depth).mem(OP.i32_store, 2, 0);
+  b.i32(REGS).gget(g.r0).mem(OP.i64_store, 3, 0);
+  b.get(DESC).get(status).mem(OP.i32_store, 2, BATCH.STATUS);
+  b.get(I).ret();
+  b.end();
+  b.gget(g.r0).set(r0);
+  b.end();
+  b.get(I).i32(2).op(OP.i32_shl).set(at);
+  b.get(rets).get(at).op(OP.i32_add).get(r0).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, 0);
+  b.get(highs).get(at).op(OP.i32_add).get(r0).i64(32).op(OP.i64_shr_u).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, 0);
+  b.get(counts).get(at).op(OP.i32_add).gget(g.cnt).op(OP.i32_wrap_i64).mem(OP.i32_store, 2, 0);
+  b.get(rec).i32(BATCH.IN_REC).op(OP.i32_add).set(rec);
   b.get(I).i32(1).op(OP.i32_add).set(I);
   b.br(0);
   b.end().end();

@@ -27,10 +27,37 @@ function blockCode(e: Emit, b: Block): void {
   const n = b.pcs.length + (bad ? 1 : 0);
   if (n) body.get(f.cnt).i64(n).op(0x7c /* i64.add */).set(f.cnt);
   const plain = b.term.kind === "fall" || bad ? b.pcs.length : b.pcs.length - 1;
+  f.knownR1 = undefined;
   for (let k = 0; k < plain; k++) {
     const pc = b.pcs[k]!;
-    lowerInsn(f, e.slots[pc]!, n - k - 1, e.live.get(pc) ?? 0x7ff);
+    const s = e.slots[pc]!;
+    lowerInsn(f, s, n - k - 1, e.live.get(pc) ?? 0x7ff);
+    f.knownR1 = r1After(s, f.knownR1);
   }
+}
+
+/**
+ * r1's constant after `s` (`known` before it): set by an lddw, kept by stores and by instructions that write
+ * another register, forgotten by calls and by anything else that may write r1.
+ */
+function r1After(s: Slot, known: bigint | undefined): bigint | undefined {
+  const op = s.op, cls = op & 7;
+  if (op === 0x18) return s.dst === 1 ? s.imm : known;
+  if (known === undefined) return undefined;
+  if (cls === 2 || (cls === 3 && (op & 0xe0) === 0x60)) return known; // ST / STX: no register written
+  if (cls === 3) return s.src === 1 || s.dst === 1 ? undefined : known; // atomics: fetch writes src, cmpxchg r0
+  if (cls === 5 || cls === 6) return op === 0x85 || op === 0x8d ? undefined : known;
+  return s.dst === 1 ? undefined : known;
+}
+
+/**
+ * Whether a taken jump from `from` to `to` checks the budget. The interpreter checks on every taken jump,
+ * and unverified code keeps exactly that. In a verified program laid out as structured code, a forward
+ * jump cannot repeat work: only back edges (and calls, checked at the call) can make a run long, so only
+ * they check. Such a run over its budget stops at its next back edge or call instead of its next taken jump.
+ */
+function needsBudgetCheck(e: Emit, from: Block, to: Block): boolean {
+  return !e.f.verified || !e.fn.reducible || to.id <= from.id;
 }
 
 /**
@@ -47,7 +74,7 @@ function terminator(e: Emit, b: Block, branch: (to: number, inIf: boolean) => vo
     case "fall": branch(b.succs[0]!, false); return;
     case "jump": {
       const to = e.fn.blocks[b.succs[0]!]!;
-      f.budgetCheck(ipOf(e, to), 0);
+      if (needsBudgetCheck(e, b, to)) f.budgetCheck(ipOf(e, to), 0);
       branch(to.id, false);
       return;
     }
@@ -55,7 +82,7 @@ function terminator(e: Emit, b: Block, branch: (to: number, inIf: boolean) => vo
       const taken = e.fn.blocks[b.succs[0]!]!;
       lowerCondition(f, e.slots[b.pcs[b.pcs.length - 1]!]!);
       body.if_();
-      f.budgetCheck(ipOf(e, taken), 0);
+      if (needsBudgetCheck(e, b, taken)) f.budgetCheck(ipOf(e, taken), 0);
       branch(taken.id, true);
       body.else_();
       branch(b.succs[1]!, true);

@@ -110,6 +110,8 @@ export const DIAGNOSTIC_CODES = {
   BK7016: { severity: "error", message: "network interface '{iface}' not found" },
   BK7017: { severity: "error", message: "deployment file: {reason}" },
   BK7018: { severity: "error", message: "program '{name}' not found in {file} (it has: {names})" },
+  // struct_ops maps (src/kernel/struct-ops.ts)
+  BK7030: { severity: "error", message: "struct_ops map '{map}': {reason}" },
 
   // BK8xxx: command line (src/cli)
 

@@ -16,6 +16,7 @@ import { type ElfFunction, type SectionCode, collectFixups, linkProgram } from "
 import { collectMaps, objectNameOf, type ObjectMap } from "./maps.js";
 import { chosenType, contextTypeName, normalizeTypeChoice, type TypeOption } from "./type-choice.js";
 import { type ElfFile, readElf, SHF, SHT, STB, STT } from "./reader.js";
+import { collectStructOpsBindings, isStructOpsProgram, resolveStructOps, structOpsMapData, type StructOpsMapData } from "./struct-ops.js";
 import type { TargetKernel } from "./target.js";
 
 export interface LoadObjectOptions {
@@ -56,6 +57,8 @@ export interface ElfObject {
   target?: string;
   /** Every extern of the object, in libbpf's order, with how it was resolved. */
   externs?: ProgramExtern[];
+  /** struct_ops maps: the local struct's bytes and the programs its members name (for registering it). */
+  structOps?: StructOpsMapData[];
 }
 
 /** Load a BPF ELF object into Programs. Throws BpfkitError (BK4xxx) naming the section or offset for a malformed object. */
@@ -110,6 +113,11 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
   const programs: Program[] = [];
   const typeChoice = normalizeTypeChoice(options.type);
   const entries = [...code.values()].filter((c) => c.section.name !== ".text").flatMap((c) => c.functions);
+  const sectionOf = (fn: ElfFunction): string => {
+    const { name } = splitAutoload(code.get(fn.sectionIndex)!.section.name);
+    return chosenType(typeChoice, fn.name, name) ?? name;
+  };
+  const structOps = collectStructOpsBindings(elf, btf, entries, sectionOf);
   for (const fn of entries) {
     // libbpf: SEC("?name") is SEC("name") that is not loaded by default; the `?` is no part of the name.
     const { name: sectionName, autoload } = splitAutoload(code.get(fn.sectionIndex)!.section.name);
@@ -117,7 +125,10 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
     const section = chosen ?? sectionName;
     // An unknown section is not an issue of this list: `sectionHint` (below) says how to choose a type.
     const issues: ProgramIssue[] = [];
-    if (/^struct_ops(\.s)?(\/|$)/.test(section)) issues.push({ what: "struct_ops programs (callbacks of a kernel struct_ops type) are not modelled" });
+    // struct_ops: the kernel struct and member it implements (attach_btf_id, expected_attach_type)
+    const stOps = isStructOpsProgram(section) ? resolveStructOps(structOps.get(fn) ?? [], target()?.btf(), fn.name) : undefined;
+    // (without a target BTF bpfkit cannot tell; with one, what fails is what makes libbpf refuse the object)
+    if (typeof stOps === "string") issues.push({ what: stOps, ...(target()?.btf() ? { refusedByLibbpf: true as const } : {}) });
     const linked = linkProgram(fn, { code, fixups, objectMaps, btf, btfExt, core, ...(kconfigMap ? { kconfigMap } : {}) });
     issues.push(...linked.unsupported);
     const program: Program = {
@@ -125,6 +136,13 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
       origin: { file, kind: "elf" },
     };
     if (!autoload) program.autoload = false;
+    if (stOps && typeof stOps !== "string") {
+      program.structOps = { map: stOps.map, struct: stOps.struct, member: stOps.member, memberIndex: stOps.memberIndex };
+      Object.defineProperty(program, "attachBtfId", { value: stOps.structId, enumerable: false, configurable: true, writable: true });
+    }
+    // libbpf: a program bound only to members of maps it does not create (`?.struct_ops`) is not loaded
+    const bindings = structOps.get(fn);
+    if (bindings?.length && bindings.every((b) => b.section.startsWith("?"))) program.autoload = false;
     if (chosen !== undefined && chosen !== sectionName) program.sectionAsWritten = sectionName;
     if (chosen === undefined && !resolveSection(sectionName)) program.sectionHint = sectionHint(sectionName, fn.name, contextTypeName(btf, fn.name));
     if (linked.lines.length) program.lines = linked.lines;
@@ -149,7 +167,7 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
   if (targetUsed) {
     const t = targetUsed;
     for (const p of programs) {
-      if (attachTargetOf(p.section)) {
+      if (attachTargetOf(p.section) && !p.structOps) {
         Object.defineProperty(p, "attachBtfId", { get: () => attachBtfIdOf(p.section, t.btf()), enumerable: false, configurable: true });
       }
       p.targetBtfSource = t.description;
@@ -164,6 +182,8 @@ export function loadObject(bytes: Uint8Array, options: LoadObjectOptions = {}): 
   if (btfExt) obj.btfExt = btfExt;
   if (targetUsed) obj.target = targetUsed.description;
   if (externs.list.length) obj.externs = externs.list.map(externReport);
+  const stOpsMaps = structOpsMapData(elf, btf, structOps);
+  if (stOpsMaps.length) obj.structOps = stOpsMaps;
   return obj;
 }
 
@@ -204,7 +224,7 @@ function structOpsMaps(elf: ElfFile, btf: Btf | undefined, target: () => TargetK
   const out: ObjectMap[] = [];
   if (!btf) return out;
   for (const sec of elf.sections) {
-    if (sec.name !== ".struct_ops" && sec.name !== ".struct_ops.link") continue;
+    if (!/^\??\.struct_ops(\.link)?$/.test(sec.name)) continue;
     const datasec = btf.types.find((t) => t.kind === BTF_KIND.DATASEC && t.name === sec.name);
     for (const vs of datasec?.secinfos ?? []) {
       const v = btf.type(vs.type);
@@ -214,7 +234,7 @@ function structOpsMaps(elf: ElfFile, btf: Btf | undefined, target: () => TargetK
       const kern = tbtf?.findByNameKind(`bpf_struct_ops_${essentialName(st.name)}`, BTF_KIND.STRUCT) ?? -1;
       const spec: MapSpec = {
         name: v.name, type: "struct_ops", keySize: 4, valueSize: kern > 0 ? tbtf!.type(kern).sizeOrType : sizeOf(btf, st.id), maxEntries: 1,
-        flags: sec.name === ".struct_ops.link" ? 0x2000 : 0,
+        flags: sec.name.endsWith(".struct_ops.link") ? 0x2000 : 0,
         btfValueTypeId: st.id,
       };
       out.push({ spec, sectionIndex: sec.index, offset: vs.offset, size: vs.size, kind: "btf" });

@@ -4,3 +4,4 @@
 export * from "./types.js";
 export { openEngine, verifiedForCompile, type EngineOptions, type LocalEngineInfo } from "./local.js";
 export { typedEngineMap, type MapPrimitives } from "./typed-map.js";
+export { loadPacketBatch, runPackets, replayCaptureBatch, type BatchSummary, type BatchRunOptions, type PacketBatch, type PacketList, type PacketSpans } from "./batch.js";

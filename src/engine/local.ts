@@ -9,6 +9,8 @@ import { uninitStackWarning } from "../verifier/uninit.js";
 import type { Diagnostic } from "../diagnostics/index.js";
 import type { MapValue } from "../maps/runtime/map.js";
 import { typedEngineMap } from "./typed-map.js";
+import { ArenaPacketBatch, type PacketBatch } from "./batch.js";
+import type { PacketList } from "../runtime/packet-batch.js";
 import type { BatchOutcome, BpfEngine, EngineKind, EngineMap, EngineRunInput, EngineRunResult } from "./types.js";
 
 export interface EngineOptions extends Omit<LoadOptions, "executor" | "verified"> {
@@ -106,6 +108,11 @@ class LocalEngine implements BpfEngine {
   }
   runBatch(inputs: readonly EngineRunInput[]): BatchOutcome[] {
     return this.rt.runBatch(inputs);
+  }
+  /** Compiled XDP programs that cannot move the packet run batches in place; others go through runBatch (loadPacketBatch). */
+  loadBatch(packets: PacketList, options: { cpu?: number } = {}): PacketBatch | undefined {
+    const arena = this.kind === "compiled" ? this.rt.loadPackets(packets) : undefined;
+    return arena && new ArenaPacketBatch(this.rt, arena, packets, options.cpu);
   }
   /** Stepping is the interpreter's (compiled engines have no `debug`). */
   readonly debug?: (input?: Omit<EngineRunInput, "repeat" | "onProgress">) => Stepper;

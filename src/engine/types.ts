@@ -8,6 +8,8 @@ import type { Program } from "../program/index.js";
 import type { Stepper } from "../runtime/step.js";
 import type { CtxChange } from "../progtypes/context.js";
 import type { Diagnostic } from "../diagnostics/index.js";
+import type { PacketList } from "../runtime/packet-batch.js";
+import type { PacketBatch } from "./batch.js";
 
 /** `interp`: the WebAssembly interpreter (checked mode, stepping); `compiled`: the program compiled to WebAssembly; `kernel`: BPF_PROG_TEST_RUN. */
 export type EngineKind = "interp" | "compiled" | "kernel";
@@ -105,6 +107,11 @@ export interface BpfEngine {
    * into WebAssembly, context setup) are paid once per batch where the engine can.
    */
   runBatch(inputs: readonly EngineRunInput[]): BatchOutcome[];
+  /**
+   * Load packets once as a batch to run (and replay) with summary results (src/engine/batch.ts); an engine
+   * without its own way gets one over runBatch from loadPacketBatch(), so call that rather than this.
+   */
+  loadBatch?(packets: PacketList, options?: { cpu?: number }): PacketBatch | undefined;
   /**
    * One run of `input`, an instruction at a time (src/runtime/step.ts): only the interpreter steps, so
    * only `interp` engines have it (open one with `engine: "interp"`). Maps carry over as between runs.

@@ -26,6 +26,22 @@ export const SLEEPABLE_LSM_HOOKS: ReadonlySet<string> = new Set([
   "task_prctl", "task_setscheduler", "userns_create",
 ].map((h) => `bpf_lsm_${h}`));
 
+/**
+ * Functions of vmlinux on the error-injection list (ALLOW_ERROR_INJECTION in the 6.12 sources; with
+ * CONFIG_FUNCTION_ERROR_INJECTION) besides the x86-64 syscall stubs (`__x64_sys_*`, `__ia32_sys_*`): a
+ * sleepable fentry/fexit/fmod_ret program may attach to these (bpf_check_attach_target), except those of
+ * btf_non_sleepable_error_inject, which may run in atomic context.
+ */
+export const ERROR_INJECTION_FUNCS: ReadonlySet<string> = new Set([
+  "__filemap_add_folio", "should_fail_alloc_page", "should_failslab", "should_fail_bio", "page_pool_alloc_pages", "open_ctree",
+  "btrfs_check_leaf", "btrfs_check_node", "btrfs_cow_block", "btrfs_search_slot", "btrfs_should_cancel_balance", "io_ctl_init",
+  "mtd_block_markbad", "mtd_erase", "mtd_read", "mtd_write",
+]);
+/** btf_non_sleepable_error_inject, with the kernel option each entry needs (undefined: always). */
+export const NON_SLEEPABLE_ERROR_INJECT: Readonly<Record<string, string | undefined>> = {
+  __filemap_add_folio: undefined, should_fail_alloc_page: "CONFIG_FAIL_PAGE_ALLOC", should_failslab: "CONFIG_FAILSLAB",
+};
+
 /** bpf_trace.c's btf_allowlist_d_path (CONFIG_SECURITY and CONFIG_SECURITY_PATH set). */
 const D_PATH_ALLOWLIST: ReadonlySet<string> = new Set([
   "security_file_permission", "security_inode_getattr", "security_file_open", "security_path_truncate",

@@ -59,6 +59,8 @@ export interface MapCreateAttr {
   btfFd?: number;
   btfKeyTypeId?: number;
   btfValueTypeId?: number;
+  /** struct_ops maps: the kernel's `struct bpf_struct_ops_<name>` in vmlinux BTF. */
+  btfVmlinuxValueTypeId?: number;
   mapExtra?: bigint;
 }
 
@@ -77,6 +79,7 @@ export function mapCreate(a: MapCreateAttr): number {
     u32(v, 52, a.btfKeyTypeId ?? 0);
     u32(v, 56, a.btfValueTypeId ?? 0);
   }
+  if (a.btfVmlinuxValueTypeId) u32(v, 60, a.btfVmlinuxValueTypeId);
   u64(v, 64, a.mapExtra ?? 0n);
   return call(Cmd.MAP_CREATE, "BPF_MAP_CREATE");
 }

@@ -9,7 +9,11 @@ import type { Program } from "../program/index.js";
 import { AttachType, attachTypeId } from "../progtypes/index.js";
 import { attach, type AttachTarget, type TcDirection, type XdpMode } from "./attach.js";
 import { bpffsRoot, ensureBpffs, removeTree } from "./bpffs.js";
-import { linkDetach, linkInfo, mapCreate, mapInfo, mapLookup, mapUpdate, objGet, objPin, progInfo } from "./commands.js";
+import { linkDetach, linkInfo, mapCreate, mapDelete, mapInfo, mapLookup, mapUpdate, objGet, objPin, progInfo } from "./commands.js";
+import type { ElfObject } from "../elf/object.js";
+import { resolveTarget } from "../load/target-node.js";
+import { u32Key } from "./maps.js";
+import { registerStructOps } from "./struct-ops.js";
 import { KernelError } from "./errors.js";
 import { loadObjectIntoKernel, progTypeLabel, type KernelLoadOptions } from "./loader.js";
 import { mapTypeById, mapTypeByName } from "../maps/types.js";
@@ -18,8 +22,11 @@ import { closeFd } from "./sys.js";
 
 /** Where one program goes, in a form that can be written to JSON (deployment files, the manifest). */
 export interface AttachSpec {
-  /** xdp IFACE, tc IFACE, sockops CGROUP-PATH, sk_msg / sk_skb MAP-NAME, cgroup CGROUP-PATH (with attachType), none. */
-  type: "xdp" | "tc" | "sockops" | "sk_msg" | "sk_skb" | "cgroup" | "none";
+  /**
+   * xdp IFACE, tc IFACE, sockops CGROUP-PATH, sk_msg / sk_skb MAP-NAME, cgroup CGROUP-PATH (with attachType),
+   * struct_ops MAP-NAME (the object's struct_ops map that binds the program: registered once its programs load), none.
+   */
+  type: "xdp" | "tc" | "sockops" | "sk_msg" | "sk_skb" | "cgroup" | "struct_ops" | "none";
   target?: string;
   mode?: XdpMode;
   direction?: TcDirection;
@@ -55,7 +62,7 @@ export const deploymentDir = (name: string): string => join(bpffsRoot(), name);
 /** bpffs refuses names with '.' (EPERM): global data maps (`obj.rodata`) are pinned as `obj_rodata`, as libbpf does. */
 export const pinName = (name: string): string => name.replace(/\./g, "_");
 const XDP_MODES: readonly string[] = ["skb", "native", "auto"];
-const ATTACH_TYPES: readonly string[] = ["xdp", "tc", "sockops", "sk_msg", "sk_skb", "cgroup", "none"];
+const ATTACH_TYPES: readonly string[] = ["xdp", "tc", "sockops", "sk_msg", "sk_skb", "cgroup", "struct_ops", "none"];
 // bpffs refuses a '.' in any name below its root (bpf_lookup: "reserved for future extensions"), so a
 // deployment name, which becomes a directory there, may not have one.
 const NAME_RE = /^[A-Za-z0-9_-]{1,64}$/;
@@ -92,6 +99,8 @@ function targetOf(spec: AttachSpec, maps: ReadonlyMap<string, { fd: number }>, p
   };
   switch (spec.type) {
     case "none": return undefined;
+    // registered after every program of the deployment loaded (registerStructOps)
+    case "struct_ops": return undefined;
     case "xdp":
       return { kind: "xdp", iface: need("an interface"), mode: spec.mode ?? "auto", ...(spec.netns ? { netns: spec.netns } : {}) };
     case "tc":
@@ -141,6 +150,8 @@ export function tailCallTargets(program: Program, objectPrograms: readonly Progr
 export interface DeployOptions extends KernelLoadOptions {
   /** Replace an existing deployment of the same name. */
   replace?: boolean;
+  /** The ELF object of `struct_ops` attachments: its struct_ops maps' contents (ElfObject.structOps). */
+  object?: ElfObject;
 }
 
 /** Load, attach and pin; returns the manifest. Nothing is left behind when it fails. */
@@ -156,6 +167,8 @@ export function deploy(name: string, items: readonly DeployProgram[], options: D
   }
   const obj = loadObjectIntoKernel(items.map((i) => i.program), options);
   const links: number[] = [];
+  /** Plain struct_ops maps registered (their fds): unregistered again if the deployment fails. */
+  const registeredMaps: number[] = [];
   let made = false;
   try {
     for (const sub of ["maps", "progs", "links"]) mkdirSync(join(dir, sub), { recursive: true });
@@ -166,12 +179,37 @@ export function deploy(name: string, items: readonly DeployProgram[], options: D
       objPin(m.fd, join(dir, pin));
       manifest.maps.push({ name: mapName, id: m.id, type: m.spec.type, pin });
     }
+    // struct_ops maps: registered with the fds of the programs just loaded; the link (or, for a plain map, the
+    // map, which stays registered until its value is deleted) is pinned
+    const stOps = [...new Set(items.filter((i) => i.attach.type === "struct_ops").map((i) => i.attach.target ?? ""))];
+    if (stOps.length && !options.object) throw new BpfkitError(diag("BK7030", { map: stOps[0]!, reason: "deploying a struct_ops map needs its ELF object" }), 2);
+    const stOpsLinks = new Map<string, { pin: string; id: number }>();
+    for (const mapName of stOps) {
+      const reg = registerStructOps(options.object!, mapName, new Map(obj.programs.map((p) => [p.name, p.fd])), resolveTarget({ forKernel: true }).btf());
+      if (reg.linkFd !== undefined) {
+        links.push(reg.linkFd);
+        const pin = `links/struct_ops-${pinName(mapName)}`;
+        objPin(reg.linkFd, join(dir, pin));
+        stOpsLinks.set(mapName, { pin, id: linkInfo(reg.linkFd).id });
+      } else registeredMaps.push(reg.mapFd);
+      const pin = `maps/${pinName(mapName)}`;
+      try {
+        objPin(reg.mapFd, join(dir, pin));
+        manifest.maps.push({ name: mapName, id: mapInfo(reg.mapFd).id, type: "struct_ops", pin });
+      } finally {
+        // a link map is held by its link and pin; a plain one's fd stays open until the end (or its unregistering)
+        if (reg.linkFd !== undefined) closeFd(reg.mapFd);
+      }
+    }
     items.forEach((item, i) => {
       const p = obj.programs[i]!;
       objPin(p.fd, join(dir, "progs", p.name));
       const entry: ManifestProgram = { name: p.name, id: p.id, tag: p.tag, type: progTypeLabel(p.progType), attach: item.attach };
       const target = targetOf(item.attach, obj.maps, p.name);
-      if (target) {
+      if (item.attach.type === "struct_ops") {
+        const l = stOpsLinks.get(item.attach.target ?? "");
+        if (l) { entry.link = l.pin; entry.linkId = l.id; }
+      } else if (target) {
         let linkFd: number;
         try {
           linkFd = attach(p.fd, target);
@@ -193,10 +231,14 @@ export function deploy(name: string, items: readonly DeployProgram[], options: D
     for (const l of links) {
       try { linkDetach(l); } catch { /* already gone */ }
     }
+    for (const m of registeredMaps) {
+      try { mapDelete(m, u32Key(0)); } catch { /* already gone */ }
+    }
     if (made || existsSync(dir)) removeTree(dir);
     throw err;
   } finally {
     for (const l of links) closeFd(l);
+    for (const m of registeredMaps) closeFd(m);
     obj.close();
   }
 }
@@ -276,7 +318,8 @@ export function deploymentStatus(name: string): DeploymentStatus {
     const link = p.link ? withFd(join(dir, p.link), linkInfo) : undefined;
     const row: DeploymentStatus["programs"][number] = {
       name: p.name, id: info?.id ?? p.id, type: p.type, attach: describeAttach(p.attach),
-      attached: link !== undefined && link.progId === p.id,
+      // a struct_ops program is "attached" while its map is registered: through its link, or (plain map) its pin
+      attached: p.attach.type === "struct_ops" ? (p.link ? link !== undefined : existsSync(join(dir, "maps", pinName(p.attach.target ?? "")))) : link !== undefined && link.progId === p.id,
     };
     if (statsEnabled !== false && info) { row.runCnt = info.runCnt; row.runTimeNs = info.runTimeNs; }
     if (link) { row.linkId = link.id; row.linkType = linkTypeName(link.type); }
@@ -297,6 +340,7 @@ export function describeAttach(a: AttachSpec): string {
     case "cgroup": return `${a.attachType} ${a.target}`;
     case "sk_msg": return `sk_msg on map ${a.target}`;
     case "sk_skb": return `sk_skb ${a.attachType ?? "stream_verdict"} on map ${a.target}`;
+    case "struct_ops": return `struct_ops map ${a.target}`;
     case "none": return "not attached";
   }
 }
@@ -319,6 +363,12 @@ export function detachDeployment(name: string): { programIds: number[]; linkIds:
         closeFd(fd);
       }
     }
+  }
+  // a plain struct_ops map stays registered (the kernel holds it) until its value is deleted
+  for (const m of manifest?.maps ?? []) {
+    if (m.type !== "struct_ops" || !existsSync(join(dir, m.pin))) continue;
+    const fd = objGet(join(dir, m.pin));
+    try { mapDelete(fd, u32Key(0)); } catch (err) { if (!(err instanceof KernelError)) throw err; } finally { closeFd(fd); }
   }
   removeTree(dir);
   return out;

@@ -40,4 +40,5 @@ export * from "./testrun.js";
 export * from "./attach.js";
 export * from "./bpffs.js";
 export * from "./deploy.js";
+export * from "./struct-ops.js";
 export { inNetns } from "./sys.js";

@@ -10,6 +10,7 @@ import { ERRNO, KernelError } from "./errors.js";
 import { createMap, type KernelMap, u32Key } from "./maps.js";
 import { closeFd } from "./sys.js";
 import { attachBtfIdOf, attachTargetOf } from "../elf/attach-target.js";
+import { BTF_KIND } from "../btf/btf.js";
 import { resolveTarget } from "../load/target-node.js";
 
 export interface KernelLoadOptions {
@@ -60,7 +61,9 @@ export function programKind(program: Program, options: Pick<KernelLoadOptions, "
   if (progType === undefined) throw new BpfkitError(diag("BK7005", { name: program.name, section: program.section || "(none)" }, {}, "give the program type with --type (e.g. xdp, tc, socket, sockops, sk_msg)"), 2);
   // libbpf passes the section's expected attach type and flags (sleepable, XDP frags) at every load.
   const attrs = resolved ? loadAttrs(resolved) : { expectedAttachType: 0, progFlags: 0 };
-  return { progType, expectedAttachType: options.expectedAttachType ?? attrs.expectedAttachType, progFlags: attrs.progFlags };
+  // struct_ops: the implemented member's index in the kernel struct (libbpf's bpf_map__init_kern_struct_ops)
+  const expected = options.expectedAttachType ?? (progType === 27 ? program.structOps?.memberIndex : undefined) ?? attrs.expectedAttachType;
+  return { progType, expectedAttachType: expected, progFlags: attrs.progFlags };
 }
 
 /** Replace map indexes in lddw (src=1 map fd, src=2 map value) by the maps' fds. */
@@ -203,11 +206,14 @@ export interface ProgramLoadAttempt {
 }
 
 /**
- * attach_btf_id for BTF-attached programs (tp_btf, fentry/fexit, lsm, iter): the one the ELF loader found
+ * attach_btf_id for BTF-attached programs (tp_btf, fentry/fexit, lsm, iter, struct_ops): the one the ELF loader found
  * in the BTF the program was loaded against (for a deploy, the running kernel's), else looked up in the
  * running kernel's own (programs from bundles or assembly).
  */
 function attachBtfIdFor(program: Program): number {
+  // struct_ops: the kernel struct the ELF loader bound the program to (src/elf/struct-ops.ts)
+  // (a copy of the Program made by spreading it has lost the non-enumerable id: the struct is found by name)
+  if (program.structOps) return program.attachBtfId ?? resolveTarget({ forKernel: true }).btf().findByNameKind(program.structOps.struct, BTF_KIND.STRUCT);
   if (!attachTargetOf(program.section)) return 0;
   return program.attachBtfId ?? attachBtfIdOf(program.section, resolveTarget({ forKernel: true }).btf());
 }

@@ -5,6 +5,7 @@ import { BpfkitError, diag } from "../diagnostics/index.js";
 import { decode } from "../isa/index.js";
 import { readBundles, type BundleProgram, type Program } from "../program/index.js";
 import { loadObject } from "../elf/index.js";
+import type { ElfObject } from "../elf/object.js";
 import { checkChoiceNames, chosenType, normalizeTypeChoice, type TypeOption } from "../elf/type-choice.js";
 import type { TargetKernel } from "../elf/target.js";
 
@@ -35,6 +36,8 @@ export interface LoadedFile {
   unsupported: string[];
   /** ELF-only: the target kernel the object was relocated for, when it needed one. */
   target?: string;
+  /** ELF-only, objects with struct_ops maps: the object (its maps' contents, for registering them). */
+  structOps?: ElfObject;
 }
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -91,6 +94,7 @@ export async function loadProgramBytes(file: string, bytes: Uint8Array, options:
       result.programs = obj.programs;
       result.unsupported = obj.unsupported;
       if (obj.target) result.target = obj.target;
+      if (obj.structOps) result.structOps = obj;
       break;
     }
   }

@@ -161,4 +161,10 @@ export interface Program {
    * section attaches to (libbpf's attach_btf_id), -1 when the target lacks it. Found on first read.
    */
   attachBtfId?: number;
+  /**
+   * struct_ops programs: the kernel struct and member the program implements, as libbpf binds them (the
+   * `.struct_ops` section's relocations, the member found by name in the target BTF). `memberIndex` is the
+   * expected_attach_type it loads with; `attachBtfId` is then the kernel struct's id.
+   */
+  structOps?: { map: string; struct: string; member: string; memberIndex: number };
 }

@@ -32,6 +32,7 @@ export * from "./types.js";
 export * from "./context.js";
 export * from "./numbers.js";
 export * from "./sections.js";
+export * from "./struct-ops.js";
 export { skBuffLayout, SK_BUFF_DECL, type SkBuffFlavour } from "./sk-buff.js";
 export { XDP_ACTIONS } from "./xdp.js";
 export { TC_ACTIONS } from "./sched-cls.js";

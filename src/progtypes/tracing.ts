@@ -1,11 +1,12 @@
 // The BTF-typed program types: BTF tracing (tp_btf, fentry/fexit/fmod_ret, iter), LSM, syscall, netfilter,
 // and the writable raw tracepoint. Their context is the attach target's arguments, typed by the target BTF
 // (the verifier reads it there: src/verifier/btf-ptr.ts); here are their helper lists (tracing_prog_func_proto,
-// bpf_lsm_func_proto, syscall_prog_func_proto, raw_tp_prog_func_proto, bpf_nf_func_proto). struct_ops and ext
-// (freplace) are known by name and number only.
+// bpf_lsm_func_proto, syscall_prog_func_proto, raw_tp_prog_func_proto, bpf_nf_func_proto). struct_ops' helpers are its
+// types' (struct-ops.ts); ext (freplace) is known by name and number only.
 import { AttachType as A, PROG_TYPE_NAMES, ProgType } from "./numbers.js";
-import { BASE, TRACING_BASE, TRACING_EVENT, uniq } from "./helper-sets.js";
+import { BASE, CGROUP_COMMON, CGROUP_RETVAL, TRACING_BASE, TRACING_EVENT, uniq } from "./helper-sets.js";
 import type { ProgTypeInfo } from "./types.js";
+import { STRUCT_OPS_HELPERS } from "./struct-ops.js";
 
 function namesOnly(id: number, summary: string, range?: readonly [number, number]): ProgTypeInfo {
   const name = PROG_TYPE_NAMES[id]!;
@@ -33,6 +34,14 @@ const ITER = ["seq_printf", "seq_write", "seq_printf_btf"] as const;
 export const ITER_TARGET_HELPERS: Readonly<Record<string, readonly string[]>> = {
   bpf_iter_tcp: ["setsockopt", "getsockopt"], bpf_iter_unix: ["setsockopt", "getsockopt"],
 };
+/**
+ * Helpers an lsm_cgroup program may call on some hooks only (bpf_lsm_func_proto, by the attach target's
+ * BTF function): socket options on the hooks where the socket is locked (bpf_lsm_locked_sockopt_hooks) or
+ * still being set up (bpf_lsm_unlocked_sockopt_hooks). Plain `lsm/` programs never get them.
+ */
+export const LSM_CGROUP_HOOK_HELPERS: Readonly<Record<string, readonly string[]>> = Object.fromEntries(
+  ["sock_graft", "inet_csk_clone", "inet_conn_established", "socket_post_create", "socket_socketpair"]
+    .map((h) => [`bpf_lsm_${h}`, ["setsockopt", "getsockopt"]]));
 const RAW_TP = uniq(TRACING_BASE, TRACING_EVENT);
 const TRACING = uniq(RAW_TP, TRACING_EXTRA);
 
@@ -50,8 +59,12 @@ export const NAMES_ONLY: readonly ProgTypeInfo[] = [
     { attachTypes: [A.TRACE_FENTRY, A.TRACE_FEXIT, A.MODIFY_RETURN], helpers: TRAMPOLINE },
   ]),
   btfTyped(ProgType.LSM, "BPF LSM hook", uniq(TRACING, ["inode_storage_get", "inode_storage_delete", "spin_lock", "spin_unlock", "bprm_opts_set",
-    "ima_inode_hash", "ima_file_hash", "setsockopt", "getsockopt"], TRAMPOLINE)),
-  namesOnly(ProgType.STRUCT_OPS, "struct_ops implementation"),
+    "ima_inode_hash", "ima_file_hash"], TRAMPOLINE), [
+    // lsm_cgroup first asks cgroup_common_func_proto
+    { attachTypes: [A.LSM_CGROUP], helpers: [...CGROUP_COMMON, ...CGROUP_RETVAL] },
+  ]),
+  // every helper some struct_ops type offers; the verifier narrows it to the type and member (struct-ops.ts)
+  btfTyped(ProgType.STRUCT_OPS, "struct_ops implementation (a member of a kernel struct such as tcp_congestion_ops)", STRUCT_OPS_HELPERS),
   namesOnly(ProgType.EXT, "freplace extension"),
   btfTyped(ProgType.SYSCALL, "syscall program (BPF_PROG_RUN from user space)", uniq(TRACING, ["sys_bpf", "btf_find_by_name_kind", "sys_close", "kallsyms_lookup_name"])),
   btfTyped(ProgType.NETFILTER, "netfilter hook", BASE, undefined, [0, 1]),

@@ -73,6 +73,8 @@ export class Engine {
   compiledBytes: Uint8Array | undefined;
   /** The compiled module's batch driver (XDP programs compiled with a batch layout). */
   batch: ((desc: number, from: number, to: number) => number) | undefined;
+  /** Its in-place driver (packets run where they lie in a batch arena; src/compiler/module.ts inPlaceBody). */
+  batchInPlace: ((desc: number, from: number, to: number) => number) | undefined;
   /** Instructions executed by nested runs (callbacks) of the current run. */
   private nestedCount = 0;
   private mode: Mode = "checked";
@@ -155,7 +157,7 @@ export class Engine {
    * `verified`: the programs passed the verifier (the compiler may rely on it, src/compiler/lower.ts).
    * `ctxHook`: context stores go through `ctxStore` (program types that narrow context fields).
    */
-  compile(options: { verified: boolean; ctxHook: boolean; batch?: XdpBatchLayout }, codes: readonly LoadedCode[] = this.programs): CompileStats {
+  compile(options: { verified: boolean; ctxHook: boolean; batch?: XdpBatchLayout; inPlace?: boolean }, codes: readonly LoadedCode[] = this.programs): CompileStats {
     const t0 = now();
     const info = buildModule(this.mem.u8, codes.map((c) => ({ name: c.name, base: c.base, slots: c.slots, funcRefs: c.funcRefs ?? [] })), options);
     const t1 = now();
@@ -165,6 +167,7 @@ export class Engine {
     this.runFast = instance.exports.run as (entry: number, depth: number) => number;
     this.repeatFast = instance.exports.repeat as (entry: number, n: number) => number;
     this.batch = instance.exports.batch as ((desc: number, from: number, to: number) => number) | undefined;
+    this.batchInPlace = instance.exports.batchInPlace as ((desc: number, from: number, to: number) => number) | undefined;
     const { bytes, ...rest } = info;
     this.compiledBytes = bytes;
     this.compiled = { ...rest, size: bytes.length, compileMs: t1 - t0, instantiateMs: t2 - t1 };

@@ -66,6 +66,8 @@ export class ProgramHost implements RuntimeHost {
   readonly maps = new Map<string, RuntimeMap>();
   /** Loaded programs by name (tail calls and the owner find them here). */
   readonly programs = new Map<string, HostProgram>();
+  /** Programs loaded beside the main one that the runtime could not load, with the reasons (raised on a tail call into one). */
+  readonly unloadable = new Map<string, Diagnostic[]>();
   readonly cpus: number;
   readonly ctxAddr = CTX;
   readonly task = { pid: 4242, tgid: 4242, uid: 0, gid: 0, comm: "bpfkit" };
@@ -171,8 +173,8 @@ export class ProgramHost implements RuntimeHost {
    * and results, fast mode's semantics. `verified`: every program passed the verifier (the compiler may
    * rely on it). `ctxHook`: context stores go through the engine's `ctxStore`.
    */
-  compile(options: { verified: boolean; ctxHook?: boolean; batch?: XdpBatchLayout }): CompileStats {
-    this.compileStats = this.engine.compile({ verified: options.verified, ctxHook: options.ctxHook ?? false, ...(options.batch ? { batch: options.batch } : {}) });
+  compile(options: { verified: boolean; ctxHook?: boolean; batch?: XdpBatchLayout; inPlace?: boolean }): CompileStats {
+    this.compileStats = this.engine.compile({ verified: options.verified, ctxHook: options.ctxHook ?? false, ...(options.batch ? { batch: options.batch, inPlace: options.inPlace ?? false } : {}) });
     return this.compileStats;
   }
   /** The programs run compiled (`compile` ran). */
@@ -291,6 +293,10 @@ export class ProgramHost implements RuntimeHost {
     if (!(map instanceof ProgArrayMap)) return false;
     const name = map.programAt(index);
     const target = name === undefined ? undefined : this.programs.get(name);
+    const why = name === undefined ? undefined : this.unloadable.get(name);
+    if (why) {
+      throw new BpfkitError([diag("BK5001", { form: `a tail call into program '${name}'`, why: "the runtime could not load that program" }), ...why], 1);
+    }
     if (!target || this.capture.tailCalls >= MAX_TAIL_CALLS) return false;
     this.capture.tailCalls++;
     this.engine.tailCall(target.code);

@@ -11,6 +11,9 @@ import type { CompileStats, ExecOptions, ExecResult, LoadedCode, Mode } from "./
 import { CTX, CTX_MAX, MAY_GOTO_BUDGET } from "./layout.js";
 import { BATCH, type XdpBatchLayout } from "../compiler/index.js";
 import { ProgramHost, resolveProgType, type HostProgram } from "./host.js";
+import { CHANGES_PKT_DATA } from "../helpers/table.js";
+import { helperName } from "../isa/index.js";
+import { isSpans, packetAt, packetCount, type ArenaRun, type PacketArena, type PacketList } from "./packet-batch.js";
 import { Stepper, type StepHost } from "./step.js";
 
 export type { Mode, CompileStats };
@@ -151,15 +154,23 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     const all = [program, ...(options.others ?? []).filter((p) => p !== program)];
     this.addMaps(all);
     const problems: Diagnostic[] = [];
-    const loaded: (HostProgram | undefined)[] = all.map((p) => this.addProgram(p, type, problems));
+    const loaded: (HostProgram | undefined)[] = [this.addProgram(program, type, problems)];
     if (problems.length) throw new BpfkitError(problems, 1);
+    // The object's other programs come along only as tail-call targets: one the runtime cannot load (a
+    // kfunc, a helper it lacks) is set aside with its reasons, raised if a tail call ever reaches it,
+    // instead of failing a run of a neighbour that never calls it.
+    for (const p of all.slice(1)) {
+      const own: Diagnostic[] = [];
+      try { this.addProgram(p, type, own); } catch (e) { if (e instanceof BpfkitError) own.push(...e.diagnostics); else throw e; }
+      if (own.length) this.unloadable.set(p.name, own);
+    }
     this.running = loaded[0]!;
     this.layout = this.running.layout;
     this.main = this.running.code;
     if (this.executor === "compiled") {
       this.compile({
         verified: options.verified ?? false, ctxHook: this.family === "skb_l2" || this.family === "skb_l3",
-        ...(this.family === "xdp" && this.layout ? { batch: this.xdpBatchLayout(this.layout) } : {}),
+        ...(this.family === "xdp" && this.layout ? { batch: this.xdpBatchLayout(this.layout), inPlace: (options.verified ?? false) && !all.some(movesPacket) } : {}),
       });
     }
   }
@@ -408,7 +419,7 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
    * batch goes on. Compiled XDP programs run whole chunks of packets inside WebAssembly (runWasmBatch).
    */
   runBatch(inputs: readonly RunOptions[]): BatchResult[] {
-    if (this.canBatchInWasm(inputs)) return this.runWasmBatch(inputs);
+    if (this.canBatchInWasm(inputs)) return (this.runsInPlace && this.runInPlaceBatch(inputs)) || this.runWasmBatch(inputs);
     const out: BatchResult[] = [];
     for (const input of inputs) {
       try {
@@ -420,6 +431,9 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     }
     return out;
   }
+
+  /** The return code's name (XDP_PASS...) for this program's type. */
+  actionOf(retval: number): string | undefined { return this.actionNames.get(retval >>> 0); }
 
   /** Return code -> name, for results made in bulk. */
   private get actionNames(): Map<number, string> {
@@ -448,6 +462,8 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     desc: number; inRecs: number; outRecs: number; inArena: number; outArena: number;
     active: boolean; current: number;
     captures: Map<number, { capture: RunCapture; nested: number }>;
+    /** The packets run where they lie (batchInPlace): the host's packet is the packet itself. */
+    inPlace: boolean;
   } | undefined;
 
   /** The first helper call of each packet: the host's packet state and capture follow the driver. */
@@ -460,10 +476,12 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     this.capture = { trace: [], tailCalls: 0, locks: new Set() };
     this.engine.clearHostError();
     const start = this.ctxField("data")!, end = this.ctxField("data_end")!;
-    this.packet = {
-      frame: this.pktBuf, frameEnd: this.pktBuf + PAGE, minData: this.pktBuf + XDP_FRAME_ROOM, maxEnd: this.pktBuf + PAGE - SHINFO,
-      meta: start, data: start, dataEnd: end, kind: "xdp",
-    };
+    this.packet = b.inPlace
+      ? { frame: start, frameEnd: end, minData: start, maxEnd: end, meta: start, data: start, dataEnd: end, kind: "xdp" }
+      : {
+        frame: this.pktBuf, frameEnd: this.pktBuf + PAGE, minData: this.pktBuf + XDP_FRAME_ROOM, maxEnd: this.pktBuf + PAGE - SHINFO,
+        meta: start, data: start, dataEnd: end, kind: "xdp",
+      };
   }
   private finishBatchPacket(): void {
     const b = this.batch!;
@@ -471,19 +489,47 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
   }
 
   private static readonly BATCH_CHUNK = 1024;
+  private static readonly IN_PLACE_CHUNK = 8192;
+
+  /** runBatch through the in-place driver (loadPackets, runArena) in chunks; undefined when it cannot take them. */
+  private runInPlaceBatch(inputs: readonly RunOptions[]): BatchResult[] | undefined {
+    const out = new Array<BatchResult>(inputs.length);
+    const cpu = inputs[0]!.cpu ?? 0;
+    for (let from = 0; from < inputs.length; from += RuntimeProgram.IN_PLACE_CHUNK) {
+      const n = Math.min(RuntimeProgram.IN_PLACE_CHUNK, inputs.length - from);
+      const arena = this.loadPackets(inputs.slice(from, from + n).map((x) => x.data!));
+      if (!arena) { if (from === 0) return undefined; throw new Error("runtime: a batch chunk could not be laid out in place"); }
+      const run = this.runArena(arena, { cpu });
+      // The output records the copy driver writes (status, r0, count, offset, length), so results share BatchRun.
+      const recs = new Uint32Array(n * (BATCH.OUT_REC / 4));
+      for (let k = 0, r = 0; k < n; k++, r += BATCH.OUT_REC / 4) {
+        recs[r + 1] = run.retval[k]!; recs[r + 2] = run.r0high[k]!; recs[r + 3] = run.insnCount[k]!;
+        recs[r + 4] = arena.offsets[k]!; recs[r + 5] = arena.lengths[k]!;
+      }
+      const chunk: BatchChunk = { recs, arena: run.output(), ctxSize: this.layout!.size, duration: run.duration, names: this.actionNames };
+      const caps = run.captures.size ? run.captures : undefined, errs = run.errors.size ? run.errors : undefined;
+      for (let k = 0; k < n; k++) {
+        const err = errs?.get(k);
+        // insnCount in the record already has the nested count added (runArena); BatchRun adds cap.nested again.
+        const cap = caps?.get(k);
+        out[from + k] = err ? { ok: false, error: err } : { ok: true, result: new BatchRun(chunk, k * (BATCH.OUT_REC / 4), cap && { capture: cap.capture, nested: 0 }) };
+      }
+    }
+    return out;
+  }
 
   private runWasmBatch(inputs: readonly RunOptions[]): BatchResult[] {
     const CHUNK = RuntimeProgram.BATCH_CHUNK;
     const mem = this.mem;
-    if (!this.batch) {
-      this.batch = {
-        desc: mem.alloc(BATCH.SIZE, 8, "batch descriptor"), inRecs: mem.alloc(CHUNK * BATCH.IN_REC, 8, "batch inputs"),
-        outRecs: mem.alloc(CHUNK * BATCH.OUT_REC, 8, "batch outputs"), inArena: mem.alloc(CHUNK * (PAGE - XDP_HEADROOM - SHINFO), 8, "batch packets"),
-        outArena: mem.alloc(CHUNK * PAGE, 8, "batch output packets"), active: false, current: -1, captures: new Map(),
-      };
+    const b = this.batchState();
+    if (!b.inRecs) {
+      b.inRecs = mem.alloc(CHUNK * BATCH.IN_REC, 8, "batch inputs");
+      b.outRecs = mem.alloc(CHUNK * BATCH.OUT_REC, 8, "batch outputs");
+      b.inArena = mem.alloc(CHUNK * (PAGE - XDP_HEADROOM - SHINFO), 8, "batch packets");
+      b.outArena = mem.alloc(CHUNK * PAGE, 8, "batch output packets");
     }
+    b.inPlace = false;
     if (this.pktCap < PAGE) { this.pktBuf = mem.alloc(PAGE, 64, "packet buffer"); this.pktCap = PAGE; }
-    const b = this.batch;
     this.runMode = "fast";
     this.currentCpu = inputs[0]!.cpu ?? 0;
     mem.setCtrl32("CPU", this.currentCpu);
@@ -511,7 +557,7 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
       u32[d + BATCH.OUT_POS / 4] = 0;
       b.active = true;
       b.current = -1;
-      b.captures.clear();
+      b.captures = new Map(); // a fresh map: the results of earlier chunks keep theirs
       this.capture = { trace: [], tailCalls: 0, locks: new Set() };
       this.engine.clearHostError();
       const errors = new Map<number, Error>();
@@ -552,6 +598,153 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
       }
     }
     return out;
+  }
+
+  // ---- packets run in place (compiled XDP programs that cannot move the packet) ----
+
+  /** Whether loadPackets() can lay batches out to run in place: see canBatchInWasm() for what else must hold. */
+  get runsInPlace(): boolean { return this.engine.batchInPlace !== undefined; }
+  private arenaArea: { addr: number; cap: number } | undefined;
+  private arenaGeneration = 0;
+
+  /**
+   * Lay `packets` out once in this runtime's memory to run where they lie (runArena), or undefined when this
+   * runtime cannot (not compiled XDP, a program that may move the packet, perf or ring buffer maps, a packet
+   * the test run would refuse): the caller then runs them one by one. A later load replaces this one.
+   */
+  loadPackets(packets: PacketList): PacketArena | undefined {
+    if (!this.runsInPlace) return undefined;
+    const n = packetCount(packets);
+    if (n === 0) return undefined;
+    for (const m of this.maps.values()) if (m instanceof PerfEventArrayMap || m instanceof RingbufMap) return undefined;
+    const min = this.progType.testRun.minDataSize ?? ETH_HLEN, max = PAGE - XDP_HEADROOM - SHINFO;
+    // One allocation for every per-packet array of the batch (a large typed array costs more to make than
+    // a short program costs to run).
+    const all = new Uint32Array(5 * n);
+    const lengths = all.subarray(0, n), offsets = all.subarray(n, 2 * n);
+    const spans = isSpans(packets) ? packets : undefined, list = spans ? undefined : packets as readonly Uint8Array[];
+    let bytes = 0;
+    for (let i = 0; i < n; i++) {
+      const len = spans ? spans.lengths[i]! : list![i]!.length;
+      if (len < min || len > max) return undefined;
+      lengths[i] = len;
+      if (spans) {
+        const off = (offsets[i] = spans.offsets[i]!);
+        if (off + len > spans.bytes.length) throw new BpfkitError(diag("BK5013", { what: `packet ${i} (offset ${off}, ${len} bytes) is past the end of the ${spans.bytes.length}-byte buffer` }), 2);
+      } else bytes += (len + 7) & ~7;
+    }
+    if (spans) bytes = spans.bytes.length;
+    const area = ((bytes + 7) & ~7) || 8;
+    const need = 2 * area + n * (BATCH.IN_REC + 12);
+    const mem = this.mem;
+    if (!this.arenaArea || this.arenaArea.cap < need) {
+      // The bump allocator never frees: grow by at least half, so a growing series of batches wastes little.
+      const cap = Math.max(need, Math.floor((this.arenaArea?.cap ?? 0) * 1.5), 1 << 16);
+      this.arenaArea = { addr: mem.alloc(cap, 8, "packet batch"), cap };
+    }
+    const orig = this.arenaArea.addr, work = orig + area, recs = work + area, rets = recs + n * BATCH.IN_REC, highs = rets + n * 4, counts = highs + n * 4;
+    const u8 = mem.u8, u32 = mem.u32;
+    if (spans) {
+      u8.set(spans.bytes, orig);
+      for (let i = 0, r = recs >> 2; i < n; i++, r += 2) { u32[r] = work + offsets[i]!; u32[r + 1] = lengths[i]!; }
+    } else {
+      for (let i = 0, r = recs >> 2, off = 0; i < n; i++, r += 2) {
+        const p = list![i]!;
+        offsets[i] = off;
+        u8.set(p, orig + off);
+        u32[r] = work + off; u32[r + 1] = p.length;
+        off += (p.length + 7) & ~7;
+      }
+    }
+    u8.copyWithin(work, orig, orig + bytes);
+    return {
+      count: n, offsets, lengths, orig, work, bytes, recs, rets, highs, counts, generation: ++this.arenaGeneration, runs: 0,
+      retval: all.subarray(2 * n, 3 * n), r0high: all.subarray(3 * n, 4 * n), insnCount: all.subarray(4 * n),
+    };
+  }
+
+  /**
+   * Run every packet of `arena` once, in order, where it lies (maps carry over). `restore` (default): each
+   * packet as loaded; false: as this arena's previous run left it (what BPF_PROG_TEST_RUN's repeat does).
+   */
+  runArena(arena: PacketArena, options: { restore?: boolean; cpu?: number } = {}): ArenaRun {
+    if (arena.generation !== this.arenaGeneration) throw new BpfkitError(diag("BK5013", { what: "this packet batch was replaced by a later one loaded into the same engine; load it again" }), 2);
+    const mem = this.mem;
+    if ((options.restore ?? true) && arena.runs > 0) mem.u8.copyWithin(arena.work, arena.orig, arena.orig + arena.bytes);
+    arena.runs++;
+    const b = this.batchState();
+    b.inPlace = true;
+    this.runMode = "fast";
+    this.currentCpu = options.cpu ?? 0;
+    if (this.currentCpu >= this.cpus) throw new BpfkitError(diag("BK5013", { what: `cpu ${this.currentCpu} does not exist (runtime has ${this.cpus})` }), 2);
+    mem.setCtrl32("CPU", this.currentCpu);
+    mem.setCtrl64("BUDGET", BigInt(this.budget));
+    this.engine.prepare("fast", this.budget);
+    const u32 = mem.u32, d = b.desc >> 2, n = arena.count;
+    u32[d + BATCH.IN_RECS / 4] = arena.recs;
+    u32[d + BATCH.RETS / 4] = arena.rets;
+    u32[d + BATCH.COUNTS / 4] = arena.counts;
+    u32[d + BATCH.HIGHS / 4] = arena.highs;
+    u32[d + BATCH.MAY_GOTO / 4] = MAY_GOTO_BUDGET;
+    b.active = true;
+    b.current = -1;
+    const captures = new Map<number, { capture: RunCapture; nested: number }>();
+    b.captures = captures;
+    this.capture = { trace: [], tailCalls: 0, locks: new Set() };
+    this.engine.clearHostError();
+    const errors = new Map<number, Error>();
+    const go = this.engine.batchInPlace!;
+    const t0 = now();
+    let i = 0;
+    try {
+      while (i < n) {
+        let stop: number;
+        try {
+          stop = go(b.desc, i, n);
+        } catch (err) {
+          const at = u32[d + BATCH.CURRENT / 4]!;
+          const e = this.engine.trapError(err);
+          if (!(e instanceof Error)) throw e;
+          errors.set(at, e);
+          this.engine.clearHostError();
+          i = at + 1;
+          continue;
+        }
+        if (stop >= n) break;
+        errors.set(stop, this.engine.statusError(u32[d + BATCH.STATUS / 4]!, this.budget, Number(mem.ctrl64("COUNT")) + this.engine.nested));
+        this.engine.clearHostError();
+        i = stop + 1;
+      }
+    } finally {
+      this.finishBatchPacket();
+      b.active = false;
+    }
+    const duration = ((now() - t0) * 1e6) / n;
+    const { retval, r0high, insnCount } = arena;
+    retval.set(u32.subarray(arena.rets >> 2, (arena.rets >> 2) + n));
+    r0high.set(u32.subarray(arena.highs >> 2, (arena.highs >> 2) + n));
+    insnCount.set(u32.subarray(arena.counts >> 2, (arena.counts >> 2) + n));
+    for (const k of errors.keys()) { retval[k] = 0; r0high[k] = 0; }
+    for (const [k, c] of captures) insnCount[k] = insnCount[k]! + c.nested;
+    const generation = arena.generation, runs = arena.runs;
+    let out: Uint8Array | undefined;
+    const output = (): Uint8Array => {
+      if (out) return out;
+      if (arena.generation !== this.arenaGeneration || arena.runs !== runs || generation !== arena.generation) {
+        throw new BpfkitError(diag("BK5013", { what: "the output packets of this batch run are gone: the batch ran again (or another was loaded) before they were read" }), 2);
+      }
+      return (out = mem.read(arena.work, arena.bytes));
+    };
+    return { retval, r0high, insnCount, run: runs, errors, captures, duration, output };
+  }
+
+  /** The batch descriptor (and the host's per-batch state), made once. */
+  private batchState(): NonNullable<RuntimeProgram["batch"]> {
+    this.batch ??= {
+      desc: this.mem.alloc(BATCH.SIZE, 8, "batch descriptor"), inRecs: 0, outRecs: 0, inArena: 0, outArena: 0,
+      active: false, current: -1, captures: new Map(), inPlace: false,
+    };
+    return this.batch;
   }
 
   private outputData(input: Uint8Array): Uint8Array {
@@ -637,6 +830,20 @@ class BatchRun implements RunResult {
   toJSON(): object {
     return { retval: this.retval, r0: this.r0.toString(), action: this.action, data: this.data, ctx: this.ctx, trace: this.trace, redirect: this.redirect, duration: this.duration, insnCount: this.insnCount };
   }
+}
+
+/**
+ * Whether `p` calls a helper that may move the packet's start or end (bpf_helper_changes_pkt_data, less
+ * tail calls: their targets are checked themselves), or a helper chosen at run time (callx).
+ */
+function movesPacket(p: Program): boolean {
+  for (const i of p.insns) {
+    if (i.opcode === 0x8d) return true;
+    if (i.opcode !== 0x85 || i.src !== 0) continue;
+    const short = helperName(i.imm)?.replace(/^bpf_/, "");
+    if (short === undefined || (short !== "tail_call" && CHANGES_PKT_DATA.has(short))) return true;
+  }
+  return false;
 }
 
 /** `repeat` as every engine takes it: an integer from 1 to MAX_REPEAT (BK5013 otherwise). */

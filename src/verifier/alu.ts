@@ -7,7 +7,7 @@ import { regTypeStr } from "./log.js";
 import { type Bounds, assignBounds, coerceToSize, mark32Known, mark32Unbounded, markKnownHL, scalarAlu, sext32, sminNum, sminOf, syncBounds,
   umaxFits, zext32 } from "./scalar.js";
 import { markChainPrecision } from "./precision.js";
-import { type Reg, assignScalarIdBeforeMov, clearScalarId, constScalarHL, copyReg, isPktPointer, unknownScalar } from "./state.js";
+import { type Reg, assignScalarIdBeforeMov, clearScalarId, constScalarHL, copyReg, isPktPointer, knownInto, unknownScalar } from "./state.js";
 import { add64, big, rh, rl, sub64, tAdd, tIsConst, tSub, tnumRangeHL, tnumStr, ult64 } from "./tnum.js";
 
 const OPS = ["add", "sub", "mul", "div", "or", "and", "lsh", "rsh", "neg", "mod", "xor", "mov", "arsh", "end"];
@@ -240,16 +240,21 @@ function adjustRegMinMax(env: Env, insn: RawInsn, op: number, alu64: boolean, sr
     if (dst.type !== "scalar") { markChainPrecision(env, insn.src); adjustPtr(env, insn, op, alu64, dst, src, false); return; }
     if (dst.precise) markChainPrecision(env, insn.src);
   } else {
-    src = constScalarHL(insn.imm < 0 ? -1 : 0, insn.imm);
-    if (dst.type !== "scalar") { adjustPtr(env, insn, op, alu64, dst, src, false); return; }
+    if (dst.type !== "scalar") { adjustPtr(env, insn, op, alu64, dst, constScalarHL(insn.imm < 0 ? -1 : 0, insn.imm), false); return; }
+    // the immediate's fake register: only read below, so one scratch register serves every instruction
+    src = knownInto(IMM, insn.imm < 0 ? -1 : 0, insn.imm);
   }
   if ((op === 4 || op === 5) && tIsConst(src.varOff)) maybeForkScalars(env, insn, dst);
   const before = regs(env)[insn.dst]!;
-  const out = copyReg(before);
+  const wideBefore = before.umaxHi !== 0;
+  // the register is changed in place (no state shares register objects), unless it is also the source
+  const out = srcX && insn.src === insn.dst ? copyReg(before) : before;
   scalarAlu(opName, !alu64, out, src);
-  linkAfterAlu(out, insn, op, alu64, src, before.umaxHi !== 0);
+  linkAfterAlu(out, insn, op, alu64, src, wideBefore);
   R[insn.dst] = out;
 }
+
+const IMM: Reg = constScalarHL(0, 0);
 
 /**
  * After `dst op src` on scalars: adding or subtracting a constant keeps the link with dst's copies as a
@@ -271,6 +276,15 @@ function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: 
   if (dst.addConst) { clearScalarId(dst); return; }
   dst.addConst = alu64 ? 64 : 32;
   dst.off = off;
+}
+
+/**
+ * A packet pointer compared with pkt_end carries AT_PKT_END / BEYOND_PKT_END (a negative range); any
+ * arithmetic on it, even `+= 0`, drops that mark (6.18 stable clears it: the moved pointer may be back
+ * inside the packet, so a later `if r <= pkt_end` is no longer decided).
+ */
+function clearPktEndMark(r: Reg): void {
+  if (isPktPointer(r) && r.range < 0) r.range = 0;
 }
 
 /**
@@ -328,6 +342,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
     case 0: { // add
       if (known && fitsS32(ptr.off + smin)) {
         out.off = ptr.off + smin;
+        clearPktEndMark(out);
         break;
       }
       add64(ptr.sminHi, ptr.sminLo, offReg.sminHi, offReg.sminLo);
@@ -351,6 +366,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
       if (ptr.type === "stack") throw new Reject(`R${d} subtraction from stack pointer prohibited`);
       if (known && fitsS32(ptr.off - smin)) {
         out.off = ptr.off - smin;
+        clearPktEndMark(out);
         break;
       }
       sub64(ptr.sminHi, ptr.sminLo, offReg.smaxHi, offReg.smaxLo);
@@ -365,7 +381,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
         sub64(ptr.umaxHi, ptr.umaxLo, offReg.uminHi, offReg.uminLo); out.umaxHi = rh(); out.umaxLo = rl();
       }
       out.varOff = tSub(ptr.varOff, offReg.varOff);
-      if (isPktPointer(ptr)) { out.id = ++env.idGen; if (offReg.sminHi < 0) out.range = 0; }
+      if (isPktPointer(ptr)) { out.id = ++env.idGen; if (offReg.sminHi < 0) out.range = 0; else clearPktEndMark(out); }
       break;
     }
     case 4: case 5: case 10:

@@ -7,7 +7,7 @@ import type { RawInsn } from "./cfg.js";
 import { type Env, type EnvOptions, Reject, checkRegRead, forEachReg, sanityCheckBounds } from "./env.js";
 import { type Bounds, knownBoundsHL, markUnbounded, scalarAlu, smaxNum, sminNum, syncBounds } from "./scalar.js";
 import { INSN_F_DST_REG_STACK, INSN_F_SRC_REG_STACK, collectLinkedRegs, markChainPrecision, pushHist } from "./precision.js";
-import { type LinkedReg, type Reg, type State, assignReg, constScalarHL, copyReg, curFrame, isPointer, isPktPointer } from "./state.js";
+import { type LinkedReg, type Reg, type State, assignReg, constScalarHL, copyReg, curFrame, isPointer, isPktPointer, knownInto, ownSlot } from "./state.js";
 import { add64, rh, rl, slt64, sub64, tIntersect, ult64 } from "./tnum.js";
 
 export const JEQ = 1, JGT = 2, JGE = 3, JSET = 4, JNE = 5, JSGT = 6, JSGE = 7, JLT = 10, JLE = 11, JSLT = 12, JSLE = 13;
@@ -284,20 +284,26 @@ function syncLinked(env: Env, s: State, r: Reg): void {
       if (inner && !(live & (1 << j))) return;
       syncOne(o, r);
     });
-    for (const slot of f.stack) if (slot.kinds[7] === 1 || slot.spilled.type !== "not_init") syncOne(slot.spilled, r);
+    for (let i = 0; i < f.stack.length; i++) {
+      const slot = f.stack[i]!;
+      // (syncOne changes only a scalar linked to r: only its slot is owned)
+      if ((slot.kinds[7] === 1 || slot.spilled.type !== "not_init") && slot.spilled.type === "scalar" && slot.spilled.id === r.id) syncOne(ownSlot(f, i).spilled, r);
+    }
   });
 }
 
 /** One register of sync_linked_regs: the known register's state, moved by the difference of their deltas. */
 function syncOne(o: Reg, known: Reg): void {
   if (o === known || o.type !== "scalar" || o.id !== known.id) return;
+  // an alu32 delta on one and an alu64 delta on the other: no relation holds across the widths
+  if (o.addConst && known.addConst && o.addConst !== known.addConst) return;
   if ((!o.addConst && !known.addConst) || o.off === known.off) { assignReg(o, known); return; }
   const off = o.off, id = o.id, addConst = o.addConst;
   assignReg(o, known);
   o.off = off; o.id = id; o.addConst = addConst;
-  // reg = known + (delta of reg - delta of known); a 32-bit delta zero-extends (both deltas are s32)
+  // reg = known + (delta of reg - delta of known); an alu32 delta on either side zero-extends (both deltas are s32)
   const delta = off - known.off;
-  scalarAlu("add", addConst === 32, o, knownBoundsHL(delta < 0 ? -1 : 0, delta));
+  scalarAlu("add", addConst === 32 || known.addConst === 32, o, knownBoundsHL(Math.floor(delta / 2 ** 32), delta | 0));
 }
 
 /**
@@ -319,7 +325,6 @@ function markPtrOrNull(s: State, regno: number, isNull: boolean, opts: EnvOption
   const id = reg.id;
   if (reg.refObjId && reg.refObjId === id && isNull) s.refs = s.refs.filter((r) => r.id !== id);
   forEachReg(s, (r) => {
-    if (!r.maybeNull || r.id !== id) return;
     if (isNull) {
       assignReg(r, constScalarHL(0, 0));
       return;
@@ -327,7 +332,7 @@ function markPtrOrNull(s: State, regno: number, isNull: boolean, opts: EnvOption
     markNotNull(r, opts);
     // the id stays on values holding a bpf_spin_lock: it names the lock (reg_may_point_to_spin_lock)
     if (!(r.type === "map_value" && (opts.fields[r.map]?.spinLock ?? -1) >= 0)) r.id = 0;
-  });
+  }, (r) => r.maybeNull && r.id === id);
 }
 
 function findGoodPkt(s: State, reg: Reg, rightOpen: boolean): void {
@@ -336,7 +341,7 @@ function findGoodPkt(s: State, reg: Reg, rightOpen: boolean): void {
   if (reg.umaxHi !== 0 || reg.umaxLo >>> 0 > 0xffff || (reg.umaxLo >>> 0) + reg.off > 0xffff) return;
   const newRange = reg.off + (rightOpen ? 1 : 0);
   const type = reg.type, id = reg.id;
-  forEachReg(s, (r) => { if (r.type === type && r.id === id) r.range = Math.max(r.range, newRange); });
+  forEachReg(s, (r) => { r.range = Math.max(r.range, newRange); }, (r) => r.type === type && r.id === id);
 }
 
 function markPktEnd(s: State, regno: number, open: boolean): void {
@@ -396,6 +401,11 @@ export interface JumpOutcome {
 
 const isPtr = (r: Reg): boolean => r.type !== "scalar" && r.type !== "not_init";
 
+const IMM_FALSE: Reg = constScalarHL(0, 0), IMM_TRUE: Reg = constScalarHL(0, 0);
+function copyInto(dst: Reg, src: Reg): Reg { assignReg(dst, src); return dst; }
+const ALWAYS_TAKEN: JumpOutcome = Object.freeze({ only: true });
+const NEVER_TAKEN: JumpOutcome = Object.freeze({ only: false });
+
 export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State): JumpOutcome {
   const op = insn.code >> 4;
   const is32 = (insn.code & 7) === 6;
@@ -409,8 +419,9 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     src = R[insn.src]!;
   } else {
     if (insn.src !== 0) throw new Reject("BPF_JMP/JMP32 uses reserved fields", 22);
-    // the kernel's fake register holds the immediate sign-extended, for JMP32 too (__mark_reg_known(imm))
-    src = constScalarHL(insn.imm < 0 ? -1 : 0, insn.imm);
+    // the kernel's fake register holds the immediate sign-extended, for JMP32 too (__mark_reg_known(imm));
+    // a scratch register (never kept by a state: refined and read by this call only)
+    src = knownInto(IMM_FALSE, insn.imm < 0 ? -1 : 0, insn.imm);
   }
   const dst = R[insn.dst]!;
   // a stack pointer compared is not a scalar to back-track through
@@ -418,15 +429,18 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
   if (stackFlags) pushHist(env, stackFlags);
   const pred = isBranchTaken(dst, src, op, is32);
   if (pred >= 0) markBranchOperands(env, insn, dst, src);
-  if (pred === 1) return { only: true };
-  if (pred === 0) return { only: false };
+  if (pred === 1) return ALWAYS_TAKEN;
+  if (pred === 0) return NEVER_TAKEN;
 
   // scalars linked with the operands get their bounds from this jump too: remember them for back-tracking
-  const linked: LinkedReg[] = [];
-  const live = env.liveRegs?.[env.insnIdx] ?? 0xffff;
-  if (insn.code & 8 && src.type === "scalar" && src.id) collectLinkedRegs(env.cur, src.id, live, linked);
-  if (dst.type === "scalar" && dst.id) collectLinkedRegs(env.cur, dst.id, live, linked);
-  if (linked.length > 1) pushHist(env, 0, linked);
+  const srcLinked = (insn.code & 8) !== 0 && src.type === "scalar" && src.id !== 0, dstLinked = dst.type === "scalar" && dst.id !== 0;
+  if (srcLinked || dstLinked) {
+    const linked: LinkedReg[] = [];
+    const live = env.liveRegs?.[env.insnIdx] ?? 0xffff;
+    if (srcLinked) collectLinkedRegs(env.cur, src.id, live, linked);
+    if (dstLinked) collectLinkedRegs(env.cur, dst.id, live, linked);
+    if (linked.length > 1) pushHist(env, 0, linked);
+  }
 
   const other = clone(env.cur);
   const oR = curFrame(other).regs;
@@ -435,8 +449,9 @@ export function checkCondJmp(env: Env, insn: RawInsn, clone: (s: State) => State
     // immediate operand is a fake register of its own on each side. A refinement that leaves no possible
     // value (a branch no value can take, which is_branch_taken did not see) is reported and its ranges
     // forgotten, as 6.18 does, rather than treated as a dead branch.
-    const trueSrc = insn.code & 8 ? oR[insn.src]! : copyReg(src);
-    const falseSrc = insn.code & 8 ? src : copyReg(src);
+    const trueSrc = insn.code & 8 ? oR[insn.src]! : copyInto(IMM_TRUE, src);
+    // (the immediate's fake register is this call's own: the fall-through refines it in place)
+    const falseSrc = src;
     refineAndSync(dst, falseSrc, REV[op]!, is32);
     refineAndSync(oR[insn.dst]!, trueSrc, op, is32);
     sanityCheckBounds(env, oR[insn.dst]!, "true_reg1");

@@ -12,6 +12,7 @@ import { isZero, markS32Range } from "./scalar-read.js";
 import { type Reg, TF, notInit, pointer, unknownScalar } from "./state.js";
 import { tnumStr } from "./tnum.js";
 import { regTypeStr } from "./log.js";
+import { structOpsArg, structOpsProto, structOpsWrite } from "./struct-ops.js";
 import { findByNameKind, isPtr, isStruct, kindStr, nestedTypeIsTrusted, resolveSize, skipMods, structAccess, structIdsMatch, typeName } from "./target-btf.js";
 
 /** BPF_REG_TRUSTED_MODIFIERS: MEM_ALLOC, PTR_TRUSTED, NON_OWN_REF. */
@@ -78,6 +79,8 @@ export function checkPtrToBtfAccess(env: Env, regno: number, off: number, size: 
   const alloc = isAlloc(reg);
   // writes through kernel BTF pointers go through the program type's btf_struct_access (tc/xdp/struct_ops
   // allow a few fields); bpfkit does not model those and refuses, as every other type does
+  // struct_ops: the type's btf_struct_access (tcp_congestion_ops writes a few tcp_sock fields)
+  if (write && !alloc && env.opts.progType === 27 && !(reg.tflags & TF.LOCAL)) { structOpsWrite(env, reg, off, size); return; }
   if (write && !(alloc && !(reg.tflags & TF.UNTRUSTED))) throw new Reject("only read is supported");
   if (alloc) {
     const field = specialFieldAt(btf, reg.btfId, off, size);
@@ -156,6 +159,8 @@ export function attachProto(env: Env): AttachProto | undefined {
   const btf = env.opts.targetBtf;
   const id = env.opts.attachBtfId;
   if (!btf || !id) return undefined;
+  // struct_ops: the implemented member's function pointer type (struct-ops.ts)
+  if (env.opts.progType === 27) return structOpsProto(env);
   const t = btf.types[id];
   if (!t) return undefined;
   if (t.kind === BTF_KIND.FUNC) return { name: t.name, proto: t.sizeOrType, skipFirst: false };
@@ -260,7 +265,7 @@ export function btfCtxAccess(env: Env, off: number, size: number, write: boolean
   let flags = argsTrusted(env) ? TF.TRUSTED : 0;
   let maybeNull = params[arg] !== undefined && params[arg]!.name.endsWith("__nullable") && params[arg]!.name.length > 10;
   // iterator programs: every argument after the meta one may be NULL (the targets' ctx_arg_info)
-  if (env.opts.attachType === 28 && arg > 0) maybeNull = true;
+  if (env.opts.progType === 26 && env.opts.attachType === 28 && arg > 0) maybeNull = true;
   let pid = t.sizeOrType;
   let pt = btf.types[pid]!;
   if (pt.kind === BTF_KIND.TYPE_TAG) {
@@ -273,6 +278,12 @@ export function btfCtxAccess(env: Env, off: number, size: number, write: boolean
   }
   if (!isStruct(pt)) throw fail(`func '${tname}' arg${arg} type ${kindStr(pt)} is not a struct`);
   env.log.write(`func '${tname}' arg${arg} has btf_id ${pid} type ${kindStr(pt)} '${pt.name}'\n`);
+  if (env.opts.progType === 27) {
+    // the struct_ops type's is_valid_access and the stub's __nullable arguments
+    const so = structOpsArg(env, arg, pid, !(flags & ~TF.TRUSTED) && !maybeNull);
+    pid = so.id;
+    maybeNull ||= so.maybeNull;
+  }
   const r = btfPtr(pid, flags);
   if (maybeNull) { r.maybeNull = true; r.id = ++env.idGen; }
   return r;
@@ -307,7 +318,7 @@ const HELPER_ARG_STRUCT: Readonly<Record<string, readonly (string | undefined)[]
   bpf_copy_from_user_task: [undefined, undefined, undefined, "task_struct"], bpf_d_path: ["path"], bpf_sock_from_file: ["file"],
   bpf_seq_printf: ["seq_file"], bpf_seq_write: ["seq_file"], bpf_seq_printf_btf: ["seq_file"], bpf_skb_output: ["sk_buff"],
   bpf_xdp_output: ["xdp_buff"], bpf_ima_inode_hash: ["inode"], bpf_ima_file_hash: ["file"], bpf_bprm_opts_set: ["linux_binprm"],
-  bpf_xdp_get_buff_len: ["xdp_buff"], bpf_sk_storage_get: [undefined, "sock_common"], bpf_sk_storage_delete: [undefined, "sock_common"],
+  bpf_xdp_get_buff_len: ["xdp_buff"], bpf_tcp_send_ack: ["tcp_sock"], bpf_sk_storage_get: [undefined, "sock_common"], bpf_sk_storage_delete: [undefined, "sock_common"],
 };
 
 /** check_reg_type's BTF id match for a helper's PTR_TO_BTF_ID argument (btf_struct_ids_match, not strict). */

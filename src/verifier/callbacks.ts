@@ -11,7 +11,7 @@ import { type Env, Reject, frame, regs } from "./env.js";
 import { checkCallbackArgs } from "./global-funcs.js";
 import type { Checkpoint } from "./prune.js";
 import { boundsEqual } from "./scalar.js";
-import { type Frame, type Reg, type State, TF, assignReg, copyReg, newFrame, pointer, unknownScalar } from "./state.js";
+import { type Frame, type Reg, type State, TF, assignReg, copyReg, newFrame, ownSlot, pointer, unknownScalar } from "./state.js";
 import { findByNameKind } from "./target-btf.js";
 
 /** The struct vm_area_struct id in the target BTF (btf_tracing_ids[BTF_TRACING_TYPE_VMA]). */
@@ -201,7 +201,7 @@ function widenImpreciseScalars(old: State, cur: State): void {
     for (let i = 0; i < 11; i++) maybeWiden(fo.regs[i]!, fc.regs[i]!, ids);
     for (let i = 0; i < fo.stack.length && i < fc.stack.length; i++) {
       const so = fo.stack[i]!, sc = fc.stack[i]!;
-      if (so.kinds[7] === 1 && sc.kinds[7] === 1) maybeWiden(so.spilled, sc.spilled, ids);
+      if (so.kinds[7] === 1 && sc.kinds[7] === 1) maybeWiden(so.spilled, ownSlot(fc, i).spilled, ids);
     }
   }
 }

@@ -7,7 +7,7 @@ import { helperName, MAX_HELPER_ID } from "../isa/helpers.js";
 import { HELPERS_WITH_ALLOWED, helperAllowedFor } from "../helpers/allowed.js";
 import { isMapHelperCompatible, mapTypeByName } from "../maps/types.js";
 import { progTypeById, returnRange } from "../progtypes/index.js";
-import { ITER_TARGET_HELPERS } from "../progtypes/tracing.js";
+import { ITER_TARGET_HELPERS, LSM_CGROUP_HOOK_HELPERS } from "../progtypes/tracing.js";
 import { BASE } from "../progtypes/helper-sets.js";
 import type { RawInsn } from "./cfg.js";
 import { type Env, Reject, checkRegRead, forEachReg, frame, regs, sanityCheckBounds } from "./env.js";
@@ -20,6 +20,7 @@ import { big, loOf, tnumStr } from "./tnum.js";
 import { markAllScratched, pushAsyncCallback, pushCallback } from "./callbacks.js";
 import { checkHelperDynptrArg, dynptrInfo, unmarkSlotsDynptr } from "./dynptr.js";
 import { checkHelperBtfArg, helperReturnBtf, lsmExitRange } from "./btf-ptr.js";
+import { structOpsHelper, structOpsReturnsVoid } from "./struct-ops.js";
 import { kptrMatchType, kptrXchgDest, kptrXchgReturn } from "./kptr.js";
 import type { KptrField } from "./map-fields.js";
 
@@ -119,11 +120,13 @@ function checkMemSizeReg(env: Env, regno: number, reg: Reg, write: boolean, zero
 
 function mapTypeNumber(name: string): number { return mapTypeByName(name)?.id ?? 0; }
 
-/** A helper the program's iterator target adds (bpf_iter_get_func_proto): iter/tcp and iter/unix socket options. */
+/** A helper the attach target adds: an iterator's (bpf_iter_get_func_proto: iter/tcp and iter/unix socket options), an lsm_cgroup socket hook's. */
 function iterTargetHelper(env: Env, short: string): boolean {
-  if (env.opts.progType !== 26 || env.opts.attachType !== 28) return false;
+  const table = env.opts.progType === 26 && env.opts.attachType === 28 ? ITER_TARGET_HELPERS
+    : env.opts.progType === 29 && env.opts.attachType === 43 ? LSM_CGROUP_HOOK_HELPERS : undefined;
+  if (!table) return false;
   const f = attachFuncOf(env).attachFunc;
-  return f !== undefined && (ITER_TARGET_HELPERS[f] ?? []).includes(short);
+  return f !== undefined && (table[f] ?? []).includes(short);
 }
 
 /** The attach target's FUNC name (fentry/fexit/lsm/iter), for the helpers' `allowed` checks. */
@@ -155,6 +158,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (!fn || !(helperAllowed(env.opts.progType, id, env.opts.attachType) || iterTargetHelper(env, fn.shortName)) || (fn.config && env.opts.configEnabled && !env.opts.configEnabled(fn.config))) {
     throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   }
+  // struct_ops: the helpers of the program's struct_ops type and member (its get_func_proto)
+  if (env.opts.progType === 27 && !structOpsHelper(env, fn.shortName)) throw new Reject(`program of this type cannot use helper ${name}#${id}`, 22);
   if (!env.opts.gpl && fn.gplOnly) throw new Reject("cannot call GPL-restricted function from non-GPL compatible program", 22);
   if (HELPERS_WITH_ALLOWED.has(fn.shortName) && helperAllowedFor(fn.shortName, { progType: env.opts.progType, ...(env.opts.attachType !== undefined ? { attachType: env.opts.attachType } : {}), ...attachFuncOf(env) }) === false) {
     throw new Reject("helper call is not allowed in probe", 22);
@@ -273,6 +278,7 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   const slice = id === 203 /* dynptr_data */ && dynptrRegno ? dynptrInfo(env, R[dynptrRegno]!) : undefined;
   // bpf_dynptr_write into an skb dynptr may move packet data: its slices and packet pointers die
   const writesSkb = id === 202 && dynptrRegno ? dynptrInfo(env, R[dynptrRegno]!).type === "skb" : false;
+  if (env.cur.irqLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_local_irq_save-ed region", 22);
   if (env.cur.rcuLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_rcu_read_lock-ed region", 22);
   if (env.cur.preemptLock && id === 12) throw new Reject("tail_call cannot be used inside bpf_preempt_disable-ed region", 22);
   if (meta.releaseRegno) {
@@ -283,8 +289,8 @@ export function checkHelperCall(env: Env, insn: RawInsn): number | undefined {
   if (id === 81 /* get_local_storage */ && !isNullConst(R[2]!)) throw new Reject("get_local_storage() doesn't support non-zero flags", 22);
   if (id === 81) markChainPrecision(env, 2);
   // check_reference_leak names every unreleased reference before the tail-call message
-  if (id === 12 /* tail_call */ && env.cur.refs.length) {
-    throw new Reject([...env.cur.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "tail_call would lead to reference leak"].join("\n"), 22);
+  if (id === 12 /* tail_call */ && env.cur.refs.some((r) => r.kind !== "irq")) {
+    throw new Reject([...env.cur.refs.filter((r) => r.kind !== "irq").map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "tail_call would lead to reference leak"].join("\n"), 22);
   }
   // bpf_loop: mark_chain_precision(R1) on a pointer is the kernel's internal-error path (EFAULT)
   if (id === 181 && R[1]!.type !== "scalar") throw new Reject("verifier bug: backtracking misuse", 14);
@@ -479,12 +485,16 @@ export function checkExit(env: Env, insn: RawInsn): number {
     }
     return callee.callsite;
   }
-  if (s.refs.length) {
-    // check_resource_leak names the exit after listing the references (6.18)
-    throw new Reject([...s.refs.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_EXIT instruction in main prog would lead to reference leak"].join("\n"), 22);
+  // check_resource_leak names the exit after listing the references (6.18); a saved IRQ flag is no leak but its own error
+  const leaked = s.refs.filter((r) => r.kind !== "irq");
+  if (leaked.length) {
+    throw new Reject([...leaked.map((r) => `Unreleased reference id=${r.id} alloc_insn=${r.insn}`), "BPF_EXIT instruction in main prog would lead to reference leak"].join("\n"), 22);
   }
+  if (s.irqLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_local_irq_save-ed region", 22);
   if (s.rcuLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_rcu_read_lock-ed region", 22);
   if (s.preemptLock) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_preempt_disable-ed region", 22);
+  // a struct_ops member returning void: check_return_code returns before it reads R0
+  if (env.opts.progType === 27 && frame(env).subprog === 0 && structOpsReturnsVoid(env)) return -1;
   const r0 = checkRegRead(env, 0);
   // a global function verified on its own (frame 0 of another sub-program) returns any scalar
   if (frame(env).subprog !== 0 && !frame(env).inAsyncCallback) {

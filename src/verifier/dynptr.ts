@@ -10,7 +10,7 @@ import { isConst } from "./scalar.js";
 import { constOf, isZero } from "./scalar-read.js";
 import { tnumStr } from "./tnum.js";
 import { regTypeStr } from "./log.js";
-import { type DynptrType, type Frame, type Reg, Slot, type SlotObject, type State, TF, assignReg, growStack, notInit, unknownScalar } from "./state.js";
+import { type DynptrType, type Frame, type Reg, Slot, type SlotObject, type State, TF, assignReg, growStack, notInit, ownSlot, unknownScalar } from "./state.js";
 
 export const DYNPTR_SLOTS = 2;
 
@@ -91,8 +91,8 @@ export function destroyIfDynptrSlot(env: Env, f: Frame, spi: number): void {
 
 function invalidateSlots(f: Frame, first: number): void {
   for (const s of [first, first - 1]) {
-    const st = f.stack[s];
-    if (!st) continue;
+    if (!f.stack[s]) continue;
+    const st = ownSlot(f, s);
     st.kinds.fill(Slot.INVALID);
     st.spilled = notInit();
     st.special = undefined;
@@ -117,7 +117,7 @@ export function markSlotsDynptr(env: Env, reg: Reg, type: DynptrType, cloneRefOb
     if (!cloneRefObjId) env.cur.refs.push({ id: ref, insn: env.insnIdx, kind: "ringbuf" });
   }
   [spi, spi - 1].forEach((s, i) => {
-    const st = f.stack[s]!;
+    const st = ownSlot(f, s);
     st.kinds.fill(Slot.DYNPTR);
     const sp = notInit();
     sp.id = id;

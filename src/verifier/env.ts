@@ -1,6 +1,7 @@
 // What every stage of the emulated verifier shares: the program as raw slots, its maps and type, the
 // current state, id generator, the log, and the rejection error type. Stages are plain functions of
 // `Env` (alu.ts, memory.ts, branch.ts, calls.ts), driven by verifier.ts.
+import type { Fastcall } from "./fastcall.js";
 import type { Btf } from "../btf/btf.js";
 import type { MapSpec } from "../program/program.js";
 import type { MapFields } from "./map-fields.js";
@@ -8,7 +9,7 @@ import type { RawInsn } from "./cfg.js";
 import type { VLog } from "./log.js";
 import type { Checkpoint } from "./prune.js";
 import type { StackLiveness } from "./stack-liveness.js";
-import { type Frame, type HistEntry, type Reg, type State, curFrame } from "./state.js";
+import { type Frame, type HistEntry, type Reg, type State, curFrame, ownSlot } from "./state.js";
 import { invariantReport, invariantViolation, markUnbounded } from "./scalar.js";
 
 /**
@@ -96,6 +97,8 @@ export interface Env {
   prevInsnPrintLen: number;
   /** Max stack depth used per sub-program. */
   stackDepth: number[];
+  /** bpf_fastcall patterns found before the walk (fastcall.ts); stack accesses may turn them off. */
+  fastcall?: Fastcall;
   /** Sub-programs whose code changes packet data (helpers that invalidate packet pointers). */
   changesPktData: boolean;
   /** The history entry of the instruction being checked, once one was recorded (cur_hist_ent). */
@@ -153,10 +156,15 @@ export function checkRegWrite(env: Env, regno: number): void {
 }
 
 /** Every register of the state, in every frame, including spilled ones (bpf_for_each_reg_in_vstate). */
-export function forEachReg(s: State, fn: (r: Reg) => void): void {
+export function forEachReg(s: State, fn: (r: Reg) => void, only?: (r: Reg) => boolean): void {
   for (const f of s.frames) {
-    for (const r of f.regs) fn(r);
-    for (const slot of f.stack) if (slot.kinds[7] === 1 /* SPILL */ || slot.spilled.type !== "not_init") fn(slot.spilled);
+    for (const r of f.regs) if (!only || only(r)) fn(r);
+    // `fn` may change a spilled register: its slot is owned first (only: the registers fn changes, so that
+    // the slots it leaves alone stay shared)
+    for (let i = 0; i < f.stack.length; i++) {
+      const slot = f.stack[i]!;
+      if ((slot.kinds[7] === 1 /* SPILL */ || slot.spilled.type !== "not_init") && (!only || only(slot.spilled))) fn(ownSlot(f, i).spilled);
+    }
   }
 }
 

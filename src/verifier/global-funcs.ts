@@ -19,7 +19,7 @@ import { type Env, Reject, regs } from "./env.js";
 import { checkPtrOffReg } from "./calls.js";
 import { checkHelperMem } from "./memory.js";
 import { isZero } from "./scalar.js";
-import { type Reg, type State, TF, assignReg, copyReg, newFrame, notInit, pointer, unknownScalar } from "./state.js";
+import { type Reg, type State, TF, assignReg, copyReg, newFrame, notInit, ownSpills, pointer, unknownScalar } from "./state.js";
 
 const MAX_ARGS = 5;
 
@@ -435,6 +435,7 @@ function changesPktData(env: Env, subprog: number): boolean {
 
 function clearPacketPointers(s: State): void {
   for (const f of s.frames) {
+    ownSpills(f);
     const all = [...f.regs, ...f.stack.filter((x) => x.kinds[7] === 1).map((x) => x.spilled)];
     for (const r of all) {
       const slice = r.type === "mem" && (r.tflags & (TF.DYN_SKB | TF.DYN_XDP)) !== 0;

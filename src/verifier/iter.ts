@@ -10,7 +10,7 @@ import { type Env, Reject, regs } from "./env.js";
 import { objSpi } from "./dynptr.js";
 import { checkMemAccess } from "./memory.js";
 import { inRcuCs } from "./btf-ptr.js";
-import { type Frame, type Reg, Slot, type State, TF, constScalar, growStack, notInit } from "./state.js";
+import { type Frame, type Reg, Slot, type State, TF, constScalar, growStack, notInit, ownSlot } from "./state.js";
 import { isPtr, skipMods } from "./target-btf.js";
 import { constOf } from "./scalar-read.js";
 
@@ -66,7 +66,7 @@ export function processIterArg(env: Env, regno: number, k: IterKfunc, argIdx: nu
     const ref = ++env.idGen;
     env.cur.refs.push({ id: ref, insn: env.insnIdx, kind: "ptr" });
     for (let i = 0; i < nrSlots; i++) {
-      const st = f.stack[spi - i]!;
+      const st = ownSlot(f, spi - i);
       const sp = notInit();
       sp.type = "stack";
       if (k.rcuProtected) sp.tflags = inRcuCs(env) ? TF.RCU : TF.UNTRUSTED;
@@ -89,7 +89,7 @@ export function processIterArg(env: Env, regno: number, k: IterKfunc, argIdx: nu
     const ref = f.stack[spi]!.spilled.refObjId;
     env.cur.refs = env.cur.refs.filter((r) => r.id !== ref);
     for (let i = 0; i < nrSlots; i++) {
-      const st = f.stack[spi - i]!;
+      const st = ownSlot(f, spi - i);
       st.kinds.fill(Slot.INVALID);
       st.spilled = notInit();
       st.special = undefined;
@@ -114,9 +114,10 @@ function validInit(f: Frame, spi: number, nrSlots: number, btfId: number): "ok" 
   return "ok";
 }
 
-/** The iterator slot's register (get_iter_from_state). */
+/** The iterator slot's register (get_iter_from_state), owned by the state (it is about to change). */
 export function iterSlot(s: State, ref: IterRef): Frame["stack"][number] | undefined {
-  return s.frames[ref.frameno]?.stack[ref.spi];
+  const f = s.frames[ref.frameno];
+  return f?.stack[ref.spi] ? ownSlot(f, ref.spi) : undefined;
 }
 
 /** Whether the iterator `_next` is called with (r1) is active: the convergence test at a `_next` call. */
@@ -150,13 +151,15 @@ export function processIterNext(env: Env, ref: IterRef, queue: (s: State) => voi
     r0.maybeNull = false;
     queue(queued);
   }
-  st.special = { ...it, state: 2 };
+  // (the queued copy shares the slot now: it is owned again before the change)
+  iterSlot(env.cur, ref)!.special = { ...it, state: 2 };
   regs(env)[0] = constScalar(0n);
 }
 
 /** bpf_rcu_read_unlock: RCU-protected iterators become untrusted (the STACK_ITER part of the unlock's walk). */
 export function untrustRcuIters(s: State): void {
-  for (const f of s.frames) for (const st of f.stack) {
-    if (st.special?.kind === "iter" && st.spilled.tflags & TF.RCU) st.spilled = { ...st.spilled, tflags: (st.spilled.tflags & ~TF.RCU) | TF.UNTRUSTED };
+  for (const f of s.frames) for (let i = 0; i < f.stack.length; i++) {
+    const st = f.stack[i]!;
+    if (st.special?.kind === "iter" && st.spilled.tflags & TF.RCU) { const own = ownSlot(f, i); own.spilled = { ...st.spilled, tflags: (st.spilled.tflags & ~TF.RCU) | TF.UNTRUSTED }; }
   }
 }

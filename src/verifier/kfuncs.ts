@@ -5,13 +5,14 @@
 // type decide how), trusted and RCU arguments, references acquired and released, RCU and preemption
 // sections, and the return value (scalar, memory, a BTF pointer, the kfunc-specific ones such as
 // bpf_obj_new, bpf_rdonly_cast, bpf_dynptr_slice). Kfuncs whose objects bpfkit does not model (BPF lists,
-// rbtrees, refcounts, work queues, exceptions, IRQ and resilient locks, callbacks) are refused with a
+// rbtrees, refcounts, work queues, exceptions, resilient locks, callbacks) are refused with a
 // message saying so: a conservative verdict, never an unsafe accept.
 import type { Btf, BtfType } from "../btf/btf.js";
 import { BTF_KIND } from "../btf/btf.js";
 import { type KfuncFlag, hasKfuncFlag, kfuncForProgType, kfuncRefusedAtCall } from "../helpers/kfuncs.js";
 import { PROG_TYPE_NAMES } from "../progtypes/numbers.js";
 import type { RawInsn } from "./cfg.js";
+import { type FastcallCallee, helperClobbers } from "./fastcall.js";
 import { type Env, Reject, forEachReg, regs } from "./env.js";
 import { regTypeStr } from "./log.js";
 import { checkHelperMem } from "./memory.js";
@@ -23,6 +24,7 @@ import { tnumStr } from "./tnum.js";
 import { REG2BTF, btfOf, btfPtr, hasUnsafeModifiers, inRcuCs, isAlloc, isRcuReg, isTrustedReg, targetStructId } from "./btf-ptr.js";
 import { DYNPTR_FLAG, type DynptrArg, dynptrInfo, processDynptrArg } from "./dynptr.js";
 import { type IterRef, processIterArg, processIterNext, untrustRcuIters } from "./iter.js";
+import { processIrqFlag } from "./irq.js";
 import { funcProto, progCtxType, isPtr, isScalar, isStruct, isVoid, kindStr, paramHasSuffix, resolveSize, skipMods, structIdsMatch, typeName } from "./target-btf.js";
 import type { DynptrType } from "./state.js";
 
@@ -61,6 +63,19 @@ const kfuncName = (env: Env, insn: RawInsn): string | undefined => {
   return fn?.kind === BTF_KIND.FUNC ? fn.name : undefined;
 };
 
+/**
+ * A kfunc call as mark_fastcall_pattern_for_call sees it: r0 (unless void) and one register per parameter
+ * clobbered; bpf_cast_to_kern_ctx and bpf_rdonly_cast (KF_FASTCALL) are rewritten inline. Undefined for a
+ * kfunc the program may not call (fetch_kfunc_meta fails: no pattern).
+ */
+export function kfuncFastcall(env: Env, insn: RawInsn): FastcallCallee | undefined {
+  const name = kfuncName(env, insn);
+  const btf = env.opts.targetBtf;
+  const fp = name && btf ? funcProto(btf, insn.imm) : undefined;
+  if (!name || !fp || !kfuncForProgType(name, env.opts.progType, env.opts.attachType, { hasArena: hasArena(env) })) return undefined;
+  return { clobbers: helperClobbers(fp.proto.sizeOrType === 0, fp.proto.params?.length ?? 0), inlined: name === "bpf_cast_to_kern_ctx" || name === "bpf_rdonly_cast" };
+}
+
 /** The number of arguments a kfunc takes (the live-registers pass reads only those). */
 export function kfuncArgCount(env: Env, insn: RawInsn): number | undefined {
   const btf = env.opts.targetBtf;
@@ -98,7 +113,7 @@ function unmodelled(name: string, what: string): Reject {
 const UNMODELLED: ReadonlyArray<[RegExp, string]> = [
   [/^bpf_(list|rbtree)_/, "BPF lists and rbtrees"], [/^bpf_refcount_acquire/, "refcounted objects"], [/^bpf_throw$/, "exceptions"],
   [/^bpf_wq_/, "BPF work queues"], [/^bpf_task_work_/, "task work callbacks"], [/^bpf_res_spin_/, "resilient spin locks"],
-  [/^bpf_local_irq_/, "IRQ flags"], [/^bpf_arena_/, "arena pages"], [/^bpf_iter_css_task_new$/, "css task iterators"],
+  [/^bpf_arena_/, "arena pages"], [/^bpf_iter_css_task_new$/, "css task iterators"],
   [/^bpf_crypto_/, "crypto contexts"], [/^bpf_stream_/, "BPF streams"],
 ];
 
@@ -136,6 +151,7 @@ export function checkKfuncCall(env: Env, insn: RawInsn, queue: (s: State) => voi
     else if (sleepable) throw new Reject(`kernel func ${name} is sleepable within non-preemptible region`, 13);
   } else if (preemptDisable) s.preemptLock = 1;
   else if (preemptEnable) throw new Reject(`unmatched attempt to enable preemption (kernel function ${name})`, 22);
+  if (s.irqLock && sleepable) throw new Reject(`kernel func ${name} is sleepable within IRQ-disabled region`, 13);
 
   const R = regs(env);
   if (meta.releaseRegno) {
@@ -349,7 +365,7 @@ function checkKfuncArgs(env: Env, m: Meta): void {
       case "refcounted": throw unmodelled(m.name, "refcounted objects");
       case "callback": throw unmodelled(m.name, "callbacks");
       case "wq": throw unmodelled(m.name, "BPF work queues");
-      case "irq_flag": throw unmodelled(m.name, "IRQ flags");
+      case "irq_flag": if (m.name !== "bpf_local_irq_save" && m.name !== "bpf_local_irq_restore") throw unmodelled(m.name, "IRQ flags"); break;
       case "res_lock": throw unmodelled(m.name, "resilient spin locks");
       default: break;
     }
@@ -432,6 +448,9 @@ function checkKfuncArgs(env: Env, m: Meta): void {
         i++;
         break;
       }
+      case "irq_flag":
+        processIrqFlag(env, regno, i, m.name === "bpf_local_irq_save");
+        break;
       case "const_str":
         if (reg.type !== "map_value") throw new Reject(`arg#${i} doesn't point to a const string`, 22);
         checkConstStr(env, regno, reg);

@@ -20,7 +20,7 @@ function helperArgs(id: number, available: (id: number) => boolean): number {
 }
 
 /** [use, def] register masks of one instruction. */
-function useDef(i: RawInsn, helperAvailable: (id: number) => boolean): [number, number] {
+function useDef(i: RawInsn, helperAvailable: (id: number) => boolean, kfuncArgs?: (i: RawInsn) => number | undefined): [number, number] {
   const c = i.code, cls = c & 7, bit = (r: number): number => (r < 11 ? 1 << r : 0);
   switch (cls) {
     case 4: case 7: {
@@ -50,7 +50,12 @@ function useDef(i: RawInsn, helperAvailable: (id: number) => boolean): [number, 
     default: {
       const op = c & 0xf0;
       if (op === 0x90) return [1, 0];
-      if (op === 0x80) return [i.src === 0 ? helperArgs(i.imm, helperAvailable) : ARGS, CALLER_SAVED];
+      if (op === 0x80) {
+        if (i.src === 0) return [helperArgs(i.imm, helperAvailable), CALLER_SAVED];
+        // a kfunc reads its prototype's arguments (get_call_summary: GENMASK(num_params, 1))
+        const n = i.src === 2 ? kfuncArgs?.(i) : undefined;
+        return [n === undefined ? ARGS : ((1 << (Math.min(n, 5) + 1)) - 2), CALLER_SAVED];
+      }
       if (op === 0x00 || op === 0xe0) return [0, 0];
       return [bit(i.dst) | (c & 8 ? bit(i.src) : 0), 0];
     }
@@ -70,10 +75,11 @@ function successors(insns: readonly RawInsn[], pc: number): number[] {
 }
 
 /** Live-in register mask per slot (second halves of lddw get 0). */
-export function liveRegisters(insns: readonly RawInsn[], helperAvailable: (id: number) => boolean = () => true): Uint16Array {
+export function liveRegisters(insns: readonly RawInsn[], helperAvailable: (id: number) => boolean = () => true,
+  kfuncArgs?: (i: RawInsn) => number | undefined): Uint16Array {
   const n = insns.length;
   const live = new Uint16Array(n);
-  const ud: [number, number][] = insns.map((i) => useDef(i, helperAvailable));
+  const ud: [number, number][] = insns.map((i) => useDef(i, helperAvailable, kfuncArgs));
   const second = new Uint8Array(n);
   for (let k = 0; k < n; k += insns[k]!.code === 0x18 ? 2 : 1) if (insns[k]!.code === 0x18 && k + 1 < n) second[k + 1] = 1;
   let changed = true;

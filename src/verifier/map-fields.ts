@@ -32,7 +32,11 @@ function findKptrs(btf: Btf, typeId: number, base: number, out: KptrField[], dep
   if (t.kind === BTF_KIND.ARRAY) {
     const elem = sizeOfSafe(btf, t.array!.type);
     if (!elem) return;
-    for (let i = 0; i < t.array!.nelems && out.length <= 64; i++) findKptrs(btf, t.array!.type, base + i * elem, out, depth + 1);
+    // one element's fields, repeated per element (a value of `char buf[1 << 20]` has none: not walked 2^20 times)
+    const one: KptrField[] = [];
+    findKptrs(btf, t.array!.type, 0, one, depth + 1);
+    if (!one.length) return;
+    for (let i = 0; i < t.array!.nelems && out.length <= 64; i++) for (const k of one) out.push({ ...k, off: base + i * elem + k.off });
     return;
   }
   if (t.kind === BTF_KIND.PTR) {
@@ -94,17 +98,30 @@ export function cachedBtf(raw: Uint8Array): Btf | undefined {
 /** The special fields of each map (index as in `maps`); none when the program has no BTF. */
 export function mapFields(maps: readonly MapSpec[], rawBtf: Uint8Array | undefined): MapFields[] {
   const btf = rawBtf ? cachedBtf(rawBtf) : undefined;
+  let known = btf ? fieldsCache.get(btf) : undefined;
+  if (btf && !known) fieldsCache.set(btf, (known = new Map()));
   return maps.map((m) => {
     if (!btf || !m.btfValueTypeId) return { spinLock: -1, timer: -1 };
-    try {
-      const out: MapFields = { spinLock: find(btf, m.btfValueTypeId, "bpf_spin_lock", 0, 0), timer: find(btf, m.btfValueTypeId, "bpf_timer", 0, 0) };
-      const kptrs: KptrField[] = [];
-      findKptrs(btf, m.btfValueTypeId, 0, kptrs, 0);
-      // more special fields than BTF_FIELDS_MAX: btf_parse_fields fails and the map's record has none
-      if (kptrs.length && kptrs.length <= BTF_FIELDS_MAX) out.kptrs = kptrs;
-      return out;
-    } catch { return { spinLock: -1, timer: -1 }; }
+    // (each verify of a program of the object asks again: the answer depends on the BTF and the type only)
+    const seen = known!.get(m.btfValueTypeId);
+    if (seen) return seen.kptrs ? { ...seen, kptrs: seen.kptrs.slice() } : { ...seen };
+    const fields = valueFields(btf, m.btfValueTypeId);
+    known!.set(m.btfValueTypeId, fields);
+    return fields.kptrs ? { ...fields, kptrs: fields.kptrs.slice() } : { ...fields };
   });
+}
+
+const fieldsCache = new WeakMap<Btf, Map<number, MapFields>>();
+
+function valueFields(btf: Btf, valueTypeId: number): MapFields {
+  try {
+    const out: MapFields = { spinLock: find(btf, valueTypeId, "bpf_spin_lock", 0, 0), timer: find(btf, valueTypeId, "bpf_timer", 0, 0) };
+    const kptrs: KptrField[] = [];
+    findKptrs(btf, valueTypeId, 0, kptrs, 0);
+    // more special fields than BTF_FIELDS_MAX: btf_parse_fields fails and the map's record has none
+    if (kptrs.length && kptrs.length <= BTF_FIELDS_MAX) out.kptrs = kptrs;
+    return out;
+  } catch { return { spinLock: -1, timer: -1 }; }
 }
 
 /** The records of .BTF.ext func info (struct bpf_func_info: insn_off, type_id), `recSize` bytes apart. */

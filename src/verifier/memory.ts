@@ -2,6 +2,7 @@
 // messages. Context fields come from src/progtypes (the per-type access rules), map value/key sizes
 // from the program's MapSpecs, packet ranges from the comparisons against data_end (branch.ts), and
 // the stack model (slot kinds, spills and fills) from state.ts.
+import { checkFastcallContract } from "./fastcall.js";
 import type { MapSpec } from "../program/program.js";
 import { BPF_FLOW_KEYS_SIZE, BPF_SOCK_LAYOUT, checkContextAccess, checkCtxAccess } from "../progtypes/index.js";
 import { coerceToSizeSx } from "./alu.js";
@@ -9,7 +10,7 @@ import { type Env, Reject, frame, mapInfo, noteUninitRead, regs } from "./env.js
 import { regTypeStr } from "./log.js";
 import { coerceToSize, constNum, isConst, isZero, smaxNum, sminNum, umaxFits } from "./scalar.js";
 import { markChainPrecision, pushHist, stackAccessFlags } from "./precision.js";
-import { type Frame, NO_SPILL, type Reg, Slot, type StackSlot, assignScalarIdBeforeMov, clearScalarId, constScalar, constScalarHL, copyReg, growStack,
+import { type Frame, NO_SPILL, type Reg, Slot, type StackSlot, assignScalarIdBeforeMov, ownSlot, clearScalarId, constScalar, constScalarHL, copyReg, growStack,
   pointer, unknownScalar } from "./state.js";
 import { add64, rh, rl, tAdd, tIsAligned, tconstHL, tnumStr } from "./tnum.js";
 
@@ -331,11 +332,12 @@ function stackWrite(env: Env, ptr: Reg, off: number, size: number, value: Reg | 
   const f = stackFrame(env, ptr);
   if (!isConst(ptr)) { stackWriteVar(env, f, ptr, off, size, value, imm); return; }
   const fpOff = constNum(ptr) + off;
+  checkFastcallContract(env.fastcall, f.subprog, env.insnIdx, fpOff);
   const slot = -fpOff - 1;
   const spi = Math.floor(slot / 8);
-  const st = f.stack[spi]!;
   // a write into a dynptr destroys it (or is refused for a referenced one)
   destroyIfDynptrSlot(env, f, spi);
+  const st = ownSlot(f, spi);
   env.scratchedSlots.add(spi);
   const aligned = fpOff % 8 === 0;
   // only a store of all 8 bytes screens the slot's earlier value from later reads
@@ -389,13 +391,14 @@ function saveSpill(st: StackSlot, value: Reg, size: number): void {
 
 function stackWriteVar(env: Env, f: Frame, ptr: Reg, off: number, size: number, value: Reg | undefined, imm: number | undefined): void {
   const minOff = sminNum(ptr) + off, maxOff = smaxNum(ptr) + off + size;
+  checkFastcallContract(env.fastcall, f.subprog, env.insnIdx, minOff);
   const zero = (value && value.type === "scalar" && isZero(value)) || (!value && imm === 0);
   let zeroUsed = false;
   for (let i = minOff; i < maxOff; i++) destroyIfDynptrSlot(env, f, Math.floor((-i - 1) / 8));
   for (let i = minOff; i < maxOff; i++) {
     const slot = -i - 1;
     const spi = Math.floor(slot / 8);
-    const st = f.stack[spi]!;
+    const st = ownSlot(f, spi);
     env.scratchedSlots.add(spi);
     if (st.kinds[7] === Slot.SPILL || isSpecialSlotKind(st.kinds[7]!)) { st.spilled = NO_SPILL; scrubSpecialSlot(st); }
     const k = st.kinds[slot % 8]!;
@@ -413,6 +416,7 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
     // mark_reg_stack_read, stop at the first byte that is not: slots above it are not scratched
     // (the kernel does not print them after the instruction).
     const minOff = sminNum(ptr) + off, maxOff = smaxNum(ptr) + off + size;
+    checkFastcallContract(env.fastcall, f.subprog, env.insnIdx, minOff);
     for (let i = minOff; i < maxOff; i++) {
       const slot = -i - 1;
       const st = f.stack[Math.floor(slot / 8)]!;
@@ -439,6 +443,8 @@ function stackRead(env: Env, ptr: Reg, off: number, size: number, dstRegno: numb
   const spi = Math.floor(slot / 8);
   const st = f.stack[spi]!;
   env.scratchedSlots.add(spi);
+  // (the reading function's sub-program, not the one whose stack is read, as check_stack_read_fixed_off passes)
+  checkFastcallContract(env.fastcall, frame(env).subprog, env.insnIdx, fpOff);
   env.stackLive?.markRead(env.cur, f.frameno, env.insnIdx, spi);
   if (isSpill(f, spi)) {
     let spillSize = 1;
@@ -565,8 +571,8 @@ export function checkHelperMem(env: Env, regno: number, size: number, write: boo
       for (let i = minOff; i < maxOff + size; i++) {
         const slot = -i - 1;
         const spi = Math.floor(slot / 8);
-        const st = f.stack[spi]!;
         if (write || rawMode) {
+          const st = ownSlot(f, spi);
           env.scratchedSlots.add(spi);
           if (st.kinds[7] === Slot.SPILL) { st.spilled = unknownScalar(); for (let j = 0; j < 8; j++) if (st.kinds[j] !== Slot.INVALID) st.kinds[j] = Slot.MISC; }
           st.kinds[slot % 8] = Slot.MISC;

@@ -15,7 +15,7 @@ import type { Env } from "./env.js";
 import { frameStr, insnStr, printedRefIds } from "./log.js";
 import type { Checkpoint } from "./prune.js";
 import { isGlobalSubprog } from "./global-funcs.js";
-import { type HistEntry, type LinkedReg, type Reg, type State, Slot, curFrame } from "./state.js";
+import { type HistEntry, type LinkedReg, type Reg, type State, Slot, curFrame, ownSlot } from "./state.js";
 
 /** insn_stack_access_flags: INSN_F_STACK_ACCESS | spi << 3 | frameno. */
 export const INSN_F_STACK_ACCESS = 1 << 9;
@@ -84,7 +84,11 @@ export function collectLinkedRegs(s: State, id: number, live: number, out: Linke
       else r.id = 0;
     };
     for (let j = 0; j < 10; j++) if (fr < s.frames.length - 1 || live & (1 << j)) add(f.regs[j]!, true, j);
-    for (let j = 0; j < f.stack.length; j++) if (f.stack[j]!.kinds[7] === Slot.SPILL) add(f.stack[j]!.spilled, false, j);
+    for (let j = 0; j < f.stack.length; j++) {
+      const sp = f.stack[j]!.spilled;
+      // (a seventh link is dropped: r.id = 0 on a slot of its own)
+      if (f.stack[j]!.kinds[7] === Slot.SPILL) add(sp.type === "scalar" && sp.id === id && out.length >= LINKED_REGS_MAX ? ownSlot(f, j).spilled : sp, false, j);
+    }
   }
 }
 
@@ -257,11 +261,16 @@ function prevInsn(st: State, idx: number, cursor: { h: HistEntry | undefined; le
   return idx - 1;
 }
 
-/** The scalar registers and spilled slots of a state, frame by frame (for marking). */
-function eachScalar(s: State, fn: (r: Reg, fr: number, isReg: boolean, no: number) => void): void {
+/**
+ * The scalar registers and spilled slots of a state whose precise flag is not `precise`, frame by frame,
+ * for setting it (a spilled one's slot is owned first; the slots left alone stay shared).
+ */
+function eachScalar(s: State, precise: boolean, fn: (r: Reg, fr: number, isReg: boolean, no: number) => void): void {
   s.frames.forEach((f, fr) => {
-    for (let j = 0; j < 10; j++) if (f.regs[j]!.type === "scalar") fn(f.regs[j]!, fr, true, j);
-    f.stack.forEach((slot, j) => { if (slot.kinds[7] === Slot.SPILL && slot.spilled.type === "scalar") fn(slot.spilled, fr, false, j); });
+    for (let j = 0; j < 10; j++) { const r = f.regs[j]!; if (r.type === "scalar" && r.precise !== precise) fn(r, fr, true, j); }
+    f.stack.forEach((slot, j) => {
+      if (slot.kinds[7] === Slot.SPILL && slot.spilled.type === "scalar" && slot.spilled.precise !== precise) fn(ownSlot(f, j).spilled, fr, false, j);
+    });
   });
 }
 
@@ -269,8 +278,7 @@ function eachScalar(s: State, fn: (r: Reg, fr: number, isReg: boolean, no: numbe
 function markAllScalarsPrecise(env: Env, parent: Checkpoint | undefined, curFrameNo: number): void {
   if (env.log.level >= 2) env.log.write(`mark_precise: frame${curFrameNo}: falling back to forcing all scalars precise\n`);
   for (let cp = parent; cp; cp = cp.parent) {
-    eachScalar(cp.state, (r, fr, isReg, no) => {
-      if (r.precise) return;
+    eachScalar(cp.state, true, (r, fr, isReg, no) => {
       r.precise = true;
       if (env.log.level >= 2) env.log.write(`force_precise: frame${fr}: forcing ${isReg ? `r${no}` : `fp${-(no + 1) * 8}`} to be precise\n`);
     });
@@ -279,7 +287,7 @@ function markAllScalarsPrecise(env: Env, parent: Checkpoint | undefined, curFram
 
 /** mark_all_scalars_imprecise: a new checkpoint starts with no precision; its children add what they need. */
 export function markAllScalarsImprecise(s: State): void {
-  eachScalar(s, (r) => { r.precise = false; });
+  eachScalar(s, false, (r) => { r.precise = false; });
 }
 
 /**
@@ -315,18 +323,19 @@ function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | u
     for (let fr = bt.frame; fr >= 0; fr--) {
       const f = st.frames[fr];
       if (!f) { giveUp(); return; }
-      for (let i = 0; i < 32; i++) {
-        if (!(bt.regs[fr]! & (1 << i))) continue;
+      // (the set bits only: this runs for every checkpoint up the chain of every precision request)
+      for (let m = bt.regs[fr]!; m !== 0; m &= m - 1) {
+        const i = 31 - Math.clz32(m & -m);
         const r = f.regs[i]!;
         if (r.type !== "scalar" || r.precise) bt.regs[fr]! &= ~(1 << i);
         else r.precise = true;
       }
-      for (let i = 0; i < 64; i++) {
+      for (let i = 0; i < 64 && bt.anySlot(fr); i++) {
         if (!bt.isSlot(fr, i)) continue;
         const slot = f.stack[i];
         if (!slot) { bug(env, `BUG backtracking (stack slot ${i}, total slots ${f.stack.length})`); giveUp(); return; }
         if (slot.kinds[7] !== Slot.SPILL || slot.spilled.type !== "scalar" || slot.spilled.precise) bt.clearSlot(fr, i);
-        else slot.spilled.precise = true;
+        else ownSlot(f, i).spilled.precise = true;
       }
       if (env.log.level >= 2) {
         env.log.write(`mark_precise: frame${fr}: parent state regs=${regList(bt.regs[fr]!)} stack=${slotList(bt.slotMask(fr))}: ` +

@@ -24,14 +24,14 @@ export interface Checkpoint {
   /** A later iteration of a loop (may_goto, a callback-calling helper) was pruned against this state
    *  while it was unfinished: its subtree's stack reads are incomplete until it finishes. */
   loopHit?: boolean;
-  /** The loop hit was an open-coded iterator's convergence (the states below compare by range until it finishes). */
-  iterLoopHit?: boolean;
   /** Its explored_states hash bucket (insn ^ callsite of its innermost frame, modulo the program length):
    *  is_state_visited only looks at the current state's bucket, so states of the same instruction reached
    *  through another call site are neither compared, nor counted as misses, nor stop a new state. */
   bucket: number;
   /** Evicted from its instruction's list while unfinished (freed, and uncounted, when it finishes). */
   evicted?: boolean;
+  /** Its loop visit's key (compute_scc_callchain), once asked; "" outside loops. */
+  loopKey?: string;
 }
 
 /**
@@ -110,9 +110,8 @@ function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exactness): boolean {
   switch (o.type) {
     case "scalar":
       if (!o.precise && exact === "not_exact") return true;
-      // linked with a delta on one side only: different links; both: same delta
-      if (o.addConst && !c.addConst) return false;
-      if (o.id && !o.addConst && c.addConst) return false;
+      // linked with a delta on one side only, or alu32 on one side and alu64 on the other: different links; both: same delta
+      if (o.id && o.addConst !== c.addConst) return false;
       if (o.addConst && o.off !== c.off) return false;
       if (!ids.checkScalar(o, c)) return false;
       return rangeWithin(o, c) && tIn(o.varOff, c.varOff);
@@ -217,7 +216,7 @@ export function statesEqual(o: State, c: State, exact: Exactness): boolean {
   if (o.frames.length !== c.frames.length) return false;
   const ids = sharedIds.reset();
   if (!o.activeLock !== !c.activeLock) return false;
-  if (!o.rcuLock !== !c.rcuLock || (o.preemptLock ?? 0) !== (c.preemptLock ?? 0) || (o.irqLock ?? 0) !== (c.irqLock ?? 0)) return false;
+  if (!o.rcuLock !== !c.rcuLock || (o.preemptLock ?? 0) !== (c.preemptLock ?? 0) || !ids.check(o.irqLock ?? 0, c.irqLock ?? 0)) return false;
   if (o.activeLock && (o.activeLock.map !== c.activeLock!.map || !ids.check(o.activeLock.id, c.activeLock!.id))) return false;
   for (let f = 0; f < o.frames.length; f++) {
     const of = o.frames[f]!, cf = c.frames[f]!;
@@ -227,7 +226,7 @@ export function statesEqual(o: State, c: State, exact: Exactness): boolean {
     // refsafe (the references are per state here, compared with the innermost frame)
     if (f === o.frames.length - 1) {
       if (o.refs.length !== c.refs.length) return false;
-      for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]!.id, c.refs[i]!.id)) return false;
+      for (let i = 0; i < o.refs.length; i++) if (!ids.check(o.refs[i]!.id, c.refs[i]!.id) || (o.refs[i]!.kind === "irq") !== (c.refs[i]!.kind === "irq")) return false;
     }
   }
   return true;

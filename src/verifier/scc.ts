@@ -2,9 +2,12 @@
 // program. The kernel numbers every component that is a loop (two or more instructions, or an
 // instruction jumping to itself) from 1, in the order an iterative Tarjan walk closes them
 // (instructions in index order as roots, successors in bpf_insn_successors order). The level-2 "Live
-// regs before insn:" table prints the number in front of each instruction of a loop. (Later kernels
-// also count a callback-calling helper call as a loop; the running 6.18 does not.)
+// regs before insn:" table prints the number in front of each instruction of a loop. A helper call that
+// runs a callback synchronously (bpf_loop, bpf_for_each_map_elem, ...) is its own successor too (the
+// verifier returns to it after each callback walk), so it is a loop of its own: the running 6.18 prints it
+// so (`  1   5: ... call bpf_loop#181`), and the callback's states belong to that loop.
 import type { RawInsn } from "./cfg.js";
+import { callsCallback } from "./callbacks.js";
 import { insnSuccessors } from "./stack-liveness.js";
 
 /** The SCC number of each instruction (0: in no loop). */
@@ -15,7 +18,11 @@ export function loopComponents(insns: readonly RawInsn[]): Uint32Array {
   const low = new Float64Array(n);
   const stack: number[] = [];
   let nextPre = 1, nextScc = 1;
-  const succOf = (pc: number): number[] => insnSuccessors(insns, pc).filter((s) => s >= 0 && s < n);
+  const succOf = (pc: number): number[] => {
+    const succ = insnSuccessors(insns, pc).filter((s) => s >= 0 && s < n);
+    if (callsCallback(insns[pc])) succ.push(pc);
+    return succ;
+  };
   for (let root = 0; root < n; root++) {
     if (pre[root]) continue;
     const dfs = [root];

@@ -129,7 +129,18 @@ export class StackLiveness {
     this.order = po.order;
     this.poStarts = po.starts;
     this.subStarts = prog.subprogs;
+    // the successors of every instruction, once (the fixed point visits each instruction at every path end)
+    const n = prog.insns.length;
+    this.succN = new Uint8Array(n);
+    this.succ = new Int32Array(2 * n);
+    for (let pc = 0; pc < n; pc++) {
+      const succ = insnSuccessors(prog.insns, pc);
+      this.succN[pc] = succ.length;
+      for (let i = 0; i < succ.length; i++) this.succ[2 * pc + i] = succ[i]!;
+    }
   }
+  private readonly succN: Uint8Array;
+  private readonly succ: Int32Array;
 
   /** compute_callchain for frame `frameno` of a state. */
   private callchain(st: State, frameno: number): number[] {
@@ -263,13 +274,13 @@ export class StackLiveness {
 
   /** update_insn: one step of the fixed point for one instruction; true when a mask changed. */
   private step(inst: Instance, frame: number, pc: number, logging: boolean): boolean {
-    const succ = insnSuccessors(this.prog.insns, pc);
-    if (succ.length === 0) return false;
+    const nsucc = this.succN[pc]!;
+    if (nsucc === 0) return false;
     const m = inst.frames[frame]!;
     const j = 2 * (pc - inst.start);
     let afterLo = 0, afterHi = 0, accLo = -1, accHi = -1;
-    for (const s of succ) {
-      const k = 2 * (s - inst.start);
+    for (let i = 0; i < nsucc; i++) {
+      const k = 2 * (this.succ[2 * pc + i]! - inst.start);
       // (a successor outside the function reads and writes nothing)
       const inRange = k >= 0 && k < m.liveBefore.length;
       afterLo |= inRange ? m.liveBefore[k]! : 0; afterHi |= inRange ? m.liveBefore[k + 1]! : 0;

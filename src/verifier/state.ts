@@ -86,6 +86,18 @@ export const constScalar = (v: bigint | number): Reg =>
   typeof v === "number" && Number.isSafeInteger(v) ? constScalarHL(Math.floor(v / 0x100000000), v) : constScalarHL(hiOf(BigInt(v)), loOf(BigInt(v)));
 /** A pointer with a known-zero variable offset (mark_reg_known_zero). */
 export const pointer = (type: RegType): Reg => makeKnown(type, 0, 0);
+/**
+ * A scratch scalar `r` made the known 64-bit constant (hi, lo), every bound included (__mark_reg_known):
+ * the fake register of an instruction's immediate, read by that instruction only and kept by no state.
+ */
+export function knownInto(r: Reg, h: number, l: number): Reg {
+  r.id = 0; r.off = 0; r.addConst = 0; r.precise = false;
+  r.varOff = { vh: h, vl: l, mh: 0, ml: 0 };
+  r.sminHi = r.smaxHi = r.uminHi = r.umaxHi = h;
+  r.sminLo = r.smaxLo = r.uminLo = r.umaxLo = l;
+  r.s32min = r.s32max = r.u32min = r.u32max = l;
+  return r;
+}
 /** A full copy (tnums are immutable values, so sharing varOff is a copy). */
 export const copyReg = (r: Reg): Reg => ({ type: r.type, maybeNull: r.maybeNull, ringbuf: r.ringbuf, rdonly: r.rdonly, off: r.off, range: r.range,
   id: r.id, refObjId: r.refObjId, map: r.map, frameno: r.frameno, memSize: r.memSize, precise: r.precise, addConst: r.addConst,
@@ -145,6 +157,12 @@ export interface StackSlot {
   spilled: Reg;
   /** The dynptr, iterator or irq flag of a special slot. */
   special: SlotObject | undefined;
+  /**
+   * Held by more than one frame (copy-on-write): a state copy shares its stack slots with the original, and
+   * whoever changes one first takes a copy of its own (ownSlot). Every change to a slot's kinds, spilled
+   * register or special goes through ownSlot; reads need nothing.
+   */
+  shared: boolean;
 }
 
 export interface Frame {
@@ -228,12 +246,52 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
 }
 
 const copySlot = (s: StackSlot): StackSlot =>
-  ({ kinds: s.kinds.slice(), spilled: s.spilled === NO_SPILL ? NO_SPILL : copyReg(s.spilled), special: s.special });
+  ({ kinds: s.kinds.slice(), spilled: s.spilled === NO_SPILL ? NO_SPILL : copyReg(s.spilled), special: s.special, shared: false });
+
+/**
+ * Slot `spi` of the frame, for changing it: a shared slot is replaced by a copy of its own first (the other
+ * holders keep the old object, still marked shared, and copy it themselves when they change it).
+ */
+export function ownSlot(f: Frame, spi: number): StackSlot {
+  const st = f.stack[spi]!;
+  if (!st.shared) return st;
+  const own = copySlot(st);
+  f.stack[spi] = own;
+  return own;
+}
+
+/** Every slot of the frame that holds a register, owned (before a walk that may change any of them). */
+export function ownSpills(f: Frame): void {
+  for (let i = 0; i < f.stack.length; i++) { const st = f.stack[i]!; if (st.shared && st.spilled !== NO_SPILL) ownSlot(f, i); }
+}
+
+/**
+ * A slot that holds nothing (all bytes STACK_INVALID, no spill, no special): one object that every frame
+ * may share (marked shared, so that a change takes a copy). New stack slots and slots a checkpoint forgets
+ * start as it.
+ */
+export const BLANK_SLOT: StackSlot = { kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, special: undefined, shared: true };
+
+/** BPFKIT_VERIFIER_COW_CHECK=1: shared slots are frozen, so a change that skipped ownSlot throws (tests). */
+const COW_CHECK = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.BPFKIT_VERIFIER_COW_CHECK === "1";
+
+function shareStack(stack: StackSlot[]): StackSlot[] {
+  for (let i = 0; i < stack.length; i++) {
+    const st = stack[i]!;
+    if (st.shared) continue;
+    st.shared = true;
+    if (COW_CHECK) { Object.freeze(st); Object.freeze(st.kinds); Object.freeze(st.spilled); }
+  }
+  return stack.slice();
+}
+// frozen always: every frame shares it, so a change that skipped ownSlot must fail loudly, not change them all
+Object.freeze(BLANK_SLOT);
+Object.freeze(BLANK_SLOT.kinds);
 
 function cloneFrame(f: Frame): Frame {
   const out: Frame = {
     regs: f.regs.map(copyReg),
-    stack: f.stack.map(copySlot),
+    stack: shareStack(f.stack),
     frameno: f.frameno, callsite: f.callsite, subprog: f.subprog, inCallback: f.inCallback,
   };
   if (f.callbackRet) out.callbackRet = f.callbackRet;
@@ -256,7 +314,7 @@ export function cloneState(s: State): State {
 /** Make sure the frame has slots down to `bytes` below fp (grow_stack_state). */
 export function growStack(f: Frame, bytes: number): void {
   const n = Math.ceil(bytes / 8);
-  while (f.stack.length < n) f.stack.push({ kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, special: undefined });
+  while (f.stack.length < n) f.stack.push(BLANK_SLOT);
 }
 
 export const stackDepth = (f: Frame): number => f.stack.length * 8;

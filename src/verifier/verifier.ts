@@ -13,7 +13,11 @@ import { type Env, type EnvOptions, Reject, VerifyTimeout, checkRegRead, checkRe
 import { type FuncProto, checkGlobalCall, globalEntryState, initSubprogProtos, mainProtoNote, markGlobalVerified, nextGlobalToVerify, readFuncProtos,
   subprogName } from "./global-funcs.js";
 import { VLog, alignPad, frameStr, insnStr, printedRefIds, regTypeStr, setBtfTypeNamer, setIterTypeNamer } from "./log.js";
-import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncCallCheck } from "./kfuncs.js";
+import { checkKfuncCall, exceptionCallbackNote, isIterNextCall, kfuncArgCount, kfuncCallCheck, kfuncFastcall } from "./kfuncs.js";
+import { checkStructOpsAttach } from "./struct-ops.js";
+import { type FastcallCallee, fastcallStackDepths, markFastcallPatterns } from "./fastcall.js";
+import { attachSleepableError } from "./attach.js";
+import { helperForProgType } from "../helpers/table.js";
 import { btfName } from "./btf-ptr.js";
 import { iterActiveAtR1, iterTypeStr } from "./iter.js";
 import { checkMemAccess } from "./memory.js";
@@ -25,7 +29,7 @@ import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
 import { findByNameKind, resolveSize } from "./target-btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
-import { NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { BLANK_SLOT, NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
@@ -157,11 +161,20 @@ export function withBtfOptions<T extends BtfOptions>(program: Program, opts: T):
   out.mapFields ??= mapFields(program.maps, btf.raw);
   if (!out.progBtf) { const parsed = cachedBtf(btf.raw); if (parsed) out.progBtf = parsed; }
   if (btf.funcInfo) {
-    out.funcReturnsScalar ??= funcReturnsScalar(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
-    out.funcProtos ??= readFuncProtos(btf.raw, btf.funcInfo, btf.funcInfoRecSize ?? 8);
+    // read once per program's func info (each verify of the program asks again; the verifier only reads them)
+    const funcInfo = btf.funcInfo;
+    let known = funcInfoCache.get(funcInfo);
+    if (!known || known.raw !== btf.raw) {
+      known = { raw: btf.raw, returnsScalar: funcReturnsScalar(btf.raw, funcInfo, btf.funcInfoRecSize ?? 8),
+        protos: readFuncProtos(btf.raw, funcInfo, btf.funcInfoRecSize ?? 8) };
+      funcInfoCache.set(funcInfo, known);
+    }
+    out.funcReturnsScalar ??= known.returnsScalar;
+    out.funcProtos ??= known.protos;
   }
   return out;
 }
+const funcInfoCache = new WeakMap<Uint8Array, { raw: Uint8Array; returnsScalar: ReadonlyMap<number, boolean>; protos: ReadonlyMap<number, FuncProto> }>();
 
 export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResult {
   return verifySlots(toRawSlots(program.insns), program.maps, program.license, withBtfOptions(program, opts), program.lines);
@@ -202,12 +215,19 @@ export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, 
   return new Walker(insns, envOpts, opts, lines).run();
 }
 
+/** BPF_SIZE (bits 3-4 of a load or store opcode) in bytes. */
+const SIZE_OF = [4, 2, 1, 8] as const;
+
 /** The options a .config text sets (=y or =m); undefined without a text. */
 function configOptions(text: string | undefined): Set<string> {
+  // one target configuration serves a whole batch: parse each text once (a 6.18 .config is ~200 KB)
+  if (text !== undefined && text === lastConfig?.text) return lastConfig.set;
   const out = new Set<string>();
   for (const m of (text ?? "").matchAll(/^(CONFIG_\w+)=[ym]\s*$/gm)) out.add(m[1]!);
+  if (text !== undefined) lastConfig = { text, set: out };
   return out;
 }
+let lastConfig: { text: string; set: Set<string> } | undefined;
 
 /**
  * check_pseudo_btf_id and check_ld_imm64 for a typed ksym (lddw src 3, imm = a VAR or FUNC id in the target
@@ -278,6 +298,8 @@ class Walker {
   private loops: Uint32Array | undefined;
   /** bpf_scc_visit entry states: the first checkpoint of each loop visit, per call chain, until it finishes. */
   private readonly loopVisits = new Map<string, Checkpoint | undefined>();
+  /** Loop visits that have a backedge (a loop hit, or a hit against a state of the visit): incomplete_read_marks. */
+  private readonly visitBackedges = new Set<string>();
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -323,7 +345,11 @@ class Walker {
       res.error = { ...error };
       const line = this.lineFor(error.pc);
       if (line) res.error.line = line;
-      res.path = pathOf(env.cur);
+      // built when read (--explain, --json): a path that reached the 1M-insn limit holds ~10^5 decisions
+      const st = env.cur;
+      let path: [number, boolean][] | undefined;
+      Object.defineProperty(res, "path", { enumerable: true, configurable: true, get: () => (path ??= pathOf(st)),
+        set: (v: [number, boolean][]) => { path = v; } });
       if (this.failRegs) res.failRegs = this.failRegs;
     }
     if (this.opts.recordStates) res.states = this.states;
@@ -377,15 +403,19 @@ class Walker {
       const subs = this.cfg.error ? subprogStarts(env.insns) : this.cfg.subprogs;
       subs.forEach((s, i) => env.log.write(`func#${i} @${s}\n`));
     }
+    // check_attach_btf_id runs after the sub-programs are found, before the maps and the CFG are checked
+    const attachErr = /^call to invalid destination|^kernel btf_id/.test(cfgErr) ? undefined : attachSleepableError(env.opts);
+    if (attachErr) return this.result({ pc: 0, message: attachErr, errno: 22 });
     if (!this.cfg.error) {
-      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType));
+      this.live = liveRegisters(env.insns, (id) => helperAllowed(env.opts.progType, id, env.opts.attachType), (i) => kfuncArgCount(env, i));
       env.liveRegs = this.live;
-      if (env.log.level >= 2) {
-        this.loops = loopComponents(env.insns);
-        env.log.write(liveRegsTable(env.insns, this.live, this.loops));
-      }
+      this.loops = loopComponents(env.insns);
+      if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live, this.loops));
     }
     if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
+    // check_attach_btf_id for struct_ops: the member the program implements (struct-ops.ts)
+    const structOpsErr = checkStructOpsAttach(env);
+    if (structOpsErr) return this.result({ pc: 0, message: structOpsErr.message, errno: structOpsErr.errno });
     const unmodelled = exceptionCallbackNote(env);
     if (unmodelled) return this.result({ pc: 0, message: unmodelled, errno: 95 });
     env.subprogs = this.cfg.subprogs;
@@ -394,6 +424,7 @@ class Walker {
       { insns: env.insns, subprogs: env.subprogs, prunePoints: this.cfg.prunePoints, callsCallback: (pc) => callsCallback(env.insns[pc]!) },
       (line) => env.log.write(line), () => env.log.level >= 2);
     env.stackDepth = env.subprogs.map(() => 0);
+    env.fastcall = markFastcallPatterns(env.insns, env.subprogs, this.cfg.jumpTargets, (pc) => this.fastcallCallee(pc));
     initSubprogProtos(env, this.opts.funcProtos);
     const f0 = frame(env);
     f0.regs[1] = pointer("ctx");
@@ -404,6 +435,8 @@ class Walker {
       // do_check_common rewinds a level-1 log after each function that verified; then the global ones
       if (env.log.level === 1) env.log.reset(0);
       this.checkGlobalFunctions();
+      // remove_fastcall_spills_fills may shrink a sub-program's stack before check_max_stack_depth
+      if (env.fastcall) fastcallStackDepths(env.fastcall, env.stackDepth);
       const depthErr = this.checkStackDepth();
       if (depthErr) return this.result({ pc: 0, message: depthErr, errno: 13 });
       return this.result();
@@ -527,6 +560,19 @@ class Walker {
     return undefined;
   }
 
+  /** A helper or kfunc call as mark_fastcall_pattern_for_call sees it (undefined: one the program may not call). */
+  private fastcallCallee(pc: number): FastcallCallee | undefined {
+    const env = this.env;
+    const insn = env.insns[pc]!;
+    if (insn.src === 2) return kfuncFastcall(env, insn);
+    const fn = helperForProgType(insn.imm, env.opts.progType);
+    if (!fn || !helperAllowed(env.opts.progType, insn.imm, env.opts.attachType)) return undefined;
+    let clobbers = fn.ret.type === "RET_VOID" ? 0 : 1;
+    fn.args.forEach((a, i) => { if (a.type !== "ARG_DONTCARE") clobbers |= 1 << (i + 1); });
+    // allow_fastcall and inlined by the x86-64 JIT: bpf_get_smp_processor_id only (checked on the running 6.18)
+    return { clobbers, inlined: insn.imm === 8 };
+  }
+
   private subprogOf(pc: number): number {
     let k = 0;
     for (let i = 0; i < this.env.subprogs.length; i++) if (this.env.subprogs[i]! <= pc) k = i;
@@ -594,7 +640,8 @@ class Walker {
    */
   private isStateVisited(pc: number): boolean {
     const env = this.env;
-    let list = this.explored.get(pc) ?? [];
+    let list = this.explored.get(pc);
+    if (!list) this.explored.set(pc, (list = []));
     // is_force_checkpoint: may_goto and helper calls that run a callback always get a checkpoint (the
     // iterations are compared against it); so does a state with a long history, walked on every precision request
     const at = env.insns[pc]!;
@@ -607,18 +654,19 @@ class Walker {
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
     const statesCnt = this.bucketSizes.get(bucket) ?? 0;
-    const keep: Checkpoint[] = [];
+    // the states kept are compacted in place (w: how many so far)
+    let w = 0;
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
     // clean_live_states: finished states of the same call chain forget what is dead, once
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
-      if (pruned || cp.bucket !== bucket) { keep.push(cp); continue; }
+      if (pruned || cp.bucket !== bucket) { list[w++] = cp; continue; }
       if (cp.branches > 0 && iterNext) {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
         if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
-          cp.hit++; cp.loopHit = true; cp.iterLoopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
@@ -627,7 +675,7 @@ class Walker {
         const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
         const mayConverge = mayGoto ? !sameDepth : force;
         if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; pruned = true; prunedBy = cp; keep.push(cp); continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
@@ -638,17 +686,18 @@ class Walker {
       } else {
         // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
-        const exactness = this.loopHits && this.inOpenLoop(cp) ? "range_within" : "not_exact";
-        if (statesEqual(cp.state, env.cur, exactness) && callbackDepthsOk(cp.state, env.cur)) { cp.hit++; pruned = true; prunedBy = cp; keep.push(cp); continue; }
+        const loop = this.incompleteReadMarks(cp);
+        if (statesEqual(cp.state, env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
+          cp.hit++; if (loop) this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
+        }
       }
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
       if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) cp.evicted = true; else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
-      keep.push(cp);
+      list[w++] = cp;
     }
-    list = keep;
-    this.explored.set(pc, list);
+    list.length = w;
     if (pruned) {
       // what the old state needed precise, the pruned path must provide precisely too
       if (env.jmpPoints[pc]) pushHist(env, 0);
@@ -678,12 +727,6 @@ class Walker {
     return false;
   }
 
-  /** Some unfinished ancestor of the checkpoint had a later iterator-loop iteration pruned against it. */
-  private inOpenLoop(cp: Checkpoint): boolean {
-    for (let p = cp.parent; p; p = p.parent) if (p.branches > 0 && p.iterLoopHit) return true;
-    return false;
-  }
-
   /**
    * compute_scc_callchain: the loop a checkpoint is in, seen from the outermost frame (a call made
    * inside a caller's loop belongs to that loop), with the call instructions leading to it; printed
@@ -710,6 +753,19 @@ class Walker {
     return undefined;
   }
 
+  /** incomplete_read_marks: the checkpoint's loop visit is open and has a backedge (its states compare by range). */
+  private incompleteReadMarks(cp: Checkpoint): boolean {
+    if (!this.visitBackedges.size) return false;
+    if (cp.loopKey === undefined) cp.loopKey = this.loopChain(cp)?.key ?? "";
+    return cp.loopKey !== "" && this.visitBackedges.has(cp.loopKey);
+  }
+
+  /** add_scc_backedge: the hit is a backedge of the pruning state's loop visit. */
+  private addBackedge(cp: Checkpoint): void {
+    if (cp.loopKey === undefined) cp.loopKey = this.loopChain(cp)?.key ?? "";
+    if (cp.loopKey !== "" && this.loopVisits.get(cp.loopKey)) this.visitBackedges.add(cp.loopKey);
+  }
+
   /** maybe_enter_scc: a new checkpoint in a loop nobody is visiting yet starts a visit (level 2 prints it). */
   private maybeEnterLoop(cp: Checkpoint): void {
     const chain = this.loopChain(cp);
@@ -723,6 +779,7 @@ class Walker {
     const chain = this.loopChain(cp);
     if (!chain || this.loopVisits.get(chain.key) !== cp) return;
     this.loopVisits.set(chain.key, undefined);
+    this.visitBackedges.delete(chain.key);
     this.env.log.write(`SCC exit ${chain.text}\n`);
   }
 
@@ -750,7 +807,9 @@ class Walker {
       const callee = frames[i + 1];
       const at = callee ? callInsnOf(callee) : cp.insn;
       const mask = live[at]!;
-      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = deadReg(fr.regs[r]!);
+      // (a checkpoint's registers are compared and printed, never changed but for precision marks on scalars:
+      // its dead ones are all the one frozen not_init register)
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) fr.regs[r] = NO_SPILL;
     });
     const stackLive = this.env.stackLive;
     if (!stackLive) return true;
@@ -760,8 +819,9 @@ class Walker {
       const alive = stackLive.liveSlots(cp.state, cp.insn, i);
       fr.stack.forEach((slot, spi) => {
         if (spi < 64 && ((spi < 32 ? alive.lo >>> spi : alive.hi >>> (spi - 32)) & 1)) return;
-        slot.kinds.fill(Slot.INVALID);
-        slot.spilled = NO_SPILL;
+        if (slot === BLANK_SLOT || (slot.spilled === NO_SPILL && slot.kinds.every((k) => k === Slot.INVALID))) return;
+        // (a dynptr, iterator or irq flag slot keeps what it is)
+        fr.stack[spi] = slot.special ? { kinds: [0, 0, 0, 0, 0, 0, 0, 0], spilled: NO_SPILL, special: slot.special, shared: false } : BLANK_SLOT;
       });
     });
     return true;
@@ -826,7 +886,7 @@ class Walker {
   private step(insn: RawInsn, pc: number): number {
     const env = this.env;
     const cls = insn.code & 7;
-    const size = [4, 2, 1, 8][(insn.code >> 3) & 3]!;
+    const size = SIZE_OF[(insn.code >> 3) & 3]!;
     switch (cls) {
       case 4: case 7:
         checkAlu(env, insn);

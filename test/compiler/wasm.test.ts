@@ -10,6 +10,7 @@ import { loadObject } from "../../src/elf/index.js";
 import { loadProgram } from "../../src/runtime/runtime.js";
 import { assemble } from "../../src/text/assembler.js";
 import type { Program } from "../../src/program/program.js";
+import { openEngine } from "../../src/engine/index.js";
 
 const wabt = await wabtInit();
 const repo = join(import.meta.dirname, "..", "..");
@@ -86,5 +87,86 @@ out:
     expect(outcome(deep, new Uint8Array(64), "compiled")).toMatch(/BK5007/);
     expect(outcome(ldabs, new Uint8Array(64), "compiled")).toBe("retval 0 insns 2");
     expect(outcome(offEnd, new Uint8Array(64), "compiled")).toMatch(/ran past its last instruction/);
+  });
+});
+
+describe("array lookups inlined (as the kernel's verifier inlines them)", () => {
+  // The index comes from the packet, so in-range, last and past-the-end indexes are all taken; the per-CPU
+  // array's copy is the running CPU's.
+  const src = (type: string): string => `.map counts, type=${type}, key=4, value=8, max_entries=4
+.section xdp
+  r2 = *(u32 *)(r1 + 0)
+  r3 = *(u32 *)(r1 + 4)
+  r4 = r2
+  r4 += 14
+  r0 = 2
+  if r4 > r3 goto out
+  r5 = *(u8 *)(r2 + 0)
+  *(u32 *)(r10 - 4) = r5
+  r2 = r10
+  r2 += -4
+  r1 = counts ll
+  call bpf_map_lookup_elem
+  if r0 == 0 goto none
+  r1 = *(u64 *)(r0 + 0)
+  r1 += 3
+  *(u64 *)(r0 + 0) = r1
+  r0 = 2
+  exit
+none:
+  r0 = 1
+out:
+  exit
+`;
+  for (const type of ["array", "percpu_array"]) {
+    it(`${type}: compiled code reads the slot directly and gives the interpreter's retvals and map`, () => {
+      const p = assemble(src(type), { file: `${type}.s` });
+      const wat = compiledWat(p);
+      // no call out to the map module for this lookup
+      expect(wat).not.toMatch(/call \$?(env\.)?mapLookup|call 2\b/);
+      const compiled = openEngine(p, { engine: "compiled" }), interp = openEngine(p, { engine: "interp", mode: "fast" });
+      expect(compiled.kind).toBe("compiled");
+      for (const e of [compiled, interp]) {
+        const rets: number[] = [];
+        for (const [idx, cpu] of [[0, 0], [3, 1], [4, 2], [1, 2], [200, 0], [3, 1]] as const) {
+          const d = new Uint8Array(20); d[0] = idx;
+          rets.push(e.run({ data: d, cpu }).retval);
+        }
+        expect(rets).toEqual([2, 2, 1, 2, 1, 2]);
+      }
+      const dump = (e: typeof compiled): string => JSON.stringify(e.maps.get("counts")!.entries().map((x) => x.values.map((v) => [...v])));
+      expect(dump(compiled)).toBe(dump(interp));
+      expect(dump(compiled)).toContain(type === "array" ? "[6,0,0,0,0,0,0,0]" : "[3,0,0,0,0,0,0,0]");
+    });
+  }
+});
+
+describe("budget checks", () => {
+  const fwd = `.section xdp
+  r2 = *(u32 *)(r1 + 0)
+  r3 = *(u32 *)(r1 + 4)
+  r4 = r2
+  r4 += 14
+  r0 = 1
+  if r4 > r3 goto out
+  r0 = 2
+  r5 = *(u8 *)(r2 + 0)
+  if r5 == 7 goto out
+  r0 = 3
+out:
+  exit
+`;
+  it("a verified program checks its budget only where a run can repeat work (back edges, calls)", () => {
+    const p = assemble(fwd, { file: "fwd.s" });
+    // the budget is compared with i64.ge_u; the program itself has no >= comparison
+    expect(compiledWat(p, [], true)).not.toMatch(/i64\.ge_u/);
+    expect(compiledWat(p, [], false)).toMatch(/i64\.ge_u/);
+    const loop = assemble(".section xdp\n  r0 = 0\n  r1 = 0\nl:\n  r1 += 1\n  r0 += r1\n  if r1 < 100 goto l\n  exit\n", { file: "bounded.s" });
+    expect(compiledWat(loop, [], true)).toMatch(/i64\.ge_u/);
+    // the bounded loop verifies, and still stops on its budget when compiled
+    const e = openEngine(loop, { engine: "compiled", budget: 50 });
+    expect(e.info.verified).toBe(true);
+    expect(() => e.run({ data: new Uint8Array(20) })).toThrow(/budget|instructions/i);
+    expect(openEngine(loop, { engine: "compiled" }).run({ data: new Uint8Array(20) }).retval).toBe(5050);
   });
 });

@@ -133,13 +133,25 @@ describe("arena and struct_ops maps (libbpf on this machine cannot create an are
     expect(refs).toEqual([[2, 0, 32], [2, 0, 0]]);
     expect(p.maps.map((m) => m.name)).toEqual(["arena"]);
   });
-  it("a .struct_ops.link variable is a struct_ops map sized as the kernel's value type; its callbacks say they are not modelled", () => {
+  it("a .struct_ops.link variable is a struct_ops map sized as the kernel's value type; each callback is bound to its kernel member", () => {
     const obj = load("struct_ops", { target: bundledTarget() });
     expect(obj.maps).toEqual([expect.objectContaining({ name: "bpfkit_cc", type: "struct_ops", keySize: 4, valueSize: 256, maxEntries: 1, flags: 0x2000 })]);
     expect(obj.programs.map((p) => p.name)).toEqual(["bpfkit_ssthresh", "bpfkit_undo_cwnd", "bpfkit_cong_avoid"]);
+    // tcp_congestion_ops of Linux 6.18: ssthresh is member 0, cong_avoid 1, undo_cwnd 8
+    expect(obj.programs.map((p) => [p.structOps?.member, p.structOps?.memberIndex])).toEqual([["ssthresh", 0], ["undo_cwnd", 8], ["cong_avoid", 1]]);
+    const tcpCa = bundledTarget().btf().findByNameKind("tcp_congestion_ops", 4);
     for (const p of obj.programs) {
-      expect(p.unsupported!.map((u) => u.what)).toContain("struct_ops programs (callbacks of a kernel struct_ops type) are not modelled");
-      expect(p.unsupported!.every((u) => !u.refusedByLibbpf)).toBe(true);
+      expect(p.unsupported).toBeUndefined();
+      expect(p.attachBtfId).toBe(tcpCa);
+    }
+    expect(obj.structOps).toEqual([expect.objectContaining({ map: "bpfkit_cc", section: ".struct_ops.link", members: [
+      { member: "ssthresh", program: "bpfkit_ssthresh" }, { member: "cong_avoid", program: "bpfkit_cong_avoid" }, { member: "undo_cwnd", program: "bpfkit_undo_cwnd" }] })]);
+  });
+  it("without a target BTF, a struct_ops program cannot be bound (and says so, not as libbpf's refusal)", () => {
+    const obj = load("struct_ops");
+    for (const p of obj.programs) {
+      expect(p.unsupported?.[0]?.what).toMatch(/needs the target kernel's BTF/);
+      expect(p.unsupported?.[0]?.refusedByLibbpf).toBeUndefined();
     }
   });
 });

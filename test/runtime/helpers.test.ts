@@ -371,6 +371,25 @@ describe("helpers", () => {
     expect(loop.retval).toBe(1);
     expect(loop.insnCount).toBe(34 * 3 + 2); // 3 instructions up to each of 33 tail calls, 3 more and the fall-through r0 = 1; exit
   });
+  it("a neighbour the runtime cannot load does not stop the run; a tail call into it names it", () => {
+    const main = assemble(`.section xdp
+.name entry
+.map jmp, type=prog_array, key=4, value=4, max_entries=4
+      r2 = jmp ll
+      r3 = 0
+      call bpf_tail_call
+      r0 = 2
+      exit`);
+    // a kfunc call (src 2): the interpreter has no kernel functions
+    const other = assemble(`.section xdp\n.name uses_kfunc\nr0 = 0\nexit`);
+    other.insns.unshift(insn(0x85, 0, 2, 0, 1234));
+    const rt = loadProgram(main, { others: [other] });
+    expect(rt.run({ data: frame(64) }).action).toBe("XDP_PASS");
+    (rt.maps.get("jmp") as ProgArrayMap).setProgram(0, "uses_kfunc");
+    expect(() => rt.run({ data: frame(64) })).toThrow(/tail call into program 'uses_kfunc'[\s\S]*call kfunc/);
+    // the main program itself still fails at once
+    expect(() => loadProgram(other, { others: [main] })).toThrow(/call kfunc/);
+  });
   it("bpf_loop runs the callback until it returns 1, in its own frame", () => {
     // callback(i, ctx): *(u64 *)ctx += i; return i == 4
     const insns = [
@@ -428,6 +447,23 @@ describe("helpers", () => {
     const r = rt.run({ data: frame(64), cpu: 2 });
     expect(r.ringbuf.map((x) => [...x.data])).toEqual([[0x34, 0x12, 0, 0, 0, 0, 0, 0]]);
     expect(r.perf.map((x) => [x.cpu, [...x.data]])).toEqual([[2, [0x34, 0x12, 0, 0]]]);
+  });
+  it("a perf_event_array declared without max_entries gets one slot per CPU, as libbpf creates it", () => {
+    const rt = loadProgram(assemble(`.section xdp
+.map ev, type=perf_event_array, key=4, value=4, max_entries=0
+      r6 = r1
+      *(u64 *)(r10 - 8) = 7
+      r1 = r6
+      r2 = ev ll
+      r3 = 0xffffffff ll
+      r4 = r10
+      r4 += -8
+      r5 = 4
+      call bpf_perf_event_output
+      exit`), { cpus: 4 });
+    const r = rt.run({ data: frame(64), cpu: 3 });
+    expect(r.retval).toBe(0);
+    expect(r.perf.map((x) => x.cpu)).toEqual([3]);
   });
 });
 void R0; void R3;

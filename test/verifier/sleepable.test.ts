@@ -137,3 +137,38 @@ describe("helpers an iterator target adds (bpf_iter_get_func_proto)", () => {
     expect(getsockopt("iter/unix")).toMatch(/^R1 type=scalar expected=/);
   });
 });
+
+describe("attach-time sleepability (check_attach_btf_id, bpf_check_attach_target)", () => {
+  // held to the 6.12 sources: fentry/fexit/lsm loads answer EPERM on the recording machine before the verifier
+  const attach = (section: string, extra: { progFlags?: number; kernelConfig?: string } = {}): ReturnType<typeof verifyProgram> => {
+    const p = assemble(`.license "GPL"\n.section ${section}\n  r0 = 0\n  exit`, { file: "t.s" });
+    return verifyProgram(p, { ...programType(section, undefined, "t", p, () => bundledBtf()), ...extra });
+  };
+  /** This machine's kernel (and the bundled configuration) leaves CONFIG_FUNCTION_ERROR_INJECTION unset. */
+  const NO_INJECTION = "CONFIG_BPF=y\nCONFIG_BPF_LSM=y\n# CONFIG_FUNCTION_ERROR_INJECTION is not set\n";
+  const INJECTION = "CONFIG_BPF=y\nCONFIG_FUNCTION_ERROR_INJECTION=y\n";
+
+  it("lsm.s/ on a hook that cannot sleep is refused with the hook's name; a sleepable hook is accepted", () => {
+    expect(attach("lsm.s/sock_graft").error?.message).toBe("bpf_lsm_sock_graft is not sleepable");
+    expect(attach("lsm.s/task_free").error?.message).toBe("bpf_lsm_task_free is not sleepable");
+    expect(attach("lsm.s/file_open").verdict).toBe("accept");
+    expect(attach("lsm/sock_graft").verdict).toBe("accept");
+  });
+
+  it("fentry.s/ needs a function on the error-injection list, which needs CONFIG_FUNCTION_ERROR_INJECTION", () => {
+    expect(attach("fentry.s/__x64_sys_getpgid", { kernelConfig: INJECTION }).verdict).toBe("accept");
+    expect(attach("fexit.s/__x64_sys_getpgid", { kernelConfig: NO_INJECTION }).error?.message).toBe("__x64_sys_getpgid is not sleepable");
+    expect(attach("fentry.s/do_unlinkat", { kernelConfig: INJECTION }).error?.message).toBe("do_unlinkat is not sleepable");
+    expect(attach("fentry/do_unlinkat", { kernelConfig: NO_INJECTION }).verdict).toBe("accept");
+  });
+
+  it("only some program types may be sleepable; a syscall program must be", () => {
+    const only = "Only fentry/fexit/fmod_ret, lsm, iter, uprobe, and struct_ops programs can be sleepable";
+    expect(attach("tp_btf/sys_enter", { progFlags: 16 }).error?.message).toBe(only);
+    expect(attach("lsm_cgroup/socket_bind", { progFlags: 16 }).error?.message).toBe(only);
+    expect(attach("xdp", { progFlags: 16 }).error?.message).toBe(only);
+    expect(attach("iter.s/task").verdict).toBe("accept");
+    expect(attach("syscall").verdict).toBe("accept");
+    expect(attach("syscall", { progFlags: 0 }).error?.message).toBe("Syscall programs can only be sleepable");
+  });
+});

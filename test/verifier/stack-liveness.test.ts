@@ -92,6 +92,15 @@ describe("stack liveness (recorded kernel logs)", () => {
     expect([...loopComponents(insns.slice(1, 2).concat(insns[3]!))]).toEqual([1, 0]);
   });
 
+  it("counts a helper call that runs a callback (bpf_loop) as a loop of its own, as the running 6.18 prints it", () => {
+    // r1 = 4; r2 = 0; r3 = 0; r4 = 0; call bpf_loop; exit: the kernel's level-2 table shows `  1   4: ... call bpf_loop#181`
+    const insns = [{ code: 0xb7, dst: 1, src: 0, off: 0, imm: 4 }, { code: 0xb7, dst: 2, src: 0, off: 0, imm: 0 }, { code: 0xb7, dst: 3, src: 0, off: 0, imm: 0 },
+      { code: 0xb7, dst: 4, src: 0, off: 0, imm: 0 }, { code: 0x85, dst: 0, src: 0, off: 0, imm: 181 }, { code: 0x95, dst: 0, src: 0, off: 0, imm: 0 }];
+    expect([...loopComponents(insns)]).toEqual([0, 0, 0, 0, 1, 0]);
+    // any other helper call is not
+    expect([...loopComponents(insns.map((x) => (x.imm === 181 ? { ...x, imm: 7 } : x)))]).toEqual([0, 0, 0, 0, 0, 0]);
+  });
+
   it("formats slot masks and orders instructions like the kernel", () => {
     expect(fmtStackMask(0b101n)).toBe("-8,-24");
     expect(fmtStackMask(1n << 63n)).toBe("-512");

@@ -13,6 +13,7 @@ const TC_DIRECTIONS = ["ingress", "egress"] as const;
 interface DeployFlags {
   name?: string; prog?: string; program?: string; type?: string[]; xdp?: string; mode?: string; tc?: string; sockops?: string;
   skMsg?: string; skSkb?: string; netns?: string; file?: string; replace?: boolean; log?: boolean; btf?: string; kconfig?: string;
+  structOps?: string;
 }
 
 export function register(program: Command): void {
@@ -27,6 +28,7 @@ export function register(program: Command): void {
     .option("--sockops <cgroup>", "attach sock_ops to a cgroup v2 folder")
     .option("--sk-msg <map>", "attach sk_msg to a sockmap/sockhash of the object")
     .option("--sk-skb <map>", "attach sk_skb stream verdict to a sockmap/sockhash of the object")
+    .option("--struct-ops <map>", "register a struct_ops map of the object (e.g. a tcp_congestion_ops), loading the programs it binds")
     .option("--netns <name>", "network namespace of the interface (ip netns name)")
     .option("-f, --file <deployment.json>", "deploy several programs sharing maps, as the file says")
     .option("--replace", "replace a deployment of the same name")
@@ -38,6 +40,7 @@ export function register(program: Command): void {
       const { readDeploymentFile } = await import("../../kernel/deployment-file.js");
       let items: import("../../kernel/index.js").DeployProgram[];
       let name = flags.name;
+      let objectOf: import("../../elf/object.js").ElfObject | undefined;
       if (flags.file) {
         const choice = typeChoice(flags);
         const file = await readDeploymentFile(flags.file, choice, targetOptions(flags, true));
@@ -48,19 +51,28 @@ export function register(program: Command): void {
           process.stderr.write("bpfkit deploy: give a program file or --file DEPLOYMENT.json\n");
           return 2;
         }
-        const { loadPrograms, pickProgram } = await import("../../load/node.js");
+        const { loadProgramFile, pickProgram } = await import("../../load/node.js");
         const choice = typeChoice(flags);
         // relocated for this kernel: its BTF ids (kfuncs, .ksyms) and its configuration, never the bundled default
-        const progs = await loadPrograms(object, { ...targetOptions(flags, true), ...(choice ? { type: choice } : {}) });
-        const prog = pickProgram(progs, object, progChoice(flags));
-        items = [{ program: prog, attach: attachFromFlags(flags) }];
-        // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.
-        for (const t of k.tailCallTargets(prog, progs)) items.push({ program: t, attach: { type: "none" } });
+        const file = await loadProgramFile(object, { ...targetOptions(flags, true), ...(choice ? { type: choice } : {}) });
+        const progs = file.programs;
+        if (flags.structOps !== undefined) {
+          // every program the struct_ops map binds, loaded, then the map registered
+          const m = file.structOps?.structOps?.find((x) => x.map === flags.structOps);
+          if (!m) throw new BpfkitError(diag("BK7030", { map: flags.structOps, reason: `${object} has no such struct_ops map (it has: ${(file.structOps?.structOps ?? []).map((x) => x.map).join(", ") || "none"})` }), 2);
+          items = [...new Set(m.members.map((x) => x.program))].map((n) => ({ program: pickProgram(progs, object, n), attach: { type: "struct_ops" as const, target: m.map } }));
+          objectOf = file.structOps;
+        } else {
+          const prog = pickProgram(progs, object, progChoice(flags));
+          items = [{ program: prog, attach: attachFromFlags(flags) }];
+          // Tail-call targets named by the program's prog_array slots come along, loaded but not attached.
+          for (const t of k.tailCallTargets(prog, progs)) items.push({ program: t, attach: { type: "none" } });
+        }
         name ??= k.deploymentNameOf(object);
       }
       let manifest;
       try {
-        manifest = k.deploy(name!, items, { ...(flags.replace ? { replace: true } : {}), ...(flags.log ? { logLevel: 1 as const } : {}) });
+        manifest = k.deploy(name!, items, { ...(flags.replace ? { replace: true } : {}), ...(flags.log ? { logLevel: 1 as const } : {}), ...(objectOf ? { object: objectOf } : {}) });
       } catch (err) {
         if (err instanceof k.KernelError && err.log) process.stderr.write(err.log.trimEnd() + "\n");
         throw err;

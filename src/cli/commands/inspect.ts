@@ -51,6 +51,8 @@ export function summary(obj: ElfObject) {
         ...(p.unsupported?.length ? { unsupported: p.unsupported } : {}),
         ...(p.relocations?.length ? { relocations: p.relocations } : {}),
         ...(p.externs?.length ? { externs: p.externs } : {}),
+        // struct_ops: the kernel struct member it implements (expected_attach_type) and the struct's BTF id
+        ...(p.structOps ? { structOps: { ...p.structOps, ...(p.attachBtfId !== undefined ? { structBtfId: p.attachBtfId } : {}) } } : {}),
       };
     }),
     maps: obj.maps.map((m) => ({
@@ -98,6 +100,13 @@ function render(s: ReturnType<typeof summary>): string {
   if (s.maps.length) {
     out += table([["NAME", "TYPE", "KEY", "VALUE", "MAX_ENTRIES", "FLAGS", "PINNING"], ...s.maps.map((m) => [
       m.name, m.type + (m.inner ? ` of ${m.inner}` : ""), String(m.keySize), String(m.valueSize), String(m.maxEntries), `0x${m.flags.toString(16)}`, m.pinning,
+    ])]);
+  }
+  const stOps = s.programs.filter((p) => p.structOps);
+  if (stOps.length) {
+    out += `\nstruct_ops members (${stOps.length}):\n`;
+    out += table([["PROGRAM", "MAP", "IMPLEMENTS", "MEMBER INDEX", "STRUCT BTF ID"], ...stOps.map((p) => [
+      p.name, p.structOps!.map, `${p.structOps!.struct}.${p.structOps!.member}`, String(p.structOps!.memberIndex), String(p.structOps!.structBtfId ?? "-"),
     ])]);
   }
   for (const p of s.programs) {

@@ -196,10 +196,15 @@ async function runBatch(file: string, opts: Options): Promise<number> {
       try {
         await seedMaps(engine, opts.map);
         // One batch call per bundle: the engine pays its per-call costs once.
-        results = engine.runBatch(inputs).map((o) => {
-          if (o.ok) return { retval: o.result.retval, data_out: toHex(o.result.data) };
-          if (o.error instanceof BpfkitError) return { error: o.error.diagnostics.map(formatDiagnostic).join("\n") };
-          throw o.error;
+        // One batch per bundle (src/engine/batch.ts): per-call costs paid once, and the compiled engine runs
+        // XDP packets in place with no record object per packet.
+        const { runPackets } = await import("../../engine/batch.js"); // loaded by the commands that run packets only
+        const sum = runPackets(engine, inputs.map((x) => x.data));
+        results = Array.from({ length: sum.count }, (_, i) => {
+          const error = sum.errors.get(i);
+          if (!error) return { retval: sum.retval[i]!, data_out: toHex(sum.data(i)) };
+          if (error instanceof BpfkitError) return { error: error.diagnostics.map(formatDiagnostic).join("\n") };
+          throw error;
         });
       } finally { engine.close(); }
       process.stdout.write(JSON.stringify({ runs: results }) + "\n");

@@ -70,9 +70,13 @@ export const PROTO_VARIANTS: Readonly<Record<string, Readonly<Record<number, str
   redirect_map: { 6: "bpf_xdp_redirect_map_proto" },
   get_socket_cookie: { 18: "bpf_get_socket_cookie_sock_addr_proto", 9: "bpf_get_socket_cookie_sock_proto", 13: "bpf_get_socket_cookie_sock_ops_proto",
     21: "bpf_get_socket_ptr_cookie_proto", 26: "bpf_get_socket_ptr_cookie_proto", 29: "bpf_get_socket_ptr_cookie_proto" },
-  // 26: the tcp and unix iterators' (src/progtypes/tracing.ts ITER_TARGET_HELPERS)
-  setsockopt: { 18: "bpf_sock_addr_setsockopt_proto", 13: "bpf_sock_ops_setsockopt_proto", 25: "bpf_sk_setsockopt_proto", 26: "bpf_sk_setsockopt_proto" },
-  getsockopt: { 18: "bpf_sock_addr_getsockopt_proto", 13: "bpf_sock_ops_getsockopt_proto", 25: "bpf_sk_getsockopt_proto", 26: "bpf_sk_getsockopt_proto" },
+  // 26: the tcp and unix iterators' (src/progtypes/tracing.ts ITER_TARGET_HELPERS); 27: bpf_tcp_ca_get_func_proto;
+  // 29: lsm_cgroup on the socket hooks of LSM_CGROUP_HOOK_HELPERS (bpf_sk_* on locked hooks, bpf_unlocked_sk_* on
+  // the others: same prototype)
+  setsockopt: { 18: "bpf_sock_addr_setsockopt_proto", 13: "bpf_sock_ops_setsockopt_proto", 25: "bpf_sk_setsockopt_proto", 26: "bpf_sk_setsockopt_proto",
+    27: "bpf_sk_setsockopt_proto", 29: "bpf_sk_setsockopt_proto" },
+  getsockopt: { 18: "bpf_sock_addr_getsockopt_proto", 13: "bpf_sock_ops_getsockopt_proto", 25: "bpf_sk_getsockopt_proto", 26: "bpf_sk_getsockopt_proto",
+    27: "bpf_sk_getsockopt_proto", 29: "bpf_sk_getsockopt_proto" },
   sk_lookup_tcp: { 6: "bpf_xdp_sk_lookup_tcp_proto", 18: "bpf_sock_addr_sk_lookup_tcp_proto" },
   sk_lookup_udp: { 6: "bpf_xdp_sk_lookup_udp_proto", 18: "bpf_sock_addr_sk_lookup_udp_proto" },
   skc_lookup_tcp: { 6: "bpf_xdp_skc_lookup_tcp_proto", 18: "bpf_sock_addr_skc_lookup_tcp_proto" },

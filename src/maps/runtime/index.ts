@@ -52,6 +52,9 @@ export const RUNTIME_MAP_TYPES = Object.keys(FACTORIES);
 
 /** Create a map after checking its spec with the kernel's creation rules (src/maps/types.ts). */
 export function createRuntimeMap(spec: MapSpec, host: MapHost): RuntimeMap {
+  // libbpf creates a perf_event_array declared without max_entries with one slot per possible CPU
+  // (map_set_def_max_entries); bcc's libbpf-tools and most tracing programs declare theirs that way
+  if (spec.type === "perf_event_array" && spec.maxEntries === 0) spec = { ...spec, maxEntries: host.cpus };
   const problems = validateMapSpec(spec);
   if (problems.length) throw new BpfkitError(problems, 2);
   const make = FACTORIES[spec.type];
