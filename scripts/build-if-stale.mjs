@@ -29,8 +29,8 @@ const wasmOutputs = readdirSync(file("asm")).filter((f) => f.endsWith(".entry.ts
   return [`wasm/${name}.wasm`, `wasm/${name}.bytes.js`].map(file);
 });
 const tsInputs = Math.max(newest(file("src"), (p) => p.endsWith(".ts")), statSync(file("tsconfig.json")).mtimeMs,
-  statSync(file("scripts/post-build.mjs")).mtimeMs, ...wasmOutputs.map((f) => (existsSync(f) ? statSync(f).mtimeMs : Infinity)));
-const tsOutputs = [file("dist/index.js"), file("dist/node.js"), file("dist/cli/main.js"), file("node_modules/.bin/bpfkit")];
+  statSync(file("scripts/post-build.mjs")).mtimeMs, statSync(file("scripts/bundle-cli.mjs")).mtimeMs, ...wasmOutputs.map((f) => (existsSync(f) ? statSync(f).mtimeMs : Infinity)));
+const tsOutputs = [file("dist/index.js"), file("dist/node.js"), file("dist/cli/main.js"), file("dist/bin/bpfkit.js"), file("node_modules/.bin/bpfkit")];
 
 const run = (script) => execFileSync("npm", ["run", "--silent", script], { cwd: root, stdio: "inherit" });
 if (oldest(wasmOutputs) < wasmInputs) run("build:wasm");

@@ -1,4 +1,5 @@
-// After tsc: make the CLI entry executable, and link it as node_modules/.bin/bpfkit in this checkout.
+// After tsc and the CLI bundle (scripts/bundle-cli.mjs): make the CLI entry executable, and link it as
+// node_modules/.bin/bpfkit in this checkout.
 // Without the link, `npx bpfkit` in a fresh clone does not find the project's own bin: npm resolves the
 // name to this folder as a package, copies it into its npx cache and builds it again there (25-80 s on
 // every first call per clone path). With it, `npx bpfkit` starts at once.
@@ -7,7 +8,7 @@ import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
-const cli = join(root, "dist/cli/main.js");
+const cli = join(root, "dist/bin/bpfkit.js"); // package.json "bin"
 if (existsSync(cli)) chmodSync(cli, 0o755);
 
 // Only in a checkout that has its own node_modules (npm install / npm ci here), never when installed as

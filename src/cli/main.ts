@@ -30,5 +30,4 @@ program
     // commander's own usage errors: exit 2 (bad usage); --help / --version: 0.
     process.exit(err.exitCode === 0 ? 0 : 2);
   });
-registerCommands(program);
-program.parseAsync(process.argv).catch((err: unknown) => { process.exitCode = reportError(err); });
+registerCommands(program, process.argv.slice(2)).then(() => program.parseAsync(process.argv)).catch((err: unknown) => { process.exitCode = reportError(err); });

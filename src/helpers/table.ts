@@ -178,8 +178,13 @@ function build(id: number, progType?: number): HelperInfo | undefined {
     ret: { type: ret.base as RetBase, flags: ret.flags, text: kp?.ret ?? "RET_INTEGER" },
     args, pktAccess: kp?.pktAccess ?? false, changesPktData: CHANGES_PKT_DATA.has(short),
     mightSleep: kp?.mightSleep ?? false,
-    progTypes: progTypesOf(short),
+    progTypes: [],
   };
+  // on first read: one pass over every program type, which a `verify` of a small program never needs
+  Object.defineProperty(info, "progTypes", {
+    get: () => { const v = progTypesOf(short); Object.defineProperty(info, "progTypes", { value: v, enumerable: true }); return v; },
+    enumerable: true, configurable: true,
+  });
   if (protoVar) info.proto = protoVar;
   const config = HELPER_CONFIG[short];
   if (config) info.config = config;
@@ -197,19 +202,25 @@ const HELPER_CONFIG: Readonly<Record<string, string>> = {
   lwt_seg6_store_bytes: "CONFIG_IPV6_SEG6_BPF", lwt_seg6_action: "CONFIG_IPV6_SEG6_BPF", lwt_seg6_adjust_srh: "CONFIG_IPV6_SEG6_BPF",
 };
 
-let table: HelperInfo[] | undefined;
+// Each helper is built on its first look-up: a small program calls a few of the ~210 (start-up time, issue
+// #15 item 9: building them all was the largest part of a small `verify`'s own work).
+const table: HelperInfo[] = [];
+let complete = false;
 
 /** Every helper the kernel numbers (index = id; index 0 is absent). Built on first use. */
 export function allHelpers(): readonly HelperInfo[] {
-  if (!table) {
-    table = [];
-    for (let id = 1; id < HELPER_NAMES.length; id++) table[id] = build(id)!;
+  if (!complete) {
+    for (let id = 1; id < HELPER_NAMES.length; id++) helperById(id);
+    complete = true;
   }
   return table;
 }
 
 /** Helper facts by number; undefined for 0 or out of range. */
-export const helperById = (id: number): HelperInfo | undefined => allHelpers()[id];
+export function helperById(id: number): HelperInfo | undefined {
+  if (!Number.isInteger(id) || id <= 0 || id >= HELPER_NAMES.length) return undefined;
+  return (table[id] ??= build(id)!);
+}
 
 /** Helper facts by `bpf_map_lookup_elem` or `map_lookup_elem`. */
 export function helperByName(name: string): HelperInfo | undefined {

@@ -6,11 +6,11 @@
 // The kernel configuration for .kconfig externs: `--kconfig FILE`; else, for the running kernel,
 // /boot/config-$(uname -r) or /proc/config.gz; else the bundled configuration recorded with the default BTF.
 // Typeless .ksyms take their addresses from /proc/kallsyms when the target is the running kernel.
-import { existsSync, readFileSync } from "node:fs";
+import { closeSync, existsSync, openSync, readFileSync, readSync } from "node:fs";
 import { release } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gunzipSync } from "node:zlib";
+import { createRequire } from "node:module";
 import { BpfkitError, diag } from "../diagnostics/index.js";
 import type { Btf } from "../btf/btf.js";
 import type { TargetKernel } from "../elf/target.js";
@@ -35,7 +35,8 @@ export const BUNDLED = {
 } as const;
 export const KERNEL_BTF = "/sys/kernel/btf/vmlinux";
 
-const gunzip = (b: Uint8Array): Uint8Array => new Uint8Array(gunzipSync(b));
+// node:zlib on first use: most commands never open a compressed target (start-up time, issue #15 item 9)
+const gunzip = (b: Uint8Array): Uint8Array => new Uint8Array((createRequire(import.meta.url)("node:zlib") as typeof import("node:zlib")).gunzipSync(b));
 
 function readOrFail(file: string, code: "BK4101" | "BK4103", hint: string): Uint8Array {
   try { return new Uint8Array(readFileSync(file)); } catch (err) {
@@ -43,8 +44,13 @@ function readOrFail(file: string, code: "BK4101" | "BK4103", hint: string): Uint
   }
 }
 
+/** Can this file be read: open it and read its first byte (reading the whole of /sys/kernel/btf/vmlinux, 5 MB, took ~90 ms). */
 function readable(file: string): boolean {
-  try { readFileSync(file, { flag: "r" }).subarray(0, 0); return true; } catch { return false; }
+  try {
+    const fd = openSync(file, "r");
+    try { readSync(fd, new Uint8Array(1), 0, 1, 0); } finally { closeSync(fd); }
+    return true;
+  } catch { return false; }
 }
 
 /** Cached BTF per file (the CLI and test runs open the same vmlinux BTF many times). */

@@ -32,7 +32,10 @@ describe("the published package", () => {
 
   it("ships both entries, the CLI and the interpreter's Wasm", () => {
     const files = new Set(packed());
-    for (const f of ["dist/index.js", "dist/node.js", "dist/cli/main.js", "wasm/interpreter.bytes.js", "README.md"]) expect(files.has(f), f).toBe(true);
+    for (const f of ["dist/index.js", "dist/node.js", "dist/cli/main.js", "dist/bin/bpfkit.js", "dist/bin/bpfkit.cjs", "wasm/interpreter.bytes.js", "README.md"]) expect(files.has(f), f).toBe(true);
+    // the executable is the bundled one, and a code cache written by running it here is not shipped
+    expect((JSON.parse(readFileSync(join(root, "package.json"), "utf8")) as { bin: Record<string, string> }).bin).toEqual({ bpfkit: "dist/bin/bpfkit.js" });
+    expect([...files].filter((f) => f.endsWith(".v8cache") || f === "dist/bin/meta.json")).toEqual([]);
     // the bundled default target: Linux 6.18 x86_64 BTF and kernel configuration (src/load/target-node.ts)
     for (const f of ["data/btf/vmlinux-6.18-x86_64.btf.gz", "data/kconfig/config-6.18-x86_64.gz"]) expect(files.has(f), f).toBe(true);
   });
