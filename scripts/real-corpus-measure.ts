@@ -71,12 +71,21 @@ function reasonOf(message: string): string {
 function readJson<T>(path: string): T { return JSON.parse(readFileSync(path, "utf8")) as T; }
 
 
+/**
+ * Refused where the verifier never judged it: an empty log, or (as test/support/selftests-corpus.ts
+ * counts it) no error line and not one instruction processed, only the statistics line (EPERM for
+ * trampolines and iterators on the recording machine, before the walk).
+ */
+function refusedOutside(k: KernelProgram): boolean {
+  return k.result === "refused" && (k.refusedOutsideVerifier === true || (!k.firstError && k.processed === 0));
+}
+
 function measureObject(set: string, dir: string, object: string, project: string, rows: Row[]): boolean {
   const kfile = join(dir, "kernel", object.replace(/\.bpf\.o$/, ".json"));
   if (!existsSync(kfile)) { console.error(`${object}: no recorded kernel results (${kfile})`); return false; }
   const kernel = readJson<KernelFile>(kfile);
   const base = (k: KernelProgram): Row => ({ set, object, project, program: k.name, section: k.section,
-    kernel: k.result === "refused" && k.refusedOutsideVerifier ? "refused-outside-verifier" : k.result, answered: false });
+    kernel: refusedOutside(k) ? "refused-outside-verifier" : k.result, answered: false });
   let opened;
   try {
     // relocated against the bundled BTF and configuration, the ones the kernel's results were recorded with
