@@ -9,7 +9,7 @@ import type { RawInsn } from "./cfg.js";
 import type { VLog } from "./log.js";
 import type { Checkpoint } from "./prune.js";
 import type { StackLiveness } from "./stack-liveness.js";
-import { type Frame, type HistEntry, type Reg, type State, curFrame, ownSlot } from "./state.js";
+import { type Frame, type HistEntry, type Reg, type State, curFrame, ownReg, ownSlot } from "./state.js";
 import { invariantReport, invariantViolation, markUnbounded } from "./scalar.js";
 
 /**
@@ -158,7 +158,8 @@ export function checkRegWrite(env: Env, regno: number): void {
 /** Every register of the state, in every frame, including spilled ones (bpf_for_each_reg_in_vstate). */
 export function forEachReg(s: State, fn: (r: Reg) => void, only?: (r: Reg) => boolean): void {
   for (const f of s.frames) {
-    for (const r of f.regs) if (!only || only(r)) fn(r);
+    // `fn` may change a register in place: a shared (frozen, not_init) one is owned first
+    for (let i = 0; i < f.regs.length; i++) { const r = f.regs[i]!; if (!only || only(r)) fn(Object.isFrozen(r) ? ownReg(f, i) : r); }
     // `fn` may change a spilled register: its slot is owned first (only: the registers fn changes, so that
     // the slots it leaves alone stay shared)
     for (let i = 0; i < f.stack.length; i++) {

@@ -288,9 +288,43 @@ function shareStack(stack: StackSlot[]): StackSlot[] {
 Object.freeze(BLANK_SLOT);
 Object.freeze(BLANK_SLOT.kinds);
 
+/**
+ * Registers that hold no value (not_init), and the ctx and stack pointers, are shared between a frame and
+ * its copy instead of copied: they are most of the registers a state copy holds (96% in short_loop1,
+ * 73% not_init), and the walk gives them a new object rather than changing them in place (pointer
+ * arithmetic copies its operand; a write replaces the register). Scalars, changed in place by ALU ops and
+ * branch refinement, are copied. A shared register is frozen (always, not only under
+ * BPFKIT_VERIFIER_COW_CHECK), so that a change in place that skipped ownReg throws rather than changing
+ * every state that holds it; ownReg replaces a frozen register by a copy of its own.
+ */
+function shareRegs(regs: Reg[]): Reg[] {
+  const out = regs.slice();
+  for (let i = 0; i < out.length; i++) {
+    const r = out[i]!;
+    if (r.type !== "not_init" && r.type !== "ctx" && r.type !== "stack") out[i] = copyReg(r);
+    else if (!Object.isFrozen(r)) Object.freeze(r);
+  }
+  return out;
+}
+
+/** Register `i` of the frame, for changing it in place: a shared (frozen) one is replaced by a copy first. */
+export function ownReg(f: Frame, i: number): Reg {
+  const r = f.regs[i]!;
+  if (!Object.isFrozen(r)) return r;
+  const own = copyReg(r);
+  f.regs[i] = own;
+  return own;
+}
+
+/** Every register of the frame owned (before a walk that may change any of them in place). */
+export function ownRegs(f: Frame): Reg[] {
+  for (let i = 0; i < f.regs.length; i++) if (Object.isFrozen(f.regs[i]!)) ownReg(f, i);
+  return f.regs;
+}
+
 function cloneFrame(f: Frame): Frame {
   const out: Frame = {
-    regs: f.regs.map(copyReg),
+    regs: shareRegs(f.regs),
     stack: shareStack(f.stack),
     frameno: f.frameno, callsite: f.callsite, subprog: f.subprog, inCallback: f.inCallback,
   };
