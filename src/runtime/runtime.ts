@@ -377,11 +377,9 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     if (this.executor === "compiled" && this.runMode === "checked") {
       throw new BpfkitError(diag("BK5013", { what: "checked mode needs the interpreter: compiled code runs with fast mode's semantics" }), 2);
     }
-    this.currentCpu = options.cpu ?? 0;
-    if (this.currentCpu >= this.cpus) throw new BpfkitError(diag("BK5013", { what: `cpu ${this.currentCpu} does not exist (runtime has ${this.cpus})` }), 2);
+    this.useCpu(options.cpu);
     this.capture = { trace: [], tailCalls: 0, locks: new Set() };
     for (const m of this.maps.values()) if (m instanceof PerfEventArrayMap) m.samples.length = 0;
-    this.mem.setCtrl32("CPU", this.currentCpu); // per-CPU array lookups done inside the interpreter
     this.preparePacket(data);
     this.prepareCtx(options.ctx, data);
     // the context as the program gets it, to name the fields it changed (a copy of at most CTX_MAX bytes)
@@ -530,11 +528,7 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     }
     b.inPlace = false;
     if (this.pktCap < PAGE) { this.pktBuf = mem.alloc(PAGE, 64, "packet buffer"); this.pktCap = PAGE; }
-    this.runMode = "fast";
-    this.currentCpu = inputs[0]!.cpu ?? 0;
-    mem.setCtrl32("CPU", this.currentCpu);
-    mem.setCtrl64("BUDGET", BigInt(this.budget));
-    this.engine.prepare("fast", this.budget);
+    this.prepareFastBatch(inputs[0]!.cpu);
     const u32 = mem.u32, d = b.desc >> 2;
     u32[d + BATCH.PKT_BUF / 4] = this.pktBuf;
     u32[d + BATCH.IN_RECS / 4] = b.inRecs;
@@ -670,16 +664,11 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
   runArena(arena: PacketArena, options: { restore?: boolean; cpu?: number } = {}): ArenaRun {
     if (arena.generation !== this.arenaGeneration) throw new BpfkitError(diag("BK5013", { what: "this packet batch was replaced by a later one loaded into the same engine; load it again" }), 2);
     const mem = this.mem;
+    this.prepareFastBatch(options.cpu);
     if ((options.restore ?? true) && arena.runs > 0) mem.u8.copyWithin(arena.work, arena.orig, arena.orig + arena.bytes);
     arena.runs++;
     const b = this.batchState();
     b.inPlace = true;
-    this.runMode = "fast";
-    this.currentCpu = options.cpu ?? 0;
-    if (this.currentCpu >= this.cpus) throw new BpfkitError(diag("BK5013", { what: `cpu ${this.currentCpu} does not exist (runtime has ${this.cpus})` }), 2);
-    mem.setCtrl32("CPU", this.currentCpu);
-    mem.setCtrl64("BUDGET", BigInt(this.budget));
-    this.engine.prepare("fast", this.budget);
     const u32 = mem.u32, d = b.desc >> 2, n = arena.count;
     u32[d + BATCH.IN_RECS / 4] = arena.recs;
     u32[d + BATCH.RETS / 4] = arena.rets;
@@ -736,6 +725,22 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
       return (out = mem.read(arena.work, arena.bytes));
     };
     return { retval, r0high, insnCount, run: runs, errors, captures, duration, output };
+  }
+
+  /** The CPU a run executes on (bpf_get_smp_processor_id, per-CPU maps), also told to the code in WebAssembly. */
+  private useCpu(cpu: number | undefined): void {
+    const c = cpu ?? 0;
+    if (c >= this.cpus) throw new BpfkitError(diag("BK5013", { what: `cpu ${c} does not exist (runtime has ${this.cpus})` }), 2);
+    this.currentCpu = c;
+    this.mem.setCtrl32("CPU", c);
+  }
+
+  /** What every batch driver needs before its first packet: fast mode, the CPU, the run budget. */
+  private prepareFastBatch(cpu: number | undefined): void {
+    this.runMode = "fast";
+    this.useCpu(cpu);
+    this.mem.setCtrl64("BUDGET", BigInt(this.budget));
+    this.engine.prepare("fast", this.budget);
   }
 
   /** The batch descriptor (and the host's per-batch state), made once. */

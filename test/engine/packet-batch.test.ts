@@ -131,6 +131,15 @@ exit
     expect(() => batch.run()).toThrow(/replaced/);
   });
 
+  it("a batch asked for a CPU the engine lacks fails with a clear error, and the engine runs the next batch", () => {
+    const e = openEngine(assemble(PROG, { file: "bump.s" }), { engine: "compiled" });
+    const bad = loadPacketBatch(e, packets, { cpu: 999 });
+    expect(() => bad.run()).toThrow(/cpu 999 does not exist/);
+    const batch = loadPacketBatch(e, packets);
+    const first = batch.run({ restore: false });
+    expect(first.data(0)[0]).toBe(2); // the first run of the packets as loaded
+  });
+
   it("faults are reported per packet and the batch goes on", () => {
     const e = openEngine(assemble(".section xdp\nr2 = *(u32 *)(r1 + 0)\nr3 = *(u32 *)(r1 + 4)\nr4 = r2\nr4 += 20\nif r4 > r3 goto out\nr0 = 2\nexit\nout:\nr0 = 1\nr1 = 0\nloop:\nr1 += 1\nif r1 < 2000 goto loop\nexit\n", { file: "budget.s" }), { engine: "compiled", budget: 1000 });
     const s = runPackets(e, [new Uint8Array(14), new Uint8Array(30), new Uint8Array(14)]);
