@@ -8,7 +8,7 @@
 // it and a BPF_LINK_CREATE (attach type BPF_STRUCT_OPS) registers it. Closing the link, or the last fd of
 // a plain map, unregisters it.
 import { BpfkitError, diag } from "../diagnostics/index.js";
-import { BTF_KIND, type Btf, essentialName, resolveSize, skipModifiers } from "../btf/btf.js";
+import { BTF_KIND, type Btf, type BtfType, essentialName, memberBits, resolveSize, skipModifiers } from "../btf/btf.js";
 import type { ElfObject } from "../elf/object.js";
 import { btfLoad, linkCreate, mapCreate, mapDelete, mapUpdate } from "./commands.js";
 import { KernelError } from "./errors.js";
@@ -30,7 +30,8 @@ export interface RegisteredStructOps {
   close(): void;
 }
 
-const memberOff = (t: { kflag: boolean }, off: number): number => (t.kflag ? off & 0xffffff : off) / 8;
+/** Byte offset of member `i` of a struct (memberBits reads the kind_flag encoding). */
+const memberOff = (t: BtfType, i: number): number => memberBits(t, i).bitOffset / 8;
 
 /** The kernel's value for one struct_ops map: its local members by name, programs as their fds. */
 export function structOpsValue(obj: ElfObject, mapName: string, progFds: ReadonlyMap<string, number>, kernel: Btf): { value: Uint8Array; valueTypeId: number; flags: number } {
@@ -43,22 +44,23 @@ export function structOpsValue(obj: ElfObject, mapName: string, progFds: Readonl
   const ktypeId = kernel.findByNameKind(tname, BTF_KIND.STRUCT);
   if (vtypeId < 0 || ktypeId < 0) throw fail(`struct bpf_struct_ops_${tname} is not found in kernel BTF`);
   const vtype = kernel.type(vtypeId), ktype = kernel.type(ktypeId);
-  const dataMember = (vtype.members ?? []).find((x) => x.type === ktypeId);
-  if (!dataMember) throw fail(`struct ${tname} data is not found in struct bpf_struct_ops_${tname}`);
-  const dataOff = memberOff(vtype, dataMember.offset);
+  const dataIndex = (vtype.members ?? []).findIndex((x) => x.type === ktypeId);
+  if (dataIndex < 0) throw fail(`struct ${tname} data is not found in struct bpf_struct_ops_${tname}`);
+  const dataOff = memberOff(vtype, dataIndex);
   const value = new Uint8Array(vtype.sizeOrType);
   const dv = new DataView(value.buffer);
-  for (const lm of local.members ?? []) {
-    const moff = memberOff(local, lm.offset);
+  for (const [li, lm] of (local.members ?? []).entries()) {
+    const moff = memberOff(local, li);
     const msize = resolveSize(obj.btf, lm.type);
     const bytes = m.data.subarray(moff, moff + msize);
-    const km = (ktype.members ?? []).find((x) => x.name === lm.name);
+    const ki = (ktype.members ?? []).findIndex((x) => x.name === lm.name);
+    const km = ktype.members?.[ki];
     const bound = m.members.find((x) => x.member === lm.name);
     if (!km) {
       if (bytes.some((b) => b !== 0) || bound) throw fail(`Cannot find member ${lm.name} in kernel BTF`);
       continue;
     }
-    const koff = dataOff + memberOff(ktype, km.offset);
+    const koff = dataOff + memberOff(ktype, ki);
     if (skipModifiers(obj.btf, lm.type).kind === BTF_KIND.PTR) {
       if (!bound) continue;
       const fd = progFds.get(bound.program);
