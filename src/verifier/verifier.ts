@@ -412,7 +412,7 @@ class Walker {
       this.loops = loopComponents(env.insns);
       if (env.log.level >= 2) env.log.write(liveRegsTable(env.insns, this.live, this.loops));
     }
-    if (this.cfg.error) return this.result({ ...this.cfg.error, errno: this.cfg.error.message.startsWith("unknown opcode") ? 22 : 22 });
+    if (this.cfg.error) return this.result({ ...this.cfg.error, errno: 22 });
     // check_attach_btf_id for struct_ops: the member the program implements (struct-ops.ts)
     const structOpsErr = checkStructOpsAttach(env);
     if (structOpsErr) return this.result({ pc: 0, message: structOpsErr.message, errno: structOpsErr.errno });
