@@ -268,9 +268,19 @@ export function register(program: Command): void {
       };
       try {
         await seedMaps(engine, opts.map);
+        // A capture runs as one batch (the engine's runBatch: compiled XDP packets run in place inside
+        // WebAssembly) when the batch gives everything printed per packet: one run each, and no map whose
+        // changes are listed per packet (a batch has only the maps after its last packet).
+        const noMaps = snapshot(engine.maps).size === 0;
+        const batch = inputs.length > 1 && repeat === 1 && noMaps
+          ? engine.runBatch(inputs.map((data) => ({ data, cpu, ...(ctx ? { ctx } : {}) })))
+          : undefined;
         for (const [index, data] of inputs.entries()) {
-          const before = snapshot(engine.maps);
-          const r: EngineRunResult = engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}), ...(repeat > 1 ? { onProgress: progress } : {}) });
+          const before = noMaps ? undefined : snapshot(engine.maps);
+          const outcome = batch?.[index];
+          if (outcome && !outcome.ok) throw outcome.error;
+          const r: EngineRunResult = outcome ? outcome.result
+            : engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}), ...(repeat > 1 ? { onProgress: progress } : {}) });
           if (shown) { process.stderr.write("\n"); shown = false; }
           // warnings at a pc (uninitialized stack reads), once per pc for the whole command, on stderr
           for (const w of r.warnings ?? []) {
@@ -278,7 +288,7 @@ export function register(program: Command): void {
             warned.add(w.pc ?? -1);
             if (!opts.json) process.stderr.write(formatDiagnostic(w) + "\n");
           }
-          const changes = mapChanges(before, snapshot(engine.maps));
+          const changes = before ? mapChanges(before, snapshot(engine.maps)) : [];
           const act = actionName(prog, opts, r.retval);
           if (packetSurvives(act, r.retval, prog, opts)) {
             const original = capture?.packets[index];
