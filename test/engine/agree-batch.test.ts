@@ -66,4 +66,13 @@ describe("compareEngines in batches", () => {
     const bad = compareEngines(prog, inputs, { engines: ["interp", wrong] });
     expect(bad.differences.map((d) => [d.input, d.what])).toEqual([[5, "retval"]]);
   });
+
+  it("runs a program the verifier rejects input by input (it may write the context the batch driver reads back)", () => {
+    // Rejected: a store into xdp_md's data_end. run() never reads it back; a batch driver would.
+    const p = assemble(".section xdp\n  r2 = 1\n  *(u16 *)(r1 + 4) = r2\n  r0 = 0\n  exit\n", { file: "ctxstore.s" });
+    const e = openEngine(p, { engine: "compiled" });
+    const batch = e.runBatch([{ data: new Uint8Array(64) }, { data: new Uint8Array(64) }]);
+    expect(batch.map((o) => (o.ok ? [o.result.retval, o.result.insnCount] : String(o.error)))).toEqual([[0, 4], [0, 4]]);
+    expect(compareEngines(p, inputs.slice(0, 3), { engines: ["interp", "compiled"], interpreter: { mode: "fast" } }).agree).toBe(true);
+  });
 });
