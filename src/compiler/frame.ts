@@ -24,6 +24,8 @@ export interface ModuleIds {
   funcAt(prog: number, pc: number): number;
   /** The array (or per-CPU array) map whose handle is `handle`, for lookups inlined as the kernel inlines them. */
   arrayMap(handle: bigint): ArrayMapFacts | undefined;
+  /** A function of this module `(key: i32) -> i64` answering lookups in the hash or LPM map `handle` (map-inline.ts), or undefined. */
+  mapLookupFn(handle: bigint): number | undefined;
 }
 
 /** Where an array map's values are (its descriptor never changes once the map exists). */

@@ -1,0 +1,183 @@
+// bpf_map_lookup_elem on a hash or LPM trie map known at compile time, as functions of the program's own
+// module instead of a call into the map module (asm/maps.entry.ts): the same data structure, read the same
+// way (asm/maps/hash.ts hashFind, asm/maps/lpm.ts lpmFindSlot), specialised to the map's key size and to
+// its descriptor, which never changes once the map exists (tables, slot sizes, bucket mask). Keys are
+// hashed and compared as whole 8/4/2/1-byte loads. Only for verified programs (the key pointer is readable
+// for key_size bytes, so no check is needed) and only where a lookup has no side effect: plain and per-CPU
+// hashes and LPM tries; LRU hashes (a lookup marks the entry as used) keep the map module's call.
+//
+// Layout facts come from src/maps/runtime/layout.ts (DESC, ENTRY_FIELDS, NODE_FIELDS, KEY_HASH), which
+// src/maps/runtime/wasm-ops.ts checks against the map module's build: nothing here restates a number.
+import { C, CTRL } from "../runtime/layout.js";
+import { DESC, DESC_MAGIC, ENTRY_FIELDS, IMPL, KEY_HASH, MF, NODE_FIELDS } from "../maps/runtime/layout.js";
+import { Body, I32, I64, OP, type ModuleWriter } from "./wasm.js";
+
+/** Opcodes the shared opcode table does not name. */
+const I32_CLZ = 0x67, I32_CTZ = 0x68, I64_CTZ = 0x7a;
+/** Map type ids (the kernel's enum bpf_map_type) answered inline. */
+const T_HASH = 1, T_PERCPU_HASH = 5, T_LPM_TRIE = 11;
+/** Longest key (bytes) inlined: longer keys keep the map module's loops. */
+const MAX_KEY = 64;
+
+/** Where a map keeps its state, read once from its descriptor. */
+interface Desc { handle: number; type: number; keySize: number; maxEntries: number; values: number; slot: number; stride: number; impl: number; flags: number; table: number; esize: number; buckets: number; mask: number; maxBits: number }
+
+/** Per module: a lookup function (key address -> value address or 0) per map, made on first use. */
+export class MapInliner {
+  private readonly fns = new Map<number, number | undefined>();
+  constructor(private readonly m: ModuleWriter, private readonly u8: Uint8Array) {}
+
+  /** The index of a function `(key: i32) -> i64` answering lookups in the map at `handle`, or undefined. */
+  lookupFn(handle: bigint): number | undefined {
+    if (handle < 0x1000n || handle > BigInt(this.u8.length - DESC.SIZE)) return undefined;
+    const h = Number(handle);
+    if (this.fns.has(h)) return this.fns.get(h);
+    const d = this.desc(h);
+    let fn: number | undefined;
+    if (d) {
+      const body = d.impl === IMPL.HASH ? hashLookupBody(d) : d.impl === IMPL.LPM ? lpmLookupBody(d) : undefined;
+      if (body) { fn = this.m.func([I32], [I64]); this.m.define(fn, body); }
+    }
+    this.fns.set(h, fn);
+    return fn;
+  }
+
+  private desc(h: number): Desc | undefined {
+    const dv = new DataView(this.u8.buffer, this.u8.byteOffset, this.u8.byteLength);
+    const f = (off: number): number => dv.getUint32(h + off, true);
+    if (f(DESC.MAGIC) !== DESC_MAGIC) return undefined;
+    const d: Desc = {
+      handle: h, type: f(DESC.TYPE), keySize: f(DESC.KEY_SIZE), maxEntries: f(DESC.MAX_ENTRIES), values: f(DESC.VALUES), slot: f(DESC.SLOT),
+      stride: f(DESC.STRIDE), impl: f(DESC.IMPL), flags: f(DESC.FLAGS), table: f(DESC.TABLE), esize: f(DESC.ESIZE), buckets: f(DESC.BUCKETS),
+      mask: f(DESC.MASK), maxBits: f(DESC.MAXBITS),
+    };
+    if (d.keySize < 1 || d.keySize > MAX_KEY || d.maxEntries === 0) return undefined;
+    if (d.impl === IMPL.HASH && (d.type === T_HASH || d.type === T_PERCPU_HASH) && !(d.flags & (MF.LRU | MF.INDEXED))) return d;
+    if (d.impl === IMPL.LPM && d.type === T_LPM_TRIE && d.keySize > 4 && d.maxBits === (d.keySize - 4) * 8) return d;
+    return undefined;
+  }
+}
+
+/** Pieces of `n` bytes from offset 0 as whole loads: [offset, size] with sizes 8, 4, 2, 1. */
+function chunks(n: number): [number, number][] {
+  const out: [number, number][] = [];
+  let i = 0;
+  for (; i + 8 <= n; i += 8) out.push([i, 8]);
+  for (const s of [4, 2, 1]) if (i + s <= n) { out.push([i, s]); i += s; }
+  return out;
+}
+/** Load `size` bytes (zero-extended) at the address on the stack plus `off`: i64 for 8, i32 otherwise. */
+function load(b: Body, size: number, off: number): void {
+  if (size === 8) b.mem(OP.i64_load, 0, off);
+  else if (size === 4) b.mem(OP.i32_load, 0, off);
+  else if (size === 2) b.mem(OP.i32_load16_u, 0, off);
+  else b.mem(OP.i32_load8_u, 0, off);
+}
+
+/**
+ * asm/maps/hash.ts hashLookup for one plain or per-CPU hash: hashKey of the key, the bucket's chain walked
+ * comparing stored hash then key, the slot of the entry found (this CPU's copy) or 0.
+ */
+function hashLookupBody(d: Desc): Body {
+  const b = new Body([I32]);
+  const KEY = 0, h = b.local(I64), h32 = b.local(I32), e = b.local(I32), a = b.local(I32);
+  const ks = d.keySize, E = ENTRY_FIELDS;
+  // hashKey(key, ks), its 8-byte words and then the rest as one word, as asm/maps/common.ts reads them.
+  const mix = (): void => { b.op(OP.i64_xor).i64(KEY_HASH.MUL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).set(h); };
+  b.i64(BigInt.asUintN(64, KEY_HASH.SEED ^ BigInt(ks))).set(h);
+  let i = 0;
+  for (; i + 8 <= ks; i += 8) { b.get(h).get(KEY).mem(OP.i64_load, 0, i); mix(); }
+  if (i < ks) {
+    b.get(h);
+    let s = 0, first = true;
+    const or = (): void => { if (first) first = false; else b.op(OP.i64_or); };
+    if (i + 4 <= ks) { b.get(KEY).mem(OP.i64_load32_u, 0, i); or(); i += 4; s = 32; }
+    for (; i < ks; i++, s += 8) {
+      b.get(KEY).mem(OP.i64_load8_u, 0, i);
+      if (s) b.i64(s).op(OP.i64_shl);
+      or();
+    }
+    mix();
+  }
+  b.get(h).i64(KEY_HASH.FINAL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.FINAL_SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).op(OP.i32_wrap_i64).set(h32);
+  // The bucket's first entry (index + 1), then the chain.
+  b.get(h32).i32(d.mask).op(OP.i32_and).i32(2).op(OP.i32_shl).mem(OP.i32_load, 2, d.buckets).set(e);
+  b.block().loop();
+  b.get(e).op(OP.i32_eqz).brIf(1);
+  b.get(e).i32(d.esize).op(OP.i32_mul).i32(d.table - d.esize).op(OP.i32_add).set(a);
+  b.block();
+  b.get(a).mem(OP.i32_load, 2, E.HASH).get(h32).op(OP.i32_ne).brIf(0);
+  for (const [off, size] of chunks(ks)) {
+    b.get(a); load(b, size, E.KEY + off);
+    b.get(KEY); load(b, size, off);
+    b.op(size === 8 ? OP.i64_ne : OP.i32_ne).brIf(0);
+  }
+  // Found: slotAddr(d, e - 1, cpu).
+  b.get(e).i32(d.slot).op(OP.i32_mul).i32(d.values - d.slot).op(OP.i32_add);
+  if (d.flags & MF.PERCPU) b.i32(CTRL + C.CPU).mem(OP.i32_load, 2, 0).i32(d.stride).op(OP.i32_mul).op(OP.i32_add);
+  b.op(OP.i64_extend_i32_u).ret();
+  b.end();
+  b.get(a).mem(OP.i32_load, 2, E.NEXT).set(e);
+  b.br(0);
+  b.end().end();
+  b.i64(0);
+  return b;
+}
+
+/**
+ * asm/maps/lpm.ts lpmLookup for one trie (trie_lookup_elem): walk down while a node's whole prefix
+ * matches, keep the last node with a value; the match length of a node is min(leading equal bits of the
+ * data, node prefixlen, key prefixlen), as matchLen computes it a word at a time.
+ */
+function lpmLookupBody(d: Desc): Body {
+  const b = new Body([I32]);
+  const KEY = 0, kp = b.local(I32), found = b.local(I32), n = b.local(I32), a = b.local(I32), np = b.local(I32), m = b.local(I32);
+  const d32 = b.local(I32), d64 = b.local(I64), z = b.local(I32);
+  const N = NODE_FIELDS, ds = d.keySize - 4, max = d.maxBits;
+  b.get(KEY).mem(OP.i32_load, 0, 0).tee(kp).i32(max).op(OP.i32_gt_u).if_().i64(0).ret().end();
+  b.i32(d.handle + DESC.ROOT).mem(OP.i32_load, 2, 0).set(n);
+  b.block().loop();
+  b.get(n).op(OP.i32_eqz).brIf(1);
+  b.get(n).i32(d.esize).op(OP.i32_mul).i32(d.table - d.esize).op(OP.i32_add).tee(a).mem(OP.i32_load, 2, N.PREFIXLEN).set(np);
+  // m = leading equal bits of the node's data and the key's (ds * 8 when all are equal) ...
+  b.block();
+  for (const [off, size] of chunks(ds)) {
+    const t = size === 8 ? d64 : d32;
+    b.get(a); load(b, size, N.DATA + off);
+    b.get(KEY); load(b, size, 4 + off);
+    b.op(size === 8 ? OP.i64_xor : OP.i32_xor).tee(t);
+    if (size === 8) b.op(OP.i64_eqz).op(OP.i32_eqz); // non-zero
+    b.if_();
+    // The first differing byte is the lowest-addressed one (the lowest non-zero byte, little-endian): z is
+    // its bit offset in the word; then the leading equal bits inside it.
+    if (size === 8) {
+      b.get(d64).op(I64_CTZ).op(OP.i32_wrap_i64).i32(~7).op(OP.i32_and).set(z);
+      b.get(d64).get(z).op(OP.i64_extend_i32_u).op(OP.i64_shr_u).op(OP.i32_wrap_i64);
+    } else {
+      b.get(d32).op(I32_CTZ).i32(~7).op(OP.i32_and).set(z);
+      b.get(d32).get(z).op(OP.i32_shr_u);
+    }
+    b.i32(0xff).op(OP.i32_and).op(I32_CLZ).i32(24).op(OP.i32_sub).get(z).op(OP.i32_add).i32(off * 8).op(OP.i32_add).set(m).br(1);
+    b.end();
+  }
+  b.i32(ds * 8).set(m);
+  b.end();
+  // ... capped at both prefix lengths.
+  b.get(m).get(np).get(m).get(np).op(OP.i32_lt_u).op(OP.select).set(m);
+  b.get(m).get(kp).get(m).get(kp).op(OP.i32_lt_u).op(OP.select).set(m);
+  b.get(m).i32(max).op(OP.i32_eq).if_().get(a).mem(OP.i32_load, 2, N.SLOT).set(found).br(2).end();
+  b.get(m).get(np).op(OP.i32_lt_u).brIf(1);
+  b.get(a).mem(OP.i32_load, 2, N.SLOT).tee(d32).get(found).get(d32).op(OP.select).set(found);
+  // The child the key's bit np chooses (np < max here, so the bit is inside the key's data).
+  b.get(a);
+  b.get(KEY).get(np).i32(3).op(OP.i32_shr_u).op(OP.i32_add).mem(OP.i32_load8_u, 0, 4);
+  b.i32(7).get(np).i32(7).op(OP.i32_and).op(OP.i32_sub).op(OP.i32_shr_u).i32(1).op(OP.i32_and);
+  b.i32(N.CHILD1 - N.CHILD0).op(OP.i32_mul).op(OP.i32_add).mem(OP.i32_load, 2, N.CHILD0).set(n);
+  b.br(0);
+  b.end().end();
+  b.get(found).if_();
+  b.get(found).i32(d.slot).op(OP.i32_mul).i32(d.values - d.slot).op(OP.i32_add).op(OP.i64_extend_i32_u).ret();
+  b.end();
+  b.i64(0);
+  return b;
+}
