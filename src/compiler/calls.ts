@@ -15,9 +15,9 @@ function lowerHelperCall(f: FnFrame, s: Slot, adj: number): void {
   if (staticId === 1 && f.verified && f.knownR1 !== undefined) {
     const a = f.ids.arrayMap(f.knownR1);
     if (a) { inlineArrayLookup(f, a); return; }
-    // Hash and LPM maps: a function of this module specialised to the map (map-inline.ts).
-    const fn = f.ids.mapLookupFn(f.knownR1);
-    if (fn !== undefined) { b.get(f.reg[2]!).op(OP.i32_wrap_i64).call(fn).set(f.reg[0]!); return; }
+    // Hash and LPM maps: the map's lookup specialised to it, inline (map-inline.ts).
+    const emit = f.ids.inlineLookup(f.knownR1);
+    if (emit) { b.get(f.reg[2]!).op(OP.i32_wrap_i64).set(f.t32[1]!); emit(b, f.t32[1]!, f.reg[0]!); return; }
   }
   const pushId = (): void => { if (staticId !== undefined) b.i32(staticId); else b.get(f.reg[s.dst]!).op(OP.i32_wrap_i64); };
   const r0 = f.reg[0]!;

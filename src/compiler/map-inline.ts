@@ -1,5 +1,5 @@
-// bpf_map_lookup_elem on a hash or LPM trie map known at compile time, as functions of the program's own
-// module instead of a call into the map module (asm/maps.entry.ts): the same data structure, read the same
+// bpf_map_lookup_elem on a hash or LPM trie map known at compile time, inline in the program's code
+// instead of a call into the map module (asm/maps.entry.ts): the same data structure, read the same
 // way (asm/maps/hash.ts hashFind, asm/maps/lpm.ts lpmFindSlot), specialised to the map's key size and to
 // its descriptor, which never changes once the map exists (tables, slot sizes, bucket mask). Keys are
 // hashed and compared as whole 8/4/2/1-byte loads. Only for verified programs (the key pointer is readable
@@ -10,7 +10,7 @@
 // src/maps/runtime/wasm-ops.ts checks against the map module's build: nothing here restates a number.
 import { C, CTRL } from "../runtime/layout.js";
 import { DESC, DESC_MAGIC, ENTRY_FIELDS, IMPL, KEY_HASH, MF, NODE_FIELDS } from "../maps/runtime/layout.js";
-import { Body, I32, I64, OP, type ModuleWriter } from "./wasm.js";
+import { I32, I64, OP, type Body } from "./wasm.js";
 
 /** Opcodes the shared opcode table does not name. */
 const I32_CLZ = 0x67, I32_CTZ = 0x68, I64_CTZ = 0x7a;
@@ -22,24 +22,25 @@ const MAX_KEY = 64;
 /** Where a map keeps its state, read once from its descriptor. */
 interface Desc { handle: number; type: number; keySize: number; maxEntries: number; values: number; slot: number; stride: number; impl: number; flags: number; table: number; esize: number; buckets: number; mask: number; maxBits: number }
 
-/** Per module: a lookup function (key address -> value address or 0) per map, made on first use. */
-export class MapInliner {
-  private readonly fns = new Map<number, number | undefined>();
-  constructor(private readonly m: ModuleWriter, private readonly u8: Uint8Array) {}
+/** Emit a lookup: the key's address is in i32 local `key`; the value's address (or 0) goes to i64 local `out`. */
+export type LookupEmitter = (b: Body, key: number, out: number) => void;
 
-  /** The index of a function `(key: i32) -> i64` answering lookups in the map at `handle`, or undefined. */
-  lookupFn(handle: bigint): number | undefined {
+/** Per module: how to emit a lookup in each hash or LPM map the program names, decided once per map. */
+export class MapInliner {
+  private readonly emitters = new Map<number, LookupEmitter | undefined>();
+  constructor(private readonly u8: Uint8Array) {}
+
+  /** Inline code for lookups in the map at `handle`, or undefined (the lookup keeps the map module's call). */
+  lookup(handle: bigint): LookupEmitter | undefined {
     if (handle < 0x1000n || handle > BigInt(this.u8.length - DESC.SIZE)) return undefined;
     const h = Number(handle);
-    if (this.fns.has(h)) return this.fns.get(h);
+    if (this.emitters.has(h)) return this.emitters.get(h);
     const d = this.desc(h);
-    let fn: number | undefined;
-    if (d) {
-      const body = d.impl === IMPL.HASH ? hashLookupBody(d) : d.impl === IMPL.LPM ? lpmLookupBody(d) : undefined;
-      if (body) { fn = this.m.func([I32], [I64]); this.m.define(fn, body); }
-    }
-    this.fns.set(h, fn);
-    return fn;
+    const emit: LookupEmitter | undefined = !d ? undefined
+      : d.impl === IMPL.HASH ? (b, key, out) => emitHashLookup(b, d, key, out)
+      : (b, key, out) => emitLpmLookup(b, d, key, out);
+    this.emitters.set(h, emit);
+    return emit;
   }
 
   private desc(h: number): Desc | undefined {
@@ -56,6 +57,18 @@ export class MapInliner {
     if (d.impl === IMPL.LPM && d.type === T_LPM_TRIE && d.keySize > 4 && d.maxBits === (d.keySize - 4) * 8) return d;
     return undefined;
   }
+}
+
+/** Scratch locals of one function body, shared by all the lookups inlined in it. */
+interface Scratch { h: number; h32: number; e: number; a: number; kp: number; found: number; n: number; np: number; m: number; d32: number; d64: number; z: number }
+const scratch = new WeakMap<Body, Scratch>();
+function scratchOf(b: Body): Scratch {
+  let s = scratch.get(b);
+  if (!s) {
+    s = { h: b.local(I64), h32: b.local(I32), e: b.local(I32), a: b.local(I32), kp: b.local(I32), found: b.local(I32), n: b.local(I32), np: b.local(I32), m: b.local(I32), d32: b.local(I32), d64: b.local(I64), z: b.local(I32) };
+    scratch.set(b, s);
+  }
+  return s;
 }
 
 /** Pieces of `n` bytes from offset 0 as whole loads: [offset, size] with sizes 8, 4, 2, 1. */
@@ -78,9 +91,8 @@ function load(b: Body, size: number, off: number): void {
  * asm/maps/hash.ts hashLookup for one plain or per-CPU hash: hashKey of the key, the bucket's chain walked
  * comparing stored hash then key, the slot of the entry found (this CPU's copy) or 0.
  */
-function hashLookupBody(d: Desc): Body {
-  const b = new Body([I32]);
-  const KEY = 0, h = b.local(I64), h32 = b.local(I32), e = b.local(I32), a = b.local(I32);
+function emitHashLookup(b: Body, d: Desc, KEY: number, out: number): void {
+  const { h, h32, e, a } = scratchOf(b);
   const ks = d.keySize, E = ENTRY_FIELDS;
   // hashKey(key, ks), its 8-byte words and then the rest as one word, as asm/maps/common.ts reads them.
   const mix = (): void => { b.op(OP.i64_xor).i64(KEY_HASH.MUL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).set(h); };
@@ -101,6 +113,7 @@ function hashLookupBody(d: Desc): Body {
   }
   b.get(h).i64(KEY_HASH.FINAL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.FINAL_SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).op(OP.i32_wrap_i64).set(h32);
   // The bucket's first entry (index + 1), then the chain.
+  b.i64(0).set(out);
   b.get(h32).i32(d.mask).op(OP.i32_and).i32(2).op(OP.i32_shl).mem(OP.i32_load, 2, d.buckets).set(e);
   b.block().loop();
   b.get(e).op(OP.i32_eqz).brIf(1);
@@ -115,13 +128,11 @@ function hashLookupBody(d: Desc): Body {
   // Found: slotAddr(d, e - 1, cpu).
   b.get(e).i32(d.slot).op(OP.i32_mul).i32(d.values - d.slot).op(OP.i32_add);
   if (d.flags & MF.PERCPU) b.i32(CTRL + C.CPU).mem(OP.i32_load, 2, 0).i32(d.stride).op(OP.i32_mul).op(OP.i32_add);
-  b.op(OP.i64_extend_i32_u).ret();
+  b.op(OP.i64_extend_i32_u).set(out).br(2);
   b.end();
   b.get(a).mem(OP.i32_load, 2, E.NEXT).set(e);
   b.br(0);
   b.end().end();
-  b.i64(0);
-  return b;
 }
 
 /**
@@ -129,12 +140,12 @@ function hashLookupBody(d: Desc): Body {
  * matches, keep the last node with a value; the match length of a node is min(leading equal bits of the
  * data, node prefixlen, key prefixlen), as matchLen computes it a word at a time.
  */
-function lpmLookupBody(d: Desc): Body {
-  const b = new Body([I32]);
-  const KEY = 0, kp = b.local(I32), found = b.local(I32), n = b.local(I32), a = b.local(I32), np = b.local(I32), m = b.local(I32);
-  const d32 = b.local(I32), d64 = b.local(I64), z = b.local(I32);
+function emitLpmLookup(b: Body, d: Desc, KEY: number, out: number): void {
+  const { kp, found, n, a, np, m, d32, d64, z } = scratchOf(b);
   const N = NODE_FIELDS, ds = d.keySize - 4, max = d.maxBits;
-  b.get(KEY).mem(OP.i32_load, 0, 0).tee(kp).i32(max).op(OP.i32_gt_u).if_().i64(0).ret().end();
+  b.i64(0).set(out).i32(0).set(found);
+  b.block();
+  b.get(KEY).mem(OP.i32_load, 0, 0).tee(kp).i32(max).op(OP.i32_gt_u).brIf(0);
   b.i32(d.handle + DESC.ROOT).mem(OP.i32_load, 2, 0).set(n);
   b.block().loop();
   b.get(n).op(OP.i32_eqz).brIf(1);
@@ -176,8 +187,7 @@ function lpmLookupBody(d: Desc): Body {
   b.br(0);
   b.end().end();
   b.get(found).if_();
-  b.get(found).i32(d.slot).op(OP.i32_mul).i32(d.values - d.slot).op(OP.i32_add).op(OP.i64_extend_i32_u).ret();
+  b.get(found).i32(d.slot).op(OP.i32_mul).i32(d.values - d.slot).op(OP.i32_add).op(OP.i64_extend_i32_u).set(out);
   b.end();
-  b.i64(0);
-  return b;
+  b.end();
 }

@@ -84,7 +84,7 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
   });
   const ids: ModuleIds = {
     helper, ctxStore, mapLookup, mapUpdate, mapDelete, halt, tail, g,
-    mapLookupFn: ((inl) => (handle: bigint) => inl.lookupFn(handle))(new MapInliner(m, u8)),
+    inlineLookup: ((inl) => (handle: bigint) => inl.lookup(handle))(new MapInliner(u8)),
     arrayMap: (handle) => {
       // A descriptor of an array or per-CPU array answered in WebAssembly (src/maps/runtime/array.ts).
       const h = Number(handle);
