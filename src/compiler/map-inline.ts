@@ -60,22 +60,47 @@ export class MapInliner {
 }
 
 /** Scratch locals of one function body, shared by all the lookups inlined in it. */
-interface Scratch { h: number; h32: number; e: number; a: number; kp: number; found: number; n: number; np: number; m: number; d32: number; d64: number; z: number }
+interface Scratch {
+  h: number; h32: number; e: number; a: number; kp: number; found: number; n: number; np: number; m: number; d32: number; d64: number; z: number;
+  /** The key's words, read once (see keyWords): i64 and i32 locals by position. */
+  k64: number[]; k32: number[];
+}
 const scratch = new WeakMap<Body, Scratch>();
 function scratchOf(b: Body): Scratch {
   let s = scratch.get(b);
   if (!s) {
-    s = { h: b.local(I64), h32: b.local(I32), e: b.local(I32), a: b.local(I32), kp: b.local(I32), found: b.local(I32), n: b.local(I32), np: b.local(I32), m: b.local(I32), d32: b.local(I32), d64: b.local(I64), z: b.local(I32) };
+    s = {
+      h: b.local(I64), h32: b.local(I32), e: b.local(I32), a: b.local(I32), kp: b.local(I32), found: b.local(I32), n: b.local(I32), np: b.local(I32),
+      m: b.local(I32), d32: b.local(I32), d64: b.local(I64), z: b.local(I32), k64: [], k32: [],
+    };
     scratch.set(b, s);
   }
   return s;
 }
+const k64 = (b: Body, s: Scratch, i: number): number => (s.k64[i] ??= b.local(I64));
+const k32 = (b: Body, s: Scratch, i: number): number => (s.k32[i] ??= b.local(I32));
 
-/** Pieces of `n` bytes from offset 0 as whole loads: [offset, size] with sizes 8, 4, 2, 1. */
-function chunks(n: number): [number, number][] {
+/**
+ * Keys up to this many bytes are read into locals once, a byte at a time. The program has usually just
+ * built the key on its stack with stores of 1, 2 or 4 bytes; a wider load over several of them cannot take
+ * its bytes from the store buffer and stalls until they reach the cache (most of a lookup's time), while a
+ * byte load always can. Longer keys are read in words where they are used.
+ */
+const BYTE_KEY = 24;
+
+/** Push `n` (1-8) bytes at local `key` + `off` as one little-endian word, from byte loads: i64 when `wide`. */
+function bytesLE(b: Body, key: number, off: number, n: number, wide: boolean): void {
+  for (let i = 0; i < n; i++) {
+    b.get(key).mem(wide ? OP.i64_load8_u : OP.i32_load8_u, 0, off + i);
+    if (i) { if (wide) b.i64(8 * i).op(OP.i64_shl).op(OP.i64_or); else b.i32(8 * i).op(OP.i32_shl).op(OP.i32_or); }
+  }
+}
+
+/** Pieces of `n` bytes from offset 0 as whole loads: [offset, size] with sizes `word` (8 or 4), then 4, 2, 1. */
+function chunks(n: number, word = 8): [number, number][] {
   const out: [number, number][] = [];
   let i = 0;
-  for (; i + 8 <= n; i += 8) out.push([i, 8]);
+  for (; i + word <= n; i += word) out.push([i, word]);
   for (const s of [4, 2, 1]) if (i + s <= n) { out.push([i, s]); i += s; }
   return out;
 }
@@ -92,6 +117,7 @@ function load(b: Body, size: number, off: number): void {
  * comparing stored hash then key, the slot of the entry found (this CPU's copy) or 0.
  */
 function emitHashLookup(b: Body, d: Desc, KEY: number, out: number): void {
+  if (d.keySize <= BYTE_KEY && d.esize >= ENTRY_FIELDS.KEY + Math.ceil(d.keySize / 8) * 8) { emitHashLookupWords(b, d, KEY, out); return; }
   const { h, h32, e, a } = scratchOf(b);
   const ks = d.keySize, E = ENTRY_FIELDS;
   // hashKey(key, ks), its 8-byte words and then the rest as one word, as asm/maps/common.ts reads them.
@@ -136,15 +162,63 @@ function emitHashLookup(b: Body, d: Desc, KEY: number, out: number): void {
 }
 
 /**
+ * emitHashLookup for keys of up to BYTE_KEY bytes: the key is read once into locals (its 8-byte words
+ * and the 1-7 bytes left as one zero-extended word, the pieces hashKey mixes), hashed from them and
+ * compared with them. An entry's key is 8-byte padded (its record size says so), so its last word is read
+ * whole and masked to the key's bytes.
+ */
+function emitHashLookupWords(b: Body, d: Desc, KEY: number, out: number): void {
+  const sc = scratchOf(b);
+  const { h, h32, e, a } = sc;
+  const ks = d.keySize, E = ENTRY_FIELDS, words = Math.floor(ks / 8), rest = ks % 8;
+  const w: number[] = [];
+  for (let j = 0; j < words; j++) { w.push(k64(b, sc, j)); bytesLE(b, KEY, 8 * j, 8, true); b.set(w[j]!); }
+  if (rest) { w.push(k64(b, sc, words)); bytesLE(b, KEY, 8 * words, rest, true); b.set(w[words]!); }
+  b.i64(BigInt.asUintN(64, KEY_HASH.SEED ^ BigInt(ks))).set(h);
+  for (const x of w) b.get(h).get(x).op(OP.i64_xor).i64(KEY_HASH.MUL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).set(h);
+  b.get(h).i64(KEY_HASH.FINAL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.FINAL_SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).op(OP.i32_wrap_i64).set(h32);
+  b.i64(0).set(out);
+  b.get(h32).i32(d.mask).op(OP.i32_and).i32(2).op(OP.i32_shl).mem(OP.i32_load, 2, d.buckets).set(e);
+  b.block().loop();
+  b.get(e).op(OP.i32_eqz).brIf(1);
+  b.get(e).i32(d.esize).op(OP.i32_mul).i32(d.table - d.esize).op(OP.i32_add).set(a);
+  b.block();
+  b.get(a).mem(OP.i32_load, 2, E.HASH).get(h32).op(OP.i32_ne).brIf(0);
+  w.forEach((x, j) => {
+    b.get(a).mem(OP.i64_load, 3, E.KEY + 8 * j);
+    if (j === words) b.i64(BigInt.asIntN(64, (1n << BigInt(8 * rest)) - 1n)).op(OP.i64_and);
+    b.get(x).op(OP.i64_ne).brIf(0);
+  });
+  b.get(e).i32(d.slot).op(OP.i32_mul).i32(d.values - d.slot).op(OP.i32_add);
+  if (d.flags & MF.PERCPU) b.i32(CTRL + C.CPU).mem(OP.i32_load, 2, 0).i32(d.stride).op(OP.i32_mul).op(OP.i32_add);
+  b.op(OP.i64_extend_i32_u).set(out).br(2);
+  b.end();
+  b.get(a).mem(OP.i32_load, 2, E.NEXT).set(e);
+  b.br(0);
+  b.end().end();
+}
+
+/**
  * asm/maps/lpm.ts lpmLookup for one trie (trie_lookup_elem): walk down while a node's whole prefix
  * matches, keep the last node with a value; the match length of a node is min(leading equal bits of the
  * data, node prefixlen, key prefixlen), as matchLen computes it a word at a time.
  */
 function emitLpmLookup(b: Body, d: Desc, KEY: number, out: number): void {
-  const { kp, found, n, a, np, m, d32, d64, z } = scratchOf(b);
+  const sc = scratchOf(b);
+  const { kp, found, n, a, np, m, d32, d64, z } = sc;
   const N = NODE_FIELDS, ds = d.keySize - 4, max = d.maxBits;
+  // The key's data in 4-byte pieces: tries hold addresses, which programs copy into the key in u32 words
+  // (an 8-byte load over two such stores could not take its bytes from the store buffer; see BYTE_KEY).
+  // Read once into locals; longer keys are read per node.
+  const parts = chunks(ds, 4);
+  const local = ds <= BYTE_KEY ? parts.map(([off, size], i) => {
+    const l = k32(b, sc, i);
+    b.get(KEY); load(b, size, 4 + off); b.set(l);
+    return l;
+  }) : undefined;
   b.i64(0).set(out).i32(0).set(found);
   b.block();
+  // The prefix length, a u32 field, is stored whole (or in a wider store), so one load takes it.
   b.get(KEY).mem(OP.i32_load, 0, 0).tee(kp).i32(max).op(OP.i32_gt_u).brIf(0);
   b.i32(d.handle + DESC.ROOT).mem(OP.i32_load, 2, 0).set(n);
   b.block().loop();
@@ -152,10 +226,10 @@ function emitLpmLookup(b: Body, d: Desc, KEY: number, out: number): void {
   b.get(n).i32(d.esize).op(OP.i32_mul).i32(d.table - d.esize).op(OP.i32_add).tee(a).mem(OP.i32_load, 2, N.PREFIXLEN).set(np);
   // m = leading equal bits of the node's data and the key's (ds * 8 when all are equal) ...
   b.block();
-  for (const [off, size] of chunks(ds)) {
+  for (const [i, [off, size]] of parts.entries()) {
     const t = size === 8 ? d64 : d32;
     b.get(a); load(b, size, N.DATA + off);
-    b.get(KEY); load(b, size, 4 + off);
+    if (local) b.get(local[i]!); else { b.get(KEY); load(b, size, 4 + off); }
     b.op(size === 8 ? OP.i64_xor : OP.i32_xor).tee(t);
     if (size === 8) b.op(OP.i64_eqz).op(OP.i32_eqz); // non-zero
     b.if_();

@@ -132,6 +132,29 @@ describe("hash lookups inlined in compiled code", () => {
     }
     expect(out[0]).toBe(out[1]);
   });
+  it("two keys with the same 32-bit hash: each finds its own entry, and neither the other's", () => {
+    for (const ks of [6, 8, 30]) {
+      // A birthday search for two keys whose whole 32-bit hashes are equal (about 2^16 tries).
+      const next = rng(4242 + ks), seen = new Map<number, Uint8Array>();
+      let pair: [Uint8Array, Uint8Array] | undefined;
+      while (!pair) {
+        const k = bytes(next, ks), h = hashKey(k), o = seen.get(h);
+        if (o && o.join() !== k.join()) pair = [o, k]; else seen.set(h, k);
+      }
+      const p = program("hash", ks);
+      const out: string[] = [];
+      for (const engine of ["compiled", "interp"] as const) {
+        const e = open(p, engine), m = mapOf(e);
+        m.set(pair[0], u64(111));
+        const rets = [e.run({ data: packet(pair[1]) }).retval, e.run({ data: packet(pair[0]) }).retval];
+        m.set(pair[1], u64(222));
+        rets.push(e.run({ data: packet(pair[1]) }).retval, e.run({ data: packet(pair[0]) }).retval);
+        expect(rets, `${engine} key ${ks}`).toEqual([1, 111, 222, 112]);
+        out.push(dump(e));
+      }
+      expect(out[0]).toBe(out[1]);
+    }
+  });
   it("LRU hashes (a lookup marks the entry used) and keys over 64 bytes keep the map module's call", () => {
     expect(callsMapModule(compiledWat(program("lru_hash", 8)))).toBe(true);
     expect(callsMapModule(compiledWat(program("hash", 65)))).toBe(true);
@@ -149,8 +172,9 @@ describe("hash lookups inlined in compiled code", () => {
 });
 
 describe("LPM trie lookups inlined in compiled code", () => {
-  // Data sizes 1-17 bytes (key = u32 prefixlen + data): one word, two words, a tail of 1-3 bytes.
-  const dataSizes = [1, 2, 3, 4, 5, 7, 8, 12, 16, 17];
+  // Data sizes 1-60 bytes (key = u32 prefixlen + data): one word, several, a tail of 1-3 bytes; the key in
+  // locals (up to 24 bytes) and read per node (longer).
+  const dataSizes = [1, 2, 3, 4, 5, 7, 8, 12, 16, 17, 24, 25, 60];
   it(`data sizes ${dataSizes.join(", ")}: nested prefixes, siblings (intermediate nodes), deleted prefixes, prefixlen past the data`, () => {
     for (const ds of dataSizes) {
       const ks = ds + 4, bits = ds * 8;
