@@ -7,6 +7,9 @@ import { describe, expect, it } from "vitest";
 import { loadProgram } from "../../src/runtime/runtime.js";
 import { assemble } from "../../src/text/assembler.js";
 import { KEY_HASH } from "../../src/maps/runtime/layout.js";
+import { openEngine } from "../../src/engine/index.js";
+import { openKernelEngine } from "../../src/kernel/testrun.js";
+import { describeKernel } from "../support/kernel.js";
 import type { Program } from "../../src/program/program.js";
 
 const wabt = await wabtInit();
@@ -207,6 +210,37 @@ describe("LPM trie lookups inlined in compiled code", () => {
       }
       expect(results[0], `data ${ds}`).toBe(results[1]);
       expect(results[0]!.split(",")[0], `data ${ds}: the full-length key hits`).not.toBe("1");
+    }
+  });
+});
+
+describeKernel("inlined hash and LPM lookups vs the kernel", () => {
+  it("hash (key sizes 4, 8, 13, 24, 33) and LPM (data 4, 16) maps: the kernel's retvals and maps", () => {
+    const cases: [string, number, string][] = [["hash", 4, ""], ["hash", 8, ""], ["hash", 13, ""], ["hash", 24, ""], ["hash", 33, ""], ["lpm_trie", 8, ", flags=1"], ["lpm_trie", 20, ", flags=1"]];
+    for (const [type, ks, flags] of cases) {
+      const p = program(type, ks, flags);
+      const next = rng(ks * 131 + type.length);
+      const lpm = type === "lpm_trie", ds = ks - 4;
+      const key = (plen: number, data: Uint8Array): Uint8Array => { const k = new Uint8Array(ks); new DataView(k.buffer).setUint32(0, plen, true); k.set(data, 4); return k; };
+      const stored: Uint8Array[] = [];
+      if (lpm) {
+        const base = bytes(next, ds);
+        for (const l of [0, 3, ds * 4, ds * 8 - 1, ds * 8]) stored.push(key(l, base));
+        const sib = base.slice(); sib[0] ^= 0x10; stored.push(key(ds * 8, sib));
+      } else for (let i = 0; i < 7; i++) stored.push(bytes(next, ks));
+      const probes = [...stored, ...stored.map((k) => { const c = k.slice(); c[ks - 1] ^= 1; return c; }), ...Array.from({ length: 6 }, () => lpm ? key(next() % (ds * 8 + 2), bytes(next, ds)) : bytes(next, ks))];
+      const compiled = openEngine(p, { engine: "compiled" });
+      expect(compiled.kind).toBe("compiled");
+      const kernel = openKernelEngine(p);
+      try {
+        const out: string[] = [];
+        for (const e of [compiled, kernel]) {
+          stored.forEach((k, i) => e.maps.get("m")!.update(k, u64(1000 + i)));
+          const rets = probes.map((k) => e.run({ data: packet(k) }).retval);
+          out.push(`${rets.join(",")} ${JSON.stringify(e.maps.get("m")!.entries().map((x) => [[...x.key], [...x.values[0]!]]).sort())}`);
+        }
+        expect(out[0], `${type} key ${ks}`).toBe(out[1]);
+      } finally { kernel.close(); }
     }
   });
 });
