@@ -180,38 +180,69 @@ export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResu
   return verifySlots(toRawSlots(program.insns), program.maps, program.license, withBtfOptions(program, opts), program.lines);
 }
 
+/**
+ * The walk's options (env.opts), read all over the hot path: every program's object is built by this one
+ * constructor, with every field present in the same order, so that V8 gives them all one shape. (They were
+ * object literals with fields added when set, and a target BTF opened on first use through a getter defined
+ * on each object: after a batch of programs with different option sets, such as the generated corpus, every
+ * `env.opts.x` read was a megamorphic lookup and the same programs verified up to twice as slowly.) The
+ * target BTF stays lazy, through one getter on the prototype.
+ */
+class EnvOpts implements EnvOptions {
+  private tbOpened: Btf | undefined;
+  private tbOpen: (() => Btf | undefined) | undefined;
+  constructor(
+    readonly progType: number,
+    readonly attachType: number | undefined,
+    readonly maps: MapSpec[],
+    readonly innerMap: number[],
+    readonly fields: MapFields[],
+    readonly gpl: boolean,
+    readonly nrCpus: number,
+    readonly logLevel: number,
+    readonly recordStates: boolean,
+    tb: Btf | (() => Btf | undefined) | undefined,
+    readonly progBtf: Btf | undefined,
+    readonly attachBtfId: number | undefined,
+    readonly configEnabled: ((option: string) => boolean) | undefined,
+    readonly sleepable: boolean | undefined,
+    readonly devBound: boolean | undefined,
+    readonly strictAlignment: boolean,
+    readonly testStateFreq: boolean,
+    readonly testRegInvariants: boolean,
+  ) {
+    this.tbOpened = typeof tb === "function" ? undefined : tb || undefined;
+    this.tbOpen = typeof tb === "function" ? tb : undefined;
+  }
+  get targetBtf(): Btf | undefined {
+    const open = this.tbOpen;
+    if (open !== undefined) { this.tbOpen = undefined; this.tbOpened = open(); }
+    return this.tbOpened;
+  }
+}
+
 /** Verify raw slots (what the kernel receives, including malformed lddw halves). */
 export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, opts: VerifyOptions, lines?: SourceLine[]): VerifyResult {
   // map-in-map lookups return a pointer to the inner map: its template gets an index of its own
   const allMaps = [...maps];
   // (the kernel's inner_map_meta has no name: the log prints none)
   const innerMap = maps.map((m) => (m.inner ? allMaps.push({ ...m.inner, name: "" }) - 1 : -1));
-  const envOpts: EnvOptions = {
-    progType: opts.progType, maps: allMaps, innerMap, fields: allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }), gpl: isGplCompatible(license),
-    nrCpus: opts.nrCpus ?? DEFAULT_NR_CPUS, logLevel: opts.logLevel ?? 0,
-    strictAlignment: ((opts.progFlags ?? 0) & 3) === 1, testStateFreq: ((opts.progFlags ?? 0) & 8) !== 0,
-    testRegInvariants: ((opts.progFlags ?? 0) & 128) !== 0,
-    recordStates: opts.recordStates ?? false,
-  };
-  if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
   const kc = opts.kernelConfig;
+  let configEnabled: ((option: string) => boolean) | undefined;
   if (kc !== undefined) {
     let enabled: Set<string> | undefined;
-    envOpts.configEnabled = (option: string): boolean => {
+    configEnabled = (option: string): boolean => {
       enabled ??= configOptions(typeof kc === "function" ? kc() : kc);
       return enabled === undefined || enabled.has(option) || enabled.size === 0;
     };
   }
-  const tb = opts.targetBtf;
-  if (typeof tb === "function") {
-    let opened: Btf | undefined, asked = false;
-    Object.defineProperty(envOpts, "targetBtf", { enumerable: true, configurable: true, get: () => { if (!asked) { asked = true; opened = tb(); } return opened; } });
-  } else if (tb) envOpts.targetBtf = tb;
-  if (opts.progBtf) envOpts.progBtf = opts.progBtf;
-  if (opts.attachBtfId) envOpts.attachBtfId = opts.attachBtfId;
-  // prog_flags beyond the three above: BPF_F_SLEEPABLE (16)
-  if ((opts.progFlags ?? 0) & 16) envOpts.sleepable = true;
-  if (opts.devBound) envOpts.devBound = true;
+  const flags = opts.progFlags ?? 0;
+  const envOpts = new EnvOpts(opts.progType, opts.attachType, allMaps, innerMap, allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }),
+    isGplCompatible(license), opts.nrCpus ?? DEFAULT_NR_CPUS, opts.logLevel ?? 0, opts.recordStates ?? false, opts.targetBtf,
+    opts.progBtf || undefined, opts.attachBtfId || undefined, configEnabled,
+    // prog_flags beyond the three below: BPF_F_SLEEPABLE (16)
+    (flags & 16) !== 0 ? true : undefined, opts.devBound ? true : undefined,
+    (flags & 3) === 1, (flags & 8) !== 0, (flags & 128) !== 0);
   return new Walker(insns, envOpts, opts, lines).run();
 }
 
