@@ -182,13 +182,33 @@ export interface Frame {
   inAsyncCallback?: boolean;
 }
 
-export interface PathStep { pc: number; taken: boolean; prev: PathStep | undefined }
-
-/** The branch decisions of a path, oldest first. */
-export function pathOf(s: State): [number, boolean][] {
-  const out: [number, boolean][] = [];
-  for (let p = s.path; p; p = p.prev) out.push([p.pc, p.taken]);
-  return out.reverse();
+/**
+ * The branch decisions of one verification's paths (for --explain): one entry per decision, (pc, taken) and
+ * the entry before it on the same path, in typed arrays rather than one object per decision, so that the
+ * ~10^5 decisions of a path that reaches the 1M-insn limit cost the garbage collector nothing. A state holds
+ * the index of its newest decision (undefined: none); copies share the entries before it.
+ */
+export class PathLog {
+  private steps = new Int32Array(1024);
+  private prevs = new Int32Array(1024);
+  private n = 0;
+  /** A decision after `prev` (an index of this log, or undefined at a path's start): its index. */
+  push(prev: number | undefined, pc: number, taken: boolean): number {
+    if (this.n === this.steps.length) {
+      const steps = new Int32Array(this.n * 2), prevs = new Int32Array(this.n * 2);
+      steps.set(this.steps); prevs.set(this.prevs);
+      this.steps = steps; this.prevs = prevs;
+    }
+    this.steps[this.n] = pc * 2 + (taken ? 1 : 0);
+    this.prevs[this.n] = prev ?? -1;
+    return this.n++;
+  }
+  /** The branch decisions of the path ending at `last`, oldest first. */
+  pathOf(last: number | undefined): [number, boolean][] {
+    const out: [number, boolean][] = [];
+    for (let p = last ?? -1; p >= 0; p = this.prevs[p]!) out.push([this.steps[p]! >> 1, (this.steps[p]! & 1) === 1]);
+    return out.reverse();
+  }
 }
 
 export interface RefState { id: number; insn: number; kind: "sock" | "ringbuf" | "ptr" | "irq" }
@@ -213,8 +233,8 @@ export interface HistEntry {
 export interface State {
   frames: Frame[];
   refs: RefState[];
-  /** Branch decisions taken so far on this path, newest first, shared between copies (for --explain). */
-  path: PathStep | undefined;
+  /** The newest branch decision taken on this path (an index of the verification's PathLog; undefined: none). */
+  path: number | undefined;
   /** Bounded-loop bookkeeping for callbacks. */
   callbackDepth: number;
   /** may_goto_depth: how many may_goto fall-throughs (loop budget spent) this path has taken. */
