@@ -226,15 +226,10 @@ export interface LinkedReg { frameno: number; isReg: boolean; no: number }
  * One entry of the instruction history (struct bpf_insn_hist_entry) that precision back-tracking walks:
  * a jump into a jump point (prevIdx is where it came from), a stack spill or fill (the slot), a
  * comparison involving a stack pointer, or the scalars linked at a conditional jump. Newest first.
+ * An entry is an index of the verification's history log (precision.ts HIST: typed arrays, so that the
+ * entry made at nearly every jump costs the garbage collector nothing); copies of a state share entries.
  */
-export interface HistEntry {
-  idx: number;
-  prevIdx: number;
-  /** INSN_F_* flags (precision.ts). */
-  flags: number;
-  linked: LinkedReg[] | undefined;
-  prev: HistEntry | undefined;
-}
+export type HistEntry = number;
 
 export interface State {
   frames: Frame[];

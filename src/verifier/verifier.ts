@@ -27,7 +27,7 @@ import { loopComponents } from "./scc.js";
 import { type MapFields, cachedBtf, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
 import { findByNameKind, resolveSize } from "./target-btf.js";
-import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
+import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist, resetHist } from "./precision.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
 import { BLANK_SLOT, NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, PathLog, pointer, unknownScalar } from "./state.js";
 
@@ -311,6 +311,7 @@ class Walker {
   private readonly auxPtrType = new Map<number, string>();
 
   constructor(insns: RawInsn[], envOpts: EnvOptions, private readonly opts: VerifyOptions, private readonly lines?: SourceLine[]) {
+    resetHist();
     this.explored = new Array<Checkpoint[] | undefined>(insns.length).fill(undefined);
     this.bucketSizes = new Int32Array(insns.length);
     const s: State = { frames: [newFrame(0, -1, 0)], refs: [], path: undefined, callbackDepth: 0, hist: undefined, histLen: 0, firstInsnIdx: 0, lastInsnIdx: -1 };
