@@ -88,8 +88,8 @@ class HistLog {
   reset(): void {
     this.n = 0;
     this.linked.clear();
-    // a big program's log is not kept for the next one
-    if (this.idx.length > 1 << 16) for (const k of ["idx", "prevIdx", "flags", "prev"] as const) this[k] = new Int32Array(1024);
+    // a big program's log is not kept for the next one (up to 2^18 entries, 4 MB, are)
+    if (this.idx.length > 1 << 18) for (const k of ["idx", "prevIdx", "flags", "prev"] as const) this[k] = new Int32Array(1024);
   }
   push(idx: number, prevIdx: number, flags: number, prev: HistEntry | undefined): HistEntry {
     const n = this.n;

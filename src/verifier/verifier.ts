@@ -703,7 +703,7 @@ class Walker {
       if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) cp.evicted = true; else this.curStates--; this.bucketSizes[bucket]--; continue; }
       list[w++] = cp;
     }
-    list.length = w;
+    if (w !== list.length) list.length = w;
     if (pruned) {
       // what the old state needed precise, the pruned path must provide precisely too
       if (env.jmpPoints[pc]) pushHist(env, 0);
