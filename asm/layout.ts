@@ -91,6 +91,14 @@ export const E_HASH: u32 = 4;
 export const E_PREV_ORDER: u32 = 8;
 export const E_NEXT_ORDER: u32 = 12;
 export const E_KEY: u32 = 16;
+// Key hash of hash maps (asm/maps/common.ts hashKey): seed, per-word multiplier and shift, final multiplier.
+// Compiled programs hash keys inline the same way (src/compiler/map-inline.ts reads src/maps/runtime/layout.ts
+// KEY_HASH, which wasm-ops.ts checks against these).
+export const H_SEED: u64 = 0x9e3779b97f4a7c15;
+export const H_MUL: u64 = 0xbf58476d1ce4e5b9;
+export const H_SHIFT: u64 = 31;
+export const H_FINAL: u64 = 0x94d049bb133111eb;
+export const H_FINAL_SHIFT: u64 = 32;
 // LPM trie node: children (node index + 1), prefix length, value slot + 1 (0: intermediate node), data.
 export const N_CHILD0: u32 = 0;
 export const N_CHILD1: u32 = 4;

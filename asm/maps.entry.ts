@@ -16,7 +16,7 @@ import { lpmDelete, lpmFindSlot, lpmInit, lpmLookup, lpmUpdate, lpmUpsert } from
 export {
   D_TYPE, D_KEY_SIZE, D_VALUE_SIZE, D_MAX_ENTRIES, D_VALUES, D_SLOT, D_CPUS, D_STRIDE, D_MAGIC, D_IMPL, D_FLAGS, D_COUNT, D_TABLE,
   D_ESIZE, D_BUCKETS, D_MASK, D_FREE, D_HEAD, D_TAIL, D_ROOT, D_VFREE, D_VTOP, D_EVICTIONS, D_MAXBITS, DESC_SIZE,
-  E_NEXT, E_HASH, E_PREV_ORDER, E_NEXT_ORDER, E_KEY, N_CHILD0, N_CHILD1, N_PREFIXLEN, N_SLOT, N_DATA,
+  E_NEXT, E_HASH, E_PREV_ORDER, E_NEXT_ORDER, E_KEY, H_SEED, H_MUL, H_SHIFT, H_FINAL, H_FINAL_SHIFT, N_CHILD0, N_CHILD1, N_PREFIXLEN, N_SLOT, N_DATA,
 } from "./layout";
 
 /** Bytes of memory now (the host grows it; this module never does). */

@@ -1,6 +1,6 @@
 // A per-packet workload to profile (where a packet's time goes): one XDP example from bpf/ (or parse_udp /
 // xdp_pass) run N times through the compiled engine, as `npm run bench compiler` runs it.
-//   node scripts/profile-packet.mjs CASE MODE N       CASE: xdp_pass | parse_udp | xdp_lb | blocklist | feature_tour
+//   node scripts/profile-packet.mjs CASE MODE N       CASE: xdp_pass | parse_udp | xdp_lb | blocklist | blocklist_allowed | feature_tour
 //                                                     MODE: batch (runBatch of N copies) | repeat (run with repeat N)
 // Profiles (see src/runtime/README.md, "Where a packet's time goes"):
 //   node --cpu-prof --cpu-prof-dir=/tmp/prof scripts/profile-packet.mjs xdp_lb batch 200000
@@ -49,6 +49,7 @@ async function workload(name, mode, n) {
       maps: { services: [[cat(Uint8Array.of(10, 0, 0, 100, 0, 80, 6, 0)), cat(u32(3), u32(0))]], backends: [0, 1, 2].map((i) => [u32(i), Uint8Array.of(192, 168, 1, 10 + i, 2, 0, 0, 0, 1, 16 + i, 0, 0)]) },
     }),
     blocklist: async () => ({ progs: await objs("xdp_ddos_blocklist"), data: pkt("blocked_ipv4.hex"), maps: { blocklist_v4: [[cat(u32(24), Uint8Array.of(192, 0, 2, 0)), new Uint8Array(8)]] } }),
+    blocklist_allowed: async () => ({ progs: await objs("xdp_ddos_blocklist"), data: pkt("allowed_ipv4.hex"), maps: { blocklist_v4: [[cat(u32(24), Uint8Array.of(192, 0, 2, 0)), new Uint8Array(8)]] } }),
     feature_tour: async () => ({ progs: await objs("xdp_feature_tour"), data: udp }),
   };
   if (!cases[name]) throw new Error(`unknown case ${name}: ${Object.keys(cases).join(", ")}`);

@@ -1,6 +1,6 @@
 // What every map implementation in WebAssembly shares: descriptor access, the kernel's error numbers,
 // key hashing and comparison, and where one CPU's copy of a value slot lives.
-import { D_VALUES, D_SLOT, D_STRIDE, D_FLAGS, MF_PERCPU } from "../layout";
+import { D_VALUES, D_SLOT, D_STRIDE, D_FLAGS, MF_PERCPU, H_SEED, H_MUL, H_SHIFT, H_FINAL, H_FINAL_SHIFT } from "../layout";
 
 export const EPERM: i32 = 1;
 export const ENOENT: i32 = 2;
@@ -36,22 +36,22 @@ export const BPF_F_LOCK: u64 = 4;
 
 /** A 32-bit hash of `n` key bytes at `p` (a mix of 64-bit words; any good spread will do). */
 export function hashKey(p: usize, n: u32): u32 {
-  let h: u64 = 0x9e3779b97f4a7c15 ^ <u64>n;
+  let h: u64 = H_SEED ^ <u64>n;
   let i: u32 = 0;
   for (; i + 8 <= n; i += 8) {
-    h = (h ^ load<u64>(p + <usize>i)) * 0xbf58476d1ce4e5b9;
-    h ^= h >> 31;
+    h = (h ^ load<u64>(p + <usize>i)) * H_MUL;
+    h ^= h >> H_SHIFT;
   }
   if (i < n) {
     let t: u64 = 0;
     let s: u64 = 0;
     if (i + 4 <= n) { t = <u64>load<u32>(p + <usize>i); i += 4; s = 32; }
     for (; i < n; i++) { t |= <u64>load<u8>(p + <usize>i) << s; s += 8; }
-    h = (h ^ t) * 0xbf58476d1ce4e5b9;
-    h ^= h >> 31;
+    h = (h ^ t) * H_MUL;
+    h ^= h >> H_SHIFT;
   }
-  h *= 0x94d049bb133111eb;
-  h ^= h >> 32;
+  h *= H_FINAL;
+  h ^= h >> H_FINAL_SHIFT;
   return <u32>h;
 }
 

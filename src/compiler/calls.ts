@@ -10,12 +10,17 @@ import { OP } from "./wasm.js";
 /** A helper call (0x85 src 0) or callx (0x8d: the helper number is in dst). */
 function lowerHelperCall(f: FnFrame, s: Slot, adj: number): void {
   const b = f.body;
-  f.budgetCheck(s.ip, adj);
   const staticId = s.op === 0x85 ? s.imm32 : undefined;
+  // A lookup inlined in a verified program runs no BPF code and cannot repeat work: no budget check
+  // (verified code checks it where a run can repeat work: back edges and real calls).
   if (staticId === 1 && f.verified && f.knownR1 !== undefined) {
     const a = f.ids.arrayMap(f.knownR1);
     if (a) { inlineArrayLookup(f, a); return; }
+    // Hash and LPM maps: the map's lookup specialised to it, inline (map-inline.ts).
+    const emit = f.ids.inlineLookup(f.knownR1);
+    if (emit) { b.get(f.reg[2]!).op(OP.i32_wrap_i64).set(f.t32[1]!); emit(b, f.t32[1]!, f.reg[0]!); return; }
   }
+  f.budgetCheck(s.ip, adj);
   const pushId = (): void => { if (staticId !== undefined) b.i32(staticId); else b.get(f.reg[s.dst]!).op(OP.i32_wrap_i64); };
   const r0 = f.reg[0]!;
   // bpf_map_lookup_elem / update_elem / delete_elem go to the map module's WebAssembly (asm/maps.entry.ts),

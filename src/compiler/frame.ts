@@ -5,6 +5,7 @@
 import { CTRL, STACK, STACK_FRAME } from "../runtime/layout.js";
 import { C } from "../runtime/layout.js";
 import { Body, I32, I64, OP, type ValType } from "./wasm.js";
+import type { LookupEmitter } from "./map-inline.js";
 
 /** Indices shared by every function of one module. */
 export interface ModuleIds {
@@ -24,6 +25,8 @@ export interface ModuleIds {
   funcAt(prog: number, pc: number): number;
   /** The array (or per-CPU array) map whose handle is `handle`, for lookups inlined as the kernel inlines them. */
   arrayMap(handle: bigint): ArrayMapFacts | undefined;
+  /** Inline code for lookups in the hash or LPM map `handle` (map-inline.ts), or undefined. */
+  inlineLookup(handle: bigint): LookupEmitter | undefined;
 }
 
 /** Where an array map's values are (its descriptor never changes once the map exists). */

@@ -7,6 +7,7 @@ import { DESC, DESC_MAGIC, IMPL, MF } from "../maps/runtime/layout.js";
 import { buildProgram, readSlots, type CodeImage } from "./cfg.js";
 import { FnFrame, convention, fnParams, fnResults, type ModuleIds } from "./frame.js";
 import { liveness } from "./liveness.js";
+import { MapInliner } from "./map-inline.js";
 import { emitFunction } from "./structure.js";
 import { Body, I32, I64, ModuleWriter, OP } from "./wasm.js";
 
@@ -83,6 +84,7 @@ export function buildModule(u8: Uint8Array, codes: readonly CodeImage[], options
   });
   const ids: ModuleIds = {
     helper, ctxStore, mapLookup, mapUpdate, mapDelete, halt, tail, g,
+    inlineLookup: ((inl) => (handle: bigint) => inl.lookup(handle))(new MapInliner(u8)),
     arrayMap: (handle) => {
       // A descriptor of an array or per-CPU array answered in WebAssembly (src/maps/runtime/array.ts).
       const h = Number(handle);

@@ -271,7 +271,7 @@ function linkAfterAlu(dst: Reg, insn: RawInsn, op: number, alu64: boolean, src: 
   let off = src.varOff.vl;
   if (op === 1) {
     if (off === -0x80000000) { clearScalarId(dst); return; }
-    off = -off;
+    off = -off | 0; // never -0: a register field holding -0 becomes a boxed double in every register
   }
   if (dst.addConst) { clearScalarId(dst); return; }
   dst.addConst = alu64 ? 64 : 32;

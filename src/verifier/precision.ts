@@ -59,17 +59,50 @@ export function jmpPoints(insns: readonly RawInsn[], jumpTargets: Uint8Array): U
  */
 export function pushHist(env: Env, flags: number, linked?: LinkedReg[]): void {
   const cur = env.curHist;
-  if (cur) {
-    cur.flags |= flags;
-    if (linked) cur.linked = linked;
+  if (cur !== undefined) {
+    HIST.flags[cur]! |= flags;
+    if (linked) HIST.linked.set(cur, linked);
     return;
   }
   const s = env.cur;
-  const e: HistEntry = { idx: env.insnIdx, prevIdx: env.prevInsnIdx, flags, linked, prev: s.hist };
+  const e = HIST.push(env.insnIdx, env.prevInsnIdx, flags, s.hist);
+  if (linked) HIST.linked.set(e, linked);
   s.hist = e;
   s.histLen++;
   env.curHist = e;
 }
+
+/**
+ * The instruction history entries of one verification (State.hist and HistEntry index it): per entry the
+ * instruction, the one before it, the INSN_F_* flags and the entry before it in the same state (-1: none),
+ * in typed arrays; the scalars linked at a jump (rare) by entry. Entries are never freed during a
+ * verification (at most one per processed instruction); the next verification starts over (resetHist).
+ */
+class HistLog {
+  idx = new Int32Array(1024);
+  prevIdx = new Int32Array(1024);
+  flags = new Int32Array(1024);
+  prev = new Int32Array(1024);
+  readonly linked = new Map<number, LinkedReg[]>();
+  private n = 0;
+  reset(): void {
+    this.n = 0;
+    this.linked.clear();
+    // a big program's log is not kept for the next one (up to 2^18 entries, 4 MB, are)
+    if (this.idx.length > 1 << 18) for (const k of ["idx", "prevIdx", "flags", "prev"] as const) this[k] = new Int32Array(1024);
+  }
+  push(idx: number, prevIdx: number, flags: number, prev: HistEntry | undefined): HistEntry {
+    const n = this.n;
+    if (n === this.idx.length) for (const k of ["idx", "prevIdx", "flags", "prev"] as const) { const a = new Int32Array(2 * n); a.set(this[k]); this[k] = a; }
+    this.idx[n] = idx; this.prevIdx[n] = prevIdx; this.flags[n] = flags; this.prev[n] = prev ?? -1;
+    this.n = n + 1;
+    return n;
+  }
+}
+const HIST = new HistLog();
+
+/** A new verification: the history entries of the last one are dropped (verifications do not nest). */
+export function resetHist(): void { HIST.reset(); }
 
 /**
  * collect_linked_regs: the scalars of every frame (registers, then spilled slots) sharing `id`; more than
@@ -124,11 +157,13 @@ const slotList = (mask: bigint): string => { const o: string[] = []; for (let i 
 const NOTSUPP = 1, FAULT = 2;
 
 /** bt_sync_linked_regs: if one of the scalars linked at this jump is wanted, all of them are. */
-function syncLinked(bt: Backtrack, h: HistEntry | undefined): void {
-  if (!h?.linked) return;
-  const some = h.linked.some((e) => (e.isReg ? (bt.regs[e.frameno]! & (1 << e.no)) !== 0 : bt.isSlot(e.frameno, e.no)));
+function syncLinked(bt: Backtrack, h: number): void {
+  if (h < 0 || HIST.linked.size === 0) return;
+  const linked = HIST.linked.get(h);
+  if (!linked) return;
+  const some = linked.some((e) => (e.isReg ? (bt.regs[e.frameno]! & (1 << e.no)) !== 0 : bt.isSlot(e.frameno, e.no)));
   if (!some) return;
-  for (const e of h.linked) {
+  for (const e of linked) {
     if (e.isReg) bt.regs[e.frameno]! |= 1 << e.no;
     else bt.setSlot(e.frameno, e.no);
   }
@@ -138,7 +173,7 @@ function syncLinked(bt: Backtrack, h: HistEntry | undefined): void {
  * backtrack_insn: what instruction `idx` says about the registers and slots being explained (walking
  * backwards; `subseq` is the instruction walked just before, i.e. the one that followed it).
  */
-function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | undefined, bt: Backtrack): number {
+function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | -1, bt: Backtrack): number {
   const insns = env.insns;
   const insn = insns[idx]!;
   if (insn.code === 0) return 0;
@@ -164,12 +199,14 @@ function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | und
     if (!bt.isReg(loadReg)) return 0;
     bt.clearReg(loadReg);
     // only the stack keeps a scalar's exact value; any other load is a fresh value
-    if (!h || !(h.flags & INSN_F_STACK_ACCESS)) return 0;
-    bt.setSlot(flagFrame(h.flags), flagSpi(h.flags));
+    const hf = h < 0 ? 0 : HIST.flags[h]!;
+    if (!(hf & INSN_F_STACK_ACCESS)) return 0;
+    bt.setSlot(flagFrame(hf), flagSpi(hf));
   } else if (cls === 3 || cls === 2) {
     if (bt.isReg(dreg)) return NOTSUPP; // a scalar used as a store's address: pointer subtraction
-    if (!h || !(h.flags & INSN_F_STACK_ACCESS)) return 0;
-    const fr = flagFrame(h.flags), spi = flagSpi(h.flags);
+    const hf = h < 0 ? 0 : HIST.flags[h]!;
+    if (!(hf & INSN_F_STACK_ACCESS)) return 0;
+    const fr = flagFrame(hf), spi = flagSpi(hf);
     if (!bt.isSlot(fr, spi)) return 0;
     bt.clearSlot(fr, spi);
     if (cls === 3) bt.setReg(sreg);
@@ -218,8 +255,9 @@ function backtrackInsn(env: Env, idx: number, subseq: number, h: HistEntry | und
     } else if (srcX) {
       if (!bt.isReg(dreg) && !bt.isReg(sreg)) return 0;
       // both sides of a comparison carry the precision, unless one is a stack pointer
-      if (!h || !(h.flags & INSN_F_SRC_REG_STACK)) bt.setReg(sreg);
-      if (!h || !(h.flags & INSN_F_DST_REG_STACK)) bt.setReg(dreg);
+      const hf = h < 0 ? 0 : HIST.flags[h]!;
+      if (!(hf & INSN_F_SRC_REG_STACK)) bt.setReg(sreg);
+      if (!(hf & INSN_F_DST_REG_STACK)) bt.setReg(dreg);
     }
   } else if (cls === 0) {
     const mode = insn.code & 0xe0;
@@ -247,14 +285,14 @@ function bug(env: Env, msg: string): number {
  * get_prev_insn_idx: the instruction executed before `idx` in this segment: from the history when it
  * recorded a jump into `idx`, else idx-1; -1 once the segment's first instruction is reached.
  */
-function prevInsn(st: State, idx: number, cursor: { h: HistEntry | undefined; left: number }): number {
+function prevInsn(st: State, idx: number, cursor: { h: HistEntry; left: number }): number {
   if (idx === st.firstInsnIdx) {
     if (cursor.left === 0) return -1;
-    if (cursor.left === 1 && cursor.h!.idx === idx) return -1;
+    if (cursor.left === 1 && HIST.idx[cursor.h]! === idx) return -1;
   }
-  if (cursor.left && cursor.h!.idx === idx) {
-    const p = cursor.h!.prevIdx;
-    cursor.h = cursor.h!.prev;
+  if (cursor.left && HIST.idx[cursor.h]! === idx) {
+    const p = HIST.prevIdx[cursor.h]!;
+    cursor.h = HIST.prev[cursor.h]!;
     cursor.left--;
     return p;
   }
@@ -306,11 +344,11 @@ function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | u
   for (;;) {
     if (env.log.level >= 2) env.log.write(`mark_precise: frame${bt.frame}: last_idx ${lastIdx} first_idx ${firstIdx} subseq_idx ${subseq} \n`);
     if (lastIdx < 0) { giveUp(); return; }
-    const cursor = { h: st.hist, left: st.histLen };
+    const cursor = { h: st.hist ?? -1, left: st.histLen };
     for (let i = lastIdx; ;) {
       let err = 0;
       if (skipFirst) skipFirst = false;
-      else err = backtrackInsn(env, i, subseq, cursor.left && cursor.h!.idx === i ? cursor.h : undefined, bt);
+      else err = backtrackInsn(env, i, subseq, cursor.left && HIST.idx[cursor.h]! === i ? cursor.h : -1, bt);
       if (err) { giveUp(); return; }
       if (bt.empty()) return;
       subseq = i;

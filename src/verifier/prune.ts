@@ -103,6 +103,9 @@ function regsExact(o: Reg, c: Reg, ids: IdMap): boolean {
  * old range. `exact` (infinite-loop detection) wants the same register.
  */
 function regsafe(o: Reg, c: Reg, ids: IdMap, exact: Exactness): boolean {
+  // one register shared by both states (not_init, ctx and stack pointers are shared between copies) that
+  // names no id: safe at every level, and nothing for the id map to learn
+  if (o === c && o.id === 0 && o.refObjId === 0 && o.addConst === 0) return true;
   if (exact === "exact") return o.type === "not_init" && c.type === "not_init" ? true : regsExact(o, c, ids);
   if (o.type === "not_init") return true;
   // the kernel's type includes its flags

@@ -410,7 +410,7 @@ function scalarMul(dst: Bounds, src: Bounds): void {
   const a32 = BigInt(dst.s32min), b32 = BigInt(dst.s32max), c32 = BigInt(src.s32min), d32 = BigInt(src.s32max);
   const p32 = [a32 * c32, a32 * d32, b32 * c32, b32 * d32];
   if (p32.some((x) => x < S32_MIN || x > S32_MAX)) { dst.s32min = I32_MIN; dst.s32max = I32_MAX; }
-  else { dst.s32min = Number(p32.reduce((m, x) => (x < m ? x : m))); dst.s32max = Number(p32.reduce((m, x) => (x > m ? x : m))); }
+  else { dst.s32min = Number(p32.reduce((m, x) => (x < m ? x : m))) | 0; dst.s32max = Number(p32.reduce((m, x) => (x > m ? x : m))) | 0; }
   const umx = umaxOf(dst) * umaxOf(src), umn = uminOf(dst) * uminOf(src);
   if (umx > U64 || umn > U64) { dst.uminHi = dst.uminLo = 0; dst.umaxHi = dst.umaxLo = -1; } else { setUmin(dst, umn); setUmax(dst, umx); }
   const a = sminOf(dst), b = smaxOf(dst), c = sminOf(src), d = smaxOf(src);

@@ -180,15 +180,41 @@ export interface Frame {
   callbackDepth?: number;
   /** Frame 0 of a timer callback's own walk (in_async_callback_fn): must return 0. */
   inAsyncCallback?: boolean;
+  /**
+   * The registers the last copy of this frame froze, by register number (shareRegs: a register still the
+   * same object is known frozen without asking Object.isFrozen, which costs ~20 ns a call). Undefined until
+   * the frame is first copied.
+   */
+  frozenRegs: Reg[] | undefined;
 }
 
-export interface PathStep { pc: number; taken: boolean; prev: PathStep | undefined }
-
-/** The branch decisions of a path, oldest first. */
-export function pathOf(s: State): [number, boolean][] {
-  const out: [number, boolean][] = [];
-  for (let p = s.path; p; p = p.prev) out.push([p.pc, p.taken]);
-  return out.reverse();
+/**
+ * The branch decisions of one verification's paths (for --explain): one entry per decision, (pc, taken) and
+ * the entry before it on the same path, in typed arrays rather than one object per decision, so that the
+ * ~10^5 decisions of a path that reaches the 1M-insn limit cost the garbage collector nothing. A state holds
+ * the index of its newest decision (undefined: none); copies share the entries before it.
+ */
+export class PathLog {
+  private steps = new Int32Array(1024);
+  private prevs = new Int32Array(1024);
+  private n = 0;
+  /** A decision after `prev` (an index of this log, or undefined at a path's start): its index. */
+  push(prev: number | undefined, pc: number, taken: boolean): number {
+    if (this.n === this.steps.length) {
+      const steps = new Int32Array(this.n * 2), prevs = new Int32Array(this.n * 2);
+      steps.set(this.steps); prevs.set(this.prevs);
+      this.steps = steps; this.prevs = prevs;
+    }
+    this.steps[this.n] = pc * 2 + (taken ? 1 : 0);
+    this.prevs[this.n] = prev ?? -1;
+    return this.n++;
+  }
+  /** The branch decisions of the path ending at `last`, oldest first. */
+  pathOf(last: number | undefined): [number, boolean][] {
+    const out: [number, boolean][] = [];
+    for (let p = last ?? -1; p >= 0; p = this.prevs[p]!) out.push([this.steps[p]! >> 1, (this.steps[p]! & 1) === 1]);
+    return out.reverse();
+  }
 }
 
 export interface RefState { id: number; insn: number; kind: "sock" | "ringbuf" | "ptr" | "irq" }
@@ -200,21 +226,16 @@ export interface LinkedReg { frameno: number; isReg: boolean; no: number }
  * One entry of the instruction history (struct bpf_insn_hist_entry) that precision back-tracking walks:
  * a jump into a jump point (prevIdx is where it came from), a stack spill or fill (the slot), a
  * comparison involving a stack pointer, or the scalars linked at a conditional jump. Newest first.
+ * An entry is an index of the verification's history log (precision.ts HIST: typed arrays, so that the
+ * entry made at nearly every jump costs the garbage collector nothing); copies of a state share entries.
  */
-export interface HistEntry {
-  idx: number;
-  prevIdx: number;
-  /** INSN_F_* flags (precision.ts). */
-  flags: number;
-  linked: LinkedReg[] | undefined;
-  prev: HistEntry | undefined;
-}
+export type HistEntry = number;
 
 export interface State {
   frames: Frame[];
   refs: RefState[];
-  /** Branch decisions taken so far on this path, newest first, shared between copies (for --explain). */
-  path: PathStep | undefined;
+  /** The newest branch decision taken on this path (an index of the verification's PathLog; undefined: none). */
+  path: number | undefined;
   /** Bounded-loop bookkeeping for callbacks. */
   callbackDepth: number;
   /** may_goto_depth: how many may_goto fall-throughs (loop budget spent) this path has taken. */
@@ -242,7 +263,7 @@ export function newFrame(frameno: number, callsite: number, subprog: number): Fr
   for (let i = 0; i < 11; i++) regs.push(notInit());
   regs[10] = pointer("stack");
   regs[10].frameno = frameno;
-  return { regs, stack: [], frameno, callsite, subprog, inCallback: false };
+  return { regs, stack: [], frameno, callsite, subprog, inCallback: false, frozenRegs: undefined };
 }
 
 const copySlot = (s: StackSlot): StackSlot =>
@@ -297,12 +318,13 @@ Object.freeze(BLANK_SLOT.kinds);
  * BPFKIT_VERIFIER_COW_CHECK), so that a change in place that skipped ownReg throws rather than changing
  * every state that holds it; ownReg replaces a frozen register by a copy of its own.
  */
-function shareRegs(regs: Reg[]): Reg[] {
-  const out = regs.slice();
+function shareRegs(f: Frame): Reg[] {
+  const out = f.regs.slice();
+  const frozen = (f.frozenRegs ??= []);
   for (let i = 0; i < out.length; i++) {
     const r = out[i]!;
-    if (r.type !== "not_init" && r.type !== "ctx" && r.type !== "stack") out[i] = copyReg(r);
-    else if (!Object.isFrozen(r)) Object.freeze(r);
+    if (r.type !== "not_init" && r.type !== "ctx" && r.type !== "stack") { out[i] = copyReg(r); continue; }
+    if (frozen[i] !== r) { if (!Object.isFrozen(r)) Object.freeze(r); frozen[i] = r; }
   }
   return out;
 }
@@ -324,9 +346,9 @@ export function ownRegs(f: Frame): Reg[] {
 
 function cloneFrame(f: Frame): Frame {
   const out: Frame = {
-    regs: shareRegs(f.regs),
+    regs: shareRegs(f),
     stack: shareStack(f.stack),
-    frameno: f.frameno, callsite: f.callsite, subprog: f.subprog, inCallback: f.inCallback,
+    frameno: f.frameno, callsite: f.callsite, subprog: f.subprog, inCallback: f.inCallback, frozenRegs: undefined,
   };
   if (f.callbackRet) out.callbackRet = f.callbackRet;
   if (f.callbackDepth) out.callbackDepth = f.callbackDepth;

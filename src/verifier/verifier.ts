@@ -27,9 +27,9 @@ import { loopComponents } from "./scc.js";
 import { type MapFields, cachedBtf, funcReturnsScalar, mapFields } from "./map-fields.js";
 import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
 import { findByNameKind, resolveSize } from "./target-btf.js";
-import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
+import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist, resetHist } from "./precision.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
-import { BLANK_SLOT, NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
+import { BLANK_SLOT, NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, PathLog, pointer, unknownScalar } from "./state.js";
 
 export const COMPLEXITY_LIMIT_INSNS = 1_000_000;
 /** VerifyOptions.nrCpus when none is given: CONFIG_NR_CPUS of x86_64 distribution kernels. */
@@ -180,38 +180,69 @@ export function verifyProgram(program: Program, opts: VerifyOptions): VerifyResu
   return verifySlots(toRawSlots(program.insns), program.maps, program.license, withBtfOptions(program, opts), program.lines);
 }
 
+/**
+ * The walk's options (env.opts), read all over the hot path: every program's object is built by this one
+ * constructor, with every field present in the same order, so that V8 gives them all one shape. (They were
+ * object literals with fields added when set, and a target BTF opened on first use through a getter defined
+ * on each object: after a batch of programs with different option sets, such as the generated corpus, every
+ * `env.opts.x` read was a megamorphic lookup and the same programs verified up to twice as slowly.) The
+ * target BTF stays lazy, through one getter on the prototype.
+ */
+class EnvOpts implements EnvOptions {
+  private tbOpened: Btf | undefined;
+  private tbOpen: (() => Btf | undefined) | undefined;
+  constructor(
+    readonly progType: number,
+    readonly attachType: number | undefined,
+    readonly maps: MapSpec[],
+    readonly innerMap: number[],
+    readonly fields: MapFields[],
+    readonly gpl: boolean,
+    readonly nrCpus: number,
+    readonly logLevel: number,
+    readonly recordStates: boolean,
+    tb: Btf | (() => Btf | undefined) | undefined,
+    readonly progBtf: Btf | undefined,
+    readonly attachBtfId: number | undefined,
+    readonly configEnabled: ((option: string) => boolean) | undefined,
+    readonly sleepable: boolean | undefined,
+    readonly devBound: boolean | undefined,
+    readonly strictAlignment: boolean,
+    readonly testStateFreq: boolean,
+    readonly testRegInvariants: boolean,
+  ) {
+    this.tbOpened = typeof tb === "function" ? undefined : tb || undefined;
+    this.tbOpen = typeof tb === "function" ? tb : undefined;
+  }
+  get targetBtf(): Btf | undefined {
+    const open = this.tbOpen;
+    if (open !== undefined) { this.tbOpen = undefined; this.tbOpened = open(); }
+    return this.tbOpened;
+  }
+}
+
 /** Verify raw slots (what the kernel receives, including malformed lddw halves). */
 export function verifySlots(insns: RawInsn[], maps: MapSpec[], license: string, opts: VerifyOptions, lines?: SourceLine[]): VerifyResult {
   // map-in-map lookups return a pointer to the inner map: its template gets an index of its own
   const allMaps = [...maps];
   // (the kernel's inner_map_meta has no name: the log prints none)
   const innerMap = maps.map((m) => (m.inner ? allMaps.push({ ...m.inner, name: "" }) - 1 : -1));
-  const envOpts: EnvOptions = {
-    progType: opts.progType, maps: allMaps, innerMap, fields: allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }), gpl: isGplCompatible(license),
-    nrCpus: opts.nrCpus ?? DEFAULT_NR_CPUS, logLevel: opts.logLevel ?? 0,
-    strictAlignment: ((opts.progFlags ?? 0) & 3) === 1, testStateFreq: ((opts.progFlags ?? 0) & 8) !== 0,
-    testRegInvariants: ((opts.progFlags ?? 0) & 128) !== 0,
-    recordStates: opts.recordStates ?? false,
-  };
-  if (opts.attachType !== undefined) envOpts.attachType = opts.attachType;
   const kc = opts.kernelConfig;
+  let configEnabled: ((option: string) => boolean) | undefined;
   if (kc !== undefined) {
     let enabled: Set<string> | undefined;
-    envOpts.configEnabled = (option: string): boolean => {
+    configEnabled = (option: string): boolean => {
       enabled ??= configOptions(typeof kc === "function" ? kc() : kc);
       return enabled === undefined || enabled.has(option) || enabled.size === 0;
     };
   }
-  const tb = opts.targetBtf;
-  if (typeof tb === "function") {
-    let opened: Btf | undefined, asked = false;
-    Object.defineProperty(envOpts, "targetBtf", { enumerable: true, configurable: true, get: () => { if (!asked) { asked = true; opened = tb(); } return opened; } });
-  } else if (tb) envOpts.targetBtf = tb;
-  if (opts.progBtf) envOpts.progBtf = opts.progBtf;
-  if (opts.attachBtfId) envOpts.attachBtfId = opts.attachBtfId;
-  // prog_flags beyond the three above: BPF_F_SLEEPABLE (16)
-  if ((opts.progFlags ?? 0) & 16) envOpts.sleepable = true;
-  if (opts.devBound) envOpts.devBound = true;
+  const flags = opts.progFlags ?? 0;
+  const envOpts = new EnvOpts(opts.progType, opts.attachType, allMaps, innerMap, allMaps.map((_, i) => opts.mapFields?.[i] ?? { spinLock: -1, timer: -1 }),
+    isGplCompatible(license), opts.nrCpus ?? DEFAULT_NR_CPUS, opts.logLevel ?? 0, opts.recordStates ?? false, opts.targetBtf,
+    opts.progBtf || undefined, opts.attachBtfId || undefined, configEnabled,
+    // prog_flags beyond the three below: BPF_F_SLEEPABLE (16)
+    (flags & 16) !== 0 ? true : undefined, opts.devBound ? true : undefined,
+    (flags & 3) === 1, (flags & 8) !== 0, (flags & 128) !== 0);
   return new Walker(insns, envOpts, opts, lines).run();
 }
 
@@ -282,9 +313,10 @@ class Walker {
   private prevJmpsProcessed = 0;
   private prevInsnProcessed = 0;
   private cfg!: CfgResult;
-  private readonly explored = new Map<number, Checkpoint[]>();
+  /** The checkpoints kept per instruction (an array indexed by pc: looked up at every prune point). */
+  private readonly explored: (Checkpoint[] | undefined)[];
   /** States per bucket of the kernel's explored_states hash table (insn ^ callsite, modulo the program length). */
-  private readonly bucketSizes = new Map<number, number>();
+  private readonly bucketSizes: Int32Array;
   private readonly pending: Pending[] = [];
   private doPrintState = false;
   private totalStates = 0;
@@ -310,6 +342,9 @@ class Walker {
   private readonly auxPtrType = new Map<number, string>();
 
   constructor(insns: RawInsn[], envOpts: EnvOptions, private readonly opts: VerifyOptions, private readonly lines?: SourceLine[]) {
+    resetHist();
+    this.explored = new Array<Checkpoint[] | undefined>(insns.length).fill(undefined);
+    this.bucketSizes = new Int32Array(insns.length);
     const s: State = { frames: [newFrame(0, -1, 0)], refs: [], path: undefined, callbackDepth: 0, hist: undefined, histLen: 0, firstInsnIdx: 0, lastInsnIdx: -1 };
     this.env = {
       insns, opts: envOpts, log: new VLog(envOpts.logLevel), cur: s, parentCp: undefined, insnIdx: 0, prevInsnIdx: -1, idGen: 0,
@@ -325,6 +360,8 @@ class Walker {
 
   /** Iterator _next calls (forced checkpoints where a loop converges), found before the walk. */
   private iterNext = new Set<number>();
+  /** The branch decisions of every path walked (State.path indexes it). */
+  private pathLog = new PathLog();
 
   private stats(): VerifyStats {
     return { processed: this.processed, maxStatesPerInsn: this.maxStatesPerInsn, totalStates: this.totalStates, peakStates: this.peakStates,
@@ -346,9 +383,9 @@ class Walker {
       const line = this.lineFor(error.pc);
       if (line) res.error.line = line;
       // built when read (--explain, --json): a path that reached the 1M-insn limit holds ~10^5 decisions
-      const st = env.cur;
+      const pathLog = this.pathLog, last = env.cur.path;
       let path: [number, boolean][] | undefined;
-      Object.defineProperty(res, "path", { enumerable: true, configurable: true, get: () => (path ??= pathOf(st)),
+      Object.defineProperty(res, "path", { enumerable: true, configurable: true, get: () => (path ??= pathLog.pathOf(last)),
         set: (v: [number, boolean][]) => { path = v; } });
       if (this.failRegs) res.failRegs = this.failRegs;
     }
@@ -462,8 +499,8 @@ class Walker {
       env.prevInsnIdx = -1;
       env.prevLogPos = 0;
       this.prevLinfo = undefined;
-      this.explored.clear();
-      this.bucketSizes.clear();
+      this.explored.fill(undefined);
+      this.bucketSizes.fill(0);
       for (let i = 0; i <= 10; i++) env.scratchedRegs.add(i);
       // do_check starts every function with do_print_state false (a last path pruned as "from X to Y: safe" left it set)
       this.doPrintState = false;
@@ -640,8 +677,8 @@ class Walker {
    */
   private isStateVisited(pc: number): boolean {
     const env = this.env;
-    let list = this.explored.get(pc);
-    if (!list) this.explored.set(pc, (list = []));
+    let list = this.explored[pc];
+    if (!list) this.explored[pc] = list = [];
     // is_force_checkpoint: may_goto and helper calls that run a callback always get a checkpoint (the
     // iterations are compared against it); so does a state with a long history, walked on every precision request
     const at = env.insns[pc]!;
@@ -653,7 +690,7 @@ class Walker {
     let addNew = forceNew || (this.jmpsProcessed - this.prevJmpsProcessed >= 2 && this.processed - this.prevInsnProcessed >= 8);
     // states_cnt counts every state of the hash bucket, other instructions' included
     const bucket = this.bucketOf(pc);
-    const statesCnt = this.bucketSizes.get(bucket) ?? 0;
+    const statesCnt = this.bucketSizes[bucket]!;
     // the states kept are compacted in place (w: how many so far)
     let w = 0;
     let pruned = false;
@@ -694,10 +731,10 @@ class Walker {
       if (addNew) cp.miss++;
       // evicted when unlikely to help; a callback call's own iterations get more chances
       const n = force && cp.branches > 0 ? 64 : 3;
-      if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) cp.evicted = true; else this.curStates--; this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 1) - 1); continue; }
+      if (cp.miss > cp.hit * n + n) { if (cp.branches > 0) cp.evicted = true; else this.curStates--; this.bucketSizes[bucket]--; continue; }
       list[w++] = cp;
     }
-    list.length = w;
+    if (w !== list.length) list.length = w;
     if (pruned) {
       // what the old state needed precise, the pruned path must provide precisely too
       if (env.jmpPoints[pc]) pushHist(env, 0);
@@ -715,7 +752,7 @@ class Walker {
     env.cur.firstInsnIdx = pc;
     list.unshift(cp);
     this.maybeEnterLoop(cp);
-    this.bucketSizes.set(bucket, (this.bucketSizes.get(bucket) ?? 0) + 1);
+    this.bucketSizes[bucket]++;
     env.parentCp = cp;
     this.totalStates++;
     this.curStates++;
@@ -1058,7 +1095,7 @@ class Walker {
       if (insn.src === 2) {
         // the forked state of an iterator's _next is widened against the previous iteration's (find_prev_entry)
         checkKfuncCall(env, insn, (queued) => {
-          widenAfterMayGoto(env, this.explored.get(pc), queued);
+          widenAfterMayGoto(env, this.explored[pc], queued);
           this.pushBranch(queued, pc + 1, pc);
         });
         return pc + 1;
@@ -1084,7 +1121,7 @@ class Walker {
       if (env.cur.activeLock && env.cur.frames.length === 1) throw new Reject("BPF_EXIT instruction in main prog cannot be used inside bpf_spin_lock-ed region", 22);
       const fromCallback = frame(env).inCallback && env.cur.frames.length > 1;
       const back = checkExit(env, insn);
-      if (fromCallback) widenAfterCallback(env, this.explored.get(back));
+      if (fromCallback) widenAfterCallback(env, this.explored[back]);
       if (back >= 0) { this.doPrintState = true; return back; }
       return -1;
     }
@@ -1093,7 +1130,7 @@ class Walker {
       if (insn.code !== 0xe5 || insn.src !== 0 || insn.dst !== 0 || insn.imm !== 0 || insn.off === 0) throw new Reject(`invalid may_goto imm ${insn.imm}`, 22); // 6.18 words it so (6.12: "off %d imm %d")
       const other = cloneState(env.cur);
       other.mayGotoDepth = mayGotoDepth(env.cur) + 1;
-      widenAfterMayGoto(env, this.explored.get(pc), other);
+      widenAfterMayGoto(env, this.explored[pc], other);
       this.pushBranch(other, pc + 1, pc);
       return pc + insn.off + 1;
     }
@@ -1101,12 +1138,12 @@ class Walker {
     if (outcome.only !== undefined) {
       // the state is printed at the jump (print_insn_state in check_cond_jmp_op), after any mark_precise lines
       if (env.log.level) this.printInsnState();
-      env.cur.path = { pc, taken: outcome.only, prev: env.cur.path };
+      env.cur.path = this.pathLog.push(env.cur.path, pc, outcome.only);
       return outcome.only ? pc + insn.off + 1 : pc + 1;
     }
     const other = outcome.other!;
-    other.path = { pc, taken: true, prev: other.path };
-    env.cur.path = { pc, taken: false, prev: env.cur.path };
+    other.path = this.pathLog.push(other.path, pc, true);
+    env.cur.path = this.pathLog.push(env.cur.path, pc, false);
     this.pushBranch(other, pc + insn.off + 1, pc);
     if (env.log.level) this.printInsnState();
     return pc + 1;

@@ -18,5 +18,12 @@ export const IMPL = { HOST: 0, ARRAY: 1, HASH: 2, LPM: 3, ARRAY_OF_MAPS: 4, HASH
 export const MF = { PERCPU: 1, LRU: 2, INDEXED: 4 } as const;
 /** Hash entry record and trie node fields (asm/layout.ts E_*, N_*). */
 export const ENTRY_FIELDS = { NEXT: 0, HASH: 4, PREV_ORDER: 8, NEXT_ORDER: 12, KEY: 16 } as const;
+/**
+ * The key hash of hash maps (asm/maps/common.ts hashKey, constants H_* in asm/layout.ts): h = SEED ^ key
+ * size; per 8-byte little-endian word w (then the 1-7 bytes left as one zero-extended word) h = (h ^ w) *
+ * MUL, h ^= h >> SHIFT; finally h *= FINAL, h ^= h >> FINAL_SHIFT; the bucket hash is h's low 32 bits.
+ * Compiled programs hash keys inline with these (src/compiler/map-inline.ts).
+ */
+export const KEY_HASH = { SEED: 0x9e3779b97f4a7c15n, MUL: 0xbf58476d1ce4e5b9n, SHIFT: 31n, FINAL: 0x94d049bb133111ebn, FINAL_SHIFT: 32n } as const;
 export const NODE_FIELDS = { CHILD0: 0, CHILD1: 4, PREFIXLEN: 8, SLOT: 12, DATA: 16 } as const;
 

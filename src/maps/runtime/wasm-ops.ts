@@ -6,7 +6,7 @@ import mapsBytes from "../../../wasm/maps.bytes.js";
 import { BpfkitError, diag } from "../../diagnostics/index.js";
 import { globalMismatches } from "../../runtime/layout.js";
 import type { RuntimeMemory } from "../../runtime/memory.js";
-import { DESC, ENTRY_FIELDS, NODE_FIELDS } from "./layout.js";
+import { DESC, ENTRY_FIELDS, KEY_HASH, NODE_FIELDS } from "./layout.js";
 
 export interface MapOps {
   /** Program side (imported by the interpreter and compiled code): r1 map, r2 key, ... as u64. */
@@ -58,5 +58,11 @@ function checkMapLayout(x: WebAssembly.Exports): string[] {
   for (const [k, v] of Object.entries(DESC)) if (k !== "SIZE") expected[`D_${k}`] = v;
   for (const [k, v] of Object.entries(ENTRY_FIELDS)) expected[`E_${k}`] = v;
   for (const [k, v] of Object.entries(NODE_FIELDS)) expected[`N_${k}`] = v;
-  return globalMismatches(x, expected);
+  const bad = globalMismatches(x, expected);
+  for (const [k, v] of Object.entries(KEY_HASH)) {
+    const g = x[`H_${k}`];
+    const actual = g instanceof WebAssembly.Global ? BigInt.asUintN(64, BigInt(g.value as bigint)) : undefined;
+    if (actual !== v) bad.push(`H_${k}: wasm has ${actual}, host expects ${v}`);
+  }
+  return bad;
 }
