@@ -28,6 +28,7 @@ import { type MapFields, cachedBtf, funcReturnsScalar, mapFields } from "./map-f
 import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
 import { findByNameKind, resolveSize } from "./target-btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist } from "./precision.js";
+import { type Backedge, propagateBackedges, saveBackedge } from "./backedges.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
 import { BLANK_SLOT, NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, pathOf, pointer, unknownScalar } from "./state.js";
 
@@ -298,8 +299,11 @@ class Walker {
   private loops: Uint32Array | undefined;
   /** bpf_scc_visit entry states: the first checkpoint of each loop visit, per call chain, until it finishes. */
   private readonly loopVisits = new Map<string, Checkpoint | undefined>();
-  /** Loop visits that have a backedge (a loop hit, or a hit against a state of the visit): incomplete_read_marks. */
-  private readonly visitBackedges = new Set<string>();
+  /** The backedges of each open loop visit that has any (a loop hit, or a hit against a state of the visit):
+   *  incomplete_read_marks while present, re-propagated when the visit ends (backedges.ts). */
+  private readonly visitBackedges = new Map<string, Backedge[]>();
+  /** The backedges of all open visits (num_backedges: the kernel counts them toward peak_states). */
+  private numBackedges = 0;
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -658,6 +662,8 @@ class Walker {
     let w = 0;
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
+    // the hit was compared by range inside a loop visit (the kernel's `loop`): it becomes a backedge
+    let backedge = false;
     // clean_live_states: finished states of the same call chain forget what is dead, once
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
@@ -666,7 +672,7 @@ class Walker {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
         if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; backedge = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
@@ -675,7 +681,7 @@ class Walker {
         const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
         const mayConverge = mayGoto ? !sameDepth : force;
         if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
+          cp.hit++; cp.loopHit = true; this.loopHits = true; backedge = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
@@ -688,7 +694,7 @@ class Walker {
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
         const loop = this.incompleteReadMarks(cp);
         if (statesEqual(cp.state, env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; if (loop) this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
+          cp.hit++; backedge = loop; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       }
       if (addNew) cp.miss++;
@@ -702,6 +708,7 @@ class Walker {
       // what the old state needed precise, the pruned path must provide precisely too
       if (env.jmpPoints[pc]) pushHist(env, 0);
       propagatePrecision(env, prunedBy!.state);
+      if (backedge) this.addBackedge(prunedBy!, pc);
       return true;
     }
     // the kernel counts the bucket's states whenever the current one was not pruned, added or not
@@ -721,7 +728,7 @@ class Walker {
     this.curStates++;
     this.curStates -= this.evictedFinished;
     this.evictedFinished = 0;
-    this.peakStates = Math.max(this.peakStates, this.curStates);
+    this.peakStates = Math.max(this.peakStates, this.curStates + this.numBackedges);
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
     return false;
@@ -760,10 +767,21 @@ class Walker {
     return cp.loopKey !== "" && this.visitBackedges.has(cp.loopKey);
   }
 
-  /** add_scc_backedge: the hit is a backedge of the pruning state's loop visit. */
-  private addBackedge(cp: Checkpoint): void {
-    if (cp.loopKey === undefined) cp.loopKey = this.loopChain(cp)?.key ?? "";
-    if (cp.loopKey !== "" && this.loopVisits.get(cp.loopKey)) this.visitBackedges.add(cp.loopKey);
+  /**
+   * add_scc_backedge: the hit is a backedge of the pruning state's loop visit; the pruned state is kept
+   * for propagate_backedges (level 2 prints the visit).
+   */
+  private addBackedge(cp: Checkpoint, pc: number): void {
+    const chain = this.loopChain(cp);
+    if (!chain || !this.loopVisits.get(chain.key)) return;
+    cp.loopKey = chain.key;
+    const edge = saveBackedge(this.env, this.env.parentCp, pc, cp.state);
+    const edges = this.visitBackedges.get(chain.key);
+    if (edges) edges.push(edge); else this.visitBackedges.set(chain.key, [edge]);
+    // update_peak_states (evicted states whose paths ended are already off the kernel's free list)
+    this.numBackedges++;
+    this.peakStates = Math.max(this.peakStates, this.curStates - this.evictedFinished + this.numBackedges);
+    if (this.env.log.level >= 2) this.env.log.write(`SCC backedge ${chain.text}\n`);
   }
 
   /** maybe_enter_scc: a new checkpoint in a loop nobody is visiting yet starts a visit (level 2 prints it). */
@@ -771,7 +789,7 @@ class Walker {
     const chain = this.loopChain(cp);
     if (!chain || this.loopVisits.get(chain.key)) return;
     this.loopVisits.set(chain.key, cp);
-    this.env.log.write(`SCC enter ${chain.text}\n`);
+    if (this.env.log.level >= 2) this.env.log.write(`SCC enter ${chain.text}\n`);
   }
 
   /** maybe_exit_scc: the visit ends when its first checkpoint's subtree is walked. */
@@ -779,8 +797,12 @@ class Walker {
     const chain = this.loopChain(cp);
     if (!chain || this.loopVisits.get(chain.key) !== cp) return;
     this.loopVisits.set(chain.key, undefined);
+    if (this.env.log.level >= 2) this.env.log.write(`SCC exit ${chain.text}\n`);
+    const edges = this.visitBackedges.get(chain.key);
+    if (!edges) return;
     this.visitBackedges.delete(chain.key);
-    this.env.log.write(`SCC exit ${chain.text}\n`);
+    this.numBackedges -= edges.length;
+    propagateBackedges(this.env, edges);
   }
 
   /** explored_state(): the kernel's hash of an instruction and the current frame's call site. */
