@@ -671,7 +671,7 @@ class Walker {
       if (cp.branches > 0 && iterNext) {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
-        if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
+        if (statesEqual(this.liveView(cp), env.cur, "range_within") && iterActiveAtR1(env.cur)) {
           cp.hit++; cp.loopHit = true; this.loopHits = true; backedge = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       } else if (cp.branches > 0) {
@@ -680,7 +680,7 @@ class Walker {
         // (may_goto: only an iteration that spent more of the loop budget can have converged)
         const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
         const mayConverge = mayGoto ? !sameDepth : force;
-        if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
+        if (mayConverge && statesEqual(this.liveView(cp), env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
           cp.hit++; cp.loopHit = true; this.loopHits = true; backedge = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
@@ -803,6 +803,30 @@ class Walker {
     this.visitBackedges.delete(chain.key);
     this.numBackedges -= edges.length;
     propagateBackedges(this.env, edges);
+  }
+
+  /**
+   * func_states_equal compares only the registers live at each frame's instruction (live_regs_before).
+   * A finished checkpoint has its dead registers forgotten (clean); an unfinished one, compared while
+   * its loop is walked, keeps them (the kernel prints them, and states_maybe_looping's exact check
+   * compares them): its convergence checks go through this view, which shares the live registers' and
+   * the stack's objects with the checkpoint (precision marks set on it are seen) and has dead registers
+   * not_init. Built once per checkpoint.
+   */
+  private liveView(cp: Checkpoint): State {
+    const live = this.live;
+    if (!live) return cp.state;
+    if (cp.liveView) return cp.liveView;
+    const frames = cp.state.frames;
+    const view: State = { ...cp.state, frames: frames.map((fr, i) => {
+      const callee = frames[i + 1];
+      const mask = live[callee ? callInsnOf(callee) : cp.insn]!;
+      const regs = fr.regs.slice();
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) regs[r] = NO_SPILL;
+      return { ...fr, regs };
+    }) };
+    cp.liveView = view;
+    return view;
   }
 
   /** explored_state(): the kernel's hash of an instruction and the current frame's call site. */
