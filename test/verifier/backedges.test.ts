@@ -2,7 +2,8 @@
 // 6.18's bpf_scc_backedge / propagate_backedges) against the running kernel: the level-2 `SCC
 // enter/backedge/exit` lines, the precision lines (propagate_backedges' own after each `SCC exit`),
 // verdicts, processed counts and peak_states recorded by scripts/record-verifier-backedges.ts for
-// test/fixtures/verifier/backedges/*.s.
+// test/fixtures/verifier/backedges/*.s. dead-register-ids.s also pins that an unfinished checkpoint's
+// convergence check compares only live registers (func_states_equal's live_regs_before).
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/text/assembler.js";
