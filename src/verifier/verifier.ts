@@ -693,7 +693,7 @@ class Walker {
         // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
         const loop = this.incompleteReadMarks(cp);
-        if (statesEqual(cp.state, env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
+        if (statesEqual(cp.cleaned ? cp.state : this.liveView(cp), env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
           cp.hit++; backedge = loop; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       }
@@ -847,6 +847,9 @@ class Walker {
   private clean(cp: Checkpoint): boolean {
     const live = this.live;
     if (!live) return true;
+    // clean_live_states skips a state whose loop visit still has backedges (incomplete_read_marks): it is
+    // compared by its live registers meanwhile (liveView) and printed with its dead ones, as the kernel does
+    if (this.incompleteReadMarks(cp)) return false;
     const frames = cp.state.frames;
     frames.forEach((fr, i) => {
       // a caller frame resumes after its call instruction (frame_insn_idx): what is live there
