@@ -313,7 +313,7 @@ function eachScalar(s: State, precise: boolean, fn: (r: Reg, fr: number, isReg: 
 }
 
 /** mark_all_scalars_precise: back-tracking gave up; every scalar of every checkpoint above is precise. */
-function markAllScalarsPrecise(env: Env, parent: Checkpoint | undefined, curFrameNo: number): void {
+export function markAllScalarsPrecise(env: Env, parent: Checkpoint | undefined, curFrameNo: number): void {
   if (env.log.level >= 2) env.log.write(`mark_precise: frame${curFrameNo}: falling back to forcing all scalars precise\n`);
   for (let cp = parent; cp; cp = cp.parent) {
     eachScalar(cp.state, true, (r, fr, isReg, no) => {
@@ -332,6 +332,9 @@ export function markAllScalarsImprecise(s: State): void {
  * __mark_chain_precision from the current state: walk back from `lastIdx` through the current segment,
  * then checkpoint by checkpoint, marking in each checkpoint what the wanted values were computed from.
  */
+/** Precise marks set on checkpoints so far (the kernel's `changed` out-parameter, read by propagate_backedges). */
+let marksSet = 0;
+
 function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | undefined, lastIdx: number): void {
   if (bt.empty()) return;
   let st: State = start;
@@ -366,14 +369,14 @@ function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | u
         const i = 31 - Math.clz32(m & -m);
         const r = f.regs[i]!;
         if (r.type !== "scalar" || r.precise) bt.regs[fr]! &= ~(1 << i);
-        else r.precise = true;
+        else { r.precise = true; marksSet++; }
       }
       for (let i = 0; i < 64 && bt.anySlot(fr); i++) {
         if (!bt.isSlot(fr, i)) continue;
         const slot = f.stack[i];
         if (!slot) { bug(env, `BUG backtracking (stack slot ${i}, total slots ${f.stack.length})`); giveUp(); return; }
         if (slot.kinds[7] !== Slot.SPILL || slot.spilled.type !== "scalar" || slot.spilled.precise) bt.clearSlot(fr, i);
-        else ownSlot(f, i).spilled.precise = true;
+        else { ownSlot(f, i).spilled.precise = true; marksSet++; }
       }
       if (env.log.level >= 2) {
         env.log.write(`mark_precise: frame${fr}: parent state regs=${regList(bt.regs[fr]!)} stack=${slotList(bt.slotMask(fr))}: ` +
@@ -412,10 +415,14 @@ export function markSlotPrecision(env: Env, frameno: number, spi: number): void 
 
 /**
  * propagate_precision: the current state was pruned against `old`; what was precise in `old` was relied
- * on after this point, so the current path must provide it too.
+ * on after this point, so the current path must provide it too. propagate_backedges (backedges.ts) runs
+ * it again later from a saved pruned state (`start`, its checkpoint `parent`, the pruned insn `lastIdx`).
+ * Returns whether a checkpoint gained a precise mark.
  */
-export function propagatePrecision(env: Env, old: State): void {
-  const bt = BT.reset(env.cur.frames.length - 1);
+export function propagatePrecision(env: Env, old: State, start: State = env.cur, parent: Checkpoint | undefined = env.parentCp,
+  lastIdx: number = env.insnIdx): boolean {
+  const before = marksSet;
+  const bt = BT.reset(start.frames.length - 1);
   for (let fr = old.frames.length - 1; fr >= 0; fr--) {
     const f = old.frames[fr]!;
     const names: string[] = [];
@@ -432,5 +439,6 @@ export function propagatePrecision(env: Env, old: State): void {
     });
     if (names.length && env.log.level >= 2) env.log.write(`frame ${fr}: propagating ${names.join(",")}\n`);
   }
-  markChain(env, bt, env.cur, env.parentCp, env.insnIdx);
+  markChain(env, bt, start, parent, lastIdx);
+  return marksSet !== before;
 }

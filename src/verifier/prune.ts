@@ -32,6 +32,8 @@ export interface Checkpoint {
   evicted?: boolean;
   /** Its loop visit's key (compute_scc_callchain), once asked; "" outside loops. */
   loopKey?: string;
+  /** The state with its dead registers not_init, for convergence checks while unfinished (verifier.ts liveView). */
+  liveView?: State;
 }
 
 /**

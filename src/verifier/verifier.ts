@@ -28,6 +28,7 @@ import { type MapFields, cachedBtf, funcReturnsScalar, mapFields } from "./map-f
 import { BTF_KIND, skipModifiers, type Btf } from "../btf/btf.js";
 import { findByNameKind, resolveSize } from "./target-btf.js";
 import { jmpPoints, markAllScalarsImprecise, propagatePrecision, pushHist, resetHist } from "./precision.js";
+import { type Backedge, propagateBackedges, saveBackedge } from "./backedges.js";
 import { type Checkpoint, finishPath, iterDepthsDiffer, statesEqual } from "./prune.js";
 import { BLANK_SLOT, NO_SPILL, type Reg, Slot, type State, TF, cloneState, constScalar, curFrame, deadReg, newFrame, notInit, PathLog, pointer, unknownScalar } from "./state.js";
 
@@ -330,8 +331,11 @@ class Walker {
   private loops: Uint32Array | undefined;
   /** bpf_scc_visit entry states: the first checkpoint of each loop visit, per call chain, until it finishes. */
   private readonly loopVisits = new Map<string, Checkpoint | undefined>();
-  /** Loop visits that have a backedge (a loop hit, or a hit against a state of the visit): incomplete_read_marks. */
-  private readonly visitBackedges = new Set<string>();
+  /** The backedges of each open loop visit that has any (a loop hit, or a hit against a state of the visit):
+   *  incomplete_read_marks while present, re-propagated when the visit ends (backedges.ts). */
+  private readonly visitBackedges = new Map<string, Backedge[]>();
+  /** The backedges of all open visits (num_backedges: the kernel counts them toward peak_states). */
+  private numBackedges = 0;
   private peakStates = 0;
   private maxStatesPerInsn = 0;
   private processed = 0;
@@ -695,6 +699,8 @@ class Walker {
     let w = 0;
     let pruned = false;
     let prunedBy: Checkpoint | undefined;
+    // the hit was compared by range inside a loop visit (the kernel's `loop`): it becomes a backedge
+    let backedge = false;
     // clean_live_states: finished states of the same call chain forget what is dead, once
     for (const cp of list) if (cp.branches === 0 && !cp.cleaned && sameCallsites(cp.state, env.cur)) cp.cleaned = this.clean(cp);
     for (const cp of list) {
@@ -702,8 +708,8 @@ class Walker {
       if (cp.branches > 0 && iterNext) {
         // an open-coded iterator loop converged: an earlier, still open iteration reached this _next call in
         // a state containing this one, with the iterator still active (no infinite-loop check at _next calls)
-        if (statesEqual(cp.state, env.cur, "range_within") && iterActiveAtR1(env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
+        if (statesEqual(this.liveView(cp), env.cur, "range_within") && iterActiveAtR1(env.cur)) {
+          cp.hit++; cp.loopHit = true; this.loopHits = true; backedge = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       } else if (cp.branches > 0) {
         // the sequence of callback walks converged: this iteration adds nothing an earlier one did not
@@ -711,8 +717,8 @@ class Walker {
         // (may_goto: only an iteration that spent more of the loop budget can have converged)
         const sameDepth = mayGotoDepth(cp.state) === mayGotoDepth(env.cur);
         const mayConverge = mayGoto ? !sameDepth : force;
-        if (mayConverge && statesEqual(cp.state, env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; cp.loopHit = true; this.loopHits = true; this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
+        if (mayConverge && statesEqual(this.liveView(cp), env.cur, "range_within") && callbackDepthsOk(cp.state, env.cur)) {
+          cp.hit++; cp.loopHit = true; this.loopHits = true; backedge = true; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
         // callback-calling helpers skip the infinite-loop check; may_goto does not
         if ((mayGoto || !force) && sameDepth && statesEqual(cp.state, env.cur, "exact") && cp.state.callbackDepth === env.cur.callbackDepth &&
@@ -724,8 +730,8 @@ class Walker {
         // a finished state inside a loop still being walked (an open ancestor had an iteration pruned against
         // it) has incomplete precision marks: it is compared by range, not by precise registers only
         const loop = this.incompleteReadMarks(cp);
-        if (statesEqual(cp.state, env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
-          cp.hit++; if (loop) this.addBackedge(cp); pruned = true; prunedBy = cp; list[w++] = cp; continue;
+        if (statesEqual(cp.cleaned ? cp.state : this.liveView(cp), env.cur, loop ? "range_within" : "not_exact") && callbackDepthsOk(cp.state, env.cur)) {
+          cp.hit++; backedge = loop; pruned = true; prunedBy = cp; list[w++] = cp; continue;
         }
       }
       if (addNew) cp.miss++;
@@ -739,6 +745,7 @@ class Walker {
       // what the old state needed precise, the pruned path must provide precisely too
       if (env.jmpPoints[pc]) pushHist(env, 0);
       propagatePrecision(env, prunedBy!.state);
+      if (backedge) this.addBackedge(prunedBy!, pc);
       return true;
     }
     // the kernel counts the bucket's states whenever the current one was not pruned, added or not
@@ -758,7 +765,7 @@ class Walker {
     this.curStates++;
     this.curStates -= this.evictedFinished;
     this.evictedFinished = 0;
-    this.peakStates = Math.max(this.peakStates, this.curStates);
+    this.peakStates = Math.max(this.peakStates, this.curStates + this.numBackedges);
     this.prevJmpsProcessed = this.jmpsProcessed;
     this.prevInsnProcessed = this.processed;
     return false;
@@ -797,10 +804,21 @@ class Walker {
     return cp.loopKey !== "" && this.visitBackedges.has(cp.loopKey);
   }
 
-  /** add_scc_backedge: the hit is a backedge of the pruning state's loop visit. */
-  private addBackedge(cp: Checkpoint): void {
-    if (cp.loopKey === undefined) cp.loopKey = this.loopChain(cp)?.key ?? "";
-    if (cp.loopKey !== "" && this.loopVisits.get(cp.loopKey)) this.visitBackedges.add(cp.loopKey);
+  /**
+   * add_scc_backedge: the hit is a backedge of the pruning state's loop visit; the pruned state is kept
+   * for propagate_backedges (level 2 prints the visit).
+   */
+  private addBackedge(cp: Checkpoint, pc: number): void {
+    const chain = this.loopChain(cp);
+    if (!chain || !this.loopVisits.get(chain.key)) return;
+    cp.loopKey = chain.key;
+    const edge = saveBackedge(this.env, this.env.parentCp, pc, cp.state);
+    const edges = this.visitBackedges.get(chain.key);
+    if (edges) edges.push(edge); else this.visitBackedges.set(chain.key, [edge]);
+    // update_peak_states (evicted states whose paths ended are already off the kernel's free list)
+    this.numBackedges++;
+    this.peakStates = Math.max(this.peakStates, this.curStates - this.evictedFinished + this.numBackedges);
+    if (this.env.log.level >= 2) this.env.log.write(`SCC backedge ${chain.text}\n`);
   }
 
   /** maybe_enter_scc: a new checkpoint in a loop nobody is visiting yet starts a visit (level 2 prints it). */
@@ -808,7 +826,7 @@ class Walker {
     const chain = this.loopChain(cp);
     if (!chain || this.loopVisits.get(chain.key)) return;
     this.loopVisits.set(chain.key, cp);
-    this.env.log.write(`SCC enter ${chain.text}\n`);
+    if (this.env.log.level >= 2) this.env.log.write(`SCC enter ${chain.text}\n`);
   }
 
   /** maybe_exit_scc: the visit ends when its first checkpoint's subtree is walked. */
@@ -816,8 +834,36 @@ class Walker {
     const chain = this.loopChain(cp);
     if (!chain || this.loopVisits.get(chain.key) !== cp) return;
     this.loopVisits.set(chain.key, undefined);
+    if (this.env.log.level >= 2) this.env.log.write(`SCC exit ${chain.text}\n`);
+    const edges = this.visitBackedges.get(chain.key);
+    if (!edges) return;
     this.visitBackedges.delete(chain.key);
-    this.env.log.write(`SCC exit ${chain.text}\n`);
+    this.numBackedges -= edges.length;
+    propagateBackedges(this.env, edges);
+  }
+
+  /**
+   * func_states_equal compares only the registers live at each frame's instruction (live_regs_before).
+   * A finished checkpoint has its dead registers forgotten (clean); an unfinished one, compared while
+   * its loop is walked, keeps them (the kernel prints them, and states_maybe_looping's exact check
+   * compares them): its convergence checks go through this view, which shares the live registers' and
+   * the stack's objects with the checkpoint (precision marks set on it are seen) and has dead registers
+   * not_init. Built once per checkpoint.
+   */
+  private liveView(cp: Checkpoint): State {
+    const live = this.live;
+    if (!live) return cp.state;
+    if (cp.liveView) return cp.liveView;
+    const frames = cp.state.frames;
+    const view: State = { ...cp.state, frames: frames.map((fr, i) => {
+      const callee = frames[i + 1];
+      const mask = live[callee ? callInsnOf(callee) : cp.insn]!;
+      const regs = fr.regs.slice();
+      for (let r = 0; r < 10; r++) if (!(mask & (1 << r))) regs[r] = NO_SPILL;
+      return { ...fr, regs };
+    }) };
+    cp.liveView = view;
+    return view;
   }
 
   /** explored_state(): the kernel's hash of an instruction and the current frame's call site. */
@@ -838,6 +884,9 @@ class Walker {
   private clean(cp: Checkpoint): boolean {
     const live = this.live;
     if (!live) return true;
+    // clean_live_states skips a state whose loop visit still has backedges (incomplete_read_marks): it is
+    // compared by its live registers meanwhile (liveView) and printed with its dead ones, as the kernel does
+    if (this.incompleteReadMarks(cp)) return false;
     const frames = cp.state.frames;
     frames.forEach((fr, i) => {
       // a caller frame resumes after its call instruction (frame_insn_idx): what is live there
