@@ -7,6 +7,7 @@ import { ENTRY, STATUS } from "../runtime/layout.js";
 import type { Block, FunctionCfg, Slot } from "./cfg.js";
 import type { FnFrame } from "./frame.js";
 import { lowerCondition, lowerInsn, lowerMayGoto, mayGotoSpend } from "./lower.js";
+import { OP } from "./wasm.js";
 
 
 interface Emit {
@@ -26,14 +27,42 @@ function blockCode(e: Emit, b: Block): void {
   const bad = b.term.kind === "bad" || b.term.kind === "off_end";
   const n = b.pcs.length + (bad ? 1 : 0);
   if (n) body.get(f.cnt).i64(n).op(0x7c /* i64.add */).set(f.cnt);
-  const plain = b.term.kind === "fall" || bad ? b.pcs.length : b.pcs.length - 1;
+  plainCode(e, b, b.term.kind === "fall" || bad ? b.pcs.length : b.pcs.length - 1, n, 0);
+}
+
+/**
+ * The first `plain` instructions of `b`. `pending`: instructions run before them that the count does not
+ * have yet (an unrolled loop adds its count once for all its copies), so a stop inside still counts right.
+ */
+function plainCode(e: Emit, b: Block, plain: number, n: number, pending: number): void {
+  const f = e.f;
   f.knownR1 = undefined;
   for (let k = 0; k < plain; k++) {
     const pc = b.pcs[k]!;
     const s = e.slots[pc]!;
-    lowerInsn(f, s, n - k - 1, e.live.get(pc) ?? 0x7ff);
+    lowerInsn(f, s, n - k - 1 - pending, e.live.get(pc) ?? 0x7ff);
     f.knownR1 = r1After(s, f.knownR1);
   }
+}
+
+/** Copies of a one-block loop run by its fast path between budget checks (see selfLoop). */
+const UNROLL = 2;
+/** The longest one-block loop unrolled (its code is emitted UNROLL + 1 times). */
+const UNROLL_MAX_INSNS = 24;
+
+/**
+ * Whether `b` is a loop of one block whose taken jump goes back to itself (`loop: ...; if rX != 0 goto loop`),
+ * made only of instructions that neither call out nor stop the run (ALU, loads, stores, lddw), so the count
+ * of a run through it can be added once for several iterations.
+ */
+function selfLoop(e: Emit, b: Block): boolean {
+  if (!b.loopHeader || b.term.kind !== "cond" || b.succs[0] !== b.id || b.succs[1] === b.id || b.pcs.length > UNROLL_MAX_INSNS) return false;
+  for (let k = 0; k < b.pcs.length - 1; k++) {
+    const op = e.slots[b.pcs[k]!]!.op, cls = op & 7;
+    const ok = cls === 4 || cls === 7 || op === 0x18 || cls === 1 || (cls === 2 && !e.f.ctxHook) || (cls === 3 && (op & 0xe0) === 0x60 && !e.f.ctxHook);
+    if (!ok) return false;
+  }
+  return true;
 }
 
 /**
@@ -121,9 +150,53 @@ function structured(e: Emit): void {
       body.end();
     } else nodeWithin(x, b.mergeChildren, 0);
   };
+  /**
+   * A one-block loop (selfLoop): while the count after UNROLL more iterations stays below the budget, run
+   * that many copies with no budget check and one count update; else one iteration as any block runs,
+   * checked on its back edge. Every back edge's check would have passed on the fast path (the count only
+   * grows), so runs stop at the same back edge with the same count as the interpreter's.
+   *
+   *   loop $L { block $out { if (cnt + UNROLL*n < budget) { copy; if !cond { cnt += n; br $out } ...
+   *     cnt += UNROLL*n; br $L }  cnt += n; code; if cond { check; br $L } }  the exit edge }
+   */
+  const selfLoopCode = (x: number): void => {
+    const b = blocks[x]!, f = e.f;
+    const n = b.pcs.length, last = e.slots[b.pcs[n - 1]!]!;
+    const toLoop = (): void => { body.br(open - 1 - loopAt[x]!); };
+    body.block();
+    const out = open++;
+    body.get(f.cnt).i64(UNROLL * n).op(OP.i64_add).get(f.budget).op(OP.i64_lt_u).if_();
+    open++;
+    for (let j = 0; j < UNROLL; j++) {
+      plainCode(e, b, n - 1, n, (j + 1) * n);
+      lowerCondition(f, last);
+      body.op(OP.i32_eqz).if_();
+      open++;
+      body.get(f.cnt).i64((j + 1) * n).op(OP.i64_add).set(f.cnt);
+      body.br(open - 1 - out);
+      body.end();
+      open--;
+    }
+    body.get(f.cnt).i64(UNROLL * n).op(OP.i64_add).set(f.cnt);
+    toLoop();
+    body.end();
+    open--;
+    blockCode(e, b);
+    lowerCondition(f, last);
+    body.if_();
+    open++;
+    f.budgetCheck(ipOf(e, b), 0);
+    toLoop();
+    body.end();
+    open--;
+    body.end();
+    open--;
+    doBranch(x, b.succs[1]!);
+  };
   const nodeWithin = (x: number, ys: readonly number[], from: number): void => {
     if (from === ys.length) {
       const b = blocks[x]!;
+      if (selfLoop(e, b)) { selfLoopCode(x); return; }
       blockCode(e, b);
       terminator(e, b, (to, inIf) => {
         if (inIf) open++;

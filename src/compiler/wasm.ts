@@ -29,10 +29,13 @@ export const OP = {
   i32_extend8_s: 0xc0, i32_extend16_s: 0xc1, i64_extend8_s: 0xc2, i64_extend16_s: 0xc3, i64_extend32_s: 0xc4,
 } as const;
 
+const utf8 = new TextEncoder();
+
 /** A growable byte buffer with LEB128 writers. */
 export class Bytes {
-  buf = new Uint8Array(256);
+  buf: Uint8Array;
   len = 0;
+  constructor(capacity = 256) { this.buf = new Uint8Array(capacity); }
   private grow(n: number): void {
     if (this.len + n <= this.buf.length) return;
     let cap = this.buf.length * 2;
@@ -69,7 +72,32 @@ export class Bytes {
     }
   }
   bytes(b: Uint8Array): void { this.grow(b.length); this.buf.set(b, this.len); this.len += b.length; }
-  name(s: string): void { const b = new TextEncoder().encode(s); this.u32(b.length); this.bytes(b); }
+  name(s: string): void {
+    // Names here are ASCII (import and export names): written as they are, without an encoder per name.
+    if (/^[\x00-\x7f]*$/.test(s)) {
+      this.u32(s.length);
+      this.grow(s.length);
+      for (let i = 0; i < s.length; i++) this.buf[this.len++] = s.charCodeAt(i);
+      return;
+    }
+    const b = utf8.encode(s); this.u32(b.length); this.bytes(b);
+  }
+  /**
+   * Write something whose byte length comes first (a section, a function body) in place: `write` appends
+   * the content, which is then moved up by the length's LEB128 size (no buffer of its own to copy from).
+   */
+  sized(write: () => void): void {
+    const at = this.len;
+    write();
+    const n = this.len - at;
+    let k = 1;
+    for (let v = n >>> 7; v !== 0; v >>>= 7) k++;
+    this.grow(k);
+    this.buf.copyWithin(at + k, at, at + n);
+    let v = n;
+    for (let i = 0; i < k; i++) { let b = v & 0x7f; v >>>= 7; if (i < k - 1) b |= 0x80; this.buf[at + i] = b; }
+    this.len += k;
+  }
   /** A vector: count then the items. */
   vec<T>(items: readonly T[], each: (x: T) => void): void { this.u32(items.length); for (const x of items) each(x); }
   done(): Uint8Array { return this.buf.slice(0, this.len); }
@@ -111,20 +139,23 @@ export class Body extends Bytes {
 
   /** The encoded body: local declarations (runs of one type) then the code and `end`. */
   encode(): Uint8Array {
-    const out = new Bytes();
-    const runs: [number, ValType][] = [];
-    for (const t of this.locals) {
-      const last = runs[runs.length - 1];
-      if (last && last[1] === t) last[0]++;
-      else runs.push([1, t]);
-    }
-    out.vec(runs, ([n, t]) => { out.u32(n); out.byte(t); });
-    out.bytes(this.buf.subarray(0, this.len));
-    out.byte(OP.end);
-    const sized = new Bytes();
-    sized.u32(out.len);
-    sized.bytes(out.done());
-    return sized.done();
+    const out = new Bytes(this.len + 32);
+    this.encodeInto(out);
+    return out.done();
+  }
+  /** encode() appended to `out` (its size first). */
+  encodeInto(out: Bytes): void {
+    out.sized(() => {
+      const runs: [number, ValType][] = [];
+      for (const t of this.locals) {
+        const last = runs[runs.length - 1];
+        if (last && last[1] === t) last[0]++;
+        else runs.push([1, t]);
+      }
+      out.vec(runs, ([n, t]) => { out.u32(n); out.byte(t); });
+      out.bytes(this.buf.subarray(0, this.len));
+      out.byte(OP.end);
+    });
   }
 }
 
@@ -142,8 +173,8 @@ export class ModuleWriter {
   private readonly exports: Export[] = [];
 
   type(params: ValType[], results: ValType[]): number {
-    const key = `${params.join(",")}>${results.join(",")}`;
-    const i = this.types.findIndex((t) => `${t.params.join(",")}>${t.results.join(",")}` === key);
+    const same = (a: readonly ValType[], b: readonly ValType[]): boolean => a.length === b.length && a.every((x, k) => x === b[k]);
+    const i = this.types.findIndex((t) => same(t.params, params) && same(t.results, results));
     if (i >= 0) return i;
     this.types.push({ params, results });
     return this.types.length - 1;
@@ -165,14 +196,13 @@ export class ModuleWriter {
   export(name: string, func: number): void { this.exports.push({ name, func }); }
 
   encode(): Uint8Array {
-    const out = new Bytes();
+    let size = 512;
+    for (const f of this.funcs) size += (f.body?.len ?? 0) + 16;
+    const out = new Bytes(size);
     out.bytes(Uint8Array.of(0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00));
     const section = (id: number, write: (b: Bytes) => void): void => {
-      const b = new Bytes();
-      write(b);
       out.byte(id);
-      out.u32(b.len);
-      out.bytes(b.done());
+      out.sized(() => write(out));
     };
     section(1, (b) => b.vec(this.types, (t) => { b.byte(0x60); b.vec(t.params, (p) => b.byte(p)); b.vec(t.results, (r) => b.byte(r)); }));
     section(2, (b) => {
@@ -191,7 +221,7 @@ export class ModuleWriter {
     section(7, (b) => b.vec(this.exports, (e) => { b.name(e.name); b.byte(0x00); b.u32(e.func); }));
     section(10, (b) => b.vec(this.funcs, (f) => {
       if (!f.body) throw new Error("function declared but never defined");
-      b.bytes(f.body.encode());
+      f.body.encodeInto(b);
     }));
     return out.done();
   }

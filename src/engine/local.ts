@@ -93,21 +93,41 @@ class LocalEngine implements BpfEngine {
   }
   run(input: EngineRunInput = {}): EngineRunResult {
     const r: EngineRunResult = this.rt.run(input);
-    // Checked mode warns at each pc that reads stack never written: the kernel returns garbage there.
-    // The compiled engine warns too when the verifier's answer is at hand (auto and compiled verify anyway).
+    const w = this.warnings();
+    if (w) r.warnings = w;
+    return r;
+  }
+  /**
+   * Checked mode warns at each pc that reads stack never written: the kernel returns garbage there.
+   * The compiled engine warns too when the verifier's answer is at hand (auto and compiled verify anyway).
+   */
+  private warnings(): Diagnostic[] | undefined {
     if (this.kind === "interp" ? (this.opts.mode ?? "checked") === "checked" : this.uninit !== undefined) {
       const w = this.uninitWarnings();
-      if (w.length) r.warnings = w;
+      if (w.length) return w;
     }
-    return r;
+    return undefined;
   }
   private uninitWarnings(): Diagnostic[] {
     // the verdict cache's answer (a program the verifier cannot judge gets no warnings)
     this.uninit ??= (verdictOf(this.program, this.opts.type ?? this.program.section).uninit ?? []).map(uninitStackWarning);
     return this.uninit;
   }
+  /** The results run() would give, input by input (with the same warnings). */
   runBatch(inputs: readonly EngineRunInput[]): BatchOutcome[] {
-    return this.rt.runBatch(inputs);
+    // The WebAssembly batch drivers read the context back after each packet: a program the verifier did not
+    // accept may have written anything there (data_end included), so it runs input by input, as run() does.
+    const out: BatchOutcome[] = this.kind === "compiled" && !this.info.verified
+      ? inputs.map((input) => {
+        try { return { ok: true as const, result: this.rt.run({ ...input, repeat: 1 }) }; } catch (error) {
+          if (!(error instanceof Error)) throw error;
+          return { ok: false as const, error };
+        }
+      })
+      : this.rt.runBatch(inputs);
+    const w = this.warnings();
+    if (w) for (const o of out) if (o.ok) (o.result as EngineRunResult).warnings = w;
+    return out;
   }
   /** Compiled XDP programs that cannot move the packet run batches in place; others go through runBatch (loadPacketBatch). */
   loadBatch(packets: PacketList, options: { cpu?: number } = {}): PacketBatch | undefined {

@@ -30,3 +30,51 @@ describe("bpfkit run with captures", () => {
     expect(kept.map((p) => p.timestamp)).toEqual([2_000_000_000n, 4_000_000_000n]);
   });
 });
+
+describe("bpfkit run --pcap as one batch", () => {
+  // No maps: the capture runs as one batch (runBatch), and every packet's output is what a run of that packet alone prints.
+  const prog = join(dir, "rewrite.s");
+  writeFileSync(prog, `.section xdp
+  r2 = *(u32 *)(r1 + 0)
+  r3 = *(u32 *)(r1 + 4)
+  r4 = r2
+  r4 += 14
+  if r4 > r3 goto short
+  r5 = *(u8 *)(r2 + 13)
+  if r5 == 0 goto drop
+  r5 = 0xff
+  *(u8 *)(r2 + 0) = r5
+  r0 = 3
+  exit
+drop:
+  r0 = 1
+  exit
+short:
+  r0 = 0
+  exit
+`);
+  const frames = [0, 1, 2, 3, 0, 5].map((k) => buildPacket({ ipv4: { src: `192.0.2.${k + 1}`, dst: "10.0.0.1", protocol: 17 }, udp: { srcPort: 1000 + k, dstPort: 53 }, payload: new Uint8Array(k * 3) }));
+  frames.forEach((f, k) => { f[13] = k % 2; });
+  const input = join(dir, "batch.pcap");
+  writeFileSync(input, writePcap(frames.map((data, i) => ({ timestamp: BigInt(i + 1) * 1000n, data, originalLength: data.length }))));
+  const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
+  const timing = (s: string) => s.replace(/[\d.]+ ns per run/g, "T ns per run");
+
+  for (const engine of ["compiled", "interp"]) {
+    it(`prints for each packet what a run of it alone prints (${engine})`, { timeout: 60_000 }, () => {
+      const all = cli("run", prog, "--engine", engine, "--pcap", input);
+      expect(all.stderr).toBe("");
+      expect(all.status).toBe(0);
+      const blocks = all.stdout.split(/\n?# packet \d+ of \d+ \(\d+ bytes\)\n/).slice(1);
+      expect(blocks).toHaveLength(frames.length);
+      frames.forEach((f, i) => {
+        const one = cli("run", prog, "--engine", engine, "--data", hex(f));
+        expect(timing(blocks[i]!.trimEnd())).toBe(timing(one.stdout.trimEnd()));
+      });
+      const json = JSON.parse(cli("run", prog, "--engine", engine, "--pcap", input, "--json").stdout) as { duration_ns: number; retval: number; data_out: string }[];
+      expect(json.map((r) => r.retval)).toEqual([1, 3, 1, 3, 1, 3]);
+      // The compiled engine runs the capture as one batch inside WebAssembly: its packets share the batch's time per packet.
+      if (engine === "compiled") expect(new Set(json.map((r) => r.duration_ns)).size).toBe(1);
+    });
+  }
+});

@@ -170,3 +170,37 @@ out:
     expect(openEngine(loop, { engine: "compiled" }).run({ data: new Uint8Array(20) }).retval).toBe(5050);
   });
 });
+
+describe("one-block loops run unrolled between budget checks", () => {
+  it("stop at the interpreter's back edge with its count for every budget, and finish with its count", () => {
+    // sum_loop's shape (3 instructions a turn), a load and store in the loop (fnv1a's), and a loop of one pass
+    const sum = assemble(".section xdp\n  r0 = 0\n  r1 = 9\nl:\n  r0 += r1\n  r1 += -1\n  if r1 != 0 goto l\n  exit\n", { file: "sum.s" });
+    const mem = assemble(`.section xdp
+  r2 = *(u32 *)(r1 + 0)
+  r3 = r2
+  r3 += 10
+  r0 = 0
+l:
+  r5 = *(u8 *)(r2 + 0)
+  r0 ^= r5
+  r0 *= 31
+  *(u8 *)(r2 + 0) = r0
+  r2 += 1
+  if r2 < r3 goto l
+  exit
+`, { file: "mem.s" });
+    const once = assemble(".section xdp\n  r1 = 1\nl:\n  r1 += -1\n  if r1 != 0 goto l\n  r0 = 2\n  exit\n", { file: "once.s" });
+    for (const p of [sum, mem, once]) {
+      expect(compiledWat(p, [], false), p.name).toMatch(/i64\.lt_u/); // the fast path's guard
+      const data = Uint8Array.from({ length: 64 }, (_, i) => i * 5);
+      for (let budget = 1; budget <= 50; budget++) {
+        expect(outcome(p, data, "compiled", budget), `${p.name} budget ${budget}`).toBe(outcome(p, data, "interp", budget));
+      }
+      expect(outcome(p, data, "compiled"), p.name).toBe(outcome(p, data, "interp"));
+      const v = openEngine(p, { engine: "compiled" });
+      const w = openEngine(p, { engine: "interp", mode: "fast" });
+      const a = v.run({ data }), b = w.run({ data });
+      expect([a.retval, a.insnCount, Array.from(a.data)], p.name).toEqual([b.retval, b.insnCount, Array.from(b.data)]);
+    }
+  });
+});

@@ -268,49 +268,66 @@ export function register(program: Command): void {
       };
       try {
         await seedMaps(engine, opts.map);
-        for (const [index, data] of inputs.entries()) {
-          const before = snapshot(engine.maps);
-          const r: EngineRunResult = engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}), ...(repeat > 1 ? { onProgress: progress } : {}) });
-          if (shown) { process.stderr.write("\n"); shown = false; }
-          // warnings at a pc (uninitialized stack reads), once per pc for the whole command, on stderr
-          for (const w of r.warnings ?? []) {
-            if (warned.has(w.pc ?? -1)) continue;
-            warned.add(w.pc ?? -1);
-            if (!opts.json) process.stderr.write(formatDiagnostic(w) + "\n");
+        // A capture runs as one batch (the engine's runBatch: compiled XDP packets run in place inside
+        // WebAssembly) when the batch gives everything printed per packet: one run each, and no map whose
+        // changes are listed per packet (a batch has only the maps after its last packet).
+        const noMaps = snapshot(engine.maps).size === 0;
+        const batch = inputs.length > 1 && repeat === 1 && noMaps
+          ? engine.runBatch(inputs.map((data) => ({ data, cpu, ...(ctx ? { ctx } : {}) })))
+          : undefined;
+        // A batch's text goes out in chunks (one write per packet cost more than running it); a warning on
+        // stderr first flushes what stdout has, so the two streams keep their order.
+        const pending: string[] = [];
+        const flush = (): void => { if (pending.length) process.stdout.write(pending.join("")); pending.length = 0; };
+        try {
+          for (const [index, data] of inputs.entries()) {
+            const before = noMaps ? undefined : snapshot(engine.maps);
+            const outcome = batch?.[index];
+            if (outcome && !outcome.ok) throw outcome.error;
+            const r: EngineRunResult = outcome ? outcome.result
+              : engine.run({ data, repeat, cpu, ...(ctx ? { ctx } : {}), ...(repeat > 1 ? { onProgress: progress } : {}) });
+            if (shown) { process.stderr.write("\n"); shown = false; }
+            // warnings at a pc (uninitialized stack reads), once per pc for the whole command, on stderr
+            for (const w of r.warnings ?? []) {
+              if (warned.has(w.pc ?? -1)) continue;
+              warned.add(w.pc ?? -1);
+              if (!opts.json) { flush(); process.stderr.write(formatDiagnostic(w) + "\n"); }
+            }
+            const changes = before ? mapChanges(before, snapshot(engine.maps)) : [];
+            const act = actionName(prog, opts, r.retval);
+            if (packetSurvives(act, r.retval, prog, opts)) {
+              const original = capture?.packets[index];
+              kept.push({ timestamp: original?.timestamp ?? BigInt(index) * 1000n, data: r.data, originalLength: r.data.length });
+            }
+            if (opts.json) {
+              results.push({
+                retval: r.retval, ...(act ? { action: act } : {}), data_out: toHex(r.data), ...(r.ctx ? { ctx_out: toHex(r.ctx) } : {}),
+                ...(r.ctxChanges ? { ctx_changes: r.ctxChanges.map((c) => ({ field: c.name, before: jsonInt(c.before), after: jsonInt(c.after) })) } : {}),
+                trace: r.trace, ...(r.redirect ? { redirect: r.redirect } : {}), maps: changes, ...(r.insnCount !== undefined ? { insn_count: r.insnCount } : {}),
+                engine: engine.kind, duration_ns: r.duration, ...(r.firstRun !== undefined && repeat > 1 ? { first_run_ns: r.firstRun } : {}),
+                ringbuf: r.ringbuf.map((x) => ({ map: x.map, data: toHex(x.data) })), perf: r.perf.map((x) => ({ map: x.map, cpu: x.cpu, data: toHex(x.data) })),
+                ...(r.warnings ? { warnings: r.warnings.map((w) => ({ pc: w.pc, code: w.code, message: w.message })) } : {}),
+              });
+              continue;
+            }
+            const out: string[] = [];
+            if (inputs.length > 1) out.push(`${index > 0 ? "\n" : ""}# packet ${index + 1} of ${inputs.length} (${data.length} bytes)`);
+            out.push(`retval ${r.retval} (0x${r.retval.toString(16)})${act ? ` ${act}` : ""}`);
+            if (r.redirect) out.push(`redirect: ${JSON.stringify(r.redirect)}`);
+            out.push(...packetDiff(data, r.data));
+            for (const c of r.ctxChanges ?? []) out.push(`${c.name}: ${formatCtxValue(c, c.before)} -> ${formatCtxValue(c, c.after)}`);
+            for (const t of r.trace) out.push(`trace: ${t.replace(/\n$/, "")}`);
+            for (const c of changes) out.push(`map ${c.map}[${c.key}]: ${c.before ?? "(none)"} -> ${c.after ?? "(deleted)"}`);
+            for (const x of r.ringbuf) out.push(`ringbuf ${x.map}: ${toHex(x.data)}`);
+            for (const x of r.perf) out.push(`perf ${x.map} cpu ${x.cpu}: ${toHex(x.data)}`);
+            const timing = repeat > 1 && r.firstRun !== undefined
+              ? `${fmtNs(r.duration)} ns per run over runs 2-${repeat} (first run ${fmtNs(r.firstRun)} ns)`
+              : `${fmtNs(r.duration)} ns per run`;
+            out.push(`${r.insnCount !== undefined ? `${r.insnCount} instructions, ` : ""}${timing} (${engine.kind})`);
+            pending.push(out.join("\n") + "\n");
+            if (!batch || pending.length >= 512) flush();
           }
-          const changes = mapChanges(before, snapshot(engine.maps));
-          const act = actionName(prog, opts, r.retval);
-          if (packetSurvives(act, r.retval, prog, opts)) {
-            const original = capture?.packets[index];
-            kept.push({ timestamp: original?.timestamp ?? BigInt(index) * 1000n, data: r.data, originalLength: r.data.length });
-          }
-          if (opts.json) {
-            results.push({
-              retval: r.retval, ...(act ? { action: act } : {}), data_out: toHex(r.data), ...(r.ctx ? { ctx_out: toHex(r.ctx) } : {}),
-              ...(r.ctxChanges ? { ctx_changes: r.ctxChanges.map((c) => ({ field: c.name, before: jsonInt(c.before), after: jsonInt(c.after) })) } : {}),
-              trace: r.trace, ...(r.redirect ? { redirect: r.redirect } : {}), maps: changes, ...(r.insnCount !== undefined ? { insn_count: r.insnCount } : {}),
-              engine: engine.kind, duration_ns: r.duration, ...(r.firstRun !== undefined && repeat > 1 ? { first_run_ns: r.firstRun } : {}),
-              ringbuf: r.ringbuf.map((x) => ({ map: x.map, data: toHex(x.data) })), perf: r.perf.map((x) => ({ map: x.map, cpu: x.cpu, data: toHex(x.data) })),
-              ...(r.warnings ? { warnings: r.warnings.map((w) => ({ pc: w.pc, code: w.code, message: w.message })) } : {}),
-            });
-            continue;
-          }
-          const out: string[] = [];
-          if (inputs.length > 1) out.push(`${index > 0 ? "\n" : ""}# packet ${index + 1} of ${inputs.length} (${data.length} bytes)`);
-          out.push(`retval ${r.retval} (0x${r.retval.toString(16)})${act ? ` ${act}` : ""}`);
-          if (r.redirect) out.push(`redirect: ${JSON.stringify(r.redirect)}`);
-          out.push(...packetDiff(data, r.data));
-          for (const c of r.ctxChanges ?? []) out.push(`${c.name}: ${formatCtxValue(c, c.before)} -> ${formatCtxValue(c, c.after)}`);
-          for (const t of r.trace) out.push(`trace: ${t.replace(/\n$/, "")}`);
-          for (const c of changes) out.push(`map ${c.map}[${c.key}]: ${c.before ?? "(none)"} -> ${c.after ?? "(deleted)"}`);
-          for (const x of r.ringbuf) out.push(`ringbuf ${x.map}: ${toHex(x.data)}`);
-          for (const x of r.perf) out.push(`perf ${x.map} cpu ${x.cpu}: ${toHex(x.data)}`);
-          const timing = repeat > 1 && r.firstRun !== undefined
-            ? `${fmtNs(r.duration)} ns per run over runs 2-${repeat} (first run ${fmtNs(r.firstRun)} ns)`
-            : `${fmtNs(r.duration)} ns per run`;
-          out.push(`${r.insnCount !== undefined ? `${r.insnCount} instructions, ` : ""}${timing} (${engine.kind})`);
-          process.stdout.write(out.join("\n") + "\n");
-        }
+        } finally { flush(); }
       } finally { engine.close(); }
       if (opts.json) process.stdout.write(JSON.stringify(results.length === 1 ? results[0] : results, null, 2) + "\n");
       if (opts.pcapOut !== undefined) {
