@@ -1,4 +1,5 @@
-// Runs all 313 files of the BPF conformance suite in place (../shared/conformance/tests beside the repo).
+// Runs all 313 files of the BPF conformance suite in place (../shared/conformance/tests beside the repo, as
+// CI lays it out; BPFKIT_SHARED names another place, e.g. from a git worktree, as the benches take it).
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -7,7 +8,7 @@ import { ConformanceRunner } from "../../src/runtime/conformance.js";
 import { loadConformanceDir } from "../../src/runtime/conformance-dir.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const dir = join(repo, "..", "shared", "conformance", "tests");
+const dir = join(process.env.BPFKIT_SHARED ?? join(repo, "..", "shared"), "conformance", "tests");
 const present = existsSync(dir);
 
 (present ? describe : describe.skip)(`conformance suite${present ? "" : ` [skipped: ${dir} is absent]`}`, () => {
