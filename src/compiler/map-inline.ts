@@ -118,7 +118,7 @@ function load(b: Body, size: number, off: number): void {
  */
 function emitHashLookup(b: Body, d: Desc, KEY: number, out: number): void {
   if (d.keySize <= BYTE_KEY && d.esize >= ENTRY_FIELDS.KEY + Math.ceil(d.keySize / 8) * 8) { emitHashLookupWords(b, d, KEY, out); return; }
-  const { h, h32, e, a } = scratchOf(b);
+  const { h, a } = scratchOf(b);
   const ks = d.keySize, E = ENTRY_FIELDS;
   // hashKey(key, ks), its 8-byte words and then the rest as one word, as asm/maps/common.ts reads them.
   const mix = (): void => { b.op(OP.i64_xor).i64(KEY_HASH.MUL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).set(h); };
@@ -137,28 +137,13 @@ function emitHashLookup(b: Body, d: Desc, KEY: number, out: number): void {
     }
     mix();
   }
-  b.get(h).i64(KEY_HASH.FINAL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.FINAL_SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).op(OP.i32_wrap_i64).set(h32);
-  // The bucket's first entry (index + 1), then the chain.
-  b.i64(0).set(out);
-  b.get(h32).i32(d.mask).op(OP.i32_and).i32(2).op(OP.i32_shl).mem(OP.i32_load, 2, d.buckets).set(e);
-  b.block().loop();
-  b.get(e).op(OP.i32_eqz).brIf(1);
-  b.get(e).i32(d.esize).op(OP.i32_mul).i32(d.table - d.esize).op(OP.i32_add).set(a);
-  b.block();
-  b.get(a).mem(OP.i32_load, 2, E.HASH).get(h32).op(OP.i32_ne).brIf(0);
-  for (const [off, size] of chunks(ks)) {
-    b.get(a); load(b, size, E.KEY + off);
-    b.get(KEY); load(b, size, off);
-    b.op(size === 8 ? OP.i64_ne : OP.i32_ne).brIf(0);
-  }
-  // Found: slotAddr(d, e - 1, cpu).
-  b.get(e).i32(d.slot).op(OP.i32_mul).i32(d.values - d.slot).op(OP.i32_add);
-  if (d.flags & MF.PERCPU) b.i32(CTRL + C.CPU).mem(OP.i32_load, 2, 0).i32(d.stride).op(OP.i32_mul).op(OP.i32_add);
-  b.op(OP.i64_extend_i32_u).set(out).br(2);
-  b.end();
-  b.get(a).mem(OP.i32_load, 2, E.NEXT).set(e);
-  b.br(0);
-  b.end().end();
+  emitChainWalk(b, d, out, () => {
+    for (const [off, size] of chunks(ks)) {
+      b.get(a); load(b, size, E.KEY + off);
+      b.get(KEY); load(b, size, off);
+      b.op(size === 8 ? OP.i64_ne : OP.i32_ne).brIf(0);
+    }
+  });
 }
 
 /**
@@ -169,14 +154,33 @@ function emitHashLookup(b: Body, d: Desc, KEY: number, out: number): void {
  */
 function emitHashLookupWords(b: Body, d: Desc, KEY: number, out: number): void {
   const sc = scratchOf(b);
-  const { h, h32, e, a } = sc;
+  const { h, a } = sc;
   const ks = d.keySize, E = ENTRY_FIELDS, words = Math.floor(ks / 8), rest = ks % 8;
   const w: number[] = [];
   for (let j = 0; j < words; j++) { w.push(k64(b, sc, j)); bytesLE(b, KEY, 8 * j, 8, true); b.set(w[j]!); }
   if (rest) { w.push(k64(b, sc, words)); bytesLE(b, KEY, 8 * words, rest, true); b.set(w[words]!); }
   b.i64(BigInt.asUintN(64, KEY_HASH.SEED ^ BigInt(ks))).set(h);
   for (const x of w) b.get(h).get(x).op(OP.i64_xor).i64(KEY_HASH.MUL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).set(h);
+  emitChainWalk(b, d, out, () => {
+    w.forEach((x, j) => {
+      b.get(a).mem(OP.i64_load, 3, E.KEY + 8 * j);
+      if (j === words) b.i64(BigInt.asIntN(64, (1n << BigInt(8 * rest)) - 1n)).op(OP.i64_and);
+      b.get(x).op(OP.i64_ne).brIf(0);
+    });
+  });
+}
+
+/**
+ * The end of a hash lookup, once the key's 64-bit hash is in `h`: finish it to 32 bits, walk the bucket's
+ * chain (entries index + 1), and for an entry of the same hash run `compareKey` (it branches out of its
+ * block, depth 0, on a difference); the first entry whose key matches gives its value's address
+ * (slotAddr(d, e - 1, cpu)) in `out`, none gives 0.
+ */
+function emitChainWalk(b: Body, d: Desc, out: number, compareKey: () => void): void {
+  const { h, h32, e, a } = scratchOf(b);
+  const E = ENTRY_FIELDS;
   b.get(h).i64(KEY_HASH.FINAL).op(OP.i64_mul).tee(h).get(h).i64(KEY_HASH.FINAL_SHIFT).op(OP.i64_shr_u).op(OP.i64_xor).op(OP.i32_wrap_i64).set(h32);
+  // The bucket's first entry (index + 1), then the chain.
   b.i64(0).set(out);
   b.get(h32).i32(d.mask).op(OP.i32_and).i32(2).op(OP.i32_shl).mem(OP.i32_load, 2, d.buckets).set(e);
   b.block().loop();
@@ -184,11 +188,8 @@ function emitHashLookupWords(b: Body, d: Desc, KEY: number, out: number): void {
   b.get(e).i32(d.esize).op(OP.i32_mul).i32(d.table - d.esize).op(OP.i32_add).set(a);
   b.block();
   b.get(a).mem(OP.i32_load, 2, E.HASH).get(h32).op(OP.i32_ne).brIf(0);
-  w.forEach((x, j) => {
-    b.get(a).mem(OP.i64_load, 3, E.KEY + 8 * j);
-    if (j === words) b.i64(BigInt.asIntN(64, (1n << BigInt(8 * rest)) - 1n)).op(OP.i64_and);
-    b.get(x).op(OP.i64_ne).brIf(0);
-  });
+  compareKey();
+  // Found: slotAddr(d, e - 1, cpu).
   b.get(e).i32(d.slot).op(OP.i32_mul).i32(d.values - d.slot).op(OP.i32_add);
   if (d.flags & MF.PERCPU) b.i32(CTRL + C.CPU).mem(OP.i32_load, 2, 0).i32(d.stride).op(OP.i32_mul).op(OP.i32_add);
   b.op(OP.i64_extend_i32_u).set(out).br(2);

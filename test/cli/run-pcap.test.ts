@@ -7,6 +7,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { buildPacket, readCapture, parsePacket } from "../../src/packet/index.js";
 import { writePcap } from "../../src/packet/pcap.js";
+import { REWRITE_XDP } from "../support/xdp-programs.js";
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const cli = (...args: string[]) => spawnSync(process.execPath, ["--import", "tsx", join(repo, "src/cli/main.ts"), ...args], { cwd: repo, encoding: "utf8" });
@@ -34,25 +35,7 @@ describe("bpfkit run with captures", () => {
 describe("bpfkit run --pcap as one batch", () => {
   // No maps: the capture runs as one batch (runBatch), and every packet's output is what a run of that packet alone prints.
   const prog = join(dir, "rewrite.s");
-  writeFileSync(prog, `.section xdp
-  r2 = *(u32 *)(r1 + 0)
-  r3 = *(u32 *)(r1 + 4)
-  r4 = r2
-  r4 += 14
-  if r4 > r3 goto short
-  r5 = *(u8 *)(r2 + 13)
-  if r5 == 0 goto drop
-  r5 = 0xff
-  *(u8 *)(r2 + 0) = r5
-  r0 = 3
-  exit
-drop:
-  r0 = 1
-  exit
-short:
-  r0 = 0
-  exit
-`);
+  writeFileSync(prog, REWRITE_XDP);
   const frames = [0, 1, 2, 3, 0, 5].map((k) => buildPacket({ ipv4: { src: `192.0.2.${k + 1}`, dst: "10.0.0.1", protocol: 17 }, udp: { srcPort: 1000 + k, dstPort: 53 }, payload: new Uint8Array(k * 3) }));
   frames.forEach((f, k) => { f[13] = k % 2; });
   const input = join(dir, "batch.pcap");

@@ -4,27 +4,10 @@ import { describe, expect, it } from "vitest";
 import { assemble } from "../../src/text/assembler.js";
 import { openEngine, type BpfEngine } from "../../src/engine/index.js";
 import { compareEngines } from "../../src/testing/agree.js";
+import { REWRITE_XDP } from "../support/xdp-programs.js";
 import type { Program } from "../../src/program/index.js";
 
-const prog = assemble(`.section xdp
-  r2 = *(u32 *)(r1 + 0)
-  r3 = *(u32 *)(r1 + 4)
-  r4 = r2
-  r4 += 14
-  if r4 > r3 goto short
-  r5 = *(u8 *)(r2 + 13)
-  if r5 == 0 goto drop
-  r5 = 0xff
-  *(u8 *)(r2 + 0) = r5
-  r0 = 3
-  exit
-drop:
-  r0 = 1
-  exit
-short:
-  r0 = 0
-  exit
-`, { file: "rewrite.s" });
+const prog = assemble(REWRITE_XDP, { file: "rewrite.s" });
 
 const inputs = Array.from({ length: 40 }, (_, i) => {
   const data = new Uint8Array(60 + (i % 7));
