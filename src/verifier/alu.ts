@@ -341,7 +341,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
   switch (op) {
     case 0: { // add
       if (known && fitsS32(ptr.off + smin)) {
-        out.off = ptr.off + smin;
+        out.off = (ptr.off + smin) | 0; // an int32 field: a sum of doubles would box every register's off (fitsS32 holds)
         clearPktEndMark(out);
         break;
       }
@@ -365,7 +365,7 @@ function adjustPtr(env: Env, insn: RawInsn, op: number, alu64: boolean, ptr: Reg
       if (scalarIsDst) throw new Reject(`R${d} tried to subtract pointer from scalar`);
       if (ptr.type === "stack") throw new Reject(`R${d} subtraction from stack pointer prohibited`);
       if (known && fitsS32(ptr.off - smin)) {
-        out.off = ptr.off - smin;
+        out.off = (ptr.off - smin) | 0;
         clearPktEndMark(out);
         break;
       }
