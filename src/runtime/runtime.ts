@@ -168,9 +168,13 @@ export class RuntimeProgram extends ProgramHost implements StepHost {
     this.layout = this.running.layout;
     this.main = this.running.code;
     if (this.executor === "compiled") {
+      const verified = options.verified ?? false;
+      // The WebAssembly batch drivers set xdp_md up once and read back only r0 and the packet: only a program
+      // the verifier accepted cannot write the context (data_end included), so only it gets them; any other
+      // batch runs input by input, as run() does.
       this.compile({
-        verified: options.verified ?? false, ctxHook: this.family === "skb_l2" || this.family === "skb_l3",
-        ...(this.family === "xdp" && this.layout ? { batch: this.xdpBatchLayout(this.layout), inPlace: (options.verified ?? false) && !all.some(movesPacket) } : {}),
+        verified, ctxHook: this.family === "skb_l2" || this.family === "skb_l3",
+        ...(this.family === "xdp" && this.layout && verified ? { batch: this.xdpBatchLayout(this.layout), inPlace: !all.some(movesPacket) } : {}),
       });
     }
   }

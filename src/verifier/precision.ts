@@ -328,13 +328,13 @@ export function markAllScalarsImprecise(s: State): void {
   eachScalar(s, false, (r) => { r.precise = false; });
 }
 
+/** Precise marks set on checkpoints so far (the kernel's `changed` out-parameter, read by propagate_backedges). */
+let marksSet = 0;
+
 /**
  * __mark_chain_precision from the current state: walk back from `lastIdx` through the current segment,
  * then checkpoint by checkpoint, marking in each checkpoint what the wanted values were computed from.
  */
-/** Precise marks set on checkpoints so far (the kernel's `changed` out-parameter, read by propagate_backedges). */
-let marksSet = 0;
-
 function markChain(env: Env, bt: Backtrack, start: State, parent: Checkpoint | undefined, lastIdx: number): void {
   if (bt.empty()) return;
   let st: State = start;
